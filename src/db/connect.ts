@@ -1,0 +1,47 @@
+import { mkdirSync, existsSync } from 'node:fs'
+import path from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { Database } from './schema.js'
+
+// Dates and numbers come back as the wire text; the services decide how to present them.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>
+  readonly kind: 'postgres' | 'pglite'
+  /** true when the embedded database was created by this start (decides demo data by default) */
+  readonly isNew: boolean
+}
+
+export interface ConnectOptions {
+  readonly databaseUrl: string | undefined
+  readonly dataDir: string
+  /** An already opened PGlite (tests load a migrated template into memory). */
+  readonly pglite?: PGlite
+  readonly poolSize?: number
+}
+
+export function connectDatabase(options: ConnectOptions): DatabaseHandle {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+    })
+    // An idle client that loses its server (PostgreSQL restart) emits 'error' on the pool;
+    // unhandled, that would crash the process. The pool drops the client and makes a new one.
+    pool.on('error', () => {})
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres', isNew: false }
+  }
+  if (options.pglite) {
+    return { db: new Kysely<Database>({ dialect: new PGliteDialect({ pglite: options.pglite }) }), kind: 'pglite', isNew: true }
+  }
+  const directory = path.resolve(options.dataDir, 'pglite')
+  const isNew = !existsSync(path.join(directory, 'PG_VERSION'))
+  mkdirSync(directory, { recursive: true })
+  const pglite = new PGlite(directory)
+  return { db: new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) }), kind: 'pglite', isNew }
+}

@@ -1,0 +1,13 @@
+import type { Kysely } from 'kysely'
+import { type MigrationResultSet, Migrator } from 'kysely/migration'
+import { migrations } from '../../migrations/index.js'
+
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+  const result = await migrator.migrateToLatest()
+  if (result.error) {
+    const failed = result.results?.find((migration) => migration.status === 'Error')
+    throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed`, { cause: result.error })
+  }
+  return result
+}
