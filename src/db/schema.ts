@@ -2,12 +2,14 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 
 /** Written as a Date or ISO text, read as the driver's Date. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>
+/** A timestamp the database fills in when the insert leaves it out. */
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>
 
 export interface OrganizationTable {
   id: string
   name: string
   kind: string
-  created_at: Generated<Timestamp>
+  created_at: DefaultedTimestamp
 }
 
 export interface UserTable {
@@ -17,8 +19,8 @@ export interface UserTable {
   role: string
   organization_id: string
   active: Generated<boolean>
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  created_at: DefaultedTimestamp
+  updated_at: DefaultedTimestamp
 }
 
 export interface InstanceSecretTable {
@@ -31,7 +33,7 @@ export interface IdempotencyKeyTable {
   key: string
   request_hash: string
   resource_id: string
-  created_at: Generated<Timestamp>
+  created_at: DefaultedTimestamp
 }
 
 export interface Database {
@@ -39,6 +41,12 @@ export interface Database {
   users: UserTable
   instance_secrets: InstanceSecretTable
   idempotency_keys: IdempotencyKeyTable
+  cases: CaseTable
+  case_number_counters: CaseNumberCounterTable
+  consents: ConsentTable
+  case_participants: CaseParticipantTable
+  case_history: CaseHistoryTable
+  audit_events: AuditEventTable
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>
@@ -46,3 +54,93 @@ export type NewOrganizationRow = Insertable<OrganizationTable>
 export type UserRow = Selectable<UserTable>
 export type NewUserRow = Insertable<UserTable>
 export type UserUpdate = Updateable<UserTable>
+
+type Json = ColumnType<Record<string, unknown>, string | Record<string, unknown> | undefined, string | Record<string, unknown>>
+
+export interface CaseTable {
+  id: string
+  case_number: string
+  child_ref: string
+  stage: ColumnType<string, string | undefined, string>
+  status: ColumnType<string, string | undefined, string>
+  risk_level: string
+  lead_organization_id: string
+  opened_at: DefaultedTimestamp
+  closed_at: Timestamp | null
+  closure_reason: string | null
+  version: ColumnType<number, number | undefined, number>
+  updated_at: DefaultedTimestamp
+  created_by: string
+  date_of_birth: ColumnType<string | null, string | null | undefined, string | null>
+  demographics: Json
+  identity: Json
+  contact: Json
+  health: Json
+  protection: Json
+  custody: Json
+  legal_status: Json
+  legal: Json
+  placement_type: string | null
+  placement_since: Timestamp | null
+  responsible_organization_id: string | null
+  in_detention: ColumnType<boolean, boolean | undefined, boolean>
+  detention_days_closed: ColumnType<number, number | undefined, number>
+  best_interests: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>
+}
+
+export interface CaseNumberCounterTable {
+  year: number
+  last_value: number
+}
+
+export interface ConsentTable {
+  id: string
+  case_id: string
+  given_by: string
+  scopes: string[]
+  withheld: ColumnType<unknown[], string | undefined, string>
+  given_at: Timestamp
+  withdrawn_at: Timestamp | null
+  notes: string | null
+  recorded_by: string
+  created_at: DefaultedTimestamp
+  version: ColumnType<number, number | undefined, number>
+}
+
+export interface CaseParticipantTable {
+  organization_id: string
+  case_id: string
+  participation: 'lead' | 'participant'
+  consent_id: string | null
+  legal_basis: string | null
+  added_by: string
+  added_at: DefaultedTimestamp
+}
+
+export interface CaseHistoryTable {
+  id: Generated<number>
+  case_id: string
+  field: string
+  old_value: ColumnType<unknown, string | null, never>
+  new_value: ColumnType<unknown, string | null, never>
+  actor_id: string
+  changed_at: DefaultedTimestamp
+  request_id: string
+}
+
+export interface AuditEventTable {
+  id: Generated<number>
+  occurred_at: DefaultedTimestamp
+  request_id: string
+  actor_id: string | null
+  actor_role: string | null
+  actor_organization_id: string | null
+  action: string
+  case_ids: ColumnType<string[], string[] | undefined, never>
+  fields: ColumnType<string[], string[] | undefined, never>
+  outcome: 'allowed' | 'denied'
+  reason: string | null
+  policy_version: string
+}
+
+export type CaseRow = Selectable<CaseTable>

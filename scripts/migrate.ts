@@ -1,0 +1,11 @@
+// npm run migrate: brings the configured database (DATABASE_URL, or the embedded one) to the latest schema.
+import { loadConfig } from '../src/config.js'
+import { connectDatabase } from '../src/db/connect.js'
+import { migrateToLatest } from '../src/db/migrate.js'
+
+const config = loadConfig()
+const { db, kind } = connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+const { results } = await migrateToLatest(db)
+const applied = results?.map((result) => result.migrationName) ?? []
+process.stdout.write(`${kind}: ${applied.length ? `applied ${applied.join(', ')}` : 'already up to date'}\n`)
+await db.destroy()

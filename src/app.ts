@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto'
+import underPressure from '@fastify/under-pressure'
+import type { FastifyInstance, FastifyServerOptions, RawRequestDefaultExpression } from 'fastify'
+import type { VerificationKey } from './auth/verification-key.js'
+import type { Config } from './config.js'
+import type { DatabaseHandle } from './db/connect.js'
+import type { Policy } from './policies/policy.js'
+import { abilities } from './plugins/abilities.js'
+import { authentication } from './plugins/authentication.js'
+import { database } from './plugins/database.js'
+import { errorHandler } from './plugins/error-handler.js'
+import { openapi } from './plugins/openapi.js'
+import { security } from './plugins/security.js'
+import { healthRoutes } from './routes/health.js'
+import { meRoutes } from './routes/me.js'
+import { organizationRoutes } from './routes/organizations.js'
+import { userRoutes } from './routes/users.js'
+import { caseRoutes } from './routes/cases.js'
+import { caseFileFieldsBySection } from './cases/case-sections.js'
+import { assertEveryFieldClassified } from './policies/policy.js'
+
+export interface AppOptions {
+  readonly config: Config
+  readonly database: DatabaseHandle
+  readonly verificationKey: VerificationKey
+  readonly policy: Policy
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/
+
+/** Options of the Fastify instance itself; the server and the tests build it the same way. */
+export function fastifyOptions(): FastifyServerOptions {
+  return {
+    bodyLimit: 256 * 1024,
+    requestIdHeader: false,
+    requestIdLogLabel: 'requestId',
+    // A caller's X-Request-Id is kept when it is a plain token, so logs join across systems.
+    genReqId: (request: RawRequestDefaultExpression) => {
+      const given = request.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    routerOptions: { maxParamLength: 200 },
+    ajv: undefined,
+  }
+}
+
+/** The whole application as one plugin. It never listens: server.ts does. */
+export async function app(fastify: FastifyInstance, options: AppOptions): Promise<void> {
+  // A new field cannot ship unclassified: start-up fails if a case field belongs to no section.
+  assertEveryFieldClassified(options.policy, caseFileFieldsBySection())
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  await fastify.register(errorHandler)
+  await fastify.register(database, { handle: options.database })
+  await fastify.register(security, { rateLimitPerMinute: options.config.rateLimitPerMinute })
+  await fastify.register(underPressure, { maxEventLoopDelay: 2_000, exposeStatusRoute: false })
+  await fastify.register(openapi)
+  await fastify.register(authentication, {
+    key: options.verificationKey,
+    issuer: options.config.auth.issuer,
+    audience: options.config.auth.audience,
+    algorithms: options.config.auth.algorithms,
+  })
+  await fastify.register(abilities, { policy: options.policy })
+
+  await fastify.register(healthRoutes)
+  await fastify.register(meRoutes)
+  await fastify.register(organizationRoutes)
+  await fastify.register(userRoutes)
+  await fastify.register(caseRoutes, { childRefSecret: options.config.childRefSecret })
+}

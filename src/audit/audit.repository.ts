@@ -1,0 +1,34 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+
+export interface AuditEventInput {
+  readonly requestId: string
+  readonly actorId: string | null
+  readonly actorRole: string | null
+  readonly actorOrganizationId: string | null
+  readonly action: string
+  readonly caseIds: readonly string[]
+  /** `section.field` names disclosed or changed: names, never values. */
+  readonly fields: readonly string[]
+  readonly outcome: 'allowed' | 'denied'
+  readonly reason?: string | undefined
+  readonly policyVersion: string
+}
+
+export async function insertAuditEvent(db: Kysely<Database>, event: AuditEventInput): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      request_id: event.requestId,
+      actor_id: event.actorId,
+      actor_role: event.actorRole,
+      actor_organization_id: event.actorOrganizationId,
+      action: event.action,
+      case_ids: [...event.caseIds] as never,
+      fields: [...new Set(event.fields)].sort() as never,
+      outcome: event.outcome,
+      reason: event.reason ?? null,
+      policy_version: event.policyVersion,
+    })
+    .execute()
+}

@@ -1,0 +1,13 @@
+import type { Config } from '../config.js'
+import { ensureDevelopmentKeyPair } from './development-keys.js'
+
+/** Where the public key that verifies tokens comes from. */
+export type VerificationKey =
+  | { readonly kind: 'pem'; readonly pem: string }
+  | { readonly kind: 'jwks'; readonly url: string }
+
+export function verificationKeyFromConfig(config: Config): VerificationKey {
+  if (config.auth.publicKeyPem) return { kind: 'pem', pem: config.auth.publicKeyPem }
+  if (config.auth.jwksUrl) return { kind: 'jwks', url: config.auth.jwksUrl }
+  return { kind: 'pem', pem: ensureDevelopmentKeyPair(config.dataDir).publicKeyPem }
+}

@@ -1,0 +1,22 @@
+import { sql } from 'kysely'
+import { type AppAbility } from '../policies/abilities.js'
+import { type FieldResolvers, accessibleWhere } from '../policies/casl-to-kysely.js'
+import type { ScopeFilter } from './case.repository.js'
+
+/** How the fields that policy conditions name are found in SQL, for the cases table. */
+const CASE_CONDITION_FIELDS: FieldResolvers = {
+  // Uses the (organization_id, case_id) primary key of case_participants: no scan of all cases.
+  participantOrganizationIds: {
+    arrayMembership: (_eb, organizationIds) =>
+      sql<boolean>`EXISTS (SELECT 1 FROM case_participants p WHERE p.case_id = cases.id AND p.organization_id IN (${sql.join(
+        organizationIds.map((id) => sql`${id}::uuid`),
+      )}))`,
+  },
+  stage: { column: 'cases.stage', nullable: false },
+}
+
+/** The caller's object scope for an action on cases, as a SQL condition. */
+export function caseScopeFilter(ability: AppAbility, action: 'read' | 'update' | 'transition' | 'share' | 'decide_determination'): ScopeFilter {
+  const condition = accessibleWhere(ability, action, 'Case', CASE_CONDITION_FIELDS)
+  return () => condition
+}

@@ -1,0 +1,240 @@
+import { z } from 'zod'
+
+/**
+ * Every field of the case file, by section. The section is the sensitivity class: the policies in
+ * policies/ grant read/create/update per section, and start-up fails if a field here belongs to no
+ * section of the policy. Writable fields have a schema; derived fields are listed separately and are
+ * read-only for everyone.
+ */
+
+const text = (max: number) => z.string().trim().min(1).max(max)
+const isoDate = z.iso.date()
+const isoDateTime = z.iso.datetime({ offset: true })
+const shortList = (item: z.ZodType, max = 20) => z.array(item).max(max)
+
+export const STAGES = [
+  'identification',
+  'custody',
+  'guardianship',
+  'legal_representation',
+  'best_interest_determination',
+  'durable_solution',
+  'closed',
+] as const
+export type Stage = (typeof STAGES)[number]
+
+export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const
+export const CLOSURE_REASONS = ['solution_achieved', 'turned_18', 'transferred', 'death', 'no_longer_needed'] as const
+export const AGE_BRACKETS = ['0-5', '6-11', '12-14', '15-17'] as const
+export const SEPARATION_STATUSES = ['unaccompanied', 'separated', 'accompanied'] as const
+export const MIGRATION_STATUSES = [
+  'irregular',
+  'humanitarian_visitor',
+  'asylum_seeker',
+  'refugee',
+  'complementary_protection',
+  'permanent_resident',
+  'returned',
+] as const
+export const ASYLUM_CLAIM_STATUSES = [
+  'not_applicable',
+  'intended',
+  'filed',
+  'interview_scheduled',
+  'recognized',
+  'complementary_protection',
+  'denied',
+  'appealed',
+  'withdrawn',
+] as const
+/** Asylum claim states in which an assisted return is refused (non-refoulement). */
+export const PENDING_ASYLUM_CLAIM_STATUSES = ['intended', 'filed', 'interview_scheduled', 'appealed'] as const
+
+export const REPRESENTATION_TYPES = ['originaria', 'coadyuvante', 'suplencia'] as const
+export const TRACING_STATUSES = ['not_started', 'in_progress', 'located', 'not_located', 'contact_established'] as const
+
+const familyMemberSchema = z.strictObject({
+  relationship: text(60),
+  name: text(200).nullish(),
+  phone: text(40).nullish(),
+  location: text(200).nullish(),
+  country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166 alpha-2').nullish(),
+  tracingStatus: z.enum(TRACING_STATUSES).nullish(),
+})
+
+const identityDocumentSchema = z.strictObject({
+  type: text(60),
+  number: text(80).nullish(),
+  issuingCountry: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166 alpha-2').nullish(),
+})
+
+const guardianSchema = z.strictObject({
+  type: z.enum(['parent', 'relative', 'procuraduria', 'appointed_guardian']),
+  name: text(200).nullish(),
+  organizationId: z.uuid().nullish(),
+  representationType: z.enum(REPRESENTATION_TYPES),
+  appointedAt: isoDate,
+})
+
+const representationSchema = z.strictObject({
+  attorneyName: text(200),
+  organizationId: z.uuid(),
+  since: isoDate,
+})
+
+const asylumSchema = z.strictObject({
+  fileNumber: text(80).nullish(),
+  filedAt: isoDate.nullish(),
+  interviewAt: isoDate.nullish(),
+  decision: z.enum(['recognized', 'complementary_protection', 'denied']).nullish(),
+  decisionDate: isoDate.nullish(),
+  appeal: z.strictObject({ filedAt: isoDate, kind: z.enum(['recurso_de_revision', 'amparo']), outcome: text(200).nullish() }).nullish(),
+})
+
+/** Writable fields per section. `null` clears a field on update. */
+export const WRITABLE_SECTION_FIELDS = {
+  demographics: {
+    sex: z.enum(['female', 'male', 'other', 'unknown']),
+    nationality: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166 alpha-2'),
+    separationStatus: z.enum(SEPARATION_STATUSES),
+  },
+  identity: {
+    givenName: text(200),
+    familyName: text(200),
+    otherNames: shortList(text(200), 10),
+    dateOfBirth: isoDate,
+    dateOfBirthEstimated: z.boolean(),
+    languages: shortList(text(60), 10),
+    indigenousIdentity: text(100),
+    identityDocuments: shortList(identityDocumentSchema, 10),
+  },
+  contact: {
+    currentAddress: text(500),
+    phone: text(40),
+    family: shortList(familyMemberSchema, 20),
+  },
+  health: {
+    conditions: shortList(text(200), 30),
+    disabilities: shortList(text(200), 30),
+    medications: shortList(text(200), 30),
+    urgentMedicalNeed: z.boolean(),
+    notes: text(4000),
+  },
+  protection: {
+    traffickingIndicators: shortList(text(200), 30),
+    violenceExperienced: shortList(text(200), 30),
+    riskOnReturn: text(4000),
+    asylumNeedIdentified: z.boolean(),
+    notes: text(4000),
+  },
+  custody: {
+    procuraduriaNotifiedAt: isoDateTime,
+    channelledAt: isoDateTime,
+  },
+  legalStatus: {
+    migrationStatus: z.enum(MIGRATION_STATUSES),
+    asylumClaimStatus: z.enum(ASYLUM_CLAIM_STATUSES),
+  },
+  legal: {
+    guardian: guardianSchema,
+    representation: representationSchema,
+    asylum: asylumSchema,
+    notes: text(4000),
+  },
+} as const
+
+export type WritableSection = keyof typeof WRITABLE_SECTION_FIELDS
+export const WRITABLE_SECTIONS = Object.keys(WRITABLE_SECTION_FIELDS) as WritableSection[]
+
+/** Fields the service computes; writing one is a 400 for everyone. */
+export const DERIVED_SECTION_FIELDS = {
+  case: ['id', 'caseNumber', 'childRef', 'stage', 'status', 'leadOrganizationId', 'openedAt', 'closedAt', 'closureReason', 'version', 'updatedAt'],
+  demographics: ['ageBracket'],
+  custody: ['placementType', 'placementSince', 'responsibleOrganizationId', 'inDetention', 'daysInDetention'],
+  legalStatus: ['guardianAppointed', 'legallyRepresented'],
+  bestInterests: ['determinationId', 'outcome', 'decidedAt', 'reviewDueAt'],
+} as const satisfies Record<string, readonly string[]>
+
+/** The only top-level case field a caller writes; the rest is set by the service or transitions. */
+export const WRITABLE_CASE_FIELDS = { riskLevel: z.enum(RISK_LEVELS) } as const
+
+/** All case-file fields by section, as the policy must classify them. */
+export function caseFileFieldsBySection(): Record<string, string[]> {
+  const fields: Record<string, string[]> = { case: [...Object.keys(WRITABLE_CASE_FIELDS)] }
+  for (const section of WRITABLE_SECTIONS) fields[section] = Object.keys(WRITABLE_SECTION_FIELDS[section])
+  for (const [section, names] of Object.entries(DERIVED_SECTION_FIELDS)) fields[section] = [...(fields[section] ?? []), ...names]
+  return fields
+}
+
+/** The sections a case response may carry (besides the top-level case fields). */
+export const CASE_VIEW_SECTIONS = [
+  'demographics',
+  'identity',
+  'contact',
+  'health',
+  'protection',
+  'custody',
+  'legalStatus',
+  'legal',
+  'bestInterests',
+] as const
+export type CaseViewSection = (typeof CASE_VIEW_SECTIONS)[number]
+
+function sectionInput(section: WritableSection, nullable: boolean) {
+  const shape = Object.fromEntries(
+    Object.entries(WRITABLE_SECTION_FIELDS[section]).map(([name, schema]) => [name, nullable ? (schema as z.ZodType).nullable().optional() : (schema as z.ZodType).optional()]),
+  )
+  return z.strictObject(shape)
+}
+
+export const newCaseSchema = z.strictObject({
+  riskLevel: WRITABLE_CASE_FIELDS.riskLevel,
+  ...Object.fromEntries(WRITABLE_SECTIONS.map((section) => [section, sectionInput(section, false).optional()])),
+}) as z.ZodType<NewCaseInput>
+
+export const casePatchSchema = z.strictObject({
+  riskLevel: WRITABLE_CASE_FIELDS.riskLevel.optional(),
+  ...Object.fromEntries(WRITABLE_SECTIONS.map((section) => [section, sectionInput(section, true).optional()])),
+}) as z.ZodType<CasePatchInput>
+
+type SectionValues = Record<string, unknown>
+export interface NewCaseInput {
+  riskLevel: (typeof RISK_LEVELS)[number]
+  demographics?: SectionValues
+  identity?: SectionValues
+  contact?: SectionValues
+  health?: SectionValues
+  protection?: SectionValues
+  custody?: SectionValues
+  legalStatus?: SectionValues
+  legal?: SectionValues
+}
+export type CasePatchInput = Partial<NewCaseInput>
+
+/** 'section.field' names a write sets, e.g. case.riskLevel, identity.givenName. */
+export function fieldsOfWrite(input: CasePatchInput): string[] {
+  const fields: string[] = []
+  if (input.riskLevel !== undefined) fields.push('case.riskLevel')
+  for (const section of WRITABLE_SECTIONS) {
+    for (const name of Object.keys(input[section] ?? {})) fields.push(`${section}.${name}`)
+  }
+  return fields
+}
+
+/** Derived fields a raw request body tries to write, as 'section.field' names. */
+export function derivedFieldsIn(body: unknown): string[] {
+  if (!body || typeof body !== 'object') return []
+  const found: string[] = []
+  const record = body as Record<string, unknown>
+  for (const name of DERIVED_SECTION_FIELDS.case) if (name in record) found.push(`case.${name}`)
+  for (const [section, names] of Object.entries(DERIVED_SECTION_FIELDS)) {
+    if (section === 'case') continue
+    const value = record[section]
+    if (section === 'bestInterests' && value !== undefined) {
+      found.push('bestInterests')
+      continue
+    }
+    if (value && typeof value === 'object') for (const name of names) if (name in value) found.push(`${section}.${name}`)
+  }
+  return found
+}

@@ -1,0 +1,77 @@
+import type { SelectedCaseRow } from './case.repository.js'
+
+export type CaseView = Record<string, unknown>
+
+const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : value === null || value === undefined ? null : String(value))
+const inSection = (column: string) => (row: SelectedCaseRow, field: string) => (row[column] as Record<string, unknown> | null)?.[field] ?? null
+
+/** Where each readable field's value comes from in a selected row. */
+const CASE_FIELD_SOURCES: Record<string, (row: SelectedCaseRow) => unknown> = {
+  id: (row) => row.id,
+  caseNumber: (row) => row.case_number,
+  childRef: (row) => row.child_ref,
+  stage: (row) => row.stage,
+  status: (row) => row.status,
+  riskLevel: (row) => row.risk_level,
+  leadOrganizationId: (row) => row.lead_organization_id,
+  openedAt: (row) => iso(row.opened_at),
+  closedAt: (row) => iso(row.closed_at),
+  closureReason: (row) => row.closure_reason ?? null,
+  version: (row) => row.version,
+  updatedAt: (row) => iso(row.updated_at),
+}
+
+const DERIVED_FIELD_SOURCES: Record<string, (row: SelectedCaseRow) => unknown> = {
+  'demographics.ageBracket': (row) => row.age_bracket ?? null,
+  'custody.placementType': (row) => row.placement_type ?? null,
+  'custody.placementSince': (row) => iso(row.placement_since),
+  'custody.responsibleOrganizationId': (row) => row.responsible_organization_id ?? null,
+  'custody.inDetention': (row) => row.in_detention ?? false,
+  'custody.daysInDetention': (row) => row.days_in_detention ?? 0,
+  'legalStatus.guardianAppointed': (row) => row.guardian_appointed ?? false,
+  'legalStatus.legallyRepresented': (row) => row.legally_represented ?? false,
+}
+
+const SECTION_COLUMNS: Record<string, string> = {
+  demographics: 'demographics',
+  identity: 'identity',
+  contact: 'contact',
+  health: 'health',
+  protection: 'protection',
+  custody: 'custody',
+  legalStatus: 'legal_status',
+  legal: 'legal',
+  bestInterests: 'best_interests',
+}
+
+/**
+ * The case as this caller may read it: top-level case fields, then one object per readable section.
+ * A field the caller may not read is absent; a readable field that is not set is null.
+ */
+export function toCaseView(row: SelectedCaseRow, readableFields: readonly string[]): CaseView {
+  const view: CaseView = {}
+  for (const qualified of readableFields) {
+    const dot = qualified.indexOf('.')
+    const section = qualified.slice(0, dot)
+    const field = qualified.slice(dot + 1)
+    if (section === 'case') {
+      const source = CASE_FIELD_SOURCES[field]
+      if (source) view[field] = source(row)
+      continue
+    }
+    const column = SECTION_COLUMNS[section]
+    if (!column) continue // sub-resource sections (notes, consent, bidDeliberation) live elsewhere
+    const target = (view[section] ??= {}) as Record<string, unknown>
+    const derived = DERIVED_FIELD_SOURCES[qualified]
+    target[field] = derived ? derived(row) : inSection(column)(row, field)
+  }
+  return view
+}
+
+export const etagOf = (version: number) => `"${version}"`
+
+/** The version an If-Match header names, or undefined when it is not one of ours. */
+export function versionFromIfMatch(header: string): number | undefined {
+  const match = /^(?:W\/)?"(\d{1,9})"$/.exec(header.trim())
+  return match ? Number(match[1]) : undefined
+}

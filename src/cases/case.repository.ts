@@ -1,0 +1,209 @@
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely'
+import type { CaseTable, Database } from '../db/schema.js'
+import type { CaseViewSection } from './case-sections.js'
+
+type CaseExpressionBuilder = ExpressionBuilder<Database, 'cases'>
+
+/** Derived values computed in SQL, so their inputs (a date of birth, say) are never selected. */
+const derived = {
+  ageBracket: sql<string | null>`CASE
+      WHEN cases.date_of_birth IS NULL THEN NULL
+      WHEN date_part('year', age(current_date, cases.date_of_birth)) < 6 THEN '0-5'
+      WHEN date_part('year', age(current_date, cases.date_of_birth)) < 12 THEN '6-11'
+      WHEN date_part('year', age(current_date, cases.date_of_birth)) < 15 THEN '12-14'
+      WHEN date_part('year', age(current_date, cases.date_of_birth)) < 18 THEN '15-17'
+      ELSE '18+' END`,
+  daysInDetention: sql<number>`cases.detention_days_closed + CASE WHEN cases.in_detention
+      THEN (current_date - cases.placement_since::date) + 1 ELSE 0 END`,
+  guardianAppointed: sql<boolean>`(cases.legal -> 'guardian' ->> 'appointedAt') IS NOT NULL`,
+  legallyRepresented: sql<boolean>`(cases.legal -> 'representation' ->> 'attorneyName') IS NOT NULL`,
+  participantOrganizationIds: sql<string[]>`ARRAY(SELECT p.organization_id FROM case_participants p WHERE p.case_id = cases.id)`,
+}
+
+/** The columns each section needs; a section the caller may not read is not selected at all. */
+function sectionSelections(eb: CaseExpressionBuilder, sections: ReadonlySet<CaseViewSection | 'case'>) {
+  const selections: unknown[] = [
+    eb.ref('cases.id'),
+    eb.ref('cases.version'),
+    eb.ref('cases.stage'),
+    derived.participantOrganizationIds.as('participant_organization_ids'),
+  ]
+  const add = (...expressions: unknown[]) => selections.push(...expressions)
+  if (sections.has('case')) {
+    add(
+      eb.ref('cases.case_number'),
+      eb.ref('cases.child_ref'),
+      eb.ref('cases.status'),
+      eb.ref('cases.risk_level'),
+      eb.ref('cases.lead_organization_id'),
+      eb.ref('cases.opened_at'),
+      eb.ref('cases.closed_at'),
+      eb.ref('cases.closure_reason'),
+      eb.ref('cases.updated_at'),
+    )
+  }
+  if (sections.has('demographics')) add(eb.ref('cases.demographics'), derived.ageBracket.as('age_bracket'))
+  if (sections.has('identity')) add(eb.ref('cases.identity'))
+  if (sections.has('contact')) add(eb.ref('cases.contact'))
+  if (sections.has('health')) add(eb.ref('cases.health'))
+  if (sections.has('protection')) add(eb.ref('cases.protection'))
+  if (sections.has('custody')) {
+    add(
+      eb.ref('cases.custody'),
+      eb.ref('cases.placement_type'),
+      eb.ref('cases.placement_since'),
+      eb.ref('cases.responsible_organization_id'),
+      eb.ref('cases.in_detention'),
+      derived.daysInDetention.as('days_in_detention'),
+    )
+  }
+  if (sections.has('legalStatus')) {
+    add(eb.ref('cases.legal_status'), derived.guardianAppointed.as('guardian_appointed'), derived.legallyRepresented.as('legally_represented'))
+  }
+  if (sections.has('legal')) add(eb.ref('cases.legal'))
+  if (sections.has('bestInterests')) add(eb.ref('cases.best_interests'))
+  return selections as never[]
+}
+
+/** A case row as selected for some set of sections: only the selected keys are present. */
+export interface SelectedCaseRow {
+  id: string
+  version: number
+  stage: string
+  participant_organization_ids: string[]
+  [column: string]: unknown
+}
+
+export type ScopeFilter = (eb: CaseExpressionBuilder) => Expression<SqlBool>
+
+export async function findCaseInScope(
+  db: Kysely<Database>,
+  id: string,
+  scope: ScopeFilter,
+  sections: ReadonlySet<CaseViewSection | 'case'>,
+  options: { forUpdate?: boolean } = {},
+): Promise<SelectedCaseRow | undefined> {
+  let query = db
+    .selectFrom('cases')
+    .select((eb) => sectionSelections(eb, sections))
+    .where('cases.id', '=', id)
+    .where((eb) => scope(eb))
+  if (options.forUpdate) query = query.forUpdate()
+  return (await query.executeTakeFirst()) as SelectedCaseRow | undefined
+}
+
+export async function caseExists(db: Kysely<Database>, id: string): Promise<boolean> {
+  return (await db.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
+}
+
+export interface CaseListFilters {
+  stage?: string | undefined
+  status?: string | undefined
+  riskLevel?: string | undefined
+  inDetention?: boolean | undefined
+}
+
+export async function listCasesInScope(
+  db: Kysely<Database>,
+  scope: ScopeFilter,
+  sections: ReadonlySet<CaseViewSection | 'case'>,
+  options: { filters: CaseListFilters; limit: number; before: string | undefined },
+): Promise<SelectedCaseRow[]> {
+  const { filters } = options
+  let query = db
+    .selectFrom('cases')
+    .select((eb) => sectionSelections(eb, sections))
+    .where((eb) => scope(eb))
+    .orderBy('cases.id', 'desc')
+    .limit(options.limit)
+  if (options.before) query = query.where('cases.id', '<', options.before)
+  if (filters.stage) query = query.where('cases.stage', '=', filters.stage)
+  if (filters.status) query = query.where('cases.status', '=', filters.status)
+  if (filters.riskLevel) query = query.where('cases.risk_level', '=', filters.riskLevel)
+  if (filters.inDetention !== undefined) query = query.where('cases.in_detention', '=', filters.inDetention)
+  return (await query.execute()) as SelectedCaseRow[]
+}
+
+export async function nextCaseNumber(db: Kysely<Database>, year: number): Promise<number> {
+  const row = await db
+    .insertInto('case_number_counters')
+    .values({ year, last_value: 1 })
+    .onConflict((oc) => oc.column('year').doUpdateSet({ last_value: sql`case_number_counters.last_value + 1` }))
+    .returning('last_value')
+    .executeTakeFirstOrThrow()
+  return row.last_value
+}
+
+
+export async function insertCase(db: Kysely<Database>, row: Omit<import('kysely').Insertable<CaseTable>, never>): Promise<void> {
+  await db.insertInto('cases').values(row).execute()
+}
+
+export async function insertParticipant(
+  db: Kysely<Database>,
+  row: { organization_id: string; case_id: string; participation: 'lead' | 'participant'; consent_id?: string | null; legal_basis?: string | null; added_by: string },
+): Promise<boolean> {
+  const inserted = await db.insertInto('case_participants').values(row).onConflict((oc) => oc.doNothing()).returning('case_id').executeTakeFirst()
+  return inserted !== undefined
+}
+
+export function listParticipants(db: Kysely<Database>, caseId: string) {
+  return db
+    .selectFrom('case_participants')
+    .innerJoin('organizations', 'organizations.id', 'case_participants.organization_id')
+    .select([
+      'case_participants.organization_id',
+      'organizations.name as organization_name',
+      'organizations.kind as organization_kind',
+      'case_participants.participation',
+      'case_participants.consent_id',
+      'case_participants.legal_basis',
+      'case_participants.added_by',
+      'case_participants.added_at',
+    ])
+    .where('case_participants.case_id', '=', caseId)
+    .orderBy('case_participants.added_at')
+    .execute()
+}
+
+/** Raw section documents for a write: the current values of the sections being changed. */
+export async function readSectionColumns(db: Kysely<Database>, id: string) {
+  return db
+    .selectFrom('cases')
+    .select(['risk_level', 'demographics', 'identity', 'contact', 'health', 'protection', 'custody', 'legal_status', 'legal', 'version'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow()
+}
+
+export async function updateCaseColumns(
+  db: Kysely<Database>,
+  id: string,
+  expectedVersion: number,
+  changes: import('kysely').Updateable<CaseTable>,
+): Promise<number | undefined> {
+  const row = await db
+    .updateTable('cases')
+    .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` } as never)
+    .where('id', '=', id)
+    .where('version', '=', expectedVersion)
+    .returning('version')
+    .executeTakeFirst()
+  return row?.version
+}
+
+export async function insertHistory(
+  db: Kysely<Database>,
+  entries: { case_id: string; field: string; old_value: unknown; new_value: unknown; actor_id: string; request_id: string }[],
+): Promise<void> {
+  if (entries.length === 0) return
+  await db
+    .insertInto('case_history')
+    .values(
+      entries.map((entry) => ({
+        ...entry,
+        old_value: entry.old_value === undefined ? null : JSON.stringify(entry.old_value),
+        new_value: entry.new_value === undefined ? null : JSON.stringify(entry.new_value),
+      })),
+    )
+    .execute()
+}

@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { type AppAbility, defineAbilitiesFor } from '../policies/abilities.js'
+import { type Policy, policyVersion } from '../policies/policy.js'
+import { AppError } from '../http/problem.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's CASL abilities, built once per request from the principal. */
+    readonly ability: AppAbility
+  }
+  interface FastifyInstance {
+    readonly policy: Policy
+    readonly policyVersion: string
+    /** 403 unless the caller may do this (for actions that are not about one case). */
+    requireAbility(request: import('fastify').FastifyRequest, action: string, subject: string): void
+  }
+}
+
+const abilityCache = new WeakMap<object, AppAbility>()
+
+async function abilitiesPlugin(app: FastifyInstance, options: { policy: Policy }): Promise<void> {
+  app.decorate('policy', options.policy)
+  app.decorate('policyVersion', policyVersion(options.policy))
+  app.decorateRequest('ability', {
+    getter(this: import('fastify').FastifyRequest) {
+      let ability = abilityCache.get(this)
+      if (!ability) {
+        ability = defineAbilitiesFor(this.principal, options.policy)
+        abilityCache.set(this, ability)
+      }
+      return ability
+    },
+  })
+  app.decorate('requireAbility', (request, action, subject) => {
+    if (!request.ability.can(action as never, subject as never)) {
+      throw new AppError('forbidden', 'Your role does not allow this')
+    }
+  })
+}
+
+export const abilities = fp(abilitiesPlugin, { name: 'abilities', fastify: '5.x', dependencies: ['authentication'] })

@@ -1,0 +1,29 @@
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+
+/** Security headers, a closed CORS policy, and a rate limit per caller. */
+async function securityPlugin(app: FastifyInstance, options: { rateLimitPerMinute: number }): Promise<void> {
+  // The API reference page (Swagger UI) needs inline scripts and styles from its own origin only.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  })
+  await app.register(cors, { origin: false })
+  await app.register(rateLimit, {
+    max: options.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    // Per token when there is one (users share NAT addresses in offices), else per address.
+    keyGenerator: (request) => request.headers.authorization?.slice(-32) ?? request.ip,
+  })
+}
+
+export const security = fp(securityPlugin, { name: 'security', fastify: '5.x' })

@@ -1,0 +1,118 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { v7 as uuidv7 } from 'uuid'
+import { z } from 'zod'
+import { audited } from '../audit/audited.js'
+import { casePatchSchema, derivedFieldsIn, newCaseSchema } from '../cases/case-sections.js'
+import { caseIdParamsSchema, caseListQuerySchema, caseListSchema, caseViewSchema } from '../cases/case.schemas.js'
+import { type CaseActor, createCase, decodeCaseCursor, listCases, patchCase, readCase } from '../cases/case.service.js'
+import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
+import { IDEMPOTENCY_KEY, claimIdempotencyKey } from '../cases/idempotency.js'
+import { loadChildRefKey } from '../cases/child-ref.js'
+import { AppError } from '../http/problem.js'
+import { problemResponses, problemSchema } from '../http/problem-schema.js'
+
+export const actorOf = (request: FastifyRequest): CaseActor => ({ principal: request.principal, ability: request.ability, requestId: request.id })
+
+/** Derived fields are read-only for everyone: a write to one is a 400 naming them. */
+async function refuseDerivedFields(request: FastifyRequest): Promise<void> {
+  const derived = derivedFieldsIn(request.body)
+  if (derived.length > 0) {
+    throw new AppError('read-only-field', `These fields are derived and cannot be written: ${derived.join(', ')}`, { readOnlyFields: derived })
+  }
+}
+
+export async function caseRoutes(app: FastifyInstance, options: { childRefSecret: string | undefined }): Promise<void> {
+  const childRefKey = await loadChildRefKey(app.db, options.childRefSecret)
+  const routes = app.withTypeProvider<ZodTypeProvider>()
+
+  routes.post(
+    '/cases',
+    {
+      preValidation: refuseDerivedFields,
+      schema: {
+        tags: ['cases'],
+        summary: 'Open a case from its sections; answers the case as the creator may read it',
+        headers: z.object({ 'idempotency-key': z.string().regex(IDEMPOTENCY_KEY).optional() }),
+        body: newCaseSchema,
+        response: { 201: caseViewSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key']
+      const result = await audited(app, request, 'case.create', async (trx, recordAudit) => {
+        const id = uuidv7()
+        const earlier = key ? await claimIdempotencyKey(trx, { userId: request.principal.userId, key, body: request.body, resourceId: id }) : undefined
+        if (earlier) {
+          reply.header('idempotent-replayed', 'true')
+          return readCase(trx, actorOf(request), earlier, recordAudit)
+        }
+        return createCase(trx, actorOf(request), request.body, { id, childRefKey }, recordAudit)
+      })
+      return reply.code(201).header('etag', etagOf(result.version)).header('location', `/cases/${result.view.id ?? ''}`).send(result.view)
+    },
+  )
+
+  routes.get(
+    '/cases/:id',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: 'Read a case: only the sections and fields the caller may read',
+        params: caseIdParamsSchema,
+        response: { 200: caseViewSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      const result = await audited(app, request, 'case.read', (trx, recordAudit) => readCase(trx, actorOf(request), id, recordAudit), { caseId: id })
+      return reply.header('etag', etagOf(result.version)).send(result.view)
+    },
+  )
+
+  routes.patch(
+    '/cases/:id',
+    {
+      preValidation: refuseDerivedFields,
+      schema: {
+        tags: ['cases'],
+        summary: 'Change sections of a case (If-Match required); fields given replace stored ones, null clears',
+        params: caseIdParamsSchema,
+        headers: z.object({ 'if-match': z.string().max(100).optional() }),
+        body: casePatchSchema,
+        response: { 200: caseViewSchema, ...problemResponses, 412: problemSchema, 428: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const ifMatch = request.headers['if-match']
+      if (!ifMatch) throw new AppError('precondition-required', 'Send If-Match with the ETag of the case you read')
+      const { id } = request.params
+      const result = await audited(
+        app,
+        request,
+        'case.update',
+        (trx, recordAudit) => patchCase(trx, actorOf(request), id, versionFromIfMatch(ifMatch), request.body, recordAudit),
+        { caseId: id },
+      )
+      return reply.header('etag', etagOf(result.version)).send(result.view)
+    },
+  )
+
+  routes.get(
+    '/cases',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: 'List the cases in the caller’s scope, newest first, each filtered like a single read',
+        querystring: caseListQuerySchema,
+        response: { 200: caseListSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, ...filters } = request.query
+      return audited(app, request, 'case.list', (trx, recordAudit) =>
+        listCases(trx, actorOf(request), { limit, before: decodeCaseCursor(cursor), filters }, recordAudit),
+      )
+    },
+  )
+}

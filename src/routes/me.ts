@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { findOrganizationById } from '../organizations/organization.repository.js'
+import { organizationKindSchema } from '../organizations/organization.schemas.js'
+import { roleSchema } from '../users/user.schemas.js'
+
+const meSchema = z.object({
+  id: z.uuid(),
+  subject: z.string(),
+  displayName: z.string(),
+  role: roleSchema,
+  organization: z.object({ id: z.uuid(), name: z.string(), kind: organizationKindSchema }),
+})
+
+export async function meRoutes(app: FastifyInstance): Promise<void> {
+  const routes = app.withTypeProvider<ZodTypeProvider>()
+  routes.get('/me', { schema: { tags: ['me'], summary: 'The caller: user, role and organisation', response: { 200: meSchema } } }, async (request) => {
+    const { principal } = request
+    const organization = await findOrganizationById(app.db, principal.organizationId)
+    return {
+      id: principal.userId,
+      subject: principal.subject,
+      displayName: principal.displayName,
+      role: principal.role,
+      organization: { id: organization!.id, name: organization!.name, kind: principal.organizationKind },
+    }
+  })
+}

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { pageQuerySchema } from '../http/pagination.js'
+import { problemResponses } from '../http/problem-schema.js'
+import { newOrganizationSchema, organizationListSchema, organizationSchema } from '../organizations/organization.schemas.js'
+import { createOrganization, pageOfOrganizations } from '../organizations/organization.service.js'
+
+export async function organizationRoutes(app: FastifyInstance): Promise<void> {
+  const routes = app.withTypeProvider<ZodTypeProvider>()
+  routes.post(
+    '/organizations',
+    {
+      schema: {
+        tags: ['administration'],
+        summary: 'Create an organisation (system_admin)',
+        body: newOrganizationSchema,
+        response: { 201: organizationSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      app.requireAbility(request, 'manage', 'Organization')
+      return reply.code(201).send(await createOrganization(app.db, request.body))
+    },
+  )
+  routes.get(
+    '/organizations',
+    {
+      schema: {
+        tags: ['administration'],
+        summary: 'List organisations (system_admin)',
+        querystring: pageQuerySchema,
+        response: { 200: organizationListSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      app.requireAbility(request, 'manage', 'Organization')
+      return pageOfOrganizations(app.db, request.query.limit, request.query.cursor)
+    },
+  )
+}

@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { pageQuerySchema } from '../http/pagination.js'
+import { problemResponses } from '../http/problem-schema.js'
+import { newUserSchema, userListSchema, userPatchSchema, userSchema } from '../users/user.schemas.js'
+import { changeUser, createUser, pageOfUsers } from '../users/user.service.js'
+
+export async function userRoutes(app: FastifyInstance): Promise<void> {
+  const routes = app.withTypeProvider<ZodTypeProvider>()
+  routes.post(
+    '/users',
+    {
+      schema: {
+        tags: ['administration'],
+        summary: 'Create a user in an organisation (system_admin); the role must fit the organisation kind',
+        body: newUserSchema,
+        response: { 201: userSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      app.requireAbility(request, 'manage', 'User')
+      return reply.code(201).send(await createUser(app.db, request.body))
+    },
+  )
+  routes.get(
+    '/users',
+    { schema: { tags: ['administration'], summary: 'List users (system_admin)', querystring: pageQuerySchema, response: { 200: userListSchema, ...problemResponses } } },
+    async (request) => {
+      app.requireAbility(request, 'manage', 'User')
+      return pageOfUsers(app.db, request.query.limit, request.query.cursor)
+    },
+  )
+  routes.patch(
+    '/users/:id',
+    {
+      schema: {
+        tags: ['administration'],
+        summary: 'Activate or deactivate a user, rename it or change its role (system_admin)',
+        params: z.strictObject({ id: z.uuid() }),
+        body: userPatchSchema,
+        response: { 200: userSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      app.requireAbility(request, 'manage', 'User')
+      return changeUser(app.db, request.params.id, request.body)
+    },
+  )
+}

@@ -1,0 +1,33 @@
+import closeWithGrace from 'close-with-grace'
+import Fastify from 'fastify'
+import { app, fastifyOptions } from './app.js'
+import { verificationKeyFromConfig } from './auth/verification-key.js'
+import { loadConfig } from './config.js'
+import { prepareDatabase } from './db/prepare.js'
+import { loggerOptions } from './logger.js'
+import { loadPolicy } from './policies/policy.js'
+
+// The only file that listens. Start-up fails loudly on bad configuration or an invalid policy.
+const startedAt = performance.now()
+const config = loadConfig()
+const policy = loadPolicy()
+const fastify = Fastify({ ...fastifyOptions(), logger: loggerOptions(config.logLevel) })
+const { handle, demoUsers } = await prepareDatabase(config, fastify.log)
+
+await fastify.register(app, { config, database: handle, verificationKey: verificationKeyFromConfig(config), policy })
+fastify.server.keepAliveTimeout = 5_000
+fastify.server.requestTimeout = 30_000
+
+closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
+  if (err) fastify.log.error({ err }, 'shutting down after an error')
+  else fastify.log.info({ signal }, 'shutting down')
+  await fastify.close()
+  await handle.db.destroy()
+})
+
+await fastify.listen({ port: config.port, host: config.host })
+fastify.log.info({ startupMs: Math.round(performance.now() - startedAt), database: handle.kind }, 'ready')
+if (demoUsers.length > 0) {
+  const lines = demoUsers.map((user) => `  ${user.role.padEnd(20)} npm run token -- ${user.subject}`)
+  process.stdout.write(`\nDemo users (print a token for one, then send it as "Authorization: Bearer <token>"):\n${lines.join('\n')}\n\n`)
+}

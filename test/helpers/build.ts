@@ -1,0 +1,83 @@
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { pino } from 'pino'
+import type { Test } from 'tap'
+import { v7 as uuidv7 } from 'uuid'
+import { app, fastifyOptions } from '../../src/app.js'
+import type { OrganizationKind, Role } from '../../src/auth/principal.js'
+import { ROLE_ORGANIZATION_KINDS } from '../../src/auth/principal.js'
+import type { VerificationKey } from '../../src/auth/verification-key.js'
+import { type Config, loadConfig } from '../../src/config.js'
+import { loggerOptions } from '../../src/logger.js'
+import { loadPolicy } from '../../src/policies/policy.js'
+import { createTestDatabase, type TestDatabase } from './database.js'
+import { bearer, signToken, TEST_AUDIENCE, TEST_ISSUER, testKeys } from './tokens.js'
+
+export const LOG_DIRECTORY = path.resolve('.tap', 'logs')
+let appCount = 0
+
+export interface BuildOptions {
+  readonly verificationKey?: VerificationKey
+  readonly environment?: Record<string, string>
+}
+
+export interface TestApp {
+  readonly app: FastifyInstance
+  readonly database: TestDatabase
+  readonly config: Config
+}
+
+/**
+ * The real application on a clean database of its own, trusting the test key pair. Its logs go to
+ * a file under .tap/logs, which the privacy scan reads after the whole suite.
+ */
+export async function build(t: Test, options: BuildOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase(t)
+  const config = loadConfig({
+    AUTH_ISSUER: TEST_ISSUER,
+    AUTH_AUDIENCE: TEST_AUDIENCE,
+    LOG_LEVEL: 'debug',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    AUDIT_SEAL_INTERVAL_MS: '100',
+    ...options.environment,
+  })
+  mkdirSync(LOG_DIRECTORY, { recursive: true })
+  const logFile = path.join(LOG_DIRECTORY, `${process.pid}-${++appCount}.log`)
+  const logger = pino(loggerOptions('debug'), pino.destination({ dest: logFile, sync: true }))
+  const fastify = Fastify({ ...fastifyOptions(), loggerInstance: logger as FastifyBaseLogger })
+  await fastify.register(app, {
+    config,
+    database,
+    verificationKey: options.verificationKey ?? { kind: 'pem', pem: testKeys.publicKeyPem },
+    policy: loadPolicy(),
+  })
+  await fastify.ready()
+  t.teardown(() => fastify.close())
+  return { app: fastify, database, config }
+}
+
+export interface TestUser {
+  readonly id: string
+  readonly subject: string
+  readonly role: Role
+  readonly organizationId: string
+  /** Authorization header with a freshly signed token for this user. */
+  readonly headers: { authorization: string }
+}
+
+/** Makes an organisation of the given kind, straight in the database. */
+export async function createOrganization(database: TestDatabase, kind: OrganizationKind, name = `${kind} ${uuidv7()}`): Promise<string> {
+  const id = uuidv7()
+  await database.db.insertInto('organizations').values({ id, name, kind }).execute()
+  return id
+}
+
+/** Makes a user with this role (in a new organisation of a fitting kind unless one is given). */
+export async function createUser(database: TestDatabase, role: Role, organizationId?: string): Promise<TestUser> {
+  const orgId = organizationId ?? (await createOrganization(database, ROLE_ORGANIZATION_KINDS[role][0]!))
+  const id = uuidv7()
+  const subject = `${role}-${id}`
+  await database.db.insertInto('users').values({ id, subject, display_name: `Test ${role}`, role, organization_id: orgId }).execute()
+  return { id, subject, role, organizationId: orgId, headers: bearer(signToken(subject)) }
+}
