@@ -16,6 +16,13 @@ import { meRoutes } from './routes/me.js'
 import { organizationRoutes } from './routes/organizations.js'
 import { userRoutes } from './routes/users.js'
 import { caseRoutes } from './routes/cases.js'
+import { consentRoutes } from './routes/consents.js'
+import { participantRoutes } from './routes/participants.js'
+import { noteRoutes } from './routes/notes.js'
+import { historyRoutes } from './routes/history.js'
+import { mePermissionsRoutes } from './routes/me-permissions.js'
+import { placementRoutes } from './routes/placements.js'
+import { transitionRoutes } from './routes/transitions.js'
 import { caseFileFieldsBySection } from './cases/case-sections.js'
 import { assertEveryFieldClassified } from './policies/policy.js'
 
@@ -54,7 +61,9 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(errorHandler)
   await fastify.register(database, { handle: options.database })
   await fastify.register(security, { rateLimitPerMinute: options.config.rateLimitPerMinute })
-  await fastify.register(underPressure, { maxEventLoopDelay: 2_000, exposeStatusRoute: false })
+  // Shed load before memory runs out. Not on event-loop delay: the embedded PGlite runs queries on
+  // the event loop itself, so a long delay there is normal work, not overload.
+  await fastify.register(underPressure, { maxRssBytes: 1_500_000_000, exposeStatusRoute: false })
   await fastify.register(openapi)
   await fastify.register(authentication, {
     key: options.verificationKey,
@@ -69,4 +78,11 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(organizationRoutes)
   await fastify.register(userRoutes)
   await fastify.register(caseRoutes, { childRefSecret: options.config.childRefSecret })
+  await fastify.register(consentRoutes)
+  await fastify.register(participantRoutes)
+  await fastify.register(noteRoutes)
+  await fastify.register(historyRoutes)
+  await fastify.register(mePermissionsRoutes)
+  await fastify.register(placementRoutes)
+  await fastify.register(transitionRoutes)
 }

@@ -35,6 +35,7 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
     const mapped = error.code ? FASTIFY_CODES[error.code] : undefined
     if (mapped) return sendProblem(reply, mapped, mapped === 'bad-request' ? 'The body is not valid JSON' : undefined)
     if (error.statusCode === 429) return sendProblem(reply, 'too-many-requests', 'Slow down and retry later')
+    if (error.statusCode === 503) return sendProblem(reply, 'service-unavailable', 'The service is overloaded; retry later')
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       request.log.info({ err: error }, 'client error')
       return sendProblem(reply, 'bad-request', 'The request could not be understood')
