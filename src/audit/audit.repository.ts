@@ -13,6 +13,8 @@ export interface AuditEventInput {
   readonly outcome: 'allowed' | 'denied'
   readonly reason?: string | undefined
   readonly policyVersion: string
+  /** The organisation a share let in (case.share). */
+  readonly targetOrganizationId?: string | undefined
 }
 
 export async function insertAuditEvent(db: Kysely<Database>, event: AuditEventInput): Promise<void> {
@@ -29,6 +31,7 @@ export async function insertAuditEvent(db: Kysely<Database>, event: AuditEventIn
       outcome: event.outcome,
       reason: event.reason ?? null,
       policy_version: event.policyVersion,
+      target_organization_id: event.targetOrganizationId ?? null,
     })
     .execute()
 }

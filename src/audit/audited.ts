@@ -8,6 +8,8 @@ import { insertAuditEvent } from './audit.repository.js'
 export interface AuditRecord {
   readonly caseIds: readonly string[]
   readonly fields: readonly string[]
+  /** The organisation a share let in (case.share). */
+  readonly targetOrganizationId?: string
 }
 
 /** Records what the work disclosed or changed, in the work's own transaction. */

@@ -47,6 +47,7 @@ export interface Database {
   case_participants: CaseParticipantTable
   case_history: CaseHistoryTable
   audit_events: AuditEventTable
+  case_notes: CaseNoteTable
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>
@@ -141,6 +142,19 @@ export interface AuditEventTable {
   outcome: 'allowed' | 'denied'
   reason: string | null
   policy_version: string
+  /** the organisation a share let in (case.share); null for every other event */
+  target_organization_id: ColumnType<string | null, string | null | undefined, never>
 }
 
 export type CaseRow = Selectable<CaseTable>
+
+export interface CaseNoteTable {
+  id: string
+  case_id: string
+  author_id: string
+  body: string
+  category: string
+  created_at: DefaultedTimestamp
+  updated_at: DefaultedTimestamp
+  version: ColumnType<number, number | undefined, number>
+}

@@ -1,0 +1,49 @@
+import type { Kysely } from 'kysely'
+import type { RecordAudit } from '../audit/audited.js'
+import { type CaseActor, loadReadableCase, scopeAttributesOf } from '../cases/case.service.js'
+import type { Database } from '../db/schema.js'
+import { AppError } from '../http/problem.js'
+import type { Page } from '../http/pagination.js'
+import { readableFields } from '../policies/abilities.js'
+import type { HistoryEntry } from './history.schemas.js'
+import { listHistoryOfFields } from './history.repository.js'
+
+const cursorOf = (id: string) => Buffer.from(id).toString('base64url')
+
+export function historyIdFromCursor(cursor: string | undefined): string | undefined {
+  if (!cursor) return undefined
+  const id = Buffer.from(cursor, 'base64url').toString()
+  if (!/^\d{1,18}$/.test(id)) throw new AppError('bad-request', 'The cursor is not valid')
+  return id
+}
+
+/**
+ * The change history a reader may see: entries of the fields they may read on this case, with their
+ * values; of every other field nothing, not even that it changed.
+ */
+export async function readHistory(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  query: { limit: number; after: string | undefined },
+  recordAudit: RecordAudit,
+): Promise<Page<HistoryEntry>> {
+  const target = await loadReadableCase(db, actor, caseId)
+  const fields = readableFields(actor.ability, scopeAttributesOf(target))
+  const rows = fields.length > 0 ? await listHistoryOfFields(db, caseId, fields, { limit: query.limit + 1, after: query.after }) : []
+  const page = rows.slice(0, query.limit)
+  await recordAudit({ caseIds: [caseId], fields: page.map((row) => row.field) })
+  const last = page.at(-1)
+  return {
+    items: page.map((row) => ({
+      id: row.id,
+      field: row.field,
+      oldValue: row.old_value ?? null,
+      newValue: row.new_value ?? null,
+      actorId: row.actor_id,
+      changedAt: new Date(row.changed_at).toISOString(),
+      requestId: row.request_id,
+    })),
+    nextCursor: rows.length > query.limit && last ? cursorOf(last.id) : null,
+  }
+}

@@ -1,0 +1,14 @@
+import { AppError } from '../http/problem.js'
+import type { SelectedCaseRow } from '../cases/case.repository.js'
+import { type CaseActor, caseSubjectOf } from '../cases/case.service.js'
+
+/**
+ * Sub-resources of a case (notes, consents) are one field of one section: `notes.notes`,
+ * `consent.consents`. The case is already known to be in scope; this asks whether the caller's role
+ * may read, create or update that field on it. A refused write names the field, like PATCH /cases.
+ */
+export function requireFieldAccess(actor: CaseActor, row: SelectedCaseRow, action: 'read' | 'create' | 'update', field: string): void {
+  if (actor.ability.can(action, caseSubjectOf(row), field)) return
+  if (action === 'read') throw new AppError('forbidden', `Your role may not read ${field}`)
+  throw new AppError('forbidden-fields', `You may not write: ${field}`, { deniedFields: [field] })
+}

@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { type AppAbility, type AppAction, type AppSubjectType, packedRulesFor, readableFields } from '../policies/abilities.js'
+import type { Policy } from '../policies/policy.js'
+import { problemResponses } from '../http/problem-schema.js'
+import { roleSchema } from '../users/user.schemas.js'
+
+const byLetterSchema = z.object({ read: z.array(z.string()), create: z.array(z.string()), update: z.array(z.string()) })
+
+const permissionsSchema = z
+  .object({
+    role: roleSchema,
+    organizationId: z.uuid(),
+    /** sections with at least one field the caller may read, create or update on some case in scope */
+    sections: byLetterSchema,
+    /** `section.field` names, likewise */
+    fields: byLetterSchema,
+    /** the policy's actions the caller may take (on some case in scope, for the case actions) */
+    actions: z.array(z.string()),
+    /** CASL's packed rules, conditions included: a client rebuilds them with unpackRules */
+    rules: z.array(z.array(z.unknown())),
+  })
+  .describe('What the caller may do, so a client draws only what the user may use')
+
+/** The policy's action names, and the CASL question each one is. */
+const ACTIONS: ReadonlyArray<readonly [string, AppAction, AppSubjectType]> = [
+  ['create_case', 'create_case', 'Case'],
+  ['transition_stage', 'transition', 'Case'],
+  ['decide_determination', 'decide_determination', 'Case'],
+  ['share_case', 'share', 'Case'],
+  ['read_audit_trail', 'read', 'AuditTrail'],
+  ['read_statistics', 'read', 'Statistics'],
+  ['manage_organizations_and_users', 'manage', 'Organization'],
+]
+
+const sectionsOf = (fields: readonly string[]) => [...new Set(fields.map((field) => field.slice(0, field.indexOf('.'))))]
+
+function effectivePermissions(ability: AppAbility, policy: Policy) {
+  const allFields = Object.entries(policy.sections).flatMap(([section, fields]) => fields.map((field) => `${section}.${field}`))
+  const read = readableFields(ability)
+  const create = allFields.filter((field) => ability.can('create', 'Case', field))
+  const update = allFields.filter((field) => ability.can('update', 'Case', field))
+  return {
+    sections: { read: sectionsOf(read), create: sectionsOf(create), update: sectionsOf(update) },
+    fields: { read, create, update },
+    actions: ACTIONS.filter(([, action, subject]) => ability.can(action, subject)).map(([name]) => name),
+    rules: packedRulesFor(ability) as unknown[][],
+  }
+}
+
+export async function mePermissionsRoutes(app: FastifyInstance): Promise<void> {
+  const routes = app.withTypeProvider<ZodTypeProvider>()
+  routes.get(
+    '/me/permissions',
+    {
+      schema: {
+        tags: ['me'],
+        summary: 'The caller’s effective permissions: sections, fields and actions, and the CASL rules behind them',
+        response: { 200: permissionsSchema, 401: problemResponses[401] },
+      },
+    },
+    async (request) => ({
+      role: request.principal.role,
+      organizationId: request.principal.organizationId,
+      ...effectivePermissions(request.ability, app.policy),
+    }),
+  )
+}

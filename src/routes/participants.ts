@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { audited } from '../audit/audited.js'
+import { caseIdParamsSchema } from '../cases/case.schemas.js'
+import { problemResponses, problemSchema } from '../http/problem-schema.js'
+import { pageQuerySchema } from '../http/pagination.js'
+import { participantListSchema, participantViewSchema, shareCaseSchema } from '../records/participant.schemas.js'
+import { listParticipants, shareCase } from '../records/participant.service.js'
+import { idFromCursor } from '../records/record-cursor.js'
+import { actorOf } from './cases.js'
+
+/** The organisations that participate in a case (its object scope), and sharing it with another. */
+export async function participantRoutes(app: FastifyInstance): Promise<void> {
+  const routes = app.withTypeProvider<ZodTypeProvider>()
+
+  routes.post(
+    '/cases/:id/participants',
+    {
+      schema: {
+        tags: ['participants'],
+        summary: 'Share a case with another organisation, on a consent of this case or (protection officers) a legal basis',
+        description:
+          'A refusal is a 409 whose `reason` is one of consent_required, consent_not_found, consent_withdrawn, consent_scope_missing, legal_basis_requires_protection_officer, already_participant.',
+        params: caseIdParamsSchema,
+        body: shareCaseSchema,
+        response: { 201: participantViewSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const { id: caseId } = request.params
+      const participant = await audited(app, request, 'case.share', (trx, recordAudit) => shareCase(trx, actorOf(request), caseId, request.body, recordAudit), { caseId })
+      return reply.code(201).send(participant)
+    },
+  )
+
+  routes.get(
+    '/cases/:id/participants',
+    {
+      schema: {
+        tags: ['participants'],
+        summary: 'The organisations that participate in a case, the lead among them',
+        params: caseIdParamsSchema,
+        querystring: pageQuerySchema,
+        response: { 200: participantListSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { id: caseId } = request.params
+      const { limit, cursor } = request.query
+      return audited(
+        app,
+        request,
+        'participant.list',
+        (trx, recordAudit) => listParticipants(trx, actorOf(request), caseId, { limit, after: idFromCursor(cursor) }, recordAudit),
+        { caseId },
+      )
+    },
+  )
+}

@@ -1,0 +1,186 @@
+import t from 'tap'
+import { build, createOrganization, createUser, type TestUser } from '../helpers/build.js'
+
+t.test('sharing a case with another organisation', async (t) => {
+  const { app, database } = await build(t)
+  const ngo = await createUser(database, 'ngo_caseworker')
+  const protection = await createUser(database, 'protection_officer')
+  const legalAid = await createOrganization(database, 'legal_aid')
+  const attorney = await createUser(database, 'attorney', legalAid)
+  const shelter = await createOrganization(database, 'civil_society')
+  const shelterWorker = await createUser(database, 'ngo_caseworker', shelter)
+  const outsider = await createUser(database, 'ngo_caseworker')
+  const migration = await createUser(database, 'migration_officer')
+
+  const openCase = async (user: TestUser) => {
+    const response = await app.inject({ method: 'POST', url: '/cases', headers: user.headers, payload: { riskLevel: 'high', identity: { givenName: 'Lucía' } } })
+    t.equal(response.statusCode, 201, response.body)
+    return response.json().id as string
+  }
+  const recordConsent = async (user: TestUser, caseId: string, scopes: string[]) => {
+    const response = await app.inject({ method: 'POST', url: `/cases/${caseId}/consents`, headers: user.headers, payload: { givenBy: 'child_and_guardian', scopes } })
+    t.equal(response.statusCode, 201, response.body)
+    return response.json().id as string
+  }
+  const share = (user: TestUser, caseId: string, payload: Record<string, unknown>) =>
+    app.inject({ method: 'POST', url: `/cases/${caseId}/participants`, headers: user.headers, payload })
+  const listedIds = async (user: TestUser) => {
+    const response = await app.inject({ method: 'GET', url: '/cases?limit=100', headers: user.headers })
+    t.equal(response.statusCode, 200, response.body)
+    return (response.json().items as { id: string }[]).map((item) => item.id)
+  }
+
+  const caseId = await openCase(ngo)
+  const sharingConsent = await recordConsent(ngo, caseId, ['share_with_organizations', 'services'])
+
+  t.test('the creating organisation is the lead participant', async (t) => {
+    const response = await app.inject({ method: 'GET', url: `/cases/${caseId}/participants`, headers: ngo.headers })
+    t.equal(response.statusCode, 200, response.body)
+    t.match(response.json(), { items: [{ organizationId: ngo.organizationId, participation: 'lead', consentId: null, legalBasis: null }], nextCursor: null })
+  })
+
+  t.test('before a share, the other organisation cannot reach the case', async (t) => {
+    t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: attorney.headers })).statusCode, 404)
+    t.notOk((await listedIds(attorney)).includes(caseId))
+  })
+
+  t.test('a share with neither consent nor legal basis is refused with the reason', async (t) => {
+    const response = await share(ngo, caseId, { organizationId: legalAid })
+    t.equal(response.statusCode, 409, response.body)
+    t.equal(response.json().reason, 'consent_required')
+    t.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
+  })
+
+  t.test('a share on a consent covering sharing lets the organisation in', async (t) => {
+    const response = await share(ngo, caseId, { organizationId: legalAid, consentId: sharingConsent })
+    t.equal(response.statusCode, 201, response.body)
+    t.match(response.json(), { organizationId: legalAid, participation: 'participant', consentId: sharingConsent, legalBasis: null, addedBy: ngo.id })
+
+    const read = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: attorney.headers })
+    t.equal(read.statusCode, 200, read.body)
+    t.equal(read.json().identity.givenName, 'Lucía')
+    t.ok((await listedIds(attorney)).includes(caseId), 'the case is in the new participant’s list')
+
+    const participants = await app.inject({ method: 'GET', url: `/cases/${caseId}/participants`, headers: attorney.headers })
+    t.same(
+      (participants.json().items as { organizationId: string }[]).map((item) => item.organizationId).sort(),
+      [ngo.organizationId, legalAid].sort(),
+    )
+
+    const audit = await database.db
+      .selectFrom('audit_events')
+      .select(['actor_id', 'case_ids', 'outcome', 'target_organization_id', 'fields'])
+      .where('action', '=', 'case.share')
+      .where('outcome', '=', 'allowed')
+      .execute()
+    t.equal(audit.length, 1)
+    t.match(audit[0], { actor_id: ngo.id, case_ids: [caseId], target_organization_id: legalAid, fields: ['consent.consents'] })
+  })
+
+  t.test('an organisation already participating cannot be added again', async (t) => {
+    const response = await share(ngo, caseId, { organizationId: legalAid, consentId: sharingConsent })
+    t.equal(response.statusCode, 409)
+    t.equal(response.json().reason, 'already_participant')
+  })
+
+  t.test('a consent without the sharing scope is refused', async (t) => {
+    const tracingOnly = await recordConsent(ngo, caseId, ['tracing'])
+    const response = await share(ngo, caseId, { organizationId: shelter, consentId: tracingOnly })
+    t.equal(response.statusCode, 409)
+    t.equal(response.json().reason, 'consent_scope_missing')
+  })
+
+  t.test('a withdrawn consent no longer allows sharing', async (t) => {
+    const consentId = await recordConsent(ngo, caseId, ['share_with_organizations'])
+    const withdrawn = await app.inject({
+      method: 'PATCH',
+      url: `/cases/${caseId}/consents/${consentId}`,
+      headers: { ...ngo.headers, 'if-match': '"1"' },
+      payload: { withdrawnAt: new Date().toISOString() },
+    })
+    t.equal(withdrawn.statusCode, 200, withdrawn.body)
+    const response = await share(ngo, caseId, { organizationId: shelter, consentId })
+    t.equal(response.statusCode, 409)
+    t.equal(response.json().reason, 'consent_withdrawn')
+    t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: shelterWorker.headers })).statusCode, 404)
+  })
+
+  t.test('a consent of another case is not a ground for this one', async (t) => {
+    const otherCase = await openCase(ngo)
+    const otherConsent = await recordConsent(ngo, otherCase, ['share_with_organizations'])
+    const response = await share(ngo, caseId, { organizationId: shelter, consentId: otherConsent })
+    t.equal(response.statusCode, 409)
+    t.equal(response.json().reason, 'consent_not_found')
+  })
+
+  t.test('a caseworker cannot share on a legal basis', async (t) => {
+    const response = await share(ngo, caseId, { organizationId: shelter, legalBasis: 'Artículo 122 LGDNNA, medida urgente de protección' })
+    t.equal(response.statusCode, 409)
+    t.equal(response.json().reason, 'legal_basis_requires_protection_officer')
+  })
+
+  t.test('a protection officer shares on a legal basis; the shelter then reaches and lists the case', async (t) => {
+    const ownCase = await openCase(protection)
+    t.notOk((await listedIds(shelterWorker)).includes(ownCase))
+    const legalBasis = 'Artículo 122 LGDNNA, medida urgente de protección'
+    const response = await share(protection, ownCase, { organizationId: shelter, legalBasis })
+    t.equal(response.statusCode, 201, response.body)
+    t.match(response.json(), { organizationId: shelter, consentId: null, legalBasis })
+    t.equal((await app.inject({ method: 'GET', url: `/cases/${ownCase}`, headers: shelterWorker.headers })).statusCode, 200)
+    t.ok((await listedIds(shelterWorker)).includes(ownCase))
+    const audit = await database.db.selectFrom('audit_events').select('target_organization_id').where('action', '=', 'case.share').where('outcome', '=', 'allowed').execute()
+    t.ok(audit.some((event) => event.target_organization_id === shelter))
+  })
+
+  t.test('bad bodies are 400: both grounds at once, a short legal basis, unknown fields', async (t) => {
+    const both = await share(protection, caseId, { organizationId: shelter, consentId: sharingConsent, legalBasis: 'Artículo 122 LGDNNA' })
+    t.equal(both.statusCode, 400)
+    const ownCase = await openCase(protection)
+    t.equal((await share(protection, ownCase, { organizationId: shelter, legalBasis: 'short' })).statusCode, 400)
+    t.equal((await share(protection, ownCase, { organizationId: shelter, legalBasis: 'Artículo 122 LGDNNA', extra: 1 })).statusCode, 400)
+  })
+
+  t.test('organisations that cannot participate are 422', async (t) => {
+    const unknown = await share(ngo, caseId, { organizationId: '0190a0b0-0000-7000-8000-000000000000', consentId: sharingConsent })
+    t.equal(unknown.statusCode, 422)
+    t.equal(unknown.json().reason, 'unknown_organization')
+    for (const kind of ['oversight_body', 'platform'] as const) {
+      const organizationId = await createOrganization(database, kind)
+      const response = await share(ngo, caseId, { organizationId, consentId: sharingConsent })
+      t.equal(response.statusCode, 422, kind)
+      t.equal(response.json().reason, 'organization_cannot_participate')
+    }
+  })
+
+  t.test('a role without the share action gets 403 on a case it reaches', async (t) => {
+    const ownCase = await openCase(migration)
+    const response = await share(migration, ownCase, { organizationId: shelter, legalBasis: 'Artículo 122 LGDNNA, medida urgente' })
+    t.equal(response.statusCode, 403)
+    const denied = await database.db.selectFrom('audit_events').select(['outcome', 'case_ids']).where('action', '=', 'case.share').where('actor_id', '=', migration.id).execute()
+    t.match(denied, [{ outcome: 'denied', case_ids: [ownCase] }])
+  })
+
+  t.test('another organisation gets 404 for read, update and share, and never sees the case listed', async (t) => {
+    t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: outsider.headers })).statusCode, 404)
+    const patch = await app.inject({ method: 'PATCH', url: `/cases/${caseId}`, headers: { ...outsider.headers, 'if-match': '"1"' }, payload: { riskLevel: 'low' } })
+    t.equal(patch.statusCode, 404)
+    const sharing = await share(outsider, caseId, { organizationId: outsider.organizationId, consentId: sharingConsent })
+    t.equal(sharing.statusCode, 404)
+    t.notMatch(sharing.body, sharingConsent)
+    t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}/participants`, headers: outsider.headers })).statusCode, 404)
+    t.notOk((await listedIds(outsider)).includes(caseId))
+    const stillOut = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: outsider.headers })
+    t.equal(stillOut.statusCode, 404, 'a refused share lets nobody in')
+  })
+
+  t.test('participants page by cursor', async (t) => {
+    const first = await app.inject({ method: 'GET', url: `/cases/${caseId}/participants?limit=1`, headers: ngo.headers })
+    t.equal(first.json().items.length, 1)
+    t.type(first.json().nextCursor, 'string')
+    const second = await app.inject({ method: 'GET', url: `/cases/${caseId}/participants?limit=1&cursor=${first.json().nextCursor}`, headers: ngo.headers })
+    t.equal(second.json().items.length, 1)
+    t.not(second.json().items[0].organizationId, first.json().items[0].organizationId)
+    t.equal(second.json().nextCursor, null)
+    t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}/participants?cursor=bad`, headers: ngo.headers })).statusCode, 400)
+  })
+})
