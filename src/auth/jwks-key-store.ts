@@ -36,10 +36,14 @@ export class JwksKeyStore {
   /** The PEM of the key with this `kid`, for this algorithm. */
   async keyFor(kid: string | undefined, algorithm: string): Promise<string> {
     if (!kid) throw new UnknownSigningKeyError('token has no kid')
-    const stale = Date.now() - this.fetchedAt > this.maxAgeMs
-    if ((stale || !this.keys.has(`${algorithm}:${kid}`)) && this.mayRefresh()) {
-      await this.refresh().catch(() => undefined)
+    const known = this.keys.get(`${algorithm}:${kid}`)
+    if (known) {
+      // A known key is used at once; an old key set is re-read in the background, so a slow key
+      // server never delays a request that carries a key we already trust.
+      if (Date.now() - this.fetchedAt > this.maxAgeMs && this.mayRefresh()) void this.refresh().catch(() => undefined)
+      return known
     }
+    if (this.mayRefresh()) await this.refresh().catch(() => undefined)
     const key = this.keys.get(`${algorithm}:${kid}`)
     if (!key) throw new UnknownSigningKeyError('no key with this kid')
     return key

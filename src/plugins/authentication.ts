@@ -1,5 +1,5 @@
 import fastifyJwt, { type TokenOrHeader } from '@fastify/jwt'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Principal, Role, OrganizationKind } from '../auth/principal.js'
 import { JwksKeyStore } from '../auth/jwks-key-store.js'
@@ -16,10 +16,6 @@ declare module 'fastify' {
     /** Routes that need no token (health, readiness, docs). */
     public?: boolean
   }
-  interface FastifyInstance {
-    /** Counts refused tokens by reason (the token itself is never kept). */
-    authenticationFailures: Map<string, number>
-  }
 }
 
 export interface AuthenticationOptions {
@@ -31,6 +27,7 @@ export interface AuthenticationOptions {
 
 const MAX_TOKEN_LENGTH = 8_192
 const CLOCK_TOLERANCE_MS = 30_000
+const BEARER = /^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 
 function unauthorized(detail = 'A valid bearer token is required'): AppError {
   return new AppError('unauthorized', detail)
@@ -41,7 +38,7 @@ function unauthorized(detail = 'A valid bearer token is required'): AppError {
  * own errors are caught here, so none of them can surface as a 500.
  */
 async function authenticationPlugin(app: FastifyInstance, options: AuthenticationOptions): Promise<void> {
-  const keyStore = options.key.kind === 'jwks' ? new JwksKeyStore(options.key.url) : undefined
+  const keyStore = options.key.kind === 'jwks' ? new JwksKeyStore(options.key.url, options.key.keyStore) : undefined
   const staticKey = options.key.kind === 'pem' ? options.key.pem : undefined
 
   await app.register(fastifyJwt, {
@@ -53,6 +50,8 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
           }
         : (staticKey as string),
     },
+    // The key callback needs the header (kid, alg); without `complete` it only sees the claims.
+    decode: { complete: true },
     verify: {
       algorithms: [...options.algorithms],
       allowedIss: options.issuer,
@@ -61,39 +60,41 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
       clockTolerance: CLOCK_TOLERANCE_MS,
     },
   })
-  app.decorate('authenticationFailures', new Map<string, number>())
 
-  const countFailure = (reason: string) => app.authenticationFailures.set(reason, (app.authenticationFailures.get(reason) ?? 0) + 1)
+  // The reason is logged for operators; the token never is (the logger redacts the header too).
+  const refuse = (request: FastifyRequest, reply: FastifyReply, reason: string, detail: string): AppError => {
+    request.log.info({ reason }, 'authentication refused')
+    // Counted in the audit trail too (plugins/audit-sealer.ts), without the token.
+    app.noteAuthenticationFailure?.(request, reason)
+    reply.header('www-authenticate', 'Bearer')
+    return unauthorized(detail)
+  }
 
   app.decorateRequest('principal', null as unknown as Principal)
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.public || !request.routeOptions.url) return
     const header = request.headers.authorization
-    if (!header) {
-      countFailure('missing')
-      throw unauthorized()
-    }
-    if (header.length > MAX_TOKEN_LENGTH || !/^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(header)) {
-      countFailure('malformed')
-      throw unauthorized('The bearer token is malformed')
-    }
-    let subject: unknown
+    if (!header) throw refuse(request, reply, 'missing', 'A valid bearer token is required')
+    if (header.length > MAX_TOKEN_LENGTH) throw refuse(request, reply, 'oversized', 'The bearer token is too large')
+    if (!BEARER.test(header)) throw refuse(request, reply, 'malformed', 'The bearer token is malformed')
+    let payload: { sub?: unknown; iat?: unknown }
     try {
-      const payload = await request.jwtVerify<{ sub?: unknown }>()
-      subject = payload.sub
-    } catch {
-      countFailure('invalid')
-      throw unauthorized('The bearer token is not valid')
+      payload = await request.jwtVerify<{ sub?: unknown; iat?: unknown }>()
+    } catch (error) {
+      // fast-jwt's code (never its message, which may quote claims) says which check failed.
+      const code = (error as { code?: unknown }).code
+      throw refuse(request, reply, typeof code === 'string' ? code : 'invalid', 'The bearer token is not valid')
     }
+    const subject = payload.sub
     if (typeof subject !== 'string' || subject.length === 0 || subject.length > 200) {
-      countFailure('invalid')
-      throw unauthorized('The bearer token is not valid')
+      throw refuse(request, reply, 'invalid-subject', 'The bearer token is not valid')
+    }
+    // fast-jwt checks iat only against a maxAge; a token minted in the future is refused here.
+    if (typeof payload.iat === 'number' && payload.iat * 1000 > Date.now() + CLOCK_TOLERANCE_MS) {
+      throw refuse(request, reply, 'issued-in-the-future', 'The bearer token is not valid')
     }
     const row = await findActivePrincipalRow(app.db, subject)
-    if (!row || !row.active) {
-      countFailure('unknown-or-inactive-user')
-      throw unauthorized('This user is unknown or inactive')
-    }
+    if (!row || !row.active) throw refuse(request, reply, row ? 'inactive-user' : 'unknown-user', 'This user is unknown or inactive')
     request.principal = {
       userId: row.userId,
       subject: row.subject,
