@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import type { OrganizationKind, Role } from '../auth/principal.js'
+import { loadDemoCases } from './demo-cases.js'
 import type { Database } from './schema.js'
 
 export interface DemoUser {
@@ -53,6 +54,7 @@ export async function loadDemoData(db: Kysely<Database>): Promise<DemoUser[]> {
         .values({ id: userIds[user.subject]!, subject: user.subject, display_name: user.displayName, role: user.role, organization_id: organizationIds[user.organization]! })
         .execute()
     }
+    await loadDemoCases(trx, organizationIds, userIds)
   })
   return DEMO_USERS.map(({ subject, role }) => ({ subject, role }))
 }
