@@ -1,11 +1,13 @@
 import type { Migration } from 'kysely/migration'
 import * as foundation from './2026-11-25-01-foundation.js'
 import * as caseFile from './2026-11-25-02-case-file.js'
+import * as lifecycle from './2026-11-25-03-lifecycle.js'
 import * as records from './2026-11-25-04-records.js'
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
   '2026-11-25-01-foundation': foundation,
   '2026-11-25-02-case-file': caseFile,
+  '2026-11-25-03-lifecycle': lifecycle,
   '2026-11-25-04-records': records,
 }

@@ -23,6 +23,8 @@ import { historyRoutes } from './routes/history.js'
 import { mePermissionsRoutes } from './routes/me-permissions.js'
 import { placementRoutes } from './routes/placements.js'
 import { transitionRoutes } from './routes/transitions.js'
+import { assessmentRoutes } from './routes/assessments.js'
+import { determinationRoutes } from './routes/determinations.js'
 import { caseFileFieldsBySection } from './cases/case-sections.js'
 import { assertEveryFieldClassified } from './policies/policy.js'
 
@@ -85,4 +87,6 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(mePermissionsRoutes)
   await fastify.register(placementRoutes)
   await fastify.register(transitionRoutes)
+  await fastify.register(assessmentRoutes)
+  await fastify.register(determinationRoutes)
 }

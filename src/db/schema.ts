@@ -48,6 +48,10 @@ export interface Database {
   case_history: CaseHistoryTable
   audit_events: AuditEventTable
   case_notes: CaseNoteTable
+  placements: PlacementTable
+  stage_transitions: StageTransitionTable
+  assessments: AssessmentTable
+  determinations: DeterminationTable
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>
@@ -154,6 +158,71 @@ export interface CaseNoteTable {
   author_id: string
   body: string
   category: string
+  created_at: DefaultedTimestamp
+  updated_at: DefaultedTimestamp
+  version: ColumnType<number, number | undefined, number>
+}
+
+export interface PlacementTable {
+  id: string
+  case_id: string
+  type: string
+  facility_name: string | null
+  facility_address: string | null
+  responsible_organization_id: string | null
+  legal_basis: string | null
+  started_at: Timestamp
+  ended_at: Timestamp | null
+  end_reason: string | null
+  created_by: string
+  created_at: DefaultedTimestamp
+  version: ColumnType<number, number | undefined, number>
+}
+
+export interface StageTransitionTable {
+  id: string
+  case_id: string
+  from_stage: string
+  to_stage: string
+  reason: string | null
+  closure_reason: string | null
+  actor_id: string
+  actor_role: string
+  at: DefaultedTimestamp
+}
+
+type JsonValue<T> = ColumnType<T, string | undefined, string>
+
+export interface AssessmentTable {
+  id: string
+  case_id: string
+  assessor_id: string
+  findings: JsonValue<Record<string, string>>
+  recommendation: string | null
+  status: 'draft' | 'completed'
+  completed_at: Timestamp | null
+  created_at: DefaultedTimestamp
+  updated_at: DefaultedTimestamp
+  version: ColumnType<number, number | undefined, number>
+}
+
+export interface DeterminationTable {
+  id: string
+  case_id: string
+  status: 'draft' | 'decided' | 'superseded'
+  trigger: string
+  panel: JsonValue<Record<string, unknown>[]>
+  child_views: string | null
+  factors: JsonValue<Record<string, string>>
+  options_considered: JsonValue<Record<string, unknown>[]>
+  rationale: string | null
+  dissent: string | null
+  outcome: string | null
+  decided_at: Timestamp | null
+  /** a date; selected as text so no time zone shifts it */
+  review_due_at: ColumnType<string | null, string | null | undefined, string | null>
+  supersedes_id: string | null
+  created_by: string
   created_at: DefaultedTimestamp
   updated_at: DefaultedTimestamp
   version: ColumnType<number, number | undefined, number>

@@ -1,0 +1,39 @@
+import { z } from 'zod'
+
+/** The factors a best-interests assessment weighs (UNHCR; CRC General Comment 14). */
+export const ASSESSMENT_FACTORS = ['childViews', 'family', 'safety', 'health', 'education', 'identity', 'development'] as const
+
+const finding = z.string().trim().min(1).max(8000)
+const findingsSchema = z.strictObject(Object.fromEntries(ASSESSMENT_FACTORS.map((factor) => [factor, finding.optional()])) as Record<(typeof ASSESSMENT_FACTORS)[number], z.ZodOptional<typeof finding>>)
+
+export const newAssessmentSchema = z.strictObject({
+  findings: findingsSchema.default({}),
+  recommendation: z.string().trim().min(1).max(8000).optional(),
+  completedAt: z.iso.datetime({ offset: true }).optional().describe('given: the assessment is recorded as completed'),
+})
+export type NewAssessmentInput = z.infer<typeof newAssessmentSchema>
+
+export const assessmentPatchSchema = z.strictObject({
+  findings: findingsSchema.optional().describe('factors given replace stored ones'),
+  recommendation: z.string().trim().min(1).max(8000).optional(),
+  completedAt: z.iso.datetime({ offset: true }).optional().describe('completes the assessment; a completed assessment no longer changes'),
+})
+export type AssessmentPatchInput = z.infer<typeof assessmentPatchSchema>
+
+export const assessmentViewSchema = z.object({
+  id: z.uuid(),
+  caseId: z.uuid(),
+  assessorId: z.uuid(),
+  status: z.enum(['draft', 'completed']),
+  findings: z.record(z.string(), z.string()),
+  recommendation: z.string().nullable(),
+  completedAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number().int(),
+})
+export const assessmentListSchema = z.object({ items: z.array(assessmentViewSchema) })
+export const assessmentParamsSchema = z.strictObject({ id: z.uuid(), aid: z.uuid() })
+
+/** An assessment is one field of the matrix: the whole record is `bidDeliberation.assessments`. */
+export const ASSESSMENT_POLICY_FIELD = 'bidDeliberation.assessments'

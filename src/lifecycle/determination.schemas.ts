@@ -1,0 +1,115 @@
+import { z } from 'zod'
+import { ASSESSMENT_FACTORS } from './assessment.schemas.js'
+
+export const DETERMINATION_OUTCOMES = [
+  'family_reunification',
+  'assisted_return',
+  'local_integration',
+  'resettlement',
+  'maintain_arrangement',
+  'change_arrangement',
+] as const
+/** Why a panel sits (DOMAIN.md: a BID is required before these decisions, and at each review). */
+export const DETERMINATION_TRIGGERS = ['durable_solution', 'separation_from_parents', 'return', 'change_of_arrangement', 'review', 'other'] as const
+export const DETERMINATION_STATUSES = ['draft', 'decided', 'superseded'] as const
+
+const text = (max: number) => z.string().trim().min(1).max(max)
+const dateOrDateTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })])
+
+const panelMemberSchema = z.strictObject({
+  name: text(200),
+  role: text(120),
+  organizationId: z.uuid().nullish(),
+  undertakingSignedAt: z.iso.date().nullish().describe('the date the member signed the confidentiality undertaking'),
+})
+const factorsSchema = z.strictObject(Object.fromEntries(ASSESSMENT_FACTORS.map((factor) => [factor, text(8000).optional()])) as Record<(typeof ASSESSMENT_FACTORS)[number], z.ZodOptional<z.ZodString>>)
+const optionSchema = z.strictObject({ option: z.enum(DETERMINATION_OUTCOMES), assessment: text(4000).nullish() })
+
+const deliberation = {
+  trigger: z.enum(DETERMINATION_TRIGGERS),
+  panel: z.array(panelMemberSchema).max(20),
+  childViews: text(8000),
+  factors: factorsSchema,
+  optionsConsidered: z.array(optionSchema).max(12),
+  rationale: text(8000),
+  dissent: text(8000),
+}
+
+export const newDeterminationSchema = z.strictObject({
+  trigger: deliberation.trigger,
+  supersedesId: z.uuid().optional().describe('a decided determination of the same case that this one reviews'),
+  panel: deliberation.panel.optional(),
+  childViews: deliberation.childViews.optional(),
+  factors: deliberation.factors.optional(),
+  optionsConsidered: deliberation.optionsConsidered.optional(),
+  rationale: deliberation.rationale.optional(),
+  dissent: deliberation.dissent.optional(),
+})
+export type NewDeterminationInput = z.infer<typeof newDeterminationSchema>
+
+/** A draft's deliberation; fields given replace stored ones. */
+export const determinationPatchSchema = z.strictObject({
+  trigger: deliberation.trigger.optional(),
+  panel: deliberation.panel.optional(),
+  childViews: deliberation.childViews.optional(),
+  factors: deliberation.factors.optional(),
+  optionsConsidered: deliberation.optionsConsidered.optional(),
+  rationale: deliberation.rationale.optional(),
+  dissent: deliberation.dissent.optional(),
+})
+export type DeterminationPatchInput = z.infer<typeof determinationPatchSchema>
+
+export const decisionSchema = z.strictObject({
+  outcome: z.enum(DETERMINATION_OUTCOMES),
+  decidedAt: dateOrDateTime,
+  reviewDueAt: z.iso.date(),
+})
+export type DecisionInput = z.infer<typeof decisionSchema>
+
+/** A determination as some caller reads it: the deliberation only for readers of bidDeliberation. */
+export const determinationViewSchema = z.object({
+  id: z.uuid(),
+  caseId: z.uuid(),
+  status: z.enum(DETERMINATION_STATUSES).optional(),
+  supersedesId: z.uuid().nullable().optional(),
+  outcome: z.enum(DETERMINATION_OUTCOMES).nullable().optional(),
+  decidedAt: z.string().nullable().optional(),
+  reviewDueAt: z.string().nullable().optional(),
+  trigger: z.enum(DETERMINATION_TRIGGERS).optional(),
+  panel: z.array(z.record(z.string(), z.unknown())).optional(),
+  childViews: z.string().nullable().optional(),
+  factors: z.record(z.string(), z.string()).optional(),
+  optionsConsidered: z.array(z.record(z.string(), z.unknown())).optional(),
+  rationale: z.string().nullable().optional(),
+  dissent: z.string().nullable().optional(),
+  createdBy: z.uuid().optional(),
+  createdAt: z.string(),
+  version: z.number().int(),
+})
+export const determinationListSchema = z.object({ items: z.array(determinationViewSchema) })
+export const determinationParamsSchema = z.strictObject({ id: z.uuid(), did: z.uuid() })
+
+/**
+ * Which matrix field carries each determination field: the outcome, its dates and the record's
+ * standing are `bestInterests`; the deliberation, and why the panel sat, are `bidDeliberation`.
+ */
+export const DETERMINATION_FIELD_MAP = {
+  status: 'bestInterests.determinationId',
+  supersedesId: 'bestInterests.determinationId',
+  createdBy: 'bestInterests.determinationId',
+  outcome: 'bestInterests.outcome',
+  decidedAt: 'bestInterests.decidedAt',
+  reviewDueAt: 'bestInterests.reviewDueAt',
+  trigger: 'bidDeliberation.factors',
+  panel: 'bidDeliberation.panel',
+  childViews: 'bidDeliberation.childViews',
+  factors: 'bidDeliberation.factors',
+  optionsConsidered: 'bidDeliberation.optionsConsidered',
+  rationale: 'bidDeliberation.rationale',
+  dissent: 'bidDeliberation.dissent',
+} as const
+export type DeterminationField = keyof typeof DETERMINATION_FIELD_MAP
+
+/** Stable codes of what a decision may lack. */
+export const DECISION_GUARD_CODES = ['panel_undertakings_missing', 'child_views_not_recorded', 'no_rationale'] as const
+export const MIN_PANEL_WITH_UNDERTAKINGS = 2

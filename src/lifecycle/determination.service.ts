@@ -1,0 +1,199 @@
+import type { Kysely } from 'kysely'
+import { v7 as uuidv7 } from 'uuid'
+import type { RecordAudit } from '../audit/audited.js'
+import type { SelectedCaseRow } from '../cases/case.repository.js'
+import { type CaseActor, caseSubjectOf, loadReadableCase } from '../cases/case.service.js'
+import type { Database } from '../db/schema.js'
+import { AppError, notFound } from '../http/problem.js'
+import { syncBestInterests } from './case-derived.repository.js'
+import {
+  DETERMINATION_FIELD_MAP,
+  type DecisionInput,
+  type DeterminationField,
+  type DeterminationPatchInput,
+  MIN_PANEL_WITH_UNDERTAKINGS,
+  type NewDeterminationInput,
+} from './determination.schemas.js'
+import {
+  type DeterminationColumns,
+  type DeterminationRow,
+  findDetermination,
+  findDeterminationForUpdate,
+  insertDetermination,
+  listDeterminations,
+  markSuperseded,
+  updateDraft,
+} from './determination.repository.js'
+import { iso, pick, policyFieldsOf, readableRecordFields, refuseDeniedRecordFields } from './sub-resource-access.js'
+
+const FUTURE_TOLERANCE_MS = 5 * 60 * 1000
+
+function readableDeterminationFields(actor: CaseActor, caseRow: SelectedCaseRow) {
+  const readable = readableRecordFields(actor, DETERMINATION_FIELD_MAP, caseRow)
+  if (readable.size === 0) throw new AppError('forbidden', 'Your role may not read best-interests determinations')
+  const columns: DeterminationColumns = { outcome: readable.has('status'), deliberation: readable.has('panel') }
+  return { readable, columns }
+}
+
+function toView(row: DeterminationRow, readable: ReadonlySet<DeterminationField>) {
+  const fields = pick<DeterminationField>(
+    {
+      status: row.status,
+      supersedesId: row.supersedes_id ?? null,
+      createdBy: row.created_by,
+      outcome: row.outcome ?? null,
+      decidedAt: iso(row.decided_at),
+      reviewDueAt: row.review_due_at ?? null,
+      trigger: row.trigger,
+      panel: row.panel,
+      childViews: row.child_views ?? null,
+      factors: row.factors,
+      optionsConsidered: row.options_considered,
+      rationale: row.rationale ?? null,
+      dissent: row.dissent ?? null,
+    },
+    readable,
+  )
+  return { id: row.id, caseId: row.case_id, ...fields, createdAt: iso(row.created_at) as string, version: row.version }
+}
+export type DeterminationView = ReturnType<typeof toView>
+
+const fieldsGiven = <T extends object>(input: T) => (Object.keys(input) as (keyof T & DeterminationField)[]).filter((field) => input[field] !== undefined)
+
+const deliberationColumns = (input: DeterminationPatchInput) => ({
+  ...(input.trigger !== undefined ? { trigger: input.trigger } : {}),
+  ...(input.panel !== undefined ? { panel: JSON.stringify(input.panel) } : {}),
+  ...(input.childViews !== undefined ? { child_views: input.childViews } : {}),
+  ...(input.factors !== undefined ? { factors: JSON.stringify(input.factors) } : {}),
+  ...(input.optionsConsidered !== undefined ? { options_considered: JSON.stringify(input.optionsConsidered) } : {}),
+  ...(input.rationale !== undefined ? { rationale: input.rationale } : {}),
+  ...(input.dissent !== undefined ? { dissent: input.dissent } : {}),
+})
+
+async function viewAfterWrite(db: Kysely<Database>, actor: CaseActor, caseRow: SelectedCaseRow, id: string) {
+  const { readable, columns } = readableDeterminationFields(actor, caseRow)
+  const row = (await findDetermination(db, caseRow.id, id, columns)) as DeterminationRow
+  return { view: toView(row, readable), readable }
+}
+
+export async function createDetermination(db: Kysely<Database>, actor: CaseActor, caseId: string, input: NewDeterminationInput, recordAudit: RecordAudit, id = uuidv7()) {
+  const caseRow = await loadReadableCase(db, actor, caseId, { forUpdate: true })
+  // Opening a determination sets its status: only those who may create bestInterests open one.
+  const written: DeterminationField[] = ['status', ...fieldsGiven(input)]
+  refuseDeniedRecordFields(actor, 'create', DETERMINATION_FIELD_MAP, written, caseRow)
+  if (input.supersedesId) {
+    const previous = await findDeterminationForUpdate(db, caseId, input.supersedesId)
+    if (!previous || previous.status !== 'decided') {
+      throw new AppError('unprocessable-entity', 'A determination can supersede only a decided determination of the same case')
+    }
+  }
+  await insertDetermination(db, {
+    id,
+    case_id: caseId,
+    status: 'draft',
+    supersedes_id: input.supersedesId ?? null,
+    created_by: actor.principal.userId,
+    ...deliberationColumns(input),
+    trigger: input.trigger,
+  })
+  const { view, readable } = await viewAfterWrite(db, actor, caseRow, id)
+  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_FIELD_MAP, [...written, ...readable]) })
+  return view
+}
+
+export async function listCaseDeterminations(db: Kysely<Database>, actor: CaseActor, caseId: string, recordAudit: RecordAudit) {
+  const caseRow = await loadReadableCase(db, actor, caseId)
+  const { readable, columns } = readableDeterminationFields(actor, caseRow)
+  const rows = await listDeterminations(db, caseId, columns)
+  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_FIELD_MAP, readable) })
+  return { items: rows.map((row) => toView(row, readable)) }
+}
+
+export async function readDetermination(db: Kysely<Database>, actor: CaseActor, caseId: string, id: string, recordAudit: RecordAudit) {
+  const caseRow = await loadReadableCase(db, actor, caseId)
+  const { readable, columns } = readableDeterminationFields(actor, caseRow)
+  const row = await findDetermination(db, caseId, id, columns)
+  if (!row) throw notFound('determination')
+  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_FIELD_MAP, readable) })
+  return toView(row, readable)
+}
+
+const decidedConflict = () => new AppError('conflict', 'A decided determination cannot be changed; create a new one that supersedes it', { code: 'determination_decided' })
+
+export async function changeDraft(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  id: string,
+  expectedVersion: number | undefined,
+  input: DeterminationPatchInput,
+  recordAudit: RecordAudit,
+) {
+  const caseRow = await loadReadableCase(db, actor, caseId, { forUpdate: true })
+  readableDeterminationFields(actor, caseRow)
+  const existing = await findDeterminationForUpdate(db, caseId, id)
+  if (!existing) throw notFound('determination')
+  const written = fieldsGiven(input)
+  refuseDeniedRecordFields(actor, 'update', DETERMINATION_FIELD_MAP, written, caseRow)
+  if (existing.status !== 'draft') throw decidedConflict()
+  if (expectedVersion === undefined || expectedVersion !== existing.version) {
+    throw new AppError('precondition-failed', 'The determination has changed since you read it; read it again and retry')
+  }
+  if (written.length > 0 && !(await updateDraft(db, id, expectedVersion, deliberationColumns(input)))) {
+    throw new AppError('precondition-failed', 'The determination has changed since you read it; read it again and retry')
+  }
+  const { view, readable } = await viewAfterWrite(db, actor, caseRow, id)
+  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_FIELD_MAP, [...written, ...readable]) })
+  return view
+}
+
+/** Codes of what the draft lacks to be decided; values never leave this function. */
+function unmetDecisionConditions(draft: { panel: Record<string, unknown>[]; child_views: string | null; rationale: string | null }): string[] {
+  const unmet: string[] = []
+  const signed = draft.panel.filter((member) => typeof member.undertakingSignedAt === 'string' && member.undertakingSignedAt.length > 0)
+  if (signed.length < MIN_PANEL_WITH_UNDERTAKINGS) unmet.push('panel_undertakings_missing')
+  if (!draft.child_views) unmet.push('child_views_not_recorded')
+  if (!draft.rationale) unmet.push('no_rationale')
+  return unmet
+}
+
+/**
+ * Decides a draft. From here the determination is immutable; the one it supersedes, if any, becomes
+ * superseded, and the case's bestInterests shows the latest decided determination.
+ */
+export async function decideDetermination(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  id: string,
+  input: DecisionInput,
+  recordAudit: RecordAudit,
+) {
+  const caseRow = await loadReadableCase(db, actor, caseId, { forUpdate: true })
+  if (!actor.ability.can('decide_determination', caseSubjectOf(caseRow))) throw new AppError('forbidden', 'Your role may not decide best-interests determinations')
+  const written: DeterminationField[] = ['status', 'outcome', 'decidedAt', 'reviewDueAt']
+  refuseDeniedRecordFields(actor, 'update', DETERMINATION_FIELD_MAP, written, caseRow)
+  const draft = await findDeterminationForUpdate(db, caseId, id)
+  if (!draft) throw notFound('determination')
+  if (draft.status !== 'draft') throw decidedConflict()
+
+  const decidedAt = new Date(input.decidedAt)
+  if (decidedAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw new AppError('unprocessable-entity', 'A decision cannot be dated in the future')
+  if (input.reviewDueAt < decidedAt.toISOString().slice(0, 10)) throw new AppError('unprocessable-entity', 'The review date cannot precede the decision')
+  const unmet = unmetDecisionConditions(draft)
+  if (unmet.length > 0) throw new AppError('guard-failed', `The determination does not meet ${unmet.length} condition(s) for a decision`, { unmetConditions: unmet })
+  if (draft.supersedes_id && !(await markSuperseded(db, draft.supersedes_id))) {
+    throw new AppError('conflict', 'The determination this one supersedes has already been superseded', { code: 'already_superseded' })
+  }
+  const decided = await db
+    .updateTable('determinations')
+    .set((eb) => ({ status: 'decided', outcome: input.outcome, decided_at: decidedAt.toISOString(), review_due_at: input.reviewDueAt, version: eb('version', '+', 1) }))
+    .where('id', '=', id)
+    .where('status', '=', 'draft')
+    .executeTakeFirst()
+  if (Number(decided.numUpdatedRows) !== 1) throw decidedConflict()
+  const derived = await syncBestInterests(db, caseId, { actorId: actor.principal.userId, requestId: actor.requestId })
+  const { view, readable } = await viewAfterWrite(db, actor, caseRow, id)
+  await recordAudit({ caseIds: [caseId], fields: [...new Set([...policyFieldsOf(DETERMINATION_FIELD_MAP, [...written, ...readable]), ...derived])] })
+  return view
+}

@@ -1,0 +1,30 @@
+import type { Insertable, Kysely } from 'kysely'
+import { sql } from 'kysely'
+import type { Database, StageTransitionTable } from '../db/schema.js'
+
+export async function insertTransition(db: Kysely<Database>, row: Insertable<StageTransitionTable>) {
+  return db.insertInto('stage_transitions').values(row).returningAll().executeTakeFirstOrThrow()
+}
+
+export async function listTransitions(db: Kysely<Database>, caseId: string) {
+  return db.selectFrom('stage_transitions').selectAll().where('case_id', '=', caseId).orderBy('at').orderBy('id').execute()
+}
+
+export async function readLifecycleColumns(db: Kysely<Database>, caseId: string) {
+  return db.selectFrom('cases').select(['stage', 'status', 'closed_at', 'closure_reason']).where('id', '=', caseId).executeTakeFirstOrThrow()
+}
+
+/** Moves the case (its row is locked by the caller) and bumps its version; returns the new version. */
+export async function updateLifecycleColumns(
+  db: Kysely<Database>,
+  caseId: string,
+  change: { stage: string; status: string; closed_at: string | null; closure_reason: string | null },
+): Promise<number> {
+  const row = await db
+    .updateTable('cases')
+    .set({ ...change, version: sql`version + 1`, updated_at: sql`now()` } as never)
+    .where('id', '=', caseId)
+    .returning('version')
+    .executeTakeFirstOrThrow()
+  return row.version
+}

@@ -1,0 +1,113 @@
+import type { Kysely } from 'kysely'
+import { v7 as uuidv7 } from 'uuid'
+import type { RecordAudit } from '../audit/audited.js'
+import { STAGES, type Stage } from '../cases/case-sections.js'
+import { insertHistory } from '../cases/case.repository.js'
+import { type CaseActor, caseSubjectOf, loadReadableCase } from '../cases/case.service.js'
+import type { Database } from '../db/schema.js'
+import { AppError } from '../http/problem.js'
+import type { Policy } from '../policies/policy.js'
+import { transitionAllowed } from '../policies/restricted-transitions.js'
+import { readGuardFacts } from './guard.repository.js'
+import { unmetConditions } from './stage-guards.js'
+import type { TransitionRequest } from './transition.schemas.js'
+import { insertTransition, listTransitions, readLifecycleColumns, updateLifecycleColumns } from './transition.repository.js'
+import { iso } from './sub-resource-access.js'
+
+const indexOf = (stage: string) => STAGES.indexOf(stage as Stage)
+
+/** The transitions' fields belong to the top-level `case` section (stage, closure reason). */
+const TRANSITION_FIELDS = ['case.stage', 'case.status', 'case.closedAt', 'case.closureReason']
+
+type TransitionRow = Awaited<ReturnType<typeof listTransitions>>[number]
+
+const toView = (row: TransitionRow) => ({
+  id: row.id,
+  caseId: row.case_id,
+  from: row.from_stage as Stage,
+  to: row.to_stage as Stage,
+  reason: row.reason,
+  closureReason: row.closure_reason as never,
+  actorId: row.actor_id,
+  actorRole: row.actor_role,
+  at: iso(row.at) as string,
+})
+
+/**
+ * Closing for a reason other than an achieved solution (the child turned 18, was transferred, died,
+ * or no longer needs the service) ends the case from any stage: such events do not wait for the
+ * lifecycle. Any other forward move goes one stage at a time.
+ */
+function isEarlyClosure(to: Stage, closureReason: string | undefined): boolean {
+  return to === 'closed' && closureReason !== undefined && closureReason !== 'solution_achieved'
+}
+
+export async function moveCase(db: Kysely<Database>, actor: CaseActor, policy: Policy, caseId: string, input: TransitionRequest, recordAudit: RecordAudit) {
+  const caseRow = await loadReadableCase(db, actor, caseId, { forUpdate: true })
+  const from = caseRow.stage as Stage
+  const { to } = input
+  if (!actor.ability.can('transition', caseSubjectOf(caseRow)) || !transitionAllowed(policy, actor.principal.role, { from, to })) {
+    throw new AppError('forbidden', 'Your role may not make this stage change')
+  }
+  if (input.closureReason !== undefined && to !== 'closed') {
+    throw new AppError('bad-request', 'A closure reason is given only when closing a case')
+  }
+  const step = indexOf(to) - indexOf(from)
+  if (step === 0) throw new AppError('conflict', 'The case is already in this stage', { code: 'same_stage' })
+  if (step < 0 && !input.reason) {
+    throw new AppError('unprocessable-entity', 'Moving a case back to an earlier stage needs a reason', { code: 'reason_required' })
+  }
+  if (step > 1 && !isEarlyClosure(to, input.closureReason)) {
+    throw new AppError('conflict', `A case moves forward one stage at a time; the next stage is ${STAGES[indexOf(from) + 1]}`, {
+      code: 'stage_skipped',
+      nextStage: STAGES[indexOf(from) + 1],
+    })
+  }
+  if (step > 0) {
+    const unmet = unmetConditions(to, await readGuardFacts(db, caseId), input.closureReason)
+    // Codes only: the facts behind them may be fields this caller cannot read.
+    if (unmet.length > 0) throw new AppError('guard-failed', `The case does not meet ${unmet.length} condition(s) for ${to}`, { unmetConditions: unmet })
+  }
+
+  const before = await readLifecycleColumns(db, caseId)
+  const closing = to === 'closed'
+  const after = {
+    stage: to,
+    status: closing ? 'closed' : 'open',
+    closed_at: closing ? new Date().toISOString() : null,
+    closure_reason: closing ? (input.closureReason ?? null) : null,
+  }
+  const version = await updateLifecycleColumns(db, caseId, after)
+  const changes: [string, unknown, unknown][] = [
+    ['case.stage', before.stage, after.stage],
+    ['case.status', before.status, after.status],
+    ['case.closedAt', iso(before.closed_at), after.closed_at],
+    ['case.closureReason', before.closure_reason, after.closure_reason],
+  ]
+  await insertHistory(
+    db,
+    changes
+      .filter(([, old, value]) => JSON.stringify(old) !== JSON.stringify(value))
+      .map(([field, old, value]) => ({ case_id: caseId, field, old_value: old, new_value: value, actor_id: actor.principal.userId, request_id: actor.requestId })),
+  )
+  const row = await insertTransition(db, {
+    id: uuidv7(),
+    case_id: caseId,
+    from_stage: from,
+    to_stage: to,
+    reason: input.reason ?? null,
+    closure_reason: after.closure_reason,
+    actor_id: actor.principal.userId,
+    actor_role: actor.principal.role,
+  })
+  await recordAudit({ caseIds: [caseId], fields: TRANSITION_FIELDS })
+  return { view: toView(row), version }
+}
+
+export async function listCaseTransitions(db: Kysely<Database>, actor: CaseActor, caseId: string, recordAudit: RecordAudit) {
+  const caseRow = await loadReadableCase(db, actor, caseId)
+  if (!actor.ability.can('read', caseSubjectOf(caseRow), 'case.stage')) throw new AppError('forbidden', 'Your role may not read stage changes')
+  const rows = await listTransitions(db, caseId)
+  await recordAudit({ caseIds: [caseId], fields: TRANSITION_FIELDS })
+  return { items: rows.map(toView) }
+}

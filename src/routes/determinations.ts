@@ -1,0 +1,147 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { v7 as uuidv7 } from 'uuid'
+import { z } from 'zod'
+import { audited } from '../audit/audited.js'
+import { caseIdParamsSchema } from '../cases/case.schemas.js'
+import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
+import { IDEMPOTENCY_KEY, claimIdempotencyKey } from '../cases/idempotency.js'
+import { AppError } from '../http/problem.js'
+import { problemResponses, problemSchema } from '../http/problem-schema.js'
+import {
+  decisionSchema,
+  determinationListSchema,
+  determinationParamsSchema,
+  determinationPatchSchema,
+  determinationViewSchema,
+  newDeterminationSchema,
+} from '../lifecycle/determination.schemas.js'
+import { changeDraft, createDetermination, decideDetermination, listCaseDeterminations, readDetermination } from '../lifecycle/determination.service.js'
+import { actorOf } from './cases.js'
+
+type View = z.infer<typeof determinationViewSchema>
+
+export async function determinationRoutes(app: FastifyInstance): Promise<void> {
+  const routes = app.withTypeProvider<ZodTypeProvider>()
+
+  routes.post(
+    '/cases/:id/determinations',
+    {
+      schema: {
+        tags: ['best interests'],
+        summary: 'Open a best-interests determination (BID) as a draft, with its trigger and panel',
+        params: caseIdParamsSchema,
+        headers: z.object({ 'idempotency-key': z.string().regex(IDEMPOTENCY_KEY).optional() }),
+        body: newDeterminationSchema,
+        response: { 201: determinationViewSchema, ...problemResponses, 422: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      const key = request.headers['idempotency-key']
+      const view = await audited(
+        app,
+        request,
+        'determination.create',
+        async (trx, recordAudit) => {
+          const determinationId = uuidv7()
+          const earlier = key
+            ? await claimIdempotencyKey(trx, { userId: request.principal.userId, key, body: { caseId: id, determination: request.body }, resourceId: determinationId })
+            : undefined
+          if (earlier) {
+            reply.header('idempotent-replayed', 'true')
+            return readDetermination(trx, actorOf(request), id, earlier, recordAudit)
+          }
+          return createDetermination(trx, actorOf(request), id, request.body, recordAudit, determinationId)
+        },
+        { caseId: id },
+      )
+      return reply.code(201).header('etag', etagOf(view.version)).header('location', `/cases/${id}/determinations/${view.id}`).send(view as View)
+    },
+  )
+
+  routes.get(
+    '/cases/:id/determinations',
+    {
+      schema: {
+        tags: ['best interests'],
+        summary: 'The determinations of a case: outcome and dates for readers of bestInterests, deliberation for readers of bidDeliberation',
+        params: caseIdParamsSchema,
+        response: { 200: determinationListSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { id } = request.params
+      const list = await audited(app, request, 'determination.list', (trx, recordAudit) => listCaseDeterminations(trx, actorOf(request), id, recordAudit), { caseId: id })
+      return list as { items: View[] }
+    },
+  )
+
+  routes.get(
+    '/cases/:id/determinations/:did',
+    {
+      schema: {
+        tags: ['best interests'],
+        summary: 'One determination, with its ETag',
+        params: determinationParamsSchema,
+        response: { 200: determinationViewSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id, did } = request.params
+      const view = await audited(app, request, 'determination.read', (trx, recordAudit) => readDetermination(trx, actorOf(request), id, did, recordAudit), { caseId: id })
+      return reply.header('etag', etagOf(view.version)).send(view as View)
+    },
+  )
+
+  routes.patch(
+    '/cases/:id/determinations/:did',
+    {
+      schema: {
+        tags: ['best interests'],
+        summary: 'Change the deliberation of a draft (If-Match); a decided determination is immutable (409)',
+        params: determinationParamsSchema,
+        headers: z.object({ 'if-match': z.string().max(100).optional() }),
+        body: determinationPatchSchema,
+        response: { 200: determinationViewSchema, ...problemResponses, 409: problemSchema, 412: problemSchema, 428: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const ifMatch = request.headers['if-match']
+      if (!ifMatch) throw new AppError('precondition-required', 'Send If-Match with the ETag of the determination you read')
+      const { id, did } = request.params
+      const view = await audited(
+        app,
+        request,
+        'determination.update',
+        (trx, recordAudit) => changeDraft(trx, actorOf(request), id, did, versionFromIfMatch(ifMatch), request.body, recordAudit),
+        { caseId: id },
+      )
+      return reply.header('etag', etagOf(view.version)).send(view as View)
+    },
+  )
+
+  routes.post(
+    '/cases/:id/determinations/:did/decision',
+    {
+      schema: {
+        tags: ['best interests'],
+        summary: 'Decide a draft: needs two panel members with signed undertakings, the child’s views and a rationale',
+        params: determinationParamsSchema,
+        body: decisionSchema,
+        response: { 200: determinationViewSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const { id, did } = request.params
+      const view = await audited(
+        app,
+        request,
+        'determination.decide',
+        (trx, recordAudit) => decideDetermination(trx, actorOf(request), id, did, request.body, recordAudit),
+        { caseId: id },
+      )
+      return reply.header('etag', etagOf(view.version)).send(view as View)
+    },
+  )
+}

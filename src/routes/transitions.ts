@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { audited } from '../audit/audited.js'
+import { caseIdParamsSchema } from '../cases/case.schemas.js'
+import { etagOf } from '../cases/case-view.js'
+import { problemResponses, problemSchema } from '../http/problem-schema.js'
+import { transitionListSchema, transitionRequestSchema, transitionViewSchema } from '../lifecycle/transition.schemas.js'
+import { listCaseTransitions, moveCase } from '../lifecycle/transition.service.js'
+import { actorOf } from './cases.js'
+
+export async function transitionRoutes(app: FastifyInstance): Promise<void> {
+  const routes = app.withTypeProvider<ZodTypeProvider>()
+
+  routes.post(
+    '/cases/:id/transitions',
+    {
+      schema: {
+        tags: ['lifecycle'],
+        summary: 'Move a case to another stage; forward moves are guarded (409 guard-failed lists every unmet condition)',
+        params: caseIdParamsSchema,
+        body: transitionRequestSchema,
+        response: { 201: transitionViewSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      const result = await audited(app, request, 'case.transition', (trx, recordAudit) => moveCase(trx, actorOf(request), app.policy, id, request.body, recordAudit), {
+        caseId: id,
+      })
+      // The ETag is the case's: a transition changes the case's version.
+      return reply.code(201).header('etag', etagOf(result.version)).send(result.view)
+    },
+  )
+
+  routes.get(
+    '/cases/:id/transitions',
+    {
+      schema: {
+        tags: ['lifecycle'],
+        summary: 'The stage changes of a case: who, when, from, to and why',
+        params: caseIdParamsSchema,
+        response: { 200: transitionListSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { id } = request.params
+      return audited(app, request, 'case.transitions.list', (trx, recordAudit) => listCaseTransitions(trx, actorOf(request), id, recordAudit), { caseId: id })
+    },
+  )
+}
