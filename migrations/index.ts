@@ -3,6 +3,7 @@ import * as foundation from './2026-11-25-01-foundation.js'
 import * as caseFile from './2026-11-25-02-case-file.js'
 import * as lifecycle from './2026-11-25-03-lifecycle.js'
 import * as records from './2026-11-25-04-records.js'
+import * as auditChain from './2026-11-25-05-audit-chain.js'
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25-02-case-file': caseFile,
   '2026-11-25-03-lifecycle': lifecycle,
   '2026-11-25-04-records': records,
+  '2026-11-25-05-audit-chain': auditChain,
 }

@@ -6,6 +6,7 @@ import type { Config } from './config.js'
 import type { DatabaseHandle } from './db/connect.js'
 import type { Policy } from './policies/policy.js'
 import { abilities } from './plugins/abilities.js'
+import { auditSealer } from './plugins/audit-sealer.js'
 import { authentication } from './plugins/authentication.js'
 import { database } from './plugins/database.js'
 import { errorHandler } from './plugins/error-handler.js'
@@ -25,6 +26,7 @@ import { placementRoutes } from './routes/placements.js'
 import { transitionRoutes } from './routes/transitions.js'
 import { assessmentRoutes } from './routes/assessments.js'
 import { determinationRoutes } from './routes/determinations.js'
+import { auditRoutes } from './routes/audit.js'
 import { caseFileFieldsBySection } from './cases/case-sections.js'
 import { assertEveryFieldClassified } from './policies/policy.js'
 
@@ -74,6 +76,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
     algorithms: options.config.auth.algorithms,
   })
   await fastify.register(abilities, { policy: options.policy })
+  await fastify.register(auditSealer, { intervalMs: options.config.auditSealIntervalMs })
 
   await fastify.register(healthRoutes)
   await fastify.register(meRoutes)
@@ -89,4 +92,5 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(transitionRoutes)
   await fastify.register(assessmentRoutes)
   await fastify.register(determinationRoutes)
+  await fastify.register(auditRoutes)
 }

@@ -48,6 +48,8 @@ export interface Database {
   case_history: CaseHistoryTable
   audit_events: AuditEventTable
   case_notes: CaseNoteTable
+  audit_chain: AuditChainTable
+  audit_pending: AuditPendingTable
   placements: PlacementTable
   stage_transitions: StageTransitionTable
   assessments: AssessmentTable
@@ -148,6 +150,20 @@ export interface AuditEventTable {
   policy_version: string
   /** the organisation a share let in (case.share); null for every other event */
   target_organization_id: ColumnType<string | null, string | null | undefined, never>
+}
+
+/** One link of the hash chain over audit_events (append-only, like the events). */
+export interface AuditChainTable {
+  seq: number
+  event_id: number
+  prev_hash: string
+  hash: string
+  sealed_at: DefaultedTimestamp
+}
+
+/** Events committed but not yet sealed into the chain. */
+export interface AuditPendingTable {
+  event_id: number
 }
 
 export type CaseRow = Selectable<CaseTable>

@@ -1,0 +1,59 @@
+import { z } from 'zod'
+
+const auditFilterShape = {
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'a cursor from a previous page').optional(),
+  actorId: z.uuid().optional(),
+  organizationId: z.uuid().optional(),
+  action: z.string().regex(/^[a-z_.-]{1,80}$/).optional(),
+  outcome: z.enum(['allowed', 'denied']).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+}
+
+export const auditEventQuerySchema = z.strictObject({ ...auditFilterShape, caseId: z.uuid().optional() })
+export const accessLogQuerySchema = z.strictObject(auditFilterShape)
+
+/** An audit event as the auditor reads it: names of fields and ids, never a value of case data. */
+export const auditEventSchema = z.object({
+  id: z.number().int(),
+  seq: z.number().int().nullable().describe('Position in the hash chain; null until sealed (within seconds)'),
+  occurredAt: z.string(),
+  requestId: z.string(),
+  actorId: z.string().nullable(),
+  actorRole: z.string().nullable(),
+  actorOrganizationId: z.string().nullable(),
+  action: z.string(),
+  caseIds: z.array(z.string()),
+  fields: z.array(z.string()).describe('section.field names disclosed or changed'),
+  outcome: z.enum(['allowed', 'denied']),
+  reason: z.string().nullable(),
+  targetOrganizationId: z.string().nullable(),
+  policyVersion: z.string(),
+})
+
+export const auditEventListSchema = z.object({ items: z.array(auditEventSchema), nextCursor: z.string().nullable() })
+
+export const verifyQuerySchema = z
+  .strictObject({
+    checkpointSeq: z.coerce.number().int().min(1).optional(),
+    checkpointHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  })
+  .refine((query) => (query.checkpointSeq === undefined) === (query.checkpointHash === undefined), {
+    message: 'give checkpointSeq and checkpointHash together',
+  })
+
+export const verifyResultSchema = z.union([
+  z.object({ intact: z.literal(true), verifiedThrough: z.number().int(), headHash: z.string().nullable() }),
+  z.object({
+    intact: z.literal(false),
+    brokenAt: z.number().int(),
+    reason: z.enum(['missing-link', 'event-missing', 'previous-hash-mismatch', 'hash-mismatch', 'checkpoint-mismatch']),
+  }),
+])
+
+export const checkpointSchema = z.object({
+  seq: z.number().int().describe('0 while nothing is sealed'),
+  hash: z.string().nullable(),
+  sealedAt: z.string().nullable(),
+})
