@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs'
+import { createMongoAbility } from '@casl/ability'
+import { unpackRules } from '@casl/ability/extra'
+import t from 'tap'
+import { parse } from 'yaml'
+import { ROLES } from '../../src/auth/principal.js'
+import { build, createUser } from '../helpers/build.js'
+
+interface Matrix {
+  sections: Record<string, string[]>
+  roles: Record<string, Record<string, string>>
+  actions: Record<string, string[]>
+}
+
+/** The normative matrix, read independently of the policy loader. */
+const matrix = parse(readFileSync('policies/access-matrix.yaml', 'utf8')) as Matrix
+
+const expected = (role: string, letter: 'r' | 'c' | 'u') => {
+  const sections = Object.keys(matrix.sections).filter((section) => (matrix.roles[role]?.[section] ?? '-').includes(letter))
+  return { sections, fields: sections.flatMap((section) => matrix.sections[section]!.map((field) => `${section}.${field}`)) }
+}
+
+t.test('GET /me/permissions answers the caller’s effective permissions, as the matrix says', async (t) => {
+  const { app, database } = await build(t)
+
+  for (const role of ROLES) {
+    t.test(role, async (t) => {
+      const user = await createUser(database, role)
+      const response = await app.inject({ method: 'GET', url: '/me/permissions', headers: user.headers })
+      t.equal(response.statusCode, 200, response.body)
+      const body = response.json()
+      t.equal(body.role, role)
+      t.equal(body.organizationId, user.organizationId)
+      for (const [letter, key] of [['r', 'read'], ['c', 'create'], ['u', 'update']] as const) {
+        const want = expected(role, letter)
+        t.same([...body.sections[key]].sort(), [...want.sections].sort(), `${key} sections`)
+        t.same([...body.fields[key]].sort(), [...want.fields].sort(), `${key} fields`)
+      }
+      const actions = Object.entries(matrix.actions)
+        .filter(([, roles]) => roles.includes(role) || (role === 'migration_officer' && roles === matrix.actions.transition_stage))
+        .map(([action]) => action)
+      t.same([...body.actions].sort(), actions.sort(), 'actions')
+
+      // The packed rules rebuild an ability that agrees with the lists, conditions included.
+      const rebuilt = createMongoAbility(unpackRules(body.rules))
+      const ownCase = { __caslSubjectType__: 'Case', participantOrganizationIds: [user.organizationId], stage: 'identification' }
+      const otherCase = { __caslSubjectType__: 'Case', participantOrganizationIds: ['0190a0b0-0000-7000-8000-000000000000'], stage: 'identification' }
+      for (const field of expected(role, 'r').fields) t.ok(rebuilt.can('read', ownCase as never, field), `rules let ${role} read ${field}`)
+      t.equal(rebuilt.can('read', otherCase as never, 'case.id'), role === 'oversight_auditor', 'rules carry the scope condition')
+    })
+  }
+
+  t.test('without a token it is 401', async (t) => {
+    const response = await app.inject({ method: 'GET', url: '/me/permissions' })
+    t.equal(response.statusCode, 401)
+  })
+})
