@@ -26,6 +26,7 @@ import { placementRoutes } from './routes/placements.js'
 import { transitionRoutes } from './routes/transitions.js'
 import { assessmentRoutes } from './routes/assessments.js'
 import { determinationRoutes } from './routes/determinations.js'
+import { alertRoutes } from './routes/alerts.js'
 import { auditRoutes } from './routes/audit.js'
 import { caseFileFieldsBySection } from './cases/case-sections.js'
 import { assertEveryFieldClassified } from './policies/policy.js'
@@ -92,5 +93,6 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(transitionRoutes)
   await fastify.register(assessmentRoutes)
   await fastify.register(determinationRoutes)
+  await fastify.register(alertRoutes)
   await fastify.register(auditRoutes)
 }

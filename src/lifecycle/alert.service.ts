@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely'
+import type { RecordAudit } from '../audit/audited.js'
+import { caseScopeFilter } from '../cases/case-scope.js'
+import type { CaseActor } from '../cases/case.service.js'
+import type { Database } from '../db/schema.js'
+import { AppError } from '../http/problem.js'
+import { readableFields } from '../policies/abilities.js'
+import { ALERT_RULES, ALERT_RULE_NAMES, type AlertRuleName, type AlertSeverity } from './alert-rules.js'
+import { listAlerts } from './alert.repository.js'
+import { iso } from './sub-resource-access.js'
+
+/** Every alert names its case by number. */
+const ALWAYS_DISCLOSED = ['case.id', 'case.caseNumber']
+
+/** The rules whose every field the caller may read: the others would disclose what it may not see. */
+export function rulesVisibleTo(actor: CaseActor): AlertRuleName[] {
+  const readable = new Set(readableFields(actor.ability))
+  if (!ALWAYS_DISCLOSED.every((field) => readable.has(field))) return []
+  return ALERT_RULE_NAMES.filter((name) => ALERT_RULES[name].fields.every((field) => readable.has(field)))
+}
+
+function decodeCursor(cursor: string | undefined): { caseId: string; rule: string } | undefined {
+  if (!cursor) return undefined
+  const [caseId, rule] = Buffer.from(cursor, 'base64url').toString().split('|')
+  if (!caseId || !/^[0-9a-f-]{36}$/.test(caseId) || !rule || !(ALERT_RULE_NAMES as string[]).includes(rule)) {
+    throw new AppError('bad-request', 'The cursor is not valid')
+  }
+  return { caseId, rule }
+}
+
+export async function listCaseAlerts(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  query: { severity?: AlertSeverity | undefined; limit: number; cursor?: string | undefined },
+  recordAudit: RecordAudit,
+) {
+  const rules = rulesVisibleTo(actor).filter((name) => query.severity === undefined || ALERT_RULES[name].severity === query.severity)
+  const rows = await listAlerts(db, caseScopeFilter(actor.ability, 'read'), rules, { limit: query.limit + 1, after: decodeCursor(query.cursor) })
+  const page = rows.slice(0, query.limit)
+  const shownRules = new Set(page.map((row) => row.rule))
+  await recordAudit({
+    caseIds: [...new Set(page.map((row) => row.case_id))],
+    fields: [...new Set([...(page.length ? ALWAYS_DISCLOSED : []), ...[...shownRules].flatMap((rule) => ALERT_RULES[rule].fields)])],
+  })
+  const last = page.at(-1)
+  return {
+    items: page.map((row) => ({ caseId: row.case_id, caseNumber: row.case_number, rule: row.rule, severity: row.severity as AlertSeverity, since: iso(row.since) as string })),
+    nextCursor: rows.length > query.limit && last ? Buffer.from(`${last.case_id}|${last.rule}`).toString('base64url') : null,
+  }
+}
