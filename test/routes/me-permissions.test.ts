@@ -50,6 +50,22 @@ t.test('GET /me/permissions answers the caller’s effective permissions, as the
     })
   }
 
+  t.test('the OpenAPI document describes the record routes', async (t) => {
+    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json()
+    for (const [path, methods] of Object.entries({
+      '/me/permissions': ['get'],
+      '/cases/{id}/participants': ['get', 'post'],
+      '/cases/{id}/consents': ['get', 'post'],
+      '/cases/{id}/consents/{consentId}': ['get', 'patch'],
+      '/cases/{id}/notes': ['get', 'post'],
+      '/cases/{id}/notes/{noteId}': ['get', 'patch'],
+      '/cases/{id}/history': ['get'],
+    })) {
+      for (const method of methods) t.ok(spec.paths[path]?.[method]?.responses?.['200'] ?? spec.paths[path]?.[method]?.responses?.['201'], `${method} ${path}`)
+    }
+    t.ok(spec.paths['/cases/{id}/participants'].post.responses['409'], 'a refused share is documented')
+  })
+
   t.test('without a token it is 401', async (t) => {
     const response = await app.inject({ method: 'GET', url: '/me/permissions' })
     t.equal(response.statusCode, 401)
