@@ -1,0 +1,62 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import { migrateToLatest } from '../src/db/migrate.js'
+
+export const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/atd_bench'
+
+export const benchDatabaseUrl = (): string => process.env.DATABASE_URL ?? DEFAULT_BENCH_DATABASE_URL
+
+/** The same server's maintenance database, to create the bench database from. */
+function maintenanceUrl(url: string): string {
+  const parsed = new URL(url)
+  parsed.pathname = '/postgres'
+  return parsed.toString()
+}
+
+function databaseNameOf(url: string): string {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1))
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`The bench database name "${name}" is not a plain identifier`)
+  return name
+}
+
+/** Creates the bench database when missing and migrates it with the service's own migrations. */
+export async function ensureBenchDatabase(url: string): Promise<void> {
+  const name = databaseNameOf(url)
+  const admin = new pg.Client({ connectionString: maintenanceUrl(url) })
+  await admin.connect()
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
+    if (found.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await admin.end()
+  }
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) })
+  try {
+    await migrateToLatest(db)
+  } finally {
+    await db.destroy()
+  }
+}
+
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return await work(client)
+  } finally {
+    await client.end()
+  }
+}
+
+export async function tableExists(client: pg.Client, table: string): Promise<boolean> {
+  const result = await client.query('SELECT to_regclass($1) AS name', [`public.${table}`])
+  return result.rows[0]?.name !== null
+}
+
+export async function columnsOf(client: pg.Client, table: string): Promise<Set<string>> {
+  const result = await client.query<{ column_name: string }>(
+    'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+    ['public', table],
+  )
+  return new Set(result.rows.map((row) => row.column_name))
+}

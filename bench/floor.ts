@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto'
+import { pathToFileURL } from 'node:url'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import pg from 'pg'
+import { loadPolicy, policyVersion } from '../src/policies/policy.js'
+import { readableFieldsOf } from './audit-sql.js'
+import { INSERT_AUDIT_EVENT, INSERT_HISTORY, READ_RULES, READ_SECTION_COLUMNS, UPDATE_CONTACT, listCasesSql, readCaseSql } from './floor-sql.js'
+
+/**
+ * The floor: a bare Fastify server that sends PostgreSQL the same statements the service sends for
+ * each scenario (bench/floor-sql.ts), with no authentication, no policy, no validation and no
+ * response schema. The caller says who it is in headers. What no implementation can do without:
+ * the select, the audit insert, and for a write its transaction.
+ *
+ * Reads send the select and the audit insert as two statements without BEGIN/COMMIT: the audit row
+ * is written before the response leaves, which is all a read needs. A write keeps its transaction,
+ * since the change and its audit record must commit together.
+ */
+export interface FloorOptions {
+  readonly databaseUrl: string
+  readonly poolSize?: number
+}
+
+interface Actor {
+  readonly userId: string
+  readonly organizationId: string
+  readonly role: string
+}
+
+const actorOf = (request: FastifyRequest): Actor => ({
+  userId: String(request.headers['x-bench-user']),
+  organizationId: String(request.headers['x-bench-org']),
+  role: String(request.headers['x-bench-role']),
+})
+
+const repeat = <T>(value: T, times: number): T[] => Array.from({ length: times }, () => value)
+
+export async function buildFloor(options: FloorOptions): Promise<FastifyInstance> {
+  // The service's pool has 10 connections; the floor gets the same.
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 })
+  pool.on('error', () => {})
+  const policy = loadPolicy()
+  const version = policyVersion(policy)
+  const sortedFields = (role: string) => [...new Set(readableFieldsOf(policy, role))].sort()
+  const fields = { ngo_caseworker: sortedFields('ngo_caseworker'), protection_officer: sortedFields('protection_officer') }
+  const readSql = readCaseSql(false)
+  const lockSql = readCaseSql(true)
+  const listSql = listCasesSql()
+
+  const audit = (db: pg.Pool | pg.PoolClient, actor: Actor, action: string, caseIds: string[], disclosed: string[]) =>
+    db.query(INSERT_AUDIT_EVENT, [randomUUID(), actor.userId, actor.role, actor.organizationId, action, caseIds, disclosed, 'allowed', null, version, null])
+
+  const app = Fastify({ logger: false })
+  app.addHook('onClose', () => pool.end())
+  app.get('/health', async () => ({ status: 'ok' }))
+
+  app.get<{ Params: { id: string } }>('/cases/:id', async (request, reply) => {
+    const actor = actorOf(request)
+    const { rows } = await pool.query(readSql, [request.params.id, ...repeat(actor.organizationId, READ_RULES.ngo_caseworker)])
+    const row = rows[0]
+    if (!row) return reply.code(404).send({ status: 404 })
+    await audit(pool, actor, 'case.read', [row.id], fields.ngo_caseworker)
+    return reply.header('etag', `"${row.version}"`).send(row)
+  })
+
+  app.get<{ Querystring: { stage: string; limit?: string } }>('/cases', async (request) => {
+    const actor = actorOf(request)
+    const limit = Number(request.query.limit ?? 25)
+    const { rows } = await pool.query(listSql, [...repeat(actor.organizationId, READ_RULES.protection_officer), request.query.stage, limit + 1])
+    const page = rows.slice(0, limit)
+    await audit(pool, actor, 'case.list', page.map((row) => row.id), fields.protection_officer)
+    return { items: page, nextCursor: rows.length > limit ? Buffer.from(page.at(-1).id).toString('base64url') : null }
+  })
+
+  app.patch<{ Params: { id: string }; Body: { contact: Record<string, unknown> } }>('/cases/:id', async (request, reply) => {
+    const actor = actorOf(request)
+    const id = request.params.id
+    const expected = Number(/"(\d+)"/.exec(String(request.headers['if-match']))?.[1])
+    const client = await pool.connect()
+    try {
+      await client.query('begin')
+      const scope = repeat(actor.organizationId, READ_RULES.ngo_caseworker)
+      const target = (await client.query(lockSql, [id, ...scope])).rows[0]
+      if (!target || target.version !== expected) {
+        await client.query('rollback')
+        return reply.code(target ? 412 : 404).send({ status: target ? 412 : 404 })
+      }
+      const current = (await client.query(READ_SECTION_COLUMNS, [id])).rows[0]
+      const changes = request.body.contact
+      const merged = { ...current.contact, ...changes }
+      const updated = (await client.query(UPDATE_CONTACT, [JSON.stringify(merged), id, target.version])).rows[0]
+      for (const [field, value] of Object.entries(changes)) {
+        await client.query(INSERT_HISTORY, [id, `contact.${field}`, JSON.stringify(current.contact[field] ?? null), JSON.stringify(value), actor.userId, request.id])
+      }
+      const row = (await client.query(readSql, [id, ...scope])).rows[0]
+      await audit(client, actor, 'case.update', [id], fields.ngo_caseworker)
+      await client.query('commit')
+      return reply.header('etag', `"${updated.version}"`).send(row)
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined)
+      throw error
+    } finally {
+      client.release()
+    }
+  })
+  return app
+}
+
+async function main(): Promise<void> {
+  const databaseUrl = process.env.DATABASE_URL
+  if (!databaseUrl) throw new Error('DATABASE_URL is required')
+  const app = await buildFloor({ databaseUrl })
+  const close = () => void app.close().then(() => process.exit(0))
+  process.on('SIGTERM', close)
+  process.on('SIGINT', close)
+  await app.listen({ port: Number(process.env.PORT ?? 3100), host: '127.0.0.1' })
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main()

@@ -1,0 +1,302 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { benchDatabaseUrl, ensureBenchDatabase, withClient } from './bench-database.js'
+import { type CapturedScenarios, captureScenarioSql } from './capture-sql.js'
+import { floorStatements } from './floor-sql.js'
+import { generate } from './generate.js'
+import { type LoadRequest, type LoadSummary, residentMb, runLoad } from './load.js'
+import { type Server, startServer } from './processes.js'
+import { summarizeByModule, summarizeProfile } from './profile-summary.js'
+import { printTable } from './report.js'
+import { listRequest, patchRequest, readRequest } from './scenario-requests.js'
+import { ACTORS, caseIdsOf, floorActorHeaders } from './scenarios.js'
+import { authEnvironment, benchToken, makeBenchKeys, type BenchKeys } from './tokens.js'
+
+const RESULTS_DIRECTORY = path.resolve('bench', 'results')
+
+const { values: args } = parseArgs({
+  options: {
+    cases: { type: 'string', default: '100000' },
+    'audit-events': { type: 'string', default: '1000000' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string' },
+    connections: { type: 'string', default: '64' },
+    only: { type: 'string' },
+    'scale-check': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+    reset: { type: 'boolean', default: false },
+  },
+})
+
+const durationSeconds = Number(args.duration)
+const warmupSeconds = Number(args.warmup ?? Math.max(2, Math.round(durationSeconds / 3)))
+const connections = Number(args.connections)
+const only = args.only ? new Set(args.only.split(',')) : undefined
+const wanted = (scenario: string) => !only || only.has(scenario)
+
+export interface ScenarioResult {
+  readonly name: string
+  readonly service: LoadSummary & { preconditionFailed?: number; lostUpdates?: number }
+  readonly floor: (LoadSummary & { preconditionFailed?: number; lostUpdates?: number }) | undefined
+  readonly roundTrips: { service: number; floor: number | undefined }
+}
+
+interface Targets {
+  readonly server: Server
+  readonly headers: Record<string, string>
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`)
+}
+
+async function warmThenMeasure(target: Targets, request: () => LoadRequest): Promise<LoadSummary> {
+  await runLoad({ url: target.server.url, connections, durationSeconds: warmupSeconds, request: request(), headers: target.headers, pid: target.server.pid })
+  return runLoad({ url: target.server.url, connections, durationSeconds, request: request(), headers: target.headers, pid: target.server.pid })
+}
+
+/** The service, then the floor, each warmed up just before its measured run. */
+async function alternate(service: Targets, floor: Targets | undefined, request: () => LoadRequest) {
+  log(`    service…`)
+  const serviceSummary = await warmThenMeasure(service, request)
+  log(`    floor…`)
+  const floorSummary = floor ? await warmThenMeasure(floor, request) : undefined
+  return { service: serviceSummary, floor: floorSummary }
+}
+
+async function fetchEtag(target: Targets, id: string): Promise<string | undefined> {
+  const response = await fetch(`${target.server.url}/cases/${id}`, { headers: target.headers })
+  await response.arrayBuffer()
+  return response.ok ? (response.headers.get('etag') ?? undefined) : undefined
+}
+
+async function versionsOf(databaseUrl: string, ids: readonly string[]): Promise<Map<string, number>> {
+  return withClient(databaseUrl, async (client) => {
+    const { rows } = await client.query<{ id: string; version: number }>('SELECT id, version FROM cases WHERE id = ANY($1::uuid[])', [ids])
+    return new Map(rows.map((row) => [row.id, row.version]))
+  })
+}
+
+/** PATCH runs on their own idle-case queue; afterwards every success must show as a version step. */
+async function measurePatch(databaseUrl: string, target: Targets, caseIds: readonly string[]) {
+  const run = async (seconds: number) => {
+    const idle: { id: string; etag: string }[] = []
+    for (const id of caseIds) {
+      const etag = await fetchEtag(target, id)
+      if (etag) idle.push({ id, etag })
+    }
+    const before = await versionsOf(databaseUrl, caseIds)
+    const { request, tally } = patchRequest({ idle, headers: target.headers, refetch: (id) => fetchEtag(target, id) })
+    const summary = await runLoad({ url: target.server.url, connections, durationSeconds: seconds, request, headers: target.headers, pid: target.server.pid })
+    // Let answers still in flight land before the versions are read.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const after = await versionsOf(databaseUrl, caseIds)
+    let lostUpdates = 0
+    for (const [id, successes] of tally.successes) {
+      const steps = (after.get(id) ?? 0) - (before.get(id) ?? 0)
+      if (steps < successes) lostUpdates += successes - steps
+    }
+    return { ...summary, preconditionFailed: tally.preconditionFailed, lostUpdates }
+  }
+  await run(warmupSeconds)
+  return run(durationSeconds)
+}
+
+async function timedRequests(target: Targets, urlPath: string, times: number): Promise<{ ms: number[]; status: number; body: unknown }> {
+  const ms: number[] = []
+  let status = 0
+  let body: unknown
+  for (let attempt = 0; attempt < times; attempt++) {
+    const started = performance.now()
+    const response = await fetch(`${target.server.url}${urlPath}`, { headers: target.headers })
+    body = await response.json().catch(() => undefined)
+    ms.push(Math.round(performance.now() - started))
+    status = response.status
+    if (status === 404) break
+  }
+  return { ms, status, body }
+}
+
+function compareSql(captured: CapturedScenarios) {
+  const floor = floorStatements()
+  const normalize = (sql: string) => sql.replace(/\s+/g, ' ').trim().toLowerCase()
+  const warnings: string[] = []
+  const roundTrips: Record<string, { service: number; floor: number | undefined }> = {}
+  for (const [name, capture] of Object.entries(captured)) {
+    const floorSql = floor[name as keyof typeof floor]
+    roundTrips[name] = { service: capture.statements.length, floor: floorSql?.length }
+    if (!floorSql) continue
+    // The service's extra statements are its authentication lookup and transaction; the rest must match.
+    const serviceData = capture.statements.map((statement) => normalize(statement.sql)).filter((sql) => !sql.startsWith('select "users"."id"'))
+    const floorData = floorSql.map(normalize)
+    const missing = serviceData.filter((sql) => !floorData.includes(sql) && sql !== 'begin' && sql !== 'commit')
+    if (missing.length > 0) warnings.push(`${name}: the service sends SQL the floor does not (update bench/floor-sql.ts):\n      ${missing.map((sql) => sql.slice(0, 160)).join('\n      ')}`)
+  }
+  return { warnings, roundTrips }
+}
+
+async function machineFacts(databaseUrl: string) {
+  const postgres = await withClient(databaseUrl, async (client) => (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version)
+  return {
+    cores: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    postgres,
+    os: `${os.type()} ${os.release()}`,
+    loadAverageAtStart: os.loadavg().map((load) => Number(load.toFixed(2))),
+  }
+}
+
+async function ensureData(databaseUrl: string, cases: number, auditEvents: number): Promise<number> {
+  if (args.reset) {
+    await generate({ databaseUrl, cases, auditEvents, reset: true, log })
+    return cases
+  }
+  await ensureBenchDatabase(databaseUrl)
+  const existing = await withClient(databaseUrl, async (client) => Number((await client.query<{ count: string }>('SELECT count(*) AS count FROM cases')).rows[0]?.count))
+  if (existing > 0) {
+    if (existing !== cases) log(`the bench database holds ${existing} cases (not ${cases}); using them (pass --reset to regenerate)`)
+    return existing
+  }
+  log(`generating ${cases.toLocaleString('en')} cases…`)
+  await generate({ databaseUrl, cases, auditEvents, log })
+  return cases
+}
+
+function startService(databaseUrl: string, keys: BenchKeys, profileName?: string): Promise<Server> {
+  return startServer({
+    name: 'service',
+    entry: 'src/server.ts',
+    env: {
+      ...authEnvironment(keys),
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      DEMO_DATA: 'false',
+      DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'atd-bench-')),
+    },
+    nodeArguments: profileName ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS_DIRECTORY}`, `--cpu-prof-name=${profileName}`] : [],
+    readyPath: '/health',
+    logDirectory: RESULTS_DIRECTORY,
+  })
+}
+
+/** List p99 on a small and a large database: the scope filter must not scan all cases. */
+async function scaleCheck(keys: BenchKeys) {
+  const base = benchDatabaseUrl()
+  const sizes = [10_000, 1_000_000]
+  const results: { cases: number; p99Ms: number; requestsPerSecond: number }[] = []
+  for (const size of sizes) {
+    const url = new URL(base)
+    url.pathname = `${url.pathname}_scale_${size}`
+    const databaseUrl = url.toString()
+    await ensureData(databaseUrl, size, 10_000)
+    const service = await startService(databaseUrl, keys)
+    try {
+      log(`  list at ${size.toLocaleString('en')} cases…`)
+      const summary = await warmThenMeasure({ server: service, headers: { authorization: `Bearer ${benchToken(keys, ACTORS.protectionOfficer.subject)}` } }, listRequest)
+      results.push({ cases: size, p99Ms: summary.p99Ms, requestsPerSecond: summary.requestsPerSecond })
+    } finally {
+      await service.stop()
+    }
+  }
+  const [small, large] = results
+  return { results, p99Ratio: small && large ? Number((large.p99Ms / small.p99Ms).toFixed(2)) : undefined }
+}
+
+async function main(): Promise<void> {
+  mkdirSync(RESULTS_DIRECTORY, { recursive: true })
+  const databaseUrl = benchDatabaseUrl()
+  const cases = await ensureData(databaseUrl, Number(args.cases), Number(args['audit-events']))
+  const machine = await machineFacts(databaseUrl)
+  log('capturing the SQL of each scenario…')
+  const { warnings, roundTrips } = compareSql(await captureScenarioSql(databaseUrl))
+  for (const warning of warnings) log(`WARNING ${warning}`)
+
+  const keys = makeBenchKeys()
+  // In bench/results, where .gitignore keeps *.cpuprofile out of the repository.
+  const profileName = args['cpu-prof'] ? `service-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile` : undefined
+  const service = await startService(databaseUrl, keys, profileName)
+  const floorServer = await startServer({ name: 'floor', entry: 'bench/floor.ts', env: { DATABASE_URL: databaseUrl }, readyPath: '/health', logDirectory: RESULTS_DIRECTORY })
+  const as = (user: (typeof ACTORS)[keyof typeof ACTORS]) => ({
+    service: { server: service, headers: { authorization: `Bearer ${benchToken(keys, user.subject)}` } },
+    floor: { server: floorServer, headers: floorActorHeaders(user) },
+  })
+  const scenarios: ScenarioResult[] = []
+  const extra: Record<string, unknown> = {}
+  try {
+    const caseworker = as(ACTORS.caseworker)
+    const readIds = await withClient(databaseUrl, (client) => caseIdsOf(client, ACTORS.caseworker.organizationId, 5_000))
+    if (wanted('read')) {
+      log('read one case (ngo_caseworker)…')
+      const result = await alternate(caseworker.service, caseworker.floor, () => readRequest(readIds))
+      scenarios.push({ name: 'read', ...result, roundTrips: roundTrips.read ?? { service: 0, floor: undefined } })
+    }
+    if (wanted('list')) {
+      log('list with a stage filter (protection_officer of the federal Procuraduría)…')
+      const officer = as(ACTORS.protectionOfficer)
+      const result = await alternate(officer.service, officer.floor, listRequest)
+      scenarios.push({ name: 'list', ...result, roundTrips: roundTrips.list ?? { service: 0, floor: undefined } })
+    }
+    if (wanted('patch')) {
+      log('PATCH a section with If-Match (ngo_caseworker)…')
+      // Several cases per connection, never patched by two connections at once.
+      const patchIds = readIds.slice(-connections * 4)
+      const serviceResult = await measurePatch(databaseUrl, caseworker.service, patchIds)
+      const floorResult = await measurePatch(databaseUrl, caseworker.floor, patchIds)
+      scenarios.push({ name: 'patch', service: serviceResult, floor: floorResult, roundTrips: roundTrips.patch ?? { service: 0, floor: undefined } })
+    }
+    const auditor = as(ACTORS.auditor).service
+    if (wanted('statistics')) {
+      const single = await timedRequests(auditor, '/statistics', 3)
+      if (single.status === 404) {
+        log('GET /statistics: the service has no such route yet; skipped')
+        extra.statistics = { skipped: 'GET /statistics answers 404' }
+      } else {
+        log('statistics (oversight_auditor)…')
+        const summary = await warmThenMeasure(auditor, () => ({ method: 'GET', setupRequest: (request) => ({ ...request, path: '/statistics' }) }))
+        scenarios.push({ name: 'statistics', service: summary, floor: undefined, roundTrips: roundTrips.statistics ?? { service: 0, floor: undefined } })
+        extra.statistics = { singleRequestMs: single.ms, status: single.status }
+      }
+    }
+    if (wanted('verify')) {
+      log('chain verification (single timed requests)…')
+      const verify = await timedRequests(auditor, '/audit-events/verify', 3)
+      extra.verify = { status: verify.status, ms: verify.ms, result: verify.body }
+    }
+  } finally {
+    extra.serviceVmHwmMb = residentMb(service.pid, 'VmHWM')
+    extra.floorVmHwmMb = residentMb(floorServer.pid, 'VmHWM')
+    await service.stop()
+    await floorServer.stop()
+  }
+  if (profileName) {
+    const file = path.join(RESULTS_DIRECTORY, profileName)
+    extra.cpuProfile = { file: path.relative(process.cwd(), file), byModule: summarizeByModule(file), topFunctions: summarizeProfile(file, 25) }
+  }
+  if (args['scale-check']) extra.scaleCheck = await scaleCheck(keys)
+
+  const report = {
+    ranAt: new Date().toISOString(),
+    machine,
+    settings: { cases, auditEvents: Number(args['audit-events']), connections, durationSeconds, warmupSeconds },
+    scenarios: scenarios.map((scenario) => ({
+      ...scenario,
+      ratios: scenario.floor
+        ? {
+            throughput: Number((scenario.service.requestsPerSecond / Math.max(1, scenario.floor.requestsPerSecond)).toFixed(2)),
+            p99: Number((scenario.service.p99Ms / Math.max(1, scenario.floor.p99Ms)).toFixed(2)),
+          }
+        : undefined,
+    })),
+    ...extra,
+    warnings,
+  }
+  writeFileSync(path.join(RESULTS_DIRECTORY, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`)
+  printTable(report)
+}
+
+await main()

@@ -1,0 +1,70 @@
+import type { LoadRequest } from './load.js'
+import { LIST_STAGES, patchBody } from './scenarios.js'
+
+/** GET /cases/{id} over random ids of the caller's organisation. */
+export function readRequest(caseIds: readonly string[]): LoadRequest {
+  let next = 0
+  return {
+    method: 'GET',
+    setupRequest: (request) => ({ ...request, path: `/cases/${caseIds[next++ % caseIds.length]}` }),
+  }
+}
+
+/** GET /cases?stage=…&limit=25, the stage changing with every request. */
+export function listRequest(): LoadRequest {
+  let next = 0
+  return {
+    method: 'GET',
+    setupRequest: (request) => ({ ...request, path: `/cases?stage=${LIST_STAGES[next++ % LIST_STAGES.length]}&limit=25` }),
+  }
+}
+
+/** Numbers the PATCH bodies of the whole process, so no PATCH repeats an earlier value (a no-op keeps the version). */
+let patchNumber = Math.floor(Math.random() * 50_000_000)
+
+export interface PatchTally {
+  /** Successful PATCHes per case, to compare with the versions in the database afterwards. */
+  readonly successes: Map<string, number>
+  preconditionFailed: number
+}
+
+/**
+ * PATCH with If-Match. A case is never patched by two connections at once: a request takes a case
+ * from the queue of idle cases with its current ETag and puts it back, with the ETag the answer
+ * carries, when the answer arrives. With more cases than connections every connection always has a
+ * case of its own, so a 412 means the service lost track of a version (or another writer).
+ */
+export function patchRequest(options: {
+  idle: { id: string; etag: string }[]
+  headers: Record<string, string>
+  refetch: (id: string) => Promise<string | undefined>
+}): { request: LoadRequest; tally: PatchTally } {
+  const tally: PatchTally = { successes: new Map(), preconditionFailed: 0 }
+  const request: LoadRequest = {
+    method: 'PATCH',
+    setupRequest: (base, context) => {
+      // The queue holds several cases per connection, so it is only empty if answers stop coming.
+      const entry = options.idle.shift()
+      if (!entry) throw new Error('no idle case left to PATCH: the server stopped answering')
+      context.caseId = entry.id
+      return {
+        ...base,
+        path: `/cases/${entry.id}`,
+        headers: { ...options.headers, 'if-match': entry.etag, 'content-type': 'application/json' },
+        body: patchBody(patchNumber++),
+      }
+    },
+    onResponse: (status, _body, context, headers) => {
+      const id = String(context.caseId)
+      const etag = headers.etag
+      if (status >= 200 && status < 300 && typeof etag === 'string') {
+        tally.successes.set(id, (tally.successes.get(id) ?? 0) + 1)
+        options.idle.push({ id, etag })
+        return
+      }
+      if (status === 412) tally.preconditionFailed += 1
+      void options.refetch(id).then((fresh) => fresh && options.idle.push({ id, etag: fresh }))
+    },
+  }
+  return { request, tally }
+}
