@@ -28,6 +28,7 @@ import { assessmentRoutes } from './routes/assessments.js'
 import { determinationRoutes } from './routes/determinations.js'
 import { alertRoutes } from './routes/alerts.js'
 import { auditRoutes } from './routes/audit.js'
+import { statisticsRoutes } from './routes/statistics.js'
 import { caseFileFieldsBySection } from './cases/case-sections.js'
 import { assertEveryFieldClassified } from './policies/policy.js'
 
@@ -95,4 +96,5 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(determinationRoutes)
   await fastify.register(alertRoutes)
   await fastify.register(auditRoutes)
+  await fastify.register(statisticsRoutes)
 }
