@@ -122,7 +122,8 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
     const seen: Alert[] = []
     let cursor: string | null = null
     do {
-      const response = await app.inject({ method: 'GET', url: `/alerts?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: ngo.headers })
+      const url: string = `/alerts?limit=2${cursor ? `&cursor=${cursor}` : ''}`
+      const response = await app.inject({ method: 'GET', url, headers: ngo.headers })
       t.equal(response.statusCode, 200, response.body)
       seen.push(...response.json().items)
       cursor = response.json().nextCursor
