@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -166,7 +166,16 @@ async function ensureData(databaseUrl: string, cases: number, auditEvents: numbe
   return cases
 }
 
-function startService(databaseUrl: string, keys: BenchKeys, profileName?: string): Promise<Server> {
+/** tsx's loader runs in a worker thread that writes its own small profile: the main thread's is the largest. */
+function newestMainThreadProfile(since: number): string | undefined {
+  const files = readdirSync(RESULTS_DIRECTORY)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .map((name) => path.join(RESULTS_DIRECTORY, name))
+    .filter((file) => statSync(file).mtimeMs >= since)
+  return files.sort((a, b) => statSync(b).size - statSync(a).size)[0]
+}
+
+function startService(databaseUrl: string, keys: BenchKeys, profile = false): Promise<Server> {
   return startServer({
     name: 'service',
     entry: 'src/server.ts',
@@ -178,7 +187,7 @@ function startService(databaseUrl: string, keys: BenchKeys, profileName?: string
       DEMO_DATA: 'false',
       DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'atd-bench-')),
     },
-    nodeArguments: profileName ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS_DIRECTORY}`, `--cpu-prof-name=${profileName}`] : [],
+    nodeArguments: profile ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS_DIRECTORY}`] : [],
     readyPath: '/health',
     logDirectory: RESULTS_DIRECTORY,
   })
@@ -217,9 +226,9 @@ async function main(): Promise<void> {
   for (const warning of warnings) log(`WARNING ${warning}`)
 
   const keys = makeBenchKeys()
-  // In bench/results, where .gitignore keeps *.cpuprofile out of the repository.
-  const profileName = args['cpu-prof'] ? `service-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile` : undefined
-  const service = await startService(databaseUrl, keys, profileName)
+  // Profiles go to bench/results, where .gitignore keeps *.cpuprofile out of the repository.
+  const profileSince = Date.now()
+  const service = await startService(databaseUrl, keys, args['cpu-prof'])
   const floorServer = await startServer({ name: 'floor', entry: 'bench/floor.ts', env: { DATABASE_URL: databaseUrl }, readyPath: '/health', logDirectory: RESULTS_DIRECTORY })
   const as = (user: (typeof ACTORS)[keyof typeof ACTORS]) => ({
     service: { server: service, headers: { authorization: `Bearer ${benchToken(keys, user.subject)}` } },
@@ -273,8 +282,8 @@ async function main(): Promise<void> {
     await service.stop()
     await floorServer.stop()
   }
-  if (profileName) {
-    const file = path.join(RESULTS_DIRECTORY, profileName)
+  const file = args['cpu-prof'] ? newestMainThreadProfile(profileSince) : undefined
+  if (file) {
     extra.cpuProfile = { file: path.relative(process.cwd(), file), byModule: summarizeByModule(file), topFunctions: summarizeProfile(file, 25) }
   }
   if (args['scale-check']) extra.scaleCheck = await scaleCheck(keys)
