@@ -3,6 +3,7 @@ import { sql } from 'kysely'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { AppError } from '../http/problem.js'
+import { problemSchema } from '../http/problem-schema.js'
 
 const statusSchema = z.object({ status: z.string() })
 
@@ -15,7 +16,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   )
   routes.get(
     '/ready',
-    { config: { public: true, rateLimit: false }, schema: { tags: ['service'], summary: 'The database is reachable', security: [], response: { 200: statusSchema } } },
+    { config: { public: true, rateLimit: false }, schema: { tags: ['service'], summary: 'The database is reachable', security: [], response: { 200: statusSchema, 503: problemSchema } } },
     async () => {
       try {
         await sql`SELECT 1`.execute(app.db)
