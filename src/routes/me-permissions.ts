@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { type AppAbility, type AppAction, type AppSubjectType, packedRulesFor, readableFields } from '../policies/abilities.js'
 import type { Policy } from '../policies/policy.js'
 import { problemResponses } from '../http/problem-schema.js'
+import { DERIVED_SECTION_FIELDS } from '../cases/case-sections.js'
 import { roleSchema } from '../users/user.schemas.js'
 
 const byLetterSchema = z.object({ read: z.array(z.string()), create: z.array(z.string()), update: z.array(z.string()) })
@@ -14,7 +15,7 @@ const permissionsSchema = z
     organizationId: z.uuid(),
     /** sections with at least one field the caller may read, create or update on some case in scope */
     sections: byLetterSchema,
-    /** `section.field` names, likewise */
+    /** `section.field` names, likewise; derived fields are never among those to create or update */
     fields: byLetterSchema,
     /** the policy's actions the caller may take (on some case in scope, for the case actions) */
     actions: z.array(z.string()),
@@ -34,6 +35,9 @@ const ACTIONS: ReadonlyArray<readonly [string, AppAction, AppSubjectType]> = [
   ['manage_organizations_and_users', 'manage', 'Organization'],
 ]
 
+/** Read-only for everyone, whatever a section's letters say (the service computes them). */
+const DERIVED_FIELDS = new Set(Object.entries(DERIVED_SECTION_FIELDS).flatMap(([section, fields]) => fields.map((field) => `${section}.${field}`)))
+
 const sectionsOf = (fields: readonly string[]) => [...new Set(fields.map((field) => field.slice(0, field.indexOf('.'))))]
 
 function effectivePermissions(ability: AppAbility, policy: Policy) {
@@ -41,9 +45,12 @@ function effectivePermissions(ability: AppAbility, policy: Policy) {
   const read = readableFields(ability)
   const create = allFields.filter((field) => ability.can('create', 'Case', field))
   const update = allFields.filter((field) => ability.can('update', 'Case', field))
+  // A section's c/u letters also cover the records that carry it (placements, determinations), so the
+  // sections come from the rules as they are; only the field lists leave out what nobody may write.
+  const writable = (fields: string[]) => fields.filter((field) => !DERIVED_FIELDS.has(field))
   return {
     sections: { read: sectionsOf(read), create: sectionsOf(create), update: sectionsOf(update) },
-    fields: { read, create, update },
+    fields: { read, create: writable(create), update: writable(update) },
     actions: ACTIONS.filter(([, action, subject]) => ability.can(action, subject)).map(([name]) => name),
     rules: packedRulesFor(ability) as unknown[][],
   }

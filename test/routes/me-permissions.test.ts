@@ -4,6 +4,7 @@ import { unpackRules } from '@casl/ability/extra'
 import t from 'tap'
 import { parse } from 'yaml'
 import { ROLES } from '../../src/auth/principal.js'
+import { DERIVED_SECTION_FIELDS } from '../../src/cases/case-sections.js'
 import { build, createUser } from '../helpers/build.js'
 
 interface Matrix {
@@ -14,6 +15,8 @@ interface Matrix {
 
 /** The normative matrix, read independently of the policy loader. */
 const matrix = parse(readFileSync('policies/access-matrix.yaml', 'utf8')) as Matrix
+
+const derived = new Set(Object.entries(DERIVED_SECTION_FIELDS).flatMap(([section, fields]) => fields.map((field) => `${section}.${field}`)))
 
 const expected = (role: string, letter: 'r' | 'c' | 'u') => {
   const sections = Object.keys(matrix.sections).filter((section) => (matrix.roles[role]?.[section] ?? '-').includes(letter))
@@ -34,7 +37,15 @@ t.test('GET /me/permissions answers the caller’s effective permissions, as the
       for (const [letter, key] of [['r', 'read'], ['c', 'create'], ['u', 'update']] as const) {
         const want = expected(role, letter)
         t.same([...body.sections[key]].sort(), [...want.sections].sort(), `${key} sections`)
-        t.same([...body.fields[key]].sort(), [...want.fields].sort(), `${key} fields`)
+        // Derived fields are read-only for everyone: never offered for writing.
+        const wantFields = letter === 'r' ? want.fields : want.fields.filter((field) => !derived.has(field))
+        t.same([...body.fields[key]].sort(), [...wantFields].sort(), `${key} fields`)
+      }
+      if (role === 'migration_officer') {
+        t.ok(body.fields.create.includes('protection.notes'), 'may report protection data at encounter')
+        t.notOk(body.fields.read.includes('protection.notes'), 'but never read it back')
+        t.ok(body.fields.update.includes('custody.procuraduriaNotifiedAt'))
+        t.notOk(body.fields.update.includes('custody.inDetention'), 'a derived field is offered to nobody')
       }
       const actions = Object.entries(matrix.actions)
         .filter(([, roles]) => roles.includes(role) || (role === 'migration_officer' && roles === matrix.actions.transition_stage))
