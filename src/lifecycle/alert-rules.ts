@@ -41,8 +41,11 @@ export const ALERT_RULES = {
   },
   no_guardian: {
     severity: 'high',
-    fields: ['legalStatus.guardianAppointed', 'custody.placementSince', 'case.stage'],
-    condition: sql<boolean>`cases.status = 'open' AND (cases.legal -> 'guardian' ->> 'appointedAt') IS NULL AND ${custodySince} <= now() - interval '7 days'`,
+    fields: ['legalStatus.guardianAppointed', 'legalStatus.legallyRepresented', 'custody.placementSince', 'case.stage'],
+    // As the guardianship guard: a guardian, or a legal representative, appointed with a date.
+    condition: sql<boolean>`cases.status = 'open'
+      AND (cases.legal -> 'guardian' ->> 'appointedAt') IS NULL AND (cases.legal -> 'representation' ->> 'since') IS NULL
+      AND ${custodySince} <= now() - interval '7 days'`,
     since: sql<Date>`${custodySince} + interval '7 days'`,
   },
   // The asylum claim is due 30 working days after entry; the case opening stands for the entry.

@@ -104,6 +104,20 @@ t.test('placements: the current placement, detention days and the facility field
     t.equal((await app.inject({ method: 'POST', url, headers: ngo.headers, payload: { type: 'prison' } })).statusCode, 400)
   })
 
+  t.test('an Idempotency-Key makes a retried create answer the first placement', async (t) => {
+    const headers = { ...ngo.headers, 'idempotency-key': 'placement-retry-0001' }
+    const payload = { type: 'foster_family', startedAt: daysAgo(1) }
+    const first = await app.inject({ method: 'POST', url, headers, payload })
+    t.equal(first.statusCode, 201, first.body)
+    const retried = await app.inject({ method: 'POST', url, headers, payload })
+    t.equal(retried.statusCode, 201, retried.body)
+    t.equal(retried.headers['idempotent-replayed'], 'true')
+    t.equal(retried.json().id, first.json().id)
+    const different = await app.inject({ method: 'POST', url, headers, payload: { ...payload, type: 'kinship_care' } })
+    t.equal(different.statusCode, 422, 'the same key with another body is refused')
+    t.equal((await app.inject({ method: 'GET', url, headers: ngo.headers })).json().items.length, 3)
+  })
+
   t.test('ending the current placement needs If-Match and leaves no current placement', async (t) => {
     const current = (await app.inject({ method: 'GET', url, headers: ngo.headers })).json().items[0]
     const patchUrl = `${url}/${current.id}`
