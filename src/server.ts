@@ -18,12 +18,29 @@ await fastify.register(app, { config, database: handle, verificationKey: verific
 fastify.server.keepAliveTimeout = 5_000
 fastify.server.requestTimeout = 30_000
 
-closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
+const shutdown = closeWithGrace({ delay: 10_000, skip: ['SIGTERM', 'SIGINT'] }, async ({ err, signal }) => {
   if (err) fastify.log.error({ err }, 'shutting down after an error')
-  else fastify.log.info({ signal }, 'shutting down')
+  else if (signal) fastify.log.info({ signal }, 'shutting down')
   await fastify.close()
   await handle.db.destroy()
 })
+// Under `npm start`, a signal sent to the process group (Ctrl-C, a process manager) reaches this
+// process twice: directly and relayed by tsx. close-with-grace takes any second signal for an
+// impatient operator and exits at once, cutting in-flight requests; so a repeat within a second is
+// the relayed copy and is ignored, and a later one still forces the exit.
+let firstSignalAt: number | undefined
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (firstSignalAt === undefined) {
+      firstSignalAt = Date.now()
+      fastify.log.info({ signal }, 'shutting down')
+      void shutdown.close()
+    } else if (Date.now() - firstSignalAt > 1_000) {
+      fastify.log.error({ signal }, 'second signal, exiting at once')
+      process.exit(1)
+    }
+  })
+}
 
 await fastify.listen({ port: config.port, host: config.host })
 fastify.log.info({ startupMs: Math.round(performance.now() - startedAt), database: handle.kind }, 'ready')
