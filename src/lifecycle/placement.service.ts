@@ -11,7 +11,6 @@ import {
   type NewPlacementInput,
   PLACEMENT_FIELD_MAP,
   type PlacementField,
-  PLACEMENT_TYPES,
 } from './placement.schemas.js'
 import { type PlacementRow, endPlacement, findCurrentPlacement, findPlacement, insertPlacement, listPlacements, organizationExists } from './placement.repository.js'
 import { iso, pick, policyFieldsOf, readableRecordFields, refuseDeniedRecordFields } from './sub-resource-access.js'
@@ -74,7 +73,6 @@ export async function openPlacement(
   const caseRow = await loadReadableCase(db, actor, caseId, { forUpdate: true })
   const written = (Object.keys(input) as (keyof NewPlacementInput)[]).filter((field) => input[field] !== undefined)
   refuseDeniedRecordFields(actor, 'create', PLACEMENT_FIELD_MAP, written, caseRow)
-  if (!PLACEMENT_TYPES.includes(input.type)) throw new AppError('validation-error', 'Unknown placement type')
 
   const startedAt = input.startedAt ? new Date(input.startedAt).toISOString() : new Date().toISOString()
   notInFuture(startedAt, 'The start of a placement')
