@@ -1,6 +1,7 @@
 // Runs once before the whole suite (tap's `before`): migrates a template database so that every
 // test file starts from a clean, migrated copy without running migrations again.
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
@@ -22,20 +23,30 @@ for (const directory of ['logs', 'markers']) {
 
 if (databaseUrl) {
   const admin = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 1 }) }) })
-  await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${POSTGRES_TEMPLATE_DATABASE}`.execute(admin)
-  await sql.raw(`DROP DATABASE IF EXISTS ${POSTGRES_TEMPLATE_DATABASE}`).execute(admin)
-  await sql.raw(`CREATE DATABASE ${POSTGRES_TEMPLATE_DATABASE}`).execute(admin)
+  const exists = await sql`SELECT 1 FROM pg_database WHERE datname = ${POSTGRES_TEMPLATE_DATABASE}`.execute(admin)
+  if (exists.rows.length === 0) {
+    // Built under a name of its own, then renamed: a template is complete or absent, never half made.
+    const building = `${POSTGRES_TEMPLATE_DATABASE}_${process.pid}`
+    await sql.raw(`CREATE DATABASE ${building}`).execute(admin)
+    const template = new Kysely<any>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: adminUrlFor(databaseUrl, building), max: 1 }) }),
+    })
+    await migrateToLatest(template)
+    await template.destroy()
+    try {
+      await sql.raw(`ALTER DATABASE ${building} RENAME TO ${POSTGRES_TEMPLATE_DATABASE}`).execute(admin)
+    } catch {
+      await sql.raw(`DROP DATABASE IF EXISTS ${building}`).execute(admin) // another run made it first
+    }
+  }
   await admin.destroy()
-  const template = new Kysely<any>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: adminUrlFor(databaseUrl, POSTGRES_TEMPLATE_DATABASE), max: 1 }) }),
-  })
-  await migrateToLatest(template)
-  await template.destroy()
-} else {
+} else if (!existsSync(PGLITE_TEMPLATE_FILE)) {
   const pglite = new PGlite()
   const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) })
   await migrateToLatest(db)
   const dump = await pglite.dumpDataDir('none')
-  await writeFile(PGLITE_TEMPLATE_FILE, Buffer.from(await dump.arrayBuffer()))
+  const building = `${PGLITE_TEMPLATE_FILE}.${process.pid}`
+  await writeFile(building, Buffer.from(await dump.arrayBuffer()))
+  await rename(building, PGLITE_TEMPLATE_FILE)
   await db.destroy()
 }
