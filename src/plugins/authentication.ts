@@ -27,7 +27,8 @@ export interface AuthenticationOptions {
 
 const MAX_TOKEN_LENGTH = 8_192
 const CLOCK_TOLERANCE_MS = 30_000
-const BEARER = /^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+// The scheme name is case-insensitive (RFC 9110); the token is three base64url parts.
+const BEARER = /^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/i
 
 function unauthorized(detail = 'A valid bearer token is required'): AppError {
   return new AppError('unauthorized', detail)

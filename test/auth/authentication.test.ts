@@ -113,6 +113,12 @@ t.test('every bad token is a 401 problem, never a 500', async (t) => {
     t.equal(response.statusCode, 200, response.body)
   })
 
+  t.test('the scheme name is case-insensitive', async (t) => {
+    const token = user.headers.authorization.slice('Bearer '.length)
+    t.equal((await me({ authorization: `bearer ${token}` })).statusCode, 200)
+    t.equal((await me({ authorization: `BEARER ${token}` })).statusCode, 200)
+  })
+
   t.test('a token expired a few seconds ago is accepted within the small clock tolerance', async (t) => {
     const response = await me(bearer(signToken(user.subject, { claims: { exp: nowSeconds() - 5 } })))
     t.equal(response.statusCode, 200, response.body)

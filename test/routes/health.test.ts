@@ -143,3 +143,16 @@ t.test('/ready is a 503 problem when the database is gone, /health stays 200', a
   t.notMatch(ready.body, /destroyed|driver|postgres|pglite/i, 'the cause stays in the log')
   t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200)
 })
+
+t.test('requests beyond the rate limit are 429 problems; health checks are never limited', async (t) => {
+  const { app, database } = await build(t, { environment: { RATE_LIMIT_PER_MINUTE: '3' } })
+  const user = await createUser(database, 'ngo_caseworker')
+  const statuses: number[] = []
+  for (let index = 0; index < 5; index++) statuses.push((await app.inject({ method: 'GET', url: '/me', headers: user.headers })).statusCode)
+  t.same(statuses, [200, 200, 200, 429, 429])
+  const limited = await app.inject({ method: 'GET', url: '/me', headers: user.headers })
+  t.match(limited.headers['content-type'], /^application\/problem\+json/)
+  t.equal(limited.json().type, 'urn:atd:problem:too-many-requests')
+  t.ok(Number(limited.headers['retry-after']) > 0, 'says when to retry')
+  for (let index = 0; index < 5; index++) t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200)
+})
