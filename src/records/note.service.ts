@@ -8,7 +8,7 @@ import { AppError, notFound } from '../http/problem.js'
 import type { Page } from '../http/pagination.js'
 import type { NewNoteInput, NotePatchInput, NoteView } from './note.schemas.js'
 import { findNote, insertNote, listNotesOfCase, updateNote } from './note.repository.js'
-import { requireFieldAccess } from './record-access.js'
+import { refuseWithheldSection, requireFieldAccess } from './record-access.js'
 import { cursorOfId } from './record-cursor.js'
 
 /** The one field of the `notes` section: every note of a case is a value of it. */
@@ -44,6 +44,7 @@ export async function createNote(
 ): Promise<NoteResult> {
   const target = await loadReadableCase(db, actor, caseId)
   requireFieldAccess(actor, target, 'create', NOTES_FIELD)
+  await refuseWithheldSection(db, actor, caseId, NOTES_FIELD)
   const row = await insertNote(db, { id: options.id ?? uuidv7(), case_id: caseId, author_id: actor.principal.userId, body: input.body, category: input.category })
   await insertHistory(db, [
     {
@@ -62,6 +63,7 @@ export async function createNote(
 export async function readNote(db: Kysely<Database>, actor: CaseActor, caseId: string, noteId: string, recordAudit: RecordAudit): Promise<NoteResult> {
   const target = await loadReadableCase(db, actor, caseId)
   requireFieldAccess(actor, target, 'read', NOTES_FIELD)
+  await refuseWithheldSection(db, actor, caseId, NOTES_FIELD)
   const row = await findNote(db, caseId, noteId)
   if (!row) throw notFound('note')
   await recordAudit({ caseIds: [caseId], fields: [NOTES_FIELD] })
@@ -77,6 +79,7 @@ export async function listNotes(
 ): Promise<Page<NoteView>> {
   const target = await loadReadableCase(db, actor, caseId)
   requireFieldAccess(actor, target, 'read', NOTES_FIELD)
+  await refuseWithheldSection(db, actor, caseId, NOTES_FIELD)
   const rows = await listNotesOfCase(db, caseId, { limit: query.limit + 1, before: query.before })
   const page = rows.slice(0, query.limit)
   await recordAudit({ caseIds: [caseId], fields: [NOTES_FIELD] })
@@ -95,6 +98,7 @@ export async function patchNote(
 ): Promise<NoteResult> {
   const target = await loadReadableCase(db, actor, caseId)
   requireFieldAccess(actor, target, 'update', NOTES_FIELD)
+  await refuseWithheldSection(db, actor, caseId, NOTES_FIELD)
   const current = await findNote(db, caseId, noteId, { forUpdate: true })
   if (!current) throw notFound('note')
   if (expectedVersion === undefined || expectedVersion !== current.version) {

@@ -157,4 +157,21 @@ t.test('the change history shows each reader only the fields they may read', asy
     t.equal((await history(attorney, 'limit=0')).statusCode, 400)
     t.equal((await history(attorney, 'field=health.notes')).statusCode, 400)
   })
+
+  t.test('sections a consent withholds from an organisation vanish from its history', async (t) => {
+    const withholding = await app.inject({
+      method: 'POST',
+      url: `/cases/${caseId}/consents`,
+      headers: ngo.headers,
+      payload: { givenBy: 'child_and_guardian', scopes: ['services'], withheld: [{ section: 'identity', fromOrganizationId: legalAid }, { section: 'protection' }] },
+    })
+    t.equal(withholding.statusCode, 201, withholding.body)
+    const forAttorney = await history(attorney)
+    t.same(fieldsIn(forAttorney.json().items), ['case.riskLevel', 'consent.consents'])
+    absent(t, forAttorney.body, ['givenName', 'newGivenName', 'protectionNotes', 'newProtectionNotes', 'riskOnReturn'])
+    const forMigration = await history(migration)
+    t.same(fieldsIn(forMigration.json().items), ['case.riskLevel', 'consent.consents', 'identity.givenName'], 'withheld from legal aid only')
+    const forLead = await history(ngo)
+    t.ok(fieldsIn(forLead.json().items).includes('protection.notes'), 'the lead keeps what is withheld from everyone else')
+  })
 })

@@ -117,4 +117,21 @@ t.test('case notes', async (t) => {
     t.ok(events.some((event) => event.action === 'note.create' && event.outcome === 'denied'))
     t.notOk(JSON.stringify(events).includes(firstBody))
   })
+
+  t.test('notes withheld from an organisation by the child’s consent are refused to it', async (t) => {
+    const withholding = await app.inject({
+      method: 'POST',
+      url: `/cases/${caseId}/consents`,
+      headers: ngo.headers,
+      payload: { givenBy: 'child_assent', scopes: ['services'], withheld: [{ section: 'notes', fromOrganizationId: legalAid }] },
+    })
+    t.equal(withholding.statusCode, 201, withholding.body)
+    const refused = await get(attorney)
+    t.equal(refused.statusCode, 403)
+    t.equal(refused.json().reason, 'withheld_by_consent')
+    t.notOk(refused.body.includes(firstBody))
+    t.equal((await get(attorney, `${url}/${note.id}`)).statusCode, 403)
+    t.equal((await patch(attorney, note.id, '"2"', { body: 'changed' })).statusCode, 403)
+    t.equal((await get(ngo)).statusCode, 200, 'the lead still reads them')
+  })
 })
