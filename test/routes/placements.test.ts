@@ -118,6 +118,15 @@ t.test('placements: the current placement, detention days and the facility field
     t.equal((await app.inject({ method: 'GET', url, headers: ngo.headers })).json().items.length, 3)
   })
 
+  t.test('two placements opened at once still leave one current placement', async (t) => {
+    const [a, b] = await Promise.all(
+      ['dif_first_reception', 'dif_shelter'].map((type) => app.inject({ method: 'POST', url, headers: ngo.headers, payload: { type } })),
+    )
+    t.same([a!.statusCode, b!.statusCode], [201, 201], `${a!.body} ${b!.body}`)
+    const items = (await app.inject({ method: 'GET', url, headers: ngo.headers })).json().items as { current: boolean }[]
+    t.equal(items.filter((item) => item.current).length, 1)
+  })
+
   t.test('ending the current placement needs If-Match and leaves no current placement', async (t) => {
     const current = (await app.inject({ method: 'GET', url, headers: ngo.headers })).json().items[0]
     const patchUrl = `${url}/${current.id}`
