@@ -46,7 +46,6 @@ export function fastifyOptions(): FastifyServerOptions {
   return {
     bodyLimit: 256 * 1024,
     requestIdHeader: false,
-    requestIdLogLabel: 'requestId',
     // A caller's X-Request-Id is kept when it is a plain token, so logs join across systems.
     genReqId: (request: RawRequestDefaultExpression) => {
       const given = request.headers['x-request-id']
