@@ -32,3 +32,8 @@ export async function markConsentWithdrawn(db: Kysely<Database>, consentId: stri
     .returningAll()
     .executeTakeFirst()
 }
+
+export async function countOrganizations(db: Kysely<Database>, ids: readonly string[]): Promise<number> {
+  const row = await db.selectFrom('organizations').select((eb) => eb.fn.countAll<string>().as('count')).where('id', 'in', [...ids]).executeTakeFirstOrThrow()
+  return Number(row.count)
+}

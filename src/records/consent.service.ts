@@ -7,7 +7,7 @@ import type { ConsentTable, Database } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
 import type { Page } from '../http/pagination.js'
 import { type ConsentView, type ConsentWithdrawalInput, type NewConsentInput } from './consent.schemas.js'
-import { findConsent, insertConsent, listConsentsOfCase, markConsentWithdrawn } from './consent.repository.js'
+import { countOrganizations, findConsent, insertConsent, listConsentsOfCase, markConsentWithdrawn } from './consent.repository.js'
 import { requireFieldAccess } from './record-access.js'
 import { cursorOfId } from './record-cursor.js'
 
@@ -54,6 +54,10 @@ export async function createConsent(
   requireFieldAccess(actor, target, 'create', CONSENT_FIELD)
   const givenAt = input.givenAt ?? new Date().toISOString()
   refuseFuture(givenAt, 'givenAt')
+  const named = [...new Set(input.withheld.flatMap((entry) => (entry.fromOrganizationId ? [entry.fromOrganizationId] : [])))]
+  if (named.length > 0 && (await countOrganizations(db, named)) !== named.length) {
+    throw new AppError('unprocessable-entity', 'withheld names an organisation that does not exist', { reason: 'unknown_organization' })
+  }
   const row = await insertConsent(db, {
     id: options.id ?? uuidv7(),
     case_id: caseId,

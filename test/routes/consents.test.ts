@@ -86,6 +86,9 @@ t.test('consents of a case', async (t) => {
     t.equal((await post(ngo, { givenBy: 'child_assent', scopes: ['services'], withheld: [{ section: 'secrets' }] })).statusCode, 400)
     const future = await post(ngo, { givenBy: 'child_assent', scopes: ['services'], givenAt: '2999-01-01T00:00:00Z' })
     t.equal(future.statusCode, 422)
+    const nobody = await post(ngo, { givenBy: 'child_assent', scopes: ['services'], withheld: [{ section: 'health', fromOrganizationId: '0190a0b0-0000-7000-8000-000000000000' }] })
+    t.equal(nobody.statusCode, 422)
+    t.equal(nobody.json().reason, 'unknown_organization')
   })
 
   t.test('an Idempotency-Key replays the first consent; with another body it is 422', async (t) => {
