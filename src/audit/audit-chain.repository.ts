@@ -68,14 +68,16 @@ export interface StoredLink {
   readonly event: ChainedEvent | undefined
 }
 
-/** Links after `afterSeq` up to `throughSeq`, with their events, in order: one keyset page of a verify. */
-export async function chainPage(db: Kysely<Database>, afterSeq: number, throughSeq: number, limit: number): Promise<StoredLink[]> {
+/** Links after `afterSeq` up to `throughSeq`, with their events, in order: one page of a verify. */
+export async function chainPage(db: Kysely<Database>, afterSeq: number, throughSeq: number): Promise<StoredLink[]> {
   const { rows } = await sql<{ seq: number | string; prev_hash: string; hash: string; event: Record<string, unknown> | null }>`
-    SELECT c.seq, c.prev_hash, c.hash, ${EVENT_JSON} AS event
-    FROM audit_chain c LEFT JOIN audit_events e ON e.id = c.event_id
+    SELECT c.seq, c.prev_hash, c.hash,
+      -- A subplan: one index lookup per link, in seq order (a join may read every event per page).
+      (SELECT ${EVENT_JSON} FROM audit_events e WHERE e.id = c.event_id) AS event
+    FROM audit_chain c
     WHERE c.seq > ${afterSeq} AND c.seq <= ${throughSeq}
     ORDER BY c.seq
-    LIMIT ${limit}`.execute(db)
+    LIMIT ${throughSeq - afterSeq}`.execute(db)
   return rows.map((row) => ({
     seq: Number(row.seq),
     prevHash: row.prev_hash,

@@ -13,11 +13,35 @@ export type ChainedEvent = Readonly<Record<string, unknown>>
 
 export function withoutNulls(row: Record<string, unknown>): ChainedEvent {
   const event: Record<string, unknown> = {}
-  for (const [column, value] of Object.entries(row)) if (value !== null) event[column] = value
+  for (const column in row) if (row[column] !== null) event[column] = row[column]
   return event
+}
+
+/**
+ * Exactly canonicalJson({ seq, prevHash, event }), written out for speed: verify hashes a million
+ * links, and the keys of the three (event < prevHash < seq) are already in order. An event's
+ * values are scalars or lists of scalars, whose JSON.stringify is canonical; anything nested goes
+ * through canonicalJson.
+ */
+export function canonicalLink(seq: number, prevHash: string, event: ChainedEvent): string {
+  const columns = Object.keys(event).sort(byCodeUnit)
+  let body = ''
+  for (const column of columns) {
+    const value = event[column]
+    if (value === undefined) continue
+    const text = value !== null && typeof value === 'object' && !isFlatList(value) ? canonicalJson(value) : JSON.stringify(value)
+    body += `${body ? ',' : ''}${JSON.stringify(column)}:${text}`
+  }
+  return `{"event":{${body}},"prevHash":${JSON.stringify(prevHash)},"seq":${JSON.stringify(seq)}}`
 }
 
 /** SHA-256 (hex) of the canonical JSON of { seq, prevHash, event }: each link covers the one before. */
 export function linkHash(seq: number, prevHash: string, event: ChainedEvent): string {
-  return createHash('sha256').update(canonicalJson({ seq, prevHash, event })).digest('hex')
+  return createHash('sha256').update(canonicalLink(seq, prevHash, event)).digest('hex')
+}
+
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+function isFlatList(value: object): boolean {
+  return Array.isArray(value) && value.every((item) => item === null || typeof item !== 'object')
 }

@@ -29,22 +29,35 @@ export async function verifyChain(db: Kysely<Database>, options: { checkpoint?: 
   const through = head?.seq ?? 0
   const checkpoint = options.checkpoint
   if (checkpoint && checkpoint.seq > through) return { intact: false, brokenAt: through + 1, reason: 'checkpoint-mismatch' }
+  const pageSize = options.pageSize ?? VERIFY_PAGE_SIZE
+  // Pages are ranges of sequence numbers, so the next one is asked for before this one is hashed:
+  // the database reads while Node hashes.
+  const fetchPage = (afterSeq: number) => chainPage(db, afterSeq, Math.min(afterSeq + pageSize, through))
   let expectedSeq = 1
   let prevHash = GENESIS_HASH
-  while (expectedSeq <= through) {
-    const page = await chainPage(db, expectedSeq - 1, through, options.pageSize ?? VERIFY_PAGE_SIZE)
-    if (page.length === 0) return { intact: false, brokenAt: expectedSeq, reason: 'missing-link' }
+  let next = through > 0 ? fetchPage(0) : undefined
+  while (next) {
+    const page = await next
+    const pageEnd = Math.min(expectedSeq - 1 + pageSize, through)
+    next = pageEnd < through ? fetchPage(pageEnd) : undefined
     for (const link of page) {
-      if (link.seq !== expectedSeq) return { intact: false, brokenAt: expectedSeq, reason: 'missing-link' }
-      if (link.prevHash !== prevHash) return { intact: false, brokenAt: link.seq, reason: 'previous-hash-mismatch' }
-      if (!link.event) return { intact: false, brokenAt: link.seq, reason: 'event-missing' }
-      if (linkHash(link.seq, link.prevHash, link.event) !== link.hash) return { intact: false, brokenAt: link.seq, reason: 'hash-mismatch' }
+      if (link.seq !== expectedSeq) return settle(next, { intact: false, brokenAt: expectedSeq, reason: 'missing-link' })
+      if (link.prevHash !== prevHash) return settle(next, { intact: false, brokenAt: link.seq, reason: 'previous-hash-mismatch' })
+      if (!link.event) return settle(next, { intact: false, brokenAt: link.seq, reason: 'event-missing' })
+      if (linkHash(link.seq, link.prevHash, link.event) !== link.hash) return settle(next, { intact: false, brokenAt: link.seq, reason: 'hash-mismatch' })
       if (checkpoint && checkpoint.seq === link.seq && checkpoint.hash !== link.hash) {
-        return { intact: false, brokenAt: link.seq, reason: 'checkpoint-mismatch' }
+        return settle(next, { intact: false, brokenAt: link.seq, reason: 'checkpoint-mismatch' })
       }
       prevHash = link.hash
       expectedSeq += 1
     }
+    if (expectedSeq <= pageEnd) return settle(next, { intact: false, brokenAt: expectedSeq, reason: 'missing-link' })
   }
   return { intact: true, verifiedThrough: through, headHash: head?.hash ?? null }
+}
+
+/** Waits for a page already asked for, so the transaction is not ended under a running query. */
+async function settle(pending: Promise<unknown> | undefined, result: VerifyResult): Promise<VerifyResult> {
+  await pending?.catch(() => undefined)
+  return result
 }
