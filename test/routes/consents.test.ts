@@ -122,6 +122,12 @@ t.test('consents of a case', async (t) => {
     t.equal(share.json().reason, 'consent_withdrawn')
   })
 
+  t.test('of concurrent withdrawals with the same If-Match exactly one wins', async (t) => {
+    const fresh = (await post(ngo, { givenBy: 'child_assent', scopes: ['services'] })).json()
+    const responses = await Promise.all([1, 2, 3].map(() => withdraw(ngo, fresh.id, '"1"', { withdrawnAt: new Date().toISOString() })))
+    t.same(responses.map((response) => response.statusCode).sort(), [200, 412, 412])
+  })
+
   t.test('consents appear in the history as consent.consents, to those who may read them', async (t) => {
     const history = await get(ngo, `/cases/${caseId}/history?limit=100`)
     t.equal(history.statusCode, 200)

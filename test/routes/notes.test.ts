@@ -94,6 +94,14 @@ t.test('case notes', async (t) => {
     t.notOk(migrationHistory.body.includes(firstBody))
   })
 
+  t.test('of concurrent edits with the same If-Match exactly one wins', async (t) => {
+    const fresh = (await post(ngo, { body: marker('race') })).json()
+    const responses = await Promise.all([1, 2, 3].map((n) => patch(ngo, fresh.id, '"1"', { body: `edit ${n}` })))
+    t.same(responses.map((response) => response.statusCode).sort(), [200, 412, 412])
+    const winner = responses.find((response) => response.statusCode === 200)!.json().body
+    t.equal((await get(ngo, `${url}/${fresh.id}`)).json().body, winner)
+  })
+
   t.test('the list is newest first and pages by cursor', async (t) => {
     const all = (await get(ngo, `${url}?limit=100`)).json().items as { id: string; createdAt: string }[]
     t.ok(all.length >= 3)
