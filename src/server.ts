@@ -45,6 +45,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 await fastify.listen({ port: config.port, host: config.host })
 fastify.log.info({ startupMs: Math.round(performance.now() - startedAt), database: handle.kind }, 'ready')
 if (demoUsers.length > 0) {
-  const lines = demoUsers.map((user) => `  ${user.role.padEnd(20)} npm run token -- ${user.subject}`)
+  // The compiled image has no tsx (a dev dependency): there the compiled script prints tokens.
+  const tokenCommand = import.meta.url.endsWith('.ts') ? 'npm run token --' : 'node dist/scripts/token.js'
+  const lines = demoUsers.map((user) => `  ${user.role.padEnd(20)} ${tokenCommand} ${user.subject}`)
   process.stdout.write(`\nDemo users (print a token for one, then send it as "Authorization: Bearer <token>"):\n${lines.join('\n')}\n\n`)
 }

@@ -34,6 +34,10 @@ export function connectDatabase(options: ConnectOptions): DatabaseHandle {
     // An idle client that loses its server (PostgreSQL restart) emits 'error' on the pool;
     // unhandled, that would crash the process. The pool drops the client and makes a new one.
     pool.on('error', () => {})
+    // A client checked out of the pool (say, between two statements of a transaction) emits its own
+    // 'error' when the server kills the connection, with no pool listener attached: that too would
+    // crash the process. The query fails, and the pool discards the broken client on release.
+    pool.on('connect', (client) => client.on('error', () => {}))
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres', isNew: false }
   }
   if (options.pglite) {

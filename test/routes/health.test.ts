@@ -112,12 +112,19 @@ t.test('service routes and behaviour shared by every route', async (t) => {
     // Fill the pool with live connections, then have the server kill every one of them.
     await Promise.all(Array.from({ length: 5 }, () => app.inject({ method: 'GET', url: '/me', headers: admin.headers })))
     const killer = connectDatabase({ databaseUrl: database.url, dataDir: '', poolSize: 1 })
-    const killed = await sql<{ pid: number }>`
+    const killAll = () => sql<{ pid: number }>`
       SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity
       WHERE datname = current_database() AND pid <> pg_backend_pid()`.execute(killer.db)
+    // One connection is checked out of the app's pool, inside a transaction, when it is killed.
+    const inTransaction = database.db.transaction().execute(async (trx) => {
+      await sql`SELECT 1`.execute(trx)
+      const killed = await killAll()
+      t.ok(killed.rows.length > 0, `terminated ${killed.rows.length} connections`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      await sql`SELECT 1`.execute(trx)
+    })
+    await t.rejects(inTransaction, 'the transaction on the killed connection fails, and only it')
     await killer.db.destroy()
-    t.ok(killed.rows.length > 0, `terminated ${killed.rows.length} connections`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
     const statuses: number[] = []
     for (let attempt = 0; attempt < 3; attempt++) {
       statuses.push((await app.inject({ method: 'GET', url: '/me', headers: admin.headers })).statusCode)
