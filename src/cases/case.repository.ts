@@ -18,15 +18,23 @@ const derived = {
   guardianAppointed: sql<boolean>`(cases.legal -> 'guardian' ->> 'appointedAt') IS NOT NULL`,
   legallyRepresented: sql<boolean>`(cases.legal -> 'representation' ->> 'attorneyName') IS NOT NULL`,
   participantOrganizationIds: sql<string[]>`ARRAY(SELECT p.organization_id FROM case_participants p WHERE p.case_id = cases.id)`,
+  /** Sections the child's or guardian's consents withhold from this organisation (see records/withheld-sections.ts). */
+  withheldSections: (organizationId: string) => sql<string[]>`ARRAY(
+      SELECT DISTINCT entry ->> 'section' FROM consents, jsonb_array_elements(consents.withheld) AS entry
+      WHERE consents.case_id = cases.id
+        AND (entry ->> 'fromOrganizationId' = ${organizationId}
+          OR (entry ->> 'fromOrganizationId' IS NULL AND cases.lead_organization_id <> ${organizationId}::uuid)))`,
 }
 
 /** The columns each section needs; a section the caller may not read is not selected at all. */
-function sectionSelections(eb: CaseExpressionBuilder, sections: ReadonlySet<CaseViewSection | 'case'>) {
+function sectionSelections(eb: CaseExpressionBuilder, reader: CaseReader) {
+  const { sections } = reader
   const selections: unknown[] = [
     eb.ref('cases.id'),
     eb.ref('cases.version'),
     eb.ref('cases.stage'),
     derived.participantOrganizationIds.as('participant_organization_ids'),
+    derived.withheldSections(reader.organizationId).as('withheld_sections'),
   ]
   const add = (...expressions: unknown[]) => selections.push(...expressions)
   if (sections.has('case')) {
@@ -71,7 +79,14 @@ export interface SelectedCaseRow {
   version: number
   stage: string
   participant_organization_ids: string[]
+  withheld_sections: string[]
   [column: string]: unknown
+}
+
+/** What a read selects: the sections the caller may read, for the caller's organisation. */
+export interface CaseReader {
+  readonly sections: ReadonlySet<CaseViewSection | 'case'>
+  readonly organizationId: string
 }
 
 export type ScopeFilter = (eb: CaseExpressionBuilder) => Expression<SqlBool>
@@ -80,12 +95,12 @@ export async function findCaseInScope(
   db: Kysely<Database>,
   id: string,
   scope: ScopeFilter,
-  sections: ReadonlySet<CaseViewSection | 'case'>,
+  reader: CaseReader,
   options: { forUpdate?: boolean } = {},
 ): Promise<SelectedCaseRow | undefined> {
   let query = db
     .selectFrom('cases')
-    .select((eb) => sectionSelections(eb, sections))
+    .select((eb) => sectionSelections(eb, reader))
     .where('cases.id', '=', id)
     .where((eb) => scope(eb))
   if (options.forUpdate) query = query.forUpdate()
@@ -106,13 +121,13 @@ export interface CaseListFilters {
 export async function listCasesInScope(
   db: Kysely<Database>,
   scope: ScopeFilter,
-  sections: ReadonlySet<CaseViewSection | 'case'>,
+  reader: CaseReader,
   options: { filters: CaseListFilters; limit: number; before: string | undefined },
 ): Promise<SelectedCaseRow[]> {
   const { filters } = options
   let query = db
     .selectFrom('cases')
-    .select((eb) => sectionSelections(eb, sections))
+    .select((eb) => sectionSelections(eb, reader))
     .where((eb) => scope(eb))
     .orderBy('cases.id', 'desc')
     .limit(options.limit)

@@ -69,13 +69,15 @@ function refuseDeniedFields(denied: readonly string[]): void {
  */
 export async function loadReadableCase(db: Kysely<Database>, actor: CaseActor, id: string, options: { forUpdate?: boolean } = {}) {
   const sections = sectionsToSelect(readableFields(actor.ability))
-  const row = await findCaseInScope(db, id, caseScopeFilter(actor.ability, 'read'), sections, options)
+  const row = await findCaseInScope(db, id, caseScopeFilter(actor.ability, 'read'), { sections, organizationId: actor.principal.organizationId }, options)
   if (!row || !actor.ability.can('read', caseSubjectOf(row))) throw notFound('case')
   return row
 }
 
+/** What the policy lets the caller read, less the sections the child's consents withhold from them. */
 export function viewOf(actor: CaseActor, row: SelectedCaseRow): { view: CaseView; fields: string[] } {
-  const fields = readableFields(actor.ability, scopeAttributesOf(row))
+  const withheld = new Set(row.withheld_sections)
+  const fields = readableFields(actor.ability, scopeAttributesOf(row)).filter((field) => !withheld.has(field.slice(0, field.indexOf('.'))))
   return { view: toCaseView(row, fields), fields }
 }
 
@@ -107,7 +109,10 @@ export async function listCases(db: Kysely<Database>, actor: CaseActor, query: C
     }
   }
   const sections = sectionsToSelect(readableFields(actor.ability))
-  const rows = await listCasesInScope(db, caseScopeFilter(actor.ability, 'read'), sections, { ...query, limit: query.limit + 1 })
+  const rows = await listCasesInScope(db, caseScopeFilter(actor.ability, 'read'), { sections, organizationId: actor.principal.organizationId }, {
+    ...query,
+    limit: query.limit + 1,
+  })
   const visible = rows.filter((row) => actor.ability.can('read', caseSubjectOf(row)))
   const page = visible.slice(0, query.limit)
   const disclosed = new Set<string>()

@@ -135,6 +135,31 @@ t.test('cases', async (t) => {
     t.equal(await count(), before + 1, 'one case was created')
   })
 
+  t.test('a section the child’s consent withholds from an organisation is absent from its reads', async (t) => {
+    const created = (await open()).json()
+    const procuraduria = await createUser(database, 'protection_officer')
+    await database.db
+      .insertInto('case_participants')
+      .values({ organization_id: procuraduria.organizationId, case_id: created.id, participation: 'participant', legal_basis: 'test', added_by: ngo.id })
+      .execute()
+    const before = (await app.inject({ method: 'GET', url: `/cases/${created.id}`, headers: procuraduria.headers })).json()
+    t.ok(before.contact, 'the protection officer reads contact at first')
+    const consent = await app.inject({
+      method: 'POST',
+      url: `/cases/${created.id}/consents`,
+      headers: ngo.headers,
+      payload: { givenBy: 'child_assent', scopes: ['services'], withheld: [{ section: 'contact', fromOrganizationId: procuraduria.organizationId }] },
+    })
+    t.equal(consent.statusCode, 201, consent.body)
+    const single = await app.inject({ method: 'GET', url: `/cases/${created.id}`, headers: procuraduria.headers })
+    t.notOk('contact' in single.json(), 'withheld from the protection officer')
+    t.notOk(single.body.includes(created.contact.currentAddress), 'no withheld value anywhere')
+    const listed = (await app.inject({ method: 'GET', url: '/cases?limit=100', headers: procuraduria.headers })).json()
+    t.notOk('contact' in listed.items.find((item: { id: string }) => item.id === created.id), 'nor in its list')
+    const lead = await app.inject({ method: 'GET', url: `/cases/${created.id}`, headers: ngo.headers })
+    t.ok(lead.json().contact, 'the lead organisation still reads it')
+  })
+
   t.test('lists page by cursor in a stable order and filter in the database', async (t) => {
     const lister = await createUser(database, 'ngo_caseworker')
     const ids: string[] = []
