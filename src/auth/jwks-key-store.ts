@@ -49,9 +49,6 @@ export class JwksKeyStore {
     return key
   }
 
-  /** How many times the key set was requested (tests prove the throttle with it). */
-  fetchCount = 0
-
   private mayRefresh(): boolean {
     return this.inFlight !== undefined || Date.now() - this.lastAttemptAt >= this.minRefreshIntervalMs
   }
@@ -65,7 +62,6 @@ export class JwksKeyStore {
 
   private async fetchKeys(): Promise<void> {
     this.lastAttemptAt = Date.now()
-    this.fetchCount++
     const response = await fetch(this.url, { signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' })
     if (!response.ok) throw new Error(`key server answered ${response.status}`)
     const body = (await response.json()) as { keys?: (JsonWebKey & { kid?: string; alg?: string; use?: string })[] }
