@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
+import { v7 as uuidv7 } from 'uuid'
+import { z } from 'zod'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
 import { canonicalJson } from '../shared/canonical-json.js'
@@ -33,4 +36,31 @@ export async function claimIdempotencyKey(
     throw new AppError('unprocessable-entity', 'This Idempotency-Key was used with a different request body')
   }
   return existing.resource_id
+}
+
+/** The optional Idempotency-Key header of every create route. */
+export const idempotencyKeyHeaders = z.object({ 'idempotency-key': z.string().regex(IDEMPOTENCY_KEY).optional() })
+
+/**
+ * Creates a resource once per Idempotency-Key: a retry with the same key and body answers the
+ * resource the key made (marked `Idempotent-Replayed: true`); without a key it simply creates.
+ * `scope` is what the key stands for besides the body (the case a record is added to, say).
+ */
+export async function createOnce<T>(
+  db: Kysely<Database>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  scope: unknown,
+  handlers: { create: (id: string) => Promise<T>; replay: (id: string) => Promise<T> },
+): Promise<T> {
+  const id = uuidv7()
+  const key = request.headers['idempotency-key']
+  if (typeof key === 'string') {
+    const earlier = await claimIdempotencyKey(db, { userId: request.principal.userId, key, body: { scope, body: request.body }, resourceId: id })
+    if (earlier) {
+      reply.header('idempotent-replayed', 'true')
+      return handlers.replay(earlier)
+    }
+  }
+  return handlers.create(id)
 }

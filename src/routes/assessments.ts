@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { v7 as uuidv7 } from 'uuid'
 import { z } from 'zod'
 import { audited } from '../audit/audited.js'
 import { caseIdParamsSchema } from '../cases/case.schemas.js'
 import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
-import { IDEMPOTENCY_KEY, claimIdempotencyKey } from '../cases/idempotency.js'
+import { createOnce, idempotencyKeyHeaders } from '../cases/idempotency.js'
 import { AppError } from '../http/problem.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
 import { assessmentListSchema, assessmentParamsSchema, assessmentPatchSchema, assessmentViewSchema, newAssessmentSchema } from '../lifecycle/assessment.schemas.js'
@@ -22,28 +21,22 @@ export async function assessmentRoutes(app: FastifyInstance): Promise<void> {
         tags: ['best interests'],
         summary: 'Record a best-interests assessment (BIA): findings per factor and a recommendation',
         params: caseIdParamsSchema,
-        headers: z.object({ 'idempotency-key': z.string().regex(IDEMPOTENCY_KEY).optional() }),
+        headers: idempotencyKeyHeaders,
         body: newAssessmentSchema,
         response: { 201: assessmentViewSchema, ...problemResponses, 422: problemSchema },
       },
     },
     async (request, reply) => {
       const { id } = request.params
-      const key = request.headers['idempotency-key']
       const view = await audited(
         app,
         request,
         'assessment.create',
         async (trx, recordAudit) => {
-          const assessmentId = uuidv7()
-          const earlier = key
-            ? await claimIdempotencyKey(trx, { userId: request.principal.userId, key, body: { caseId: id, assessment: request.body }, resourceId: assessmentId })
-            : undefined
-          if (earlier) {
-            reply.header('idempotent-replayed', 'true')
-            return readAssessment(trx, actorOf(request), id, earlier, recordAudit)
-          }
-          return createAssessment(trx, actorOf(request), id, request.body, recordAudit, assessmentId)
+          return createOnce(trx, request, reply, id, {
+            create: (newId) => createAssessment(trx, actorOf(request), id, request.body, recordAudit, newId),
+            replay: (existing) => readAssessment(trx, actorOf(request), id, existing, recordAudit),
+          })
         },
         { caseId: id },
       )

@@ -1,13 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { v7 as uuidv7 } from 'uuid'
 import { z } from 'zod'
 import { audited } from '../audit/audited.js'
 import { casePatchSchema, derivedFieldsIn, newCaseSchema } from '../cases/case-sections.js'
 import { caseIdParamsSchema, caseListQuerySchema, caseListSchema, caseViewSchema } from '../cases/case.schemas.js'
 import { type CaseActor, createCase, decodeCaseCursor, listCases, patchCase, readCase } from '../cases/case.service.js'
 import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
-import { IDEMPOTENCY_KEY, claimIdempotencyKey } from '../cases/idempotency.js'
+import { createOnce, idempotencyKeyHeaders } from '../cases/idempotency.js'
 import { loadChildRefKey } from '../cases/child-ref.js'
 import { AppError } from '../http/problem.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
@@ -33,21 +32,17 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
       schema: {
         tags: ['cases'],
         summary: 'Open a case from its sections; answers the case as the creator may read it',
-        headers: z.object({ 'idempotency-key': z.string().regex(IDEMPOTENCY_KEY).optional() }),
+        headers: idempotencyKeyHeaders,
         body: newCaseSchema,
         response: { 201: caseViewSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
       },
     },
     async (request, reply) => {
-      const key = request.headers['idempotency-key']
       const result = await audited(app, request, 'case.create', async (trx, recordAudit) => {
-        const id = uuidv7()
-        const earlier = key ? await claimIdempotencyKey(trx, { userId: request.principal.userId, key, body: request.body, resourceId: id }) : undefined
-        if (earlier) {
-          reply.header('idempotent-replayed', 'true')
-          return readCase(trx, actorOf(request), earlier, recordAudit)
-        }
-        return createCase(trx, actorOf(request), request.body, { id, childRefKey }, recordAudit)
+        return createOnce(trx, request, reply, null, {
+          create: (newId) => createCase(trx, actorOf(request), request.body, { id: newId, childRefKey }, recordAudit),
+          replay: (existing) => readCase(trx, actorOf(request), existing, recordAudit),
+        })
       })
       return reply.code(201).header('etag', etagOf(result.version)).header('location', `/cases/${result.view.id ?? ''}`).send(result.view)
     },

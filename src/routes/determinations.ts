@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { v7 as uuidv7 } from 'uuid'
 import { z } from 'zod'
 import { audited } from '../audit/audited.js'
 import { caseIdParamsSchema } from '../cases/case.schemas.js'
 import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
-import { IDEMPOTENCY_KEY, claimIdempotencyKey } from '../cases/idempotency.js'
+import { createOnce, idempotencyKeyHeaders } from '../cases/idempotency.js'
 import { AppError } from '../http/problem.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
 import {
@@ -31,28 +30,22 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
         tags: ['best interests'],
         summary: 'Open a best-interests determination (BID) as a draft, with its trigger and panel',
         params: caseIdParamsSchema,
-        headers: z.object({ 'idempotency-key': z.string().regex(IDEMPOTENCY_KEY).optional() }),
+        headers: idempotencyKeyHeaders,
         body: newDeterminationSchema,
         response: { 201: determinationViewSchema, ...problemResponses, 422: problemSchema },
       },
     },
     async (request, reply) => {
       const { id } = request.params
-      const key = request.headers['idempotency-key']
       const view = await audited(
         app,
         request,
         'determination.create',
         async (trx, recordAudit) => {
-          const determinationId = uuidv7()
-          const earlier = key
-            ? await claimIdempotencyKey(trx, { userId: request.principal.userId, key, body: { caseId: id, determination: request.body }, resourceId: determinationId })
-            : undefined
-          if (earlier) {
-            reply.header('idempotent-replayed', 'true')
-            return readDetermination(trx, actorOf(request), id, earlier, recordAudit)
-          }
-          return createDetermination(trx, actorOf(request), id, request.body, recordAudit, determinationId)
+          return createOnce(trx, request, reply, id, {
+            create: (newId) => createDetermination(trx, actorOf(request), id, request.body, recordAudit, newId),
+            replay: (existing) => readDetermination(trx, actorOf(request), id, existing, recordAudit),
+          })
         },
         { caseId: id },
       )

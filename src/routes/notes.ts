@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { v7 as uuidv7 } from 'uuid'
 import { z } from 'zod'
 import { audited } from '../audit/audited.js'
 import { caseIdParamsSchema } from '../cases/case.schemas.js'
 import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
-import { IDEMPOTENCY_KEY, claimIdempotencyKey } from '../cases/idempotency.js'
+import { createOnce, idempotencyKeyHeaders } from '../cases/idempotency.js'
 import { AppError } from '../http/problem.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
 import { pageQuerySchema } from '../http/pagination.js'
@@ -25,27 +24,22 @@ export async function noteRoutes(app: FastifyInstance): Promise<void> {
         tags: ['notes'],
         summary: 'Add a note to a case',
         params: caseIdParamsSchema,
-        headers: z.object({ 'idempotency-key': z.string().regex(IDEMPOTENCY_KEY).optional() }),
+        headers: idempotencyKeyHeaders,
         body: newNoteSchema,
         response: { 201: noteViewSchema, ...problemResponses, 422: problemSchema },
       },
     },
     async (request, reply) => {
       const { id: caseId } = request.params
-      const key = request.headers['idempotency-key']
       const result = await audited(
         app,
         request,
         'note.create',
         async (trx, recordAudit) => {
-          const id = uuidv7()
-          // The case is part of what the key stands for: the same key on another case is a different request.
-          const earlier = key ? await claimIdempotencyKey(trx, { userId: request.principal.userId, key, body: { caseId, note: request.body }, resourceId: id }) : undefined
-          if (earlier) {
-            reply.header('idempotent-replayed', 'true')
-            return readNote(trx, actorOf(request), caseId, earlier, recordAudit)
-          }
-          return createNote(trx, actorOf(request), caseId, request.body, { id }, recordAudit)
+          return createOnce(trx, request, reply, caseId, {
+            create: (newId) => createNote(trx, actorOf(request), caseId, request.body, { id: newId }, recordAudit),
+            replay: (existing) => readNote(trx, actorOf(request), caseId, existing, recordAudit),
+          })
         },
         { caseId },
       )

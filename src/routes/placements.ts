@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { v7 as uuidv7 } from 'uuid'
 import { z } from 'zod'
 import { audited } from '../audit/audited.js'
 import { caseIdParamsSchema } from '../cases/case.schemas.js'
 import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
-import { IDEMPOTENCY_KEY, claimIdempotencyKey } from '../cases/idempotency.js'
+import { createOnce, idempotencyKeyHeaders } from '../cases/idempotency.js'
 import { AppError } from '../http/problem.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
 import { endPlacementSchema, newPlacementSchema, placementListSchema, placementParamsSchema, placementViewSchema } from '../lifecycle/placement.schemas.js'
@@ -22,26 +21,22 @@ export async function placementRoutes(app: FastifyInstance): Promise<void> {
         tags: ['placements'],
         summary: 'Record where the child is placed now; the current placement ends when this one starts',
         params: caseIdParamsSchema,
-        headers: z.object({ 'idempotency-key': z.string().regex(IDEMPOTENCY_KEY).optional() }),
+        headers: idempotencyKeyHeaders,
         body: newPlacementSchema,
         response: { 201: placementViewSchema, ...problemResponses, 422: problemSchema },
       },
     },
     async (request, reply) => {
       const { id } = request.params
-      const key = request.headers['idempotency-key']
       const view = await audited(
         app,
         request,
         'placement.create',
         async (trx, recordAudit) => {
-          const placementId = uuidv7()
-          const earlier = key ? await claimIdempotencyKey(trx, { userId: request.principal.userId, key, body: { caseId: id, ...request.body }, resourceId: placementId }) : undefined
-          if (earlier) {
-            reply.header('idempotent-replayed', 'true')
-            return readPlacement(trx, actorOf(request), id, earlier, recordAudit)
-          }
-          return openPlacement(trx, actorOf(request), id, request.body, recordAudit, placementId)
+          return createOnce(trx, request, reply, id, {
+            create: (newId) => openPlacement(trx, actorOf(request), id, request.body, recordAudit, newId),
+            replay: (existing) => readPlacement(trx, actorOf(request), id, existing, recordAudit),
+          })
         },
         { caseId: id },
       )
