@@ -22,3 +22,14 @@ export function listUsers(db: Kysely<Database>, options: { limit: number; after:
   if (options.after) query = query.where('id', '>', options.after)
   return query.execute()
 }
+
+export async function countOtherActiveAdmins(db: Kysely<Database>, exceptId: string): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where('role', '=', 'system_admin')
+    .where('active', '=', true)
+    .where('id', '<>', exceptId)
+    .executeTakeFirstOrThrow()
+  return Number(row.count)
+}

@@ -5,7 +5,7 @@ import type { Database, UserRow } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
 import { type Page, pageOf } from '../http/pagination.js'
 import { findOrganizationById } from '../organizations/organization.repository.js'
-import { findUserById, findUserBySubject, insertUser, listUsers, updateUser } from './user.repository.js'
+import { countOtherActiveAdmins, findUserById, findUserBySubject, insertUser, listUsers, updateUser } from './user.repository.js'
 import type { NewUser, User, UserPatch } from './user.schemas.js'
 
 export function toUser(row: UserRow): User {
@@ -47,6 +47,11 @@ export async function createUser(db: Kysely<Database>, input: NewUser): Promise<
 export async function changeUser(db: Kysely<Database>, id: string, patch: UserPatch): Promise<User> {
   const current = await findUserById(db, id)
   if (!current) throw notFound('user')
+  // Nobody could manage users any more (BOOTSTRAP_ADMIN_SUBJECT only creates a missing admin).
+  const removesAnAdmin = current.role === 'system_admin' && current.active && (patch.active === false || (patch.role ?? 'system_admin') !== 'system_admin')
+  if (removesAnAdmin && (await countOtherActiveAdmins(db, id)) === 0) {
+    throw new AppError('conflict', 'This is the last active system administrator; make another one first')
+  }
   if (patch.role) {
     const organization = await findOrganizationById(db, current.organization_id)
     assertRoleFitsOrganization(patch.role, organization!.kind as OrganizationKind)

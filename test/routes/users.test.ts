@@ -146,6 +146,20 @@ t.test('users are managed by the system administrator', async (t) => {
   })
 })
 
+t.test('the last active system administrator cannot be deactivated', async (t) => {
+  const { app, database } = await build(t)
+  const admin = await createUser(database, 'system_admin')
+  const self = await app.inject({ method: 'PATCH', url: `/users/${admin.id}`, headers: admin.headers, payload: { active: false } })
+  t.equal(self.statusCode, 409, self.body)
+  t.equal(self.json().type, 'urn:atd:problem:conflict')
+  t.equal((await app.inject({ method: 'GET', url: '/me', headers: admin.headers })).statusCode, 200, 'still active')
+  const second = await createUser(database, 'system_admin', admin.organizationId)
+  const handOver = await app.inject({ method: 'PATCH', url: `/users/${admin.id}`, headers: second.headers, payload: { active: false } })
+  t.equal(handOver.statusCode, 200, 'with another active admin it is allowed')
+  const last = await app.inject({ method: 'PATCH', url: `/users/${second.id}`, headers: second.headers, payload: { active: false } })
+  t.equal(last.statusCode, 409, 'and the remaining one is the last again')
+})
+
 t.test('BOOTSTRAP_ADMIN_SUBJECT ensures a system_admin in a platform organisation', async (t) => {
   const { app, database } = await build(t)
 
