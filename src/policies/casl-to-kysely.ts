@@ -1,6 +1,7 @@
 import type { AnyMongoAbility } from '@casl/ability'
 import { rulesToAST } from '@casl/ability/extra'
 import { expressionBuilder, sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely'
+import { canonicalJson } from '../shared/canonical-json.js'
 
 // Our counterpart of casl-prisma's accessibleBy: lists filter in the database, never in memory.
 //
@@ -62,7 +63,10 @@ interface AstNode {
 
 function translate(node: AstNode, eb: AnyExpressionBuilder, fields: FieldResolvers): Expression<SqlBool> {
   if (typeof node.field === 'string') return fieldCondition(node.field, node.operator, node.value, eb, fields)
-  const children = (node.value as AstNode[]).map((child) => translate(child, eb, fields))
+  // Every rule of a role carries the same scope condition: said once, the SQL stays small and the
+  // planner evaluates the scope once instead of once per rule.
+  const children = distinct(node.value as AstNode[]).map((child) => translate(child, eb, fields))
+  if (children.length === 1 && (node.operator === 'and' || node.operator === 'or')) return children[0] as Expression<SqlBool>
   switch (node.operator) {
     case 'and':
       return children.length === 0 ? TRUE : eb.and(children)
@@ -76,6 +80,16 @@ function translate(node: AstNode, eb: AnyExpressionBuilder, fields: FieldResolve
     default:
       throw new Error(`Cannot express the condition "${node.operator}" in SQL`)
   }
+}
+
+function distinct(nodes: readonly AstNode[]): AstNode[] {
+  const seen = new Set<string>()
+  return nodes.filter((node) => {
+    const key = canonicalJson(node)
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
 }
 
 function fieldCondition(field: string, operator: string, value: unknown, eb: AnyExpressionBuilder, fields: FieldResolvers): Expression<SqlBool> {
