@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { pageQuerySchema } from '../http/pagination.js'
-import { problemResponses } from '../http/problem-schema.js'
+import { problemResponses, problemSchema } from '../http/problem-schema.js'
 import { newOrganizationSchema, organizationListSchema, organizationSchema } from '../organizations/organization.schemas.js'
 import { createOrganization, pageOfOrganizations } from '../organizations/organization.service.js'
 
@@ -14,7 +14,8 @@ export async function organizationRoutes(app: FastifyInstance): Promise<void> {
         tags: ['administration'],
         summary: 'Create an organisation (system_admin)',
         body: newOrganizationSchema,
-        response: { 201: organizationSchema, ...problemResponses },
+        // 409: an organisation with this name exists.
+        response: { 201: organizationSchema, ...problemResponses, 409: problemSchema },
       },
     },
     async (request, reply) => {

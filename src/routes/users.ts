@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { pageQuerySchema } from '../http/pagination.js'
-import { problemResponses } from '../http/problem-schema.js'
+import { problemResponses, problemSchema } from '../http/problem-schema.js'
 import { newUserSchema, userListSchema, userPatchSchema, userSchema } from '../users/user.schemas.js'
 import { changeUser, createUser, pageOfUsers } from '../users/user.service.js'
 
@@ -15,7 +15,8 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
         tags: ['administration'],
         summary: 'Create a user in an organisation (system_admin); the role must fit the organisation kind',
         body: newUserSchema,
-        response: { 201: userSchema, ...problemResponses },
+        // 409: the subject exists; 422: no such organisation, or the role does not fit its kind.
+        response: { 201: userSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
       },
     },
     async (request, reply) => {
@@ -39,7 +40,8 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Activate or deactivate a user, rename it or change its role (system_admin)',
         params: z.strictObject({ id: z.uuid() }),
         body: userPatchSchema,
-        response: { 200: userSchema, ...problemResponses },
+        // 409: it would deactivate the last active system_admin; 422: the role does not fit.
+        response: { 200: userSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
       },
     },
     async (request) => {
