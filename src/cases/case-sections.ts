@@ -155,6 +155,19 @@ export const DERIVED_SECTION_FIELDS = {
   bestInterests: ['determinationId', 'outcome', 'decidedAt', 'reviewDueAt'],
 } as const satisfies Record<string, readonly string[]>
 
+/** The column of the cases table that stores each section's document. */
+export const SECTION_COLUMNS = {
+  demographics: 'demographics',
+  identity: 'identity',
+  contact: 'contact',
+  health: 'health',
+  protection: 'protection',
+  custody: 'custody',
+  legalStatus: 'legal_status',
+  legal: 'legal',
+  bestInterests: 'best_interests',
+} as const satisfies Record<WritableSection | 'bestInterests', string>
+
 /** The only top-level case field a caller writes; the rest is set by the service or transitions. */
 export const WRITABLE_CASE_FIELDS = { riskLevel: z.enum(RISK_LEVELS) } as const
 

@@ -1,3 +1,4 @@
+import { SECTION_COLUMNS } from './case-sections.js'
 import type { SelectedCaseRow } from './case.repository.js'
 
 export type CaseView = Record<string, unknown>
@@ -32,17 +33,6 @@ const DERIVED_FIELD_SOURCES: Record<string, (row: SelectedCaseRow) => unknown> =
   'legalStatus.legallyRepresented': (row) => row.legally_represented ?? false,
 }
 
-const SECTION_COLUMNS: Record<string, string> = {
-  demographics: 'demographics',
-  identity: 'identity',
-  contact: 'contact',
-  health: 'health',
-  protection: 'protection',
-  custody: 'custody',
-  legalStatus: 'legal_status',
-  legal: 'legal',
-  bestInterests: 'best_interests',
-}
 
 /**
  * The case as this caller may read it: top-level case fields, then one object per readable section.
@@ -59,7 +49,7 @@ export function toCaseView(row: SelectedCaseRow, readableFields: readonly string
       if (source) view[field] = source(row)
       continue
     }
-    const column = SECTION_COLUMNS[section]
+    const column = (SECTION_COLUMNS as Record<string, string>)[section]
     if (!column) continue // sub-resource sections (notes, consent, bidDeliberation) live elsewhere
     const target = (view[section] ??= {}) as Record<string, unknown>
     const derived = DERIVED_FIELD_SOURCES[qualified]

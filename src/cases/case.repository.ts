@@ -162,25 +162,6 @@ export async function insertParticipant(
   return inserted !== undefined
 }
 
-export function listParticipants(db: Kysely<Database>, caseId: string) {
-  return db
-    .selectFrom('case_participants')
-    .innerJoin('organizations', 'organizations.id', 'case_participants.organization_id')
-    .select([
-      'case_participants.organization_id',
-      'organizations.name as organization_name',
-      'organizations.kind as organization_kind',
-      'case_participants.participation',
-      'case_participants.consent_id',
-      'case_participants.legal_basis',
-      'case_participants.added_by',
-      'case_participants.added_at',
-    ])
-    .where('case_participants.case_id', '=', caseId)
-    .orderBy('case_participants.added_at')
-    .execute()
-}
-
 /** Raw section documents for a write: the current values of the sections being changed. */
 export async function readSectionColumns(db: Kysely<Database>, id: string) {
   return db

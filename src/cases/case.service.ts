@@ -6,7 +6,7 @@ import type { Database } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
 import { type AppAbility, type CaseScopeAttributes, deniedFields, readableFields } from '../policies/abilities.js'
 import type { RecordAudit } from '../audit/audited.js'
-import { type CasePatchInput, type CaseViewSection, type NewCaseInput, WRITABLE_SECTIONS, type WritableSection, fieldsOfWrite } from './case-sections.js'
+import { type CasePatchInput, type CaseViewSection, type NewCaseInput, SECTION_COLUMNS, WRITABLE_SECTIONS, type WritableSection, fieldsOfWrite } from './case-sections.js'
 import {
   type CaseListFilters,
   type SelectedCaseRow,
@@ -35,16 +35,6 @@ export interface CaseResult {
   readonly version: number
 }
 
-const SECTION_COLUMNS: Record<WritableSection, 'demographics' | 'identity' | 'contact' | 'health' | 'protection' | 'custody' | 'legal_status' | 'legal'> = {
-  demographics: 'demographics',
-  identity: 'identity',
-  contact: 'contact',
-  health: 'health',
-  protection: 'protection',
-  custody: 'custody',
-  legalStatus: 'legal_status',
-  legal: 'legal',
-}
 
 export const scopeAttributesOf = (row: SelectedCaseRow): CaseScopeAttributes => ({
   participantOrganizationIds: row.participant_organization_ids,
