@@ -50,6 +50,7 @@ export interface Database {
   case_notes: CaseNoteTable
   audit_chain: AuditChainTable
   audit_pending: AuditPendingTable
+  case_statistics: CaseStatisticsTable
   placements: PlacementTable
   stage_transitions: StageTransitionTable
   assessments: AssessmentTable
@@ -164,6 +165,25 @@ export interface AuditChainTable {
 /** Events committed but not yet sealed into the chain. */
 export interface AuditPendingTable {
   event_id: number
+}
+
+/** The facts statistics count, one narrow row per case, kept by a trigger on cases. */
+export interface CaseStatisticsTable {
+  id: string
+  stage: string
+  status: string
+  opened_at: Date
+  date_of_birth: string | null
+  placement_type: string | null
+  nationality: string | null
+  separation_status: string | null
+  in_detention: boolean
+  placement_since: Date | null
+  detention_days_closed: number
+  hours_to_notification: number | null
+  days_to_guardian: number | null
+  days_to_representation: number | null
+  days_to_determination: number | null
 }
 
 export type CaseRow = Selectable<CaseTable>

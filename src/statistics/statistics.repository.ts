@@ -34,9 +34,13 @@ export interface TimingRow {
   determination_cases: number
 }
 
-/** The cases in the caller's scope that the filters select; statistics never look past the scope. */
+/**
+ * The cases in the caller's scope that the filters select, read from case_statistics (the narrow
+ * copy kept by a trigger). It is named `cases` here: the scope conditions name cases.id and
+ * cases.stage, which it carries under the same names.
+ */
 function casesInScope(db: Kysely<Database>, scope: ScopeFilter, filters: StatisticsFilters) {
-  let query = db.selectFrom('cases').where(scope)
+  let query = db.selectFrom('case_statistics as cases').where(scope as never)
   if (filters.from) query = query.where('cases.opened_at', '>=', new Date(filters.from))
   if (filters.to) query = query.where('cases.opened_at', '<', new Date(filters.to))
   if (filters.organizationId) {
@@ -54,16 +58,16 @@ const AGE_BRACKET = sql<string>`CASE
   WHEN date_part('year', age(current_date, cases.date_of_birth)) < 18 THEN '15-17'
   ELSE '18+' END`
 
-/** Open cases counted by five dimensions in one pass over the table (GROUPING SETS). */
+/** Open cases counted by five dimensions in one pass (GROUPING SETS). */
 export async function openCaseBreakdowns(db: Kysely<Database>, scope: ScopeFilter, filters: StatisticsFilters): Promise<BreakdownRow[]> {
   const open = casesInScope(db, scope, filters)
     .where('cases.status', '=', 'open')
     .select([
       'cases.stage as stage',
       sql<string>`coalesce(cases.placement_type, 'none')`.as('placement_type'),
-      sql<string>`coalesce(cases.demographics ->> 'nationality', 'unknown')`.as('nationality'),
+      sql<string>`coalesce(cases.nationality, 'unknown')`.as('nationality'),
       AGE_BRACKET.as('age_bracket'),
-      sql<string>`coalesce(cases.demographics ->> 'separationStatus', 'unknown')`.as('separation_status'),
+      sql<string>`coalesce(cases.separation_status, 'unknown')`.as('separation_status'),
     ])
   const { rows } = await sql<{ breakdown: Breakdown; value: string; count: number | string }>`
     SELECT CASE
@@ -83,12 +87,13 @@ export async function openCaseBreakdowns(db: Kysely<Database>, scope: ScopeFilte
 export async function detentionAndTimings(db: Kysely<Database>, scope: ScopeFilter, filters: StatisticsFilters): Promise<TimingRow> {
   const selected = casesInScope(db, scope, filters).select([
     sql<boolean>`cases.in_detention AND cases.status = 'open'`.as('detained_now'),
+    // As the case file derives daysInDetention: closed stays plus the running one, counting today.
     sql<number>`cases.detention_days_closed + CASE WHEN cases.in_detention AND cases.placement_since IS NOT NULL
       THEN (current_date - cases.placement_since::date) + 1 ELSE 0 END`.as('detention_days'),
-    sql<number | null>`extract(epoch FROM ((cases.custody ->> 'procuraduriaNotifiedAt')::timestamptz - cases.opened_at)) / 3600`.as('hours_to_notification'),
-    sql<number | null>`extract(epoch FROM ((cases.legal -> 'guardian' ->> 'appointedAt')::date - cases.opened_at)) / 86400`.as('days_to_guardian'),
-    sql<number | null>`extract(epoch FROM ((cases.legal -> 'representation' ->> 'since')::date - cases.opened_at)) / 86400`.as('days_to_representation'),
-    sql<number | null>`extract(epoch FROM ((cases.best_interests ->> 'decidedAt')::timestamptz - cases.opened_at)) / 86400`.as('days_to_determination'),
+    'cases.hours_to_notification',
+    'cases.days_to_guardian',
+    'cases.days_to_representation',
+    'cases.days_to_determination',
   ])
   const { rows } = await sql<Record<keyof TimingRow, number | string | null>>`
     SELECT count(*) FILTER (WHERE detained_now) AS in_detention_now,
