@@ -59,6 +59,9 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
       allowedAud: options.audience,
       requiredClaims: ['sub', 'exp', 'iss', 'aud'],
       clockTolerance: CLOCK_TOLERANCE_MS,
+      // A verified signature is remembered (never past the token's exp): the user row is still read
+      // on every request, so deactivation takes effect at once.
+      cache: true,
     },
   })
 

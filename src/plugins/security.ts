@@ -21,8 +21,9 @@ async function securityPlugin(app: FastifyInstance, options: { rateLimitPerMinut
   await app.register(rateLimit, {
     max: options.rateLimitPerMinute,
     timeWindow: '1 minute',
-    // Per token when there is one (users share NAT addresses in offices), else per address.
-    keyGenerator: (request) => request.headers.authorization?.slice(-32) ?? request.ip,
+    // Per address, counted before authentication: a caller cannot get a fresh allowance by sending
+    // a different (even invalid) token each time. Offices behind one address share the default 6000.
+    keyGenerator: (request) => request.ip,
   })
 }
 
