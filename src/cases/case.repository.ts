@@ -162,29 +162,25 @@ export async function insertParticipant(
   return inserted !== undefined
 }
 
-/** Raw section documents for a write: the current values of the sections being changed. */
-export async function readSectionColumns(db: Kysely<Database>, id: string) {
-  return db
-    .selectFrom('cases')
-    .select(['risk_level', 'demographics', 'identity', 'contact', 'health', 'protection', 'custody', 'legal_status', 'legal', 'version'])
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow()
-}
-
-export async function updateCaseColumns(
+/**
+ * Applies a write when the version is still the expected one, and answers the case as changed, with
+ * the reader's sections: one statement instead of an update and a second read.
+ */
+export async function updateCaseReturning(
   db: Kysely<Database>,
   id: string,
   expectedVersion: number,
   changes: import('kysely').Updateable<CaseTable>,
-): Promise<number | undefined> {
+  reader: CaseReader,
+): Promise<SelectedCaseRow | undefined> {
   const row = await db
     .updateTable('cases')
     .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` } as never)
     .where('id', '=', id)
     .where('version', '=', expectedVersion)
-    .returning('version')
+    .returning((eb) => sectionSelections(eb as CaseExpressionBuilder, reader))
     .executeTakeFirst()
-  return row?.version
+  return row as SelectedCaseRow | undefined
 }
 
 export async function insertHistory(

@@ -9,6 +9,7 @@ import type { RecordAudit } from '../audit/audited.js'
 import { type CasePatchInput, type CaseViewSection, type NewCaseInput, SECTION_COLUMNS, WRITABLE_SECTIONS, type WritableSection, fieldsOfWrite } from './case-sections.js'
 import {
   type CaseListFilters,
+  type CaseReader,
   type SelectedCaseRow,
   findCaseInScope,
   insertCase,
@@ -16,8 +17,7 @@ import {
   insertParticipant,
   listCasesInScope,
   nextCaseNumber,
-  readSectionColumns,
-  updateCaseColumns,
+  updateCaseReturning,
 } from './case.repository.js'
 import { caseScopeFilter } from './case-scope.js'
 import { type CaseView, toCaseView } from './case-view.js'
@@ -47,6 +47,15 @@ function sectionsToSelect(fields: readonly string[]): Set<CaseViewSection | 'cas
   return new Set(fields.map((field) => field.slice(0, field.indexOf('.')) as CaseViewSection | 'case'))
 }
 
+/**
+ * The sections a read selects: those the caller may read, plus (for a write) the sections being
+ * written, whose current values the merge and the history need. Those never reach the response:
+ * the view carries readable fields only.
+ */
+function readerOf(actor: CaseActor, alsoSelect: readonly string[] = []): CaseReader {
+  return { sections: sectionsToSelect([...readableFields(actor.ability), ...alsoSelect]), organizationId: actor.principal.organizationId }
+}
+
 function refuseDeniedFields(denied: readonly string[]): void {
   if (denied.length > 0) {
     throw new AppError('forbidden-fields', `You may not write: ${denied.join(', ')}`, { deniedFields: [...denied] })
@@ -57,9 +66,13 @@ function refuseDeniedFields(denied: readonly string[]): void {
  * A case the caller reaches, or 404: a case outside the caller's scope does not exist for them.
  * Selects only the sections the caller may read.
  */
-export async function loadReadableCase(db: Kysely<Database>, actor: CaseActor, id: string, options: { forUpdate?: boolean } = {}) {
-  const sections = sectionsToSelect(readableFields(actor.ability))
-  const row = await findCaseInScope(db, id, caseScopeFilter(actor.ability, 'read'), { sections, organizationId: actor.principal.organizationId }, options)
+export async function loadReadableCase(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  id: string,
+  options: { forUpdate?: boolean; alsoSelect?: readonly string[] } = {},
+) {
+  const row = await findCaseInScope(db, id, caseScopeFilter(actor.ability, 'read'), readerOf(actor, options.alsoSelect), options)
   if (!row || !actor.ability.can('read', caseSubjectOf(row))) throw notFound('case')
   return row
 }
@@ -98,8 +111,7 @@ export async function listCases(db: Kysely<Database>, actor: CaseActor, query: C
       throw new AppError('forbidden', `You may not filter on ${filter}`)
     }
   }
-  const sections = sectionsToSelect(readableFields(actor.ability))
-  const rows = await listCasesInScope(db, caseScopeFilter(actor.ability, 'read'), { sections, organizationId: actor.principal.organizationId }, {
+  const rows = await listCasesInScope(db, caseScopeFilter(actor.ability, 'read'), readerOf(actor), {
     ...query,
     limit: query.limit + 1,
   })
@@ -187,14 +199,14 @@ export async function patchCase(
   input: CasePatchInput,
   recordAudit: RecordAudit,
 ): Promise<CaseResult> {
-  const target = await loadReadableCase(db, actor, id, { forUpdate: true })
   const written = fieldsOfWrite(input)
+  const target = await loadReadableCase(db, actor, id, { forUpdate: true, alsoSelect: written })
   refuseDeniedFields(deniedFields(actor.ability, 'update', written, scopeAttributesOf(target)))
   if (expectedVersion === undefined || expectedVersion !== target.version) {
     throw new AppError('precondition-failed', 'The case has changed since you read it; read it again and retry')
   }
 
-  const current = await readSectionColumns(db, id)
+  const current = target as Record<string, unknown>
   const changes: Record<string, unknown> = {}
   const history: Parameters<typeof insertHistory>[1] = []
   const note = (field: string, oldValue: unknown, newValue: unknown) => {
@@ -214,16 +226,15 @@ export async function patchCase(
     if (section === 'identity' && 'dateOfBirth' in sectionChanges) changes.date_of_birth = sectionChanges.dateOfBirth ?? null
   }
 
-  let version = target.version
+  let row = target
   if (history.length > 0) {
-    const updated = await updateCaseColumns(db, id, target.version, changes as never)
-    if (updated === undefined) throw new AppError('precondition-failed', 'The case has changed since you read it; read it again and retry')
-    version = updated
+    const updated = await updateCaseReturning(db, id, target.version, changes as never, readerOf(actor))
+    if (!updated) throw new AppError('precondition-failed', 'The case has changed since you read it; read it again and retry')
+    row = updated
     await insertHistory(db, history)
   }
-  const row = await loadReadableCase(db, actor, id)
   const { view, fields } = viewOf(actor, row)
   await recordAudit({ caseIds: [id], fields: [...history.map((entry) => entry.field), ...fields] })
-  return { view, version }
+  return { view, version: row.version }
 }
 
