@@ -18,7 +18,7 @@ export function withoutNulls(row: Record<string, unknown>): ChainedEvent {
 }
 
 /**
- * Exactly canonicalJson({ seq, prevHash, event }), written out for speed: verify hashes a million
+ * Exactly canonicalJson({ seq, prevHash, event: withoutNulls(event) }), written out for speed: verify hashes a million
  * links, and the keys of the three (event < prevHash < seq) are already in order. An event's
  * values are scalars or lists of scalars, whose JSON.stringify is canonical; anything nested goes
  * through canonicalJson.
@@ -28,7 +28,7 @@ export function canonicalLink(seq: number, prevHash: string, event: ChainedEvent
   let body = ''
   for (const column of columns) {
     const value = event[column]
-    if (value === undefined) continue
+    if (value === undefined || value === null) continue
     const text = value !== null && typeof value === 'object' && !isFlatList(value) ? canonicalJson(value) : JSON.stringify(value)
     body += `${body ? ',' : ''}${JSON.stringify(column)}:${text}`
   }

@@ -9,8 +9,7 @@ const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 4 }), fc.dictionary
 t.test('the fast serialisation of a link is exactly the canonical JSON of { seq, prevHash, event }', async (t) => {
   fc.assert(
     fc.property(fc.nat(), fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }), fc.dictionary(fc.string(), value, { maxKeys: 16 }), (seq, prevHash, event) => {
-      const row = withoutNulls(event)
-      return canonicalLink(seq, prevHash, row) === canonicalJson({ seq, prevHash, event: row })
+      return canonicalLink(seq, prevHash, event) === canonicalJson({ seq, prevHash, event: withoutNulls(event) })
     }),
     { numRuns: 2_000 },
   )
@@ -26,5 +25,5 @@ t.test('a link hash changes with the sequence, the previous hash and any column'
   t.not(linkHash(3, 'f'.repeat(64), event), hash)
   t.not(linkHash(3, GENESIS_HASH, { ...event, fields: ['identity.familyName'] }), hash)
   t.not(linkHash(3, GENESIS_HASH, { ...event, outcome: 'denied' }), hash)
-  t.equal(linkHash(3, GENESIS_HASH, withoutNulls({ ...event, reason: null })), hash, 'a NULL column is the same as an absent one')
+  t.equal(linkHash(3, GENESIS_HASH, { ...event, reason: null }), hash, 'a NULL column is the same as an absent one')
 })
