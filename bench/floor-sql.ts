@@ -5,13 +5,16 @@
  * a different query than the service.
  */
 
-/** The scope condition as the service renders it: one EXISTS per CASL rule that grants the action. */
-export function scopeCondition(firstParameter: number, rules: number): string {
-  return Array.from(
-    { length: rules },
-    (_, index) => `EXISTS (SELECT 1 FROM case_participants p WHERE p.case_id = cases.id AND p.organization_id IN ($${firstParameter + index}::uuid))`,
-  ).join(' or ')
-}
+/** The scope condition as the service renders it (the same condition of every rule, said once). */
+export const scopeCondition = (parameter: number): string =>
+  `EXISTS (SELECT 1 FROM case_participants p WHERE p.case_id = cases.id AND p.organization_id IN ($${parameter}::uuid))`
+
+/** The sections the child's consents withhold from the reader's organisation ($n text, $n+1 uuid). */
+const withheldSections = (parameter: number) => `ARRAY(
+      SELECT DISTINCT entry ->> 'section' FROM consents, jsonb_array_elements(consents.withheld) AS entry
+      WHERE consents.case_id = cases.id
+        AND (entry ->> 'fromOrganizationId' = $${parameter}
+          OR (entry ->> 'fromOrganizationId' IS NULL AND cases.lead_organization_id <> $${parameter + 1}::uuid))) as "withheld_sections"`
 
 const AGE_BRACKET = `CASE
       WHEN cases.date_of_birth IS NULL THEN NULL
@@ -24,10 +27,14 @@ const AGE_BRACKET = `CASE
 const DAYS_IN_DETENTION = `cases.detention_days_closed + CASE WHEN cases.in_detention
       THEN (current_date - cases.placement_since::date) + 1 ELSE 0 END`
 
-/** The columns selected for a role that reads every section but `legal` (ngo_caseworker) or all of them. */
+/**
+ * The columns selected for a role that reads every section but `legal` (ngo_caseworker) or all of
+ * them; the organisation is parameter $1 and $2 (for the withheld sections).
+ */
 export function caseColumns(options: { legal: boolean }): string {
   return [
     '"cases"."id", "cases"."version", "cases"."stage", ARRAY(SELECT p.organization_id FROM case_participants p WHERE p.case_id = cases.id) as "participant_organization_ids"',
+    withheldSections(1),
     '"cases"."case_number", "cases"."child_ref", "cases"."status", "cases"."risk_level", "cases"."lead_organization_id", "cases"."opened_at", "cases"."closed_at", "cases"."closure_reason", "cases"."updated_at"',
     `"cases"."demographics", ${AGE_BRACKET} as "age_bracket"`,
     '"cases"."identity", "cases"."contact", "cases"."health", "cases"."protection"',
@@ -38,24 +45,18 @@ export function caseColumns(options: { legal: boolean }): string {
   ].join(', ')
 }
 
-/** How many read rules each scenario's role holds: the number of EXISTS in its scope condition. */
-export const READ_RULES = { ngo_caseworker: 12, protection_officer: 13 } as const
-
-/** $1 case id, $2.. the organisation once per rule. */
+/** $1 $2 the organisation (withheld sections), $3 the case id, $4 the organisation (scope). */
 export const readCaseSql = (forUpdate: boolean) =>
-  `select ${caseColumns({ legal: false })} from "cases" where "cases"."id" = $1 and (${scopeCondition(2, READ_RULES.ngo_caseworker)})${forUpdate ? ' for update' : ''}`
+  `select ${caseColumns({ legal: false })} from "cases" where "cases"."id" = $3 and ${scopeCondition(4)}${forUpdate ? ' for update' : ''}`
 
-/** $1.. the organisation once per rule, then the stage and the limit. */
-export const listCasesSql = () => {
-  const rules = READ_RULES.protection_officer
-  return `select ${caseColumns({ legal: true })} from "cases" where (${scopeCondition(1, rules)}) and "cases"."stage" = $${rules + 1} order by "cases"."id" desc limit $${rules + 2}`
-}
+/** $1 $2 the organisation (withheld sections), $3 the organisation (scope), $4 the stage, $5 the limit. */
+export const listCasesSql = () =>
+  `select ${caseColumns({ legal: true })} from "cases" where ${scopeCondition(3)} and "cases"."stage" = $4 order by "cases"."id" desc limit $5`
 
 export const INSERT_AUDIT_EVENT = `insert into "audit_events" ("request_id", "actor_id", "actor_role", "actor_organization_id", "action", "case_ids", "fields", "outcome", "reason", "policy_version", "target_organization_id") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
 
-export const READ_SECTION_COLUMNS = `select "risk_level", "demographics", "identity", "contact", "health", "protection", "custody", "legal_status", "legal", "version" from "cases" where "id" = $1`
-
-export const UPDATE_CONTACT = `update "cases" set "contact" = $1, "version" = version + 1, "updated_at" = now() where "id" = $2 and "version" = $3 returning "version"`
+/** $1 the contact document, $2 the case id, $3 the expected version; the new view comes back ($4 $5 the organisation). */
+export const UPDATE_CONTACT = `update "cases" set "contact" = $1, "version" = version + 1, "updated_at" = now() where "id" = $2 and "version" = $3 returning ${caseColumns({ legal: false }).replace('$1', '$4').replace('$2::uuid', '$5::uuid')}`
 
 export const INSERT_HISTORY = `insert into "case_history" ("case_id", "field", "old_value", "new_value", "actor_id", "request_id") values ($1, $2, $3, $4, $5, $6)`
 
@@ -64,6 +65,6 @@ export function floorStatements(): Record<'read' | 'list' | 'patch', string[]> {
   return {
     read: [readCaseSql(false), INSERT_AUDIT_EVENT],
     list: [listCasesSql(), INSERT_AUDIT_EVENT],
-    patch: ['begin', readCaseSql(true), READ_SECTION_COLUMNS, UPDATE_CONTACT, INSERT_HISTORY, readCaseSql(false), INSERT_AUDIT_EVENT, 'commit'],
+    patch: ['begin', readCaseSql(true), UPDATE_CONTACT, INSERT_HISTORY, INSERT_AUDIT_EVENT, 'commit'],
   }
 }

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import pg from 'pg'
 import { loadPolicy, policyVersion } from '../src/policies/policy.js'
 import { readableFieldsOf } from './audit-sql.js'
-import { INSERT_AUDIT_EVENT, INSERT_HISTORY, READ_RULES, READ_SECTION_COLUMNS, UPDATE_CONTACT, listCasesSql, readCaseSql } from './floor-sql.js'
+import { INSERT_AUDIT_EVENT, INSERT_HISTORY, UPDATE_CONTACT, listCasesSql, readCaseSql } from './floor-sql.js'
 
 /**
  * The floor: a bare Fastify server that sends PostgreSQL the same statements the service sends for
@@ -33,7 +33,6 @@ const actorOf = (request: FastifyRequest): Actor => ({
   role: String(request.headers['x-bench-role']),
 })
 
-const repeat = <T>(value: T, times: number): T[] => Array.from({ length: times }, () => value)
 
 export async function buildFloor(options: FloorOptions): Promise<FastifyInstance> {
   // The service's pool has 10 connections; the floor gets the same.
@@ -56,7 +55,7 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
 
   app.get<{ Params: { id: string } }>('/cases/:id', async (request, reply) => {
     const actor = actorOf(request)
-    const { rows } = await pool.query(readSql, [request.params.id, ...repeat(actor.organizationId, READ_RULES.ngo_caseworker)])
+    const { rows } = await pool.query(readSql, [actor.organizationId, actor.organizationId, request.params.id, actor.organizationId])
     const row = rows[0]
     if (!row) return reply.code(404).send({ status: 404 })
     await audit(pool, actor, 'case.read', [row.id], fields.ngo_caseworker)
@@ -66,7 +65,7 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
   app.get<{ Querystring: { stage: string; limit?: string } }>('/cases', async (request) => {
     const actor = actorOf(request)
     const limit = Number(request.query.limit ?? 25)
-    const { rows } = await pool.query(listSql, [...repeat(actor.organizationId, READ_RULES.protection_officer), request.query.stage, limit + 1])
+    const { rows } = await pool.query(listSql, [actor.organizationId, actor.organizationId, actor.organizationId, request.query.stage, limit + 1])
     const page = rows.slice(0, limit)
     await audit(pool, actor, 'case.list', page.map((row) => row.id), fields.protection_officer)
     return { items: page, nextCursor: rows.length > limit ? Buffer.from(page.at(-1).id).toString('base64url') : null }
@@ -79,23 +78,21 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
     const client = await pool.connect()
     try {
       await client.query('begin')
-      const scope = repeat(actor.organizationId, READ_RULES.ngo_caseworker)
-      const target = (await client.query(lockSql, [id, ...scope])).rows[0]
+      const organization = actor.organizationId
+      const target = (await client.query(lockSql, [organization, organization, id, organization])).rows[0]
       if (!target || target.version !== expected) {
         await client.query('rollback')
         return reply.code(target ? 412 : 404).send({ status: target ? 412 : 404 })
       }
-      const current = (await client.query(READ_SECTION_COLUMNS, [id])).rows[0]
       const changes = request.body.contact
-      const merged = { ...current.contact, ...changes }
-      const updated = (await client.query(UPDATE_CONTACT, [JSON.stringify(merged), id, target.version])).rows[0]
+      const merged = { ...target.contact, ...changes }
+      const row = (await client.query(UPDATE_CONTACT, [JSON.stringify(merged), id, target.version, organization, organization])).rows[0]
       for (const [field, value] of Object.entries(changes)) {
-        await client.query(INSERT_HISTORY, [id, `contact.${field}`, JSON.stringify(current.contact[field] ?? null), JSON.stringify(value), actor.userId, request.id])
+        await client.query(INSERT_HISTORY, [id, `contact.${field}`, JSON.stringify(target.contact[field] ?? null), JSON.stringify(value), actor.userId, request.id])
       }
-      const row = (await client.query(readSql, [id, ...scope])).rows[0]
       await audit(client, actor, 'case.update', [id], fields.ngo_caseworker)
       await client.query('commit')
-      return reply.header('etag', `"${updated.version}"`).send(row)
+      return reply.header('etag', `"${row.version}"`).send(row)
     } catch (error) {
       await client.query('rollback').catch(() => undefined)
       throw error
