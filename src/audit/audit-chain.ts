@@ -12,9 +12,7 @@ export const GENESIS_HASH = '0'.repeat(64)
 export type ChainedEvent = Readonly<Record<string, unknown>>
 
 export function withoutNulls(row: Record<string, unknown>): ChainedEvent {
-  const event: Record<string, unknown> = {}
-  for (const column in row) if (row[column] !== null) event[column] = row[column]
-  return event
+  return Object.fromEntries(Object.entries(row).filter(([, value]) => value !== null))
 }
 
 /**
