@@ -6,7 +6,7 @@ import type { Database } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
 import { type AppAbility, type CaseScopeAttributes, deniedFields, readableFields } from '../policies/abilities.js'
 import type { RecordAudit } from '../audit/audited.js'
-import { type CasePatchInput, type CaseViewSection, type NewCaseInput, SECTION_COLUMNS, WRITABLE_SECTIONS, type WritableSection, fieldsOfWrite } from './case-sections.js'
+import { CASE_VIEW_SECTIONS, type CasePatchInput, type CaseViewSection, type NewCaseInput, SECTION_COLUMNS, WRITABLE_SECTIONS, type WritableSection, fieldsOfWrite } from './case-sections.js'
 import {
   type CaseListFilters,
   type CaseReader,
@@ -35,6 +35,8 @@ export interface CaseResult {
   readonly version: number
 }
 
+
+const CASE_FILE_SECTIONS: ReadonlySet<string> = new Set(['case', ...CASE_VIEW_SECTIONS])
 
 export const scopeAttributesOf = (row: SelectedCaseRow): CaseScopeAttributes => ({
   participantOrganizationIds: row.participant_organization_ids,
@@ -80,7 +82,12 @@ export async function loadReadableCase(
 /** What the policy lets the caller read, less the sections the child's consents withhold from them. */
 export function viewOf(actor: CaseActor, row: SelectedCaseRow): { view: CaseView; fields: string[] } {
   const withheld = new Set(row.withheld_sections)
-  const fields = readableFields(actor.ability, scopeAttributesOf(row)).filter((field) => !withheld.has(field.slice(0, field.indexOf('.'))))
+  // Only the case file's own sections: records under the case (notes, consents, deliberation) are
+  // not in this response, so they are neither shown nor recorded as disclosed.
+  const fields = readableFields(actor.ability, scopeAttributesOf(row)).filter((field) => {
+    const section = field.slice(0, field.indexOf('.'))
+    return CASE_FILE_SECTIONS.has(section) && !withheld.has(section)
+  })
   return { view: toCaseView(row, fields), fields }
 }
 
