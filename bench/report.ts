@@ -22,6 +22,7 @@ export interface PrintableReport {
   }[]
   statistics?: unknown
   verify?: unknown
+  auditCost?: { withTrail: { requestsPerSecond: number }; withoutTrail: { requestsPerSecond?: number }; throughputRatio?: number }
   scaleCheck?: unknown
   warnings: string[]
 }
@@ -64,6 +65,10 @@ export function printTable(report: PrintableReport): void {
   }
   const peak = Math.max(...report.scenarios.map((scenario) => scenario.service.peakRssMb ?? 0))
   out.push(`service peak RSS under load: ${peak} MB (target < ${RSS_LIMIT_MB} MB: ${peak < RSS_LIMIT_MB ? 'met' : 'MISSED'})`)
+  if (report.auditCost) {
+    const { withTrail, withoutTrail, throughputRatio } = report.auditCost
+    out.push(`cost of the audit record (floor read, same run): ${withTrail.requestsPerSecond} req/s with the trail, ${withoutTrail.requestsPerSecond} without (ratio ${throughputRatio})`)
+  }
   if (report.statistics) out.push(`statistics: ${JSON.stringify(report.statistics)} (target < 1000 ms at 1,000,000 cases)`)
   if (report.verify) {
     const verify = report.verify as { ms?: number[]; status?: number; result?: { verifiedThrough?: number; intact?: boolean } }

@@ -243,6 +243,14 @@ async function main(): Promise<void> {
       log('read one case (ngo_caseworker)…')
       const result = await alternate(caseworker.service, caseworker.floor, () => readRequest(readIds))
       scenarios.push({ name: 'read', ...result, roundTrips: roundTrips.read ?? { service: 0, floor: undefined } })
+      log('the cost of the audit record: the same read with and without its insert…')
+      const unaudited = { server: floorServer, headers: { ...caseworker.floor.headers, 'x-bench-audit': 'off' } }
+      const cost = await alternate(caseworker.floor, unaudited, () => readRequest(readIds))
+      extra.auditCost = {
+        withTrail: { requestsPerSecond: cost.service.requestsPerSecond, p99Ms: cost.service.p99Ms },
+        withoutTrail: { requestsPerSecond: cost.floor?.requestsPerSecond, p99Ms: cost.floor?.p99Ms },
+        throughputRatio: cost.floor ? Number((cost.service.requestsPerSecond / Math.max(1, cost.floor.requestsPerSecond)).toFixed(2)) : undefined,
+      }
     }
     if (wanted('list')) {
       log('list with a stage filter (protection_officer of the federal Procuraduría)…')
