@@ -1,3 +1,6 @@
+import { STAGES } from '../src/cases/case-sections.js'
+import { DETERMINATION_OUTCOMES as OUTCOMES } from '../src/lifecycle/determination.schemas.js'
+import { PLACEMENT_TYPES } from '../src/lifecycle/placement.schemas.js'
 import { LARGE_PROTECTION_ORG, kindRange } from './population.js'
 import { chance, hash, isoDate, isoDateTime, pick, pickJson } from './sql-values.js'
 
@@ -8,19 +11,8 @@ import { chance, hash, isoDate, isoDateTime, pick, pickJson } from './sql-values
  * of the ordinal, so the same size always yields the same data.
  */
 
-export const STAGES = ['identification', 'custody', 'guardianship', 'legal_representation', 'best_interest_determination', 'durable_solution', 'closed'] as const
-export const PLACEMENT_TYPES = [
-  'migration_station',
-  'inm_temporary_custody',
-  'dif_shelter',
-  'dif_first_reception',
-  'ngo_shelter',
-  'foster_family',
-  'kinship_care',
-  'supervised_independent_living',
-  'family_reunified',
-] as const
-export const OUTCOMES = ['family_reunification', 'assisted_return', 'local_integration', 'resettlement', 'maintain_arrangement', 'change_arrangement'] as const
+// The generator speaks the service's own vocabulary.
+export { STAGES, PLACEMENT_TYPES, OUTCOMES }
 
 const org = (indexExpression: string) => `pg_temp.u('bench-org-' || (${indexExpression}))`
 
