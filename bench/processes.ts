@@ -23,8 +23,9 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Starts a TypeScript entry point in its own Node process (node --import tsx, so the pid is the
- * server itself, not a wrapper) and waits until `readyPath` answers 200.
+ * Starts an entry point in its own Node process and waits until `readyPath` answers 200. A `.ts`
+ * entry runs with `node --import tsx` (so the pid is the server itself, not a wrapper); a `.js`
+ * entry (the compiled service, as deployed) runs with plain node.
  */
 export async function startServer(options: {
   name: string
@@ -37,7 +38,7 @@ export async function startServer(options: {
   const port = await freePort()
   mkdirSync(options.logDirectory, { recursive: true })
   const log = createWriteStream(path.join(options.logDirectory, `${options.name}.log`))
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...(options.nodeArguments ?? []), options.entry], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.entry.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.nodeArguments ?? []), options.entry], {
     env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

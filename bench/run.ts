@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -178,7 +179,8 @@ function newestMainThreadProfile(since: number): string | undefined {
 function startService(databaseUrl: string, keys: BenchKeys, profile = false): Promise<Server> {
   return startServer({
     name: 'service',
-    entry: 'src/server.ts',
+    // The compiled server, as the container runs it (built by main() before any run).
+    entry: 'dist/src/server.js',
     env: {
       ...authEnvironment(keys),
       DATABASE_URL: databaseUrl,
@@ -217,6 +219,8 @@ async function scaleCheck(keys: BenchKeys) {
 }
 
 async function main(): Promise<void> {
+  log('building the service (npm run build)…')
+  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' })
   mkdirSync(RESULTS_DIRECTORY, { recursive: true })
   const databaseUrl = benchDatabaseUrl()
   const cases = await ensureData(databaseUrl, Number(args.cases), Number(args['audit-events']))

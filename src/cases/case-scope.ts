@@ -16,7 +16,18 @@ const CASE_CONDITION_FIELDS: FieldResolvers = {
 }
 
 /** The caller's object scope for an action on cases, as a SQL condition. */
-export function caseScopeFilter(ability: AppAbility, action: 'read' | 'update' | 'transition' | 'share' | 'decide_determination'): ScopeFilter {
-  const condition = accessibleWhere(ability, action, 'Case', CASE_CONDITION_FIELDS)
-  return () => condition
+export function caseScopeFilter(ability: AppAbility, action: ScopedAction): ScopeFilter {
+  let filters = filtersByAbility.get(ability)
+  if (!filters) filtersByAbility.set(ability, (filters = new Map()))
+  let filter = filters.get(action)
+  if (!filter) {
+    const condition = accessibleWhere(ability, action, 'Case', CASE_CONDITION_FIELDS)
+    filter = () => condition
+    filters.set(action, filter)
+  }
+  return filter
 }
+
+type ScopedAction = 'read' | 'update' | 'transition' | 'share' | 'decide_determination'
+// Abilities are shared between a user's requests (plugins/abilities.ts): so is their SQL.
+const filtersByAbility = new WeakMap<AppAbility, Map<ScopedAction, ScopeFilter>>()

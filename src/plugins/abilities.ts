@@ -18,6 +18,13 @@ declare module 'fastify' {
 }
 
 const abilityCache = new WeakMap<object, AppAbility>()
+/**
+ * Abilities depend only on the policy and the user's id, role and organisation, all in the key: a
+ * role or organisation changed in the users table makes a new key at once. Bounded, so a burst of
+ * users cannot grow it without limit.
+ */
+const MAX_CACHED_ABILITIES = 10_000
+const abilitiesByUser = new Map<string, AppAbility>()
 
 async function abilitiesPlugin(app: FastifyInstance, options: { policy: Policy }): Promise<void> {
   app.decorate('policy', options.policy)
@@ -26,7 +33,14 @@ async function abilitiesPlugin(app: FastifyInstance, options: { policy: Policy }
     getter(this: import('fastify').FastifyRequest) {
       let ability = abilityCache.get(this)
       if (!ability) {
-        ability = defineAbilitiesFor(this.principal, options.policy)
+        const { userId, role, organizationId } = this.principal
+        const key = `${userId}:${role}:${organizationId}`
+        ability = abilitiesByUser.get(key)
+        if (!ability) {
+          ability = defineAbilitiesFor(this.principal, options.policy)
+          if (abilitiesByUser.size >= MAX_CACHED_ABILITIES) abilitiesByUser.clear()
+          abilitiesByUser.set(key, ability)
+        }
         abilityCache.set(this, ability)
       }
       return ability

@@ -72,6 +72,18 @@ export function defineAbilitiesFor(principal: Principal, policy: Policy): AppAbi
  * in scope (to decide which columns a list may select at all).
  */
 export function readableFields(ability: AppAbility, caseRecord?: CaseScopeAttributes): string[] {
+  if (!caseRecord) {
+    let fields = readableByAbility.get(ability)
+    if (!fields) readableByAbility.set(ability, (fields = permittedReadFields(ability, undefined)))
+    return fields
+  }
+  return permittedReadFields(ability, caseRecord)
+}
+
+// An ability never changes once built: what it may read of cases in general is worked out once.
+const readableByAbility = new WeakMap<AppAbility, string[]>()
+
+function permittedReadFields(ability: AppAbility, caseRecord: CaseScopeAttributes | undefined): string[] {
   return permittedFieldsOf(ability, 'read', caseSubject(caseRecord), {
     // A rule without fields covers every case field any rule names; for a `cannot`, that removes them all.
     fieldsFrom: (rule) => rule.fields ?? caseFieldsNamedIn(ability),
