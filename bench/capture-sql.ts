@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { app, fastifyOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
+import { postgresListen } from '../src/db/connect.js'
 import type { Database } from '../src/db/schema.js'
 import { loadPolicy } from '../src/policies/policy.js'
 import { benchDatabaseUrl, withClient } from './bench-database.js'
@@ -39,11 +40,13 @@ export async function captureScenarioSql(databaseUrl: string): Promise<CapturedS
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const config = loadConfig({ ...authEnvironment(keys), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', AUDIT_SEAL_INTERVAL_MS: '3600000' })
   const fastify = Fastify({ ...fastifyOptions(), logger: false })
-  await fastify.register(app, { config, database: { db, kind: 'postgres', isNew: false }, verificationKey: { kind: 'pem', pem: keys.publicKeyPem }, policy: loadPolicy() })
+  await fastify.register(app, { config, database: { db, kind: 'postgres', isNew: false, listen: postgresListen(databaseUrl) }, verificationKey: { kind: 'pem', pem: keys.publicKeyPem }, policy: loadPolicy() })
   await fastify.ready()
   const [readId, patchId] = await withClient(databaseUrl, (client) => caseIdsOf(client, ACTORS.caseworker.organizationId, 2))
   const auth = (subject: string) => ({ authorization: `Bearer ${benchToken(keys, subject)}` })
   const captured: CapturedScenarios = {}
+  // Steady state: each actor's first request fills the principal cache, as it does under load.
+  for (const actor of Object.values(ACTORS)) await fastify.inject({ method: 'GET', url: '/me', headers: auth(actor.subject) })
   const capture = async (name: string, request: InjectOptions) => {
     recording = []
     const response = await fastify.inject(request)

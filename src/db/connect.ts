@@ -13,6 +13,38 @@ export interface DatabaseHandle {
   readonly kind: 'postgres' | 'pglite'
   /** true when the embedded database was created by this start (decides demo data by default) */
   readonly isNew: boolean
+  /** Follows NOTIFY messages on a channel; absent where no listener can be had. */
+  readonly listen?: Listen
+}
+
+/**
+ * LISTEN on a channel: `onMessage` gets each payload, `onLost` says the listener is gone (messages
+ * may have been missed). Resolves once listening, to a function that stops it.
+ */
+export type Listen = (channel: string, onMessage: (payload: string) => void, onLost: () => void) => Promise<() => Promise<void>>
+
+export function postgresListen(connectionString: string): Listen {
+  return async (channel, onMessage, onLost) => {
+    const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5_000 })
+    client.on('error', onLost)
+    client.on('end', onLost)
+    client.on('notification', (message) => {
+      if (message.channel === channel) onMessage(message.payload ?? '')
+    })
+    await client.connect()
+    await client.query(`LISTEN ${channel}`)
+    return async () => {
+      client.removeAllListeners('end')
+      client.removeAllListeners('error')
+      client.on('error', () => {})
+      await client.end().catch(() => undefined)
+    }
+  }
+}
+
+function pgliteListen(pglite: PGlite): Listen {
+  // One in-process database: notifications cannot be lost, so onLost is never needed.
+  return async (channel, onMessage) => pglite.listen(channel, onMessage)
 }
 
 export interface ConnectOptions {
@@ -38,14 +70,14 @@ export function connectDatabase(options: ConnectOptions): DatabaseHandle {
     // 'error' when the server kills the connection, with no pool listener attached: that too would
     // crash the process. The query fails, and the pool discards the broken client on release.
     pool.on('connect', (client) => client.on('error', () => {}))
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres', isNew: false }
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres', isNew: false, listen: postgresListen(options.databaseUrl) }
   }
   if (options.pglite) {
-    return { db: new Kysely<Database>({ dialect: new PGliteDialect({ pglite: options.pglite }) }), kind: 'pglite', isNew: true }
+    return { db: new Kysely<Database>({ dialect: new PGliteDialect({ pglite: options.pglite }) }), kind: 'pglite', isNew: true, listen: pgliteListen(options.pglite) }
   }
   const directory = path.resolve(options.dataDir, 'pglite')
   const isNew = !existsSync(path.join(directory, 'PG_VERSION'))
   mkdirSync(directory, { recursive: true })
   const pglite = new PGlite(directory)
-  return { db: new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) }), kind: 'pglite', isNew }
+  return { db: new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) }), kind: 'pglite', isNew, listen: pgliteListen(pglite) }
 }

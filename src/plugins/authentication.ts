@@ -5,12 +5,17 @@ import type { Principal, Role, OrganizationKind } from '../auth/principal.js'
 import { JwksKeyStore } from '../auth/jwks-key-store.js'
 import type { VerificationKey } from '../auth/verification-key.js'
 import { findActivePrincipalRow } from '../auth/user.repository.js'
+import { PrincipalCache } from '../auth/principal-cache.js'
 import { AppError } from '../http/problem.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set for every authenticated route before its handler runs. */
     principal: Principal
+  }
+  interface FastifyInstance {
+    /** This instance forgets who the subject is at once (others learn it from the database). */
+    forgetPrincipal(subject: string): void
   }
   interface FastifyContextConfig {
     /** Routes that need no token (health, readiness, docs). */
@@ -59,8 +64,8 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
       allowedAud: options.audience,
       requiredClaims: ['sub', 'exp', 'iss', 'aud'],
       clockTolerance: CLOCK_TOLERANCE_MS,
-      // A verified signature is remembered (never past the token's exp): the user row is still read
-      // on every request, so deactivation takes effect at once.
+      // A verified signature is remembered (never past the token's exp); who the user is comes from
+      // the principal cache, which forgets a user the moment its row changes.
       cache: true,
     },
   })
@@ -73,6 +78,12 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
     reply.header('www-authenticate', 'Bearer')
     return unauthorized(detail)
   }
+
+  // The users table says who a subject is; instances remember it while they follow its changes.
+  const principals = new PrincipalCache()
+  if (app.listenToDatabase) await principals.follow(app.listenToDatabase)
+  app.addHook('onClose', () => principals.stop())
+  app.decorate('forgetPrincipal', (subject: string) => principals.forget(subject))
 
   app.decorateRequest('principal', null as unknown as Principal)
   app.addHook('onRequest', async (request, reply) => {
@@ -97,6 +108,12 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
     if (typeof payload.iat === 'number' && payload.iat * 1000 > Date.now() + CLOCK_TOLERANCE_MS) {
       throw refuse(request, reply, 'issued-in-the-future', 'The bearer token is not valid')
     }
+    const cached = principals.get(subject)
+    if (cached) {
+      request.principal = cached
+      return
+    }
+    const generation = principals.generation
     const row = await findActivePrincipalRow(app.db, subject)
     if (!row || !row.active) throw refuse(request, reply, row ? 'inactive-user' : 'unknown-user', 'This user is unknown or inactive')
     request.principal = {
@@ -107,6 +124,7 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
       organizationId: row.organizationId,
       organizationKind: row.organizationKind as OrganizationKind,
     }
+    principals.remember(request.principal, generation)
   })
 }
 

@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<Database>
     databaseKind: DatabaseHandle['kind']
+    /** LISTEN for database notifications, where the database offers it. */
+    listenToDatabase: DatabaseHandle['listen']
   }
 }
 
@@ -15,6 +17,7 @@ declare module 'fastify' {
 async function databasePlugin(app: FastifyInstance, options: { handle: DatabaseHandle }): Promise<void> {
   app.decorate('db', options.handle.db)
   app.decorate('databaseKind', options.handle.kind)
+  app.decorate('listenToDatabase', options.handle.listen)
 }
 
 export const database = fp(databasePlugin, { name: 'database', fastify: '5.x' })

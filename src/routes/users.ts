@@ -46,7 +46,10 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       app.requireAbility(request, 'manage', 'User')
-      return changeUser(app.db, request.params.id, request.body)
+      const user = await changeUser(app.db, request.params.id, request.body)
+      // This instance forgets the user before answering; the database tells the others.
+      app.forgetPrincipal(user.subject)
+      return user
     },
   )
 }
