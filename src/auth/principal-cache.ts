@@ -52,7 +52,10 @@ export class PrincipalCache {
     this.stopped = true
     this.following = false
     clearTimeout(this.retry)
-    await this.stopListening?.()
+    // The database may already be closed (shutdown order, or it went away): nothing left to stop.
+    await Promise.resolve()
+      .then(() => this.stopListening?.())
+      .catch(() => undefined)
   }
 
   private lost(listen: Listen): void {
