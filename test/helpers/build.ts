@@ -81,3 +81,14 @@ export async function createUser(database: TestDatabase, role: Role, organizatio
   await database.db.insertInto('users').values({ id, subject, display_name: `Test ${role}`, role, organization_id: orgId }).execute()
   return { id, subject, role, organizationId: orgId, headers: bearer(signToken(subject)) }
 }
+
+/** The usual cast around one case: a lead caseworker, a user of every other role, and an outsider. */
+export async function createCast(database: TestDatabase) {
+  const ngo = await createUser(database, 'ngo_caseworker')
+  const attorney = await createUser(database, 'attorney', await createOrganization(database, 'legal_aid'))
+  const migration = await createUser(database, 'migration_officer', await createOrganization(database, 'migration_authority'))
+  const auditor = await createUser(database, 'oversight_auditor')
+  const admin = await createUser(database, 'system_admin')
+  const outsider = await createUser(database, 'ngo_caseworker')
+  return { ngo, attorney, migration, auditor, admin, outsider }
+}

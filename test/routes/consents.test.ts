@@ -1,16 +1,11 @@
 import t from 'tap'
-import { build, createOrganization, createUser, type TestUser } from '../helpers/build.js'
+import { build, createCast, createOrganization, createUser, type TestUser } from '../helpers/build.js'
 
 t.test('consents of a case', async (t) => {
   const { app, database } = await build(t)
-  const ngo = await createUser(database, 'ngo_caseworker')
-  const legalAid = await createOrganization(database, 'legal_aid')
-  const attorney = await createUser(database, 'attorney', legalAid)
-  const migrationAuthority = await createOrganization(database, 'migration_authority')
-  const migration = await createUser(database, 'migration_officer', migrationAuthority)
-  const auditor = await createUser(database, 'oversight_auditor')
-  const admin = await createUser(database, 'system_admin')
-  const outsider = await createUser(database, 'ngo_caseworker')
+  const { ngo, attorney, migration, auditor, admin, outsider } = await createCast(database)
+  const legalAid = attorney.organizationId
+  const migrationAuthority = migration.organizationId
 
   const created = await app.inject({ method: 'POST', url: '/cases', headers: ngo.headers, payload: { riskLevel: 'medium' } })
   t.equal(created.statusCode, 201, created.body)

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import t, { type Test } from 'tap'
-import { build, createOrganization, createUser, type TestUser } from '../helpers/build.js'
+import { build, createCast, createOrganization, createUser, type TestUser } from '../helpers/build.js'
 
 const marker = (label: string) => `HIST${randomBytes(6).toString('hex')}${label}`
 
@@ -16,14 +16,9 @@ interface Entry {
 
 t.test('the change history shows each reader only the fields they may read', async (t) => {
   const { app, database } = await build(t)
-  const ngo = await createUser(database, 'ngo_caseworker')
-  const legalAid = await createOrganization(database, 'legal_aid')
-  const attorney = await createUser(database, 'attorney', legalAid)
-  const migrationAuthority = await createOrganization(database, 'migration_authority')
-  const migration = await createUser(database, 'migration_officer', migrationAuthority)
-  const auditor = await createUser(database, 'oversight_auditor')
-  const admin = await createUser(database, 'system_admin')
-  const outsider = await createUser(database, 'ngo_caseworker')
+  const { ngo, attorney, migration, auditor, admin, outsider } = await createCast(database)
+  const legalAid = attorney.organizationId
+  const migrationAuthority = migration.organizationId
 
   const markers = {
     givenName: marker('given'),

@@ -1,18 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
-import { build, createOrganization, createUser, type TestUser } from '../helpers/build.js'
+import { build, createCast, createOrganization, createUser, type TestUser } from '../helpers/build.js'
 
 const marker = (label: string) => `NOTE${randomBytes(6).toString('hex')}${label}`
 
 t.test('case notes', async (t) => {
   const { app, database } = await build(t)
-  const ngo = await createUser(database, 'ngo_caseworker')
-  const legalAid = await createOrganization(database, 'legal_aid')
-  const attorney = await createUser(database, 'attorney', legalAid)
-  const migrationAuthority = await createOrganization(database, 'migration_authority')
-  const migration = await createUser(database, 'migration_officer', migrationAuthority)
-  const auditor = await createUser(database, 'oversight_auditor')
-  const outsider = await createUser(database, 'ngo_caseworker')
+  const { ngo, attorney, migration, auditor, outsider } = await createCast(database)
+  const legalAid = attorney.organizationId
+  const migrationAuthority = migration.organizationId
 
   const created = await app.inject({ method: 'POST', url: '/cases', headers: ngo.headers, payload: { riskLevel: 'medium' } })
   const caseId = created.json().id as string
