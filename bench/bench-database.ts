@@ -52,11 +52,3 @@ export async function tableExists(client: pg.Client, table: string): Promise<boo
   const result = await client.query('SELECT to_regclass($1) AS name', [`public.${table}`])
   return result.rows[0]?.name !== null
 }
-
-export async function columnsOf(client: pg.Client, table: string): Promise<Set<string>> {
-  const result = await client.query<{ column_name: string }>(
-    'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
-    ['public', table],
-  )
-  return new Set(result.rows.map((row) => row.column_name))
-}

@@ -31,11 +31,6 @@ const DEMO_USERS: readonly { subject: string; displayName: string; role: Role; o
   { subject: 'demo-admin', displayName: 'Administración ATD', role: 'system_admin', organization: 'platform' },
 ]
 
-export interface DemoDirectory {
-  readonly organizationIds: Readonly<Record<string, string>>
-  readonly userIds: Readonly<Record<string, string>>
-}
-
 /** Loads the demo organisations and users once; later starts find them and add nothing. */
 export async function loadDemoData(db: Kysely<Database>): Promise<DemoUser[]> {
   await db.transaction().execute(async (trx) => {

@@ -186,7 +186,6 @@ export interface CaseStatisticsTable {
   days_to_determination: number | null
 }
 
-export type CaseRow = Selectable<CaseTable>
 
 export interface CaseNoteTable {
   id: string
