@@ -47,16 +47,8 @@ export const newDeterminationSchema = z.strictObject({
 })
 export type NewDeterminationInput = z.infer<typeof newDeterminationSchema>
 
-/** A draft's deliberation; fields given replace stored ones. */
-export const determinationPatchSchema = z.strictObject({
-  trigger: deliberation.trigger.optional(),
-  panel: deliberation.panel.optional(),
-  childViews: deliberation.childViews.optional(),
-  factors: deliberation.factors.optional(),
-  optionsConsidered: deliberation.optionsConsidered.optional(),
-  rationale: deliberation.rationale.optional(),
-  dissent: deliberation.dissent.optional(),
-})
+/** A draft's deliberation; fields given replace stored ones (what it supersedes is fixed at creation). */
+export const determinationPatchSchema = newDeterminationSchema.omit({ supersedesId: true }).partial()
 export type DeterminationPatchInput = z.infer<typeof determinationPatchSchema>
 
 export const decisionSchema = z.strictObject({
@@ -112,4 +104,5 @@ export type DeterminationField = keyof typeof DETERMINATION_FIELD_MAP
 
 /** Stable codes of what a decision may lack. */
 export const DECISION_GUARD_CODES = ['panel_undertakings_missing', 'child_views_not_recorded', 'no_rationale'] as const
+export type DecisionGuardCode = (typeof DECISION_GUARD_CODES)[number]
 export const MIN_PANEL_WITH_UNDERTAKINGS = 2

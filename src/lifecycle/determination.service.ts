@@ -13,6 +13,7 @@ import {
   type DeterminationPatchInput,
   MIN_PANEL_WITH_UNDERTAKINGS,
   type NewDeterminationInput,
+  type DecisionGuardCode,
 } from './determination.schemas.js'
 import {
   type DeterminationColumns,
@@ -148,8 +149,8 @@ export async function changeDraft(
 }
 
 /** Codes of what the draft lacks to be decided; values never leave this function. */
-function unmetDecisionConditions(draft: { panel: Record<string, unknown>[]; child_views: string | null; rationale: string | null }): string[] {
-  const unmet: string[] = []
+function unmetDecisionConditions(draft: { panel: Record<string, unknown>[]; child_views: string | null; rationale: string | null }): DecisionGuardCode[] {
+  const unmet: DecisionGuardCode[] = []
   const signed = draft.panel.filter((member) => typeof member.undertakingSignedAt === 'string' && member.undertakingSignedAt.length > 0)
   if (signed.length < MIN_PANEL_WITH_UNDERTAKINGS) unmet.push('panel_undertakings_missing')
   if (!draft.child_views) unmet.push('child_views_not_recorded')
