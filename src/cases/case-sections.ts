@@ -134,6 +134,8 @@ export const WRITABLE_SECTION_FIELDS = {
   legalStatus: {
     migrationStatus: z.enum(MIGRATION_STATUSES),
     asylumClaimStatus: z.enum(ASYLUM_CLAIM_STATUSES),
+    /** When the child entered Mexico: the asylum filing limit counts from it. */
+    entryDate: isoDate,
   },
   legal: {
     guardian: guardianSchema,

@@ -5,9 +5,20 @@ import type { Letter, Policy } from './policy.js'
 import { RESTRICTED_TRANSITIONS } from './restricted-transitions.js'
 import { SCOPE_CONDITION_FIELDS, fillPlaceholders } from './scope-condition.js'
 
-export type CaseAction = 'read' | 'create' | 'update' | 'create_case' | 'transition' | 'decide_determination' | 'share'
+export type CaseAction =
+  | 'read'
+  | 'create'
+  | 'update'
+  | 'create_case'
+  | 'transition'
+  | 'decide_determination'
+  | 'share'
+  | 'refer'
+  | 'transfer'
+  | 'end_participation'
+  | 'assign'
 export type AppAction = CaseAction | 'manage'
-export type AppSubjectType = 'Case' | 'AuditTrail' | 'Statistics' | 'Organization' | 'User'
+export type AppSubjectType = 'Case' | 'AuditTrail' | 'Statistics' | 'Organization' | 'User' | 'Directory'
 
 /** Every field a Case rule's condition may name: the case repository gives each a SQL resolver. */
 export const CASE_CONDITION_FIELDS = [...SCOPE_CONDITION_FIELDS, 'stage'] as const
@@ -45,10 +56,16 @@ export function defineAbilitiesFor(principal: Principal, policy: Policy): AppAbi
       else if (where) can(action, 'Case', where)
       else can(action, 'Case')
     }
+    const exceptions = policy.fieldGrants[role]
     for (const [section, fields] of Object.entries(policy.sections)) {
+      const byLetters = fields.map((field) => `${section}.${field}`).filter((field) => !(field in exceptions))
       for (const letter of policy.grants[role][section] ?? []) {
-        onCase(LETTER_ACTIONS[letter], fields.map((field) => `${section}.${field}`))
+        if (byLetters.length > 0) onCase(LETTER_ACTIONS[letter], byLetters)
       }
+    }
+    // A field's own letters replace its section's (access-matrix.yaml, `fields:`).
+    for (const [field, letters] of Object.entries(exceptions)) {
+      for (const letter of letters) onCase(LETTER_ACTIONS[letter], [field])
     }
     if (holds('create_case')) can('create_case', 'Case')
     const restricted = RESTRICTED_TRANSITIONS[role]
@@ -57,7 +74,13 @@ export function defineAbilitiesFor(principal: Principal, policy: Policy): AppAbi
     else if (restricted) onCase('transition', undefined, { stage: oneOf(restricted.map((move) => move.from)) })
     if (holds('decide_determination')) onCase('decide_determination')
     if (holds('share_case')) onCase('share')
+    if (holds('refer_case')) onCase('refer')
+    if (holds('transfer_case')) onCase('transfer')
+    if (holds('end_participation')) onCase('end_participation')
+    if (holds('assign_case')) onCase('assign')
   }
+  if (holds('read_directory')) can('read', 'Directory')
+  if (holds('read_users')) can('read', 'User')
   if (holds('read_audit_trail')) can('read', 'AuditTrail')
   if (holds('read_statistics')) can('read', 'Statistics')
   if (holds('manage_organizations_and_users')) {

@@ -11,6 +11,12 @@ const ACTION_WORDS: Readonly<Record<(typeof POLICY_ACTIONS)[number], string>> = 
   transition_stage: 'move a case to another stage',
   decide_determination: 'decide a best-interest determination',
   share_case: 'share a case with another organisation (consent or legal basis required)',
+  refer_case: 'refer a case to another organisation for a service (consent or legal basis required)',
+  transfer_case: 'transfer responsibility for a case (a migration officer: only the hand-over to child protection)',
+  end_participation: "end another organisation's participation in a case",
+  assign_case: 'assign a case to a user of its own organisation',
+  read_directory: 'list organisations (id, name, kind)',
+  read_users: 'read users (id, name, role, organisation, active)',
   read_audit_trail: 'read the audit trail',
   read_statistics: 'read statistics',
   manage_organizations_and_users: 'manage organisations and users',
@@ -44,6 +50,7 @@ export function renderMatrixDocument(policy: Policy): string {
         ...ROLES.map((role) => (policy.grants[role][section] ?? []).map((letter) => WORDS[letter]).join(', ') || '—'),
       ]),
     ),
+    ...fieldExceptions(policy),
     '',
     '## What else each role may do',
     '',
@@ -59,6 +66,14 @@ export function renderMatrixDocument(policy: Policy): string {
     '',
   ]
   return lines.join('\n')
+}
+
+function fieldExceptions(policy: Policy): string[] {
+  return ROLES.flatMap((role) =>
+    Object.entries(policy.fieldGrants[role]).map(
+      ([field, letters]) => `\nFor ${code(role)}, the field ${code(field)} has letters of its own: ${letters.map((letter) => WORDS[letter]).join(', ') || '—'}.`,
+    ),
+  )
 }
 
 function restrictedTransitions(policy: Policy): string[] {

@@ -8,6 +8,12 @@ export const POLICY_ACTIONS = [
   'transition_stage',
   'decide_determination',
   'share_case',
+  'refer_case',
+  'transfer_case',
+  'end_participation',
+  'assign_case',
+  'read_directory',
+  'read_users',
   'read_audit_trail',
   'read_statistics',
   'manage_organizations_and_users',
@@ -16,6 +22,8 @@ export const POLICY_ACTIONS = [
 // "-" or some of r, c, u in this order; one spelling per grant keeps reviews and diffs plain.
 const LETTERS = /^(-|r?c?u?)$/
 const NAME = /^[a-z][A-Za-z0-9]*$/
+/** The key under a role that holds field-level exceptions: `section.field` → letters replacing the section's. */
+export const FIELD_EXCEPTIONS = 'fields'
 
 const roleNames: readonly string[] = ROLES
 const actionNames: readonly string[] = POLICY_ACTIONS
@@ -25,7 +33,7 @@ const nameList = (what: string) => z.array(z.string().regex(NAME, `a ${what} nam
 export const accessMatrixFile = z
   .strictObject({
     sections: z.record(z.string().regex(NAME, 'a section name is one camelCase word'), nameList('field').min(1)),
-    roles: z.record(z.string(), z.record(z.string(), z.string())),
+    roles: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.record(z.string(), z.string())]))),
     actions: z.record(z.string(), z.array(z.string())),
   })
   .superRefine((matrix, context) => {
@@ -35,12 +43,24 @@ export const accessMatrixFile = z
       for (const field of duplicates(fields)) problem(['sections', section], `field "${field}" is listed twice`)
     }
     checkNames(matrix.roles, roleNames, 'role', ['roles'], problem)
-    for (const [role, letters] of Object.entries(matrix.roles)) {
+    const checkLetters = (path: PropertyKey[], value: unknown) => {
+      if (typeof value !== 'string' || value === '' || !LETTERS.test(value)) {
+        problem(path, `bad letters "${String(value)}": use "-" or some of r, c, u in that order`)
+      }
+    }
+    for (const [role, entries] of Object.entries(matrix.roles)) {
+      const { [FIELD_EXCEPTIONS]: exceptions, ...letters } = entries
       checkNames(letters, sections, 'section', ['roles', role], problem)
-      for (const [section, value] of Object.entries(letters)) {
-        if (value === '' || !LETTERS.test(value)) {
-          problem(['roles', role, section], `bad letters "${value}": use "-" or some of r, c, u in that order`)
-        }
+      for (const [section, value] of Object.entries(letters)) checkLetters(['roles', role, section], value)
+      if (exceptions === undefined) continue
+      if (typeof exceptions === 'string') {
+        problem(['roles', role, FIELD_EXCEPTIONS], 'field exceptions are a map of section.field to letters')
+        continue
+      }
+      for (const [qualified, value] of Object.entries(exceptions)) {
+        const [section = '', field = ''] = qualified.split('.')
+        if (!matrix.sections[section]?.includes(field)) problem(['roles', role, FIELD_EXCEPTIONS, qualified], `unknown field "${qualified}" (write section.field)`)
+        checkLetters(['roles', role, FIELD_EXCEPTIONS, qualified], value)
       }
     }
     checkNames(matrix.actions, actionNames, 'action', ['actions'], problem)

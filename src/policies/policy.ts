@@ -4,7 +4,7 @@ import path from 'node:path'
 import { parse } from 'yaml'
 import type { z } from 'zod'
 import { ROLES, type Role } from '../auth/principal.js'
-import { POLICY_ACTIONS, accessMatrixFile, scopeFile } from './policy-schema.js'
+import { FIELD_EXCEPTIONS, POLICY_ACTIONS, accessMatrixFile, scopeFile } from './policy-schema.js'
 import type { ScopeCondition } from './scope-condition.js'
 
 export { POLICY_ACTIONS } from './policy-schema.js'
@@ -24,6 +24,8 @@ export interface Policy {
   readonly sections: Readonly<Record<string, readonly string[]>>
   /** role → section → the letters it holds (empty for "-") */
   readonly grants: Readonly<Record<Role, Readonly<Record<string, readonly Letter[]>>>>
+  /** role → `section.field` → letters that replace the section's for that one field */
+  readonly fieldGrants: Readonly<Record<Role, Readonly<Record<string, readonly Letter[]>>>>
   /** action → the roles that may take it */
   readonly actions: Readonly<Record<PolicyAction, readonly Role[]>>
   /** role → the cases it reaches */
@@ -40,8 +42,12 @@ export function loadPolicy(directory = 'policies'): Policy {
   return deepFreeze({
     sections: matrix.sections,
     grants: byRole((role) =>
-      Object.fromEntries(Object.keys(matrix.sections).map((section) => [section, lettersOf(matrix.roles[role]?.[section])])),
+      Object.fromEntries(Object.keys(matrix.sections).map((section) => [section, lettersOf(matrix.roles[role]?.[section] as string | undefined)])),
     ),
+    fieldGrants: byRole((role) => {
+      const exceptions = (matrix.roles[role]?.[FIELD_EXCEPTIONS] ?? {}) as Record<string, string>
+      return Object.fromEntries(Object.entries(exceptions).map(([field, letters]) => [field, lettersOf(letters)]))
+    }),
     actions: Object.fromEntries(POLICY_ACTIONS.map((action) => [action, matrix.actions[action] as Role[]])) as Record<PolicyAction, Role[]>,
     scopes: byRole((role) => scopeOf(scope.roles[role])),
   })

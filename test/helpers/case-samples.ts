@@ -60,6 +60,8 @@ export function sampleValue(section: string, field: string, variant: 1 | 2 = 1):
       return { value: variant === 1 ? '2026-11-20T12:00:00.000Z' : '2026-11-21T15:00:00.000Z' }
     case 'legalStatus.migrationStatus':
       return { value: variant === 1 ? 'humanitarian_visitor' : 'asylum_seeker' }
+    case 'legalStatus.entryDate':
+      return { value: variant === 1 ? '2026-11-18' : '2026-11-19' }
     case 'legalStatus.asylumClaimStatus':
       return { value: variant === 1 ? 'intended' : 'filed' }
     case 'legal.guardian': {

@@ -1,10 +1,10 @@
-// Generated from ../shared/spec/access-matrix.yaml: for every role × section × field, what the live
+// Generated from policies/access-matrix.yaml: for every role × section × field, what the live
 // API lets each role read, create and update. Nothing here is written out by hand per role.
 import t from 'tap'
 import { sql } from 'kysely'
 import { ROLES, type Role } from '../../src/auth/principal.js'
 import { CASE_VIEW_SECTIONS, WRITABLE_SECTIONS, WRITABLE_SECTION_FIELDS } from '../../src/cases/case-sections.js'
-import { specMatrix, mayCreate, mayRead, mayUpdate, holdsAction } from '../helpers/access-matrix.js'
+import { specMatrix, mayCreate, mayCreateField, mayRead, mayReadField, mayUpdateField, holdsAction } from '../helpers/access-matrix.js'
 import { build, createOrganization, createUser, type TestUser } from '../helpers/build.js'
 import { fullCaseInput, sampleValue } from '../helpers/case-samples.js'
 
@@ -12,7 +12,7 @@ import { fullCaseInput, sampleValue } from '../helpers/case-samples.js'
 function expectedReadable(role: Role): string[] {
   const fields: string[] = []
   for (const section of ['case', ...CASE_VIEW_SECTIONS]) {
-    if (mayRead(role, section)) fields.push(...specMatrix.sections[section]!.map((field) => `${section}.${field}`))
+    for (const field of specMatrix.sections[section]!) if (mayReadField(role, section, field)) fields.push(`${section}.${field}`)
   }
   return fields.sort()
 }
@@ -114,7 +114,7 @@ t.test('the live API enforces the access matrix for every role, section and fiel
           headers: { ...users[role].headers, 'if-match': `"${before.version}"` },
           payload: bodyFor(section, field, 2),
         })
-        const expected = !mayRead(role, 'case') ? 404 : mayUpdate(role, section) ? 200 : 403
+        const expected = !mayRead(role, 'case') ? 404 : mayUpdateField(role, section, field) ? 200 : 403
         t.equal(response.statusCode, expected, `${section}.${field}`)
         if (expected !== 200) {
           const after = await db.selectFrom('cases').select(['version', sql<string>`cases::text`.as('snapshot')]).where('id', '=', caseId).executeTakeFirstOrThrow()
@@ -131,7 +131,7 @@ t.test('the live API enforces the access matrix for every role, section and fiel
         const payload = { riskLevel: 'low', ...bodyFor(section, field, 1) }
         const casesBefore = await db.selectFrom('cases').select(db.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()
         const response = await app.inject({ method: 'POST', url: '/cases', headers: users[role].headers, payload })
-        const allowed = holdsAction(role, 'create_case') && mayCreate(role, 'case') && mayCreate(role, section)
+        const allowed = holdsAction(role, 'create_case') && mayCreate(role, 'case') && (section === 'case' || mayCreateField(role, section, field))
         t.equal(response.statusCode, allowed ? 201 : 403, `${section}.${field}`)
         if (allowed) {
           t.same(presentFields(response.json()), expectedReadable(role), 'the answer carries only what the creator may read')

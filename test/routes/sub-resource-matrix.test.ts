@@ -1,4 +1,4 @@
-// Generated from ../shared/spec/access-matrix.yaml: the records that carry sections of their own
+// Generated from policies/access-matrix.yaml: the records that carry sections of their own
 // (placements, assessments, determinations, notes, consents) obey the matrix for every role, on
 // creation and on reading, with no marker of an unreadable section anywhere in a body.
 import t from 'tap'
