@@ -1,4 +1,4 @@
-import type { Policy } from '../src/policies/policy.js'
+import type { Policy } from '../src/access/policy.js'
 import { hash, literal, pick, textArray } from './sql-values.js'
 
 /** The `section.field` names a role may read, as the service records them for a read. */

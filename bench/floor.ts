@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import pg from 'pg'
-import { loadPolicy, policyVersion } from '../src/policies/policy.js'
+import { loadPolicy, policyVersion } from '../src/access/policy.js'
 import { readableFieldsOf } from './audit-sql.js'
 import { INSERT_AUDIT_EVENT, INSERT_HISTORY, UPDATE_CONTACT, listCasesSql, readCaseSql } from './floor-sql.js'
 

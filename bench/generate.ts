@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import type pg from 'pg'
-import { loadPolicy, policyVersion } from '../src/policies/policy.js'
+import { loadPolicy, policyVersion } from '../src/access/policy.js'
 import { insertAuditEventsSql } from './audit-sql.js'
 import { benchDatabaseUrl, ensureBenchDatabase, withClient } from './bench-database.js'
 import { CREATE_PLAN, INSERT_CASES, INSERT_HISTORY, INSERT_PARTICIPANTS, INSERT_PLAN } from './case-sql.js'

@@ -11,7 +11,7 @@ import { app, fastifyOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { connectDatabase } from '../src/db/connect.js'
 import { migrateToLatest } from '../src/db/migrate.js'
-import { loadPolicy } from '../src/policies/policy.js'
+import { loadPolicy } from '../src/access/policy.js'
 
 export const OPENAPI_FILE = 'openapi.yaml'
 

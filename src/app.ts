@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyServerOptions, RawRequestDefaultExpression
 import type { VerificationKey } from './auth/verification-key.js'
 import type { Config } from './config.js'
 import type { DatabaseHandle } from './db/connect.js'
-import type { Policy } from './policies/policy.js'
+import type { Policy } from './access/policy.js'
 import { abilities } from './plugins/abilities.js'
 import { auditSealer } from './plugins/audit-sealer.js'
 import { authentication } from './plugins/authentication.js'
@@ -30,7 +30,10 @@ import { alertRoutes } from './routes/alerts.js'
 import { auditRoutes } from './routes/audit.js'
 import { statisticsRoutes } from './routes/statistics.js'
 import { caseFileFieldsBySection } from './cases/case-sections.js'
-import { assertEveryFieldClassified } from './policies/policy.js'
+import { assertEveryFieldClassified } from './access/policy.js'
+import { assertRecordsClassified } from './access/record-classes.js'
+import { routeContracts } from './access/route-contract.js'
+import { recordViews } from './access/record-views.js'
 
 export interface AppOptions {
   readonly config: Config
@@ -60,6 +63,8 @@ export function fastifyOptions(): FastifyServerOptions {
 export async function app(fastify: FastifyInstance, options: AppOptions): Promise<void> {
   // A new field cannot ship unclassified: start-up fails if a case field belongs to no section.
   assertEveryFieldClassified(options.policy, caseFileFieldsBySection())
+  // Nor a record's field, and no free text may reach a role that must never read it.
+  assertRecordsClassified(options.policy, recordViews())
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
@@ -78,6 +83,8 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   })
   await fastify.register(abilities, { policy: options.policy })
   await fastify.register(auditSealer, { intervalMs: options.config.auditSealIntervalMs })
+  // From here on, a route that does not declare what it discloses refuses to start.
+  await fastify.register(routeContracts)
 
   await fastify.register(healthRoutes)
   await fastify.register(meRoutes)

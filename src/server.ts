@@ -5,7 +5,7 @@ import { verificationKeyFromConfig } from './auth/verification-key.js'
 import { loadConfig } from './config.js'
 import { prepareDatabase } from './db/prepare.js'
 import { loggerOptions } from './logger.js'
-import { loadPolicy } from './policies/policy.js'
+import { loadPolicy } from './access/policy.js'
 
 // The only file that listens. Start-up fails loudly on bad configuration or an invalid policy.
 const startedAt = performance.now()

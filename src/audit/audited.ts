@@ -1,59 +1,62 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
+import { contractOf } from '../access/route-contract.js'
+import { caseExists } from '../cases/case.repository.js'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
-import { caseExists } from '../cases/case.repository.js'
 import { insertAuditEvent } from './audit.repository.js'
 
 export interface AuditRecord {
   readonly caseIds: readonly string[]
   readonly fields: readonly string[]
-  /** The organisation a share let in (case.share). */
+  /** The organisation a share, transfer or referral let in. */
   readonly targetOrganizationId?: string
 }
 
 /** Records what the work disclosed or changed, in the work's own transaction. */
 export type RecordAudit = (record: AuditRecord) => Promise<void>
 
+/** Refusals recorded as denied attempts: the walls (403, 404) and the business refusals on case data. */
+const RECORDED_REFUSALS: ReadonlySet<number> = new Set([403, 404, 409, 412, 422, 428])
+
 /**
- * Runs a request's work in one transaction with its audit event: the event is written before the
- * response leaves, and if it cannot be written nothing is returned (503). A refused attempt (403,
- * or 404 for a case that exists outside the caller's scope) is recorded as denied.
+ * Runs a request's work with its audit event, as the route's contract says (access/route-contract.ts):
+ * the event is written before the response leaves, and if it cannot be written nothing is returned
+ * (503). Work that changes data runs in one transaction with its event; a read writes nothing but
+ * its event, so it needs none. A refused attempt is recorded as denied, with its reason.
  */
 export async function audited<T>(
   app: FastifyInstance,
   request: FastifyRequest,
-  action: string,
   work: (db: Kysely<Database>, recordAudit: RecordAudit) => Promise<T>,
   options: { caseId?: string } = {},
 ): Promise<T> {
+  const contract = contractOf(request)
+  if (!contract.audit) throw new Error(`${request.routeOptions.url} records nothing by its contract, yet asks for an audit event`)
   const base = {
     requestId: request.id,
     actorId: request.principal.userId,
     actorRole: request.principal.role,
     actorOrganizationId: request.principal.organizationId,
-    action,
+    action: contract.audit,
     policyVersion: app.policyVersion,
   }
-  let recorded = false
-  // A read writes nothing but its audit event, so it needs no transaction (two round trips fewer);
-  // the event is still committed before the response leaves. Every other method is one transaction.
-  const run = <R>(fn: (db: Kysely<Database>) => Promise<R>): Promise<R> =>
-    request.method === 'GET' ? fn(app.db) : app.db.transaction().execute(fn)
+  const run = <R>(fn: (db: Kysely<Database>) => Promise<R>): Promise<R> => (contract.changes ? app.db.transaction().execute(fn) : fn(app.db))
   try {
     return await run((trx) =>
       work(trx, async (record) => {
         try {
           await insertAuditEvent(trx, { ...base, ...record, outcome: 'allowed' })
-          recorded = true
+          request.auditRecorded = true
         } catch (error) {
           throw new AuditUnavailableError().withCause(error)
         }
       }),
     )
   } catch (error) {
-    if (error instanceof AppError && (error.status === 403 || error.status === 404) && !recorded) {
-      await recordDenied(app.db, { ...base, error, caseId: options.caseId })
+    if (error instanceof AppError && RECORDED_REFUSALS.has(error.status) && !request.auditRecorded) {
+      await recordRefusal(app.db, { ...base, error, caseId: options.caseId })
+      request.auditRecorded = true
     }
     throw error
   }
@@ -65,22 +68,28 @@ class AuditUnavailableError extends AppError {
   }
 }
 
-async function recordDenied(
+/** Why an attempt was refused, as a stable code: the wall, the guard, the stale version… */
+async function refusalReason(db: Kysely<Database>, error: AppError, caseId: string | undefined): Promise<{ reason: string; caseIds: string[] }> {
+  if (error.status === 404) {
+    if (!caseId) return { reason: 'not-found', caseIds: [] }
+    // A missing record of a case the caller reaches names the case; a case outside the caller's
+    // scope is named only when it exists (an attempt on someone else's case).
+    if (error.resource !== 'case') return { reason: `${error.resource ?? 'resource'}-not-found`, caseIds: [caseId] }
+    return (await caseExists(db, caseId)) ? { reason: 'out-of-scope', caseIds: [caseId] } : { reason: 'not-found', caseIds: [] }
+  }
+  const given = error.extensions.reason ?? error.extensions.code
+  return { reason: typeof given === 'string' ? given : error.code, caseIds: caseId ? [caseId] : [] }
+}
+
+async function recordRefusal(
   db: Kysely<Database>,
   event: Omit<Parameters<typeof insertAuditEvent>[1], 'outcome' | 'caseIds' | 'fields'> & { error: AppError; caseId: string | undefined },
 ): Promise<void> {
   const { error, caseId, ...base } = event
   const deniedFields = Array.isArray(error.extensions.deniedFields) ? (error.extensions.deniedFields as string[]) : []
-  // A 404 names the case only when it exists: an attempt on a case outside the caller's scope.
-  const existing = caseId && (error.status === 403 || (await caseExists(db, caseId))) ? [caseId] : []
   try {
-    await insertAuditEvent(db, {
-      ...base,
-      caseIds: existing,
-      fields: deniedFields,
-      outcome: 'denied',
-      reason: error.status === 404 ? (existing.length ? 'out-of-scope' : 'not-found') : error.code,
-    })
+    const { reason, caseIds } = await refusalReason(db, error, caseId)
+    await insertAuditEvent(db, { ...base, caseIds, fields: deniedFields, outcome: 'denied', reason })
   } catch (auditError) {
     throw new AuditUnavailableError().withCause(auditError)
   }

@@ -1,3 +1,4 @@
+import type { ReaderVersion } from '../access/reader-version.js'
 import { SECTION_COLUMNS } from './case-sections.js'
 import type { SelectedCaseRow } from './case.repository.js'
 
@@ -7,7 +8,7 @@ const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : v
 const inSection = (column: string) => (row: SelectedCaseRow, field: string) => (row[column] as Record<string, unknown> | null)?.[field] ?? null
 
 /** Where each readable field's value comes from in a selected row. */
-const CASE_FIELD_SOURCES: Record<string, (row: SelectedCaseRow) => unknown> = {
+const CASE_FIELD_SOURCES: Record<string, (row: SelectedCaseRow, version: ReaderVersion) => unknown> = {
   id: (row) => row.id,
   caseNumber: (row) => row.case_number,
   childRef: (row) => row.child_ref,
@@ -18,8 +19,9 @@ const CASE_FIELD_SOURCES: Record<string, (row: SelectedCaseRow) => unknown> = {
   openedAt: (row) => iso(row.opened_at),
   closedAt: (row) => iso(row.closed_at),
   closureReason: (row) => row.closure_reason ?? null,
-  version: (row) => row.version,
-  updatedAt: (row) => iso(row.updated_at),
+  // The reader's own version and change time: of the sections it may read, nothing else.
+  version: (_row, version) => version.version,
+  updatedAt: (row, version) => iso(version.updatedAt === null ? row.opened_at : new Date(version.updatedAt)),
 }
 
 const DERIVED_FIELD_SOURCES: Record<string, (row: SelectedCaseRow) => unknown> = {
@@ -38,7 +40,7 @@ const DERIVED_FIELD_SOURCES: Record<string, (row: SelectedCaseRow) => unknown> =
  * The case as this caller may read it: top-level case fields, then one object per readable section.
  * A field the caller may not read is absent; a readable field that is not set is null.
  */
-export function toCaseView(row: SelectedCaseRow, readableFields: readonly string[]): CaseView {
+export function toCaseView(row: SelectedCaseRow, readableFields: readonly string[], version: ReaderVersion): CaseView {
   const view: CaseView = {}
   for (const qualified of readableFields) {
     const dot = qualified.indexOf('.')
@@ -46,7 +48,7 @@ export function toCaseView(row: SelectedCaseRow, readableFields: readonly string
     const field = qualified.slice(dot + 1)
     if (section === 'case') {
       const source = CASE_FIELD_SOURCES[field]
-      if (source) view[field] = source(row)
+      if (source) view[field] = source(row, version)
       continue
     }
     const column = (SECTION_COLUMNS as Record<string, string>)[section]

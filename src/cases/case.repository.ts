@@ -1,5 +1,6 @@
-import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely'
+import { type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { CaseTable, Database } from '../db/schema.js'
+import { accessFactSelections } from '../access/case-access-sql.js'
 import type { CaseViewSection } from './case-sections.js'
 
 type CaseExpressionBuilder = ExpressionBuilder<Database, 'cases'>
@@ -17,24 +18,20 @@ const derived = {
       THEN (current_date - cases.placement_since::date) + 1 ELSE 0 END`,
   guardianAppointed: sql<boolean>`(cases.legal -> 'guardian' ->> 'appointedAt') IS NOT NULL`,
   legallyRepresented: sql<boolean>`(cases.legal -> 'representation' ->> 'attorneyName') IS NOT NULL`,
-  participantOrganizationIds: sql<string[]>`ARRAY(SELECT p.organization_id FROM case_participants p WHERE p.case_id = cases.id)`,
-  /** Sections the child's or guardian's consents withhold from this organisation (see records/withheld-sections.ts). */
-  withheldSections: (organizationId: string) => sql<string[]>`ARRAY(
-      SELECT DISTINCT entry ->> 'section' FROM consents, jsonb_array_elements(consents.withheld) AS entry
-      WHERE consents.case_id = cases.id
-        AND (entry ->> 'fromOrganizationId' = ${organizationId}
-          OR (entry ->> 'fromOrganizationId' IS NULL AND cases.lead_organization_id <> ${organizationId}::uuid)))`,
 }
 
-/** The columns each section needs; a section the caller may not read is not selected at all. */
-function sectionSelections(eb: CaseExpressionBuilder, reader: CaseReader) {
+/**
+ * The columns each section needs; a section the caller may not read is not selected at all. The
+ * access rule's facts and the per-section versions come with every row (they are no case data).
+ */
+function sectionSelections(eb: CaseExpressionBuilder, reader: CaseSelection) {
   const { sections } = reader
   const selections: unknown[] = [
     eb.ref('cases.id'),
-    eb.ref('cases.version'),
     eb.ref('cases.stage'),
-    derived.participantOrganizationIds.as('participant_organization_ids'),
-    derived.withheldSections(reader.organizationId).as('withheld_sections'),
+    eb.ref('cases.section_versions'),
+    eb.ref('cases.section_updated_at'),
+    ...accessFactSelections(reader.organizationId),
   ]
   const add = (...expressions: unknown[]) => selections.push(...expressions)
   if (sections.has('case')) {
@@ -47,7 +44,6 @@ function sectionSelections(eb: CaseExpressionBuilder, reader: CaseReader) {
       eb.ref('cases.opened_at'),
       eb.ref('cases.closed_at'),
       eb.ref('cases.closure_reason'),
-      eb.ref('cases.updated_at'),
     )
   }
   if (sections.has('demographics')) add(eb.ref('cases.demographics'), derived.ageBracket.as('age_bracket'))
@@ -76,15 +72,15 @@ function sectionSelections(eb: CaseExpressionBuilder, reader: CaseReader) {
 /** A case row as selected for some set of sections: only the selected keys are present. */
 export interface SelectedCaseRow {
   id: string
-  version: number
   stage: string
+  section_versions: Record<string, number>
+  section_updated_at: Record<string, string>
   participant_organization_ids: string[]
-  withheld_sections: string[]
   [column: string]: unknown
 }
 
 /** What a read selects: the sections the caller may read, for the caller's organisation. */
-export interface CaseReader {
+export interface CaseSelection {
   readonly sections: ReadonlySet<CaseViewSection | 'case'>
   readonly organizationId: string
 }
@@ -95,7 +91,7 @@ export async function findCaseInScope(
   db: Kysely<Database>,
   id: string,
   scope: ScopeFilter,
-  reader: CaseReader,
+  reader: CaseSelection,
   options: { forUpdate?: boolean } = {},
 ): Promise<SelectedCaseRow | undefined> {
   let query = db
@@ -118,13 +114,16 @@ export interface CaseListFilters {
   inDetention?: boolean | undefined
 }
 
+/** A condition that a section of each listed case is open to the reader (access/case-access-sql.ts). */
+export type SectionOpen = (section: string) => RawBuilder<boolean>
+
 export async function listCasesInScope(
   db: Kysely<Database>,
   scope: ScopeFilter,
-  reader: CaseReader,
-  options: { filters: CaseListFilters; limit: number; before: string | undefined },
+  reader: CaseSelection,
+  options: { filters: CaseListFilters; limit: number; before: string | undefined; sectionOpen: SectionOpen },
 ): Promise<SelectedCaseRow[]> {
-  const { filters } = options
+  const { filters, sectionOpen } = options
   let query = db
     .selectFrom('cases')
     .select((eb) => sectionSelections(eb, reader))
@@ -135,7 +134,11 @@ export async function listCasesInScope(
   if (filters.stage) query = query.where('cases.stage', '=', filters.stage)
   if (filters.status) query = query.where('cases.status', '=', filters.status)
   if (filters.riskLevel) query = query.where('cases.risk_level', '=', filters.riskLevel)
-  if (filters.inDetention !== undefined) query = query.where('cases.in_detention', '=', filters.inDetention)
+  // A value behind a wall never decides whether a case is listed: the filter holds only where the
+  // reader may read its section.
+  if (filters.inDetention !== undefined) {
+    query = query.where('cases.in_detention', '=', filters.inDetention).where(sectionOpen('custody'))
+  }
   return (await query.execute()) as SelectedCaseRow[]
 }
 
@@ -154,33 +157,46 @@ export async function insertCase(db: Kysely<Database>, row: Omit<import('kysely'
   await db.insertInto('cases').values(row).execute()
 }
 
-export async function insertParticipant(
-  db: Kysely<Database>,
-  row: { organization_id: string; case_id: string; participation: 'lead' | 'participant'; consent_id?: string | null; legal_basis?: string | null; added_by: string },
-): Promise<boolean> {
-  const inserted = await db.insertInto('case_participants').values(row).onConflict((oc) => oc.doNothing()).returning('case_id').executeTakeFirst()
-  return inserted !== undefined
+export async function insertLeadParticipation(db: Kysely<Database>, caseId: string, organizationId: string, grantedBy: string): Promise<void> {
+  await db.insertInto('case_participants').values({ organization_id: organizationId, case_id: caseId, basis: 'lead', granted_by: grantedBy }).execute()
 }
 
 /**
- * Applies a write when the version is still the expected one, and answers the case as changed, with
- * the reader's sections: one statement instead of an update and a second read.
+ * Applies a write to a case whose row the caller has locked, bumps the versions of the sections it
+ * touches, and answers the case as changed, with the reader's sections: one statement instead of an
+ * update and a second read.
  */
 export async function updateCaseReturning(
   db: Kysely<Database>,
   id: string,
-  expectedVersion: number,
   changes: import('kysely').Updateable<CaseTable>,
-  reader: CaseReader,
-): Promise<SelectedCaseRow | undefined> {
+  touchedSections: readonly string[],
+  reader: CaseSelection,
+): Promise<SelectedCaseRow> {
   const row = await db
     .updateTable('cases')
-    .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` } as never)
+    .set({ ...changes, ...sectionBump(touchedSections) } as never)
     .where('id', '=', id)
-    .where('version', '=', expectedVersion)
     .returning((eb) => sectionSelections(eb as CaseExpressionBuilder, reader))
-    .executeTakeFirst()
-  return row as SelectedCaseRow | undefined
+    .executeTakeFirstOrThrow()
+  return row as SelectedCaseRow
+}
+
+/**
+ * The SET of any write to the cases table: the touched sections' versions go up by one and their
+ * change time becomes now (in UTC text, whatever the session's time zone), so a reader's ETag
+ * moves only when a section it may read changes (PRODUCT.md, "Versions and ETags per reader").
+ */
+export function sectionBump(sections: readonly string[]) {
+  const unique = [...new Set(sections)]
+  const versions = unique.map((section) => sql`${section}::text, COALESCE((cases.section_versions ->> ${section})::integer, 0) + 1`)
+  const times = unique.map((section) => sql`${section}::text, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`)
+  return {
+    section_versions: sql`cases.section_versions || jsonb_build_object(${sql.join(versions)})`,
+    section_updated_at: sql`cases.section_updated_at || jsonb_build_object(${sql.join(times)})`,
+    version: sql`cases.version + 1`,
+    updated_at: sql`now()`,
+  }
 }
 
 export async function insertHistory(

@@ -1,32 +1,34 @@
-import { subject } from '@casl/ability'
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import type { Principal } from '../auth/principal.js'
 import type { Database } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
-import { type AppAbility, type CaseScopeAttributes, deniedFields, readableFields } from '../policies/abilities.js'
+import { deniedFields, readableFields } from '../access/abilities.js'
+import { CaseAccess, type CaseReader, forbiddenFields, sectionOf } from '../access/case-access.js'
+import { accessFactsOf, sectionOpenSql } from '../access/case-access-sql.js'
+import type { Scope } from '../access/policy.js'
+import { readerVersion } from '../access/reader-version.js'
 import type { RecordAudit } from '../audit/audited.js'
 import { CASE_VIEW_SECTIONS, type CasePatchInput, type CaseViewSection, type NewCaseInput, SECTION_COLUMNS, WRITABLE_SECTIONS, type WritableSection, fieldsOfWrite } from './case-sections.js'
 import {
   type CaseListFilters,
-  type CaseReader,
+  type CaseSelection,
   type SelectedCaseRow,
   findCaseInScope,
   insertCase,
   insertHistory,
-  insertParticipant,
+  insertLeadParticipation,
   listCasesInScope,
   nextCaseNumber,
   updateCaseReturning,
 } from './case.repository.js'
-import { caseScopeFilter } from './case-scope.js'
+import { caseScopeFilter } from '../access/case-scope.js'
 import { type CaseView, toCaseView } from './case-view.js'
 import { childRefFor } from './child-ref.js'
 
 /** Who is acting, with what rights, in which request. */
-export interface CaseActor {
-  readonly principal: Principal
-  readonly ability: AppAbility
+export interface CaseActor extends CaseReader {
+  /** The cases the role reaches at all (policies/scope.yaml). */
+  readonly scope: Scope
   readonly requestId: string
 }
 
@@ -35,67 +37,59 @@ export interface CaseResult {
   readonly version: number
 }
 
+/** A case the caller reaches, with the access rule's answer for it. */
+export interface OpenCase {
+  readonly row: SelectedCaseRow
+  readonly access: CaseAccess
+}
 
 const CASE_FILE_SECTIONS: ReadonlySet<string> = new Set(['case', ...CASE_VIEW_SECTIONS])
 
-export const scopeAttributesOf = (row: SelectedCaseRow): CaseScopeAttributes => ({
-  participantOrganizationIds: row.participant_organization_ids,
-  stage: row.stage,
-})
-
-export const caseSubjectOf = (row: SelectedCaseRow) => subject('Case', scopeAttributesOf(row))
-
 function sectionsToSelect(fields: readonly string[]): Set<CaseViewSection | 'case'> {
-  return new Set(fields.map((field) => field.slice(0, field.indexOf('.')) as CaseViewSection | 'case'))
+  return new Set(fields.map((field) => sectionOf(field) as CaseViewSection | 'case'))
 }
 
 /**
- * The sections a read selects: those the caller may read, plus (for a write) the sections being
- * written, whose current values the merge and the history need. Those never reach the response:
- * the view carries readable fields only.
+ * The sections a read selects: those the role may read on some case, plus (for a write) the sections
+ * being written, whose current values the merge and the history need. Those never reach the
+ * response: the view carries what the access rule lets through, per case.
  */
-function readerOf(actor: CaseActor, alsoSelect: readonly string[] = []): CaseReader {
+function selectionOf(actor: CaseActor, alsoSelect: readonly string[] = []): CaseSelection {
   return { sections: sectionsToSelect([...readableFields(actor.ability), ...alsoSelect]), organizationId: actor.principal.organizationId }
 }
 
-function refuseDeniedFields(denied: readonly string[]): void {
-  if (denied.length > 0) {
-    throw new AppError('forbidden-fields', `You may not write: ${denied.join(', ')}`, { deniedFields: [...denied] })
-  }
-}
+export const accessOf = (actor: CaseReader, row: SelectedCaseRow): CaseAccess => new CaseAccess(actor, accessFactsOf(row))
 
 /**
  * A case the caller reaches, or 404: a case outside the caller's scope does not exist for them.
- * Selects only the sections the caller may read.
+ * Selects only the sections the caller's role may read.
  */
-export async function loadReadableCase(
+export async function openCase(
   db: Kysely<Database>,
   actor: CaseActor,
   id: string,
   options: { forUpdate?: boolean; alsoSelect?: readonly string[] } = {},
-) {
-  const row = await findCaseInScope(db, id, caseScopeFilter(actor.ability, 'read'), readerOf(actor, options.alsoSelect), options)
-  if (!row || !actor.ability.can('read', caseSubjectOf(row))) throw notFound('case')
-  return row
+): Promise<OpenCase> {
+  const row = await findCaseInScope(db, id, caseScopeFilter(actor.ability, 'read'), selectionOf(actor, options.alsoSelect), options)
+  if (!row) throw notFound('case')
+  const access = accessOf(actor, row)
+  if (!access.canRead('case.id')) throw notFound('case')
+  return { row, access }
 }
 
-/** What the policy lets the caller read, less the sections the child's consents withhold from them. */
-export function viewOf(actor: CaseActor, row: SelectedCaseRow): { view: CaseView; fields: string[] } {
-  const withheld = new Set(row.withheld_sections)
+/** The case document as the access rule lets this reader see it, and the fields it discloses. */
+export function viewOf({ row, access }: OpenCase): { view: CaseView; fields: string[]; version: number } {
   // Only the case file's own sections: records under the case (notes, consents, deliberation) are
   // not in this response, so they are neither shown nor recorded as disclosed.
-  const fields = readableFields(actor.ability, scopeAttributesOf(row)).filter((field) => {
-    const section = field.slice(0, field.indexOf('.'))
-    return CASE_FILE_SECTIONS.has(section) && !withheld.has(section)
-  })
-  return { view: toCaseView(row, fields), fields }
+  const fields = access.readableFields().filter((field) => CASE_FILE_SECTIONS.has(sectionOf(field)))
+  const version = readerVersion(access, row)
+  return { view: toCaseView(row, fields, version), fields, version: version.version }
 }
 
 export async function readCase(db: Kysely<Database>, actor: CaseActor, id: string, recordAudit: RecordAudit): Promise<CaseResult> {
-  const row = await loadReadableCase(db, actor, id)
-  const { view, fields } = viewOf(actor, row)
-  await recordAudit({ caseIds: [row.id], fields })
-  return { view, version: row.version }
+  const { view, fields, version } = viewOf(await openCase(db, actor, id))
+  await recordAudit({ caseIds: [id], fields })
+  return { view, version }
 }
 
 export interface CaseListQuery {
@@ -113,25 +107,28 @@ const FILTER_FIELDS: Record<keyof CaseListFilters, string> = {
 
 export async function listCases(db: Kysely<Database>, actor: CaseActor, query: CaseListQuery, recordAudit: RecordAudit) {
   // Filtering on a field the caller may not read would disclose it through the result set.
-  for (const [filter, field] of Object.entries(FILTER_FIELDS)) {
-    if (query.filters[filter as keyof CaseListFilters] !== undefined && !actor.ability.can('read', 'Case', field)) {
-      throw new AppError('forbidden', `You may not filter on ${filter}`)
-    }
+  const readable = new Set(readableFields(actor.ability))
+  const refused = Object.entries(FILTER_FIELDS).filter(
+    ([filter, field]) => query.filters[filter as keyof CaseListFilters] !== undefined && !readable.has(field),
+  )
+  if (refused.length > 0) {
+    throw new AppError('forbidden', `You may not filter on ${refused.map(([filter]) => filter).join(', ')}`, { deniedFields: refused.map(([, field]) => field) })
   }
-  const rows = await listCasesInScope(db, caseScopeFilter(actor.ability, 'read'), readerOf(actor), {
+  const rows = await listCasesInScope(db, caseScopeFilter(actor.ability, 'read'), selectionOf(actor), {
     ...query,
     limit: query.limit + 1,
+    sectionOpen: (section) => sectionOpenSql(actor.principal, actor.scope, section),
   })
-  const visible = rows.filter((row) => actor.ability.can('read', caseSubjectOf(row)))
+  const visible = rows.map((row) => ({ row, access: accessOf(actor, row) })).filter(({ access }) => access.canRead('case.id'))
   const page = visible.slice(0, query.limit)
   const disclosed = new Set<string>()
-  const items = page.map((row) => {
-    const { view, fields } = viewOf(actor, row)
+  const items = page.map((open) => {
+    const { view, fields } = viewOf(open)
     for (const field of fields) disclosed.add(field)
     return view
   })
-  await recordAudit({ caseIds: page.map((row) => row.id), fields: [...disclosed] })
-  const last = page.at(-1)
+  await recordAudit({ caseIds: page.map(({ row }) => row.id), fields: [...disclosed] })
+  const last = page.at(-1)?.row
   return { items, nextCursor: rows.length > query.limit && last ? Buffer.from(last.id).toString('base64url') : null }
 }
 
@@ -163,7 +160,9 @@ export async function createCase(
 ): Promise<CaseResult> {
   if (!actor.ability.can('create_case', 'Case')) throw new AppError('forbidden', 'Your role does not open cases')
   const written = fieldsOfWrite(input)
-  refuseDeniedFields(deniedFields(actor.ability, 'create', written))
+  // The creator's organisation will lead the case: the rule's walls are its role's letters alone.
+  const denied = deniedFields(actor.ability, 'create', written)
+  if (denied.length > 0) throw forbiddenFields(denied)
 
   const id = options.id ?? uuidv7()
   const year = new Date().getUTCFullYear()
@@ -179,8 +178,10 @@ export async function createCase(
     created_by: actor.principal.userId,
     date_of_birth: (input.identity?.dateOfBirth as string | undefined) ?? null,
     ...Object.fromEntries(Object.entries(sections).map(([column, value]) => [column, JSON.stringify(value)])),
+    section_versions: JSON.stringify({ case: 1 }),
+    section_updated_at: sql`jsonb_build_object('case', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))` as never,
   })
-  await insertParticipant(db, { organization_id: actor.principal.organizationId, case_id: id, participation: 'lead', added_by: actor.principal.userId })
+  await insertLeadParticipation(db, id, actor.principal.organizationId, actor.principal.userId)
   await insertHistory(
     db,
     written.map((field) => ({
@@ -192,10 +193,9 @@ export async function createCase(
       request_id: actor.requestId,
     })),
   )
-  const row = await loadReadableCase(db, actor, id)
-  const { view, fields } = viewOf(actor, row)
+  const { view, fields, version } = viewOf(await openCase(db, actor, id))
   await recordAudit({ caseIds: [id], fields: [...written, ...fields] })
-  return { view, version: row.version }
+  return { view, version }
 }
 
 export async function patchCase(
@@ -207,13 +207,14 @@ export async function patchCase(
   recordAudit: RecordAudit,
 ): Promise<CaseResult> {
   const written = fieldsOfWrite(input)
-  const target = await loadReadableCase(db, actor, id, { forUpdate: true, alsoSelect: written })
-  refuseDeniedFields(deniedFields(actor.ability, 'update', written, scopeAttributesOf(target)))
-  if (expectedVersion === undefined || expectedVersion !== target.version) {
+  const target = await openCase(db, actor, id, { forUpdate: true, alsoSelect: written })
+  // Refused before the version is compared: a 412 would say that a section behind a wall changed.
+  target.access.refuseUnwritable('update', written)
+  if (expectedVersion === undefined || expectedVersion !== readerVersion(target.access, target.row).version) {
     throw new AppError('precondition-failed', 'The case has changed since you read it; read it again and retry')
   }
 
-  const current = target as Record<string, unknown>
+  const current = target.row as Record<string, unknown>
   const changes: Record<string, unknown> = {}
   const history: Parameters<typeof insertHistory>[1] = []
   const note = (field: string, oldValue: unknown, newValue: unknown) => {
@@ -233,15 +234,14 @@ export async function patchCase(
     if (section === 'identity' && 'dateOfBirth' in sectionChanges) changes.date_of_birth = sectionChanges.dateOfBirth ?? null
   }
 
-  let row = target
+  let changed = target
   if (history.length > 0) {
-    const updated = await updateCaseReturning(db, id, target.version, changes as never, readerOf(actor))
-    if (!updated) throw new AppError('precondition-failed', 'The case has changed since you read it; read it again and retry')
-    row = updated
+    const row = await updateCaseReturning(db, id, changes as never, history.map((entry) => sectionOf(entry.field)), selectionOf(actor))
+    changed = { row, access: accessOf(actor, row) }
     await insertHistory(db, history)
   }
-  const { view, fields } = viewOf(actor, row)
+  const { view, fields, version } = viewOf(changed)
   await recordAudit({ caseIds: [id], fields: [...history.map((entry) => entry.field), ...fields] })
-  return { view, version: row.version }
+  return { view, version }
 }
 

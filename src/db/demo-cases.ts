@@ -104,6 +104,7 @@ export async function loadDemoCases(db: Kysely<Database>, organizationIds: Recor
         placement_since: placementSince,
         responsible_organization_id: organizationIds[inDetention ? 'inm' : lead === 'procuraduria' ? 'procuraduria' : lead]!,
         in_detention: inDetention,
+        section_versions: JSON.stringify({ case: 1 }),
         best_interests: decided ? JSON.stringify({ determinationId, outcome, decidedAt: new Date(now - 3 * DAY).toISOString(), reviewDueAt: new Date(now + 180 * DAY).toISOString().slice(0, 10) }) : null,
       })
       .execute()
@@ -114,9 +115,10 @@ export async function loadDemoCases(db: Kysely<Database>, organizationIds: Recor
         .values({
           organization_id: organizationIds[organization]!,
           case_id: id,
-          participation: organization === lead ? 'lead' : 'participant',
-          legal_basis: organization === lead ? null : 'LGDNNA art. 122: representación en suplencia y coordinación interinstitucional',
-          added_by: userIds[creator]!,
+          basis: organization === lead ? 'lead' : 'legal_basis',
+          legal_basis_code: organization === lead ? null : organization === 'inm' ? 'migration_law_handover' : 'protection_measure',
+          legal_basis_citation: organization === lead ? null : 'LGDNNA art. 122: representación en suplencia y coordinación interinstitucional',
+          granted_by: userIds[creator]!,
         })
         .execute()
     }
@@ -132,6 +134,7 @@ export async function loadDemoCases(db: Kysely<Database>, organizationIds: Recor
         legal_basis: inDetention ? null : 'Medida de protección (demo)',
         started_at: placementSince,
         created_by: userIds[creator]!,
+        created_by_organization_id: organizationIds[lead]!,
       })
       .execute()
     for (let step = 1; step <= stageIndex; step++) {
@@ -157,6 +160,7 @@ export async function loadDemoCases(db: Kysely<Database>, organizationIds: Recor
           id: uuidv7(),
           case_id: id,
           assessor_id: userIds['demo-ngo-caseworker']!,
+          author_organization_id: organizationIds.ngo!,
           findings: JSON.stringify({ childViews: 'Wants to stay with an aunt in Mexico', family: 'Mother located', safety: 'Safe placement' }),
           recommendation: 'Family-based care with an aunt',
           status: 'completed',
@@ -182,6 +186,7 @@ export async function loadDemoCases(db: Kysely<Database>, organizationIds: Recor
           decided_at: new Date(now - 3 * DAY),
           review_due_at: new Date(now + 180 * DAY).toISOString().slice(0, 10),
           created_by: userIds['demo-protection-officer']!,
+          author_organization_id: organizationIds.procuraduria!,
         })
         .execute()
     }

@@ -94,6 +94,10 @@ export interface CaseTable {
   in_detention: ColumnType<boolean, boolean | undefined, boolean>
   detention_days_closed: ColumnType<number, number | undefined, number>
   best_interests: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>
+  /** section → its version; a reader's version is the sum over the sections it may read */
+  section_versions: ColumnType<Record<string, number>, string | undefined, string>
+  /** section → when it last changed (UTC ISO text) */
+  section_updated_at: ColumnType<Record<string, string>, string | undefined, string>
 }
 
 export interface CaseNumberCounterTable {
@@ -111,18 +115,29 @@ export interface ConsentTable {
   withdrawn_at: Timestamp | null
   notes: string | null
   recorded_by: string
+  recorded_by_organization_id: string
   created_at: DefaultedTimestamp
   version: ColumnType<number, number | undefined, number>
 }
 
+export type ParticipationBasis = 'lead' | 'consent' | 'legal_basis'
+
+/** One participation of an organisation in a case, from its grant to its end (a record, never deleted). */
 export interface CaseParticipantTable {
+  id: Generated<string>
   organization_id: string
   case_id: string
-  participation: 'lead' | 'participant'
-  consent_id: string | null
-  legal_basis: string | null
-  added_by: string
-  added_at: DefaultedTimestamp
+  basis: ParticipationBasis
+  consent_id: ColumnType<string | null, string | null | undefined, string | null>
+  legal_basis_code: ColumnType<string | null, string | null | undefined, string | null>
+  legal_basis_citation: ColumnType<string | null, string | null | undefined, string | null>
+  /** null: every section; otherwise the sections a referral named */
+  sections: ColumnType<string[] | null, string[] | null | undefined, string[] | null>
+  granted_by: string
+  since: DefaultedTimestamp
+  ended_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  ended_by: ColumnType<string | null, string | null | undefined, string | null>
+  end_reason: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface CaseHistoryTable {
@@ -191,6 +206,8 @@ export interface CaseNoteTable {
   id: string
   case_id: string
   author_id: string
+  author_organization_id: string
+  entered_in_error: ColumnType<boolean, boolean | undefined, boolean>
   body: string
   category: string
   created_at: DefaultedTimestamp
@@ -208,8 +225,10 @@ export interface PlacementTable {
   legal_basis: string | null
   started_at: Timestamp
   ended_at: Timestamp | null
-  end_reason: string | null
+  end_reason_code: string | null
+  end_notes: string | null
   created_by: string
+  created_by_organization_id: string
   created_at: DefaultedTimestamp
   version: ColumnType<number, number | undefined, number>
 }
@@ -232,6 +251,7 @@ export interface AssessmentTable {
   id: string
   case_id: string
   assessor_id: string
+  author_organization_id: string
   findings: JsonValue<Record<string, string>>
   recommendation: string | null
   status: 'draft' | 'completed'
@@ -258,6 +278,7 @@ export interface DeterminationTable {
   review_due_at: ColumnType<string | null, string | null | undefined, string | null>
   supersedes_id: string | null
   created_by: string
+  author_organization_id: string
   created_at: DefaultedTimestamp
   updated_at: DefaultedTimestamp
   version: ColumnType<number, number | undefined, number>

@@ -39,6 +39,7 @@ export interface ProblemDocument {
 /** The one error class the service throws on purpose; the error handler turns it into a problem. */
 export class AppError extends Error {
   readonly status: number
+  declare readonly resource?: string
   constructor(
     readonly code: ProblemCode,
     readonly detail?: string,
@@ -61,4 +62,9 @@ export function problemDocument(code: ProblemCode, detail?: string, extensions: 
   return { type: `${PROBLEM_TYPE_PREFIX}${code}`, title, status, ...(detail ? { detail } : {}), ...extensions }
 }
 
-export const notFound = (what = 'resource'): AppError => new AppError('not-found', `No such ${what}`)
+/** A 404; `resource` names what is missing (a case, a note), for the audit trail, never the client. */
+export const notFound = (what = 'resource'): AppError => {
+  const error = new AppError('not-found', `No such ${what}`)
+  Object.defineProperty(error, 'resource', { value: what, enumerable: false })
+  return error
+}

@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely'
 import type { RecordAudit } from '../audit/audited.js'
-import { caseScopeFilter } from '../cases/case-scope.js'
+import { caseScopeFilter } from '../access/case-scope.js'
 import type { CaseActor } from '../cases/case.service.js'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
-import { readableFields } from '../policies/abilities.js'
+import { readableFields } from '../access/abilities.js'
+import { sectionOpenSql } from '../access/case-access-sql.js'
 import { ALERT_RULES, ALERT_RULE_NAMES, type AlertRuleName, type AlertSeverity } from './alert-rules.js'
 import { listAlerts } from './alert.repository.js'
-import { iso } from './sub-resource-access.js'
+import { iso } from '../http/iso-time.js'
 
 /** Every alert names its case by number. */
 const ALWAYS_DISCLOSED = ['case.id', 'case.caseNumber']
@@ -35,7 +36,9 @@ export async function listCaseAlerts(
   recordAudit: RecordAudit,
 ) {
   const rules = rulesVisibleTo(actor).filter((name) => query.severity === undefined || ALERT_RULES[name].severity === query.severity)
-  const rows = await listAlerts(db, caseScopeFilter(actor.ability, 'read'), rules, { limit: query.limit + 1, after: decodeCursor(query.cursor) })
+  const rows = await listAlerts(db, caseScopeFilter(actor.ability, 'read'), rules, { limit: query.limit + 1, after: decodeCursor(query.cursor) }, (section) =>
+    sectionOpenSql(actor.principal, actor.scope, section),
+  )
   const page = rows.slice(0, query.limit)
   const shownRules = new Set(page.map((row) => row.rule))
   await recordAudit({

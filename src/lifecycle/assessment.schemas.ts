@@ -24,6 +24,7 @@ export const assessmentViewSchema = z.object({
   id: z.uuid(),
   caseId: z.uuid(),
   assessorId: z.uuid(),
+  authorOrganizationId: z.uuid(),
   status: z.enum(['draft', 'completed']),
   findings: z.record(z.string(), z.string()),
   recommendation: z.string().nullable(),
@@ -34,6 +35,3 @@ export const assessmentViewSchema = z.object({
 })
 export const assessmentListSchema = z.object({ items: z.array(assessmentViewSchema) })
 export const assessmentParamsSchema = z.strictObject({ id: z.uuid(), aid: z.uuid() })
-
-/** An assessment is one field of the matrix: the whole record is `bidDeliberation.assessments`. */
-export const ASSESSMENT_POLICY_FIELD = 'bidDeliberation.assessments'

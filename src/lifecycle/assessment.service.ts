@@ -1,20 +1,24 @@
 import type { Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import type { RecordAudit } from '../audit/audited.js'
-import type { SelectedCaseRow } from '../cases/case.repository.js'
-import { type CaseActor, caseSubjectOf, loadReadableCase } from '../cases/case.service.js'
+import { ASSESSMENT_RECORD, readableRecordFields, requireAuthorOrganization, requireRecordWrite } from '../access/record-classes.js'
+import { type CaseActor, openCase } from '../cases/case.service.js'
 import type { Database } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
-import { ASSESSMENT_POLICY_FIELD, type AssessmentPatchInput, type NewAssessmentInput } from './assessment.schemas.js'
+import type { AssessmentPatchInput, NewAssessmentInput } from './assessment.schemas.js'
 import { type AssessmentRow, findAssessment, insertAssessment, listAssessments, updateAssessment } from './assessment.repository.js'
-import { iso } from './sub-resource-access.js'
+import { iso } from '../http/iso-time.js'
 
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000
 
-function requireOn(actor: CaseActor, action: 'read' | 'create' | 'update', caseRow: SelectedCaseRow): void {
-  if (actor.ability.can(action, caseSubjectOf(caseRow), ASSESSMENT_POLICY_FIELD)) return
-  if (action === 'read') throw new AppError('forbidden', 'Your role may not read best-interests assessments')
-  throw new AppError('forbidden-fields', `You may not write: ${ASSESSMENT_POLICY_FIELD}`, { deniedFields: [ASSESSMENT_POLICY_FIELD] })
+const ASSESSMENT_POLICY_FIELD = ASSESSMENT_RECORD.anchor
+
+/** The assessments of a case the caller may read (and, for a write, write), or 403 naming the wall. */
+async function openAssessments(db: Kysely<Database>, actor: CaseActor, caseId: string, write?: 'create' | 'update') {
+  const open = await openCase(db, actor, caseId, { forUpdate: write !== undefined })
+  readableRecordFields(open.access, ASSESSMENT_RECORD)
+  if (write) requireRecordWrite(open.access, ASSESSMENT_RECORD, write)
+  return open
 }
 
 function completionTime(completedAt: string): string {
@@ -26,6 +30,7 @@ const toView = (row: AssessmentRow) => ({
   id: row.id,
   caseId: row.case_id,
   assessorId: row.assessor_id,
+  authorOrganizationId: row.author_organization_id,
   status: row.status,
   findings: row.findings,
   recommendation: row.recommendation,
@@ -37,13 +42,13 @@ const toView = (row: AssessmentRow) => ({
 export type AssessmentView = ReturnType<typeof toView>
 
 export async function createAssessment(db: Kysely<Database>, actor: CaseActor, caseId: string, input: NewAssessmentInput, recordAudit: RecordAudit, id = uuidv7()) {
-  const caseRow = await loadReadableCase(db, actor, caseId, { forUpdate: true })
-  requireOn(actor, 'create', caseRow)
+  await openAssessments(db, actor, caseId, 'create')
   const completedAt = input.completedAt ? completionTime(input.completedAt) : null
   const row = await insertAssessment(db, {
     id,
     case_id: caseId,
     assessor_id: actor.principal.userId,
+    author_organization_id: actor.principal.organizationId,
     findings: JSON.stringify(input.findings),
     recommendation: input.recommendation ?? null,
     status: completedAt ? 'completed' : 'draft',
@@ -54,8 +59,7 @@ export async function createAssessment(db: Kysely<Database>, actor: CaseActor, c
 }
 
 export async function readAssessment(db: Kysely<Database>, actor: CaseActor, caseId: string, id: string, recordAudit: RecordAudit) {
-  const caseRow = await loadReadableCase(db, actor, caseId)
-  requireOn(actor, 'read', caseRow)
+  await openAssessments(db, actor, caseId)
   const row = await findAssessment(db, caseId, id)
   if (!row) throw notFound('assessment')
   await recordAudit({ caseIds: [caseId], fields: [ASSESSMENT_POLICY_FIELD] })
@@ -63,14 +67,18 @@ export async function readAssessment(db: Kysely<Database>, actor: CaseActor, cas
 }
 
 export async function listCaseAssessments(db: Kysely<Database>, actor: CaseActor, caseId: string, recordAudit: RecordAudit) {
-  const caseRow = await loadReadableCase(db, actor, caseId)
-  requireOn(actor, 'read', caseRow)
+  await openAssessments(db, actor, caseId)
   const rows = await listAssessments(db, caseId)
   await recordAudit({ caseIds: [caseId], fields: [ASSESSMENT_POLICY_FIELD] })
   return { items: rows.map(toView) }
 }
 
-/** Changes a draft (findings merge by factor) or completes it; a completed assessment is final. */
+/**
+ * Changes a draft (findings merge by factor) or completes it: only the organisation that wrote it,
+ * and only while it is a draft (PRODUCT.md, "Records and their authors"). A completed assessment is
+ * final. Completing is a write the author's letters allow (an NGO with `bidDeliberation: rc` finishes
+ * the assessment it started).
+ */
 export async function changeAssessment(
   db: Kysely<Database>,
   actor: CaseActor,
@@ -80,10 +88,10 @@ export async function changeAssessment(
   input: AssessmentPatchInput,
   recordAudit: RecordAudit,
 ) {
-  const caseRow = await loadReadableCase(db, actor, caseId, { forUpdate: true })
-  requireOn(actor, 'update', caseRow)
+  await openAssessments(db, actor, caseId, 'create')
   const existing = await findAssessment(db, caseId, id)
   if (!existing) throw notFound('assessment')
+  requireAuthorOrganization(existing.author_organization_id, actor.principal.organizationId, 'an assessment')
   if (expectedVersion === undefined || expectedVersion !== existing.version) {
     throw new AppError('precondition-failed', 'The assessment has changed since you read it; read it again and retry')
   }

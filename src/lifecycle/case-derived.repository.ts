@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { insertHistory } from '../cases/case.repository.js'
+import { insertHistory, sectionBump } from '../cases/case.repository.js'
 
 /**
  * The case's derived columns (custody from placements, bestInterests from determinations) are kept in
@@ -54,7 +54,7 @@ export async function syncCustodyColumns(db: Kysely<Database>, caseId: string, c
   if (changed.length === 0 && before.detention_days_closed === after.detention_days_closed) return []
   await db
     .updateTable('cases')
-    .set({ ...after, version: sql`version + 1`, updated_at: sql`now()` } as never)
+    .set({ ...after, ...sectionBump(['custody']) } as never)
     .where('id', '=', caseId)
     .execute()
   await insertHistory(
@@ -90,7 +90,7 @@ export async function syncBestInterests(db: Kysely<Database>, caseId: string, co
   if (changed.length === 0) return []
   await db
     .updateTable('cases')
-    .set({ best_interests: after ? JSON.stringify(after) : null, version: sql`version + 1`, updated_at: sql`now()` } as never)
+    .set({ best_interests: after ? JSON.stringify(after) : null, ...sectionBump(['bestInterests']) } as never)
     .where('id', '=', caseId)
     .execute()
   await insertHistory(

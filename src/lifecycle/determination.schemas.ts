@@ -81,27 +81,6 @@ export const determinationViewSchema = z.object({
 export const determinationListSchema = z.object({ items: z.array(determinationViewSchema) })
 export const determinationParamsSchema = z.strictObject({ id: z.uuid(), did: z.uuid() })
 
-/**
- * Which matrix field carries each determination field: the outcome, its dates and the record's
- * standing are `bestInterests`; the deliberation, and why the panel sat, are `bidDeliberation`.
- */
-export const DETERMINATION_FIELD_MAP = {
-  status: 'bestInterests.determinationId',
-  supersedesId: 'bestInterests.determinationId',
-  createdBy: 'bestInterests.determinationId',
-  outcome: 'bestInterests.outcome',
-  decidedAt: 'bestInterests.decidedAt',
-  reviewDueAt: 'bestInterests.reviewDueAt',
-  trigger: 'bidDeliberation.factors',
-  panel: 'bidDeliberation.panel',
-  childViews: 'bidDeliberation.childViews',
-  factors: 'bidDeliberation.factors',
-  optionsConsidered: 'bidDeliberation.optionsConsidered',
-  rationale: 'bidDeliberation.rationale',
-  dissent: 'bidDeliberation.dissent',
-} as const
-export type DeterminationField = keyof typeof DETERMINATION_FIELD_MAP
-
 /** Stable codes of what a decision may lack. */
 export const DECISION_GUARD_CODES = ['panel_undertakings_missing', 'child_views_not_recorded', 'no_rationale'] as const
 export type DecisionGuardCode = (typeof DECISION_GUARD_CODES)[number]

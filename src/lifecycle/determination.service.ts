@@ -1,15 +1,14 @@
 import type { Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import type { RecordAudit } from '../audit/audited.js'
-import type { SelectedCaseRow } from '../cases/case.repository.js'
-import { type CaseActor, caseSubjectOf, loadReadableCase } from '../cases/case.service.js'
+import type { CaseAccess } from '../access/case-access.js'
+import { DETERMINATION_RECORD, pickReadable, policyFieldsOf, readableRecordFields, refuseUnwritableRecordFields } from '../access/record-classes.js'
+import { type CaseActor, openCase } from '../cases/case.service.js'
 import type { Database } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
 import { syncBestInterests } from './case-derived.repository.js'
 import {
-  DETERMINATION_FIELD_MAP,
   type DecisionInput,
-  type DeterminationField,
   type DeterminationPatchInput,
   MIN_PANEL_WITH_UNDERTAKINGS,
   type NewDeterminationInput,
@@ -25,19 +24,20 @@ import {
   markSuperseded,
   updateDraft,
 } from './determination.repository.js'
-import { iso, pick, policyFieldsOf, readableRecordFields, refuseDeniedRecordFields } from './sub-resource-access.js'
+import { iso } from '../http/iso-time.js'
+
+type DeterminationField = keyof typeof DETERMINATION_RECORD.fields
 
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000
 
-function readableDeterminationFields(actor: CaseActor, caseRow: SelectedCaseRow) {
-  const readable = readableRecordFields(actor, DETERMINATION_FIELD_MAP, caseRow)
-  if (readable.size === 0) throw new AppError('forbidden', 'Your role may not read best-interests determinations')
+function readableDeterminationFields(access: CaseAccess) {
+  const readable = readableRecordFields(access, DETERMINATION_RECORD)
   const columns: DeterminationColumns = { outcome: readable.has('status'), deliberation: readable.has('panel') }
   return { readable, columns }
 }
 
 function toView(row: DeterminationRow, readable: ReadonlySet<DeterminationField>) {
-  const fields = pick<DeterminationField>(
+  const fields = pickReadable(
     {
       status: row.status,
       supersedesId: row.supersedes_id ?? null,
@@ -71,17 +71,17 @@ const deliberationColumns = (input: DeterminationPatchInput) => ({
   ...(input.dissent !== undefined ? { dissent: input.dissent } : {}),
 })
 
-async function viewAfterWrite(db: Kysely<Database>, actor: CaseActor, caseRow: SelectedCaseRow, id: string) {
-  const { readable, columns } = readableDeterminationFields(actor, caseRow)
-  const row = (await findDetermination(db, caseRow.id, id, columns)) as DeterminationRow
+async function viewAfterWrite(db: Kysely<Database>, access: CaseAccess, id: string) {
+  const { readable, columns } = readableDeterminationFields(access)
+  const row = (await findDetermination(db, access.caseId, id, columns)) as DeterminationRow
   return { view: toView(row, readable), readable }
 }
 
 export async function createDetermination(db: Kysely<Database>, actor: CaseActor, caseId: string, input: NewDeterminationInput, recordAudit: RecordAudit, id = uuidv7()) {
-  const caseRow = await loadReadableCase(db, actor, caseId, { forUpdate: true })
+  const { access } = await openCase(db, actor, caseId, { forUpdate: true })
   // Opening a determination sets its status: only those who may create bestInterests open one.
   const written: DeterminationField[] = ['status', ...fieldsGiven(input)]
-  refuseDeniedRecordFields(actor, 'create', DETERMINATION_FIELD_MAP, written, caseRow)
+  refuseUnwritableRecordFields(access, DETERMINATION_RECORD, 'create', written)
   if (input.supersedesId) {
     const previous = await findDeterminationForUpdate(db, caseId, input.supersedesId)
     if (!previous || previous.status !== 'decided') {
@@ -92,30 +92,31 @@ export async function createDetermination(db: Kysely<Database>, actor: CaseActor
     id,
     case_id: caseId,
     status: 'draft',
+    author_organization_id: actor.principal.organizationId,
     supersedes_id: input.supersedesId ?? null,
     created_by: actor.principal.userId,
     ...deliberationColumns(input),
     trigger: input.trigger,
   })
-  const { view, readable } = await viewAfterWrite(db, actor, caseRow, id)
-  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_FIELD_MAP, [...written, ...readable]) })
+  const { view, readable } = await viewAfterWrite(db, access, id)
+  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_RECORD, [...written, ...readable]) })
   return view
 }
 
 export async function listCaseDeterminations(db: Kysely<Database>, actor: CaseActor, caseId: string, recordAudit: RecordAudit) {
-  const caseRow = await loadReadableCase(db, actor, caseId)
-  const { readable, columns } = readableDeterminationFields(actor, caseRow)
+  const { access } = await openCase(db, actor, caseId)
+  const { readable, columns } = readableDeterminationFields(access)
   const rows = await listDeterminations(db, caseId, columns)
-  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_FIELD_MAP, readable) })
+  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_RECORD, readable) })
   return { items: rows.map((row) => toView(row, readable)) }
 }
 
 export async function readDetermination(db: Kysely<Database>, actor: CaseActor, caseId: string, id: string, recordAudit: RecordAudit) {
-  const caseRow = await loadReadableCase(db, actor, caseId)
-  const { readable, columns } = readableDeterminationFields(actor, caseRow)
+  const { access } = await openCase(db, actor, caseId)
+  const { readable, columns } = readableDeterminationFields(access)
   const row = await findDetermination(db, caseId, id, columns)
   if (!row) throw notFound('determination')
-  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_FIELD_MAP, readable) })
+  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_RECORD, readable) })
   return toView(row, readable)
 }
 
@@ -130,12 +131,12 @@ export async function changeDraft(
   input: DeterminationPatchInput,
   recordAudit: RecordAudit,
 ) {
-  const caseRow = await loadReadableCase(db, actor, caseId, { forUpdate: true })
-  readableDeterminationFields(actor, caseRow)
+  const { access } = await openCase(db, actor, caseId, { forUpdate: true })
+  readableDeterminationFields(access)
   const existing = await findDeterminationForUpdate(db, caseId, id)
   if (!existing) throw notFound('determination')
   const written = fieldsGiven(input)
-  refuseDeniedRecordFields(actor, 'update', DETERMINATION_FIELD_MAP, written, caseRow)
+  refuseUnwritableRecordFields(access, DETERMINATION_RECORD, 'update', written)
   if (existing.status !== 'draft') throw decidedConflict()
   if (expectedVersion === undefined || expectedVersion !== existing.version) {
     throw new AppError('precondition-failed', 'The determination has changed since you read it; read it again and retry')
@@ -143,8 +144,8 @@ export async function changeDraft(
   if (written.length > 0 && !(await updateDraft(db, id, expectedVersion, deliberationColumns(input)))) {
     throw new AppError('precondition-failed', 'The determination has changed since you read it; read it again and retry')
   }
-  const { view, readable } = await viewAfterWrite(db, actor, caseRow, id)
-  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_FIELD_MAP, [...written, ...readable]) })
+  const { view, readable } = await viewAfterWrite(db, access, id)
+  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_RECORD, [...written, ...readable]) })
   return view
 }
 
@@ -170,10 +171,10 @@ export async function decideDetermination(
   input: DecisionInput,
   recordAudit: RecordAudit,
 ) {
-  const caseRow = await loadReadableCase(db, actor, caseId, { forUpdate: true })
-  if (!actor.ability.can('decide_determination', caseSubjectOf(caseRow))) throw new AppError('forbidden', 'Your role may not decide best-interests determinations')
+  const { access } = await openCase(db, actor, caseId, { forUpdate: true })
+  if (!access.may('decide_determination')) throw new AppError('forbidden', 'Your role may not decide best-interests determinations')
   const written: DeterminationField[] = ['status', 'outcome', 'decidedAt', 'reviewDueAt']
-  refuseDeniedRecordFields(actor, 'update', DETERMINATION_FIELD_MAP, written, caseRow)
+  refuseUnwritableRecordFields(access, DETERMINATION_RECORD, 'update', written)
   const draft = await findDeterminationForUpdate(db, caseId, id)
   if (!draft) throw notFound('determination')
   if (draft.status !== 'draft') throw decidedConflict()
@@ -194,7 +195,7 @@ export async function decideDetermination(
     .executeTakeFirst()
   if (Number(decided.numUpdatedRows) !== 1) throw decidedConflict()
   const derived = await syncBestInterests(db, caseId, { actorId: actor.principal.userId, requestId: actor.requestId })
-  const { view, readable } = await viewAfterWrite(db, actor, caseRow, id)
-  await recordAudit({ caseIds: [caseId], fields: [...new Set([...policyFieldsOf(DETERMINATION_FIELD_MAP, [...written, ...readable]), ...derived])] })
+  const { view, readable } = await viewAfterWrite(db, access, id)
+  await recordAudit({ caseIds: [caseId], fields: [...new Set([...policyFieldsOf(DETERMINATION_RECORD, [...written, ...readable]), ...derived])] })
   return view
 }

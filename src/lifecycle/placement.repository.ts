@@ -1,8 +1,7 @@
 import type { Insertable, Kysely } from 'kysely'
 import type { Database, PlacementTable } from '../db/schema.js'
 
-const BASE_COLUMNS = ['id', 'case_id', 'type', 'responsible_organization_id', 'legal_basis', 'started_at', 'ended_at', 'end_reason', 'created_at', 'version'] as const
-const FACILITY_COLUMNS = ['facility_name', 'facility_address'] as const
+const BASE_COLUMNS = ['id', 'case_id', 'type', 'responsible_organization_id', 'started_at', 'ended_at', 'end_reason_code', 'created_at', 'version'] as const
 
 export interface PlacementRow {
   id: string
@@ -11,31 +10,45 @@ export interface PlacementRow {
   facility_name?: string | null
   facility_address?: string | null
   responsible_organization_id: string | null
-  legal_basis: string | null
+  legal_basis?: string | null
   started_at: Date
   ended_at: Date | null
-  end_reason: string | null
+  end_reason_code: string | null
+  end_notes?: string | null
   created_at: Date
   version: number
 }
 
-/** Facility columns are selected only for callers who may read them. */
-const columnsFor = (withFacility: boolean) => (withFacility ? [...BASE_COLUMNS, ...FACILITY_COLUMNS] : [...BASE_COLUMNS])
+/** Columns behind a wall of their own, selected only for readers who may read them. */
+export interface PlacementColumns {
+  readonly facilityName: boolean
+  readonly facilityAddress: boolean
+  readonly legalBasis: boolean
+  readonly endNotes: boolean
+}
 
-export async function listPlacements(db: Kysely<Database>, caseId: string, withFacility: boolean): Promise<PlacementRow[]> {
+const columnsFor = (columns: PlacementColumns) => [
+  ...BASE_COLUMNS,
+  ...(columns.facilityName ? (['facility_name'] as const) : []),
+  ...(columns.facilityAddress ? (['facility_address'] as const) : []),
+  ...(columns.legalBasis ? (['legal_basis'] as const) : []),
+  ...(columns.endNotes ? (['end_notes'] as const) : []),
+]
+
+export async function listPlacements(db: Kysely<Database>, caseId: string, columns: PlacementColumns): Promise<PlacementRow[]> {
   return (await db
     .selectFrom('placements')
-    .select(columnsFor(withFacility))
+    .select(columnsFor(columns))
     .where('case_id', '=', caseId)
     .orderBy('started_at', 'desc')
     .orderBy('id', 'desc')
     .execute()) as PlacementRow[]
 }
 
-export async function findPlacement(db: Kysely<Database>, caseId: string, id: string, withFacility: boolean): Promise<PlacementRow | undefined> {
+export async function findPlacement(db: Kysely<Database>, caseId: string, id: string, columns: PlacementColumns): Promise<PlacementRow | undefined> {
   return (await db
     .selectFrom('placements')
-    .select(columnsFor(withFacility))
+    .select(columnsFor(columns))
     .where('case_id', '=', caseId)
     .where('id', '=', id)
     .executeTakeFirst()) as PlacementRow | undefined
@@ -53,11 +66,11 @@ export async function insertPlacement(db: Kysely<Database>, row: Insertable<Plac
 export async function endPlacement(
   db: Kysely<Database>,
   id: string,
-  change: { endedAt: string; endReason: string; expectedVersion?: number },
+  change: { endedAt: string; endReasonCode: string; endNotes?: string | null; expectedVersion?: number },
 ): Promise<boolean> {
   let query = db
     .updateTable('placements')
-    .set((eb) => ({ ended_at: change.endedAt, end_reason: change.endReason, version: eb('version', '+', 1) }))
+    .set((eb) => ({ ended_at: change.endedAt, end_reason_code: change.endReasonCode, end_notes: change.endNotes ?? null, version: eb('version', '+', 1) }))
     .where('id', '=', id)
     .where('ended_at', 'is', null)
   if (change.expectedVersion !== undefined) query = query.where('version', '=', change.expectedVersion)

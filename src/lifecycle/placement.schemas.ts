@@ -20,29 +20,44 @@ export const newPlacementSchema = z.strictObject({
   facilityName: text(200).optional(),
   facilityAddress: text(500).optional(),
   responsibleOrganizationId: z.uuid().optional(),
-  legalBasis: text(1000).optional(),
+  legalBasis: text(1000).optional().describe('free text (a protection measure, a court order): section legal'),
   startedAt: isoDateTime.optional().describe('defaults to now; the current placement, if any, ends at this time'),
 })
 export type NewPlacementInput = z.infer<typeof newPlacementSchema>
 
+/** Why a placement ended, as a code anyone who reads custody may read; the story goes in endNotes. */
+export const PLACEMENT_END_REASONS = [
+  'replaced_by_new_placement',
+  'moved_to_other_care',
+  'released_from_detention',
+  'family_reunified',
+  'placement_breakdown',
+  'left_without_notice',
+  'turned_18',
+  'case_closed',
+  'other',
+] as const
+
 export const endPlacementSchema = z.strictObject({
   endedAt: isoDateTime.optional().describe('defaults to now'),
-  endReason: text(500),
+  endReasonCode: z.enum(PLACEMENT_END_REASONS),
+  endNotes: text(2000).optional().describe('free text: section notes'),
 })
 export type EndPlacementInput = z.infer<typeof endPlacementSchema>
 
-/** A placement as some caller reads it: facility fields only for readers of `contact`. */
+/** A placement as some caller reads it: each field only where the access rule lets its section through. */
 export const placementViewSchema = z.object({
   id: z.uuid(),
   caseId: z.uuid(),
   type: z.enum(PLACEMENT_TYPES),
   facilityName: z.string().nullable().optional(),
   facilityAddress: z.string().nullable().optional(),
-  responsibleOrganizationId: z.uuid().nullable(),
-  legalBasis: z.string().nullable(),
-  startedAt: z.string(),
-  endedAt: z.string().nullable(),
-  endReason: z.string().nullable(),
+  responsibleOrganizationId: z.uuid().nullable().optional(),
+  legalBasis: z.string().nullable().optional(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().nullable().optional(),
+  endReasonCode: z.enum(PLACEMENT_END_REASONS).nullable().optional(),
+  endNotes: z.string().nullable().optional(),
   current: z.boolean(),
   createdAt: z.string(),
   version: z.number().int(),
@@ -52,18 +67,3 @@ export const placementListSchema = z.object({ items: z.array(placementViewSchema
 
 export const placementParamsSchema = z.strictObject({ id: z.uuid(), pid: z.uuid() })
 
-/**
- * Which field of the access matrix carries each placement field: type and dates are custody,
- * facility name and address say where the child is (contact).
- */
-export const PLACEMENT_FIELD_MAP = {
-  type: 'custody.placementType',
-  startedAt: 'custody.placementSince',
-  endedAt: 'custody.placementSince',
-  endReason: 'custody.placementSince',
-  legalBasis: 'custody.placementType',
-  responsibleOrganizationId: 'custody.responsibleOrganizationId',
-  facilityName: 'contact.currentAddress',
-  facilityAddress: 'contact.currentAddress',
-} as const
-export type PlacementField = keyof typeof PLACEMENT_FIELD_MAP

@@ -1,19 +1,32 @@
 import type { Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
+import type { CaseAccess } from '../access/case-access.js'
+import {
+  PLACEMENT_RECORD,
+  pickReadable,
+  policyFieldsOf,
+  readableRecordFields,
+  refuseUnwritableRecordFields,
+} from '../access/record-classes.js'
 import type { RecordAudit } from '../audit/audited.js'
-import type { SelectedCaseRow } from '../cases/case.repository.js'
-import { type CaseActor, loadReadableCase } from '../cases/case.service.js'
+import { type CaseActor, openCase } from '../cases/case.service.js'
 import type { Database } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
 import { syncCustodyColumns } from './case-derived.repository.js'
+import type { EndPlacementInput, NewPlacementInput } from './placement.schemas.js'
 import {
-  type EndPlacementInput,
-  type NewPlacementInput,
-  PLACEMENT_FIELD_MAP,
-  type PlacementField,
-} from './placement.schemas.js'
-import { type PlacementRow, endPlacement, findCurrentPlacement, findPlacement, insertPlacement, listPlacements, organizationExists } from './placement.repository.js'
-import { iso, pick, policyFieldsOf, readableRecordFields, refuseDeniedRecordFields } from './sub-resource-access.js'
+  type PlacementColumns,
+  type PlacementRow,
+  endPlacement,
+  findCurrentPlacement,
+  findPlacement,
+  insertPlacement,
+  listPlacements,
+  organizationExists,
+} from './placement.repository.js'
+import { iso } from '../http/iso-time.js'
+
+type PlacementField = keyof typeof PLACEMENT_RECORD.fields
 
 /** A clock skew allowance: a start "now" from a client slightly ahead is not in the future. */
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000
@@ -22,40 +35,55 @@ export const REPLACED_END_REASON = 'replaced_by_new_placement'
 
 export type PlacementView = Record<string, unknown>
 
-function readablePlacementFields(actor: CaseActor, caseRow: SelectedCaseRow): Set<PlacementField> {
-  const readable = readableRecordFields(actor, PLACEMENT_FIELD_MAP, caseRow)
-  // Without the placement type a record says nothing the caller may know: the list is refused.
-  if (!readable.has('type')) throw new AppError('forbidden', 'Your role may not read placements')
-  return readable
-}
+const columnsOf = (readable: ReadonlySet<PlacementField>): PlacementColumns => ({
+  facilityName: readable.has('facilityName'),
+  facilityAddress: readable.has('facilityAddress'),
+  legalBasis: readable.has('legalBasis'),
+  endNotes: readable.has('endNotes'),
+})
 
 function toView(row: PlacementRow, readable: ReadonlySet<PlacementField>): PlacementView {
-  const fields = pick<PlacementField>(
+  return pickReadable(
     {
+      id: row.id,
+      caseId: row.case_id,
       type: row.type,
       facilityName: row.facility_name ?? null,
       facilityAddress: row.facility_address ?? null,
       responsibleOrganizationId: row.responsible_organization_id,
-      legalBasis: row.legal_basis,
+      legalBasis: row.legal_basis ?? null,
       startedAt: iso(row.started_at),
       endedAt: iso(row.ended_at),
-      endReason: row.end_reason,
+      endReasonCode: row.end_reason_code,
+      endNotes: row.end_notes ?? null,
+      current: row.ended_at === null,
+      createdAt: iso(row.created_at),
+      version: row.version,
     },
     readable,
   )
-  return { id: row.id, caseId: row.case_id, ...fields, current: row.ended_at === null, createdAt: iso(row.created_at), version: row.version }
 }
 
 function notInFuture(at: string, what: string): void {
   if (new Date(at).getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw new AppError('unprocessable-entity', `${what} cannot be in the future`)
 }
 
+const writtenFields = (input: object) => Object.entries(input).filter(([, value]) => value !== undefined).map(([field]) => field as PlacementField)
+
 export async function listCasePlacements(db: Kysely<Database>, actor: CaseActor, caseId: string, recordAudit: RecordAudit) {
-  const caseRow = await loadReadableCase(db, actor, caseId)
-  const readable = readablePlacementFields(actor, caseRow)
-  const rows = await listPlacements(db, caseId, readable.has('facilityName'))
-  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(PLACEMENT_FIELD_MAP, readable) })
+  const { access } = await openCase(db, actor, caseId)
+  const readable = readableRecordFields(access, PLACEMENT_RECORD)
+  const rows = await listPlacements(db, caseId, columnsOf(readable))
+  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(PLACEMENT_RECORD, readable) })
   return { items: rows.map((row) => toView(row, readable)) }
+}
+
+/** The placement as changed, with what the writer discloses by writing and reading it. */
+async function answer(db: Kysely<Database>, access: CaseAccess, caseId: string, id: string, written: PlacementField[], derived: string[], recordAudit: RecordAudit) {
+  const readable = readableRecordFields(access, PLACEMENT_RECORD)
+  const row = (await findPlacement(db, caseId, id, columnsOf(readable))) as PlacementRow
+  await recordAudit({ caseIds: [caseId], fields: [...new Set([...policyFieldsOf(PLACEMENT_RECORD, [...written, ...readable]), ...derived])] })
+  return toView(row, readable)
 }
 
 /**
@@ -70,9 +98,9 @@ export async function openPlacement(
   recordAudit: RecordAudit,
   id: string = uuidv7(),
 ) {
-  const caseRow = await loadReadableCase(db, actor, caseId, { forUpdate: true })
-  const written = (Object.keys(input) as (keyof NewPlacementInput)[]).filter((field) => input[field] !== undefined)
-  refuseDeniedRecordFields(actor, 'create', PLACEMENT_FIELD_MAP, written, caseRow)
+  const { access } = await openCase(db, actor, caseId, { forUpdate: true })
+  const written = writtenFields(input)
+  refuseUnwritableRecordFields(access, PLACEMENT_RECORD, 'create', written)
 
   const startedAt = input.startedAt ? new Date(input.startedAt).toISOString() : new Date().toISOString()
   notInFuture(startedAt, 'The start of a placement')
@@ -84,7 +112,7 @@ export async function openPlacement(
     if (new Date(startedAt) < current.started_at) {
       throw new AppError('unprocessable-entity', 'A new placement cannot start before the current one began')
     }
-    await endPlacement(db, current.id, { endedAt: startedAt, endReason: REPLACED_END_REASON })
+    await endPlacement(db, current.id, { endedAt: startedAt, endReasonCode: REPLACED_END_REASON })
   }
   await insertPlacement(db, {
     id,
@@ -96,12 +124,10 @@ export async function openPlacement(
     legal_basis: input.legalBasis ?? null,
     started_at: startedAt,
     created_by: actor.principal.userId,
+    created_by_organization_id: actor.principal.organizationId,
   })
   const derived = await syncCustodyColumns(db, caseId, { actorId: actor.principal.userId, requestId: actor.requestId })
-  const readable = readablePlacementFields(actor, caseRow)
-  const row = (await findPlacement(db, caseId, id, readable.has('facilityName'))) as PlacementRow
-  await recordAudit({ caseIds: [caseId], fields: [...new Set([...policyFieldsOf(PLACEMENT_FIELD_MAP, [...written, ...readable]), ...derived])] })
-  return toView(row, readable)
+  return answer(db, access, caseId, id, written, derived, recordAudit)
 }
 
 export async function closePlacement(
@@ -113,12 +139,12 @@ export async function closePlacement(
   input: EndPlacementInput,
   recordAudit: RecordAudit,
 ) {
-  const caseRow = await loadReadableCase(db, actor, caseId, { forUpdate: true })
-  const readable = readablePlacementFields(actor, caseRow)
-  const existing = await findPlacement(db, caseId, placementId, false)
+  const { access } = await openCase(db, actor, caseId, { forUpdate: true })
+  readableRecordFields(access, PLACEMENT_RECORD)
+  const written = writtenFields(input)
+  refuseUnwritableRecordFields(access, PLACEMENT_RECORD, 'update', written)
+  const existing = await findPlacement(db, caseId, placementId, columnsOf(new Set()))
   if (!existing) throw notFound('placement')
-  const written = (Object.keys(input) as PlacementField[]).filter((field) => input[field as keyof EndPlacementInput] !== undefined)
-  refuseDeniedRecordFields(actor, 'update', PLACEMENT_FIELD_MAP, written, caseRow)
   if (expectedVersion === undefined || expectedVersion !== existing.version) {
     throw new AppError('precondition-failed', 'The placement has changed since you read it; read it again and retry')
   }
@@ -126,20 +152,18 @@ export async function closePlacement(
   const endedAt = input.endedAt ? new Date(input.endedAt).toISOString() : new Date().toISOString()
   notInFuture(endedAt, 'The end of a placement')
   if (new Date(endedAt) < existing.started_at) throw new AppError('unprocessable-entity', 'A placement cannot end before it started')
-  const ended = await endPlacement(db, placementId, { endedAt, endReason: input.endReason, expectedVersion })
+  const ended = await endPlacement(db, placementId, { endedAt, endReasonCode: input.endReasonCode, endNotes: input.endNotes ?? null, expectedVersion })
   if (!ended) throw new AppError('precondition-failed', 'The placement has changed since you read it; read it again and retry')
   const derived = await syncCustodyColumns(db, caseId, { actorId: actor.principal.userId, requestId: actor.requestId })
-  const row = (await findPlacement(db, caseId, placementId, readable.has('facilityName'))) as PlacementRow
-  await recordAudit({ caseIds: [caseId], fields: [...new Set([...policyFieldsOf(PLACEMENT_FIELD_MAP, [...written, ...readable]), ...derived])] })
-  return toView(row, readable)
+  return answer(db, access, caseId, placementId, written, derived, recordAudit)
 }
 
-/** One placement as the caller may read it (an Idempotency-Key replay answers with it). */
+/** One placement as the caller may read it (its own route, and an Idempotency-Key replay). */
 export async function readPlacement(db: Kysely<Database>, actor: CaseActor, caseId: string, placementId: string, recordAudit: RecordAudit) {
-  const caseRow = await loadReadableCase(db, actor, caseId)
-  const readable = readablePlacementFields(actor, caseRow)
-  const row = await findPlacement(db, caseId, placementId, readable.has('facilityName'))
+  const { access } = await openCase(db, actor, caseId)
+  const readable = readableRecordFields(access, PLACEMENT_RECORD)
+  const row = await findPlacement(db, caseId, placementId, columnsOf(readable))
   if (!row) throw notFound('placement')
-  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(PLACEMENT_FIELD_MAP, readable) })
+  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(PLACEMENT_RECORD, readable) })
   return toView(row, readable)
 }

@@ -1,6 +1,7 @@
 import type { Insertable, Kysely } from 'kysely'
 import { sql } from 'kysely'
 import type { Database, StageTransitionTable } from '../db/schema.js'
+import { sectionBump } from '../cases/case.repository.js'
 
 export async function insertTransition(db: Kysely<Database>, row: Insertable<StageTransitionTable>) {
   return db.insertInto('stage_transitions').values(row).returningAll().executeTakeFirstOrThrow()
@@ -14,17 +15,15 @@ export async function readLifecycleColumns(db: Kysely<Database>, caseId: string)
   return db.selectFrom('cases').select(['stage', 'status', 'closed_at', 'closure_reason']).where('id', '=', caseId).executeTakeFirstOrThrow()
 }
 
-/** Moves the case (its row is locked by the caller) and bumps its version; returns the new version. */
+/** Moves the case (its row is locked by the caller); stage and status are the case's own section. */
 export async function updateLifecycleColumns(
   db: Kysely<Database>,
   caseId: string,
   change: { stage: string; status: string; closed_at: string | null; closure_reason: string | null },
-): Promise<number> {
-  const row = await db
+): Promise<void> {
+  await db
     .updateTable('cases')
-    .set({ ...change, version: sql`version + 1`, updated_at: sql`now()` } as never)
+    .set({ ...change, ...sectionBump(['case']) } as never)
     .where('id', '=', caseId)
-    .returning('version')
-    .executeTakeFirstOrThrow()
-  return row.version
+    .execute()
 }

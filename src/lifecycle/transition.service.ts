@@ -3,16 +3,18 @@ import { v7 as uuidv7 } from 'uuid'
 import type { RecordAudit } from '../audit/audited.js'
 import { STAGES, type Stage } from '../cases/case-sections.js'
 import { insertHistory } from '../cases/case.repository.js'
-import { type CaseActor, caseSubjectOf, loadReadableCase } from '../cases/case.service.js'
+import { type CaseActor, openCase } from '../cases/case.service.js'
+import { readerVersion } from '../access/reader-version.js'
+import { TRANSITION_RECORD, pickReadable, policyFieldsOf, readableRecordFields } from '../access/record-classes.js'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
-import type { Policy } from '../policies/policy.js'
-import { transitionAllowed } from '../policies/restricted-transitions.js'
+import type { Policy } from '../access/policy.js'
+import { transitionAllowed } from '../access/restricted-transitions.js'
 import { readGuardFacts } from './guard.repository.js'
 import { unmetConditions } from './stage-guards.js'
 import type { TransitionRequest } from './transition.schemas.js'
 import { insertTransition, listTransitions, readLifecycleColumns, updateLifecycleColumns } from './transition.repository.js'
-import { iso } from './sub-resource-access.js'
+import { iso } from '../http/iso-time.js'
 
 const indexOf = (stage: string) => STAGES.indexOf(stage as Stage)
 
@@ -20,6 +22,11 @@ const indexOf = (stage: string) => STAGES.indexOf(stage as Stage)
 const TRANSITION_FIELDS = ['case.stage', 'case.status', 'case.closedAt', 'case.closureReason']
 
 type TransitionRow = Awaited<ReturnType<typeof listTransitions>>[number]
+
+type TransitionField = keyof typeof TRANSITION_RECORD.fields
+
+/** A transition as the reader may read it: its reason is free text (section notes). */
+const viewFor = (row: TransitionRow, readable: ReadonlySet<TransitionField>) => pickReadable(toView(row), readable) as ReturnType<typeof toView>
 
 const toView = (row: TransitionRow) => ({
   id: row.id,
@@ -43,11 +50,14 @@ function isEarlyClosure(to: Stage, closureReason: string | undefined): boolean {
 }
 
 export async function moveCase(db: Kysely<Database>, actor: CaseActor, policy: Policy, caseId: string, input: TransitionRequest, recordAudit: RecordAudit) {
-  const caseRow = await loadReadableCase(db, actor, caseId, { forUpdate: true })
+  const { row: caseRow, access } = await openCase(db, actor, caseId, { forUpdate: true })
   const from = caseRow.stage as Stage
   const { to } = input
-  if (!actor.ability.can('transition', caseSubjectOf(caseRow)) || !transitionAllowed(policy, actor.principal.role, { from, to })) {
+  if (!access.may('transition') || !transitionAllowed(policy, actor.principal.role, { from, to })) {
     throw new AppError('forbidden', 'Your role may not make this stage change')
+  }
+  if (input.reason !== undefined && !access.canWrite('create', TRANSITION_RECORD.fields.reason)) {
+    throw new AppError('forbidden-fields', `You may not write: ${TRANSITION_RECORD.fields.reason}`, { deniedFields: [TRANSITION_RECORD.fields.reason] })
   }
   if (input.closureReason !== undefined && to !== 'closed') {
     throw new AppError('bad-request', 'A closure reason is given only when closing a case')
@@ -77,7 +87,7 @@ export async function moveCase(db: Kysely<Database>, actor: CaseActor, policy: P
     closed_at: closing ? new Date().toISOString() : null,
     closure_reason: closing ? (input.closureReason ?? null) : null,
   }
-  const version = await updateLifecycleColumns(db, caseId, after)
+  await updateLifecycleColumns(db, caseId, after)
   const changes: [string, unknown, unknown][] = [
     ['case.stage', before.stage, after.stage],
     ['case.status', before.status, after.status],
@@ -100,14 +110,16 @@ export async function moveCase(db: Kysely<Database>, actor: CaseActor, policy: P
     actor_id: actor.principal.userId,
     actor_role: actor.principal.role,
   })
-  await recordAudit({ caseIds: [caseId], fields: TRANSITION_FIELDS })
-  return { view: toView(row), version }
+  const readable = readableRecordFields(access, TRANSITION_RECORD)
+  await recordAudit({ caseIds: [caseId], fields: [...TRANSITION_FIELDS, ...policyFieldsOf(TRANSITION_RECORD, readable)] })
+  // The row is locked and the move bumped only the case's own section, which every reader reads.
+  return { view: viewFor(row, readable), version: readerVersion(access, caseRow).version + 1 }
 }
 
 export async function listCaseTransitions(db: Kysely<Database>, actor: CaseActor, caseId: string, recordAudit: RecordAudit) {
-  const caseRow = await loadReadableCase(db, actor, caseId)
-  if (!actor.ability.can('read', caseSubjectOf(caseRow), 'case.stage')) throw new AppError('forbidden', 'Your role may not read stage changes')
+  const { access } = await openCase(db, actor, caseId)
+  const readable = readableRecordFields(access, TRANSITION_RECORD)
   const rows = await listTransitions(db, caseId)
-  await recordAudit({ caseIds: [caseId], fields: TRANSITION_FIELDS })
-  return { items: rows.map(toView) }
+  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(TRANSITION_RECORD, readable) })
+  return { items: rows.map((row) => viewFor(row, readable)) }
 }

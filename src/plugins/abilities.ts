@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { type AppAbility, defineAbilitiesFor } from '../policies/abilities.js'
-import { type Policy, policyVersion } from '../policies/policy.js'
+import { type AppAbility, defineAbilitiesFor } from '../access/abilities.js'
+import { type Policy, policyVersion } from '../access/policy.js'
 import { AppError } from '../http/problem.js'
 
 declare module 'fastify' {

@@ -33,7 +33,23 @@ export async function markConsentWithdrawn(db: Kysely<Database>, consentId: stri
     .executeTakeFirst()
 }
 
-export async function countOrganizations(db: Kysely<Database>, ids: readonly string[]): Promise<number> {
-  const row = await db.selectFrom('organizations').select((eb) => eb.fn.countAll<string>().as('count')).where('id', 'in', [...ids]).executeTakeFirstOrThrow()
-  return Number(row.count)
+export async function organizationKinds(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('organizations').select(['id', 'kind']).where('id', 'in', [...ids]).execute()
+  return new Map(rows.map((row) => [row.id, row.kind]))
+}
+
+/**
+ * Ends every live participation that rests on this consent alone, in the withdrawal's transaction:
+ * access ends with the consent. Returns the organisations whose participation ended.
+ */
+export async function endParticipationsOnConsent(db: Kysely<Database>, consentId: string, endedBy: string): Promise<string[]> {
+  const rows = await db
+    .updateTable('case_participants')
+    .set({ ended_at: sql`now()` as never, ended_by: endedBy, end_reason: 'consent_withdrawn' })
+    .where('consent_id', '=', consentId)
+    .where('basis', '=', 'consent')
+    .where('ended_at', 'is', null)
+    .returning('organization_id')
+    .execute()
+  return rows.map((row) => row.organization_id)
 }

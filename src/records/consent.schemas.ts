@@ -12,7 +12,7 @@ const isoDateTime = z.iso.datetime({ offset: true })
 
 const withheldSchema = z.strictObject({
   section: z.enum(WITHHOLDABLE_SECTIONS),
-  /** absent: withheld from every organisation other than the lead */
+  /** absent: withheld from every participating organisation other than the lead (never from oversight) */
   fromOrganizationId: z.uuid().optional(),
 })
 
@@ -26,7 +26,7 @@ export const newConsentSchema = z.strictObject({
   withheld: z.array(withheldSchema).max(30).default([]),
   /** when the child or guardian gave it; now when absent */
   givenAt: isoDateTime.optional(),
-  notes: z.string().trim().min(1).max(2000).optional(),
+  notes: z.string().trim().min(1).max(2000).optional().describe('free text: section notes'),
 })
 export type NewConsentInput = z.infer<typeof newConsentSchema>
 
@@ -42,8 +42,9 @@ export const consentViewSchema = z.object({
   withheld: z.array(z.object({ section: z.string(), fromOrganizationId: z.uuid().optional() })),
   givenAt: z.string(),
   withdrawnAt: z.string().nullable(),
-  notes: z.string().nullable(),
+  notes: z.string().nullable().optional(),
   recordedBy: z.uuid(),
+  recordedByOrganizationId: z.uuid(),
   createdAt: z.string(),
   version: z.number().int(),
 })

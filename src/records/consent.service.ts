@@ -1,18 +1,21 @@
 import type { Kysely, Selectable } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import type { RecordAudit } from '../audit/audited.js'
+import type { CaseAccess } from '../access/case-access.js'
+import { CONSENT_RECORD, NOTE_RECORD, pickReadable, readableRecordFields, requireRecordWrite } from '../access/record-classes.js'
 import { insertHistory } from '../cases/case.repository.js'
-import { type CaseActor, loadReadableCase } from '../cases/case.service.js'
+import { type CaseActor, openCase } from '../cases/case.service.js'
 import type { ConsentTable, Database } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
 import type { Page } from '../http/pagination.js'
 import { type ConsentView, type ConsentWithdrawalInput, type NewConsentInput } from './consent.schemas.js'
-import { countOrganizations, findConsent, insertConsent, listConsentsOfCase, markConsentWithdrawn } from './consent.repository.js'
-import { requireFieldAccess } from './record-access.js'
+import { endParticipationsOnConsent, findConsent, insertConsent, listConsentsOfCase, markConsentWithdrawn, organizationKinds } from './consent.repository.js'
 import { cursorOfId } from './record-cursor.js'
 
 /** The one field of the `consent` section: every consent of a case is a value of it. */
-export const CONSENT_FIELD = 'consent.consents'
+export const CONSENT_FIELD = CONSENT_RECORD.anchor
+
+type ConsentField = keyof typeof CONSENT_RECORD.fields
 
 export interface ConsentResult {
   readonly view: ConsentView
@@ -20,6 +23,11 @@ export interface ConsentResult {
 }
 
 const iso = (value: Date | string) => new Date(value).toISOString()
+
+/** A consent as this reader may read it: its notes are free text (section notes). */
+function viewFor(access: CaseAccess, row: Selectable<ConsentTable>): ConsentView {
+  return pickReadable(toConsentView(row), readableRecordFields(access, CONSENT_RECORD) as Set<ConsentField>) as ConsentView
+}
 
 export function toConsentView(row: Selectable<ConsentTable>): ConsentView {
   return {
@@ -32,6 +40,7 @@ export function toConsentView(row: Selectable<ConsentTable>): ConsentView {
     withdrawnAt: row.withdrawn_at ? iso(row.withdrawn_at) : null,
     notes: row.notes,
     recordedBy: row.recorded_by,
+    recordedByOrganizationId: row.recorded_by_organization_id,
     createdAt: iso(row.created_at),
     version: row.version,
   }
@@ -50,14 +59,15 @@ export async function createConsent(
   options: { id?: string },
   recordAudit: RecordAudit,
 ): Promise<ConsentResult> {
-  const target = await loadReadableCase(db, actor, caseId)
-  requireFieldAccess(actor, target, 'create', CONSENT_FIELD)
+  const { row: caseRow, access } = await openCase(db, actor, caseId)
+  readableRecordFields(access, CONSENT_RECORD)
+  requireRecordWrite(access, CONSENT_RECORD, 'create')
+  if (input.notes !== undefined && !access.canWrite('create', CONSENT_RECORD.fields.notes)) {
+    throw new AppError('forbidden-fields', 'You may not write: notes.notes', { deniedFields: ['notes.notes'] })
+  }
   const givenAt = input.givenAt ?? new Date().toISOString()
   refuseFuture(givenAt, 'givenAt')
-  const named = [...new Set(input.withheld.flatMap((entry) => (entry.fromOrganizationId ? [entry.fromOrganizationId] : [])))]
-  if (named.length > 0 && (await countOrganizations(db, named)) !== named.length) {
-    throw new AppError('unprocessable-entity', 'withheld names an organisation that does not exist', { reason: 'unknown_organization' })
-  }
+  await checkWithholdings(db, actor, access, String(caseRow.access_lead_organization_id), input.withheld)
   const row = await insertConsent(db, {
     id: options.id ?? uuidv7(),
     case_id: caseId,
@@ -67,23 +77,50 @@ export async function createConsent(
     given_at: givenAt,
     notes: input.notes ?? null,
     recorded_by: actor.principal.userId,
+    recorded_by_organization_id: actor.principal.organizationId,
   })
   const view = toConsentView(row)
   const { id, givenBy, scopes, withheld, notes } = view
+  const entry = { case_id: caseId, old_value: null, actor_id: actor.principal.userId, request_id: actor.requestId }
+  // The notes are free text of section notes: their history entry is theirs, under that section.
   await insertHistory(db, [
-    { case_id: caseId, field: CONSENT_FIELD, old_value: null, new_value: { id, givenBy, scopes, withheld, givenAt: view.givenAt, notes }, actor_id: actor.principal.userId, request_id: actor.requestId },
+    { ...entry, field: CONSENT_FIELD, new_value: { id, givenBy, scopes, withheld, givenAt: view.givenAt } },
+    ...(notes ? [{ ...entry, field: NOTE_RECORD.anchor, new_value: { consentId: id, notes } }] : []),
   ])
   await recordAudit({ caseIds: [caseId], fields: [CONSENT_FIELD] })
-  return { view, version: row.version }
+  return { view: viewFor(access, row), version: row.version }
+}
+
+/**
+ * Who may keep sections from whom (PRODUCT.md, "Consent withholding"): only the lead organisation or
+ * a protection officer records withholdings, and never against the lead nor the oversight view.
+ */
+async function checkWithholdings(db: Kysely<Database>, actor: CaseActor, access: CaseAccess, leadOrganizationId: string, withheld: NewConsentInput['withheld']): Promise<void> {
+  if (withheld.length === 0) return
+  if (!access.isLead && actor.principal.role !== 'protection_officer') {
+    throw new AppError('forbidden', 'Only the lead organisation or a protection officer records withholdings', { reason: 'withholding_not_allowed' })
+  }
+  const named = [...new Set(withheld.flatMap((entry) => (entry.fromOrganizationId ? [entry.fromOrganizationId] : [])))]
+  if (named.length === 0) return
+  const kinds = await organizationKinds(db, named)
+  if (kinds.size !== named.length) {
+    throw new AppError('unprocessable-entity', 'withheld names an organisation that does not exist', { reason: 'unknown_organization' })
+  }
+  if (named.includes(leadOrganizationId)) {
+    throw new AppError('unprocessable-entity', 'A consent never withholds from the lead organisation', { reason: 'withholding_from_lead' })
+  }
+  if ([...kinds.values()].includes('oversight_body')) {
+    throw new AppError('unprocessable-entity', 'A consent never withholds from the oversight view', { reason: 'withholding_from_oversight' })
+  }
 }
 
 export async function readConsent(db: Kysely<Database>, actor: CaseActor, caseId: string, consentId: string, recordAudit: RecordAudit): Promise<ConsentResult> {
-  const target = await loadReadableCase(db, actor, caseId)
-  requireFieldAccess(actor, target, 'read', CONSENT_FIELD)
+  const { access } = await openCase(db, actor, caseId)
+  readableRecordFields(access, CONSENT_RECORD)
   const row = await findConsent(db, caseId, consentId)
   if (!row) throw notFound('consent')
   await recordAudit({ caseIds: [caseId], fields: [CONSENT_FIELD] })
-  return { view: toConsentView(row), version: row.version }
+  return { view: viewFor(access, row), version: row.version }
 }
 
 export async function listConsents(
@@ -93,16 +130,19 @@ export async function listConsents(
   query: { limit: number; after: string | undefined },
   recordAudit: RecordAudit,
 ): Promise<Page<ConsentView>> {
-  const target = await loadReadableCase(db, actor, caseId)
-  requireFieldAccess(actor, target, 'read', CONSENT_FIELD)
+  const { access } = await openCase(db, actor, caseId)
+  readableRecordFields(access, CONSENT_RECORD)
   const rows = await listConsentsOfCase(db, caseId, { limit: query.limit + 1, after: query.after })
   const page = rows.slice(0, query.limit)
   await recordAudit({ caseIds: [caseId], fields: [CONSENT_FIELD] })
   const last = page.at(-1)
-  return { items: page.map(toConsentView), nextCursor: rows.length > query.limit && last ? cursorOfId(last.id) : null }
+  return { items: page.map((row) => viewFor(access, row)), nextCursor: rows.length > query.limit && last ? cursorOfId(last.id) : null }
 }
 
-/** Withdrawal is final: a withdrawn consent no longer allows sharing (participant.service.ts). */
+/**
+ * Withdrawal is final: a withdrawn consent no longer allows sharing, every participation resting on
+ * it alone ends, and its withholdings are lifted, all in this transaction.
+ */
 export async function withdrawConsent(
   db: Kysely<Database>,
   actor: CaseActor,
@@ -112,8 +152,9 @@ export async function withdrawConsent(
   input: ConsentWithdrawalInput,
   recordAudit: RecordAudit,
 ): Promise<ConsentResult> {
-  const target = await loadReadableCase(db, actor, caseId)
-  requireFieldAccess(actor, target, 'update', CONSENT_FIELD)
+  const { access } = await openCase(db, actor, caseId)
+  readableRecordFields(access, CONSENT_RECORD)
+  requireRecordWrite(access, CONSENT_RECORD, 'update')
   const current = await findConsent(db, caseId, consentId, 'update')
   if (!current) throw notFound('consent')
   if (expectedVersion === undefined || expectedVersion !== current.version) {
@@ -127,16 +168,17 @@ export async function withdrawConsent(
   const row = await markConsentWithdrawn(db, consentId, current.version, input.withdrawnAt)
   if (!row) throw new AppError('precondition-failed', 'The consent has changed since you read it; read it again and retry')
   const view = toConsentView(row)
+  const ended = await endParticipationsOnConsent(db, consentId, actor.principal.userId)
   await insertHistory(db, [
     {
       case_id: caseId,
       field: CONSENT_FIELD,
       old_value: { id: consentId, withdrawnAt: null },
-      new_value: { id: consentId, withdrawnAt: view.withdrawnAt },
+      new_value: { id: consentId, withdrawnAt: view.withdrawnAt, endedParticipations: ended },
       actor_id: actor.principal.userId,
       request_id: actor.requestId,
     },
   ])
   await recordAudit({ caseIds: [caseId], fields: [CONSENT_FIELD] })
-  return { view, version: row.version }
+  return { view: viewFor(access, row), version: row.version }
 }

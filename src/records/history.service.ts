@@ -1,13 +1,11 @@
 import type { Kysely } from 'kysely'
 import type { RecordAudit } from '../audit/audited.js'
-import { type CaseActor, loadReadableCase, scopeAttributesOf } from '../cases/case.service.js'
+import { type CaseActor, openCase } from '../cases/case.service.js'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
 import type { Page } from '../http/pagination.js'
-import { readableFields } from '../policies/abilities.js'
 import type { HistoryEntry } from './history.schemas.js'
 import { listHistoryOfFields } from './history.repository.js'
-import { sectionOf, sectionsWithheldFrom } from './withheld-sections.js'
 
 const cursorOf = (id: string) => Buffer.from(id).toString('base64url')
 
@@ -19,9 +17,8 @@ export function historyIdFromCursor(cursor: string | undefined): string | undefi
 }
 
 /**
- * The change history a reader may see: entries of the fields they may read on this case and that no
- * consent withholds from their organisation, with their values; of every other field nothing, not
- * even that it changed.
+ * The change history a reader may see: entries of the fields the access rule lets it read on this
+ * case, with their values; of every other field nothing, not even that it changed.
  */
 export async function readHistory(
   db: Kysely<Database>,
@@ -30,9 +27,8 @@ export async function readHistory(
   query: { limit: number; after: string | undefined },
   recordAudit: RecordAudit,
 ): Promise<Page<HistoryEntry>> {
-  const target = await loadReadableCase(db, actor, caseId)
-  const withheld = await sectionsWithheldFrom(db, caseId, actor.principal.organizationId)
-  const fields = readableFields(actor.ability, scopeAttributesOf(target)).filter((field) => !withheld.has(sectionOf(field)))
+  const { access } = await openCase(db, actor, caseId)
+  const fields = access.readableFields()
   const rows = fields.length > 0 ? await listHistoryOfFields(db, caseId, fields, { limit: query.limit + 1, after: query.after }) : []
   const page = rows.slice(0, query.limit)
   await recordAudit({ caseIds: [caseId], fields: page.map((row) => row.field) })

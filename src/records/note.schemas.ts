@@ -11,17 +11,24 @@ export const newNoteSchema = z.strictObject({
 })
 export type NewNoteInput = z.infer<typeof newNoteSchema>
 
+/** A note is corrected, never deleted: a wrong one is marked as entered in error (the text stays in the history). */
 export const notePatchSchema = z
-  .strictObject({ body: noteBody.optional(), category: z.enum(NOTE_CATEGORIES).optional() })
-  .refine((patch) => patch.body !== undefined || patch.category !== undefined, 'Give body or category')
+  .strictObject({
+    body: noteBody.optional(),
+    category: z.enum(NOTE_CATEGORIES).optional(),
+    enteredInError: z.literal(true).optional().describe('marks the note as entered in error; it cannot be unmarked'),
+  })
+  .refine((patch) => patch.body !== undefined || patch.category !== undefined || patch.enteredInError !== undefined, 'Give body, category or enteredInError')
 export type NotePatchInput = z.infer<typeof notePatchSchema>
 
 export const noteViewSchema = z.object({
   id: z.uuid(),
   caseId: z.uuid(),
   authorId: z.uuid(),
+  authorOrganizationId: z.uuid(),
   body: z.string(),
   category: z.enum(NOTE_CATEGORIES),
+  enteredInError: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int(),

@@ -1,24 +1,27 @@
 import type { Kysely } from 'kysely'
+import type { CaseAccess } from '../access/case-access.js'
+import { PARTICIPATION_RECORD, readableRecordFields } from '../access/record-classes.js'
 import type { RecordAudit } from '../audit/audited.js'
 import type { OrganizationKind } from '../auth/principal.js'
-import { insertParticipant } from '../cases/case.repository.js'
-import { type CaseActor, caseSubjectOf, loadReadableCase } from '../cases/case.service.js'
+import { insertHistory } from '../cases/case.repository.js'
+import { type CaseActor, openCase } from '../cases/case.service.js'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
 import type { Page } from '../http/pagination.js'
+import { iso } from '../http/iso-time.js'
 import { findOrganizationById } from '../organizations/organization.repository.js'
 import { findConsent } from './consent.repository.js'
 import { SHARING_SCOPE } from './consent.schemas.js'
 import { CONSENT_FIELD } from './consent.service.js'
-import type { ParticipantView, ShareCaseInput } from './participant.schemas.js'
-import { type ParticipantRow, findParticipant, listParticipantsOfCase } from './participant.repository.js'
+import type { LegalBasisCode, ParticipantView, ShareCaseInput } from './participant.schemas.js'
+import { type ParticipationRow, findParticipation, insertParticipation, listParticipationsOfCase } from './participant.repository.js'
 import { cursorOfId } from './record-cursor.js'
 
 /** Organisations that never hold a case: the platform runs the service, oversight reads all cases anyway. */
 const NON_PARTICIPATING_KINDS: readonly OrganizationKind[] = ['platform', 'oversight_body']
 
-/** Reading who participates needs the case's own fields; the lead organisation is one of them. */
-const PARTICIPANTS_FIELD = 'case.leadOrganizationId'
+/** Participation is one of the case's own fields (who leads, who takes part). */
+const PARTICIPANTS_FIELD = PARTICIPATION_RECORD.anchor
 
 /** Why a share was refused, as a stable code a client can branch on. */
 export type SharingRefusal =
@@ -40,21 +43,33 @@ function refuse(reason: SharingRefusal): never {
   throw new AppError('conflict', REFUSALS[reason], { reason })
 }
 
-export function toParticipantView(row: ParticipantRow): ParticipantView {
+type ParticipationField = keyof typeof PARTICIPATION_RECORD.fields
+
+export function toParticipantView(row: ParticipationRow, readable: ReadonlySet<ParticipationField>): ParticipantView {
+  const legalBasis = row.legal_basis_code
+    ? { code: row.legal_basis_code as LegalBasisCode, ...(readable.has('legalBasisCitation') ? { citation: row.legal_basis_citation ?? null } : {}) }
+    : null
   return {
+    id: row.id,
     organizationId: row.organization_id,
     organizationName: row.organization_name,
     organizationKind: row.organization_kind as ParticipantView['organizationKind'],
-    participation: row.participation,
+    basis: row.basis,
     consentId: row.consent_id,
-    legalBasis: row.legal_basis,
-    addedBy: row.added_by,
-    addedAt: new Date(row.added_at).toISOString(),
+    legalBasis,
+    sections: row.sections,
+    grantedBy: row.granted_by,
+    since: iso(row.since) as string,
+    endedAt: iso(row.ended_at),
+    endedBy: row.ended_by,
+    ...(readable.has('endReason') ? { endReason: row.end_reason ?? null } : {}),
   }
 }
 
+const freeTextOptions = (readable: ReadonlySet<ParticipationField>) => ({ withCitation: readable.has('legalBasisCitation'), withEndReason: readable.has('endReason') })
+
 /** Checks the ground of a share; the consent stays locked against withdrawal until the share commits. */
-async function requireSharingGround(db: Kysely<Database>, actor: CaseActor, caseId: string, input: ShareCaseInput): Promise<void> {
+export async function requireSharingGround(db: Kysely<Database>, actor: CaseActor, caseId: string, input: Pick<ShareCaseInput, 'consentId' | 'legalBasis'>): Promise<void> {
   if (input.legalBasis !== undefined) {
     if (actor.principal.role !== 'protection_officer') refuse('legal_basis_requires_protection_officer')
     return
@@ -66,30 +81,65 @@ async function requireSharingGround(db: Kysely<Database>, actor: CaseActor, case
   if (!consent.scopes.includes(SHARING_SCOPE)) refuse('consent_scope_missing')
 }
 
-export async function shareCase(db: Kysely<Database>, actor: CaseActor, caseId: string, input: ShareCaseInput, recordAudit: RecordAudit): Promise<ParticipantView> {
-  const target = await loadReadableCase(db, actor, caseId)
-  if (!actor.ability.can('share', caseSubjectOf(target))) throw new AppError('forbidden', 'Your role does not share cases')
-  const organization = await findOrganizationById(db, input.organizationId)
+/** The organisation a case may be shared with, referred to or transferred to, or 422. */
+export async function requireParticipatingOrganization(db: Kysely<Database>, organizationId: string) {
+  const organization = await findOrganizationById(db, organizationId)
   if (!organization) throw new AppError('unprocessable-entity', 'No such organisation', { reason: 'unknown_organization' })
   if (NON_PARTICIPATING_KINDS.includes(organization.kind as OrganizationKind)) {
     throw new AppError('unprocessable-entity', `An organisation of kind ${organization.kind} cannot participate in a case`, { reason: 'organization_cannot_participate' })
   }
-  const alreadyParticipant = () => new AppError('conflict', 'This organisation already participates in the case', { reason: 'already_participant' })
-  if (target.participant_organization_ids.includes(organization.id)) throw alreadyParticipant()
-  await requireSharingGround(db, actor, caseId, input)
-  const inserted = await insertParticipant(db, {
-    organization_id: organization.id,
-    case_id: caseId,
-    participation: 'participant',
-    consent_id: input.consentId ?? null,
-    legal_basis: input.legalBasis ?? null,
-    added_by: actor.principal.userId,
+  return organization
+}
+
+/**
+ * Grants a participation and records it in the case's history (never the citation: free text of
+ * section legal has no place in a history entry of the case's own fields).
+ */
+export async function grantParticipation(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  access: CaseAccess,
+  grant: { organizationId: string; consentId?: string | undefined; legalBasis?: ShareCaseInput['legalBasis']; sections?: readonly string[] | null },
+): Promise<ParticipantView> {
+  const basis = grant.consentId ? 'consent' : 'legal_basis'
+  const id = await insertParticipation(db, {
+    organization_id: grant.organizationId,
+    case_id: access.caseId,
+    basis,
+    consent_id: grant.consentId ?? null,
+    legal_basis_code: grant.legalBasis?.code ?? null,
+    legal_basis_citation: grant.legalBasis?.citation ?? null,
+    sections: grant.sections ? [...grant.sections] : null,
+    granted_by: actor.principal.userId,
   })
-  // A concurrent share of the same organisation got there first.
-  if (!inserted) throw alreadyParticipant()
-  const row = await findParticipant(db, caseId, organization.id)
-  await recordAudit({ caseIds: [caseId], fields: input.consentId ? [CONSENT_FIELD] : [], targetOrganizationId: organization.id })
-  return toParticipantView(row!)
+  // A concurrent grant to the same organisation got there first.
+  if (!id) throw new AppError('conflict', 'This organisation already participates in the case', { reason: 'already_participant' })
+  await insertHistory(db, [
+    {
+      case_id: access.caseId,
+      field: PARTICIPANTS_FIELD,
+      old_value: null,
+      new_value: { participationId: id, organizationId: grant.organizationId, basis, legalBasisCode: grant.legalBasis?.code ?? null, sections: grant.sections ?? null },
+      actor_id: actor.principal.userId,
+      request_id: actor.requestId,
+    },
+  ])
+  const readable = readableRecordFields(access, PARTICIPATION_RECORD)
+  const row = await findParticipation(db, id, access.caseId, freeTextOptions(readable))
+  return toParticipantView(row as ParticipationRow, readable)
+}
+
+export async function shareCase(db: Kysely<Database>, actor: CaseActor, caseId: string, input: ShareCaseInput, recordAudit: RecordAudit): Promise<ParticipantView> {
+  const { row, access } = await openCase(db, actor, caseId)
+  access.requireAction('share', 'share cases')
+  const organization = await requireParticipatingOrganization(db, input.organizationId)
+  if (row.participant_organization_ids.includes(organization.id)) {
+    throw new AppError('conflict', 'This organisation already participates in the case', { reason: 'already_participant' })
+  }
+  await requireSharingGround(db, actor, caseId, input)
+  const view = await grantParticipation(db, actor, access, { organizationId: organization.id, consentId: input.consentId, legalBasis: input.legalBasis })
+  await recordAudit({ caseIds: [caseId], fields: [PARTICIPANTS_FIELD, ...(input.consentId ? [CONSENT_FIELD] : [])], targetOrganizationId: organization.id })
+  return view
 }
 
 export async function listParticipants(
@@ -99,11 +149,11 @@ export async function listParticipants(
   query: { limit: number; after: string | undefined },
   recordAudit: RecordAudit,
 ): Promise<Page<ParticipantView>> {
-  const target = await loadReadableCase(db, actor, caseId)
-  if (!actor.ability.can('read', caseSubjectOf(target), PARTICIPANTS_FIELD)) throw new AppError('forbidden', 'Your role may not read who participates in this case')
-  const rows = await listParticipantsOfCase(db, caseId, { limit: query.limit + 1, after: query.after })
+  const { access } = await openCase(db, actor, caseId)
+  const readable = readableRecordFields(access, PARTICIPATION_RECORD)
+  const rows = await listParticipationsOfCase(db, caseId, { limit: query.limit + 1, after: query.after, ...freeTextOptions(readable) })
   const page = rows.slice(0, query.limit)
-  await recordAudit({ caseIds: [caseId], fields: [PARTICIPANTS_FIELD] })
+  await recordAudit({ caseIds: [caseId], fields: [...new Set([...readable].map((field) => PARTICIPATION_RECORD.fields[field]))] })
   const last = page.at(-1)
-  return { items: page.map(toParticipantView), nextCursor: rows.length > query.limit && last ? cursorOfId(last.organization_id) : null }
+  return { items: page.map((row) => toParticipantView(row, readable)), nextCursor: rows.length > query.limit && last ? cursorOfId(last.id) : null }
 }

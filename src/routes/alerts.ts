@@ -10,6 +10,7 @@ export async function alertRoutes(app: FastifyInstance): Promise<void> {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/alerts',
     {
+      config: { contract: { audit: 'alert.list', changes: false } },
       schema: {
         tags: ['lifecycle'],
         summary: 'Alerts on the cases in the caller’s scope, computed from the data; a rule is listed only to those who may read the fields it is built from',
@@ -17,6 +18,6 @@ export async function alertRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: alertListSchema, ...problemResponses },
       },
     },
-    async (request) => audited(app, request, 'alert.list', (trx, recordAudit) => listCaseAlerts(trx, actorOf(request), request.query, recordAudit)),
+    async (request) => audited(app, request, (trx, recordAudit) => listCaseAlerts(trx, actorOf(request), request.query, recordAudit)),
   )
 }

@@ -17,6 +17,7 @@ export async function assessmentRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/cases/:id/assessments',
     {
+      config: { contract: { audit: 'assessment.create', changes: true } },
       schema: {
         tags: ['best interests'],
         summary: 'Record a best-interests assessment (BIA): findings per factor and a recommendation',
@@ -31,7 +32,6 @@ export async function assessmentRoutes(app: FastifyInstance): Promise<void> {
       const view = await audited(
         app,
         request,
-        'assessment.create',
         async (trx, recordAudit) => {
           return createOnce(trx, request, reply, id, {
             create: (newId) => createAssessment(trx, actorOf(request), id, request.body, recordAudit, newId),
@@ -47,6 +47,7 @@ export async function assessmentRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/cases/:id/assessments',
     {
+      config: { contract: { audit: 'assessment.list', changes: false } },
       schema: {
         tags: ['best interests'],
         summary: 'The best-interests assessments of a case',
@@ -56,13 +57,14 @@ export async function assessmentRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { id } = request.params
-      return audited(app, request, 'assessment.list', (trx, recordAudit) => listCaseAssessments(trx, actorOf(request), id, recordAudit), { caseId: id })
+      return audited(app, request, (trx, recordAudit) => listCaseAssessments(trx, actorOf(request), id, recordAudit), { caseId: id })
     },
   )
 
   routes.get(
     '/cases/:id/assessments/:aid',
     {
+      config: { contract: { audit: 'assessment.read', changes: false } },
       schema: {
         tags: ['best interests'],
         summary: 'One best-interests assessment, with its ETag',
@@ -72,7 +74,7 @@ export async function assessmentRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id, aid } = request.params
-      const view = await audited(app, request, 'assessment.read', (trx, recordAudit) => readAssessment(trx, actorOf(request), id, aid, recordAudit), { caseId: id })
+      const view = await audited(app, request, (trx, recordAudit) => readAssessment(trx, actorOf(request), id, aid, recordAudit), { caseId: id })
       return reply.header('etag', etagOf(view.version)).send(view)
     },
   )
@@ -80,6 +82,7 @@ export async function assessmentRoutes(app: FastifyInstance): Promise<void> {
   routes.patch(
     '/cases/:id/assessments/:aid',
     {
+      config: { contract: { audit: 'assessment.update', changes: true } },
       schema: {
         tags: ['best interests'],
         summary: 'Change a draft assessment or complete it (If-Match); a completed assessment is final',
@@ -96,7 +99,6 @@ export async function assessmentRoutes(app: FastifyInstance): Promise<void> {
       const view = await audited(
         app,
         request,
-        'assessment.update',
         (trx, recordAudit) => changeAssessment(trx, actorOf(request), id, aid, versionFromIfMatch(ifMatch), request.body, recordAudit),
         { caseId: id },
       )

@@ -28,6 +28,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/audit-events',
     {
+      config: { contract: { audit: 'audit.list', changes: false } },
       schema: {
         tags: ['audit'],
         summary: 'Audit events, newest first, by case, actor, organisation, action, outcome and time (auditors)',
@@ -37,7 +38,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { limit, cursor, ...filters } = request.query
-      return audited(app, request, 'audit.list', async (trx, recordAudit) => {
+      return audited(app, request, async (trx, recordAudit) => {
         requireAuditor(request)
         const page = await auditEventPage(trx, filters, { limit, cursor })
         await recordAudit({ caseIds: filters.caseId ? [filters.caseId] : [], fields: [] })
@@ -49,6 +50,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/cases/:id/access-log',
     {
+      config: { contract: { audit: 'audit.access_log', changes: false } },
       schema: {
         tags: ['audit'],
         summary: 'Who saw or changed this child’s file, and who was refused (auditors)',
@@ -63,7 +65,6 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       return audited(
         app,
         request,
-        'audit.access_log',
         async (trx, recordAudit) => {
           requireAuditor(request)
           if (!(await caseExists(trx, id))) throw notFound('case')
@@ -79,6 +80,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/audit-events/verify',
     {
+      config: { contract: { audit: 'audit.verify', changes: false } },
       schema: {
         tags: ['audit'],
         summary: 'Recompute the hash chain: intact through a sequence with its head hash, or where it first breaks (auditors)',
@@ -91,7 +93,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { checkpointSeq, checkpointHash } = request.query
       const checkpoint = checkpointSeq !== undefined && checkpointHash !== undefined ? { seq: checkpointSeq, hash: checkpointHash } : undefined
-      return audited(app, request, 'audit.verify', async (trx, recordAudit) => {
+      return audited(app, request, async (trx, recordAudit) => {
         requireAuditor(request)
         const result = await verifyChain(trx, { checkpoint })
         await recordAudit({ caseIds: [], fields: [] })
@@ -103,6 +105,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/audit-events/checkpoint',
     {
+      config: { contract: { audit: 'audit.checkpoint', changes: false } },
       schema: {
         tags: ['audit'],
         summary: 'The head of the hash chain (sequence, hash, time), to keep outside the system (auditors)',
@@ -110,7 +113,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) =>
-      audited(app, request, 'audit.checkpoint', async (trx, recordAudit) => {
+      audited(app, request, async (trx, recordAudit) => {
         requireAuditor(request)
         const head = await findChainHead(trx)
         await recordAudit({ caseIds: [], fields: [] })

@@ -11,7 +11,12 @@ import { loadChildRefKey } from '../cases/child-ref.js'
 import { AppError } from '../http/problem.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
 
-export const actorOf = (request: FastifyRequest): CaseActor => ({ principal: request.principal, ability: request.ability, requestId: request.id })
+export const actorOf = (request: FastifyRequest): CaseActor => ({
+  principal: request.principal,
+  ability: request.ability,
+  scope: request.server.policy.scopes[request.principal.role],
+  requestId: request.id,
+})
 
 /** Derived fields are read-only for everyone: a write to one is a 400 naming them. */
 async function refuseDerivedFields(request: FastifyRequest): Promise<void> {
@@ -28,6 +33,7 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
   routes.post(
     '/cases',
     {
+      config: { contract: { audit: 'case.create', changes: true } },
       preValidation: refuseDerivedFields,
       schema: {
         tags: ['cases'],
@@ -38,7 +44,7 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
       },
     },
     async (request, reply) => {
-      const result = await audited(app, request, 'case.create', async (trx, recordAudit) => {
+      const result = await audited(app, request, async (trx, recordAudit) => {
         return createOnce(trx, request, reply, null, {
           create: (newId) => createCase(trx, actorOf(request), request.body, { id: newId, childRefKey }, recordAudit),
           replay: (existing) => readCase(trx, actorOf(request), existing, recordAudit),
@@ -51,6 +57,7 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
   routes.get(
     '/cases/:id',
     {
+      config: { contract: { audit: 'case.read', changes: false } },
       schema: {
         tags: ['cases'],
         summary: 'Read a case: only the sections and fields the caller may read',
@@ -60,7 +67,7 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
     },
     async (request, reply) => {
       const { id } = request.params
-      const result = await audited(app, request, 'case.read', (trx, recordAudit) => readCase(trx, actorOf(request), id, recordAudit), { caseId: id })
+      const result = await audited(app, request, (trx, recordAudit) => readCase(trx, actorOf(request), id, recordAudit), { caseId: id })
       return reply.header('etag', etagOf(result.version)).send(result.view)
     },
   )
@@ -68,6 +75,7 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
   routes.patch(
     '/cases/:id',
     {
+      config: { contract: { audit: 'case.update', changes: true } },
       preValidation: refuseDerivedFields,
       schema: {
         tags: ['cases'],
@@ -85,7 +93,6 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
       const result = await audited(
         app,
         request,
-        'case.update',
         (trx, recordAudit) => patchCase(trx, actorOf(request), id, versionFromIfMatch(ifMatch), request.body, recordAudit),
         { caseId: id },
       )
@@ -96,6 +103,7 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
   routes.get(
     '/cases',
     {
+      config: { contract: { audit: 'case.list', changes: false } },
       schema: {
         tags: ['cases'],
         summary: 'List the cases in the caller’s scope, newest first, each filtered like a single read',
@@ -105,7 +113,7 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
     },
     async (request) => {
       const { limit, cursor, ...filters } = request.query
-      return audited(app, request, 'case.list', (trx, recordAudit) =>
+      return audited(app, request, (trx, recordAudit) =>
         listCases(trx, actorOf(request), { limit, before: decodeCaseCursor(cursor), filters }, recordAudit),
       )
     },

@@ -20,6 +20,7 @@ export async function consentRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/cases/:id/consents',
     {
+      config: { contract: { audit: 'consent.create', changes: true } },
       schema: {
         tags: ['consents'],
         summary: 'Record a consent given by the child or guardian, with its scopes and what it withholds',
@@ -34,7 +35,6 @@ export async function consentRoutes(app: FastifyInstance): Promise<void> {
       const result = await audited(
         app,
         request,
-        'consent.create',
         async (trx, recordAudit) => {
           return createOnce(trx, request, reply, caseId, {
             create: (newId) => createConsent(trx, actorOf(request), caseId, request.body, { id: newId }, recordAudit),
@@ -54,6 +54,7 @@ export async function consentRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/cases/:id/consents',
     {
+      config: { contract: { audit: 'consent.list', changes: false } },
       schema: {
         tags: ['consents'],
         summary: 'The consents of a case, oldest first',
@@ -65,7 +66,7 @@ export async function consentRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { id: caseId } = request.params
       const { limit, cursor } = request.query
-      return audited(app, request, 'consent.list', (trx, recordAudit) => listConsents(trx, actorOf(request), caseId, { limit, after: idFromCursor(cursor) }, recordAudit), {
+      return audited(app, request, (trx, recordAudit) => listConsents(trx, actorOf(request), caseId, { limit, after: idFromCursor(cursor) }, recordAudit), {
         caseId,
       })
     },
@@ -74,6 +75,7 @@ export async function consentRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/cases/:id/consents/:consentId',
     {
+      config: { contract: { audit: 'consent.read', changes: false } },
       schema: {
         tags: ['consents'],
         summary: 'One consent, with its ETag',
@@ -83,7 +85,7 @@ export async function consentRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id: caseId, consentId } = request.params
-      const result = await audited(app, request, 'consent.read', (trx, recordAudit) => readConsent(trx, actorOf(request), caseId, consentId, recordAudit), { caseId })
+      const result = await audited(app, request, (trx, recordAudit) => readConsent(trx, actorOf(request), caseId, consentId, recordAudit), { caseId })
       return reply.header('etag', etagOf(result.version)).send(result.view)
     },
   )
@@ -91,6 +93,7 @@ export async function consentRoutes(app: FastifyInstance): Promise<void> {
   routes.patch(
     '/cases/:id/consents/:consentId',
     {
+      config: { contract: { audit: 'consent.withdraw', changes: true } },
       schema: {
         tags: ['consents'],
         summary: 'Withdraw a consent (If-Match required); a withdrawn consent no longer allows sharing',
@@ -107,7 +110,6 @@ export async function consentRoutes(app: FastifyInstance): Promise<void> {
       const result = await audited(
         app,
         request,
-        'consent.withdraw',
         (trx, recordAudit) => withdrawConsent(trx, actorOf(request), caseId, consentId, versionFromIfMatch(ifMatch), request.body, recordAudit),
         { caseId },
       )

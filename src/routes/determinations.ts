@@ -26,6 +26,7 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/cases/:id/determinations',
     {
+      config: { contract: { audit: 'determination.create', changes: true } },
       schema: {
         tags: ['best interests'],
         summary: 'Open a best-interests determination (BID) as a draft, with its trigger and panel',
@@ -40,7 +41,6 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
       const view = await audited(
         app,
         request,
-        'determination.create',
         async (trx, recordAudit) => {
           return createOnce(trx, request, reply, id, {
             create: (newId) => createDetermination(trx, actorOf(request), id, request.body, recordAudit, newId),
@@ -56,6 +56,7 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/cases/:id/determinations',
     {
+      config: { contract: { audit: 'determination.list', changes: false } },
       schema: {
         tags: ['best interests'],
         summary: 'The determinations of a case: outcome and dates for readers of bestInterests, deliberation for readers of bidDeliberation',
@@ -65,7 +66,7 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { id } = request.params
-      const list = await audited(app, request, 'determination.list', (trx, recordAudit) => listCaseDeterminations(trx, actorOf(request), id, recordAudit), { caseId: id })
+      const list = await audited(app, request, (trx, recordAudit) => listCaseDeterminations(trx, actorOf(request), id, recordAudit), { caseId: id })
       return list as { items: View[] }
     },
   )
@@ -73,6 +74,7 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/cases/:id/determinations/:did',
     {
+      config: { contract: { audit: 'determination.read', changes: false } },
       schema: {
         tags: ['best interests'],
         summary: 'One determination, with its ETag',
@@ -82,7 +84,7 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id, did } = request.params
-      const view = await audited(app, request, 'determination.read', (trx, recordAudit) => readDetermination(trx, actorOf(request), id, did, recordAudit), { caseId: id })
+      const view = await audited(app, request, (trx, recordAudit) => readDetermination(trx, actorOf(request), id, did, recordAudit), { caseId: id })
       return reply.header('etag', etagOf(view.version)).send(view as View)
     },
   )
@@ -90,6 +92,7 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
   routes.patch(
     '/cases/:id/determinations/:did',
     {
+      config: { contract: { audit: 'determination.update', changes: true } },
       schema: {
         tags: ['best interests'],
         summary: 'Change the deliberation of a draft (If-Match); a decided determination is immutable (409)',
@@ -106,7 +109,6 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
       const view = await audited(
         app,
         request,
-        'determination.update',
         (trx, recordAudit) => changeDraft(trx, actorOf(request), id, did, versionFromIfMatch(ifMatch), request.body, recordAudit),
         { caseId: id },
       )
@@ -117,6 +119,7 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/cases/:id/determinations/:did/decision',
     {
+      config: { contract: { audit: 'determination.decide', changes: true } },
       schema: {
         tags: ['best interests'],
         summary: 'Decide a draft: needs two panel members with signed undertakings, the child’s views and a rationale',
@@ -130,7 +133,6 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
       const view = await audited(
         app,
         request,
-        'determination.decide',
         (trx, recordAudit) => decideDetermination(trx, actorOf(request), id, did, request.body, recordAudit),
         { caseId: id },
       )

@@ -12,6 +12,7 @@ export async function historyRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/cases/:id/history',
     {
+      config: { contract: { audit: 'case.history.read', changes: false } },
       schema: {
         tags: ['history'],
         summary: 'Field-level changes of a case (old and new values, who, when), only of the fields the caller may read',
@@ -26,7 +27,6 @@ export async function historyRoutes(app: FastifyInstance): Promise<void> {
       return audited(
         app,
         request,
-        'case.history.read',
         (trx, recordAudit) => readHistory(trx, actorOf(request), caseId, { limit, after: historyIdFromCursor(cursor) }, recordAudit),
         { caseId },
       )

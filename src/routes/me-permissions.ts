@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { type AppAbility, type AppAction, type AppSubjectType, packedRulesFor, readableFields } from '../policies/abilities.js'
-import type { Policy } from '../policies/policy.js'
+import { type AppAbility, type AppAction, type AppSubjectType, packedRulesFor, readableFields } from '../access/abilities.js'
+import type { Policy } from '../access/policy.js'
 import { problemResponses } from '../http/problem-schema.js'
 import { DERIVED_SECTION_FIELDS } from '../cases/case-sections.js'
 import { roleSchema } from '../users/user.schemas.js'
@@ -67,6 +67,7 @@ export async function mePermissionsRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/me/permissions',
     {
+      config: { contract: { audit: null, changes: false, discloses: 'the caller’s own user, role, organisation and permissions' } },
       schema: {
         tags: ['me'],
         summary: 'The caller’s effective permissions: sections, fields and actions, and the CASL rules behind them',

@@ -15,7 +15,8 @@ const meSchema = z.object({
 
 export async function meRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>()
-  routes.get('/me', { schema: { tags: ['me'], summary: 'The caller: user, role and organisation', response: { 200: meSchema } } }, async (request) => {
+  routes.get('/me', {
+      config: { contract: { audit: null, changes: false, discloses: 'the caller’s own user, role, organisation and permissions' } }, schema: { tags: ['me'], summary: 'The caller: user, role and organisation', response: { 200: meSchema } } }, async (request) => {
     const { principal } = request
     const organization = await findOrganizationById(app.db, principal.organizationId)
     return {

@@ -20,6 +20,7 @@ export async function noteRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/cases/:id/notes',
     {
+      config: { contract: { audit: 'note.create', changes: true } },
       schema: {
         tags: ['notes'],
         summary: 'Add a note to a case',
@@ -34,7 +35,6 @@ export async function noteRoutes(app: FastifyInstance): Promise<void> {
       const result = await audited(
         app,
         request,
-        'note.create',
         async (trx, recordAudit) => {
           return createOnce(trx, request, reply, caseId, {
             create: (newId) => createNote(trx, actorOf(request), caseId, request.body, { id: newId }, recordAudit),
@@ -54,6 +54,7 @@ export async function noteRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/cases/:id/notes',
     {
+      config: { contract: { audit: 'note.list', changes: false } },
       schema: {
         tags: ['notes'],
         summary: 'The notes of a case, newest first',
@@ -65,7 +66,7 @@ export async function noteRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { id: caseId } = request.params
       const { limit, cursor } = request.query
-      return audited(app, request, 'note.list', (trx, recordAudit) => listNotes(trx, actorOf(request), caseId, { limit, before: idFromCursor(cursor) }, recordAudit), {
+      return audited(app, request, (trx, recordAudit) => listNotes(trx, actorOf(request), caseId, { limit, before: idFromCursor(cursor) }, recordAudit), {
         caseId,
       })
     },
@@ -74,6 +75,7 @@ export async function noteRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/cases/:id/notes/:noteId',
     {
+      config: { contract: { audit: 'note.read', changes: false } },
       schema: {
         tags: ['notes'],
         summary: 'One note, with its ETag',
@@ -83,7 +85,7 @@ export async function noteRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id: caseId, noteId } = request.params
-      const result = await audited(app, request, 'note.read', (trx, recordAudit) => readNote(trx, actorOf(request), caseId, noteId, recordAudit), { caseId })
+      const result = await audited(app, request, (trx, recordAudit) => readNote(trx, actorOf(request), caseId, noteId, recordAudit), { caseId })
       return reply.header('etag', etagOf(result.version)).send(result.view)
     },
   )
@@ -91,6 +93,7 @@ export async function noteRoutes(app: FastifyInstance): Promise<void> {
   routes.patch(
     '/cases/:id/notes/:noteId',
     {
+      config: { contract: { audit: 'note.update', changes: true } },
       schema: {
         tags: ['notes'],
         summary: 'Change a note (If-Match required)',
@@ -107,7 +110,6 @@ export async function noteRoutes(app: FastifyInstance): Promise<void> {
       const result = await audited(
         app,
         request,
-        'note.update',
         (trx, recordAudit) => patchNote(trx, actorOf(request), caseId, noteId, versionFromIfMatch(ifMatch), request.body, recordAudit),
         { caseId },
       )

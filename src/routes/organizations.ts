@@ -10,6 +10,7 @@ export async function organizationRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/organizations',
     {
+      config: { contract: { audit: null, changes: true, discloses: 'administration of organisations and users, no case data' } },
       schema: {
         tags: ['administration'],
         summary: 'Create an organisation (system_admin)',
@@ -26,6 +27,7 @@ export async function organizationRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/organizations',
     {
+      config: { contract: { audit: null, changes: false, discloses: 'organisations and users: the directory, no case data' } },
       schema: {
         tags: ['administration'],
         summary: 'List organisations (system_admin)',

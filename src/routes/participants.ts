@@ -16,6 +16,7 @@ export async function participantRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/cases/:id/participants',
     {
+      config: { contract: { audit: 'case.share', changes: true } },
       schema: {
         tags: ['participants'],
         summary: 'Share a case with another organisation, on a consent of this case or (protection officers) a legal basis',
@@ -28,7 +29,7 @@ export async function participantRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id: caseId } = request.params
-      const participant = await audited(app, request, 'case.share', (trx, recordAudit) => shareCase(trx, actorOf(request), caseId, request.body, recordAudit), { caseId })
+      const participant = await audited(app, request, (trx, recordAudit) => shareCase(trx, actorOf(request), caseId, request.body, recordAudit), { caseId })
       return reply.code(201).send(participant)
     },
   )
@@ -36,6 +37,7 @@ export async function participantRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/cases/:id/participants',
     {
+      config: { contract: { audit: 'participant.list', changes: false } },
       schema: {
         tags: ['participants'],
         summary: 'The organisations that participate in a case, the lead among them',
@@ -50,7 +52,6 @@ export async function participantRoutes(app: FastifyInstance): Promise<void> {
       return audited(
         app,
         request,
-        'participant.list',
         (trx, recordAudit) => listParticipants(trx, actorOf(request), caseId, { limit, after: idFromCursor(cursor) }, recordAudit),
         { caseId },
       )

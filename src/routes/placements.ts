@@ -17,6 +17,7 @@ export async function placementRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/cases/:id/placements',
     {
+      config: { contract: { audit: 'placement.create', changes: true } },
       schema: {
         tags: ['placements'],
         summary: 'Record where the child is placed now; the current placement ends when this one starts',
@@ -31,7 +32,6 @@ export async function placementRoutes(app: FastifyInstance): Promise<void> {
       const view = await audited(
         app,
         request,
-        'placement.create',
         async (trx, recordAudit) => {
           return createOnce(trx, request, reply, id, {
             create: (newId) => openPlacement(trx, actorOf(request), id, request.body, recordAudit, newId),
@@ -51,6 +51,7 @@ export async function placementRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/cases/:id/placements',
     {
+      config: { contract: { audit: 'placement.list', changes: false } },
       schema: {
         tags: ['placements'],
         summary: 'The placements of a case, newest first; facility name and address only for readers of contact',
@@ -60,7 +61,7 @@ export async function placementRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { id } = request.params
-      const page = await audited(app, request, 'placement.list', (trx, recordAudit) => listCasePlacements(trx, actorOf(request), id, recordAudit), { caseId: id })
+      const page = await audited(app, request, (trx, recordAudit) => listCasePlacements(trx, actorOf(request), id, recordAudit), { caseId: id })
       return page as z.infer<typeof placementListSchema>
     },
   )
@@ -68,6 +69,7 @@ export async function placementRoutes(app: FastifyInstance): Promise<void> {
   routes.patch(
     '/cases/:id/placements/:pid',
     {
+      config: { contract: { audit: 'placement.update', changes: true } },
       schema: {
         tags: ['placements'],
         summary: 'End a placement (If-Match with the placement’s ETag)',
@@ -84,7 +86,6 @@ export async function placementRoutes(app: FastifyInstance): Promise<void> {
       const view = await audited(
         app,
         request,
-        'placement.update',
         (trx, recordAudit) => closePlacement(trx, actorOf(request), id, pid, versionFromIfMatch(ifMatch), request.body, recordAudit),
         { caseId: id },
       )

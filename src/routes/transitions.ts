@@ -14,6 +14,7 @@ export async function transitionRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/cases/:id/transitions',
     {
+      config: { contract: { audit: 'case.transition', changes: true } },
       schema: {
         tags: ['lifecycle'],
         summary: 'Move a case to another stage; forward moves are guarded (409 guard-failed lists every unmet condition)',
@@ -24,7 +25,7 @@ export async function transitionRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id } = request.params
-      const result = await audited(app, request, 'case.transition', (trx, recordAudit) => moveCase(trx, actorOf(request), app.policy, id, request.body, recordAudit), {
+      const result = await audited(app, request, (trx, recordAudit) => moveCase(trx, actorOf(request), app.policy, id, request.body, recordAudit), {
         caseId: id,
       })
       // The ETag is the case's: a transition changes the case's version.
@@ -35,6 +36,7 @@ export async function transitionRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/cases/:id/transitions',
     {
+      config: { contract: { audit: 'case.transitions.list', changes: false } },
       schema: {
         tags: ['lifecycle'],
         summary: 'The stage changes of a case: who, when, from, to and why',
@@ -44,7 +46,7 @@ export async function transitionRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { id } = request.params
-      return audited(app, request, 'case.transitions.list', (trx, recordAudit) => listCaseTransitions(trx, actorOf(request), id, recordAudit), { caseId: id })
+      return audited(app, request, (trx, recordAudit) => listCaseTransitions(trx, actorOf(request), id, recordAudit), { caseId: id })
     },
   )
 }

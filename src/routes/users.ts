@@ -11,6 +11,7 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/users',
     {
+      config: { contract: { audit: null, changes: true, discloses: 'administration of organisations and users, no case data' } },
       schema: {
         tags: ['administration'],
         summary: 'Create a user in an organisation (system_admin); the role must fit the organisation kind',
@@ -26,7 +27,8 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
   )
   routes.get(
     '/users',
-    { schema: { tags: ['administration'], summary: 'List users (system_admin)', querystring: pageQuerySchema, response: { 200: userListSchema, ...problemResponses } } },
+    {
+      config: { contract: { audit: null, changes: false, discloses: 'organisations and users: the directory, no case data' } }, schema: { tags: ['administration'], summary: 'List users (system_admin)', querystring: pageQuerySchema, response: { 200: userListSchema, ...problemResponses } } },
     async (request) => {
       app.requireAbility(request, 'manage', 'User')
       return pageOfUsers(app.db, request.query.limit, request.query.cursor)
@@ -35,6 +37,7 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
   routes.patch(
     '/users/:id',
     {
+      config: { contract: { audit: null, changes: true, discloses: 'administration of organisations and users, no case data' } },
       schema: {
         tags: ['administration'],
         summary: 'Activate or deactivate a user, rename it or change its role (system_admin)',

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely'
-import { caseScopeFilter } from '../cases/case-scope.js'
+import { caseScopeFilter } from '../access/case-scope.js'
 import { AGE_BRACKETS, SEPARATION_STATUSES, STAGES } from '../cases/case-sections.js'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
-import type { AppAbility } from '../policies/abilities.js'
+import type { AppAbility } from '../access/abilities.js'
 import type { Statistics } from './statistics.schemas.js'
 import { type Breakdown, type StatisticsFilters, detentionAndTimings, openCaseBreakdowns } from './statistics.repository.js'
 

@@ -27,7 +27,7 @@ t.test('the audit trail over the live API', async (t) => {
   // The migration authority participates, so it reads the case through its own (narrower) grants.
   await database.db
     .insertInto('case_participants')
-    .values({ organization_id: migration.organizationId, case_id: caseId, participation: 'participant', added_by: ngo.id })
+    .values({ organization_id: migration.organizationId, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id })
     .execute()
 
   t.test('one event per read, with exactly the fields each role was shown', async (t) => {

@@ -10,7 +10,7 @@ import { ROLE_ORGANIZATION_KINDS } from '../../src/auth/principal.js'
 import type { VerificationKey } from '../../src/auth/verification-key.js'
 import { type Config, loadConfig } from '../../src/config.js'
 import { loggerOptions } from '../../src/logger.js'
-import { loadPolicy } from '../../src/policies/policy.js'
+import { loadPolicy } from '../../src/access/policy.js'
 import { createTestDatabase, type TestDatabase } from './database.js'
 import { bearer, signToken, TEST_AUDIENCE, TEST_ISSUER, testKeys } from './tokens.js'
 

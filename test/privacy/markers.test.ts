@@ -43,7 +43,7 @@ t.test('no value of case data ever reaches the audit trail', async (t) => {
     for (const user of [attorney, migration, protection]) {
       await database.db
         .insertInto('case_participants')
-        .values({ organization_id: user.organizationId, case_id: caseId, participation: 'participant', added_by: ngo.id })
+        .values({ organization_id: user.organizationId, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id })
         .execute()
     }
   }

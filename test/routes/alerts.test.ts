@@ -34,7 +34,7 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
     t.equal(created.statusCode, 201, created.body)
     const id: string = created.json().id
     if (user === ngo) {
-      await database.db.insertInto('case_participants').values({ organization_id: protection.organizationId, case_id: id, participation: 'participant', added_by: ngo.id, legal_basis: 'test' }).execute()
+      await database.db.insertInto('case_participants').values({ organization_id: protection.organizationId, case_id: id, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id, legal_basis_citation: 'test' }).execute()
     }
     return id
   }

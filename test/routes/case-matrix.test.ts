@@ -78,7 +78,7 @@ t.test('the live API enforces the access matrix for every role, section and fiel
     .where('id', '=', caseId)
     .execute()
   for (const organizationId of [organizations.migration_authority, organizations.child_protection_authority, organizations.legal_aid]) {
-    await db.insertInto('case_participants').values({ organization_id: organizationId, case_id: caseId, participation: 'participant', legal_basis: 'test', added_by: users.ngo_caseworker.id }).execute()
+    await db.insertInto('case_participants').values({ organization_id: organizationId, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', legal_basis_citation: 'test', granted_by: users.ngo_caseworker.id }).execute()
   }
 
   for (const role of ROLES) {

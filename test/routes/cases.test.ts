@@ -140,7 +140,7 @@ t.test('cases', async (t) => {
     const procuraduria = await createUser(database, 'protection_officer')
     await database.db
       .insertInto('case_participants')
-      .values({ organization_id: procuraduria.organizationId, case_id: created.id, participation: 'participant', legal_basis: 'test', added_by: ngo.id })
+      .values({ organization_id: procuraduria.organizationId, case_id: created.id, basis: 'legal_basis', legal_basis_code: 'protection_measure', legal_basis_citation: 'test', granted_by: ngo.id })
       .execute()
     const before = (await app.inject({ method: 'GET', url: `/cases/${created.id}`, headers: procuraduria.headers })).json()
     t.ok(before.contact, 'the protection officer reads contact at first')

@@ -15,7 +15,7 @@ t.test('best-interests assessments and determinations', async (t) => {
   const created = await app.inject({ method: 'POST', url: '/cases', headers: ngo.headers, payload: { riskLevel: 'medium' } })
   const caseId: string = created.json().id
   for (const user of [protection, attorney, officer]) {
-    await database.db.insertInto('case_participants').values({ organization_id: user.organizationId, case_id: caseId, participation: 'participant', added_by: ngo.id, legal_basis: 'test' }).execute()
+    await database.db.insertInto('case_participants').values({ organization_id: user.organizationId, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id, legal_basis_citation: 'test' }).execute()
   }
   const send = (method: 'GET' | 'POST' | 'PATCH', url: string, user: TestUser, payload?: Record<string, unknown>, etag?: string) =>
     app.inject({ method, url: `/cases/${caseId}${url}`, headers: etag ? { ...user.headers, 'if-match': etag } : user.headers, ...(payload ? { payload } : {}) })

@@ -54,7 +54,7 @@ t.test('sharing a case with another organisation', async (t) => {
   t.test('a share on a consent covering sharing lets the organisation in', async (t) => {
     const response = await share(ngo, caseId, { organizationId: legalAid, consentId: sharingConsent })
     t.equal(response.statusCode, 201, response.body)
-    t.match(response.json(), { organizationId: legalAid, participation: 'participant', consentId: sharingConsent, legalBasis: null, addedBy: ngo.id })
+    t.match(response.json(), { organizationId: legalAid, basis: 'legal_basis', legal_basis_code: 'protection_measure', consentId: sharingConsent, legalBasis: null, addedBy: ngo.id })
 
     const read = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: attorney.headers })
     t.equal(read.statusCode, 200, read.body)

@@ -17,7 +17,7 @@ t.test('placements: the current placement, detention days and the facility field
   for (const user of [officer, attorney]) {
     await database.db
       .insertInto('case_participants')
-      .values({ organization_id: user.organizationId, case_id: caseId, participation: 'participant', added_by: ngo.id, legal_basis: 'test' })
+      .values({ organization_id: user.organizationId, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id, legal_basis_citation: 'test' })
       .execute()
   }
   const url = `/cases/${caseId}/placements`

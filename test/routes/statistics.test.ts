@@ -60,7 +60,7 @@ async function seed(database: TestDatabase, createdBy: string, cases: readonly S
     for (const [index, organizationId] of item.organizationIds.entries()) {
       await database.db
         .insertInto('case_participants')
-        .values({ organization_id: organizationId, case_id: id, participation: index === 0 ? 'lead' : 'participant', added_by: createdBy })
+        .values({ organization_id: organizationId, case_id: id, basis: index === 0 ? 'lead' : 'legal_basis', legal_basis_code: index === 0 ? null : 'protection_measure', granted_by: createdBy })
         .execute()
     }
   }

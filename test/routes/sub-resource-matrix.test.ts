@@ -76,7 +76,7 @@ t.test('records under a case obey the access matrix for every role', async (t) =
   for (const role of ['migration_officer', 'protection_officer', 'attorney'] as const) {
     await database.db
       .insertInto('case_participants')
-      .values({ organization_id: organizationOf[role]!, case_id: caseId, participation: 'participant', legal_basis: 'test', added_by: users.ngo_caseworker.id })
+      .values({ organization_id: organizationOf[role]!, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', legal_basis_citation: 'test', granted_by: users.ngo_caseworker.id })
       .execute()
   }
 

@@ -21,7 +21,7 @@ t.test('a child walks from identification to a closed case through every guard',
     for (const user of [protection, attorney, officer]) {
       await database.db
         .insertInto('case_participants')
-        .values({ organization_id: user.organizationId, case_id: id, participation: 'participant', added_by: ngo.id, legal_basis: 'test' })
+        .values({ organization_id: user.organizationId, case_id: id, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id, legal_basis_citation: 'test' })
         .execute()
     }
     return id

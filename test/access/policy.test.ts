@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import t, { type Test } from 'tap'
 import { parse, stringify } from 'yaml'
-import { assertEveryFieldClassified, loadPolicy, policyVersion } from '../../src/policies/policy.js'
+import { assertEveryFieldClassified, loadPolicy, policyVersion } from '../../src/access/policy.js'
 
 type Yaml = Record<string, any>
 const matrix = (): Yaml => parse(readFileSync(path.join('policies', 'access-matrix.yaml'), 'utf8'))

@@ -1,14 +1,14 @@
 import { sql } from 'kysely'
-import { type AppAbility } from '../policies/abilities.js'
-import { type FieldResolvers, accessibleWhere } from '../policies/casl-to-kysely.js'
-import type { ScopeFilter } from './case.repository.js'
+import { type AppAbility } from './abilities.js'
+import { type FieldResolvers, accessibleWhere } from './casl-to-kysely.js'
+import type { ScopeFilter } from '../cases/case.repository.js'
 
 /** How the fields that policy conditions name are found in SQL, for the cases table. */
 const CASE_CONDITION_FIELDS: FieldResolvers = {
-  // Uses the (organization_id, case_id) primary key of case_participants: no scan of all cases.
+  // Uses the (organization_id, case_id) index of live participations: no scan of all cases.
   participantOrganizationIds: {
     arrayMembership: (_eb, organizationIds) =>
-      sql<boolean>`EXISTS (SELECT 1 FROM case_participants p WHERE p.case_id = cases.id AND p.organization_id IN (${sql.join(
+      sql<boolean>`EXISTS (SELECT 1 FROM case_participants p WHERE p.case_id = cases.id AND p.ended_at IS NULL AND p.organization_id IN (${sql.join(
         organizationIds.map((id) => sql`${id}::uuid`),
       )}))`,
   },

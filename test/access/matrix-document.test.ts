@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { MATRIX_DOCUMENT, renderMatrixDocument } from '../../src/policies/matrix-document.js'
-import { loadPolicy } from '../../src/policies/policy.js'
+import { MATRIX_DOCUMENT, renderMatrixDocument } from '../../src/access/matrix-document.js'
+import { loadPolicy } from '../../src/access/policy.js'
 
 t.test(`${MATRIX_DOCUMENT} is what the policy files say now`, async (t) => {
   const committed = readFileSync(MATRIX_DOCUMENT, 'utf8')

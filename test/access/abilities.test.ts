@@ -14,9 +14,9 @@ import {
   packedRulesFor,
   readableFields,
   readableSections,
-} from '../../src/policies/abilities.js'
-import { type Policy, loadPolicy } from '../../src/policies/policy.js'
-import { transitionAllowed } from '../../src/policies/restricted-transitions.js'
+} from '../../src/access/abilities.js'
+import { type Policy, loadPolicy } from '../../src/access/policy.js'
+import { transitionAllowed } from '../../src/access/restricted-transitions.js'
 import { fieldLetters, specMatrix } from '../helpers/access-matrix.js'
 
 const spec = specMatrix

@@ -16,9 +16,9 @@ import fc from 'fast-check'
 import { type Kysely, sql } from 'kysely'
 import t from 'tap'
 import type { Principal, Role } from '../../src/auth/principal.js'
-import { defineAbilitiesFor } from '../../src/policies/abilities.js'
-import { type FieldResolvers, accessibleWhere } from '../../src/policies/casl-to-kysely.js'
-import { loadPolicy } from '../../src/policies/policy.js'
+import { defineAbilitiesFor } from '../../src/access/abilities.js'
+import { type FieldResolvers, accessibleWhere } from '../../src/access/casl-to-kysely.js'
+import { loadPolicy } from '../../src/access/policy.js'
 import { createTestDatabase } from '../helpers/database.js'
 
 type ProbeDatabase = {
