@@ -3,7 +3,7 @@ import { CLOSURE_REASONS, STAGES } from '../cases/case-sections.js'
 
 export const transitionRequestSchema = z.strictObject({
   to: z.enum(STAGES),
-  reason: z.string().trim().min(1).max(2000).optional().describe('required for a move back'),
+  reason: z.string().trim().min(1).max(2000).optional().describe('required for a move back; free text: section notes'),
   closureReason: z.enum(CLOSURE_REASONS).optional().describe('required when closing'),
 })
 export type TransitionRequest = z.infer<typeof transitionRequestSchema>
@@ -13,7 +13,7 @@ export const transitionViewSchema = z.object({
   caseId: z.uuid(),
   from: z.enum(STAGES),
   to: z.enum(STAGES),
-  reason: z.string().nullable(),
+  reason: z.string().nullable().optional().describe('free text: section notes'),
   closureReason: z.enum(CLOSURE_REASONS).nullable(),
   actorId: z.uuid(),
   actorRole: z.string(),

@@ -38,9 +38,10 @@ export function toNoteView(row: Selectable<CaseNoteTable>): NoteView {
 
 const historyValue = (row: Selectable<CaseNoteTable>) => ({ id: row.id, category: row.category, body: row.body, enteredInError: row.entered_in_error })
 
-/** The notes of a case the caller may read, or 403 naming the wall. */
-async function openNotes(db: Kysely<Database>, actor: CaseActor, caseId: string, options: { forUpdate?: boolean } = {}) {
-  const open = await openCase(db, actor, caseId, options)
+/** The notes of a case the caller may read (and, for a write, write), or 403 naming the wall. */
+async function openNotes(db: Kysely<Database>, actor: CaseActor, caseId: string, write?: 'create' | 'update') {
+  const open = await openCase(db, actor, caseId)
+  if (write) requireRecordWrite(open.access, NOTE_RECORD, write)
   readableRecordFields(open.access, NOTE_RECORD)
   return open
 }
@@ -53,8 +54,7 @@ export async function createNote(
   options: { id?: string },
   recordAudit: RecordAudit,
 ): Promise<NoteResult> {
-  const { access } = await openNotes(db, actor, caseId)
-  requireRecordWrite(access, NOTE_RECORD, 'create')
+  await openNotes(db, actor, caseId, 'create')
   const row = await insertNote(db, {
     id: options.id ?? uuidv7(),
     case_id: caseId,
@@ -101,8 +101,7 @@ export async function patchNote(
   input: NotePatchInput,
   recordAudit: RecordAudit,
 ): Promise<NoteResult> {
-  const { access } = await openNotes(db, actor, caseId)
-  requireRecordWrite(access, NOTE_RECORD, 'update')
+  await openNotes(db, actor, caseId, 'update')
   const current = await findNote(db, caseId, noteId, { forUpdate: true })
   if (!current) throw notFound('note')
   requireAuthorOrganization(current.author_organization_id, actor.principal.organizationId, 'a note')

@@ -135,7 +135,7 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
 
   t.test('alerts clear when the data changes', async (t) => {
     const current = (await app.inject({ method: 'GET', url: `/cases/${detained}/placements`, headers: ngo.headers })).json().items[0]
-    const ended = await app.inject({ method: 'PATCH', url: `/cases/${detained}/placements/${current.id}`, headers: { ...ngo.headers, 'if-match': `"${current.version}"` }, payload: { endReason: 'channelled to DIF' } })
+    const ended = await app.inject({ method: 'PATCH', url: `/cases/${detained}/placements/${current.id}`, headers: { ...ngo.headers, 'if-match': `"${current.version}"` }, payload: { endReasonCode: 'released_from_detention', endNotes: 'channelled to DIF' } })
     t.equal(ended.statusCode, 200, ended.body)
     t.same(await alertsOf(ngo, '?severity=critical'), [])
   })

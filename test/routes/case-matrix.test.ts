@@ -108,10 +108,13 @@ t.test('the live API enforces the access matrix for every role, section and fiel
     t.test(`${role} updates exactly the fields the matrix lets it update`, async (t) => {
       for (const [section, field] of WRITABLE_FIELDS) {
         const before = await db.selectFrom('cases').select(['version', sql<string>`cases::text`.as('snapshot')]).where('id', '=', caseId).executeTakeFirstOrThrow()
+        // The reader's own ETag: a version of the sections this role may read (PRODUCT.md, "Versions and ETags per reader").
+        const read = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: users[role].headers })
+        const etag = read.statusCode === 200 ? (read.headers.etag as string) : '"1"'
         const response = await app.inject({
           method: 'PATCH',
           url: `/cases/${caseId}`,
-          headers: { ...users[role].headers, 'if-match': `"${before.version}"` },
+          headers: { ...users[role].headers, 'if-match': etag },
           payload: bodyFor(section, field, 2),
         })
         const expected = !mayRead(role, 'case') ? 404 : mayUpdateField(role, section, field) ? 200 : 403

@@ -21,22 +21,22 @@ t.test('best-interests assessments and determinations', async (t) => {
     app.inject({ method, url: `/cases/${caseId}${url}`, headers: etag ? { ...user.headers, 'if-match': etag } : user.headers, ...(payload ? { payload } : {}) })
   const readCase = async (user: TestUser) => (await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: user.headers })).json()
 
-  t.test('assessments: the caseworker records them, the attorney completes a draft, completed is final', async (t) => {
+  t.test('assessments: the caseworker records them and completes its own draft; only the author organisation changes a draft; completed is final', async (t) => {
     const draft = await send('POST', '/assessments', ngo, { findings: { family: 'Mother in Quetzaltenango', safety: 'Gang threats at home' }, recommendation: 'Stay in foster care' })
     t.equal(draft.statusCode, 201, draft.body)
     t.match(draft.json(), { status: 'draft', assessorId: ngo.id, completedAt: null })
     const unknown = await send('POST', '/assessments', ngo, { findings: { religion: 'x' } })
     t.equal(unknown.statusCode, 400, 'factors are the listed ones')
 
-    const ngoPatch = await send('PATCH', `/assessments/${draft.json().id}`, ngo, { recommendation: 'x' }, draft.headers.etag as string)
-    t.equal(ngoPatch.statusCode, 403, 'the caseworker creates but does not update (bidDeliberation rc)')
-    t.same(ngoPatch.json().deniedFields, ['bidDeliberation.assessments'])
-    t.equal((await send('PATCH', `/assessments/${draft.json().id}`, attorney, { recommendation: 'x' })).statusCode, 428)
-    const completed = await send('PATCH', `/assessments/${draft.json().id}`, attorney, { findings: { health: 'Healthy' }, completedAt: new Date().toISOString() }, draft.headers.etag as string)
+    const attorneyPatch = await send('PATCH', `/assessments/${draft.json().id}`, attorney, { recommendation: 'x' }, draft.headers.etag as string)
+    t.equal(attorneyPatch.statusCode, 403, 'another organisation does not change the draft')
+    t.equal(attorneyPatch.json().reason, 'not_author_organization')
+    t.equal((await send('PATCH', `/assessments/${draft.json().id}`, ngo, { recommendation: 'x' })).statusCode, 428)
+    const completed = await send('PATCH', `/assessments/${draft.json().id}`, ngo, { findings: { health: 'Healthy' }, completedAt: new Date().toISOString() }, draft.headers.etag as string)
     t.equal(completed.statusCode, 200, completed.body)
     t.equal(completed.json().status, 'completed')
     t.same(Object.keys(completed.json().findings).sort(), ['family', 'health', 'safety'], 'factors merge')
-    const again = await send('PATCH', `/assessments/${draft.json().id}`, attorney, { recommendation: 'y' }, completed.headers.etag as string)
+    const again = await send('PATCH', `/assessments/${draft.json().id}`, ngo, { recommendation: 'y' }, completed.headers.etag as string)
     t.equal(again.statusCode, 409)
 
     for (const user of [officer, auditor]) {

@@ -70,7 +70,7 @@ t.test('the change history shows each reader only the fields they may read', asy
     const response = await history(ngo)
     t.equal(response.statusCode, 200, response.body)
     const entries = response.json().items as Entry[]
-    t.same(fieldsIn(entries), ['case.riskLevel', 'consent.consents', 'health.notes', 'identity.givenName', 'protection.notes', 'protection.riskOnReturn'])
+    t.same(fieldsIn(entries), ['case.leadOrganizationId', 'case.riskLevel', 'consent.consents', 'health.notes', 'identity.givenName', 'protection.notes', 'protection.riskOnReturn'])
     const rename = entries.find((entry) => entry.field === 'identity.givenName' && entry.oldValue === markers.givenName)
     t.match(rename, { newValue: markers.newGivenName, actorId: ngo.id })
     t.ok(rename && !Number.isNaN(Date.parse(rename.changedAt)))
@@ -81,7 +81,7 @@ t.test('the change history shows each reader only the fields they may read', asy
   t.test('an attorney sees identity and protection, nothing of health', async (t) => {
     const response = await history(attorney)
     t.equal(response.statusCode, 200)
-    t.same(fieldsIn(response.json().items), ['case.riskLevel', 'consent.consents', 'identity.givenName', 'protection.notes', 'protection.riskOnReturn'])
+    t.same(fieldsIn(response.json().items), ['case.leadOrganizationId', 'case.riskLevel', 'consent.consents', 'identity.givenName', 'protection.notes', 'protection.riskOnReturn'])
     t.ok(response.body.includes(markers.newProtectionNotes))
     absent(t, response.body, ['healthNotes', 'newHealthNotes'])
     t.notOk(response.body.includes('health.'))
@@ -90,7 +90,7 @@ t.test('the change history shows each reader only the fields they may read', asy
   t.test('a migration officer sees identity entries, nothing of health or protection', async (t) => {
     const response = await history(migration)
     t.equal(response.statusCode, 200)
-    t.same(fieldsIn(response.json().items), ['case.riskLevel', 'consent.consents', 'identity.givenName'])
+    t.same(fieldsIn(response.json().items), ['case.leadOrganizationId', 'case.riskLevel', 'consent.consents', 'identity.givenName'])
     t.ok(response.body.includes(markers.newGivenName))
     absent(t, response.body, ['healthNotes', 'newHealthNotes', 'protectionNotes', 'newProtectionNotes', 'riskOnReturn'])
     t.notOk(/health\.|protection\./.test(response.body))
@@ -109,7 +109,7 @@ t.test('the change history shows each reader only the fields they may read', asy
   t.test('an oversight auditor sees the pseudonymised fields only', async (t) => {
     const response = await history(auditor)
     t.equal(response.statusCode, 200)
-    t.same(fieldsIn(response.json().items), ['case.riskLevel'])
+    t.same(fieldsIn(response.json().items), ['case.leadOrganizationId', 'case.riskLevel'])
     absent(t, response.body, Object.keys(markers) as (keyof typeof markers)[])
   })
 
@@ -130,7 +130,7 @@ t.test('the change history shows each reader only the fields they may read', asy
       .where('outcome', '=', 'allowed')
       .execute()
     t.ok(events.length >= 1)
-    t.same(events[0]!.fields, ['case.riskLevel', 'consent.consents', 'identity.givenName'])
+    t.same(events[0]!.fields, ['case.leadOrganizationId', 'case.riskLevel', 'consent.consents', 'identity.givenName'])
   })
 
   t.test('paging by cursor walks the same entries, in order, once each', async (t) => {
@@ -162,10 +162,10 @@ t.test('the change history shows each reader only the fields they may read', asy
     })
     t.equal(withholding.statusCode, 201, withholding.body)
     const forAttorney = await history(attorney)
-    t.same(fieldsIn(forAttorney.json().items), ['case.riskLevel', 'consent.consents'])
+    t.same(fieldsIn(forAttorney.json().items), ['case.leadOrganizationId', 'case.riskLevel', 'consent.consents'])
     absent(t, forAttorney.body, ['givenName', 'newGivenName', 'protectionNotes', 'newProtectionNotes', 'riskOnReturn'])
     const forMigration = await history(migration)
-    t.same(fieldsIn(forMigration.json().items), ['case.riskLevel', 'consent.consents', 'identity.givenName'], 'withheld from legal aid only')
+    t.same(fieldsIn(forMigration.json().items), ['case.leadOrganizationId', 'case.riskLevel', 'consent.consents', 'identity.givenName'], 'withheld from legal aid only')
     const forLead = await history(ngo)
     t.ok(fieldsIn(forLead.json().items).includes('protection.notes'), 'the lead keeps what is withheld from everyone else')
   })

@@ -36,7 +36,7 @@ t.test('sharing a case with another organisation', async (t) => {
   t.test('the creating organisation is the lead participant', async (t) => {
     const response = await app.inject({ method: 'GET', url: `/cases/${caseId}/participants`, headers: ngo.headers })
     t.equal(response.statusCode, 200, response.body)
-    t.match(response.json(), { items: [{ organizationId: ngo.organizationId, participation: 'lead', consentId: null, legalBasis: null }], nextCursor: null })
+    t.match(response.json(), { items: [{ organizationId: ngo.organizationId, basis: 'lead', consentId: null, legalBasis: null, sections: null, endedAt: null }], nextCursor: null })
   })
 
   t.test('before a share, the other organisation cannot reach the case', async (t) => {
@@ -54,7 +54,7 @@ t.test('sharing a case with another organisation', async (t) => {
   t.test('a share on a consent covering sharing lets the organisation in', async (t) => {
     const response = await share(ngo, caseId, { organizationId: legalAid, consentId: sharingConsent })
     t.equal(response.statusCode, 201, response.body)
-    t.match(response.json(), { organizationId: legalAid, basis: 'legal_basis', legal_basis_code: 'protection_measure', consentId: sharingConsent, legalBasis: null, addedBy: ngo.id })
+    t.match(response.json(), { organizationId: legalAid, basis: 'consent', consentId: sharingConsent, legalBasis: null, grantedBy: ngo.id, endedAt: null })
 
     const read = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: attorney.headers })
     t.equal(read.statusCode, 200, read.body)
@@ -74,7 +74,7 @@ t.test('sharing a case with another organisation', async (t) => {
       .where('outcome', '=', 'allowed')
       .execute()
     t.equal(audit.length, 1)
-    t.match(audit[0], { actor_id: ngo.id, case_ids: [caseId], target_organization_id: legalAid, fields: ['consent.consents'] })
+    t.match(audit[0], { actor_id: ngo.id, case_ids: [caseId], target_organization_id: legalAid, fields: ['case.leadOrganizationId', 'consent.consents'] })
   })
 
   t.test('an organisation already participating cannot be added again', async (t) => {
@@ -114,7 +114,7 @@ t.test('sharing a case with another organisation', async (t) => {
   })
 
   t.test('a caseworker cannot share on a legal basis', async (t) => {
-    const response = await share(ngo, caseId, { organizationId: shelter, legalBasis: 'Artículo 122 LGDNNA, medida urgente de protección' })
+    const response = await share(ngo, caseId, { organizationId: shelter, legalBasis: { code: 'protection_measure', citation: 'Artículo 122 LGDNNA, medida urgente de protección' } })
     t.equal(response.statusCode, 409)
     t.equal(response.json().reason, 'legal_basis_requires_protection_officer')
   })
@@ -122,22 +122,23 @@ t.test('sharing a case with another organisation', async (t) => {
   t.test('a protection officer shares on a legal basis; the shelter then reaches and lists the case', async (t) => {
     const ownCase = await openCase(protection)
     t.notOk((await listedIds(shelterWorker)).includes(ownCase))
-    const legalBasis = 'Artículo 122 LGDNNA, medida urgente de protección'
+    const legalBasis = { code: 'protection_measure', citation: 'Artículo 122 LGDNNA, medida urgente de protección' }
     const response = await share(protection, ownCase, { organizationId: shelter, legalBasis })
     t.equal(response.statusCode, 201, response.body)
-    t.match(response.json(), { organizationId: shelter, consentId: null, legalBasis })
+    t.match(response.json(), { organizationId: shelter, basis: 'legal_basis', consentId: null, legalBasis })
     t.equal((await app.inject({ method: 'GET', url: `/cases/${ownCase}`, headers: shelterWorker.headers })).statusCode, 200)
     t.ok((await listedIds(shelterWorker)).includes(ownCase))
     const audit = await database.db.selectFrom('audit_events').select('target_organization_id').where('action', '=', 'case.share').where('outcome', '=', 'allowed').execute()
     t.ok(audit.some((event) => event.target_organization_id === shelter))
   })
 
-  t.test('bad bodies are 400: both grounds at once, a short legal basis, unknown fields', async (t) => {
-    const both = await share(protection, caseId, { organizationId: shelter, consentId: sharingConsent, legalBasis: 'Artículo 122 LGDNNA' })
+  t.test('bad bodies are 400: both grounds at once, a legal basis without a known code, unknown fields', async (t) => {
+    const both = await share(protection, caseId, { organizationId: shelter, consentId: sharingConsent, legalBasis: { code: 'court_order' } })
     t.equal(both.statusCode, 400)
     const ownCase = await openCase(protection)
-    t.equal((await share(protection, ownCase, { organizationId: shelter, legalBasis: 'short' })).statusCode, 400)
-    t.equal((await share(protection, ownCase, { organizationId: shelter, legalBasis: 'Artículo 122 LGDNNA', extra: 1 })).statusCode, 400)
+    t.equal((await share(protection, ownCase, { organizationId: shelter, legalBasis: 'Artículo 122 LGDNNA' })).statusCode, 400, 'free text is no code')
+    t.equal((await share(protection, ownCase, { organizationId: shelter, legalBasis: { code: 'because' } })).statusCode, 400)
+    t.equal((await share(protection, ownCase, { organizationId: shelter, legalBasis: { code: 'court_order' }, extra: 1 })).statusCode, 400)
   })
 
   t.test('organisations that cannot participate are 422', async (t) => {
@@ -154,7 +155,7 @@ t.test('sharing a case with another organisation', async (t) => {
 
   t.test('a role without the share action gets 403 on a case it reaches', async (t) => {
     const ownCase = await openCase(migration)
-    const response = await share(migration, ownCase, { organizationId: shelter, legalBasis: 'Artículo 122 LGDNNA, medida urgente' })
+    const response = await share(migration, ownCase, { organizationId: shelter, legalBasis: { code: 'protection_measure' } })
     t.equal(response.statusCode, 403)
     const denied = await database.db.selectFrom('audit_events').select(['outcome', 'case_ids']).where('action', '=', 'case.share').where('actor_id', '=', migration.id).execute()
     t.match(denied, [{ outcome: 'denied', case_ids: [ownCase] }])
@@ -196,5 +197,27 @@ t.test('sharing a case with another organisation', async (t) => {
     } while (cursor)
     t.same(seen, all.map((item) => item.organizationId))
     t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}/participants?cursor=bad`, headers: ngo.headers })).statusCode, 400)
+  })
+
+  t.test('withdrawing the consent a share rests on ends that participation at once, and the history keeps it', async (t) => {
+    t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: attorney.headers })).statusCode, 200)
+    const consent = (await app.inject({ method: 'GET', url: `/cases/${caseId}/consents/${sharingConsent}`, headers: ngo.headers })).json()
+    const withdrawn = await app.inject({
+      method: 'PATCH',
+      url: `/cases/${caseId}/consents/${sharingConsent}`,
+      headers: { ...ngo.headers, 'if-match': `"${consent.version}"` },
+      payload: { withdrawnAt: new Date().toISOString() },
+    })
+    t.equal(withdrawn.statusCode, 200, withdrawn.body)
+    t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: attorney.headers })).statusCode, 404, 'access ended with the consent')
+    t.notOk((await listedIds(attorney)).includes(caseId))
+    const participations = (await app.inject({ method: 'GET', url: `/cases/${caseId}/participants?limit=100`, headers: ngo.headers })).json().items as {
+      organizationId: string
+      endedAt: string | null
+      endReason?: string
+    }[]
+    const ended = participations.find((item) => item.organizationId === legalAid)
+    t.ok(ended?.endedAt, 'the participation is kept, ended')
+    t.equal(ended?.endReason, 'consent_withdrawn')
   })
 })

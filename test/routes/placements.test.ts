@@ -3,7 +3,7 @@ import { build, createUser } from '../helpers/build.js'
 
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString()
 
-t.test('placements: the current placement, detention days and the facility fields behind contact', async (t) => {
+t.test('placements: the current placement, detention days, and the fields behind contact, legal and notes', async (t) => {
   const { app, database } = await build(t)
   const ngo = await createUser(database, 'ngo_caseworker')
   const officer = await createUser(database, 'migration_officer')
@@ -23,19 +23,25 @@ t.test('placements: the current placement, detention days and the facility field
   const url = `/cases/${caseId}/placements`
   const readCase = async () => (await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: ngo.headers })).json()
 
-  t.test('a migration officer records a migration station, but may not write the facility (contact)', async (t) => {
-    const denied = await app.inject({ method: 'POST', url, headers: officer.headers, payload: { type: 'migration_station', facilityName: 'Estación Siglo XXI', startedAt: daysAgo(5) } })
-    t.equal(denied.statusCode, 403, denied.body)
-    t.equal(denied.json().type, 'urn:atd:problem:forbidden-fields')
-    t.same(denied.json().deniedFields, ['contact.facilityName'])
-    t.notMatch(denied.body, /Siglo/)
+  t.test('a migration officer records a migration station, but may not write its address (contact) nor a legal citation (legal)', async (t) => {
+    for (const [payload, field] of [
+      [{ type: 'migration_station', facilityAddress: 'Km 1 carretera Siglo', startedAt: daysAgo(5) }, 'contact.facilityAddress'],
+      [{ type: 'migration_station', legalBasis: 'art. 99 LM Siglo', startedAt: daysAgo(5) }, 'legal.legalBasis'],
+    ] as const) {
+      const denied = await app.inject({ method: 'POST', url, headers: officer.headers, payload })
+      t.equal(denied.statusCode, 403, denied.body)
+      t.equal(denied.json().type, 'urn:atd:problem:forbidden-fields')
+      t.same(denied.json().deniedFields, [field])
+      t.notMatch(denied.body, /Siglo/)
+    }
     t.equal((await database.db.selectFrom('placements').select('id').execute()).length, 0, 'nothing written')
 
-    const opened = await app.inject({ method: 'POST', url, headers: officer.headers, payload: { type: 'migration_station', startedAt: daysAgo(5), legalBasis: 'art. 99 LM' } })
+    const opened = await app.inject({ method: 'POST', url, headers: officer.headers, payload: { type: 'migration_station', facilityName: 'Estación Siglo XXI', startedAt: daysAgo(5) } })
     t.equal(opened.statusCode, 201, opened.body)
     t.equal(opened.headers.etag, '"1"')
     t.equal(opened.json().current, true)
-    t.notOk('facilityName' in opened.json(), 'the officer does not read contact')
+    t.equal(opened.json().facilityName, 'Estación Siglo XXI', 'the facility name is custody (the matrix)')
+    t.notOk('facilityAddress' in opened.json() || 'legalBasis' in opened.json() || 'endNotes' in opened.json(), 'the officer reads no contact, legal or notes')
     const view = await readCase()
     t.equal(view.custody.placementType, 'migration_station')
     t.equal(view.custody.inDetention, true)
@@ -69,26 +75,26 @@ t.test('placements: the current placement, detention days and the facility field
     const items = list.json().items
     t.equal(items.length, 2)
     t.same(items.map((item: { current: boolean }) => item.current), [true, false], 'newest first; one current')
-    t.equal(items[1].endReason, 'replaced_by_new_placement')
+    t.equal(items[1].endReasonCode, 'replaced_by_new_placement')
     t.equal(items[1].endedAt, items[0].startedAt)
 
     const history = await database.db.selectFrom('case_history').select(['field']).where('case_id', '=', caseId).where('field', 'like', 'custody.%').execute()
     t.ok(history.some((entry) => entry.field === 'custody.inDetention'), 'derived changes leave history')
   })
 
-  t.test('readers without contact read get placements without facility fields', async (t) => {
+  t.test('readers without contact read get placements without the facility address', async (t) => {
     for (const user of [auditor, officer]) {
       const list = await app.inject({ method: 'GET', url, headers: user.headers })
       t.equal(list.statusCode, 200, list.body)
       t.equal(list.json().items.length, 2)
       for (const item of list.json().items) {
-        t.notOk('facilityName' in item || 'facilityAddress' in item, `${user.role} sees no facility`)
+        t.notOk('facilityAddress' in item, `${user.role} sees no facility address`)
         t.ok(item.type)
       }
-      t.notMatch(list.body, /Esperanza|Tapachula/)
+      t.notMatch(list.body, /Tapachula/)
     }
     const attorneyList = await app.inject({ method: 'GET', url, headers: attorney.headers })
-    t.equal(attorneyList.json().items[0].facilityName, 'Casa Esperanza', 'the attorney reads contact')
+    t.equal(attorneyList.json().items[0].facilityAddress, 'Calle 5, Tapachula', 'the attorney reads contact')
   })
 
   t.test('roles without custody create get 403; outsiders 404; unknown fields 400', async (t) => {
@@ -130,14 +136,18 @@ t.test('placements: the current placement, detention days and the facility field
   t.test('ending the current placement needs If-Match and leaves no current placement', async (t) => {
     const current = (await app.inject({ method: 'GET', url, headers: ngo.headers })).json().items[0]
     const patchUrl = `${url}/${current.id}`
-    const payload = { endReason: 'family located' }
+    const payload = { endReasonCode: 'family_reunified', endNotes: 'family located' }
     t.equal((await app.inject({ method: 'PATCH', url: patchUrl, headers: ngo.headers, payload })).statusCode, 428)
     t.equal((await app.inject({ method: 'PATCH', url: patchUrl, headers: { ...ngo.headers, 'if-match': '"7"' }, payload })).statusCode, 412)
     t.equal((await app.inject({ method: 'PATCH', url: patchUrl, headers: { ...auditor.headers, 'if-match': `"${current.version}"` }, payload })).statusCode, 403)
     const ended = await app.inject({ method: 'PATCH', url: patchUrl, headers: { ...ngo.headers, 'if-match': `"${current.version}"` }, payload })
     t.equal(ended.statusCode, 200, ended.body)
     t.equal(ended.json().current, false)
-    t.equal(ended.json().endReason, 'family located')
+    t.equal(ended.json().endReasonCode, 'family_reunified')
+    t.equal(ended.json().endNotes, 'family located')
+    const officerView = (await app.inject({ method: 'GET', url, headers: officer.headers })).json().items.find((item: { id: string }) => item.id === current.id)
+    t.equal(officerView.endReasonCode, 'family_reunified', 'the code is custody')
+    t.notOk('endNotes' in officerView, 'the story is notes: not for the migration officer')
     t.equal(ended.headers.etag, `"${current.version + 1}"`)
     const again = await app.inject({ method: 'PATCH', url: patchUrl, headers: { ...ngo.headers, 'if-match': ended.headers.etag as string }, payload })
     t.equal(again.statusCode, 409)

@@ -19,14 +19,24 @@ const RECORD_KINDS: readonly RecordKind[] = [
   {
     name: 'placements',
     createSections: ['custody'],
-    body: () => ({ payload: { type: 'dif_shelter', legalBasis: 'Medida de protección 12/2026' }, markers: [] }),
+    body: () => ({ payload: { type: 'dif_shelter' }, markers: [] }),
+  },
+  {
+    name: 'placements',
+    // The legal basis of a placement is free text: a citation, section legal.
+    createSections: ['custody', 'legal'],
+    body: () => {
+      const citation = newMarker('citation')
+      return { payload: { type: 'dif_shelter', legalBasis: citation }, markers: [[citation, 'legal']] }
+    },
   },
   {
     name: 'placements',
     createSections: ['custody', 'contact'],
     body: () => {
       const facility = newMarker('facility')
-      return { payload: { type: 'ngo_shelter', facilityName: facility, facilityAddress: 'Tapachula' }, markers: [[facility, 'contact']] }
+      const address = newMarker('address')
+      return { payload: { type: 'ngo_shelter', facilityName: facility, facilityAddress: address }, markers: [[facility, 'custody'], [address, 'contact']] }
     },
   },
   {
