@@ -5,6 +5,7 @@ import * as lifecycle from './2026-11-25-03-lifecycle.js'
 import * as records from './2026-11-25-04-records.js'
 import * as auditChain from './2026-11-25-05-audit-chain.js'
 import * as principalChanges from './2026-11-25-06-principal-changes.js'
+import * as auditCanonicalForm from './2026-12-01-30-audit-canonical-form.js'
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25-04-records': records,
   '2026-11-25-05-audit-chain': auditChain,
   '2026-11-25-06-principal-changes': principalChanges,
+  '2026-12-01-30-audit-canonical-form': auditCanonicalForm,
 }
