@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import t, { type Test } from 'tap'
@@ -11,8 +12,9 @@ import { sealAll } from '../../src/audit/audit-sealer.js'
 import { type VerifyResult, verifyChain } from '../../src/audit/audit-verify.js'
 import type { Database } from '../../src/db/schema.js'
 import { canonicalJson } from '../../src/shared/canonical-json.js'
+import { build, createUser } from '../helpers/build.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { asSuperuserWithoutTriggers } from './audit-helpers.js'
+import { asSuperuserWithoutTriggers, waitUntilSealed } from './audit-helpers.js'
 
 /** Session settings a server or a connection may have; none of them may change a link's hash. */
 interface Session {
@@ -257,4 +259,45 @@ t.test('incremental verification from a kept checkpoint reads only the links sin
   t.same(await verifyChain(database.db), { intact: false, brokenAt: 4, reason: 'hash-mismatch' }, 'and a full verification finds it')
   await asSuperuserWithoutTriggers(database, sql`UPDATE audit_events SET action = 'case.list' WHERE id = ${await eventIdAt(database, 12)}`)
   t.same(await verifyChain(database.db, { from: checkpoint }), { intact: false, brokenAt: 12, reason: 'hash-mismatch' }, 'the checkpoint’s own event is rechecked')
+})
+
+t.test('over the API, on a server in Mexico City: verify answers intact, incrementally too, and finds a change', async (t) => {
+  const { app, database } = await build(t)
+  const auditor = await createUser(database, 'oversight_auditor')
+  const get = (url: string) => app.inject({ method: 'GET', url, headers: auditor.headers })
+  for (let index = 0; index < 12; index += 1) t.equal((await get('/audit-events/checkpoint')).statusCode, 200)
+  await waitUntilSealed(database)
+  if (database.url) {
+    // The server's default for every new connection; the app's connections are ended so it makes new ones.
+    const admin = await inSession(t, database, UTC)
+    await sql.raw(`ALTER DATABASE ${new URL(database.url).pathname.slice(1)} SET timezone = 'America/Mexico_City'`).execute(admin)
+    await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`.execute(admin)
+    await sleep(300)
+  } else {
+    await inSession(t, database, MEXICO)
+  }
+  const { rows } = await sql<{ timezone: string }>`SELECT current_setting('TimeZone') AS timezone`.execute(database.db)
+  t.equal(rows[0]!.timezone, 'America/Mexico_City')
+
+  const intact = await get('/audit-events/verify')
+  t.equal(intact.statusCode, 200, intact.body)
+  t.match(intact.json(), { intact: true, verifiedThrough: 12 })
+  const checkpoint = (await get('/audit-events/checkpoint')).json() as { seq: number; hash: string }
+  for (let index = 0; index < 5; index += 1) await get('/audit-events/checkpoint')
+  await waitUntilSealed(database)
+  const since = await get(`/audit-events/verify?fromSeq=${checkpoint.seq}&fromHash=${checkpoint.hash}`)
+  t.equal(since.statusCode, 200, since.body)
+  t.match(since.json(), { intact: true, verifiedThrough: (await findChainHead(database.db))!.seq })
+  t.same((await get(`/audit-events/verify?fromSeq=${checkpoint.seq}&fromHash=${'b'.repeat(64)}`)).json(), { intact: false, brokenAt: checkpoint.seq, reason: 'checkpoint-mismatch' })
+  for (const url of [
+    `/audit-events/verify?fromSeq=${checkpoint.seq}`,
+    `/audit-events/verify?fromSeq=${checkpoint.seq}&fromHash=${checkpoint.hash}&checkpointSeq=${checkpoint.seq}&checkpointHash=${checkpoint.hash}`,
+  ]) {
+    const refused = await get(url)
+    t.equal(refused.statusCode, 400, url)
+    t.equal(refused.headers['content-type'], 'application/problem+json; charset=utf-8')
+  }
+
+  await asSuperuserWithoutTriggers(database, sql`UPDATE audit_events SET actor_role = 'system_admin' WHERE id = ${await eventIdAt(database, 7)}`)
+  t.same((await get('/audit-events/verify')).json(), { intact: false, brokenAt: 7, reason: 'hash-mismatch' })
 })
