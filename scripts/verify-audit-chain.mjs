@@ -50,8 +50,8 @@ async function verify(links) {
     if (link.seq !== expected) return broken('missing-link', expected)
     if (link.prev_hash !== prevHash) return broken('previous-hash-mismatch')
     if (link.id == null) return broken('event-missing')
-    const hash = createHash('sha256').update(forms[link.form](link), 'utf8').digest('hex')
-    if (hash !== link.hash) return broken('hash-mismatch')
+    const canonical = forms[link.form]
+    if (!canonical || createHash('sha256').update(canonical(link), 'utf8').digest('hex') !== link.hash) return broken('hash-mismatch')
     prevHash = link.hash
     expected += 1
   }

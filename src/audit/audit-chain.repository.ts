@@ -38,7 +38,8 @@ export interface ChainCheck {
  * (in parallel where PostgreSQL can), each link must follow the one before it (one ordered pass
  * over the chain's primary key, lag()), and the checkpoint's link must still have its hash.
  * `fromPrevHash` is what the first link's prev_hash must be (the genesis hash from 1; unknown,
- * so unchecked, from a later link, whose own hash the caller's checkpoint vouches for).
+ * so unchecked, from a later link, whose own hash the caller's checkpoint vouches for). A NULL
+ * where a hash should be (a constraint dropped by a superuser) is a fault, never a pass.
  */
 export async function checkChain(
   db: Kysely<Database>,
@@ -50,13 +51,14 @@ export async function checkChain(
       (SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1) AS head_hash,
       least(
         (SELECT min(CASE WHEN l.seq <> l.previous_seq + 1 THEN (l.previous_seq + 1) * 8 + 1
-                         WHEN l.prev_hash <> l.previous_hash THEN l.seq * 8 + 2 END)
+                         WHEN (l.seq <> ${fromSeq}::bigint OR ${fromPrevHash}::text IS NOT NULL) AND l.prev_hash IS DISTINCT FROM l.previous_hash
+                           THEN l.seq * 8 + 2 END)
           FROM (SELECT seq, prev_hash, lag(seq, 1, ${fromSeq - 1}::bigint) OVER w AS previous_seq, lag(hash, 1, ${fromPrevHash}::text) OVER w AS previous_hash
                 FROM audit_chain WHERE seq >= ${fromSeq}::bigint WINDOW w AS (ORDER BY seq)) l),
-        (SELECT min(c.seq * 8 + CASE WHEN e.id IS NULL THEN 3 WHEN audit_link_hash(c.form, c.prev_hash, c.seq, e) <> c.hash THEN 4 END)
+        (SELECT min(c.seq * 8 + CASE WHEN e.id IS NULL THEN 3 WHEN audit_link_hash(c.form, c.prev_hash, c.seq, e) IS DISTINCT FROM c.hash THEN 4 END)
           FROM audit_chain c LEFT JOIN audit_events e ON e.id = c.event_id
           WHERE c.seq >= ${fromSeq}::bigint),
-        (SELECT seq * 8 + 5 FROM audit_chain WHERE seq = ${checkpoint?.seq ?? 0}::bigint AND hash <> ${checkpoint?.hash ?? ''}::text)
+        (SELECT seq * 8 + 5 FROM audit_chain WHERE seq = ${checkpoint?.seq ?? 0}::bigint AND hash IS DISTINCT FROM ${checkpoint?.hash ?? ''}::text)
       ) AS fault`.execute(db)
   const row = rows[0]!
   return {

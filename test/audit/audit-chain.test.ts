@@ -227,6 +227,12 @@ t.test('every kind of break is found at its sequence, by the service and by the 
     t.same(await referenceVerify(await exportChain(db)), expected, `${what}: the reference verifier agrees`)
   }
   // Latest first, so each break is the earliest when it is made.
+  await asSuperuserWithoutTriggers(database, sql`ALTER TABLE audit_chain ALTER COLUMN hash DROP NOT NULL`)
+  await asSuperuserWithoutTriggers(database, sql`UPDATE audit_chain SET hash = NULL WHERE seq = 30`)
+  await expectBreak({ intact: false, brokenAt: 30, reason: 'hash-mismatch' }, 'a hash set to NULL, its constraint dropped')
+  await asSuperuserWithoutTriggers(database, sql.raw(`ALTER TABLE audit_chain DROP CONSTRAINT ${await formCheckName(database)}`))
+  await asSuperuserWithoutTriggers(database, sql`UPDATE audit_chain SET form = 3 WHERE seq = 29`)
+  await expectBreak({ intact: false, brokenAt: 29, reason: 'hash-mismatch' }, 'a link of a form that does not exist')
   await asSuperuserWithoutTriggers(database, sql`UPDATE audit_chain SET prev_hash = ${'f'.repeat(64)} WHERE seq = 28`)
   await expectBreak({ intact: false, brokenAt: 28, reason: 'previous-hash-mismatch' }, 'a link that does not follow the one before')
   await asSuperuserWithoutTriggers(database, sql`DELETE FROM audit_events WHERE id = ${await eventIdAt(database, 22)}`)
@@ -238,6 +244,11 @@ t.test('every kind of break is found at its sequence, by the service and by the 
   await asSuperuserWithoutTriggers(database, sql`DELETE FROM audit_chain WHERE seq = 1`)
   await expectBreak({ intact: false, brokenAt: 1, reason: 'missing-link' }, 'the first link removed')
 })
+
+async function formCheckName(database: TestDatabase): Promise<string> {
+  const { rows } = await sql<{ name: string }>`SELECT conname AS name FROM pg_constraint WHERE conrelid = 'audit_chain'::regclass AND contype = 'c'`.execute(database.db)
+  return rows[0]!.name
+}
 
 t.test('incremental verification from a kept checkpoint reads only the links since it', async (t) => {
   const database = await createTestDatabase(t)
