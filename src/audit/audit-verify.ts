@@ -30,6 +30,8 @@ export async function verifyChain(
   options: { checkpoint?: Checkpoint | undefined; from?: Checkpoint | undefined } = {},
 ): Promise<VerifyResult> {
   const { from } = options
+  // The query schema refuses both at once: a checkpoint before `from` would not be read at all.
+  if (from && options.checkpoint) throw new Error('verifyChain takes a checkpoint or a starting point, not both')
   const checkpoint = from ?? options.checkpoint
   const { head, fault } = await checkChain(db, { fromSeq: from?.seq ?? 1, fromPrevHash: from ? null : GENESIS_HASH, checkpoint })
   const through = head?.seq ?? 0
