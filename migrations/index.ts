@@ -6,6 +6,7 @@ import * as records from './2026-11-25-04-records.js'
 import * as auditChain from './2026-11-25-05-audit-chain.js'
 import * as principalChanges from './2026-11-25-06-principal-changes.js'
 import * as oneDoor from './2026-12-01-01-one-door.js'
+import * as auditCanonicalForm from './2026-12-01-30-audit-canonical-form.js'
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25-05-audit-chain': auditChain,
   '2026-11-25-06-principal-changes': principalChanges,
   '2026-12-01-01-one-door': oneDoor,
+  '2026-12-01-30-audit-canonical-form': auditCanonicalForm,
 }

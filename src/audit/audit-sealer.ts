@@ -1,7 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { GENESIS_HASH, linkHash } from './audit-chain.js'
-import { type NewLink, appendLinks, findChainHead, pendingEvents, useUtc } from './audit-chain.repository.js'
+import { sealPending } from './audit-chain.repository.js'
 
 /** Events sealed per transaction; a tick seals batch after batch until the queue is empty. */
 export const SEAL_BATCH_SIZE = 1_000
@@ -10,29 +9,17 @@ export const SEAL_BATCH_SIZE = 1_000
 const SEAL_LOCK_KEY = 5_171_202_611
 
 /**
- * Seals up to `batchSize` committed events into the chain, in one transaction. Answers how many it
- * sealed: 0 when the queue is empty or another sealer holds the lock (it will do the work).
+ * Seals up to `batchSize` committed events into the chain, in one transaction (the lock and the
+ * links it guards commit together). The database hashes each link (audit_seal), with the same
+ * definition verify recomputes. Answers how many it sealed: 0 when the queue is empty or another
+ * sealer holds the lock (it will do the work).
  */
 export async function sealBatch(db: Kysely<Database>, batchSize = SEAL_BATCH_SIZE): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${SEAL_LOCK_KEY}::bigint) AS locked`.execute(trx)
     if (!rows[0]?.locked) return 0
-    await useUtc(trx)
-    const events = await pendingEvents(trx, batchSize)
-    if (events.length === 0) return 0
-    // Read under the lock: the previous sealer committed before releasing it, so this is the head.
-    const head = await findChainHead(trx)
-    let seq = head?.seq ?? 0
-    let prevHash = head?.hash ?? GENESIS_HASH
-    const links: NewLink[] = events.map(({ id, event }) => {
-      seq += 1
-      const hash = linkHash(seq, prevHash, event)
-      const link = { seq, eventId: id, prevHash, hash }
-      prevHash = hash
-      return link
-    })
-    await appendLinks(trx, links)
-    return links.length
+    // Under the lock: the previous sealer committed before releasing it, so audit_seal sees the head.
+    return sealPending(trx, batchSize)
   })
 }
 

@@ -34,13 +34,23 @@ export const auditEventSchema = z.object({
 
 export const auditEventListSchema = z.object({ items: z.array(auditEventSchema), nextCursor: z.string().nullable() })
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/)
+
 export const verifyQuerySchema = z
   .strictObject({
     checkpointSeq: z.coerce.number().int().min(1).optional(),
-    checkpointHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    checkpointHash: sha256Hex.optional(),
+    fromSeq: z.coerce.number().int().min(1).optional().describe('Verify only from this kept checkpoint on (incremental); give fromHash with it'),
+    fromHash: sha256Hex.optional().describe('The hash kept for fromSeq'),
   })
   .refine((query) => (query.checkpointSeq === undefined) === (query.checkpointHash === undefined), {
     message: 'give checkpointSeq and checkpointHash together',
+  })
+  .refine((query) => (query.fromSeq === undefined) === (query.fromHash === undefined), {
+    message: 'give fromSeq and fromHash together',
+  })
+  .refine((query) => query.fromSeq === undefined || query.checkpointSeq === undefined, {
+    message: 'give either a checkpoint to verify the whole chain against, or fromSeq and fromHash to verify from it on',
   })
 
 export const verifyResultSchema = z.union([

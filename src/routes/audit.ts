@@ -85,17 +85,19 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
         tags: ['audit'],
         summary: 'Recompute the hash chain: intact through a sequence with its head hash, or where it first breaks (auditors)',
         description:
-          'Give a checkpoint kept outside the system (checkpointSeq, checkpointHash from GET /audit-events/checkpoint) to prove the history up to it was not rewritten.',
+          'Give a checkpoint kept outside the system (checkpointSeq, checkpointHash from GET /audit-events/checkpoint) to prove the history up to it was not rewritten. ' +
+          'Or give one you verified before as fromSeq and fromHash to verify only the links since (incremental: cost proportional to the events after it).',
         querystring: verifyQuerySchema,
         response: { 200: verifyResultSchema, ...problemResponses },
       },
     },
     async (request) => {
-      const { checkpointSeq, checkpointHash } = request.query
+      const { checkpointSeq, checkpointHash, fromSeq, fromHash } = request.query
       const checkpoint = checkpointSeq !== undefined && checkpointHash !== undefined ? { seq: checkpointSeq, hash: checkpointHash } : undefined
+      const from = fromSeq !== undefined && fromHash !== undefined ? { seq: fromSeq, hash: fromHash } : undefined
       return audited(app, request, async (trx, recordAudit) => {
         requireAuditor(request)
-        const result = await verifyChain(trx, { checkpoint })
+        const result = await verifyChain(trx, { checkpoint, from })
         await recordAudit({ caseIds: [], fields: [] })
         return result
       })

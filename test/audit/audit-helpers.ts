@@ -45,3 +45,15 @@ export function caseFieldsIn(view: Record<string, unknown>): string[] {
   }
   return fields.sort()
 }
+
+/** Runs a statement with the append-only triggers off, as a superuser tampering with the trail would. */
+export async function asSuperuserWithoutTriggers(database: TestDatabase, statement: ReturnType<typeof sql>): Promise<void> {
+  await database.db.connection().execute(async (connection) => {
+    await sql`SET session_replication_role = replica`.execute(connection)
+    try {
+      await statement.execute(connection)
+    } finally {
+      await sql`SET session_replication_role = DEFAULT`.execute(connection)
+    }
+  })
+}

@@ -1,9 +1,8 @@
 import { sql } from 'kysely'
 import t from 'tap'
 import { build, createUser, type TestUser } from '../helpers/build.js'
-import type { TestDatabase } from '../helpers/database.js'
 import { bearer, signToken } from '../helpers/tokens.js'
-import { auditEventsOf, caseFieldsIn, waitUntilSealed } from './audit-helpers.js'
+import { asSuperuserWithoutTriggers, auditEventsOf, caseFieldsIn, waitUntilSealed } from './audit-helpers.js'
 
 
 t.test('the audit trail over the live API', async (t) => {
@@ -241,13 +240,3 @@ t.test('if the audit event cannot be written, the caller gets a 503 and no data'
 })
 
 /** What only a superuser can do: change audit rows with the triggers switched off (in this test's own database). */
-async function asSuperuserWithoutTriggers(database: TestDatabase, statement: ReturnType<typeof sql>): Promise<void> {
-  await database.db.connection().execute(async (connection) => {
-    await sql`SET session_replication_role = replica`.execute(connection)
-    try {
-      await statement.execute(connection)
-    } finally {
-      await sql`SET session_replication_role = DEFAULT`.execute(connection)
-    }
-  })
-}
