@@ -93,6 +93,21 @@ t.test('case notes', async (t) => {
     t.notOk(migrationHistory.body.includes(firstBody))
   })
 
+  t.test('a note is never deleted: its author organisation marks it as entered in error, and it stays', async (t) => {
+    const wrong = (await post(ngo, { body: marker('wrongcase') })).json()
+    t.equal(wrong.enteredInError, false)
+    t.equal(wrong.authorOrganizationId, ngo.organizationId)
+    t.equal((await app.inject({ method: 'DELETE', url: `${url}/${wrong.id}`, headers: ngo.headers })).statusCode >= 400, true, 'no delete')
+    const byOther = await patch(attorney, wrong.id, '"1"', { enteredInError: true })
+    t.equal(byOther.statusCode, 403)
+    const marked = await patch(ngo, wrong.id, '"1"', { enteredInError: true })
+    t.equal(marked.statusCode, 200, marked.body)
+    t.equal(marked.json().enteredInError, true)
+    t.equal(marked.json().body, wrong.body, 'the text stays')
+    t.equal((await patch(ngo, wrong.id, '"2"', { enteredInError: false })).statusCode, 400, 'it cannot be unmarked')
+    t.equal((await get(ngo, `${url}/${wrong.id}`)).statusCode, 200)
+  })
+
   t.test('of concurrent edits with the same If-Match exactly one wins', async (t) => {
     const fresh = (await post(ngo, { body: marker('race') })).json()
     const responses = await Promise.all([1, 2, 3].map((n) => patch(ngo, fresh.id, '"1"', { body: `edit ${n}` })))
