@@ -14,7 +14,7 @@ import { chance, hash, isoDate, isoDateTime, pick, pickJson } from './sql-values
 // The generator speaks the service's own vocabulary.
 export { STAGES, PLACEMENT_TYPES, OUTCOMES }
 
-const org = (indexExpression: string) => `pg_temp.u('bench-org-' || (${indexExpression}))`
+export const org = (indexExpression: string) => `pg_temp.u('bench-org-' || (${indexExpression}))`
 
 const civil = kindRange('civil_society')
 const protection = kindRange('child_protection_authority')
@@ -168,14 +168,14 @@ CROSS JOIN LATERAL (SELECT
 WHERE p.i BETWEEN $1 AND $2`
 
 /** The lead, the Procuraduría (nearly always), and for some cases a legal-aid clinic and a second shelter. */
-export const INSERT_PARTICIPANTS = `INSERT INTO case_participants (organization_id, case_id, participation, legal_basis, added_by, added_at)
-SELECT ${org('o.org')}, p.id, o.participation, o.legal_basis, p.creator, p.opened_at + o.after
+export const INSERT_PARTICIPANTS = `INSERT INTO case_participants (organization_id, case_id, basis, legal_basis_code, legal_basis_citation, granted_by, since)
+SELECT ${org('o.org')}, p.id, o.basis, o.code, o.citation, p.creator, p.opened_at + o.after
 FROM bench_plan p
 CROSS JOIN LATERAL (VALUES
-  (p.lead_org, 'lead', NULL::text, interval '0'),
-  (p.protection_org, 'participant', 'Art. 122 LGDNNA: representación en suplencia', interval '3 hours'),
-  (p.legal_org, 'participant', 'Art. 106 LGDNNA: representación jurídica', interval '5 days'),
-  (p.ngo_org, 'participant', 'Art. 122 LGDNNA: medida de protección', interval '20 hours')) AS o(org, participation, legal_basis, after)
+  (p.lead_org, 'lead', NULL::text, NULL::text, interval '0'),
+  (p.protection_org, 'legal_basis', 'protection_measure', 'Art. 122 LGDNNA: representación en suplencia', interval '3 hours'),
+  (p.legal_org, 'legal_basis', 'protection_measure', 'Art. 106 LGDNNA: representación jurídica', interval '5 days'),
+  (p.ngo_org, 'legal_basis', 'protection_measure', 'Art. 122 LGDNNA: medida de protección', interval '20 hours')) AS o(org, basis, code, citation, after)
 WHERE p.i BETWEEN $1 AND $2 AND o.org IS NOT NULL
 ON CONFLICT DO NOTHING`
 

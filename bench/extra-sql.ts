@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { tableExists } from './bench-database.js'
-import { STAGES } from './case-sql.js'
+import { STAGES, org } from './case-sql.js'
 import { chance, hash, pick } from './sql-values.js'
 
 /**
@@ -19,11 +19,12 @@ async function inBatches(client: pg.Client, cases: number, statement: string): P
 }
 
 /** The current placement (as the case's custody columns say) and, for a fifth, an earlier one that ended. */
-const PLACEMENTS = `INSERT INTO placements (id, case_id, type, facility_name, facility_address, responsible_organization_id, legal_basis, started_at, ended_at, end_reason, created_by, created_at)
+const PLACEMENTS = `INSERT INTO placements (id, case_id, type, facility_name, facility_address, responsible_organization_id, legal_basis, started_at, ended_at, end_reason_code, end_notes, created_by, created_by_organization_id, created_at)
 SELECT pg_temp.u('bench-placement-' || p.i || '-' || x.n), c.id, x.type,
   CASE x.type WHEN 'ngo_shelter' THEN 'Albergue Belén' WHEN 'dif_shelter' THEN 'Centro de Asistencia Social DIF' WHEN 'migration_station' THEN 'Estación Migratoria Siglo XXI' ELSE 'Hogar ' || ${hash('p.i', 70)} % 500 END,
   'Calle ' || (${hash('p.i', 71)} % 90 + 1) || ', Tapachula, Chiapas',
-  c.responsible_organization_id, 'Art. 111 LGDNNA', x.started_at, x.ended_at, x.end_reason, p.creator, x.started_at
+  c.responsible_organization_id, 'Art. 111 LGDNNA', x.started_at, x.ended_at, CASE WHEN x.ended_at IS NOT NULL THEN 'moved_to_other_care' END, x.end_reason,
+  p.creator, ${org('p.lead_org')}, x.started_at
 FROM bench_plan p
 JOIN cases c ON c.id = p.id
 CROSS JOIN LATERAL (VALUES
@@ -43,8 +44,8 @@ CROSS JOIN LATERAL generate_series(1, p.stage_rank) AS s(rank)
 WHERE p.i BETWEEN $1 AND $2`
 
 /** A completed assessment from the best-interest stage on. */
-const ASSESSMENTS = `INSERT INTO assessments (id, case_id, assessor_id, findings, recommendation, status, completed_at, created_at, updated_at)
-SELECT pg_temp.u('bench-assessment-' || p.i), p.id, p.creator,
+const ASSESSMENTS = `INSERT INTO assessments (id, case_id, assessor_id, author_organization_id, findings, recommendation, status, completed_at, created_at, updated_at)
+SELECT pg_temp.u('bench-assessment-' || p.i), p.id, p.creator, ${org('p.lead_org')},
   jsonb_build_object('familyTracing', 'Madre localizada en Huehuetenango; contacto establecido', 'wellbeing', 'Estable, asiste a clases en el albergue'),
   ${pick(['Reunificación familiar en el país de origen', 'Integración local con acogimiento familiar', 'Mantener la medida actual'], 'p.i', 73)},
   'completed', p.opened_at + interval '40 days', p.opened_at + interval '30 days', p.opened_at + interval '40 days'
@@ -52,7 +53,7 @@ FROM bench_plan p
 WHERE p.i BETWEEN $1 AND $2 AND p.stage_rank >= 4`
 
 /** A decided determination where the case shows one (bestInterests), a draft in the determination stage. */
-const DETERMINATIONS = `INSERT INTO determinations (id, case_id, status, trigger, panel, child_views, factors, options_considered, rationale, outcome, decided_at, review_due_at, created_by, created_at, updated_at)
+const DETERMINATIONS = `INSERT INTO determinations (id, case_id, status, trigger, panel, child_views, factors, options_considered, rationale, outcome, decided_at, review_due_at, created_by, author_organization_id, created_at, updated_at)
 SELECT pg_temp.u('bench-determination-' || p.i), p.id,
   CASE WHEN p.stage_rank >= 5 THEN 'decided' ELSE 'draft' END, 'initial',
   jsonb_build_array(jsonb_build_object('name', 'Lic. Patricia Gómez', 'role', 'chair', 'organizationId', pg_temp.u('bench-org-' || p.protection_org), 'confidentialityUndertaking', true),
@@ -64,14 +65,14 @@ SELECT pg_temp.u('bench-determination-' || p.i), p.id,
   CASE WHEN p.stage_rank >= 5 THEN (c.best_interests ->> 'outcome') END,
   CASE WHEN p.stage_rank >= 5 THEN (c.best_interests ->> 'decidedAt')::timestamptz END,
   CASE WHEN p.stage_rank >= 5 THEN (c.best_interests ->> 'reviewDueAt')::date END,
-  p.creator, p.opened_at + interval '45 days', p.opened_at + interval '60 days'
+  p.creator, ${org('p.lead_org')}, p.opened_at + interval '45 days', p.opened_at + interval '60 days'
 FROM bench_plan p
 JOIN cases c ON c.id = p.id
 WHERE p.i BETWEEN $1 AND $2 AND p.stage_rank >= 4`
 
 /** One or two case notes. */
-const NOTES = `INSERT INTO case_notes (id, case_id, author_id, body, category, created_at, updated_at)
-SELECT pg_temp.u('bench-note-' || p.i || '-' || n), p.id, p.creator,
+const NOTES = `INSERT INTO case_notes (id, case_id, author_id, author_organization_id, body, category, created_at, updated_at)
+SELECT pg_temp.u('bench-note-' || p.i || '-' || n), p.id, p.creator, ${org('p.lead_org')},
   ${pick(['Llamada con la madre; la niña pudo hablar 10 minutos y se mostró tranquila.', 'Acompañamiento a cita médica en el centro de salud.', 'Se explica a la niña el procedimiento ante COMAR con apoyo de intérprete.'], 'p.i', 74)},
   ${pick(['follow_up', 'family_contact', 'health', 'legal'], 'p.i', 75)},
   p.opened_at + make_interval(days => n * 7), p.opened_at + make_interval(days => n * 7)
