@@ -22,7 +22,7 @@ t.test('one door: a withheld section stays behind its wall at every door', async
   const caseId: string = created.json().id
   await database.db
     .updateTable('cases')
-    .set({ opened_at: daysFromNow(-40), legal_status: JSON.stringify({ asylumClaimStatus: 'intended' }) })
+    .set({ opened_at: daysFromNow(-40), legal_status: JSON.stringify({ asylumClaimStatus: 'intended' }), custody: JSON.stringify({ procuraduriaNotifiedAt: daysFromNow(-39) }) })
     .where('id', '=', caseId)
     .execute()
   const consent = await send(ngo, 'POST', `/cases/${caseId}/consents`, { givenBy: 'child_and_guardian', scopes: ['share_with_organizations'] })
@@ -117,10 +117,12 @@ t.test('a route that declares no contract keeps the service from starting; one t
   const { MissingRouteContractError, routeContracts } = await import('../../src/access/route-contract.js')
   const bare = fastify()
   await bare.register(routeContracts)
-  await bare.register(async (scope) => {
-    scope.get('/cases/:id/secrets', async () => ({ secret: true }))
-  })
-  await t.rejects(async () => { await bare.ready() }, MissingRouteContractError)
+  await t.rejects(async () => {
+    await bare.register(async (scope) => {
+      scope.get('/cases/:id/secrets', async () => ({ secret: true }))
+    })
+    await bare.ready()
+  }, MissingRouteContractError)
   const declared = fastify({ logger: false })
   await declared.register(routeContracts)
   await declared.register(async (scope) => {
