@@ -148,7 +148,7 @@ const refusals: { name: string; change: (files: { matrix: Yaml; scope: Yaml }) =
 ]
 
 for (const { name, change, message } of refusals) {
-  t.test(`the loader refuses ${name}`, async (t) => {
+  await t.test(`the loader refuses ${name}`, async (t) => {
     const files = { matrix: matrix(), scope: scope() }
     change(files)
     t.throws(() => loadPolicy(policyDirectory(t, files)), { message })

@@ -29,7 +29,7 @@ t.test('the audit trail over the live API', async (t) => {
     .values({ organization_id: migration.organizationId, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id })
     .execute()
 
-  t.test('one event per read, with exactly the fields each role was shown', async (t) => {
+  await t.test('one event per read, with exactly the fields each role was shown', async (t) => {
     const disclosed: Record<string, string[]> = {}
     for (const [name, user] of [
       ['ngo', ngo],
@@ -53,7 +53,7 @@ t.test('the audit trail over the live API', async (t) => {
     t.not(disclosed.ngo!.join(), disclosed.migration!.join())
   })
 
-  t.test('a refused attempt is recorded as denied, naming the case only when it exists', async (t) => {
+  await t.test('a refused attempt is recorded as denied, naming the case only when it exists', async (t) => {
     const outsider = await createUser(database, 'ngo_caseworker')
     const requestId = `outside-${Date.now()}`
     const res = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: { ...outsider.headers, 'x-request-id': requestId } })
@@ -63,7 +63,7 @@ t.test('the audit trail over the live API', async (t) => {
     t.same(event!.case_ids, [caseId])
   })
 
-  t.test('the audit rows cannot be changed, removed or truncated', async (t) => {
+  await t.test('the audit rows cannot be changed, removed or truncated', async (t) => {
     await waitUntilSealed(database)
     for (const statement of [
       `UPDATE audit_events SET action = 'case.list'`,
@@ -81,7 +81,7 @@ t.test('the audit trail over the live API', async (t) => {
     t.ok(Number(rows[0]!.count) > 0, 'the rows are still there')
   })
 
-  t.test('many concurrent requests give a gapless chain that verifies', async (t) => {
+  await t.test('many concurrent requests give a gapless chain that verifies', async (t) => {
     const responses = await Promise.all(
       Array.from({ length: 200 }, (_, index) => app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: (index % 2 ? ngo : migration).headers })),
     )
@@ -117,7 +117,7 @@ t.test('the audit trail over the live API', async (t) => {
     t.same(wrongCheckpoint.json(), { intact: false, brokenAt: checkpoint.json().seq, reason: 'checkpoint-mismatch' })
   })
 
-  t.test('only the auditor reads the trail, and every read of it is audited', async (t) => {
+  await t.test('only the auditor reads the trail, and every read of it is audited', async (t) => {
     for (const url of ['/audit-events', `/cases/${caseId}/access-log`, '/audit-events/verify', '/audit-events/checkpoint']) {
       for (const user of [ngo, migration]) {
         const requestId = `refused-${Date.now()}-${Math.random().toString(36).slice(2)}`
@@ -135,7 +135,7 @@ t.test('the audit trail over the live API', async (t) => {
     }
   })
 
-  t.test('the access log and the filters find who saw the child’s file', async (t) => {
+  await t.test('the access log and the filters find who saw the child’s file', async (t) => {
     await waitUntilSealed(database)
     const log = await app.inject({ method: 'GET', url: `/cases/${caseId}/access-log?limit=500`, headers: auditor.headers })
     t.equal(log.statusCode, 200, log.body)
@@ -167,7 +167,7 @@ t.test('the audit trail over the live API', async (t) => {
     t.equal(missingCase.statusCode, 404)
   })
 
-  t.test('refused tokens are counted in the trail, without the token or an actor', async (t) => {
+  await t.test('refused tokens are counted in the trail, without the token or an actor', async (t) => {
     const token = signToken('nobody-at-all')
     const cases: [string, Record<string, string>][] = [
       ['missing', {}],

@@ -35,7 +35,7 @@ t.test('every bad token is a 401 problem, never a 500', async (t) => {
   const user = await createUser(database, 'ngo_caseworker')
   const me = (headers: Record<string, string> = {}) => app.inject({ method: 'GET', url: '/me', headers })
 
-  t.test('the good token works (the baseline every other case differs from)', async (t) => {
+  await t.test('the good token works (the baseline every other case differs from)', async (t) => {
     const response = await me(user.headers)
     t.equal(response.statusCode, 200, response.body)
     t.equal(response.json().subject, user.subject)
@@ -105,26 +105,26 @@ t.test('every bad token is a 401 problem, never a 500', async (t) => {
     ],
   ]
   for (const [label, headers] of cases) {
-    t.test(label, async (t) => assertUnauthorized(t, await me(headers()), label))
+    await t.test(label, async (t) => assertUnauthorized(t, await me(headers()), label))
   }
 
-  t.test('a hand-made ES256 token with the right key passes (so the forgeries above fail for their flaw only)', async (t) => {
+  await t.test('a hand-made ES256 token with the right key passes (so the forgeries above fail for their flaw only)', async (t) => {
     const response = await me(bearer(handMadeToken({ alg: 'ES256', typ: 'JWT' }, claimsFor(user.subject), ecdsaSignature)))
     t.equal(response.statusCode, 200, response.body)
   })
 
-  t.test('the scheme name is case-insensitive', async (t) => {
+  await t.test('the scheme name is case-insensitive', async (t) => {
     const token = user.headers.authorization.slice('Bearer '.length)
     t.equal((await me({ authorization: `bearer ${token}` })).statusCode, 200)
     t.equal((await me({ authorization: `BEARER ${token}` })).statusCode, 200)
   })
 
-  t.test('a token expired a few seconds ago is accepted within the small clock tolerance', async (t) => {
+  await t.test('a token expired a few seconds ago is accepted within the small clock tolerance', async (t) => {
     const response = await me(bearer(signToken(user.subject, { claims: { exp: nowSeconds() - 5 } })))
     t.equal(response.statusCode, 200, response.body)
   })
 
-  t.test('a user set inactive is refused on the very next request, and back when reactivated', async (t) => {
+  await t.test('a user set inactive is refused on the very next request, and back when reactivated', async (t) => {
     const admin = await createUser(database, 'system_admin')
     const victim = await createUser(database, 'attorney')
     t.equal((await me(victim.headers)).statusCode, 200)
@@ -138,7 +138,7 @@ t.test('every bad token is a 401 problem, never a 500', async (t) => {
     t.equal((await me(victim.headers)).statusCode, 200)
   })
 
-  t.test('role and organisation come from the users table, never from token claims', async (t) => {
+  await t.test('role and organisation come from the users table, never from token claims', async (t) => {
     const token = signToken(user.subject, { claims: { role: 'system_admin', organizationId: '00000000-0000-0000-0000-000000000000' } })
     const response = await me(bearer(token))
     t.equal(response.statusCode, 200, response.body)
@@ -147,12 +147,12 @@ t.test('every bad token is a 401 problem, never a 500', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: '/users', headers: bearer(token) })).statusCode, 403)
   })
 
-  t.test('public routes need no token, and ignore a bad one', async (t) => {
+  await t.test('public routes need no token, and ignore a bad one', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200)
     t.equal((await app.inject({ method: 'GET', url: '/health', headers: bearer('abc.def.ghi') })).statusCode, 200)
   })
 
-  t.test('a refusal is logged with its reason, and the token never is', async (t) => {
+  await t.test('a refusal is logged with its reason, and the token never is', async (t) => {
     const logs = (await Promise.all((await readdir(LOG_DIRECTORY)).filter((name) => name.startsWith(`${process.pid}-`)).map((name) => readFile(path.join(LOG_DIRECTORY, name), 'utf8')))).join('')
     for (const reason of ['missing', 'malformed', 'oversized', 'unknown-user', 'inactive-user', 'issued-in-the-future', 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED', 'FAST_JWT_INACTIVE', 'FAST_JWT_INVALID_ALGORITHM']) {
       t.match(logs, `"reason":"${reason}"`, `reason ${reason} logged`)

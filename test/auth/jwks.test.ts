@@ -63,7 +63,7 @@ t.test('tokens verified against a JWKS endpoint', async (t) => {
   const user = await createUser(database, 'ngo_caseworker')
   const me = (token: string) => app.inject({ method: 'GET', url: '/me', headers: bearer(token) })
 
-  t.test('a token signed by a published key, named by its kid, works (ES256 and RS256)', async (t) => {
+  await t.test('a token signed by a published key, named by its kid, works (ES256 and RS256)', async (t) => {
     const es = await me(signToken(user.subject, { keys: ecKey, kid: 'ec-1' }))
     t.equal(es.statusCode, 200, es.body)
     t.equal(es.json().subject, user.subject)
@@ -72,13 +72,13 @@ t.test('tokens verified against a JWKS endpoint', async (t) => {
     t.equal(keyServer.requests(), 1, 'the key set was fetched once and cached')
   })
 
-  t.test('a kid is bound to its own key and algorithm', async (t) => {
+  await t.test('a kid is bound to its own key and algorithm', async (t) => {
     assertUnauthorized(t, await me(signToken(user.subject, { keys: ecKey, kid: 'rsa-1' })), 'ES256 token naming the RSA kid')
     assertUnauthorized(t, await me(signToken(user.subject, { keys: makeKeyPair('ES256'), kid: 'ec-1' })), 'published kid, foreign key')
     assertUnauthorized(t, await me(signToken(user.subject, { keys: ecKey })), 'no kid at all')
   })
 
-  t.test('unknown kids do not make the service fetch the key set again and again', async (t) => {
+  await t.test('unknown kids do not make the service fetch the key set again and again', async (t) => {
     const before = keyServer.requests()
     for (let index = 0; index < 25; index++) {
       assertUnauthorized(t, await me(signToken(user.subject, { keys: makeKeyPair('ES256'), kid: `attacker-${index}` })), `unknown kid ${index}`)
@@ -92,7 +92,7 @@ t.test('tokens verified against a JWKS endpoint', async (t) => {
     t.equal(still.statusCode, 200, 'known keys keep working meanwhile')
   })
 
-  t.test('the key set address comes from configuration, never from the token', async (t) => {
+  await t.test('the key set address comes from configuration, never from the token', async (t) => {
     const attackerServer = await serveKeys(t)
     const attackerKey = makeKeyPair('ES256')
     attackerServer.publish([{ kid: 'evil', alg: 'ES256', pair: attackerKey }])

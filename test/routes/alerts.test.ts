@@ -84,7 +84,7 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
   }
   const pairs = (alerts: Alert[]) => alerts.map((alert) => `${alert.caseId}:${alert.rule}`).sort()
 
-  t.test('every rule fires for the caseworker, on its own cases only', async (t) => {
+  await t.test('every rule fires for the caseworker, on its own cases only', async (t) => {
     const alerts = await alertsOf(ngo)
     t.same(
       pairs(alerts),
@@ -105,7 +105,7 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
     t.equal((await app.inject({ method: 'GET', url: '/alerts?severity=urgent', headers: ngo.headers })).statusCode, 400)
   })
 
-  t.test('the auditor sees every case, but no rule built on identity', async (t) => {
+  await t.test('the auditor sees every case, but no rule built on identity', async (t) => {
     const alerts = await alertsOf(auditor)
     t.ok(pairs(alerts).includes(`${elsewhere}:in_migration_station`), 'oversight reaches every case')
     t.ok(pairs(alerts).includes(`${detained}:in_migration_station`))
@@ -113,12 +113,12 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
     t.ok(alerts.some((alert) => alert.rule === 'asylum_claim_not_filed'), 'legal status is readable by oversight')
   })
 
-  t.test('out-of-scope cases are absent; the admin sees nothing', async (t) => {
+  await t.test('out-of-scope cases are absent; the admin sees nothing', async (t) => {
     t.same(pairs(await alertsOf(outsider)), [`${elsewhere}:in_migration_station`])
     t.same(await alertsOf(admin), [])
   })
 
-  t.test('pages by cursor', async (t) => {
+  await t.test('pages by cursor', async (t) => {
     const seen: Alert[] = []
     let cursor: string | null = null
     do {
@@ -133,7 +133,7 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
     t.equal((await app.inject({ method: 'GET', url: '/alerts?cursor=bogus', headers: ngo.headers })).statusCode, 400)
   })
 
-  t.test('alerts clear when the data changes', async (t) => {
+  await t.test('alerts clear when the data changes', async (t) => {
     const current = (await app.inject({ method: 'GET', url: `/cases/${detained}/placements`, headers: ngo.headers })).json().items[0]
     const ended = await app.inject({ method: 'PATCH', url: `/cases/${detained}/placements/${current.id}`, headers: { ...ngo.headers, 'if-match': `"${current.version}"` }, payload: { endReasonCode: 'released_from_detention', endNotes: 'channelled to DIF' } })
     t.equal(ended.statusCode, 200, ended.body)

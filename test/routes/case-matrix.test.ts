@@ -82,7 +82,7 @@ t.test('the live API enforces the access matrix for every role, section and fiel
   }
 
   for (const role of ROLES) {
-    t.test(`${role} reads exactly the sections the matrix gives it`, async (t) => {
+    await t.test(`${role} reads exactly the sections the matrix gives it`, async (t) => {
       const single = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: users[role].headers })
       const list = await app.inject({ method: 'GET', url: '/cases?limit=100', headers: users[role].headers })
       if (!mayRead(role, 'case')) {
@@ -105,7 +105,7 @@ t.test('the live API enforces the access matrix for every role, section and fiel
   }
 
   for (const role of ROLES) {
-    t.test(`${role} updates exactly the fields the matrix lets it update`, async (t) => {
+    await t.test(`${role} updates exactly the fields the matrix lets it update`, async (t) => {
       for (const [section, field] of WRITABLE_FIELDS) {
         const before = await db.selectFrom('cases').select(['version', sql<string>`cases::text`.as('snapshot')]).where('id', '=', caseId).executeTakeFirstOrThrow()
         // The reader's own ETag: a version of the sections this role may read (PRODUCT.md, "Versions and ETags per reader").
@@ -129,7 +129,7 @@ t.test('the live API enforces the access matrix for every role, section and fiel
   }
 
   for (const role of ROLES) {
-    t.test(`${role} sets on creation exactly the fields the matrix lets it set`, async (t) => {
+    await t.test(`${role} sets on creation exactly the fields the matrix lets it set`, async (t) => {
       for (const [section, field] of WRITABLE_FIELDS) {
         const payload = { riskLevel: 'low', ...bodyFor(section, field, 1) }
         const casesBefore = await db.selectFrom('cases').select(db.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()

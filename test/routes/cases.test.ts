@@ -17,7 +17,7 @@ t.test('cases', async (t) => {
   const open = async (payload: object = creatable, headers: Record<string, string> = {}) =>
     app.inject({ method: 'POST', url: '/cases', headers: { ...ngo.headers, ...headers }, payload })
 
-  t.test('a case opens with a sequential case number, a pseudonym and an ETag', async (t) => {
+  await t.test('a case opens with a sequential case number, a pseudonym and an ETag', async (t) => {
     const first = await open()
     const second = await open()
     t.equal(first.statusCode, 201)
@@ -30,7 +30,7 @@ t.test('cases', async (t) => {
     t.equal(first.json().stage, 'identification')
   })
 
-  t.test('an organisation that does not participate cannot see the case at all', async (t) => {
+  await t.test('an organisation that does not participate cannot see the case at all', async (t) => {
     const created = (await open()).json()
     const read = await app.inject({ method: 'GET', url: `/cases/${created.id}`, headers: outsider.headers })
     t.equal(read.statusCode, 404)
@@ -43,7 +43,7 @@ t.test('cases', async (t) => {
     t.equal(colleagueRead.statusCode, 200, 'a colleague of the same organisation reaches it')
   })
 
-  t.test('PATCH needs If-Match: 428 without, 412 when stale, and exactly one of concurrent writers wins', async (t) => {
+  await t.test('PATCH needs If-Match: 428 without, 412 when stale, and exactly one of concurrent writers wins', async (t) => {
     const created = (await open()).json()
     const before = await snapshot(database.db, created.id)
     const missing = await app.inject({ method: 'PATCH', url: `/cases/${created.id}`, headers: ngo.headers, payload: { riskLevel: 'low' } })
@@ -71,7 +71,7 @@ t.test('cases', async (t) => {
     t.equal(history.length, 2, 'one history entry from the create, one from the single winner')
   })
 
-  t.test('PATCH merges: given fields replace, null clears, others stay', async (t) => {
+  await t.test('PATCH merges: given fields replace, null clears, others stay', async (t) => {
     const created = (await open()).json()
     const response = await app.inject({
       method: 'PATCH',
@@ -87,7 +87,7 @@ t.test('cases', async (t) => {
     t.equal(body.version, 2)
   })
 
-  t.test('bad input is refused with a problem document and changes nothing', async (t) => {
+  await t.test('bad input is refused with a problem document and changes nothing', async (t) => {
     const created = (await open()).json()
     const before = await snapshot(database.db, created.id)
     const cases: [string, object, number, string][] = [
@@ -116,7 +116,7 @@ t.test('cases', async (t) => {
     t.same(await snapshot(database.db, created.id), before, 'nothing changed')
   })
 
-  t.test('Idempotency-Key: a retry answers the first case, a different body is 422, concurrent duplicates make one case', async (t) => {
+  await t.test('Idempotency-Key: a retry answers the first case, a different body is 422, concurrent duplicates make one case', async (t) => {
     const count = async () => Number((await database.db.selectFrom('cases').select(database.db.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
     const first = await open(creatable, { 'idempotency-key': 'intake-key-0001' })
     const retry = await open(creatable, { 'idempotency-key': 'intake-key-0001' })
@@ -136,7 +136,7 @@ t.test('cases', async (t) => {
     t.equal(await count(), before + 1, 'one case was created')
   })
 
-  t.test('a section the child’s consent withholds from an organisation is absent from its reads', async (t) => {
+  await t.test('a section the child’s consent withholds from an organisation is absent from its reads', async (t) => {
     const created = (await open()).json()
     const procuraduria = await createUser(database, 'protection_officer')
     await database.db
@@ -161,7 +161,7 @@ t.test('cases', async (t) => {
     t.ok(lead.json().contact, 'the lead organisation still reads it')
   })
 
-  t.test('lists page by cursor in a stable order and filter in the database', async (t) => {
+  await t.test('lists page by cursor in a stable order and filter in the database', async (t) => {
     const lister = await createUser(database, 'ngo_caseworker')
     const ids: string[] = []
     for (const riskLevel of ['low', 'high', 'low', 'critical', 'low']) {

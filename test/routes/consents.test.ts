@@ -31,7 +31,7 @@ t.test('consents of a case', async (t) => {
     t.equal(shared.statusCode, 201, shared.body)
   }
 
-  t.test('a recorded consent answers as written, with an ETag and a location', async (t) => {
+  await t.test('a recorded consent answers as written, with an ETag and a location', async (t) => {
     t.equal(first.headers.etag, '"1"')
     t.equal(first.headers.location, `${url}/${consent.id}`)
     t.match(consent, {
@@ -50,7 +50,7 @@ t.test('consents of a case', async (t) => {
     t.same(one.json(), consent)
   })
 
-  t.test('readers by the matrix: migration officer and attorney read, auditor may not, admin and outsiders do not reach the case', async (t) => {
+  await t.test('readers by the matrix: migration officer and attorney read, auditor may not, admin and outsiders do not reach the case', async (t) => {
     for (const user of [ngo, attorney, migration]) {
       const response = await get(user)
       t.equal(response.statusCode, 200, user.role)
@@ -62,7 +62,7 @@ t.test('consents of a case', async (t) => {
     t.equal((await get(outsider, `${url}/${consent.id}`)).statusCode, 404)
   })
 
-  t.test('only roles that may create consents record them; a refusal names the field and writes nothing', async (t) => {
+  await t.test('only roles that may create consents record them; a refusal names the field and writes nothing', async (t) => {
     for (const user of [attorney, migration]) {
       const response = await post(user, { givenBy: 'child_assent', scopes: ['services'] })
       t.equal(response.statusCode, 403, user.role)
@@ -72,7 +72,7 @@ t.test('consents of a case', async (t) => {
     t.equal((await get(ngo)).json().items.length, 1)
   })
 
-  t.test('bad input is refused', async (t) => {
+  await t.test('bad input is refused', async (t) => {
     t.equal((await post(ngo, { givenBy: 'child_assent', scopes: ['services'], extra: true })).statusCode, 400)
     t.equal((await post(ngo, { givenBy: 'neighbour', scopes: ['services'] })).statusCode, 400)
     t.equal((await post(ngo, { givenBy: 'child_assent', scopes: [] })).statusCode, 400)
@@ -86,7 +86,7 @@ t.test('consents of a case', async (t) => {
     t.equal(nobody.json().reason, 'unknown_organization')
   })
 
-  t.test('an Idempotency-Key replays the first consent; with another body it is 422', async (t) => {
+  await t.test('an Idempotency-Key replays the first consent; with another body it is 422', async (t) => {
     const body = { givenBy: 'guardian_consent', scopes: ['medical'] }
     const key = { 'idempotency-key': 'consent-key-0001' }
     const once = await post(ngo, body, key)
@@ -98,7 +98,7 @@ t.test('consents of a case', async (t) => {
     t.equal((await post(ngo, { ...body, scopes: ['services'] }, key)).statusCode, 422)
   })
 
-  t.test('withdrawal needs If-Match, refuses a stale one, and is final', async (t) => {
+  await t.test('withdrawal needs If-Match, refuses a stale one, and is final', async (t) => {
     t.equal((await withdraw(ngo, consent.id, undefined, { withdrawnAt: '2026-11-22T09:00:00Z' })).statusCode, 428)
     t.equal((await withdraw(ngo, consent.id, '"7"', { withdrawnAt: '2026-11-22T09:00:00Z' })).statusCode, 412)
     t.equal((await withdraw(ngo, consent.id, '"1"', { withdrawnAt: '2026-11-19T09:00:00Z' })).statusCode, 422, 'before it was given')
@@ -117,13 +117,13 @@ t.test('consents of a case', async (t) => {
     t.equal(share.json().reason, 'consent_withdrawn')
   })
 
-  t.test('of concurrent withdrawals with the same If-Match exactly one wins', async (t) => {
+  await t.test('of concurrent withdrawals with the same If-Match exactly one wins', async (t) => {
     const fresh = (await post(ngo, { givenBy: 'child_assent', scopes: ['services'] })).json()
     const responses = await Promise.all([1, 2, 3].map(() => withdraw(ngo, fresh.id, '"1"', { withdrawnAt: new Date().toISOString() })))
     t.same(responses.map((response) => response.statusCode).sort(), [200, 412, 412])
   })
 
-  t.test('consents appear in the history as consent.consents, to those who may read them', async (t) => {
+  await t.test('consents appear in the history as consent.consents, to those who may read them', async (t) => {
     const history = await get(ngo, `/cases/${caseId}/history?limit=100`)
     t.equal(history.statusCode, 200)
     const entries = (history.json().items as { field: string; newValue: { id: string } }[]).filter((entry) => entry.field === 'consent.consents')
@@ -135,7 +135,7 @@ t.test('consents of a case', async (t) => {
     t.notOk(auditorHistory.body.includes('K’iche’'))
   })
 
-  t.test('the list pages by cursor, oldest first', async (t) => {
+  await t.test('the list pages by cursor, oldest first', async (t) => {
     const all = (await get(ngo, `${url}?limit=100`)).json().items.map((item: { id: string }) => item.id)
     const seen: string[] = []
     let cursor: string | null = null

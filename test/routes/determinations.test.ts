@@ -21,7 +21,7 @@ t.test('best-interests assessments and determinations', async (t) => {
     app.inject({ method, url: `/cases/${caseId}${url}`, headers: etag ? { ...user.headers, 'if-match': etag } : user.headers, ...(payload ? { payload } : {}) })
   const readCase = async (user: TestUser) => (await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: user.headers })).json()
 
-  t.test('assessments: the caseworker records them and completes its own draft; only the author organisation changes a draft; completed is final', async (t) => {
+  await t.test('assessments: the caseworker records them and completes its own draft; only the author organisation changes a draft; completed is final', async (t) => {
     const draft = await send('POST', '/assessments', ngo, { findings: { family: 'Mother in Quetzaltenango', safety: 'Gang threats at home' }, recommendation: 'Stay in foster care' })
     t.equal(draft.statusCode, 201, draft.body)
     t.match(draft.json(), { status: 'draft', assessorId: ngo.id, completedAt: null })
@@ -51,7 +51,7 @@ t.test('best-interests assessments and determinations', async (t) => {
   })
 
   let firstId = ''
-  t.test('a determination is decided only with two signed undertakings, the child’s views and a rationale', async (t) => {
+  await t.test('a determination is decided only with two signed undertakings, the child’s views and a rationale', async (t) => {
     const ngoDraft = await send('POST', '/determinations', ngo, { trigger: 'durable_solution' })
     t.equal(ngoDraft.statusCode, 403, 'a caseworker does not open determinations')
     t.same(ngoDraft.json().deniedFields, ['bestInterests.status'])
@@ -91,7 +91,7 @@ t.test('best-interests assessments and determinations', async (t) => {
     t.equal(history.length, 4)
   })
 
-  t.test('a decided determination is immutable', async (t) => {
+  await t.test('a decided determination is immutable', async (t) => {
     const current = await send('GET', `/determinations/${firstId}`, protection)
     const etag = current.headers.etag as string
     const changed = await send('PATCH', `/determinations/${firstId}`, protection, { rationale: 'rewritten' }, etag)
@@ -102,7 +102,7 @@ t.test('best-interests assessments and determinations', async (t) => {
     t.equal((await send('GET', `/determinations/${firstId}`, protection)).json().rationale, 'Family tracing failed; school place found')
   })
 
-  t.test('readers of bestInterests only see the outcome, not the deliberation', async (t) => {
+  await t.test('readers of bestInterests only see the outcome, not the deliberation', async (t) => {
     for (const user of [officer, auditor]) {
       const list = await send('GET', '/determinations', user)
       t.equal(list.statusCode, 200, list.body)
@@ -116,7 +116,7 @@ t.test('best-interests assessments and determinations', async (t) => {
     t.equal((await send('GET', '/determinations', outsider)).statusCode, 404)
   })
 
-  t.test('a review supersedes a decided determination', async (t) => {
+  await t.test('a review supersedes a decided determination', async (t) => {
     const draftOfDraft = await send('POST', '/determinations', protection, { trigger: 'review' })
     const refused = await send('POST', '/determinations', protection, { trigger: 'review', supersedesId: draftOfDraft.json().id })
     t.equal(refused.statusCode, 422, 'only a decided determination can be superseded')

@@ -9,7 +9,7 @@ t.test('service routes and behaviour shared by every route', async (t) => {
   const { app, database } = await build(t)
   const admin = await createUser(database, 'system_admin')
 
-  t.test('/health and /ready answer without a token', async (t) => {
+  await t.test('/health and /ready answer without a token', async (t) => {
     const health = await app.inject({ method: 'GET', url: '/health' })
     t.equal(health.statusCode, 200)
     t.same(health.json(), { status: 'ok' })
@@ -18,7 +18,7 @@ t.test('service routes and behaviour shared by every route', async (t) => {
     t.same(ready.json(), { status: 'ready' })
   })
 
-  t.test('the API reference is served without a token', async (t) => {
+  await t.test('the API reference is served without a token', async (t) => {
     const docs = await app.inject({ method: 'GET', url: '/docs/' })
     t.equal(docs.statusCode, 200, docs.body)
     t.match(docs.headers['content-type'], /text\/html/)
@@ -28,7 +28,7 @@ t.test('service routes and behaviour shared by every route', async (t) => {
     t.ok(spec.json().paths['/me'], 'the reference describes the API')
   })
 
-  t.test('X-Request-Id is echoed, and generated when absent or not a plain token', async (t) => {
+  await t.test('X-Request-Id is echoed, and generated when absent or not a plain token', async (t) => {
     const given = await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'caller-req.42:a_b-c' } })
     t.equal(given.headers['x-request-id'], 'caller-req.42:a_b-c')
     const absent = await app.inject({ method: 'GET', url: '/health' })
@@ -42,7 +42,7 @@ t.test('service routes and behaviour shared by every route', async (t) => {
     t.equal(failing.headers['x-request-id'], 'on-an-error', 'echoed on errors too')
   })
 
-  t.test('security headers from helmet are present', async (t) => {
+  await t.test('security headers from helmet are present', async (t) => {
     const response = await app.inject({ method: 'GET', url: '/health' })
     t.equal(response.headers['x-content-type-options'], 'nosniff')
     t.equal(response.headers['x-frame-options'], 'SAMEORIGIN')
@@ -51,7 +51,7 @@ t.test('service routes and behaviour shared by every route', async (t) => {
     t.equal(response.headers['x-powered-by'], undefined)
   })
 
-  t.test('CORS is closed: no origin is allowed, preflights included', async (t) => {
+  await t.test('CORS is closed: no origin is allowed, preflights included', async (t) => {
     const simple = await app.inject({ method: 'GET', url: '/health', headers: { origin: 'https://evil.example' } })
     t.equal(simple.headers['access-control-allow-origin'], undefined)
     const preflight = await app.inject({
@@ -64,14 +64,14 @@ t.test('service routes and behaviour shared by every route', async (t) => {
     t.equal(preflight.headers['access-control-allow-credentials'], undefined)
   })
 
-  t.test('an unknown route is a 404 problem', async (t) => {
+  await t.test('an unknown route is a 404 problem', async (t) => {
     const response = await app.inject({ method: 'GET', url: '/no/such/route', headers: admin.headers })
     t.equal(response.statusCode, 404)
     t.match(response.headers['content-type'], /^application\/problem\+json/)
     t.equal(response.json().type, 'urn:atd:problem:not-found')
   })
 
-  t.test('an oversized body is a 413 problem', async (t) => {
+  await t.test('an oversized body is a 413 problem', async (t) => {
     const response = await app.inject({
       method: 'POST',
       url: '/organizations',
@@ -83,7 +83,7 @@ t.test('service routes and behaviour shared by every route', async (t) => {
     t.equal(response.json().type, 'urn:atd:problem:payload-too-large')
   })
 
-  t.test('invalid JSON is a 400 problem that does not echo the body', async (t) => {
+  await t.test('invalid JSON is a 400 problem that does not echo the body', async (t) => {
     const response = await app.inject({
       method: 'POST',
       url: '/organizations',
@@ -96,7 +96,7 @@ t.test('service routes and behaviour shared by every route', async (t) => {
     t.notMatch(response.body, /Casa secreta/)
   })
 
-  t.test('a body of another media type is a 415 problem', async (t) => {
+  await t.test('a body of another media type is a 415 problem', async (t) => {
     const response = await app.inject({
       method: 'POST',
       url: '/organizations',
@@ -108,7 +108,7 @@ t.test('service routes and behaviour shared by every route', async (t) => {
   })
 
   const onPostgres = database.kind === 'postgres'
-  t.test('the PostgreSQL pool survives the server killing its connections', { skip: onPostgres ? false : 'PostgreSQL only: PGlite has no server connections to kill' }, async (t) => {
+  await t.test('the PostgreSQL pool survives the server killing its connections', { skip: onPostgres ? false : 'PostgreSQL only: PGlite has no server connections to kill' }, async (t) => {
     // Fill the pool with live connections, then have the server kill every one of them.
     await Promise.all(Array.from({ length: 5 }, () => app.inject({ method: 'GET', url: '/me', headers: admin.headers })))
     const killer = connectDatabase({ databaseUrl: database.url, dataDir: '', poolSize: 1 })

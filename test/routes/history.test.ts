@@ -66,7 +66,7 @@ t.test('the change history shows each reader only the fields they may read', asy
     for (const name of names) t.notOk(body.includes(markers[name]), `${name} marker is absent`)
   }
 
-  t.test('the creator sees every change with old and new values, who and when', async (t) => {
+  await t.test('the creator sees every change with old and new values, who and when', async (t) => {
     const response = await history(ngo)
     t.equal(response.statusCode, 200, response.body)
     const entries = response.json().items as Entry[]
@@ -78,7 +78,7 @@ t.test('the change history shows each reader only the fields they may read', asy
     t.equal(creation?.newValue, 'high')
   })
 
-  t.test('an attorney sees identity and protection, nothing of health', async (t) => {
+  await t.test('an attorney sees identity and protection, nothing of health', async (t) => {
     const response = await history(attorney)
     t.equal(response.statusCode, 200)
     t.same(fieldsIn(response.json().items), ['case.leadOrganizationId', 'case.riskLevel', 'consent.consents', 'identity.givenName', 'protection.notes', 'protection.riskOnReturn'])
@@ -87,7 +87,7 @@ t.test('the change history shows each reader only the fields they may read', asy
     t.notOk(response.body.includes('health.'))
   })
 
-  t.test('a migration officer sees identity entries, nothing of health or protection', async (t) => {
+  await t.test('a migration officer sees identity entries, nothing of health or protection', async (t) => {
     const response = await history(migration)
     t.equal(response.statusCode, 200)
     t.same(fieldsIn(response.json().items), ['case.leadOrganizationId', 'case.riskLevel', 'consent.consents', 'identity.givenName'])
@@ -96,7 +96,7 @@ t.test('the change history shows each reader only the fields they may read', asy
     t.notOk(/health\.|protection\./.test(response.body))
   })
 
-  t.test('a migration officer never reads back the protection data they reported', async (t) => {
+  await t.test('a migration officer never reads back the protection data they reported', async (t) => {
     const reported = marker('reported')
     const own = await app.inject({ method: 'POST', url: '/cases', headers: migration.headers, payload: { riskLevel: 'high', protection: { notes: reported } } })
     t.equal(own.statusCode, 201, own.body)
@@ -106,14 +106,14 @@ t.test('the change history shows each reader only the fields they may read', asy
     t.notOk(response.body.includes(reported))
   })
 
-  t.test('an oversight auditor sees the pseudonymised fields only', async (t) => {
+  await t.test('an oversight auditor sees the pseudonymised fields only', async (t) => {
     const response = await history(auditor)
     t.equal(response.statusCode, 200)
     t.same(fieldsIn(response.json().items), ['case.leadOrganizationId', 'case.riskLevel'])
     absent(t, response.body, Object.keys(markers) as (keyof typeof markers)[])
   })
 
-  t.test('those who do not reach the case get 404', async (t) => {
+  await t.test('those who do not reach the case get 404', async (t) => {
     for (const user of [admin, outsider]) {
       const response = await history(user)
       t.equal(response.statusCode, 404, user.role)
@@ -121,7 +121,7 @@ t.test('the change history shows each reader only the fields they may read', asy
     }
   })
 
-  t.test('the audit event names the fields disclosed, never their values', async (t) => {
+  await t.test('the audit event names the fields disclosed, never their values', async (t) => {
     const events = await database.db
       .selectFrom('audit_events')
       .select(['actor_id', 'fields', 'outcome'])
@@ -133,7 +133,7 @@ t.test('the change history shows each reader only the fields they may read', asy
     t.same(events[0]!.fields, ['case.leadOrganizationId', 'case.riskLevel', 'consent.consents', 'identity.givenName'])
   })
 
-  t.test('paging by cursor walks the same entries, in order, once each', async (t) => {
+  await t.test('paging by cursor walks the same entries, in order, once each', async (t) => {
     const all = ((await history(attorney)).json().items as Entry[]).map((entry) => entry.id)
     const seen: string[] = []
     let cursor: string | null = null
@@ -153,7 +153,7 @@ t.test('the change history shows each reader only the fields they may read', asy
     t.equal((await history(attorney, 'field=health.notes')).statusCode, 400)
   })
 
-  t.test('sections a consent withholds from an organisation vanish from its history', async (t) => {
+  await t.test('sections a consent withholds from an organisation vanish from its history', async (t) => {
     const withholding = await app.inject({
       method: 'POST',
       url: `/cases/${caseId}/consents`,

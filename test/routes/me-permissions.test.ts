@@ -21,7 +21,7 @@ t.test('GET /me/permissions answers the caller’s effective permissions, as the
   const { app, database } = await build(t)
 
   for (const role of ROLES) {
-    t.test(role, async (t) => {
+    await t.test(role, async (t) => {
       const user = await createUser(database, role)
       const response = await app.inject({ method: 'GET', url: '/me/permissions', headers: user.headers })
       t.equal(response.statusCode, 200, response.body)
@@ -55,7 +55,7 @@ t.test('GET /me/permissions answers the caller’s effective permissions, as the
     })
   }
 
-  t.test('the OpenAPI document describes the record routes', async (t) => {
+  await t.test('the OpenAPI document describes the record routes', async (t) => {
     const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json()
     for (const [path, methods] of Object.entries({
       '/me/permissions': ['get'],
@@ -71,7 +71,7 @@ t.test('GET /me/permissions answers the caller’s effective permissions, as the
     t.ok(spec.paths['/cases/{id}/participants'].post.responses['409'], 'a refused share is documented')
   })
 
-  t.test('without a token it is 401', async (t) => {
+  await t.test('without a token it is 401', async (t) => {
     const response = await app.inject({ method: 'GET', url: '/me/permissions' })
     t.equal(response.statusCode, 401)
   })

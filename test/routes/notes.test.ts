@@ -28,7 +28,7 @@ t.test('case notes', async (t) => {
   t.equal(first.statusCode, 201, first.body)
   const note = first.json()
 
-  t.test('a note answers as written, with its ETag; the default category is general', async (t) => {
+  await t.test('a note answers as written, with its ETag; the default category is general', async (t) => {
     t.equal(first.headers.etag, '"1"')
     t.match(note, { caseId, authorId: ngo.id, body: firstBody, category: 'home_visit', version: 1 })
     const plain = await post(attorney, { body: marker('attorney') })
@@ -39,7 +39,7 @@ t.test('case notes', async (t) => {
     t.same(one.json(), note)
   })
 
-  t.test('the matrix decides: migration officers and auditors neither read nor write notes; outsiders get 404', async (t) => {
+  await t.test('the matrix decides: migration officers and auditors neither read nor write notes; outsiders get 404', async (t) => {
     for (const user of [migration, auditor]) {
       const read = await get(user)
       t.equal(read.statusCode, 403, user.role)
@@ -56,7 +56,7 @@ t.test('case notes', async (t) => {
     t.equal((await get(ngo, `${url}/0190a0b0-0000-7000-8000-000000000000`)).statusCode, 404)
   })
 
-  t.test('bad input is refused', async (t) => {
+  await t.test('bad input is refused', async (t) => {
     t.equal((await post(ngo, { body: 'x'.repeat(8001) })).statusCode, 400)
     t.equal((await post(ngo, { body: '   ' })).statusCode, 400)
     t.equal((await post(ngo, { body: 'ok', category: 'gossip' })).statusCode, 400)
@@ -65,7 +65,7 @@ t.test('case notes', async (t) => {
     t.equal((await post(ngo, { body: 'x'.repeat(8000) })).statusCode, 201, 'exactly 8000 characters fit')
   })
 
-  t.test('editing needs If-Match and refuses a stale one', async (t) => {
+  await t.test('editing needs If-Match and refuses a stale one', async (t) => {
     const changed = marker('changed')
     t.equal((await patch(ngo, note.id, undefined, { body: changed })).statusCode, 428)
     t.equal((await patch(ngo, note.id, '"9"', { body: changed })).statusCode, 412)
@@ -93,7 +93,7 @@ t.test('case notes', async (t) => {
     t.notOk(migrationHistory.body.includes(firstBody))
   })
 
-  t.test('a note is never deleted: its author organisation marks it as entered in error, and it stays', async (t) => {
+  await t.test('a note is never deleted: its author organisation marks it as entered in error, and it stays', async (t) => {
     const wrong = (await post(ngo, { body: marker('wrongcase') })).json()
     t.equal(wrong.enteredInError, false)
     t.equal(wrong.authorOrganizationId, ngo.organizationId)
@@ -108,7 +108,7 @@ t.test('case notes', async (t) => {
     t.equal((await get(ngo, `${url}/${wrong.id}`)).statusCode, 200)
   })
 
-  t.test('of concurrent edits with the same If-Match exactly one wins', async (t) => {
+  await t.test('of concurrent edits with the same If-Match exactly one wins', async (t) => {
     const fresh = (await post(ngo, { body: marker('race') })).json()
     const responses = await Promise.all([1, 2, 3].map((n) => patch(ngo, fresh.id, '"1"', { body: `edit ${n}` })))
     t.same(responses.map((response) => response.statusCode).sort(), [200, 412, 412])
@@ -116,7 +116,7 @@ t.test('case notes', async (t) => {
     t.equal((await get(ngo, `${url}/${fresh.id}`)).json().body, winner)
   })
 
-  t.test('the list is newest first and pages by cursor', async (t) => {
+  await t.test('the list is newest first and pages by cursor', async (t) => {
     const all = (await get(ngo, `${url}?limit=100`)).json().items as { id: string; createdAt: string }[]
     t.ok(all.length >= 3)
     t.same(
@@ -133,14 +133,14 @@ t.test('case notes', async (t) => {
     t.equal((await get(ngo, `${url}?limit=1000`)).statusCode, 400)
   })
 
-  t.test('every note change is audited with the field name, never the text', async (t) => {
+  await t.test('every note change is audited with the field name, never the text', async (t) => {
     const events = await database.db.selectFrom('audit_events').select(['action', 'fields', 'outcome', 'reason']).where('action', 'like', 'note.%').execute()
     t.ok(events.some((event) => event.action === 'note.update' && event.outcome === 'allowed' && event.fields.includes('notes.notes')))
     t.ok(events.some((event) => event.action === 'note.create' && event.outcome === 'denied'))
     t.notOk(JSON.stringify(events).includes(firstBody))
   })
 
-  t.test('notes withheld from an organisation by the child’s consent are refused to it', async (t) => {
+  await t.test('notes withheld from an organisation by the child’s consent are refused to it', async (t) => {
     const withholding = await app.inject({
       method: 'POST',
       url: `/cases/${caseId}/consents`,

@@ -34,7 +34,7 @@ t.test('one door: a withheld section stays behind its wall at every door', async
   const alertRules = async (user: typeof ngo) => ((await send(user, 'GET', '/alerts?limit=100')).json().items as { caseId: string; rule: string }[]).filter((item) => item.caseId === caseId).map((item) => item.rule).sort()
   const listed = async (user: typeof ngo, query: string) => ((await send(user, 'GET', `/cases?limit=100&${query}`)).json().items as { id: string }[]).some((item) => item.id === caseId)
 
-  t.test('before any withholding the Procuraduría sees the alerts and filters on custody', async (t) => {
+  await t.test('before any withholding the Procuraduría sees the alerts and filters on custody', async (t) => {
     t.same(await alertRules(officer), ['asylum_claim_not_filed', 'in_migration_station', 'turning_18'])
     t.ok(await listed(officer, 'inDetention=true'))
   })
@@ -46,20 +46,20 @@ t.test('one door: a withheld section stays behind its wall at every door', async
   })
   t.equal(withhold.statusCode, 201, withhold.body)
 
-  t.test('alerts built on a withheld section are not shown: no birthday, no asylum status, no detention', async (t) => {
+  await t.test('alerts built on a withheld section are not shown: no birthday, no asylum status, no detention', async (t) => {
     t.same(await alertRules(officer), [])
     t.same(await alertRules(ngo), ['asylum_claim_not_filed', 'in_migration_station', 'turning_18'], 'the lead is never withheld from')
     t.ok((await alertRules(auditor)).includes('in_migration_station'), 'nor is oversight: it must see that no child is detained')
   })
 
-  t.test('a filter on a withheld field answers no yes/no about it', async (t) => {
+  await t.test('a filter on a withheld field answers no yes/no about it', async (t) => {
     t.notOk(await listed(officer, 'inDetention=true'))
     t.notOk(await listed(officer, 'inDetention=false'))
     t.ok(await listed(officer, ''), 'the case itself is still listed')
     t.ok(await listed(ngo, 'inDetention=true'))
   })
 
-  t.test('a write to a withheld section is refused and changes nothing, not even the ETag', async (t) => {
+  await t.test('a write to a withheld section is refused and changes nothing, not even the ETag', async (t) => {
     const read = await send(officer, 'GET', `/cases/${caseId}`)
     t.notOk('custody' in read.json() || 'identity' in read.json(), 'withheld sections are absent')
     const before = await database.db.selectFrom('cases').select(sql<string>`cases::text`.as('row')).where('id', '=', caseId).executeTakeFirstOrThrow()
@@ -71,7 +71,7 @@ t.test('one door: a withheld section stays behind its wall at every door', async
     t.equal((await send(officer, 'GET', `/cases/${caseId}`)).headers.etag, read.headers.etag)
   })
 
-  t.test('a change behind a wall moves nobody else’s ETag, version or updatedAt', async (t) => {
+  await t.test('a change behind a wall moves nobody else’s ETag, version or updatedAt', async (t) => {
     const seen = (await send(migration, 'GET', `/cases/${caseId}`)).json()
     const ngoRead = await send(ngo, 'GET', `/cases/${caseId}`)
     const changed = await send(ngo, 'PATCH', `/cases/${caseId}`, { protection: { notes: 'a later disclosure' } }, ngoRead.headers.etag as string)
@@ -84,14 +84,14 @@ t.test('one door: a withheld section stays behind its wall at every door', async
     t.not(stillFresh.statusCode, 412, 'its If-Match is not stale')
   })
 
-  t.test('a note from the NGO does not make the migration officer’s If-Match stale', async (t) => {
+  await t.test('a note from the NGO does not make the migration officer’s If-Match stale', async (t) => {
     const seen = await send(migration, 'GET', `/cases/${caseId}`)
     t.equal((await send(ngo, 'POST', `/cases/${caseId}/notes`, { body: 'home visit' })).statusCode, 201)
     const patch = await send(migration, 'PATCH', `/cases/${caseId}`, { demographics: { nationality: 'HN' } }, seen.headers.etag as string)
     t.equal(patch.statusCode, 200, patch.body)
   })
 
-  t.test('only the lead or a protection officer withholds; never from the lead or oversight', async (t) => {
+  await t.test('only the lead or a protection officer withholds; never from the lead or oversight', async (t) => {
     const participant = await send(migration, 'POST', `/cases/${caseId}/consents`, {
       givenBy: 'child_assent',
       scopes: ['services'],
@@ -104,7 +104,7 @@ t.test('one door: a withheld section stays behind its wall at every door', async
     }
   })
 
-  t.test('withdrawing the consent lifts its withholdings', async (t) => {
+  await t.test('withdrawing the consent lifts its withholdings', async (t) => {
     const withdrawn = await send(ngo, 'PATCH', `/cases/${caseId}/consents/${withhold.json().id}`, { withdrawnAt: new Date().toISOString() }, '"1"')
     t.equal(withdrawn.statusCode, 200, withdrawn.body)
     t.same(await alertRules(officer), ['asylum_claim_not_filed', 'in_migration_station', 'turning_18'])

@@ -8,7 +8,7 @@ t.test('organisations are managed by the system administrator', async (t) => {
   const post = (payload: unknown, headers = admin.headers) => app.inject({ method: 'POST', url: '/organizations', headers, payload: payload as object })
   const list = (query = '', headers = admin.headers) => app.inject({ method: 'GET', url: `/organizations${query}`, headers })
 
-  t.test('the admin creates an organisation of every kind', async (t) => {
+  await t.test('the admin creates an organisation of every kind', async (t) => {
     for (const kind of ORGANIZATION_KINDS) {
       const response = await post({ name: `  Organización ${kind}  `, kind })
       t.equal(response.statusCode, 201, response.body)
@@ -20,14 +20,14 @@ t.test('organisations are managed by the system administrator', async (t) => {
     }
   })
 
-  t.test('a second organisation with the same name is a 409 problem', async (t) => {
+  await t.test('a second organisation with the same name is a 409 problem', async (t) => {
     t.equal((await post({ name: 'Casa Única', kind: 'civil_society' })).statusCode, 201)
     const again = await post({ name: 'Casa Única', kind: 'legal_aid' })
     t.equal(again.statusCode, 409)
     t.equal(again.json().type, 'urn:atd:problem:conflict')
   })
 
-  t.test('invalid bodies are 400 problems listing the paths, never the values', async (t) => {
+  await t.test('invalid bodies are 400 problems listing the paths, never the values', async (t) => {
     const unknown = await post({ name: 'Con extras', kind: 'civil_society', secretField: 'valor-secreto', active: true })
     t.equal(unknown.statusCode, 400, unknown.body)
     t.equal(unknown.json().type, 'urn:atd:problem:validation-error')
@@ -43,7 +43,7 @@ t.test('organisations are managed by the system administrator', async (t) => {
     t.equal((await post([{ name: 'array', kind: 'civil_society' }])).statusCode, 400, 'not an object')
   })
 
-  t.test('the list is paginated by cursor', async (t) => {
+  await t.test('the list is paginated by cursor', async (t) => {
     const all = await list('?limit=100')
     t.equal(all.statusCode, 200, all.body)
     const total = all.json().items.length
@@ -64,7 +64,7 @@ t.test('organisations are managed by the system administrator', async (t) => {
     t.equal((await list('?unknown=1')).statusCode, 400)
   })
 
-  t.test('every other role gets a 403 problem, and nothing is created', async (t) => {
+  await t.test('every other role gets a 403 problem, and nothing is created', async (t) => {
     const before = (await list('?limit=100')).json().items.length
     for (const role of ROLES.filter((role) => role !== 'system_admin')) {
       const user = await createUser(database, role)
@@ -77,7 +77,7 @@ t.test('organisations are managed by the system administrator', async (t) => {
     t.equal((await list('?limit=100')).json().items.length, before + ROLES.length - 1)
   })
 
-  t.test('without a token it is a 401 problem', async (t) => {
+  await t.test('without a token it is a 401 problem', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: '/organizations' })).statusCode, 401)
     t.equal((await app.inject({ method: 'POST', url: '/organizations', payload: { name: 'x', kind: 'platform' } })).statusCode, 401)
   })

@@ -33,25 +33,25 @@ t.test('sharing a case with another organisation', async (t) => {
   const caseId = await openCase(ngo)
   const sharingConsent = await recordConsent(ngo, caseId, ['share_with_organizations', 'services'])
 
-  t.test('the creating organisation is the lead participant', async (t) => {
+  await t.test('the creating organisation is the lead participant', async (t) => {
     const response = await app.inject({ method: 'GET', url: `/cases/${caseId}/participants`, headers: ngo.headers })
     t.equal(response.statusCode, 200, response.body)
     t.match(response.json(), { items: [{ organizationId: ngo.organizationId, basis: 'lead', consentId: null, legalBasis: null, sections: null, endedAt: null }], nextCursor: null })
   })
 
-  t.test('before a share, the other organisation cannot reach the case', async (t) => {
+  await t.test('before a share, the other organisation cannot reach the case', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: attorney.headers })).statusCode, 404)
     t.notOk((await listedIds(attorney)).includes(caseId))
   })
 
-  t.test('a share with neither consent nor legal basis is refused with the reason', async (t) => {
+  await t.test('a share with neither consent nor legal basis is refused with the reason', async (t) => {
     const response = await share(ngo, caseId, { organizationId: legalAid })
     t.equal(response.statusCode, 409, response.body)
     t.equal(response.json().reason, 'consent_required')
     t.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
   })
 
-  t.test('a share on a consent covering sharing lets the organisation in', async (t) => {
+  await t.test('a share on a consent covering sharing lets the organisation in', async (t) => {
     const response = await share(ngo, caseId, { organizationId: legalAid, consentId: sharingConsent })
     t.equal(response.statusCode, 201, response.body)
     t.match(response.json(), { organizationId: legalAid, basis: 'consent', consentId: sharingConsent, legalBasis: null, grantedBy: ngo.id, endedAt: null })
@@ -77,20 +77,20 @@ t.test('sharing a case with another organisation', async (t) => {
     t.match(audit[0], { actor_id: ngo.id, case_ids: [caseId], target_organization_id: legalAid, fields: ['case.leadOrganizationId', 'consent.consents'] })
   })
 
-  t.test('an organisation already participating cannot be added again', async (t) => {
+  await t.test('an organisation already participating cannot be added again', async (t) => {
     const response = await share(ngo, caseId, { organizationId: legalAid, consentId: sharingConsent })
     t.equal(response.statusCode, 409)
     t.equal(response.json().reason, 'already_participant')
   })
 
-  t.test('a consent without the sharing scope is refused', async (t) => {
+  await t.test('a consent without the sharing scope is refused', async (t) => {
     const tracingOnly = await recordConsent(ngo, caseId, ['tracing'])
     const response = await share(ngo, caseId, { organizationId: shelter, consentId: tracingOnly })
     t.equal(response.statusCode, 409)
     t.equal(response.json().reason, 'consent_scope_missing')
   })
 
-  t.test('a withdrawn consent no longer allows sharing', async (t) => {
+  await t.test('a withdrawn consent no longer allows sharing', async (t) => {
     const consentId = await recordConsent(ngo, caseId, ['share_with_organizations'])
     const withdrawn = await app.inject({
       method: 'PATCH',
@@ -105,7 +105,7 @@ t.test('sharing a case with another organisation', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: shelterWorker.headers })).statusCode, 404)
   })
 
-  t.test('a consent of another case is not a ground for this one', async (t) => {
+  await t.test('a consent of another case is not a ground for this one', async (t) => {
     const otherCase = await openCase(ngo)
     const otherConsent = await recordConsent(ngo, otherCase, ['share_with_organizations'])
     const response = await share(ngo, caseId, { organizationId: shelter, consentId: otherConsent })
@@ -113,13 +113,13 @@ t.test('sharing a case with another organisation', async (t) => {
     t.equal(response.json().reason, 'consent_not_found')
   })
 
-  t.test('a caseworker cannot share on a legal basis', async (t) => {
+  await t.test('a caseworker cannot share on a legal basis', async (t) => {
     const response = await share(ngo, caseId, { organizationId: shelter, legalBasis: { code: 'protection_measure', citation: 'Artículo 122 LGDNNA, medida urgente de protección' } })
     t.equal(response.statusCode, 409)
     t.equal(response.json().reason, 'legal_basis_requires_protection_officer')
   })
 
-  t.test('a protection officer shares on a legal basis; the shelter then reaches and lists the case', async (t) => {
+  await t.test('a protection officer shares on a legal basis; the shelter then reaches and lists the case', async (t) => {
     const ownCase = await openCase(protection)
     t.notOk((await listedIds(shelterWorker)).includes(ownCase))
     const legalBasis = { code: 'protection_measure', citation: 'Artículo 122 LGDNNA, medida urgente de protección' }
@@ -132,7 +132,7 @@ t.test('sharing a case with another organisation', async (t) => {
     t.ok(audit.some((event) => event.target_organization_id === shelter))
   })
 
-  t.test('bad bodies are 400: both grounds at once, a legal basis without a known code, unknown fields', async (t) => {
+  await t.test('bad bodies are 400: both grounds at once, a legal basis without a known code, unknown fields', async (t) => {
     const both = await share(protection, caseId, { organizationId: shelter, consentId: sharingConsent, legalBasis: { code: 'court_order' } })
     t.equal(both.statusCode, 400)
     const ownCase = await openCase(protection)
@@ -141,7 +141,7 @@ t.test('sharing a case with another organisation', async (t) => {
     t.equal((await share(protection, ownCase, { organizationId: shelter, legalBasis: { code: 'court_order' }, extra: 1 })).statusCode, 400)
   })
 
-  t.test('organisations that cannot participate are 422', async (t) => {
+  await t.test('organisations that cannot participate are 422', async (t) => {
     const unknown = await share(ngo, caseId, { organizationId: '0190a0b0-0000-7000-8000-000000000000', consentId: sharingConsent })
     t.equal(unknown.statusCode, 422)
     t.equal(unknown.json().reason, 'unknown_organization')
@@ -153,7 +153,7 @@ t.test('sharing a case with another organisation', async (t) => {
     }
   })
 
-  t.test('a role without the share action gets 403 on a case it reaches', async (t) => {
+  await t.test('a role without the share action gets 403 on a case it reaches', async (t) => {
     const ownCase = await openCase(migration)
     const response = await share(migration, ownCase, { organizationId: shelter, legalBasis: { code: 'protection_measure' } })
     t.equal(response.statusCode, 403)
@@ -161,7 +161,7 @@ t.test('sharing a case with another organisation', async (t) => {
     t.match(denied, [{ outcome: 'denied', case_ids: [ownCase] }])
   })
 
-  t.test('another organisation gets 404 for read, update and share, and never sees the case listed', async (t) => {
+  await t.test('another organisation gets 404 for read, update and share, and never sees the case listed', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: outsider.headers })).statusCode, 404)
     const patch = await app.inject({ method: 'PATCH', url: `/cases/${caseId}`, headers: { ...outsider.headers, 'if-match': '"1"' }, payload: { riskLevel: 'low' } })
     t.equal(patch.statusCode, 404)
@@ -174,7 +174,7 @@ t.test('sharing a case with another organisation', async (t) => {
     t.equal(stillOut.statusCode, 404, 'a refused share lets nobody in')
   })
 
-  t.test('of concurrent shares of the same organisation exactly one wins', async (t) => {
+  await t.test('of concurrent shares of the same organisation exactly one wins', async (t) => {
     const organizationId = await createOrganization(database, 'civil_society')
     const responses = await Promise.all([1, 2, 3].map(() => share(ngo, caseId, { organizationId, consentId: sharingConsent })))
     t.same(responses.map((response) => response.statusCode).sort(), [201, 409, 409])
@@ -182,7 +182,7 @@ t.test('sharing a case with another organisation', async (t) => {
     t.equal(rows.length, 1)
   })
 
-  t.test('participants page by cursor', async (t) => {
+  await t.test('participants page by cursor', async (t) => {
     const all = (await app.inject({ method: 'GET', url: `/cases/${caseId}/participants?limit=100`, headers: ngo.headers })).json().items as { organizationId: string }[]
     t.ok(all.length >= 3)
     const seen: string[] = []
@@ -199,7 +199,7 @@ t.test('sharing a case with another organisation', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}/participants?cursor=bad`, headers: ngo.headers })).statusCode, 400)
   })
 
-  t.test('withdrawing the consent a share rests on ends that participation at once, and the history keeps it', async (t) => {
+  await t.test('withdrawing the consent a share rests on ends that participation at once, and the history keeps it', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: attorney.headers })).statusCode, 200)
     const consent = (await app.inject({ method: 'GET', url: `/cases/${caseId}/consents/${sharingConsent}`, headers: ngo.headers })).json()
     const withdrawn = await app.inject({

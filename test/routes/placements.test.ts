@@ -23,7 +23,7 @@ t.test('placements: the current placement, detention days, and the fields behind
   const url = `/cases/${caseId}/placements`
   const readCase = async () => (await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: ngo.headers })).json()
 
-  t.test('a migration officer records a migration station, but may not write its address (contact) nor a legal citation (legal)', async (t) => {
+  await t.test('a migration officer records a migration station, but may not write its address (contact) nor a legal citation (legal)', async (t) => {
     for (const [payload, field] of [
       [{ type: 'migration_station', facilityAddress: 'Km 1 carretera Siglo', startedAt: daysAgo(5) }, 'contact.facilityAddress'],
       [{ type: 'migration_station', legalBasis: 'art. 99 LM Siglo', startedAt: daysAgo(5) }, 'legal.legalBasis'],
@@ -48,7 +48,7 @@ t.test('placements: the current placement, detention days, and the fields behind
     t.equal(view.custody.daysInDetention, 6, 'five days ago to today, both counted')
   })
 
-  t.test('opening a new placement ends the current one in the same transaction', async (t) => {
+  await t.test('opening a new placement ends the current one in the same transaction', async (t) => {
     const before = await readCase()
     const early = await app.inject({ method: 'POST', url, headers: ngo.headers, payload: { type: 'dif_shelter', startedAt: daysAgo(9) } })
     t.equal(early.statusCode, 422, 'cannot start before the current placement')
@@ -82,7 +82,7 @@ t.test('placements: the current placement, detention days, and the fields behind
     t.ok(history.some((entry) => entry.field === 'custody.inDetention'), 'derived changes leave history')
   })
 
-  t.test('readers without contact read get placements without the facility address', async (t) => {
+  await t.test('readers without contact read get placements without the facility address', async (t) => {
     for (const user of [auditor, officer]) {
       const list = await app.inject({ method: 'GET', url, headers: user.headers })
       t.equal(list.statusCode, 200, list.body)
@@ -97,7 +97,7 @@ t.test('placements: the current placement, detention days, and the fields behind
     t.equal(attorneyList.json().items[0].facilityAddress, 'Calle 5, Tapachula', 'the attorney reads contact')
   })
 
-  t.test('roles without custody create get 403; outsiders 404; unknown fields 400', async (t) => {
+  await t.test('roles without custody create get 403; outsiders 404; unknown fields 400', async (t) => {
     for (const user of [attorney, auditor]) {
       const denied = await app.inject({ method: 'POST', url, headers: user.headers, payload: { type: 'kinship_care' } })
       t.equal(denied.statusCode, 403, `${user.role}: ${denied.body}`)
@@ -110,7 +110,7 @@ t.test('placements: the current placement, detention days, and the fields behind
     t.equal((await app.inject({ method: 'POST', url, headers: ngo.headers, payload: { type: 'prison' } })).statusCode, 400)
   })
 
-  t.test('an Idempotency-Key makes a retried create answer the first placement', async (t) => {
+  await t.test('an Idempotency-Key makes a retried create answer the first placement', async (t) => {
     const headers = { ...ngo.headers, 'idempotency-key': 'placement-retry-0001' }
     const payload = { type: 'foster_family', startedAt: daysAgo(1) }
     const first = await app.inject({ method: 'POST', url, headers, payload })
@@ -124,7 +124,7 @@ t.test('placements: the current placement, detention days, and the fields behind
     t.equal((await app.inject({ method: 'GET', url, headers: ngo.headers })).json().items.length, 3)
   })
 
-  t.test('two placements opened at once still leave one current placement', async (t) => {
+  await t.test('two placements opened at once still leave one current placement', async (t) => {
     const [a, b] = await Promise.all(
       ['dif_first_reception', 'dif_shelter'].map((type) => app.inject({ method: 'POST', url, headers: ngo.headers, payload: { type } })),
     )
@@ -133,7 +133,7 @@ t.test('placements: the current placement, detention days, and the fields behind
     t.equal(items.filter((item) => item.current).length, 1)
   })
 
-  t.test('ending the current placement needs If-Match and leaves no current placement', async (t) => {
+  await t.test('ending the current placement needs If-Match and leaves no current placement', async (t) => {
     const current = (await app.inject({ method: 'GET', url, headers: ngo.headers })).json().items[0]
     const patchUrl = `${url}/${current.id}`
     const payload = { endReasonCode: 'family_reunified', endNotes: 'family located' }

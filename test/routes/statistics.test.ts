@@ -113,7 +113,7 @@ t.test('statistics', async (t) => {
     return res.json()
   }
 
-  t.test('the auditor sees every case, with small cells suppressed, agreeing with a direct count', async (t) => {
+  await t.test('the auditor sees every case, with small cells suppressed, agreeing with a direct count', async (t) => {
     const stats = await statisticsAs(auditor.headers)
     const direct = async (expression: string) => {
       const { rows } = await sql<{ value: string; count: number | string }>`
@@ -144,7 +144,7 @@ t.test('statistics', async (t) => {
     t.same(stats.medians.daysToDecidedDetermination, { median: 30, cases: 7 })
   })
 
-  t.test('a protection officer counts only the cases their organisation participates in', async (t) => {
+  await t.test('a protection officer counts only the cases their organisation participates in', async (t) => {
     const mine = await statisticsAs(officer.headers)
     t.same(mine.openCases.byStage, { identification: 0, custody: 7, guardianship: '<5', legal_representation: 0, best_interest_determination: 0, durable_solution: 0 })
     t.same(mine.detention, { childrenInDetentionNow: 0, totalDetentionDays: null })
@@ -156,7 +156,7 @@ t.test('statistics', async (t) => {
     t.same(askingForAnother.openCases.byNationality, {}, 'naming another organisation does not widen the scope')
   })
 
-  t.test('filters by organisation and by opening date', async (t) => {
+  await t.test('filters by organisation and by opening date', async (t) => {
     const byOrganization = await statisticsAs(auditor.headers, `?organizationId=${ngo.organizationId}`)
     t.same(byOrganization.openCases.byStage.guardianship, '<5')
     t.equal(byOrganization.openCases.byStage.custody, 0)
@@ -170,7 +170,7 @@ t.test('statistics', async (t) => {
     t.equal(unknown.statusCode, 400)
   })
 
-  t.test('other roles are refused, and every look is audited', async (t) => {
+  await t.test('other roles are refused, and every look is audited', async (t) => {
     for (const role of ['ngo_caseworker', 'migration_officer', 'attorney', 'system_admin'] as const) {
       const user = role === 'ngo_caseworker' ? ngo : await createUser(database, role)
       const res = await app.inject({ method: 'GET', url: '/statistics', headers: user.headers })

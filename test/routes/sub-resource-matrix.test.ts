@@ -106,7 +106,7 @@ t.test('records under a case obey the access matrix for every role', async (t) =
   }
 
   for (const role of ROLES) {
-    t.test(`${role} creates exactly the records the matrix allows`, async (t) => {
+    await t.test(`${role} creates exactly the records the matrix allows`, async (t) => {
       for (const kind of RECORD_KINDS) {
         const { payload } = kind.body()
         const response = await app.inject({ method: 'POST', url: `/cases/${caseId}/${kind.name}`, headers: users[role].headers, payload })
@@ -115,7 +115,7 @@ t.test('records under a case obey the access matrix for every role', async (t) =
       }
     })
 
-    t.test(`${role} reads records with exactly the sections the matrix gives it`, async (t) => {
+    await t.test(`${role} reads records with exactly the sections the matrix gives it`, async (t) => {
       for (const name of new Set(RECORD_KINDS.map((kind) => kind.name))) {
         const response = await app.inject({ method: 'GET', url: `/cases/${caseId}/${name}?limit=100`, headers: users[role].headers })
         if (!mayRead(role, 'case')) {

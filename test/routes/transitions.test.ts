@@ -54,7 +54,7 @@ t.test('a child walks from identification to a closed case through every guard',
     return draft.json().id as string
   }
 
-  t.test('to custody: a current placement and the Procuraduría notification; a migration officer may make this move only', async (t) => {
+  await t.test('to custody: a current placement and the Procuraduría notification; a migration officer may make this move only', async (t) => {
     const skipByOfficer = await move(officer, { to: 'guardianship' })
     t.equal(skipByOfficer.statusCode, 403, 'a migration officer may only move identification -> custody')
     await expectUnmet(officer, { to: 'custody' }, ['no_current_placement', 'procuraduria_not_notified'])
@@ -78,7 +78,7 @@ t.test('a child walks from identification to a closed case through every guard',
     t.equal(officerAgain.statusCode, 403, 'not from custody')
   })
 
-  t.test('skipping forward is refused; roles without transition are refused', async (t) => {
+  await t.test('skipping forward is refused; roles without transition are refused', async (t) => {
     const skipped = await move(ngo, { to: 'legal_representation' })
     t.equal(skipped.statusCode, 409, skipped.body)
     t.equal(skipped.json().code, 'stage_skipped')
@@ -90,7 +90,7 @@ t.test('a child walks from identification to a closed case through every guard',
     t.equal((await stage()).stage, 'custody', 'nothing moved')
   })
 
-  t.test('to guardianship, legal representation and best-interest determination', async (t) => {
+  await t.test('to guardianship, legal representation and best-interest determination', async (t) => {
     await expectUnmet(ngo, { to: 'guardianship' }, ['no_guardian'])
     await patchCase(attorney, { legal: { guardian: { type: 'procuraduria', representationType: 'suplencia', appointedAt: '2026-11-02', organizationId: protection.organizationId } } })
     t.equal((await move(attorney, { to: 'guardianship' })).statusCode, 201)
@@ -108,7 +108,7 @@ t.test('a child walks from identification to a closed case through every guard',
     t.equal((await move(ngo, { to: 'best_interest_determination' })).statusCode, 201)
   })
 
-  t.test('to durable solution: a decided determination whose outcome names a solution', async (t) => {
+  await t.test('to durable solution: a decided determination whose outcome names a solution', async (t) => {
     await expectUnmet(ngo, { to: 'durable_solution' }, ['no_decided_determination'])
     const kept = await decide({}, 'maintain_arrangement')
     await expectUnmet(ngo, { to: 'durable_solution' }, ['no_solution_in_determination'])
@@ -116,7 +116,7 @@ t.test('a child walks from identification to a closed case through every guard',
     t.equal((await move(ngo, { to: 'durable_solution' })).statusCode, 201)
   })
 
-  t.test('moving back needs a reason', async (t) => {
+  await t.test('moving back needs a reason', async (t) => {
     const bare = await move(ngo, { to: 'best_interest_determination' })
     t.equal(bare.statusCode, 422, bare.body)
     t.equal(bare.json().code, 'reason_required')
@@ -125,7 +125,7 @@ t.test('a child walks from identification to a closed case through every guard',
     t.equal((await move(ngo, { to: 'durable_solution', reason: 'aunt confirmed again' })).statusCode, 201)
   })
 
-  t.test('to closed: a closure reason; no assisted return while an asylum claim is pending', async (t) => {
+  await t.test('to closed: a closure reason; no assisted return while an asylum claim is pending', async (t) => {
     await expectUnmet(ngo, { to: 'closed' }, ['closure_reason_required'])
     await patchCase(attorney, { legalStatus: { asylumClaimStatus: 'filed' } })
     const pending = await expectUnmet(ngo, { to: 'closed', closureReason: 'solution_achieved' }, ['asylum_claim_pending'])
@@ -138,7 +138,7 @@ t.test('a child walks from identification to a closed case through every guard',
     t.ok(view.closedAt)
   })
 
-  t.test('reopening is a move back: status open, no closure', async (t) => {
+  await t.test('reopening is a move back: status open, no closure', async (t) => {
     t.equal((await move(ngo, { to: 'durable_solution' })).statusCode, 422)
     const reopened = await move(protection, { to: 'custody', reason: 'return failed; the child is back in Mexico' })
     t.equal(reopened.statusCode, 201, reopened.body)
@@ -146,7 +146,7 @@ t.test('a child walks from identification to a closed case through every guard',
     t.match(view, { stage: 'custody', status: 'open', closedAt: null, closureReason: null })
   })
 
-  t.test('the transitions are listed: who, when, from, to, why', async (t) => {
+  await t.test('the transitions are listed: who, when, from, to, why', async (t) => {
     const list = await app.inject({ method: 'GET', url: `/cases/${caseId}/transitions`, headers: auditor.headers })
     t.equal(list.statusCode, 200, list.body)
     const items = list.json().items
@@ -170,7 +170,7 @@ t.test('a child walks from identification to a closed case through every guard',
     t.equal(history.length, 9, 'every move leaves field-level history')
   })
 
-  t.test('a case closes early for a reason other than a solution, never skips to an achieved solution', async (t) => {
+  await t.test('a case closes early for a reason other than a solution, never skips to an achieved solution', async (t) => {
     const second = await openCase()
     const skipped = await move(ngo, { to: 'closed', closureReason: 'solution_achieved' }, second)
     t.equal(skipped.statusCode, 409)

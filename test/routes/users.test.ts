@@ -17,7 +17,7 @@ t.test('users are managed by the system administrator', async (t) => {
 
   let caseworkerId = ''
 
-  t.test('the admin creates a user, who can use the API at once', async (t) => {
+  await t.test('the admin creates a user, who can use the API at once', async (t) => {
     const response = await post({ subject: 'idp|caseworker-1', displayName: '  Mariana  ', role: 'ngo_caseworker', organizationId: ngo })
     t.equal(response.statusCode, 201, response.body)
     const body = response.json()
@@ -29,12 +29,12 @@ t.test('users are managed by the system administrator', async (t) => {
     t.equal(me.json().organization.id, ngo)
   })
 
-  t.test('an attorney fits a child-protection authority and a legal-aid organisation', async (t) => {
+  await t.test('an attorney fits a child-protection authority and a legal-aid organisation', async (t) => {
     t.equal((await post({ subject: 'attorney-cpa', displayName: 'A', role: 'attorney', organizationId: procuraduria })).statusCode, 201)
     t.equal((await post({ subject: 'attorney-legal', displayName: 'B', role: 'attorney', organizationId: legalAid })).statusCode, 201)
   })
 
-  t.test('a role that does not fit the organisation kind is a 422 problem', async (t) => {
+  await t.test('a role that does not fit the organisation kind is a 422 problem', async (t) => {
     for (const role of ROLES) {
       const response = await post({ subject: `misfit-${role}`, displayName: 'Misfit', role, organizationId: role === 'ngo_caseworker' ? legalAid : ngo })
       t.equal(response.statusCode, 422, `${role}: ${response.body}`)
@@ -47,13 +47,13 @@ t.test('users are managed by the system administrator', async (t) => {
     t.equal(Number(count.n), 0, 'nothing was created')
   })
 
-  t.test('a second user with the same subject is a 409 problem', async (t) => {
+  await t.test('a second user with the same subject is a 409 problem', async (t) => {
     const again = await post({ subject: 'idp|caseworker-1', displayName: 'Other', role: 'ngo_caseworker', organizationId: ngo })
     t.equal(again.statusCode, 409)
     t.equal(again.json().type, 'urn:atd:problem:conflict')
   })
 
-  t.test('invalid bodies are 400 problems listing the paths, never the values', async (t) => {
+  await t.test('invalid bodies are 400 problems listing the paths, never the values', async (t) => {
     const unknown = await post({ subject: 's-extra', displayName: 'X', role: 'ngo_caseworker', organizationId: ngo, active: false, permissions: ['all-cases'] })
     t.equal(unknown.statusCode, 400, unknown.body)
     t.equal(unknown.json().type, 'urn:atd:problem:validation-error')
@@ -66,7 +66,7 @@ t.test('users are managed by the system administrator', async (t) => {
     t.notMatch(bad.body, /superuser|not-a-uuid/)
   })
 
-  t.test('PATCH changes active, displayName and role', async (t) => {
+  await t.test('PATCH changes active, displayName and role', async (t) => {
     const renamed = await patch(caseworkerId, { displayName: 'Mariana Gálvez' })
     t.equal(renamed.statusCode, 200, renamed.body)
     t.equal(renamed.json().displayName, 'Mariana Gálvez')
@@ -82,7 +82,7 @@ t.test('users are managed by the system administrator', async (t) => {
     t.equal(promoted.json().role, 'attorney')
   })
 
-  t.test('PATCH refusals: misfit role 422, empty or unknown fields 400, unknown user 404', async (t) => {
+  await t.test('PATCH refusals: misfit role 422, empty or unknown fields 400, unknown user 404', async (t) => {
     const misfit = await patch(caseworkerId, { role: 'migration_officer' })
     t.equal(misfit.statusCode, 422, misfit.body)
     const stored = await database.db.selectFrom('users').select('role').where('id', '=', caseworkerId).executeTakeFirstOrThrow()
@@ -99,7 +99,7 @@ t.test('users are managed by the system administrator', async (t) => {
     t.equal((await patch('not-a-uuid', { active: false })).statusCode, 400)
   })
 
-  t.test('the list is paginated by cursor', async (t) => {
+  await t.test('the list is paginated by cursor', async (t) => {
     const all = (await app.inject({ method: 'GET', url: '/users?limit=100', headers: admin.headers })).json().items
     t.ok(all.length >= 5)
     const seen: string[] = []
@@ -113,7 +113,7 @@ t.test('users are managed by the system administrator', async (t) => {
     t.same(seen, all.map((item: { id: string }) => item.id))
   })
 
-  t.test('every other role gets a 403 problem, and nothing changes', async (t) => {
+  await t.test('every other role gets a 403 problem, and nothing changes', async (t) => {
     for (const role of ROLES.filter((role) => role !== 'system_admin')) {
       const user = await createUser(database, role)
       t.equal((await post({ subject: `by-${role}`, displayName: 'X', role: 'system_admin', organizationId: user.organizationId }, user.headers)).statusCode, 403, `${role} POST`)
@@ -126,7 +126,7 @@ t.test('users are managed by the system administrator', async (t) => {
     }
   })
 
-  t.test('the admin sees and touches no case content', async (t) => {
+  await t.test('the admin sees and touches no case content', async (t) => {
     const caseworker = await createUser(database, 'ngo_caseworker')
     const created = await app.inject({
       method: 'POST',
@@ -163,7 +163,7 @@ t.test('the last active system administrator cannot be deactivated', async (t) =
 t.test('BOOTSTRAP_ADMIN_SUBJECT ensures a system_admin in a platform organisation', async (t) => {
   const { app, database } = await build(t)
 
-  t.test('on a database without a platform organisation, both are made', async (t) => {
+  await t.test('on a database without a platform organisation, both are made', async (t) => {
     await ensureBootstrapAdmin(database.db, 'idp|first-admin')
     const row = await database.db
       .selectFrom('users')
@@ -176,7 +176,7 @@ t.test('BOOTSTRAP_ADMIN_SUBJECT ensures a system_admin in a platform organisatio
     t.equal(users.statusCode, 200, users.body)
   })
 
-  t.test('running it again (every start) adds nothing', async (t) => {
+  await t.test('running it again (every start) adds nothing', async (t) => {
     const count = async () => ({
       users: (await database.db.selectFrom('users').select('id').execute()).length,
       platforms: (await database.db.selectFrom('organizations').select('id').where('kind', '=', 'platform').execute()).length,
@@ -190,7 +190,7 @@ t.test('BOOTSTRAP_ADMIN_SUBJECT ensures a system_admin in a platform organisatio
     t.equal(after.platforms, before.platforms, 'the existing platform organisation is reused')
   })
 
-  t.test('a bootstrap admin deactivated by another admin stays deactivated', async (t) => {
+  await t.test('a bootstrap admin deactivated by another admin stays deactivated', async (t) => {
     const admin = await createUser(database, 'system_admin')
     const bootstrap = await database.db.selectFrom('users').select('id').where('subject', '=', 'idp|first-admin').executeTakeFirstOrThrow()
     t.equal((await app.inject({ method: 'PATCH', url: `/users/${bootstrap.id}`, headers: admin.headers, payload: { active: false } })).statusCode, 200)
