@@ -55,6 +55,7 @@ export interface Database {
   stage_transitions: StageTransitionTable
   assessments: AssessmentTable
   determinations: DeterminationTable
+  case_assignments: CaseAssignmentTable
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>
@@ -282,4 +283,13 @@ export interface DeterminationTable {
   created_at: DefaultedTimestamp
   updated_at: DefaultedTimestamp
   version: ColumnType<number, number | undefined, number>
+}
+
+/** A participating organisation's assignee of a case (one per case and organisation). */
+export interface CaseAssignmentTable {
+  case_id: string
+  organization_id: string
+  user_id: string
+  assigned_by: string
+  assigned_at: Generated<Date>
 }
