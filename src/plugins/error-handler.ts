@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { AppError, type ProblemCode, problemDocument } from '../http/problem.js'
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable.js'
 
 const FASTIFY_CODES: Record<string, ProblemCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
@@ -19,6 +20,17 @@ function sendProblem(reply: FastifyReply, code: ProblemCode, detail?: string, ex
 /** The one place where errors become responses. 5xx bodies never say what went wrong inside. */
 async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    // Unavailable is not broken: a 503 with Retry-After, so that clients retry what was not acknowledged.
+    if (error instanceof AppError && error.status === 503) {
+      request.log.warn({ err: error.cause ?? error }, 'service unavailable')
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS))
+      return sendProblem(reply, error.code, error.detail)
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable')
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS))
+      return sendProblem(reply, 'service-unavailable', 'The database is not available now; retry later')
+    }
     if (error instanceof AppError) {
       if (error.status >= 500) request.log.error({ err: error.cause ?? error }, 'request failed')
       return sendProblem(reply, error.code, error.detail, { ...error.extensions })
