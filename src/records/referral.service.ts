@@ -223,7 +223,14 @@ async function requireLiveSharingConsent(db: Kysely<Database>, caseId: string, c
   if (!consent.scopes.includes(SHARING_SCOPE)) refuse('consent_scope_missing')
 }
 
-export async function createReferral(db: Kysely<Database>, actor: CaseActor, caseId: string, input: NewReferralInput, recordAudit: RecordAudit): Promise<ReferralView> {
+export async function createReferral(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  input: NewReferralInput,
+  options: { id?: string },
+  recordAudit: RecordAudit,
+): Promise<ReferralView> {
   const { row: caseRow, access } = await openCase(db, actor, caseId)
   access.requireAction('refer', 'refer cases')
   if (input.legalBasis !== undefined && actor.principal.role !== 'protection_officer') refuse('legal_basis_requires_protection_officer')
@@ -238,7 +245,7 @@ export async function createReferral(db: Kysely<Database>, actor: CaseActor, cas
   await requireReferralGround(db, actor, caseId, input)
 
   const id = await insertReferral(db, {
-    id: uuidv7(),
+    id: options.id ?? uuidv7(),
     case_id: caseId,
     from_organization_id: actor.principal.organizationId,
     to_organization_id: organization.id,

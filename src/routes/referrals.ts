@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { audited } from '../audit/audited.js'
 import { caseIdParamsSchema } from '../cases/case.schemas.js'
+import { createOnce, idempotencyKeyHeaders } from '../cases/idempotency.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
 import { pageQuerySchema } from '../http/pagination.js'
 import { idFromCursor } from '../records/record-cursor.js'
@@ -43,13 +44,23 @@ export async function referralRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Refer a case to another organisation for a service, naming the sections it needs',
         description: `On a consent of this case whose scopes include sharing, or (protection officers) a legal basis. The receiver sees only a stub until it accepts. ${REFUSALS}`,
         params: caseIdParamsSchema,
+        headers: idempotencyKeyHeaders,
         body: newReferralSchema,
         response: { 201: referralViewSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
       },
     },
     async (request, reply) => {
       const { id: caseId } = request.params
-      const referral = await audited(app, request, (trx, recordAudit) => createReferral(trx, actorOf(request), caseId, request.body, recordAudit), { caseId })
+      const referral = await audited(
+        app,
+        request,
+        (trx, recordAudit) =>
+          createOnce(trx, request, reply, caseId, {
+            create: (newId) => createReferral(trx, actorOf(request), caseId, request.body, { id: newId }, recordAudit),
+            replay: (existing) => readCaseReferral(trx, actorOf(request), caseId, existing, recordAudit),
+          }),
+        { caseId },
+      )
       return reply.code(201).header('location', `/cases/${caseId}/referrals/${referral.id}`).send(referral)
     },
   )

@@ -328,6 +328,21 @@ t.test('referrals for a service', async (t) => {
     t.equal(twice.find((result) => result.statusCode === 409)?.json().reason, 'referral_pending')
   })
 
+  await t.test('a retried referral with the same Idempotency-Key is made once', async (t) => {
+    const interpreters = await createOrganization(database, 'civil_society', 'Intérpretes')
+    const payload = { toOrganizationId: interpreters, service: 'interpretation', sections: ['demographics'], consentId: consent.id, respondBy: inDays(3) }
+    const headers = { 'idempotency-key': 'referral-retry-0001' }
+    const first = await send(lead, 'POST', `/cases/${caseId}/referrals`, payload, headers)
+    const second = await send(lead, 'POST', `/cases/${caseId}/referrals`, payload, headers)
+    t.equal(first.statusCode, 201, first.body)
+    t.equal(second.statusCode, 201, second.body)
+    t.equal(second.headers['idempotent-replayed'], 'true')
+    t.equal(second.json().id, first.json().id)
+    t.equal(second.headers.location, first.headers.location)
+    const rows = await database.db.selectFrom('referrals').select('id').where('to_organization_id', '=', interpreters).execute()
+    t.equal(rows.length, 1)
+  })
+
   await t.test('withdrawing the consent ends the pending referrals and the participations resting on it', async (t) => {
     const family = await createOrganization(database, 'civil_society', 'Restablecimiento de contacto')
     const tracer = await createUser(database, 'ngo_caseworker', family)
