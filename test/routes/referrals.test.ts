@@ -162,6 +162,21 @@ t.test('referrals for a service', async (t) => {
     t.match(audit, [{ actor_id: psychologist.id, target_organization_id: psychosocial }])
   })
 
+  await t.test('at every door of the case, the receiver meets only the referred sections', async (t) => {
+    const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> }
+    const urls = Object.entries(document.paths)
+      .filter(([path, operations]) => 'get' in operations && (/^\/cases\/\{id\}(\/[a-z-]+)*$/.test(path) || ['/cases', '/referrals', '/alerts', '/tasks'].includes(path)))
+      .map(([path]) => path.replace('{id}', caseId))
+    t.ok(urls.includes(`/cases/${caseId}/referrals`) && urls.includes(`/cases/${caseId}/history`), `${urls.length} doors`)
+    const hidden = markersOutside(markers, ['demographics', 'health'])
+    for (const url of urls) {
+      const response = await send(psychologist, 'GET', url.includes('?') || !url.startsWith('/cases') ? url : `${url}?limit=100`)
+      const text = `${JSON.stringify(response.headers)}\n${response.body}`
+      const found = hidden.filter(({ marker }) => text.includes(marker)).map(({ field }) => field)
+      t.same(found, [], `${url} (${response.statusCode})`)
+    }
+  })
+
   await t.test('a decided referral cannot be answered again', async (t) => {
     for (const [action, payload] of [['accept', undefined], ['decline', { reason: 'Sin cupo' }]] as const) {
       const response = await answer(psychologist, referralId, action, payload)
