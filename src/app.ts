@@ -19,6 +19,7 @@ import { userRoutes } from './routes/users.js'
 import { caseRoutes } from './routes/cases.js'
 import { consentRoutes } from './routes/consents.js'
 import { participantRoutes } from './routes/participants.js'
+import { referralRoutes } from './routes/referrals.js'
 import { noteRoutes } from './routes/notes.js'
 import { historyRoutes } from './routes/history.js'
 import { mePermissionsRoutes } from './routes/me-permissions.js'
@@ -93,6 +94,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(caseRoutes, { childRefSecret: options.config.childRefSecret })
   await fastify.register(consentRoutes)
   await fastify.register(participantRoutes)
+  await fastify.register(referralRoutes)
   await fastify.register(noteRoutes)
   await fastify.register(historyRoutes)
   await fastify.register(mePermissionsRoutes)

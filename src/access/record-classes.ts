@@ -175,6 +175,45 @@ export const PARTICIPATION_RECORD = recordClass({
   freeText: ['legalBasisCitation', 'endReason'],
 })
 
+/**
+ * A referral is part of who takes part in the case; its stub names the case by number and pseudonym.
+ * A legal citation is `legal`; a decline's reason and a completion's notes are `notes`.
+ */
+export const REFERRAL_RECORD = recordClass({
+  name: 'referral',
+  anchor: 'case.leadOrganizationId',
+  fields: {
+    id: 'case.leadOrganizationId',
+    caseId: 'case.leadOrganizationId',
+    caseNumber: 'case.caseNumber',
+    childRef: 'case.childRef',
+    fromOrganizationId: 'case.leadOrganizationId',
+    fromOrganizationName: 'case.leadOrganizationId',
+    toOrganizationId: 'case.leadOrganizationId',
+    toOrganizationName: 'case.leadOrganizationId',
+    service: 'case.leadOrganizationId',
+    sections: 'case.leadOrganizationId',
+    respondBy: 'case.leadOrganizationId',
+    status: 'case.leadOrganizationId',
+    requestedAt: 'case.leadOrganizationId',
+    decidedAt: 'case.leadOrganizationId',
+    outcome: 'case.leadOrganizationId',
+    completedAt: 'case.leadOrganizationId',
+    endedAt: 'case.leadOrganizationId',
+    endReason: 'case.leadOrganizationId',
+    requestedBy: 'case.leadOrganizationId',
+    consentId: 'case.leadOrganizationId',
+    legalBasis: 'case.leadOrganizationId',
+    legalBasisCitation: 'legal.notes',
+    decidedBy: 'case.leadOrganizationId',
+    declineReason: 'notes.notes',
+    completionNotes: 'notes.notes',
+    completedBy: 'case.leadOrganizationId',
+    participationId: 'case.leadOrganizationId',
+  },
+  freeText: ['legalBasisCitation', 'declineReason', 'completionNotes'],
+})
+
 /** Free-text fields of the case file itself. */
 export const CASE_FREE_TEXT_FIELDS = ['health.notes', 'protection.riskOnReturn', 'protection.notes', 'legal.notes'] as const
 
@@ -226,6 +265,7 @@ export const RECORD_CLASSES: readonly RecordClass[] = [
   DETERMINATION_RECORD,
   TRANSITION_RECORD,
   PARTICIPATION_RECORD,
+  REFERRAL_RECORD,
 ]
 
 /**

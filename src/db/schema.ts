@@ -56,6 +56,7 @@ export interface Database {
   assessments: AssessmentTable
   determinations: DeterminationTable
   case_assignments: CaseAssignmentTable
+  referrals: ReferralTable
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>
@@ -292,4 +293,32 @@ export interface CaseAssignmentTable {
   user_id: string
   assigned_by: string
   assigned_at: Generated<Date>
+}
+
+/** A referral for a service: a stub for the receiver until it accepts, then a participation of its sections. */
+export interface ReferralTable {
+  id: string
+  case_id: string
+  from_organization_id: string
+  to_organization_id: string
+  service: string
+  sections: string[]
+  consent_id: string | null
+  legal_basis_code: string | null
+  legal_basis_citation: string | null
+  /** a date (YYYY-MM-DD) */
+  respond_by: ColumnType<string, string, string>
+  status: ColumnType<'pending' | 'accepted' | 'declined' | 'completed' | 'ended', 'pending' | undefined, 'accepted' | 'declined' | 'completed' | 'ended'>
+  requested_by: string
+  requested_at: DefaultedTimestamp
+  decided_by: ColumnType<string | null, string | null | undefined, string | null>
+  decided_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  decline_reason: ColumnType<string | null, string | null | undefined, string | null>
+  outcome: ColumnType<string | null, string | null | undefined, string | null>
+  completion_notes: ColumnType<string | null, string | null | undefined, string | null>
+  completed_by: ColumnType<string | null, string | null | undefined, string | null>
+  completed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  participation_id: ColumnType<string | null, string | null | undefined, string | null>
+  ended_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  end_reason: ColumnType<string | null, string | null | undefined, string | null>
 }

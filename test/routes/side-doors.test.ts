@@ -86,8 +86,28 @@ t.test('no door discloses a section behind a wall', async (t) => {
   const determination = await created(await send(officer, 'POST', `/cases/${caseId}/determinations`, { trigger: 'durable_solution', rationale: seed('bidDeliberation', 'determination rationale') }))
   await created(await send(lead, 'POST', `/cases/${caseId}/transitions`, { to: 'custody', reason: seed('notes', 'transition reason') }, await readEtag(lead)))
   t.ok(ended.id)
+  // Referrals carry free text too: a cited legal basis (legal), a decline's reason and a completion's notes (notes).
+  const respondBy = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10)
+  const decliner = await createUser(database, 'attorney', await createOrganization(database, 'legal_aid', 'Clínica (side doors)'))
+  const referral = await created(
+    await send(officer, 'POST', `/cases/${caseId}/referrals`, {
+      toOrganizationId: decliner.organizationId,
+      service: 'legal_representation',
+      sections: ['identity'],
+      legalBasis: { code: 'protection_measure', citation: seed('legal', 'referral citation') },
+      respondBy,
+    }),
+  )
+  await created(await send(decliner, 'POST', `/referrals/${referral.id}/decline`, { reason: seed('notes', 'referral decline reason') }))
+  const completer = await createUser(database, 'ngo_caseworker', await createOrganization(database, 'civil_society', 'Psicosocial (side doors)'))
+  const completed = await created(
+    await send(lead, 'POST', `/cases/${caseId}/referrals`, { toOrganizationId: completer.organizationId, service: 'psychosocial', sections: ['health', 'notes'], consentId: consent.id, respondBy }),
+  )
+  await created(await send(completer, 'POST', `/referrals/${completed.id}/accept`))
+  await created(await send(completer, 'POST', `/referrals/${completed.id}/complete`, { outcome: 'provided', notes: seed('notes', 'referral completion notes') }))
 
   const parameters: Record<string, string> = { id: caseId, pid: placement.id, noteId: note.id, consentId: consent.id, aid: assessment.id, did: determination.id }
+  parameters.rid = referral.id
   const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> }
   const routes = Object.entries(document.paths)
     .filter(([, operations]) => 'get' in operations)
