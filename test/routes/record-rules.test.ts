@@ -195,4 +195,78 @@ t.test('the record holds', async (t) => {
       t.equal(ended.json().backdated, false)
     })
   })
+  await t.test('a determination is decided by distinct members, signed before, dated after its draft, with If-Match, once', async (t) => {
+    const bidCase = await openCase()
+    const attorney = await createUser(database, 'attorney')
+    await database.db
+      .insertInto('case_participants')
+      .values({ organization_id: attorney.organizationId, case_id: bidCase, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id, legal_basis_citation: 'test' })
+      .execute()
+    const today = new Date().toISOString().slice(0, 10)
+    const send = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: Record<string, unknown>, etag?: string) =>
+      app.inject({ method, url: `/cases/${bidCase}${url}`, headers: etag ? { ...protection.headers, 'if-match': etag } : protection.headers, ...(payload ? { payload } : {}) })
+    const member = (name: string, undertakingSignedAt = '2026-01-15') => ({ name, role: 'panel member', undertakingSignedAt })
+    const deliberation = { childViews: 'Wants to stay with her aunt', rationale: 'The aunt is safe and willing' }
+
+    const twice = await send('POST', '/determinations', { trigger: 'durable_solution', panel: [member('Lic. Laura Pérez'), member('lic. laura  perez')], ...deliberation })
+    t.equal(twice.statusCode, 422, 'the same person twice on the panel (case, accents and spacing aside)')
+    t.same(problemOf(twice).invalidFields, ['panel.1.name'])
+    const futureUndertaking = await send('POST', '/determinations', { trigger: 'durable_solution', panel: [member('A'), member('B', '2099-01-01')], ...deliberation })
+    t.equal(futureUndertaking.statusCode, 400, 'an undertaking dated 2099')
+    t.ok(namesPath(problemOf(futureUndertaking), '/panel/1/undertakingSignedAt'))
+    t.equal((await database.db.selectFrom('determinations').select('id').where('case_id', '=', bidCase).execute()).length, 0, 'nothing written')
+
+    const draft = await send('POST', '/determinations', { trigger: 'durable_solution', panel: [member('Lic. Laura Pérez'), member('Psic. Mario Díaz', today)], ...deliberation })
+    t.equal(draft.statusCode, 201, draft.body)
+    const id: string = draft.json().id
+    const etag = draft.headers.etag as string
+    const decision = { outcome: 'local_integration', decidedAt: today, reviewDueAt: '2027-06-01' }
+    const versionOf = async () => (await database.db.selectFrom('determinations').select(['version', 'status']).where('id', '=', id).executeTakeFirstOrThrow())
+    const before = await versionOf()
+
+    t.equal((await send('POST', `/determinations/${id}/decision`, decision)).statusCode, 428, 'the decision takes If-Match')
+    t.equal((await send('POST', `/determinations/${id}/decision`, decision, '"9"')).statusCode, 412, 'a stale If-Match')
+    const beforeDraft = await send('POST', `/determinations/${id}/decision`, { ...decision, decidedAt: '2026-01-01' }, etag)
+    t.equal(beforeDraft.statusCode, 422, 'a decision dated before its draft')
+    t.same(problemOf(beforeDraft).invalidFields, ['decidedAt'])
+    const future = await send('POST', `/determinations/${id}/decision`, { ...decision, decidedAt: '2099-01-01', reviewDueAt: '2099-06-01' }, etag)
+    t.equal(future.statusCode, 422, 'a decision dated 2099')
+    t.same(problemOf(future).invalidFields, ['decidedAt'])
+    const earlierTime = await send('POST', `/determinations/${id}/decision`, { ...decision, decidedAt: new Date(Date.now() - 3_600_000).toISOString() }, etag)
+    t.equal(earlierTime.statusCode, 422, 'an instant an hour before the draft was opened')
+    t.same(await versionOf(), before, 'nothing changed')
+
+    // A repeated member stored before this rule (straight in the database) still cannot decide.
+    await database.db.updateTable('determinations').set({ panel: JSON.stringify([member('A'), member('A')]) }).where('id', '=', id).execute()
+    const repeated = await send('POST', `/determinations/${id}/decision`, decision, etag)
+    t.equal(repeated.statusCode, 409, repeated.body)
+    t.equal(repeated.json().type, 'urn:atd:problem:guard-failed')
+    t.same(repeated.json().unmetConditions, ['panel_undertakings_missing', 'panel_member_repeated'])
+    await database.db.updateTable('determinations').set({ panel: JSON.stringify([member('Lic. Laura Pérez'), member('Psic. Mario Díaz', today)]) }).where('id', '=', id).execute()
+
+    const decided = await send('POST', `/determinations/${id}/decision`, decision, etag)
+    t.equal(decided.statusCode, 200, decided.body)
+
+    // A second draft, opened without superseding the first, cannot also be decided.
+    const second = await send('POST', '/determinations', { trigger: 'review', panel: [member('A'), member('B')], ...deliberation })
+    t.equal(second.statusCode, 201, second.body)
+    const another = await send('POST', `/determinations/${second.json().id}/decision`, { ...decision, outcome: 'resettlement' }, second.headers.etag as string)
+    t.equal(another.statusCode, 409, another.body)
+    t.equal(another.json().code, 'decided_determination_exists')
+    const decidedRows = await database.db.selectFrom('determinations').select('id').where('case_id', '=', bidCase).where('status', '=', 'decided').execute()
+    t.same(decidedRows.map((row) => row.id), [id], 'one decided determination')
+
+    const late = await send('POST', '/determinations', { trigger: 'review', supersedesId: id, panel: [member('A'), member('B', '2099-01-01')], ...deliberation })
+    t.equal(late.statusCode, 400)
+    const review = await send('POST', '/determinations', { trigger: 'review', supersedesId: id, panel: [member('A'), member('B', today)], ...deliberation })
+    t.equal(review.statusCode, 201, review.body)
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)
+    await database.db.updateTable('determinations').set({ created_at: sql`now() - interval '3 days'` } as never).where('id', '=', review.json().id).execute()
+    const signedAfter = await send('POST', `/determinations/${review.json().id}/decision`, { ...decision, decidedAt: yesterday }, review.headers.etag as string)
+    t.equal(signedAfter.statusCode, 422, 'an undertaking signed after the decision')
+    t.same(problemOf(signedAfter).invalidFields, ['panel.1.undertakingSignedAt'])
+    const reviewed = await send('POST', `/determinations/${review.json().id}/decision`, { ...decision, outcome: 'resettlement' }, review.headers.etag as string)
+    t.equal(reviewed.statusCode, 200, reviewed.body)
+    t.equal((await send('GET', `/determinations/${id}`)).json().status, 'superseded')
+  })
 })
