@@ -9,6 +9,7 @@ import * as oneDoor from './2026-12-01-01-one-door.js'
 import * as auditCanonicalForm from './2026-12-01-30-audit-canonical-form.js'
 import * as caseAssignments from './2026-12-02-05-case-assignments.js'
 import * as referrals from './2026-12-02-11-referrals.js'
+import * as recordRules from './2026-12-02-50-record-rules.js'
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01-30-audit-canonical-form': auditCanonicalForm,
   '2026-12-02-05-case-assignments': caseAssignments,
   '2026-12-02-11-referrals': referrals,
+  '2026-12-02-50-record-rules': recordRules,
 }

@@ -45,10 +45,12 @@ export const PLACEMENT_RECORD = recordClass({
     facilityAddress: 'contact.currentAddress',
     legalBasis: 'legal.notes',
     endNotes: 'notes.notes',
+    correctionReason: 'notes.notes',
+    backdated: 'custody.placementSince',
     createdAt: 'custody.placementType',
     version: 'custody.placementType',
   },
-  freeText: ['legalBasis', 'endNotes'],
+  freeText: ['legalBasis', 'endNotes', 'correctionReason'],
 })
 
 export const NOTE_RECORD = recordClass({

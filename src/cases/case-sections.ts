@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { countryCode } from './countries.js'
+import { dateOfBirth, pastDate, pastDateTime } from './date-rules.js'
 
 /**
  * Every field of the case file, by section. The section is the sensitivity class: the policies in
@@ -9,7 +11,6 @@ import { z } from 'zod'
 
 const text = (max: number) => z.string().trim().min(1).max(max)
 const isoDate = z.iso.date()
-const isoDateTime = z.iso.datetime({ offset: true })
 const shortList = (item: z.ZodType, max = 20) => z.array(item).max(max)
 
 export const STAGES = [
@@ -58,14 +59,14 @@ const familyMemberSchema = z.strictObject({
   name: text(200).nullish(),
   phone: text(40).nullish(),
   location: text(200).nullish(),
-  country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166 alpha-2').nullish(),
+  country: countryCode.nullish(),
   tracingStatus: z.enum(TRACING_STATUSES).nullish(),
 })
 
 const identityDocumentSchema = z.strictObject({
   type: text(60),
   number: text(80).nullish(),
-  issuingCountry: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166 alpha-2').nullish(),
+  issuingCountry: countryCode.nullish(),
 })
 
 const guardianSchema = z.strictObject({
@@ -73,36 +74,36 @@ const guardianSchema = z.strictObject({
   name: text(200).nullish(),
   organizationId: z.uuid().nullish(),
   representationType: z.enum(REPRESENTATION_TYPES),
-  appointedAt: isoDate,
+  appointedAt: pastDate,
 })
 
 const representationSchema = z.strictObject({
   attorneyName: text(200),
   organizationId: z.uuid(),
-  since: isoDate,
+  since: pastDate,
 })
 
 const asylumSchema = z.strictObject({
   fileNumber: text(80).nullish(),
-  filedAt: isoDate.nullish(),
+  filedAt: pastDate.nullish(),
   interviewAt: isoDate.nullish(),
   decision: z.enum(['recognized', 'complementary_protection', 'denied']).nullish(),
-  decisionDate: isoDate.nullish(),
-  appeal: z.strictObject({ filedAt: isoDate, kind: z.enum(['recurso_de_revision', 'amparo']), outcome: text(200).nullish() }).nullish(),
+  decisionDate: pastDate.nullish(),
+  appeal: z.strictObject({ filedAt: pastDate, kind: z.enum(['recurso_de_revision', 'amparo']), outcome: text(200).nullish() }).nullish(),
 })
 
 /** Writable fields per section. `null` clears a field on update. */
 export const WRITABLE_SECTION_FIELDS = {
   demographics: {
     sex: z.enum(['female', 'male', 'other', 'unknown']),
-    nationality: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166 alpha-2'),
+    nationality: countryCode,
     separationStatus: z.enum(SEPARATION_STATUSES),
   },
   identity: {
     givenName: text(200),
     familyName: text(200),
     otherNames: shortList(text(200), 10),
-    dateOfBirth: isoDate,
+    dateOfBirth,
     dateOfBirthEstimated: z.boolean(),
     languages: shortList(text(60), 10),
     indigenousIdentity: text(100),
@@ -128,14 +129,14 @@ export const WRITABLE_SECTION_FIELDS = {
     notes: text(4000),
   },
   custody: {
-    procuraduriaNotifiedAt: isoDateTime,
-    channelledAt: isoDateTime,
+    procuraduriaNotifiedAt: pastDateTime,
+    channelledAt: pastDateTime,
   },
   legalStatus: {
     migrationStatus: z.enum(MIGRATION_STATUSES),
     asylumClaimStatus: z.enum(ASYLUM_CLAIM_STATUSES),
     /** When the child entered Mexico: the asylum filing limit counts from it. */
-    entryDate: isoDate,
+    entryDate: pastDate,
   },
   legal: {
     guardian: guardianSchema,

@@ -24,6 +24,7 @@ import {
 import { caseScopeFilter } from '../access/case-scope.js'
 import { type CaseView, toCaseView } from './case-view.js'
 import { childRefFor } from './child-ref.js'
+import { checkCaseDates } from './date-rules.js'
 
 /** Who is acting, with what rights, in which request. */
 export interface CaseActor extends CaseReader {
@@ -164,6 +165,8 @@ export async function createCase(
   const denied = deniedFields(actor.ability, 'create', written)
   if (denied.length > 0) throw forbiddenFields(denied)
 
+  checkCaseDates(input, new Date())
+
   const id = options.id ?? uuidv7()
   const year = new Date().getUTCFullYear()
   const number = await nextCaseNumber(db, year)
@@ -213,6 +216,8 @@ export async function patchCase(
   if (expectedVersion === undefined || expectedVersion !== readerVersion(target.access, target.row).version) {
     throw new AppError('precondition-failed', 'The case has changed since you read it; read it again and retry')
   }
+
+  checkCaseDates(input, target.row.opened_at as Date)
 
   const current = target.row as Record<string, unknown>
   const changes: Record<string, unknown> = {}

@@ -57,6 +57,7 @@ export interface Database {
   determinations: DeterminationTable
   case_assignments: CaseAssignmentTable
   referrals: ReferralTable
+  placement_corrections: PlacementCorrectionTable
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>
@@ -233,6 +234,25 @@ export interface PlacementTable {
   created_by_organization_id: string
   created_at: DefaultedTimestamp
   version: ColumnType<number, number | undefined, number>
+  /** a date of it was recorded more than a few minutes after the fact */
+  backdated: ColumnType<boolean, boolean | undefined, boolean>
+}
+
+/** A retroactive change of a placement's dates, with its reason (migrations/2026-12-02-50-record-rules.ts). */
+export interface PlacementCorrectionTable {
+  id: string
+  case_id: string
+  placement_id: string
+  placement_type: string
+  field: 'endedAt'
+  corrected_to: Timestamp
+  detention_days_before: number
+  detention_days_after: number
+  reason: string
+  corrected_by: string
+  corrected_by_organization_id: string
+  request_id: string
+  recorded_at: DefaultedTimestamp
 }
 
 export interface StageTransitionTable {

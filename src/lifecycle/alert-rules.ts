@@ -33,6 +33,13 @@ export const ALERT_RULES = {
     condition: sql<boolean>`cases.in_detention`,
     since: sql<Date>`cases.placement_since`,
   },
+  // A migration station placement ended in the past: its detention days were corrected (PRODUCT.md, dates).
+  detention_corrected: {
+    severity: 'high',
+    fields: ['custody.daysInDetention', 'custody.placementSince'],
+    condition: sql<boolean>`EXISTS (SELECT 1 FROM placement_corrections c WHERE c.case_id = cases.id AND c.placement_type = 'migration_station')`,
+    since: sql<Date>`(SELECT max(c.recorded_at) FROM placement_corrections c WHERE c.case_id = cases.id AND c.placement_type = 'migration_station')`,
+  },
   procuraduria_not_notified: {
     severity: 'high',
     fields: ['custody.procuraduriaNotifiedAt', 'case.openedAt'],

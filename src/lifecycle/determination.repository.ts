@@ -54,7 +54,7 @@ export async function findDetermination(db: Kysely<Database>, caseId: string, id
 export async function findDeterminationForUpdate(db: Kysely<Database>, caseId: string, id: string) {
   return db
     .selectFrom('determinations')
-    .select(['id', 'status', 'supersedes_id', 'panel', 'child_views', 'rationale', 'version'])
+    .select(['id', 'status', 'supersedes_id', 'panel', 'child_views', 'rationale', 'version', 'created_at'])
     .where('case_id', '=', caseId)
     .where('id', '=', id)
     .forUpdate()
@@ -85,4 +85,10 @@ export async function markSuperseded(db: Kysely<Database>, id: string): Promise<
     .where('status', '=', 'decided')
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
+}
+
+/** Whether the case has a decided determination (not superseded) other than this one. */
+export async function otherDecidedDetermination(db: Kysely<Database>, caseId: string, id: string): Promise<boolean> {
+  const row = await db.selectFrom('determinations').select('id').where('case_id', '=', caseId).where('status', '=', 'decided').where('id', '<>', id).executeTakeFirst()
+  return row !== undefined
 }

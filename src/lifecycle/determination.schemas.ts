@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ASSESSMENT_FACTORS } from './assessment.schemas.js'
+import { pastDate } from '../cases/date-rules.js'
 
 export const DETERMINATION_OUTCOMES = [
   'family_reunification',
@@ -20,7 +21,7 @@ const panelMemberSchema = z.strictObject({
   name: text(200),
   role: text(120),
   organizationId: z.uuid().nullish(),
-  undertakingSignedAt: z.iso.date().nullish().describe('the date the member signed the confidentiality undertaking'),
+  undertakingSignedAt: pastDate.nullish().describe('the date the member signed the confidentiality undertaking: not in the future, not after the decision'),
 })
 const factorsSchema = z.strictObject(Object.fromEntries(ASSESSMENT_FACTORS.map((factor) => [factor, text(8000).optional()])) as Record<(typeof ASSESSMENT_FACTORS)[number], z.ZodOptional<z.ZodString>>)
 const optionSchema = z.strictObject({ option: z.enum(DETERMINATION_OUTCOMES), assessment: text(4000).nullish() })
@@ -82,6 +83,6 @@ export const determinationListSchema = z.object({ items: z.array(determinationVi
 export const determinationParamsSchema = z.strictObject({ id: z.uuid(), did: z.uuid() })
 
 /** Stable codes of what a decision may lack. */
-export const DECISION_GUARD_CODES = ['panel_undertakings_missing', 'child_views_not_recorded', 'no_rationale'] as const
+export const DECISION_GUARD_CODES = ['panel_undertakings_missing', 'panel_member_repeated', 'child_views_not_recorded', 'no_rationale'] as const
 export type DecisionGuardCode = (typeof DECISION_GUARD_CODES)[number]
 export const MIN_PANEL_WITH_UNDERTAKINGS = 2

@@ -22,9 +22,11 @@ import {
   insertDetermination,
   listDeterminations,
   markSuperseded,
+  otherDecidedDetermination,
   updateDraft,
 } from './determination.repository.js'
 import { iso } from '../http/iso-time.js'
+import { recordRuleViolation } from '../cases/date-rules.js'
 
 type DeterminationField = keyof typeof DETERMINATION_RECORD.fields
 
@@ -82,6 +84,7 @@ export async function createDetermination(db: Kysely<Database>, actor: CaseActor
   // Opening a determination sets its status: only those who may create bestInterests open one.
   const written: DeterminationField[] = ['status', ...fieldsGiven(input)]
   refuseUnwritableRecordFields(access, DETERMINATION_RECORD, 'create', written)
+  refuseRepeatedMember(input.panel)
   if (input.supersedesId) {
     const previous = await findDeterminationForUpdate(db, caseId, input.supersedesId)
     if (!previous || previous.status !== 'decided') {
@@ -141,6 +144,7 @@ export async function changeDraft(
   if (expectedVersion === undefined || expectedVersion !== existing.version) {
     throw new AppError('precondition-failed', 'The determination has changed since you read it; read it again and retry')
   }
+  refuseRepeatedMember(input.panel)
   if (written.length > 0 && !(await updateDraft(db, id, expectedVersion, deliberationColumns(input)))) {
     throw new AppError('precondition-failed', 'The determination has changed since you read it; read it again and retry')
   }
@@ -149,11 +153,39 @@ export async function changeDraft(
   return view
 }
 
+/** One person however the name is typed: NFC, case, accents and spacing aside. */
+export const personKey = (name: unknown) =>
+  String(name ?? '')
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()
+
+/** The index of the first panel member who repeats an earlier one, or -1. */
+function repeatedMember(panel: readonly Record<string, unknown>[]): number {
+  const seen = new Set<string>()
+  for (const [index, member] of panel.entries()) {
+    const key = personKey(member.name)
+    if (seen.has(key)) return index
+    seen.add(key)
+  }
+  return -1
+}
+
+/** A panel naming the same person twice is refused when it is written. */
+function refuseRepeatedMember(panel: readonly Record<string, unknown>[] | undefined): void {
+  const index = panel ? repeatedMember(panel) : -1
+  if (index >= 0) throw recordRuleViolation(`panel.${index}.name`, 'names a person already on the panel: members must be distinct')
+}
+
 /** Codes of what the draft lacks to be decided; values never leave this function. */
 function unmetDecisionConditions(draft: { panel: Record<string, unknown>[]; child_views: string | null; rationale: string | null }): DecisionGuardCode[] {
   const unmet: DecisionGuardCode[] = []
   const signed = draft.panel.filter((member) => typeof member.undertakingSignedAt === 'string' && member.undertakingSignedAt.length > 0)
-  if (signed.length < MIN_PANEL_WITH_UNDERTAKINGS) unmet.push('panel_undertakings_missing')
+  // Distinct people: the same member twice is one member.
+  if (new Set(signed.map((member) => personKey(member.name))).size < MIN_PANEL_WITH_UNDERTAKINGS) unmet.push('panel_undertakings_missing')
+  if (repeatedMember(draft.panel) >= 0) unmet.push('panel_member_repeated')
   if (!draft.child_views) unmet.push('child_views_not_recorded')
   if (!draft.rationale) unmet.push('no_rationale')
   return unmet
@@ -168,6 +200,7 @@ export async function decideDetermination(
   actor: CaseActor,
   caseId: string,
   id: string,
+  expectedVersion: number | undefined,
   input: DecisionInput,
   recordAudit: RecordAudit,
 ) {
@@ -178,12 +211,26 @@ export async function decideDetermination(
   const draft = await findDeterminationForUpdate(db, caseId, id)
   if (!draft) throw notFound('determination')
   if (draft.status !== 'draft') throw decidedConflict()
+  if (expectedVersion === undefined || expectedVersion !== draft.version) {
+    throw new AppError('precondition-failed', 'The determination has changed since you read it; read it again and retry')
+  }
 
   const decidedAt = new Date(input.decidedAt)
-  if (decidedAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw new AppError('unprocessable-entity', 'A decision cannot be dated in the future')
-  if (input.reviewDueAt < decidedAt.toISOString().slice(0, 10)) throw new AppError('unprocessable-entity', 'The review date cannot precede the decision')
+  const decidedOn = input.decidedAt.length === 10 ? input.decidedAt : decidedAt.toISOString().slice(0, 10)
+  if (decidedAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw recordRuleViolation('decidedAt', 'cannot be in the future')
+  // A date-only decision compares by day: a draft opened this morning may be decided "today".
+  const draftOpened = draft.created_at
+  if (input.decidedAt.length === 10 ? decidedOn < draftOpened.toISOString().slice(0, 10) : decidedAt.getTime() < draftOpened.getTime() - FUTURE_TOLERANCE_MS) {
+    throw recordRuleViolation('decidedAt', 'cannot be before the draft was opened')
+  }
+  if (input.reviewDueAt < decidedOn) throw recordRuleViolation('reviewDueAt', 'cannot precede the decision')
   const unmet = unmetDecisionConditions(draft)
   if (unmet.length > 0) throw new AppError('guard-failed', `The determination does not meet ${unmet.length} condition(s) for a decision`, { unmetConditions: unmet })
+  const lateUndertaking = draft.panel.findIndex((member) => typeof member.undertakingSignedAt === 'string' && member.undertakingSignedAt > decidedOn)
+  if (lateUndertaking >= 0) throw recordRuleViolation(`panel.${lateUndertaking}.undertakingSignedAt`, 'is after the decision: every undertaking is signed before the panel decides')
+  if (!draft.supersedes_id && (await otherDecidedDetermination(db, caseId, id))) {
+    throw new AppError('conflict', 'The case already has a decided determination: a new decision must supersede it (supersedesId)', { code: 'decided_determination_exists' })
+  }
   if (draft.supersedes_id && !(await markSuperseded(db, draft.supersedes_id))) {
     throw new AppError('conflict', 'The determination this one supersedes has already been superseded', { code: 'already_superseded' })
   }

@@ -1,7 +1,7 @@
 import type { Insertable, Kysely } from 'kysely'
 import type { Database, PlacementTable } from '../db/schema.js'
 
-const BASE_COLUMNS = ['id', 'case_id', 'type', 'responsible_organization_id', 'started_at', 'ended_at', 'end_reason_code', 'created_at', 'version'] as const
+const BASE_COLUMNS = ['id', 'case_id', 'type', 'responsible_organization_id', 'started_at', 'ended_at', 'end_reason_code', 'created_at', 'version', 'backdated'] as const
 
 export interface PlacementRow {
   id: string
@@ -17,6 +17,7 @@ export interface PlacementRow {
   end_notes?: string | null
   created_at: Date
   version: number
+  backdated: boolean
 }
 
 /** Columns behind a wall of their own, selected only for readers who may read them. */
@@ -55,7 +56,7 @@ export async function findPlacement(db: Kysely<Database>, caseId: string, id: st
 }
 
 export async function findCurrentPlacement(db: Kysely<Database>, caseId: string) {
-  return db.selectFrom('placements').select(['id', 'started_at']).where('case_id', '=', caseId).where('ended_at', 'is', null).executeTakeFirst()
+  return db.selectFrom('placements').select(['id', 'type', 'started_at']).where('case_id', '=', caseId).where('ended_at', 'is', null).executeTakeFirst()
 }
 
 export async function insertPlacement(db: Kysely<Database>, row: Insertable<PlacementTable>): Promise<void> {

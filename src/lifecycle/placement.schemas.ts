@@ -21,7 +21,10 @@ export const newPlacementSchema = z.strictObject({
   facilityAddress: text(500).optional(),
   responsibleOrganizationId: z.uuid().optional(),
   legalBasis: text(1000).optional().describe('free text (a protection measure, a court order): section legal'),
-  startedAt: isoDateTime.optional().describe('defaults to now; the current placement, if any, ends at this time'),
+  startedAt: isoDateTime
+    .optional()
+    .describe('defaults to now; at most 30 days before the case was opened; the current placement, if any, ends at this time (in the past: a correction, which needs correctionReason)'),
+  correctionReason: text(2000).optional().describe('free text (section notes): why a placement ends in the past; required then, refused for a migration officer'),
 })
 export type NewPlacementInput = z.infer<typeof newPlacementSchema>
 
@@ -42,6 +45,7 @@ export const endPlacementSchema = z.strictObject({
   endedAt: isoDateTime.optional().describe('defaults to now'),
   endReasonCode: z.enum(PLACEMENT_END_REASONS),
   endNotes: text(2000).optional().describe('free text: section notes'),
+  correctionReason: text(2000).optional().describe('free text (section notes): why the placement ends in the past; required then, refused for a migration officer'),
 })
 export type EndPlacementInput = z.infer<typeof endPlacementSchema>
 
@@ -59,6 +63,7 @@ export const placementViewSchema = z.object({
   endReasonCode: z.enum(PLACEMENT_END_REASONS).nullable().optional(),
   endNotes: z.string().nullable().optional(),
   current: z.boolean(),
+  backdated: z.boolean().optional().describe('a date of this placement was recorded after the fact'),
   createdAt: z.string(),
   version: z.number().int(),
 })

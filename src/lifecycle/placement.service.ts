@@ -12,6 +12,7 @@ import type { RecordAudit } from '../audit/audited.js'
 import { type CaseActor, openCase } from '../cases/case.service.js'
 import type { Database } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
+import { recordRuleViolation } from '../cases/date-rules.js'
 import { syncCustodyColumns } from './case-derived.repository.js'
 import type { EndPlacementInput, NewPlacementInput } from './placement.schemas.js'
 import {
@@ -25,6 +26,7 @@ import {
   organizationExists,
 } from './placement.repository.js'
 import { iso } from '../http/iso-time.js'
+import { checkPlacementStart, checkRetroactiveEnd, isBackdated, recordRetroactiveEnd } from './placement-corrections.js'
 
 type PlacementField = keyof typeof PLACEMENT_RECORD.fields
 
@@ -57,6 +59,7 @@ function toView(row: PlacementRow, readable: ReadonlySet<PlacementField>): Place
       endReasonCode: row.end_reason_code,
       endNotes: row.end_notes ?? null,
       current: row.ended_at === null,
+      backdated: row.backdated,
       createdAt: iso(row.created_at),
       version: row.version,
     },
@@ -66,6 +69,11 @@ function toView(row: PlacementRow, readable: ReadonlySet<PlacementField>): Place
 
 function notInFuture(at: string, what: string): void {
   if (new Date(at).getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw new AppError('unprocessable-entity', `${what} cannot be in the future`)
+}
+
+/** A correction reason without a correction would sit in the record explaining nothing. */
+function refuseStrayReason(reason: string | undefined): void {
+  if (reason !== undefined) throw recordRuleViolation('correctionReason', 'is only for a placement that ends in the past (a correction of its dates)')
 }
 
 const writtenFields = (input: object) => Object.entries(input).filter(([, value]) => value !== undefined).map(([field]) => field as PlacementField)
@@ -98,12 +106,13 @@ export async function openPlacement(
   recordAudit: RecordAudit,
   id: string = uuidv7(),
 ) {
-  const { access } = await openCase(db, actor, caseId, { forUpdate: true })
+  const { access, row: caseRow } = await openCase(db, actor, caseId, { forUpdate: true })
   const written = writtenFields(input)
   refuseUnwritableRecordFields(access, PLACEMENT_RECORD, 'create', written)
 
   const startedAt = input.startedAt ? new Date(input.startedAt).toISOString() : new Date().toISOString()
   notInFuture(startedAt, 'The start of a placement')
+  checkPlacementStart(startedAt, caseRow.opened_at as Date)
   if (input.responsibleOrganizationId && !(await organizationExists(db, input.responsibleOrganizationId))) {
     throw new AppError('unprocessable-entity', 'The responsible organisation does not exist')
   }
@@ -112,7 +121,14 @@ export async function openPlacement(
     if (new Date(startedAt) < current.started_at) {
       throw new AppError('unprocessable-entity', 'A new placement cannot start before the current one began')
     }
+    // Starting in the past ends the current placement in the past: a correction of its dates.
+    const retroactive = isBackdated(startedAt) ? { placement: current, endedAt: startedAt, field: 'startedAt' as const, reason: input.correctionReason } : undefined
+    if (retroactive) checkRetroactiveEnd(actor, retroactive)
+    else refuseStrayReason(input.correctionReason)
     await endPlacement(db, current.id, { endedAt: startedAt, endReasonCode: REPLACED_END_REASON })
+    if (retroactive) await recordRetroactiveEnd(db, actor, caseId, retroactive)
+  } else {
+    refuseStrayReason(input.correctionReason)
   }
   await insertPlacement(db, {
     id,
@@ -123,6 +139,7 @@ export async function openPlacement(
     responsible_organization_id: input.responsibleOrganizationId ?? null,
     legal_basis: input.legalBasis ?? null,
     started_at: startedAt,
+    backdated: isBackdated(startedAt),
     created_by: actor.principal.userId,
     created_by_organization_id: actor.principal.organizationId,
   })
@@ -152,8 +169,13 @@ export async function closePlacement(
   const endedAt = input.endedAt ? new Date(input.endedAt).toISOString() : new Date().toISOString()
   notInFuture(endedAt, 'The end of a placement')
   if (new Date(endedAt) < existing.started_at) throw new AppError('unprocessable-entity', 'A placement cannot end before it started')
+  // An end in the past rewrites what the record said (the child was there until now): a correction.
+  const retroactive = isBackdated(endedAt) ? { placement: existing, endedAt, field: 'endedAt' as const, reason: input.correctionReason } : undefined
+  if (retroactive) checkRetroactiveEnd(actor, retroactive)
+  else refuseStrayReason(input.correctionReason)
   const ended = await endPlacement(db, placementId, { endedAt, endReasonCode: input.endReasonCode, endNotes: input.endNotes ?? null, expectedVersion })
   if (!ended) throw new AppError('precondition-failed', 'The placement has changed since you read it; read it again and retry')
+  if (retroactive) await recordRetroactiveEnd(db, actor, caseId, retroactive)
   const derived = await syncCustodyColumns(db, caseId, { actorId: actor.principal.userId, requestId: actor.requestId })
   return answer(db, access, caseId, placementId, written, derived, recordAudit)
 }

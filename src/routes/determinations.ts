@@ -122,18 +122,24 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
       config: { contract: { audit: 'determination.decide', changes: true } },
       schema: {
         tags: ['best interests'],
-        summary: 'Decide a draft: needs two panel members with signed undertakings, the child’s views and a rationale',
+        summary: 'Decide a draft (If-Match with the draft’s ETag): needs two distinct panel members with undertakings signed before the decision, the child’s views and a rationale',
+        description:
+          'The decision is dated neither in the future nor before the draft was opened. A case has at most one decided determination ' +
+          'that is not superseded: a later decision must supersede it (supersedesId), or it is refused (409, code decided_determination_exists).',
         params: determinationParamsSchema,
+        headers: z.object({ 'if-match': z.string().max(100).optional() }),
         body: decisionSchema,
-        response: { 200: determinationViewSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
+        response: { 200: determinationViewSchema, ...problemResponses, 409: problemSchema, 412: problemSchema, 422: problemSchema, 428: problemSchema },
       },
     },
     async (request, reply) => {
+      const ifMatch = request.headers['if-match']
+      if (!ifMatch) throw new AppError('precondition-required', 'Send If-Match with the ETag of the draft you read')
       const { id, did } = request.params
       const view = await audited(
         app,
         request,
-        (trx, recordAudit) => decideDetermination(trx, actorOf(request), id, did, request.body, recordAudit),
+        (trx, recordAudit) => decideDetermination(trx, actorOf(request), id, did, versionFromIfMatch(ifMatch), request.body, recordAudit),
         { caseId: id },
       )
       return reply.header('etag', etagOf(view.version)).send(view as View)

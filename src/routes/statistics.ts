@@ -1,9 +1,37 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { audited } from '../audit/audited.js'
+import { AppError } from '../http/problem.js'
 import { problemResponses } from '../http/problem-schema.js'
 import { statisticsQuerySchema, statisticsSchema } from '../statistics/statistics.schemas.js'
-import { statisticsFor } from '../statistics/statistics.service.js'
+import { MEDIAN_MIN_CASES, ROUNDING_BASE, SMALL_CELL, statisticsFor } from '../statistics/statistics.service.js'
+
+/** Arbitrary windows could be differenced to isolate one child: they are refused by name. */
+const WINDOW_PARAMETERS = ['from', 'to', 'openedFrom', 'openedTo', 'since', 'until']
+
+async function refuseWindows(request: FastifyRequest): Promise<void> {
+  const query = (request.query ?? {}) as Record<string, unknown>
+  const windows = WINDOW_PARAMETERS.filter((name) => name in query)
+  if (windows.length > 0) {
+    throw new AppError(
+      'bad-request',
+      `Statistics are published per fixed calendar period only (period=2026, 2026-Q4, 2026-11 or 2026-W47); ${windows.join(', ')} cannot be used`,
+      { errors: windows.map((name) => ({ in: 'querystring', path: `/${name}`, message: 'arbitrary time windows are not published; use period' })) },
+    )
+  }
+}
+
+const DESCRIPTION = [
+  'Auditors see every case; a protection officer the cases their organisation participates in.',
+  '',
+  '**Method (disclosure control).** Figures are published per fixed calendar period only (`period=2026`, `2026-Q4`, `2026-11` or the ISO week',
+  '`2026-W47`, in UTC; without `period`, every case), never for an arbitrary time window, so that no two queries can be subtracted to',
+  'isolate one child: `from`/`to` answer 400. A period selects the cases opened in it; the breakdowns count those still open.',
+  `A count of 1 to ${SMALL_CELL - 1} reads \`"<${SMALL_CELL}"\`; 0 reads 0; every other count is rounded to the nearest multiple of ${ROUNDING_BASE}.`,
+  `Totals are rounded the same way, on their own (a total is not the sum of its rounded cells). Total detention days are rounded to a multiple of ${ROUNDING_BASE}`,
+  `and withheld (null, \`withheld: fewer_than_5_children\`) when 1 to ${SMALL_CELL - 1} children were ever detained.`,
+  `A median is given only over at least ${MEDIAN_MIN_CASES} cases; otherwise it is null with \`withheld: fewer_than_10_cases\`.`,
+].join('\n')
 
 export async function statisticsRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>()
@@ -11,10 +39,11 @@ export async function statisticsRoutes(app: FastifyInstance): Promise<void> {
     '/statistics',
     {
       config: { contract: { audit: 'statistics.read', changes: false } },
+      preValidation: refuseWindows,
       schema: {
         tags: ['statistics'],
-        summary: 'Open cases by stage, placement, nationality, age and separation; detention; protection timings. Counts below 5 read "<5"',
-        description: 'Auditors see every case; a protection officer the cases their organisation participates in.',
+        summary: 'Open cases by stage, placement, nationality, age and separation; detention; protection timings, per calendar period, with small cells suppressed and counts rounded',
+        description: DESCRIPTION,
         querystring: statisticsQuerySchema,
         response: { 200: statisticsSchema, ...problemResponses },
       },

@@ -4,9 +4,9 @@ import type { Database } from '../db/schema.js'
 
 export interface StatisticsFilters {
   /** cases opened at or after */
-  readonly from?: string | undefined
+  readonly from?: Date | undefined
   /** cases opened before */
-  readonly to?: string | undefined
+  readonly to?: Date | undefined
   /** cases this organisation participates in */
   readonly organizationId?: string | undefined
 }
@@ -41,8 +41,8 @@ export interface TimingRow {
  */
 function casesInScope(db: Kysely<Database>, scope: ScopeFilter, filters: StatisticsFilters) {
   let query = db.selectFrom('case_statistics as cases').where(scope as never)
-  if (filters.from) query = query.where('cases.opened_at', '>=', new Date(filters.from))
-  if (filters.to) query = query.where('cases.opened_at', '<', new Date(filters.to))
+  if (filters.from) query = query.where('cases.opened_at', '>=', filters.from)
+  if (filters.to) query = query.where('cases.opened_at', '<', filters.to)
   if (filters.organizationId) {
     const organizationId = filters.organizationId
     query = query.where(sql<boolean>`EXISTS (SELECT 1 FROM case_participants p WHERE p.case_id = cases.id AND p.organization_id = ${organizationId}::uuid AND p.ended_at IS NULL)`)

@@ -1,32 +1,67 @@
 import { z } from 'zod'
+import { parsePeriod } from './period.js'
 
 export const statisticsQuerySchema = z.strictObject({
-  from: z.iso.datetime({ offset: true }).optional().describe('cases opened at or after'),
-  to: z.iso.datetime({ offset: true }).optional().describe('cases opened before'),
+  period: z
+    .string()
+    .superRefine((value, ctx) => {
+      const period = parsePeriod(value)
+      if (typeof period === 'string') ctx.addIssue({ code: 'custom', message: `period ${period}` })
+    })
+    .optional()
+    .describe('a fixed calendar period, in UTC: a year (2026), a quarter (2026-Q4), a month (2026-11) or an ISO week (2026-W47); the cases opened in it. Without it, every case.')
+    .meta({ examples: ['2026-11', '2026-Q4', '2026', '2026-W47'] }),
   organizationId: z.uuid().optional().describe('cases this organisation participates in'),
 })
 
-/** A count, or "<5" when it is 1 to 4: no statistic may single out a child. */
-export const suppressedCountSchema = z.union([z.number().int().min(0), z.literal('<5')])
+export type StatisticsQuery = z.infer<typeof statisticsQuerySchema>
 
-const countsSchema = z.record(z.string(), suppressedCountSchema)
+/**
+ * A published count: 0, "<5" for 1 to 4, otherwise rounded to the nearest multiple of 5, so no
+ * figure, nor the difference of two figures, singles out a child.
+ */
+export const publishedCountSchema = z.union([z.number().int().min(0).multipleOf(5), z.literal('<5')])
+
+const countsSchema = z.record(z.string(), publishedCountSchema)
+
+export const WITHHELD_REASONS = ['fewer_than_10_cases', 'fewer_than_5_children'] as const
 
 const medianSchema = z.object({
-  median: z.number().nullable().describe('null when fewer than 5 cases have the timing'),
-  cases: suppressedCountSchema,
+  median: z.number().nullable().describe('the median, to one decimal; null when fewer than 10 cases have the timing'),
+  cases: publishedCountSchema.describe('how many cases the median is over (published like every count)'),
+  withheld: z.enum(WITHHELD_REASONS).optional().describe('why the median is null'),
+})
+
+const breakdownSchema = z.object({
+  byStage: countsSchema,
+  byPlacementType: countsSchema,
+  byNationality: countsSchema,
+  byAgeBracket: countsSchema,
+  bySeparationStatus: countsSchema,
+  total: publishedCountSchema.describe('all open cases, rounded on its own (not the sum of the rounded cells)'),
 })
 
 export const statisticsSchema = z.object({
-  openCases: z.object({
-    byStage: countsSchema,
-    byPlacementType: countsSchema,
-    byNationality: countsSchema,
-    byAgeBracket: countsSchema,
-    bySeparationStatus: countsSchema,
-  }),
+  period: z
+    .object({
+      code: z.string(),
+      from: z.string().describe('first instant of the period (UTC)'),
+      to: z.string().describe('first instant after the period (UTC)'),
+    })
+    .nullable()
+    .describe('the calendar period; null for every case'),
+  method: z.string().describe('how the figures were protected, in one sentence'),
+  openCases: breakdownSchema,
   detention: z.object({
-    childrenInDetentionNow: suppressedCountSchema,
-    totalDetentionDays: z.number().int().nullable().describe('null when fewer than 5 children were ever detained'),
+    childrenInDetentionNow: publishedCountSchema,
+    childrenEverDetained: publishedCountSchema,
+    totalDetentionDays: z
+      .number()
+      .int()
+      .multipleOf(5)
+      .nullable()
+      .describe('calendar days started in a migration station, rounded to a multiple of 5; null when 1 to 4 children were ever detained'),
+    withheld: z.enum(WITHHELD_REASONS).optional().describe('why totalDetentionDays is null'),
   }),
   medians: z.object({
     hoursToProcuraduriaNotification: medianSchema,

@@ -54,10 +54,11 @@ export function sampleValue(section: string, field: string, variant: 1 | 2 = 1):
       const { marker } = text()
       return { value: [{ relationship: 'mother', name: marker, country: 'GT', tracingStatus: 'in_progress' }], marker }
     }
+    // After the case was opened and not in the future (PRODUCT.md, dates): relative to the time of the write.
     case 'custody.procuraduriaNotifiedAt':
-      return { value: variant === 1 ? '2026-11-20T10:00:00.000Z' : '2026-11-21T09:30:00.000Z' }
+      return { value: new Date(Date.now() - (variant === 1 ? 60_000 : 1_000)).toISOString() }
     case 'custody.channelledAt':
-      return { value: variant === 1 ? '2026-11-20T12:00:00.000Z' : '2026-11-21T15:00:00.000Z' }
+      return { value: new Date(Date.now() - (variant === 1 ? 30_000 : 500)).toISOString() }
     case 'legalStatus.migrationStatus':
       return { value: variant === 1 ? 'humanitarian_visitor' : 'asylum_seeker' }
     case 'legalStatus.entryDate':

@@ -66,10 +66,12 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
   const review = await openCase(ngo, { custody: notified })
   const draft = await app.inject({ method: 'POST', url: `/cases/${review}/determinations`, headers: protection.headers, payload: { trigger: 'durable_solution', panel: PANEL, childViews: 'stay', rationale: 'safe' } })
   t.equal(draft.statusCode, 201, draft.body)
+  // A decision is not dated before its draft: the draft is opened 61 days ago, straight in the database.
+  await database.db.updateTable('determinations').set({ created_at: sql`now() - interval '61 days'` } as never).where('id', '=', draft.json().id).execute()
   const decided = await app.inject({
     method: 'POST',
     url: `/cases/${review}/determinations/${draft.json().id}/decision`,
-    headers: protection.headers,
+    headers: { ...protection.headers, 'if-match': draft.headers.etag as string },
     payload: { outcome: 'local_integration', decidedAt: dateIn(-60), reviewDueAt: dateIn(-10) },
   })
   t.equal(decided.statusCode, 200, decided.body)

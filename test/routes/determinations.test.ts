@@ -60,9 +60,10 @@ t.test('best-interests assessments and determinations', async (t) => {
     t.equal(draft.statusCode, 201, draft.body)
     firstId = draft.json().id
     t.equal(draft.json().status, 'draft')
-    const decision = { outcome: 'local_integration', decidedAt: '2026-11-01', reviewDueAt: '2027-05-01' }
-    t.equal((await send('POST', `/determinations/${firstId}/decision`, ngo, decision)).statusCode, 403, 'deciding is for protection officers and attorneys')
-    const refused = await send('POST', `/determinations/${firstId}/decision`, attorney, decision)
+    const decision = { outcome: 'local_integration', decidedAt: new Date().toISOString().slice(0, 10), reviewDueAt: '2027-05-01' }
+    const draftEtag = draft.headers.etag as string
+    t.equal((await send('POST', `/determinations/${firstId}/decision`, ngo, decision, draftEtag)).statusCode, 403, 'deciding is for protection officers and attorneys')
+    const refused = await send('POST', `/determinations/${firstId}/decision`, attorney, decision, draftEtag)
     t.equal(refused.statusCode, 409, refused.body)
     t.equal(refused.json().type, 'urn:atd:problem:guard-failed')
     t.same(refused.json().unmetConditions, ['panel_undertakings_missing', 'child_views_not_recorded', 'no_rationale'])
@@ -77,11 +78,11 @@ t.test('best-interests assessments and determinations', async (t) => {
       draft.headers.etag as string,
     )
     t.equal(deliberated.statusCode, 200, deliberated.body)
-    const badDates = await send('POST', `/determinations/${firstId}/decision`, attorney, { ...decision, reviewDueAt: '2026-10-01' })
+    const badDates = await send('POST', `/determinations/${firstId}/decision`, attorney, { ...decision, reviewDueAt: '2026-10-01' }, deliberated.headers.etag as string)
     t.equal(badDates.statusCode, 422)
 
     const caseBefore = await readCase(ngo)
-    const decided = await send('POST', `/determinations/${firstId}/decision`, attorney, decision)
+    const decided = await send('POST', `/determinations/${firstId}/decision`, attorney, decision, deliberated.headers.etag as string)
     t.equal(decided.statusCode, 200, decided.body)
     t.match(decided.json(), { status: 'decided', outcome: 'local_integration', reviewDueAt: '2027-05-01' })
     const caseAfter = await readCase(officer)
@@ -97,7 +98,7 @@ t.test('best-interests assessments and determinations', async (t) => {
     const changed = await send('PATCH', `/determinations/${firstId}`, protection, { rationale: 'rewritten' }, etag)
     t.equal(changed.statusCode, 409, changed.body)
     t.equal(changed.json().code, 'determination_decided')
-    const redecided = await send('POST', `/determinations/${firstId}/decision`, attorney, { outcome: 'resettlement', decidedAt: '2026-11-02', reviewDueAt: '2027-01-01' })
+    const redecided = await send('POST', `/determinations/${firstId}/decision`, attorney, { outcome: 'resettlement', decidedAt: new Date().toISOString().slice(0, 10), reviewDueAt: '2027-01-01' }, etag)
     t.equal(redecided.statusCode, 409)
     t.equal((await send('GET', `/determinations/${firstId}`, protection)).json().rationale, 'Family tracing failed; school place found')
   })
@@ -129,7 +130,7 @@ t.test('best-interests assessments and determinations', async (t) => {
       dissent: 'One member preferred local integration',
     })
     t.equal(review.statusCode, 201, review.body)
-    const decided = await send('POST', `/determinations/${review.json().id}/decision`, protection, { outcome: 'resettlement', decidedAt: new Date().toISOString(), reviewDueAt: '2027-11-01' })
+    const decided = await send('POST', `/determinations/${review.json().id}/decision`, protection, { outcome: 'resettlement', decidedAt: new Date().toISOString(), reviewDueAt: '2027-11-01' }, review.headers.etag as string)
     t.equal(decided.statusCode, 200, decided.body)
     t.equal((await send('GET', `/determinations/${firstId}`, officer)).json().status, 'superseded')
     t.match((await readCase(ngo)).bestInterests, { determinationId: review.json().id, outcome: 'resettlement' })

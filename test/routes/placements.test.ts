@@ -59,7 +59,7 @@ t.test('placements: the current placement, detention days, and the fields behind
       method: 'POST',
       url,
       headers: ngo.headers,
-      payload: { type: 'ngo_shelter', facilityName: 'Casa Esperanza', facilityAddress: 'Calle 5, Tapachula', responsibleOrganizationId: ngo.organizationId, startedAt: daysAgo(2) },
+      payload: { type: 'ngo_shelter', facilityName: 'Casa Esperanza', facilityAddress: 'Calle 5, Tapachula', responsibleOrganizationId: ngo.organizationId, startedAt: daysAgo(2), correctionReason: 'moved two days ago, recorded today' },
     })
     t.equal(opened.statusCode, 201, opened.body)
     t.equal(opened.json().facilityName, 'Casa Esperanza')
@@ -112,7 +112,7 @@ t.test('placements: the current placement, detention days, and the fields behind
 
   await t.test('an Idempotency-Key makes a retried create answer the first placement', async (t) => {
     const headers = { ...ngo.headers, 'idempotency-key': 'placement-retry-0001' }
-    const payload = { type: 'foster_family', startedAt: daysAgo(1) }
+    const payload = { type: 'foster_family', startedAt: daysAgo(1), correctionReason: 'moved yesterday, recorded today' }
     const first = await app.inject({ method: 'POST', url, headers, payload })
     t.equal(first.statusCode, 201, first.body)
     const retried = await app.inject({ method: 'POST', url, headers, payload })

@@ -47,8 +47,8 @@ t.test('a child walks from identification to a closed case through every guard',
     const decided = await app.inject({
       method: 'POST',
       url: `/cases/${caseId}/determinations/${draft.json().id}/decision`,
-      headers: protection.headers,
-      payload: { outcome, decidedAt: '2026-11-01', reviewDueAt: '2027-05-01' },
+      headers: { ...protection.headers, 'if-match': draft.headers.etag as string },
+      payload: { outcome, decidedAt: new Date().toISOString().slice(0, 10), reviewDueAt: '2027-05-01' },
     })
     t.equal(decided.statusCode, 200, decided.body)
     return draft.json().id as string
