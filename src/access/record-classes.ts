@@ -175,6 +175,29 @@ export const PARTICIPATION_RECORD = recordClass({
   freeText: ['legalBasisCitation', 'endReason'],
 })
 
+/** A transfer moves who leads (the case's own fields); its legal citation is `legal`, a decline's reason `notes`. */
+export const TRANSFER_RECORD = recordClass({
+  name: 'transfer',
+  anchor: 'case.leadOrganizationId',
+  fields: {
+    id: 'case.leadOrganizationId',
+    caseId: 'case.leadOrganizationId',
+    kind: 'case.leadOrganizationId',
+    fromOrganizationId: 'case.leadOrganizationId',
+    toOrganizationId: 'case.leadOrganizationId',
+    consentId: 'case.leadOrganizationId',
+    legalBasis: 'case.leadOrganizationId',
+    legalBasisCitation: 'legal.notes',
+    status: 'case.leadOrganizationId',
+    requestedBy: 'case.leadOrganizationId',
+    requestedAt: 'case.leadOrganizationId',
+    decidedBy: 'case.leadOrganizationId',
+    decidedAt: 'case.leadOrganizationId',
+    declineReason: 'notes.notes',
+  },
+  freeText: ['legalBasisCitation', 'declineReason'],
+})
+
 /** Free-text fields of the case file itself. */
 export const CASE_FREE_TEXT_FIELDS = ['health.notes', 'protection.riskOnReturn', 'protection.notes', 'legal.notes'] as const
 
@@ -226,6 +249,7 @@ export const RECORD_CLASSES: readonly RecordClass[] = [
   DETERMINATION_RECORD,
   TRANSITION_RECORD,
   PARTICIPATION_RECORD,
+  TRANSFER_RECORD,
 ]
 
 /**

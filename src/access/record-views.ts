@@ -6,6 +6,7 @@ import { transitionViewSchema } from '../lifecycle/transition.schemas.js'
 import { consentViewSchema } from '../records/consent.schemas.js'
 import { noteViewSchema } from '../records/note.schemas.js'
 import { participantViewSchema } from '../records/participant.schemas.js'
+import { transferViewSchema } from '../records/transfer.schemas.js'
 
 const keysOf = (schema: z.ZodObject) => Object.keys(schema.shape)
 
@@ -19,5 +20,6 @@ export function recordViews(): Record<string, string[]> {
     determination: keysOf(determinationViewSchema),
     transition: keysOf(transitionViewSchema),
     participation: keysOf(participantViewSchema),
+    transfer: keysOf(transferViewSchema),
   }
 }

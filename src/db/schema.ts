@@ -56,6 +56,7 @@ export interface Database {
   assessments: AssessmentTable
   determinations: DeterminationTable
   case_assignments: CaseAssignmentTable
+  transfers: TransferTable
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>
@@ -292,4 +293,23 @@ export interface CaseAssignmentTable {
   user_id: string
   assigned_by: string
   assigned_at: Generated<Date>
+}
+
+/** A hand-over or transfer of responsibility (migrations/2026-12-02-10-transfers.ts). */
+export interface TransferTable {
+  id: string
+  case_id: string
+  kind: 'handover' | 'responsibility'
+  from_organization_id: string
+  to_organization_id: string
+  consent_id: ColumnType<string | null, string | null | undefined, string | null>
+  legal_basis_code: ColumnType<string | null, string | null | undefined, string | null>
+  legal_basis_citation: ColumnType<string | null, string | null | undefined, string | null>
+  receiver_participation_id: ColumnType<string | null, string | null | undefined, string | null>
+  status: ColumnType<'pending' | 'accepted' | 'declined', 'pending' | 'accepted' | 'declined' | undefined, 'pending' | 'accepted' | 'declined'>
+  requested_by: string
+  requested_at: DefaultedTimestamp
+  decided_by: ColumnType<string | null, string | null | undefined, string | null>
+  decided_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  decline_reason: ColumnType<string | null, string | null | undefined, string | null>
 }

@@ -11,6 +11,7 @@ import type { Page } from '../http/pagination.js'
 import { type ConsentView, type ConsentWithdrawalInput, type NewConsentInput } from './consent.schemas.js'
 import { endParticipationsOnConsent, findConsent, insertConsent, listConsentsOfCase, markConsentWithdrawn, organizationKinds } from './consent.repository.js'
 import { cursorOfId } from './record-cursor.js'
+import { declinePendingTransfersOnConsent } from './transfer.service.js'
 
 /** The one field of the `consent` section: every consent of a case is a value of it. */
 export const CONSENT_FIELD = CONSENT_RECORD.anchor
@@ -169,6 +170,7 @@ export async function withdrawConsent(
   if (!row) throw new AppError('precondition-failed', 'The consent has changed since you read it; read it again and retry')
   const view = toConsentView(row)
   const ended = await endParticipationsOnConsent(db, consentId, actor.principal.userId)
+  await declinePendingTransfersOnConsent(db, actor, caseId, consentId)
   await insertHistory(db, [
     {
       case_id: caseId,
