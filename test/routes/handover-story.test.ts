@@ -32,6 +32,11 @@ t.test('a child’s case, end to end: hand-over, acceptance, share by consent, w
   const placed = await call(INM, 'POST', `/cases/${caseId}/placements`, { type: 'migration_station', facilityName: 'Estación Migratoria Siglo XXI' })
   t.equal(placed.status, 201, JSON.stringify(placed.body))
 
+  // The demo data already holds a hand-over waiting in the Procuraduría's inbox, and an ended share.
+  const waiting = (await call(PROCURADURIA, 'GET', '/transfers?direction=incoming&status=pending')).body.items as Json[]
+  t.match(waiting, [{ kind: 'handover', status: 'pending', legalBasis: { code: 'migration_law_handover' } }], 'a pending hand-over in the demo inbox')
+  t.equal((await call(PROCURADURIA, 'GET', `/cases/${waiting[0]!.caseId}`)).body.custody.inDetention, true, 'the demo child waits at a migration station')
+
   // 2. The Procuraduría does not reach it yet.
   t.equal((await call(PROCURADURIA, 'GET', `/cases/${caseId}`)).status, 404)
 
