@@ -77,6 +77,7 @@ export async function loadDemoHandovers(db: Kysely<Database>, organizationIds: R
     db
       .insertInto('case_participants')
       .values({
+        id: uuidv7(),
         case_id: row.caseId,
         organization_id: row.organizationId,
         basis: row.basis,

@@ -81,6 +81,7 @@ t.test('a child’s case, end to end: hand-over, acceptance, share by consent, w
     { basis: 'consent', endReason: 'consent_withdrawn' },
     'the history keeps the ended share',
   )
+  t.match(participants[0], { basis: 'lead', endReason: 'transfer_accepted' }, 'grants are listed in order: the migration authority led first')
 
   // 9. The auditor sees who acted, by name.
   const trail = await call(AUDITOR, 'GET', `/audit-events?caseId=${caseId}&action=transfer.accept`)
