@@ -30,6 +30,8 @@ import { determinationRoutes } from './routes/determinations.js'
 import { alertRoutes } from './routes/alerts.js'
 import { auditRoutes } from './routes/audit.js'
 import { statisticsRoutes } from './routes/statistics.js'
+import { transferRoutes } from './routes/transfers.js'
+import { participationEndRoutes } from './routes/participation-end.js'
 import { caseFileFieldsBySection } from './cases/case-sections.js'
 import { assertEveryFieldClassified } from './access/policy.js'
 import { assertRecordsClassified } from './access/record-classes.js'
@@ -95,6 +97,8 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(consentRoutes)
   await fastify.register(participantRoutes)
   await fastify.register(referralRoutes)
+  await fastify.register(transferRoutes)
+  await fastify.register(participationEndRoutes)
   await fastify.register(noteRoutes)
   await fastify.register(historyRoutes)
   await fastify.register(mePermissionsRoutes)

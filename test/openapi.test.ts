@@ -25,7 +25,10 @@ t.test('the committed openapi.yaml is what the code generates', async (t) => {
   for (const path of ['/health', '/ready', '/me', '/organizations', '/users', '/users/{id}', '/cases', '/cases/{id}']) {
     t.ok(document.paths[path], `${path} is described`)
   }
-  t.same(Object.keys(document.paths['/users/{id}']), ['patch'])
+  t.same(Object.keys(document.paths['/users/{id}']).sort(), ['get', 'patch'])
+  for (const path of ['/cases/{id}/transfers', '/cases/{id}/transfers/{tid}', '/transfers', '/transfers/{tid}/accept', '/transfers/{tid}/decline', '/cases/{id}/participants/{organizationId}/end']) {
+    t.ok(document.paths[path], `${path} is described`)
+  }
   t.ok(document.paths['/ready'].get.responses['503'], '/ready documents its 503')
   t.same(document.paths['/health'].get.security, [], 'public routes need no token')
   t.same(document.security, [{ bearer: [] }], 'every other route needs a bearer token')

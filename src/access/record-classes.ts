@@ -216,6 +216,29 @@ export const REFERRAL_RECORD = recordClass({
   freeText: ['legalBasisCitation', 'declineReason', 'completionNotes'],
 })
 
+/** A transfer moves who leads (the case's own fields); its legal citation is `legal`, a decline's reason `notes`. */
+export const TRANSFER_RECORD = recordClass({
+  name: 'transfer',
+  anchor: 'case.leadOrganizationId',
+  fields: {
+    id: 'case.leadOrganizationId',
+    caseId: 'case.leadOrganizationId',
+    kind: 'case.leadOrganizationId',
+    fromOrganizationId: 'case.leadOrganizationId',
+    toOrganizationId: 'case.leadOrganizationId',
+    consentId: 'case.leadOrganizationId',
+    legalBasis: 'case.leadOrganizationId',
+    legalBasisCitation: 'legal.notes',
+    status: 'case.leadOrganizationId',
+    requestedBy: 'case.leadOrganizationId',
+    requestedAt: 'case.leadOrganizationId',
+    decidedBy: 'case.leadOrganizationId',
+    decidedAt: 'case.leadOrganizationId',
+    declineReason: 'notes.notes',
+  },
+  freeText: ['legalBasisCitation', 'declineReason'],
+})
+
 /** Free-text fields of the case file itself. */
 export const CASE_FREE_TEXT_FIELDS = ['health.notes', 'protection.riskOnReturn', 'protection.notes', 'legal.notes'] as const
 
@@ -268,6 +291,7 @@ export const RECORD_CLASSES: readonly RecordClass[] = [
   TRANSITION_RECORD,
   PARTICIPATION_RECORD,
   REFERRAL_RECORD,
+  TRANSFER_RECORD,
 ]
 
 /**

@@ -7,6 +7,7 @@ import { consentViewSchema } from '../records/consent.schemas.js'
 import { noteViewSchema } from '../records/note.schemas.js'
 import { participantViewSchema } from '../records/participant.schemas.js'
 import { referralViewSchema } from '../records/referral.schemas.js'
+import { transferViewSchema } from '../records/transfer.schemas.js'
 
 const keysOf = (schema: z.ZodObject) => Object.keys(schema.shape)
 
@@ -21,5 +22,6 @@ export function recordViews(): Record<string, string[]> {
     transition: keysOf(transitionViewSchema),
     participation: keysOf(participantViewSchema),
     referral: keysOf(referralViewSchema),
+    transfer: keysOf(transferViewSchema),
   }
 }

@@ -1,3 +1,4 @@
+import { v7 as uuidv7 } from 'uuid'
 import { type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { CaseTable, Database } from '../db/schema.js'
 import { accessFactSelections } from '../access/case-access-sql.js'
@@ -158,7 +159,7 @@ export async function insertCase(db: Kysely<Database>, row: Omit<import('kysely'
 }
 
 export async function insertLeadParticipation(db: Kysely<Database>, caseId: string, organizationId: string, grantedBy: string): Promise<void> {
-  await db.insertInto('case_participants').values({ organization_id: organizationId, case_id: caseId, basis: 'lead', granted_by: grantedBy }).execute()
+  await db.insertInto('case_participants').values({ id: uuidv7(), organization_id: organizationId, case_id: caseId, basis: 'lead', granted_by: grantedBy }).execute()
 }
 
 /**

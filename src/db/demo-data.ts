@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import type { OrganizationKind, Role } from '../auth/principal.js'
 import { loadDemoCases } from './demo-cases.js'
+import { loadDemoHandovers } from './demo-handovers.js'
 import type { Database } from './schema.js'
 
 export interface DemoUser {
@@ -50,6 +51,7 @@ export async function loadDemoData(db: Kysely<Database>): Promise<DemoUser[]> {
         .execute()
     }
     await loadDemoCases(trx, organizationIds, userIds)
+    await loadDemoHandovers(trx, organizationIds, userIds)
   })
   return DEMO_USERS.map(({ subject, role }) => ({ subject, role }))
 }

@@ -58,6 +58,7 @@ export interface Database {
   case_assignments: CaseAssignmentTable
   referrals: ReferralTable
   placement_corrections: PlacementCorrectionTable
+  transfers: TransferTable
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>
@@ -341,4 +342,23 @@ export interface ReferralTable {
   participation_id: ColumnType<string | null, string | null | undefined, string | null>
   ended_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
   end_reason: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+/** A hand-over or transfer of responsibility (migrations/2026-12-02-10-transfers.ts). */
+export interface TransferTable {
+  id: string
+  case_id: string
+  kind: 'handover' | 'responsibility'
+  from_organization_id: string
+  to_organization_id: string
+  consent_id: ColumnType<string | null, string | null | undefined, string | null>
+  legal_basis_code: ColumnType<string | null, string | null | undefined, string | null>
+  legal_basis_citation: ColumnType<string | null, string | null | undefined, string | null>
+  receiver_participation_id: ColumnType<string | null, string | null | undefined, string | null>
+  status: ColumnType<'pending' | 'accepted' | 'declined', 'pending' | 'accepted' | 'declined' | undefined, 'pending' | 'accepted' | 'declined'>
+  requested_by: string
+  requested_at: DefaultedTimestamp
+  decided_by: ColumnType<string | null, string | null | undefined, string | null>
+  decided_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  decline_reason: ColumnType<string | null, string | null | undefined, string | null>
 }

@@ -12,6 +12,7 @@ import { type ConsentView, type ConsentWithdrawalInput, type NewConsentInput } f
 import { endParticipationsOnConsent, findConsent, insertConsent, listConsentsOfCase, markConsentWithdrawn, organizationKinds } from './consent.repository.js'
 import { cursorOfId } from './record-cursor.js'
 import { endReferralsOnConsentWithdrawal } from './referral.service.js'
+import { declinePendingTransfersOnConsent } from './transfer.service.js'
 
 /** The one field of the `consent` section: every consent of a case is a value of it. */
 export const CONSENT_FIELD = CONSENT_RECORD.anchor
@@ -171,6 +172,7 @@ export async function withdrawConsent(
   const view = toConsentView(row)
   const ended = await endParticipationsOnConsent(db, consentId, actor.principal.userId)
   await endReferralsOnConsentWithdrawal(db, actor, caseId, consentId)
+  await declinePendingTransfersOnConsent(db, actor, caseId, consentId)
   await insertHistory(db, [
     {
       case_id: caseId,

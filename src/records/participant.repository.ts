@@ -1,4 +1,5 @@
 import type { Insertable, Kysely } from 'kysely'
+import { v7 as uuidv7 } from 'uuid'
 import type { CaseParticipantTable, Database } from '../db/schema.js'
 
 function participationsOf(db: Kysely<Database>, caseId: string, options: { withCitation: boolean; withEndReason: boolean }) {
@@ -45,11 +46,14 @@ export async function listParticipationsOfCase(
   return (await query.execute()) as ParticipationRow[]
 }
 
-/** Grants a participation unless the organisation already takes part; its id, or undefined. */
+/**
+ * Grants a participation unless the organisation already takes part; its id, or undefined. Ids are
+ * time-ordered (v7), so the history lists grants in the order they were made.
+ */
 export async function insertParticipation(db: Kysely<Database>, row: Insertable<CaseParticipantTable>): Promise<string | undefined> {
   const inserted = await db
     .insertInto('case_participants')
-    .values(row)
+    .values({ id: uuidv7(), ...row })
     .onConflict((oc) => oc.columns(['organization_id', 'case_id']).where('ended_at', 'is', null).doNothing())
     .returning('id')
     .executeTakeFirst()

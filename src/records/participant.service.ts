@@ -39,8 +39,12 @@ const REFUSALS: Readonly<Record<SharingRefusal, string>> = {
   legal_basis_requires_protection_officer: 'Only a protection officer may share a case on a legal basis',
 }
 
+/**
+ * A ground that does not hold is a well-formed but wrong request (422, PRODUCT.md "Status codes");
+ * a legal basis from a role that may not act on one is the role's wall (403).
+ */
 function refuse(reason: SharingRefusal): never {
-  throw new AppError('conflict', REFUSALS[reason], { reason })
+  throw new AppError(reason === 'legal_basis_requires_protection_officer' ? 'forbidden' : 'unprocessable-entity', REFUSALS[reason], { reason })
 }
 
 type ParticipationField = keyof typeof PARTICIPATION_RECORD.fields

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { pageQuerySchema } from '../http/pagination.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
-import { newOrganizationSchema, organizationListSchema, organizationSchema } from '../organizations/organization.schemas.js'
+import { directoryOrganization, directoryOrganizationListSchema, isAdministrator } from '../organizations/directory.js'
+import { newOrganizationSchema, organizationSchema } from '../organizations/organization.schemas.js'
 import { createOrganization, pageOfOrganizations } from '../organizations/organization.service.js'
 
 export async function organizationRoutes(app: FastifyInstance): Promise<void> {
@@ -30,14 +31,16 @@ export async function organizationRoutes(app: FastifyInstance): Promise<void> {
       config: { contract: { audit: null, changes: false, discloses: 'organisations and users: the directory, no case data' } },
       schema: {
         tags: ['administration'],
-        summary: 'List organisations (system_admin)',
+        summary: 'List organisations (every user: id, name, kind; system_admin: also createdAt)',
         querystring: pageQuerySchema,
-        response: { 200: organizationListSchema, ...problemResponses },
+        response: { 200: directoryOrganizationListSchema, ...problemResponses },
       },
     },
     async (request) => {
-      app.requireAbility(request, 'manage', 'Organization')
-      return pageOfOrganizations(app.db, request.query.limit, request.query.cursor)
+      app.requireAbility(request, 'read', 'Directory')
+      const page = await pageOfOrganizations(app.db, request.query.limit, request.query.cursor)
+      const full = isAdministrator(request)
+      return { ...page, items: page.items.map((organization) => directoryOrganization(organization, full)) }
     },
   )
 }

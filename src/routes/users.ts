@@ -3,8 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { pageQuerySchema } from '../http/pagination.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
-import { newUserSchema, userListSchema, userPatchSchema, userSchema } from '../users/user.schemas.js'
-import { changeUser, createUser, pageOfUsers } from '../users/user.service.js'
+import { directoryUser, directoryUserListSchema, directoryUserSchema, isAdministrator, requireFound } from '../organizations/directory.js'
+import { newUserSchema, userPatchSchema, userSchema } from '../users/user.schemas.js'
+import { changeUser, createUser, pageOfUsers, readUser } from '../users/user.service.js'
 
 export async function userRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>()
@@ -28,10 +29,36 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/users',
     {
-      config: { contract: { audit: null, changes: false, discloses: 'organisations and users: the directory, no case data' } }, schema: { tags: ['administration'], summary: 'List users (system_admin)', querystring: pageQuerySchema, response: { 200: userListSchema, ...problemResponses } } },
+      config: { contract: { audit: null, changes: false, discloses: 'organisations and users: the directory, no case data' } },
+      schema: {
+        tags: ['administration'],
+        summary: 'List users (oversight_auditor: id, displayName, role, organizationId, active; system_admin: the full record)',
+        querystring: pageQuerySchema,
+        response: { 200: directoryUserListSchema, ...problemResponses },
+      },
+    },
     async (request) => {
-      app.requireAbility(request, 'manage', 'User')
-      return pageOfUsers(app.db, request.query.limit, request.query.cursor)
+      app.requireAbility(request, 'read', 'User')
+      const page = await pageOfUsers(app.db, request.query.limit, request.query.cursor)
+      const full = isAdministrator(request)
+      return { ...page, items: page.items.map((user) => directoryUser(user, full)) }
+    },
+  )
+  routes.get(
+    '/users/:id',
+    {
+      config: { contract: { audit: null, changes: false, discloses: 'organisations and users: the directory, no case data' } },
+      schema: {
+        tags: ['administration'],
+        summary: 'One user (oversight_auditor: id, displayName, role, organizationId, active; system_admin: the full record)',
+        params: z.strictObject({ id: z.uuid() }),
+        response: { 200: directoryUserSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      app.requireAbility(request, 'read', 'User')
+      const user = requireFound(await readUser(app.db, request.params.id))
+      return directoryUser(user, isAdministrator(request))
     },
   )
   routes.patch(

@@ -65,6 +65,11 @@ export async function changeUser(db: Kysely<Database>, id: string, patch: UserPa
   return toUser(row!)
 }
 
+export async function readUser(db: Kysely<Database>, id: string): Promise<User | undefined> {
+  const row = await findUserById(db, id)
+  return row ? toUser(row) : undefined
+}
+
 export async function pageOfUsers(db: Kysely<Database>, limit: number, cursor: string | undefined): Promise<Page<User>> {
   const rows = await listUsers(db, { limit: limit + 1, after: cursor })
   return pageOf(rows.map(toUser), limit, (user) => user.id)

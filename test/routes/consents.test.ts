@@ -114,6 +114,7 @@ t.test('consents of a case', async (t) => {
     t.equal(twice.json().reason, 'consent_already_withdrawn')
     const other = await createOrganization(database, 'civil_society')
     const share = await app.inject({ method: 'POST', url: `/cases/${caseId}/participants`, headers: ngo.headers, payload: { organizationId: other, consentId: consent.id } })
+    t.equal(share.statusCode, 422)
     t.equal(share.json().reason, 'consent_withdrawn')
   })
 

@@ -44,9 +44,9 @@ t.test('sharing a case with another organisation', async (t) => {
     t.notOk((await listedIds(attorney)).includes(caseId))
   })
 
-  await t.test('a share with neither consent nor legal basis is refused with the reason', async (t) => {
+  await t.test('a share with neither consent nor legal basis is refused (422) with the reason', async (t) => {
     const response = await share(ngo, caseId, { organizationId: legalAid })
-    t.equal(response.statusCode, 409, response.body)
+    t.equal(response.statusCode, 422, response.body)
     t.equal(response.json().reason, 'consent_required')
     t.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
   })
@@ -86,7 +86,7 @@ t.test('sharing a case with another organisation', async (t) => {
   await t.test('a consent without the sharing scope is refused', async (t) => {
     const tracingOnly = await recordConsent(ngo, caseId, ['tracing'])
     const response = await share(ngo, caseId, { organizationId: shelter, consentId: tracingOnly })
-    t.equal(response.statusCode, 409)
+    t.equal(response.statusCode, 422)
     t.equal(response.json().reason, 'consent_scope_missing')
   })
 
@@ -100,7 +100,7 @@ t.test('sharing a case with another organisation', async (t) => {
     })
     t.equal(withdrawn.statusCode, 200, withdrawn.body)
     const response = await share(ngo, caseId, { organizationId: shelter, consentId })
-    t.equal(response.statusCode, 409)
+    t.equal(response.statusCode, 422)
     t.equal(response.json().reason, 'consent_withdrawn')
     t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: shelterWorker.headers })).statusCode, 404)
   })
@@ -109,13 +109,13 @@ t.test('sharing a case with another organisation', async (t) => {
     const otherCase = await openCase(ngo)
     const otherConsent = await recordConsent(ngo, otherCase, ['share_with_organizations'])
     const response = await share(ngo, caseId, { organizationId: shelter, consentId: otherConsent })
-    t.equal(response.statusCode, 409)
+    t.equal(response.statusCode, 422)
     t.equal(response.json().reason, 'consent_not_found')
   })
 
   await t.test('a caseworker cannot share on a legal basis', async (t) => {
     const response = await share(ngo, caseId, { organizationId: shelter, legalBasis: { code: 'protection_measure', citation: 'Artículo 122 LGDNNA, medida urgente de protección' } })
-    t.equal(response.statusCode, 409)
+    t.equal(response.statusCode, 403)
     t.equal(response.json().reason, 'legal_basis_requires_protection_officer')
   })
 

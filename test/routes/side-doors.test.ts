@@ -106,8 +106,13 @@ t.test('no door discloses a section behind a wall', async (t) => {
   await created(await send(completer, 'POST', `/referrals/${completed.id}/accept`))
   await created(await send(completer, 'POST', `/referrals/${completed.id}/complete`, { outcome: 'provided', notes: seed('notes', 'referral completion notes') }))
 
-  const parameters: Record<string, string> = { id: caseId, pid: placement.id, noteId: note.id, consentId: consent.id, aid: assessment.id, did: determination.id }
-  parameters.rid = referral.id
+  // A transfer the receiver declined with a reason (notes), and one pending on a cited legal basis (legal).
+  const declinedTransfer = await created(await send(lead, 'POST', `/cases/${caseId}/transfers`, { toOrganizationId: await createOrganization(database, 'civil_society'), consentId: consent.id }))
+  await database.db.updateTable('transfers').set({ status: 'declined', decided_by: lead.id, decided_at: new Date(), decline_reason: seed('notes', 'transfer decline reason') }).where('id', '=', declinedTransfer.id).execute()
+  await created(await send(lead, 'POST', `/cases/${caseId}/transfers`, { toOrganizationId: extraOrganization, consentId: consent.id }))
+  await database.db.updateTable('transfers').set({ legal_basis_citation: seed('legal', 'transfer citation'), legal_basis_code: 'court_order', consent_id: null }).where('case_id', '=', caseId).where('status', '=', 'pending').execute()
+
+  const parameters: Record<string, string> = { id: caseId, pid: placement.id, noteId: note.id, consentId: consent.id, aid: assessment.id, did: determination.id, tid: declinedTransfer.id, rid: referral.id }
   const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> }
   const routes = Object.entries(document.paths)
     .filter(([, operations]) => 'get' in operations)

@@ -113,11 +113,28 @@ t.test('users are managed by the system administrator', async (t) => {
     t.same(seen, all.map((item: { id: string }) => item.id))
   })
 
+  await t.test('the admin reads one user with its full record', async (t) => {
+    const one = await app.inject({ method: 'GET', url: `/users/${admin.id}`, headers: admin.headers })
+    t.equal(one.statusCode, 200, one.body)
+    t.match(one.json(), { id: admin.id, subject: admin.subject, role: 'system_admin', active: true, createdAt: String })
+  })
+
   await t.test('every other role gets a 403 problem, and nothing changes', async (t) => {
     for (const role of ROLES.filter((role) => role !== 'system_admin')) {
       const user = await createUser(database, role)
       t.equal((await post({ subject: `by-${role}`, displayName: 'X', role: 'system_admin', organizationId: user.organizationId }, user.headers)).statusCode, 403, `${role} POST`)
-      t.equal((await app.inject({ method: 'GET', url: '/users', headers: user.headers })).statusCode, 403, `${role} GET`)
+      const listed = await app.inject({ method: 'GET', url: '/users', headers: user.headers })
+      if (role === 'oversight_auditor') {
+        t.equal(listed.statusCode, 200, `${role} GET`)
+        for (const item of listed.json().items as Record<string, unknown>[]) t.same(Object.keys(item).sort(), ['active', 'displayName', 'id', 'organizationId', 'role'])
+        const one = await app.inject({ method: 'GET', url: `/users/${admin.id}`, headers: user.headers })
+        t.equal(one.statusCode, 200, one.body)
+        t.same(one.json(), { id: admin.id, displayName: one.json().displayName, role: 'system_admin', organizationId: admin.organizationId, active: true })
+        t.equal((await app.inject({ method: 'GET', url: '/users/0190a0b0-0000-7000-8000-000000000000', headers: user.headers })).statusCode, 404)
+      } else {
+        t.equal(listed.statusCode, 403, `${role} GET`)
+        t.equal((await app.inject({ method: 'GET', url: `/users/${user.id}`, headers: user.headers })).statusCode, 403, `${role} GET one`)
+      }
       const selfPromotion = await patch(user.id, { role: 'system_admin' }, user.headers)
       t.equal(selfPromotion.statusCode, 403, `${role} PATCH`)
       t.equal(selfPromotion.json().type, 'urn:atd:problem:forbidden')
