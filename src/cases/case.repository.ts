@@ -6,7 +6,7 @@ import type { CaseViewSection } from './case-sections.js'
 type CaseExpressionBuilder = ExpressionBuilder<Database, 'cases'>
 
 /** Derived values computed in SQL, so their inputs (a date of birth, say) are never selected. */
-const derived = {
+export const derived = {
   ageBracket: sql<string | null>`CASE
       WHEN cases.date_of_birth IS NULL THEN NULL
       WHEN date_part('year', age(current_date, cases.date_of_birth)) < 6 THEN '0-5'
@@ -24,7 +24,7 @@ const derived = {
  * The columns each section needs; a section the caller may not read is not selected at all. The
  * access rule's facts and the per-section versions come with every row (they are no case data).
  */
-function sectionSelections(eb: CaseExpressionBuilder, reader: CaseSelection) {
+export function sectionSelections(eb: CaseExpressionBuilder, reader: CaseSelection) {
   const { sections } = reader
   const selections: unknown[] = [
     eb.ref('cases.id'),

@@ -4,10 +4,11 @@ import { z } from 'zod'
 import { audited } from '../audit/audited.js'
 import { casePatchSchema, derivedFieldsIn, newCaseSchema } from '../cases/case-sections.js'
 import { caseIdParamsSchema, caseListQuerySchema, caseListSchema, caseViewSchema } from '../cases/case.schemas.js'
-import { type CaseActor, createCase, decodeCaseCursor, listCases, patchCase, readCase } from '../cases/case.service.js'
+import { type CaseActor, createCase, listCases, patchCase, readCase } from '../cases/case.service.js'
 import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
 import { createOnce, idempotencyKeyHeaders } from '../cases/idempotency.js'
 import { loadChildRefKey } from '../cases/child-ref.js'
+import { CursorCodec } from '../cases/case-search.js'
 import { AppError } from '../http/problem.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
 
@@ -29,6 +30,7 @@ async function refuseDerivedFields(request: FastifyRequest): Promise<void> {
 export async function caseRoutes(app: FastifyInstance, options: { childRefSecret: string | undefined }): Promise<void> {
   const childRefKey = await loadChildRefKey(app.db, options.childRefSecret)
   const routes = app.withTypeProvider<ZodTypeProvider>()
+  const cursors = new CursorCodec(childRefKey)
 
   routes.post(
     '/cases',
@@ -106,16 +108,14 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
       config: { contract: { audit: 'case.list', changes: false } },
       schema: {
         tags: ['cases'],
-        summary: 'List the cases in the caller’s scope, newest first, each filtered like a single read',
+        summary: 'Search the cases in the caller’s scope (newest first, or by similarity to q, or as sort says), each filtered like a single read',
         querystring: caseListQuerySchema,
         response: { 200: caseListSchema, ...problemResponses },
       },
     },
     async (request) => {
-      const { limit, cursor, ...filters } = request.query
-      return audited(app, request, (trx, recordAudit) =>
-        listCases(trx, actorOf(request), { limit, before: decodeCaseCursor(cursor), filters }, recordAudit),
-      )
+      const { limit, cursor, ...parameters } = request.query
+      return audited(app, request, (trx, recordAudit) => listCases(trx, actorOf(request), { limit, cursor, parameters }, cursors, recordAudit))
     },
   )
 }
