@@ -51,6 +51,13 @@ export const caseListQuerySchema = z.strictObject({
   ...caseSearchQueryShape,
 })
 
+/** The 201 of POST /cases: the case, and earlier cases the creator may read whose child looks the same. */
+export const createdCaseSchema = caseViewSchema.extend({
+  possibleDuplicates: z
+    .array(z.object({ id: z.uuid(), caseNumber: z.string(), score: z.number().min(0).max(1) }))
+    .describe('earlier cases the creator may read whose child looks the same (name, date of birth or age bracket, nationality), best first'),
+})
+
 export const caseListSchema = z.object({ items: z.array(caseViewSchema), nextCursor: z.string().nullable() })
 
 export const caseIdParamsSchema = z.strictObject({ id: z.uuid() })

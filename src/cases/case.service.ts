@@ -22,6 +22,7 @@ import {
 import { caseScopeFilter } from '../access/case-scope.js'
 import { type CaseSearchParameters, type CursorCodec, refuseUnreadableSearch, sortOf } from './case-search.js'
 import { searchCasesInScope } from './case-search.repository.js'
+import { type PossibleDuplicate, findPossibleDuplicates } from './case-duplicates.js'
 import { type CaseView, toCaseView } from './case-view.js'
 import { childRefFor } from './child-ref.js'
 
@@ -147,12 +148,20 @@ export async function createCase(
   input: NewCaseInput,
   options: { id?: string; childRefKey: string },
   recordAudit: RecordAudit,
-): Promise<CaseResult> {
+): Promise<CaseResult & { possibleDuplicates: PossibleDuplicate[] }> {
   if (!actor.ability.can('create_case', 'Case')) throw new AppError('forbidden', 'Your role does not open cases')
   const written = fieldsOfWrite(input)
   // The creator's organisation will lead the case: the rule's walls are its role's letters alone.
   const denied = deniedFields(actor.ability, 'create', written)
   if (denied.length > 0) throw forbiddenFields(denied)
+
+  // The same child as an earlier case the creator may read: the new case shares its pseudonym.
+  let childRef: string | undefined
+  if (input.sameChildAs !== undefined) {
+    const earlier = await openCase(db, actor, input.sameChildAs)
+    if (!earlier.access.canRead('case.childRef')) throw new AppError('forbidden', 'You may not read the childRef of that case', { deniedFields: ['case.childRef'] })
+    childRef = String(earlier.row.child_ref)
+  }
 
   const id = options.id ?? uuidv7()
   const year = new Date().getUTCFullYear()
@@ -162,7 +171,7 @@ export async function createCase(
   await insertCase(db, {
     id,
     case_number: `ATD-${year}-${String(number).padStart(6, '0')}`,
-    child_ref: childRefFor(options.childRefKey, id),
+    child_ref: childRef ?? childRefFor(options.childRefKey, id),
     risk_level: input.riskLevel,
     lead_organization_id: actor.principal.organizationId,
     created_by: actor.principal.userId,
@@ -184,8 +193,10 @@ export async function createCase(
     })),
   )
   const { view, fields, version } = viewOf(await openCase(db, actor, id))
-  await recordAudit({ caseIds: [id], fields: [...written, ...fields] })
-  return { view, version }
+  const possibleDuplicates = await findPossibleDuplicates(db, actor, id, input)
+  // The duplicates' ids and case numbers are disclosed too.
+  await recordAudit({ caseIds: [id, ...possibleDuplicates.map((duplicate) => duplicate.id)], fields: [...written, ...fields] })
+  return { view, version, possibleDuplicates }
 }
 
 export async function patchCase(

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { audited } from '../audit/audited.js'
 import { casePatchSchema, derivedFieldsIn, newCaseSchema } from '../cases/case-sections.js'
-import { caseIdParamsSchema, caseListQuerySchema, caseListSchema, caseViewSchema } from '../cases/case.schemas.js'
+import { caseIdParamsSchema, caseListQuerySchema, caseListSchema, caseViewSchema, createdCaseSchema } from '../cases/case.schemas.js'
 import { type CaseActor, createCase, listCases, patchCase, readCase } from '../cases/case.service.js'
 import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
 import { createOnce, idempotencyKeyHeaders } from '../cases/idempotency.js'
@@ -42,17 +42,21 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
         summary: 'Open a case from its sections; answers the case as the creator may read it',
         headers: idempotencyKeyHeaders,
         body: newCaseSchema,
-        response: { 201: caseViewSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
+        response: { 201: createdCaseSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
       },
     },
     async (request, reply) => {
       const result = await audited(app, request, async (trx, recordAudit) => {
         return createOnce(trx, request, reply, null, {
           create: (newId) => createCase(trx, actorOf(request), request.body, { id: newId, childRefKey }, recordAudit),
-          replay: (existing) => readCase(trx, actorOf(request), existing, recordAudit),
+          replay: async (existing) => ({ ...(await readCase(trx, actorOf(request), existing, recordAudit)), possibleDuplicates: [] }),
         })
       })
-      return reply.code(201).header('etag', etagOf(result.version)).header('location', `/cases/${result.view.id ?? ''}`).send(result.view)
+      return reply
+        .code(201)
+        .header('etag', etagOf(result.version))
+        .header('location', `/cases/${result.view.id ?? ''}`)
+        .send({ ...result.view, possibleDuplicates: result.possibleDuplicates })
     },
   )
 
