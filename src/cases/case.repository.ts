@@ -107,40 +107,8 @@ export async function caseExists(db: Kysely<Database>, id: string): Promise<bool
   return (await db.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
 }
 
-export interface CaseListFilters {
-  stage?: string | undefined
-  status?: string | undefined
-  riskLevel?: string | undefined
-  inDetention?: boolean | undefined
-}
-
 /** A condition that a section of each listed case is open to the reader (access/case-access-sql.ts). */
 export type SectionOpen = (section: string) => RawBuilder<boolean>
-
-export async function listCasesInScope(
-  db: Kysely<Database>,
-  scope: ScopeFilter,
-  reader: CaseSelection,
-  options: { filters: CaseListFilters; limit: number; before: string | undefined; sectionOpen: SectionOpen },
-): Promise<SelectedCaseRow[]> {
-  const { filters, sectionOpen } = options
-  let query = db
-    .selectFrom('cases')
-    .select((eb) => sectionSelections(eb, reader))
-    .where((eb) => scope(eb))
-    .orderBy('cases.id', 'desc')
-    .limit(options.limit)
-  if (options.before) query = query.where('cases.id', '<', options.before)
-  if (filters.stage) query = query.where('cases.stage', '=', filters.stage)
-  if (filters.status) query = query.where('cases.status', '=', filters.status)
-  if (filters.riskLevel) query = query.where('cases.risk_level', '=', filters.riskLevel)
-  // A value behind a wall never decides whether a case is listed: the filter holds only where the
-  // reader may read its section.
-  if (filters.inDetention !== undefined) {
-    query = query.where('cases.in_detention', '=', filters.inDetention).where(sectionOpen('custody'))
-  }
-  return (await query.execute()) as SelectedCaseRow[]
-}
 
 export async function nextCaseNumber(db: Kysely<Database>, year: number): Promise<number> {
   const row = await db
