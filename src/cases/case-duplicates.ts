@@ -64,7 +64,7 @@ export async function findPossibleDuplicates(db: Kysely<Database>, actor: CaseAc
     )
     .where((eb) => scope(eb))
     .where('cases.id', '<>', newId)
-    .where(nameMatches(sql`cases.name_folded`, folded))
+    .where(nameMatches(names.join(' ')))
     .where(open('identity'))
   const rows = (await db
     .selectFrom(candidates.as('candidate'))

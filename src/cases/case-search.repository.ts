@@ -36,9 +36,25 @@ export function nameScore(column: RawBuilder<unknown>, folded: RawBuilder<unknow
     + 0.2 * search_phonetic_overlap(${column}, ${folded}))::numeric, 4)`
 }
 
-/** The candidate condition: trigram similarity of the whole names or of the query within them (GIN index). */
-export function nameMatches(column: RawBuilder<unknown>, folded: RawBuilder<unknown>): RawBuilder<boolean> {
-  return sql<boolean>`(${column} % ${folded} OR ${folded} <% ${column})`
+const MAX_WORDS = 6
+
+/**
+ * The candidate condition, in any order of the words: each word of the query (folded by the
+ * database) is like a word of the names by trigrams (`<<%`, strict word similarity ≥ 0.5) or sounds like one
+ * (Double Metaphone); with three words or more, all but one must match. Every part is a constant
+ * against an indexed column (GIN trigram index on name_folded, GIN index on name_phonetic), so the
+ * database intersects index bitmaps and never reads the names of cases that cannot match.
+ */
+export function nameMatches(query: string): RawBuilder<boolean> {
+  const words = query.split(/\s+/).filter((word) => word.length >= 2).slice(0, MAX_WORDS)
+  if (words.length === 0) return sql<boolean>`(cases.name_folded % search_fold(${query}::text))`
+  const like = words.map(
+    (word) => sql`(search_fold(${word}::text) <<% cases.name_folded OR cases.name_phonetic @> ARRAY[public.dmetaphone(search_fold(${word}::text))])`,
+  )
+  const all = (parts: RawBuilder<unknown>[]) => sql`(${sql.join(parts, sql` AND `)})`
+  if (like.length <= 2) return sql<boolean>`${all(like)}`
+  const allButOne = like.map((_, skipped) => all(like.filter((__, index) => index !== skipped)))
+  return sql<boolean>`(${sql.join(allButOne, sql` OR `)})`
 }
 
 /** The sort key as an SQL expression, and the type its text form is cast back to for the keyset. */
@@ -99,7 +115,7 @@ export async function searchCasesInScope(
   if (p.placementType) conditions.push(sql`cases.placement_type = ${p.placementType}`, sectionOpen('custody'))
   if (p.nationality) conditions.push(sql`cases.demographics ->> 'nationality' = ${p.nationality}`, sectionOpen('demographics'))
   if (p.ageBracket) conditions.push(sql`${derived.ageBracket} = ${p.ageBracket}`, sectionOpen('demographics'))
-  if (p.q) conditions.push(nameMatches(sql`cases.name_folded`, foldedQuery(p.q)), sectionOpen('identity'))
+  if (p.q) conditions.push(nameMatches(p.q), sectionOpen('identity'))
 
   const { expression, cast } = sortKey(options)
   const direction = options.sort.descending ? sql`DESC` : sql`ASC`
