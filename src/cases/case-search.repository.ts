@@ -41,7 +41,7 @@ const MAX_WORDS = 6
 /**
  * The candidate condition, in any order of the words: each word of the query (folded by the
  * database) is like a word of the names by trigrams (`<<%`, strict word similarity ≥ 0.5) or sounds like one
- * (Double Metaphone); with three words or more, all but one must match. Every part is a constant
+ * (Double Metaphone); up to three words all must match, from four words on all but one. Every part is a constant
  * against an indexed column (GIN trigram index on name_folded, GIN index on name_phonetic), so the
  * database intersects index bitmaps and never reads the names of cases that cannot match.
  */
@@ -52,7 +52,7 @@ export function nameMatches(query: string): RawBuilder<boolean> {
     (word) => sql`(search_fold(${word}::text) <<% cases.name_folded OR cases.name_phonetic @> ARRAY[public.dmetaphone(search_fold(${word}::text))])`,
   )
   const all = (parts: RawBuilder<unknown>[]) => sql`(${sql.join(parts, sql` AND `)})`
-  if (like.length <= 2) return sql<boolean>`${all(like)}`
+  if (like.length <= 3) return sql<boolean>`${all(like)}`
   const allButOne = like.map((_, skipped) => all(like.filter((__, index) => index !== skipped)))
   return sql<boolean>`(${sql.join(allButOne, sql` OR `)})`
 }
