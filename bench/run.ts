@@ -11,7 +11,7 @@ import { type LoadRequest, type LoadSummary, residentMb, runLoad } from './load.
 import { type Server, startServer } from './processes.js'
 import { summarizeByModule, summarizeProfile } from './profile-summary.js'
 import { printTable } from './report.js'
-import { listRequest, patchRequest, readRequest } from './scenario-requests.js'
+import { listRequest, patchRequest, readRequest, searchRequest } from './scenario-requests.js'
 import { ACTORS, caseIdsOf, floorActorHeaders } from './scenarios.js'
 import { authEnvironment, benchToken, makeBenchKeys, type BenchKeys } from './tokens.js'
 
@@ -261,6 +261,14 @@ async function main(): Promise<void> {
       const officer = as(ACTORS.protectionOfficer)
       const result = await alternate(officer.service, officer.floor, listRequest)
       scenarios.push({ name: 'list', ...result, roundTrips: roundTrips.list ?? { service: 0, floor: undefined } })
+    }
+    if (wanted('search')) {
+      // A name search with typos and names out of order (pg_trgm on the folded names, GIN index),
+      // ranked by similarity, as the federal Procuraduría (a participant in ~40% of all cases).
+      log('name search, misspelt (protection_officer of the federal Procuraduría)…')
+      const officer = as(ACTORS.protectionOfficer)
+      const summary = await warmThenMeasure(officer.service, searchRequest)
+      scenarios.push({ name: 'search', service: summary, floor: undefined, roundTrips: roundTrips.search ?? { service: 0, floor: undefined } })
     }
     if (wanted('patch')) {
       log('PATCH a section with If-Match (ngo_caseworker)…')

@@ -68,3 +68,26 @@ export function patchRequest(options: {
   }
   return { request, tally }
 }
+
+/** Names as a caseworker types them: misspelt, unaccented, family name first. */
+export const SEARCH_NAMES = [
+  'Maria Hernadez Lopez',
+  'Jose Peres Garsia',
+  'Lopez Hernandez Maria',
+  'Fernanda Ramires Cruz',
+  'Kevin Xol Caal',
+  'Dulse Mejia Castiyo',
+  'Brayan Rodrigues Aju',
+  'Ixchel Tzul Choc',
+  'Wilmer Martines Reyes',
+  'Glenda Choc',
+]
+
+/** GET /cases?q=…&limit=25: a name search (ranked by similarity), the name changing with every request. */
+export function searchRequest(): LoadRequest {
+  let next = 0
+  return {
+    method: 'GET',
+    setupRequest: (request) => ({ ...request, path: `/cases?q=${encodeURIComponent(SEARCH_NAMES[next++ % SEARCH_NAMES.length]!)}&limit=25` }),
+  }
+}

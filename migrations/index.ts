@@ -11,6 +11,7 @@ import * as caseAssignments from './2026-12-02-05-case-assignments.js'
 import * as referrals from './2026-12-02-11-referrals.js'
 import * as recordRules from './2026-12-02-50-record-rules.js'
 import * as transfers from './2026-12-02-10-transfers.js'
+import * as search from './2026-12-02-20-search.js'
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-11-referrals': referrals,
   '2026-12-02-50-record-rules': recordRules,
   '2026-12-02-10-transfers': transfers,
+  '2026-12-02-20-search': search,
 }

@@ -4,7 +4,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { PGlite } from '@electric-sql/pglite'
+import { openPGlite } from '../src/db/pglite.js'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { stringify } from 'yaml'
 import { app, fastifyOptions } from '../src/app.js'
@@ -31,7 +31,7 @@ export async function renderOpenApi(application: FastifyInstance): Promise<strin
 
 /** The application on a throwaway in-memory database and key, only to read its routes. */
 async function buildThrowawayApp(): Promise<{ application: FastifyInstance; close: () => Promise<void> }> {
-  const database = connectDatabase({ databaseUrl: undefined, dataDir: '', pglite: new PGlite() })
+  const database = connectDatabase({ databaseUrl: undefined, dataDir: '', pglite: await openPGlite() })
   await migrateToLatest(database.db)
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const application = Fastify({ ...fastifyOptions(), logger: false })

@@ -206,6 +206,7 @@ function sectionInput(section: WritableSection, nullable: boolean) {
 export const newCaseSchema = z.strictObject({
   riskLevel: WRITABLE_CASE_FIELDS.riskLevel,
   ...Object.fromEntries(WRITABLE_SECTIONS.map((section) => [section, sectionInput(section, false).optional()])),
+  sameChildAs: z.uuid().optional().describe('an earlier case of the same child, which the creator may read: the new case shares its childRef'),
 }) as z.ZodType<NewCaseInput>
 
 export const casePatchSchema = z.strictObject({
@@ -224,8 +225,10 @@ export interface NewCaseInput {
   custody?: SectionValues
   legalStatus?: SectionValues
   legal?: SectionValues
+  /** An earlier case of the same child (create only): the new case shares its childRef. */
+  sameChildAs?: string
 }
-export type CasePatchInput = Partial<NewCaseInput>
+export type CasePatchInput = Partial<Omit<NewCaseInput, 'sameChildAs'>>
 
 /** 'section.field' names a write sets, e.g. case.riskLevel, identity.givenName. */
 export function fieldsOfWrite(input: CasePatchInput): string[] {

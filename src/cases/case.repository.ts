@@ -7,7 +7,7 @@ import type { CaseViewSection } from './case-sections.js'
 type CaseExpressionBuilder = ExpressionBuilder<Database, 'cases'>
 
 /** Derived values computed in SQL, so their inputs (a date of birth, say) are never selected. */
-const derived = {
+export const derived = {
   ageBracket: sql<string | null>`CASE
       WHEN cases.date_of_birth IS NULL THEN NULL
       WHEN date_part('year', age(current_date, cases.date_of_birth)) < 6 THEN '0-5'
@@ -25,7 +25,7 @@ const derived = {
  * The columns each section needs; a section the caller may not read is not selected at all. The
  * access rule's facts and the per-section versions come with every row (they are no case data).
  */
-function sectionSelections(eb: CaseExpressionBuilder, reader: CaseSelection) {
+export function sectionSelections(eb: CaseExpressionBuilder, reader: CaseSelection) {
   const { sections } = reader
   const selections: unknown[] = [
     eb.ref('cases.id'),
@@ -108,40 +108,8 @@ export async function caseExists(db: Kysely<Database>, id: string): Promise<bool
   return (await db.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
 }
 
-export interface CaseListFilters {
-  stage?: string | undefined
-  status?: string | undefined
-  riskLevel?: string | undefined
-  inDetention?: boolean | undefined
-}
-
 /** A condition that a section of each listed case is open to the reader (access/case-access-sql.ts). */
 export type SectionOpen = (section: string) => RawBuilder<boolean>
-
-export async function listCasesInScope(
-  db: Kysely<Database>,
-  scope: ScopeFilter,
-  reader: CaseSelection,
-  options: { filters: CaseListFilters; limit: number; before: string | undefined; sectionOpen: SectionOpen },
-): Promise<SelectedCaseRow[]> {
-  const { filters, sectionOpen } = options
-  let query = db
-    .selectFrom('cases')
-    .select((eb) => sectionSelections(eb, reader))
-    .where((eb) => scope(eb))
-    .orderBy('cases.id', 'desc')
-    .limit(options.limit)
-  if (options.before) query = query.where('cases.id', '<', options.before)
-  if (filters.stage) query = query.where('cases.stage', '=', filters.stage)
-  if (filters.status) query = query.where('cases.status', '=', filters.status)
-  if (filters.riskLevel) query = query.where('cases.risk_level', '=', filters.riskLevel)
-  // A value behind a wall never decides whether a case is listed: the filter holds only where the
-  // reader may read its section.
-  if (filters.inDetention !== undefined) {
-    query = query.where('cases.in_detention', '=', filters.inDetention).where(sectionOpen('custody'))
-  }
-  return (await query.execute()) as SelectedCaseRow[]
-}
 
 export async function nextCaseNumber(db: Kysely<Database>, year: number): Promise<number> {
   const row = await db

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { caseSearchQueryShape } from './case-search.js'
 import { AGE_BRACKETS, CASE_VIEW_SECTIONS, CLOSURE_REASONS, RISK_LEVELS, STAGES, WRITABLE_SECTION_FIELDS, DERIVED_SECTION_FIELDS } from './case-sections.js'
 
 const derivedFieldSchemas: Record<string, z.ZodType> = {
@@ -46,11 +47,15 @@ export const caseViewSchema = z
 
 export const caseListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(200).optional(),
-  stage: z.enum(STAGES).optional(),
-  status: z.enum(['open', 'closed']).optional(),
-  riskLevel: z.enum(RISK_LEVELS).optional(),
-  inDetention: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+  cursor: z.string().max(400).optional(),
+  ...caseSearchQueryShape,
+})
+
+/** The 201 of POST /cases: the case, and earlier cases the creator may read whose child looks the same. */
+export const createdCaseSchema = caseViewSchema.extend({
+  possibleDuplicates: z
+    .array(z.object({ id: z.uuid(), caseNumber: z.string(), score: z.number().min(0).max(1) }))
+    .describe('earlier cases the creator may read whose child looks the same (name, date of birth or age bracket, nationality), best first'),
 })
 
 export const caseListSchema = z.object({ items: z.array(caseViewSchema), nextCursor: z.string().nullable() })

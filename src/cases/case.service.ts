@@ -10,18 +10,19 @@ import { readerVersion } from '../access/reader-version.js'
 import type { RecordAudit } from '../audit/audited.js'
 import { CASE_VIEW_SECTIONS, type CasePatchInput, type CaseViewSection, type NewCaseInput, SECTION_COLUMNS, WRITABLE_SECTIONS, type WritableSection, fieldsOfWrite } from './case-sections.js'
 import {
-  type CaseListFilters,
   type CaseSelection,
   type SelectedCaseRow,
   findCaseInScope,
   insertCase,
   insertHistory,
   insertLeadParticipation,
-  listCasesInScope,
   nextCaseNumber,
   updateCaseReturning,
 } from './case.repository.js'
 import { caseScopeFilter } from '../access/case-scope.js'
+import { type CaseSearchParameters, type CursorCodec, refuseUnreadableSearch, sortOf } from './case-search.js'
+import { searchCasesInScope } from './case-search.repository.js'
+import { type PossibleDuplicate, findPossibleDuplicates } from './case-duplicates.js'
 import { type CaseView, toCaseView } from './case-view.js'
 import { childRefFor } from './child-ref.js'
 import { checkCaseDates } from './date-rules.js'
@@ -95,30 +96,27 @@ export async function readCase(db: Kysely<Database>, actor: CaseActor, id: strin
 
 export interface CaseListQuery {
   readonly limit: number
-  readonly before: string | undefined
-  readonly filters: CaseListFilters
+  readonly cursor: string | undefined
+  readonly parameters: CaseSearchParameters
 }
 
-const FILTER_FIELDS: Record<keyof CaseListFilters, string> = {
-  stage: 'case.stage',
-  status: 'case.status',
-  riskLevel: 'case.riskLevel',
-  inDetention: 'custody.inDetention',
-}
-
-export async function listCases(db: Kysely<Database>, actor: CaseActor, query: CaseListQuery, recordAudit: RecordAudit) {
-  // Filtering on a field the caller may not read would disclose it through the result set.
-  const readable = new Set(readableFields(actor.ability))
-  const refused = Object.entries(FILTER_FIELDS).filter(
-    ([filter, field]) => query.filters[filter as keyof CaseListFilters] !== undefined && !readable.has(field),
-  )
-  if (refused.length > 0) {
-    throw new AppError('forbidden', `You may not filter on ${refused.map(([filter]) => filter).join(', ')}`, { deniedFields: refused.map(([, field]) => field) })
-  }
-  const rows = await listCasesInScope(db, caseScopeFilter(actor.ability, 'read'), selectionOf(actor), {
-    ...query,
+/**
+ * GET /cases: the cases in the caller's scope that match the search, in the order asked, each
+ * filtered like a single read. A filter or sort on a field the role may not read is a 403 naming it.
+ */
+export async function listCases(db: Kysely<Database>, actor: CaseActor, query: CaseListQuery, cursors: CursorCodec, recordAudit: RecordAudit) {
+  const sort = sortOf(query.parameters)
+  refuseUnreadableSearch(actor.ability, query.parameters, sort)
+  const after = cursors.decode(query.cursor, query.parameters)
+  const rows = await searchCasesInScope(db, caseScopeFilter(actor.ability, 'read'), selectionOf(actor), {
+    parameters: query.parameters,
+    sort,
+    after,
     limit: query.limit + 1,
     sectionOpen: (section) => sectionOpenSql(actor.principal, actor.scope, section),
+    organizationId: actor.principal.organizationId,
+    userId: actor.principal.userId,
+    readableSections: new Set(readableFields(actor.ability).map(sectionOf)),
   })
   const visible = rows.map((row) => ({ row, access: accessOf(actor, row) })).filter(({ access }) => access.canRead('case.id'))
   const page = visible.slice(0, query.limit)
@@ -129,15 +127,8 @@ export async function listCases(db: Kysely<Database>, actor: CaseActor, query: C
     return view
   })
   await recordAudit({ caseIds: page.map(({ row }) => row.id), fields: [...disclosed] })
-  const last = page.at(-1)?.row
-  return { items, nextCursor: rows.length > query.limit && last ? Buffer.from(last.id).toString('base64url') : null }
-}
-
-export function decodeCaseCursor(cursor: string | undefined): string | undefined {
-  if (!cursor) return undefined
-  const id = Buffer.from(cursor, 'base64url').toString()
-  if (!/^[0-9a-f-]{36}$/.test(id)) throw new AppError('bad-request', 'The cursor is not valid')
-  return id
+  const last = page.at(-1)?.row as (SelectedCaseRow & { search_key: string }) | undefined
+  return { items, nextCursor: rows.length > query.limit && last ? cursors.encode({ key: last.search_key, id: last.id }, query.parameters) : null }
 }
 
 /** Section documents as stored: a null in a write removes the field. */
@@ -158,7 +149,7 @@ export async function createCase(
   input: NewCaseInput,
   options: { id?: string; childRefKey: string },
   recordAudit: RecordAudit,
-): Promise<CaseResult> {
+): Promise<CaseResult & { possibleDuplicates: PossibleDuplicate[] }> {
   if (!actor.ability.can('create_case', 'Case')) throw new AppError('forbidden', 'Your role does not open cases')
   const written = fieldsOfWrite(input)
   // The creator's organisation will lead the case: the rule's walls are its role's letters alone.
@@ -166,6 +157,13 @@ export async function createCase(
   if (denied.length > 0) throw forbiddenFields(denied)
 
   checkCaseDates(input, new Date())
+  // The same child as an earlier case the creator may read: the new case shares its pseudonym.
+  let childRef: string | undefined
+  if (input.sameChildAs !== undefined) {
+    const earlier = await openCase(db, actor, input.sameChildAs)
+    if (!earlier.access.canRead('case.childRef')) throw new AppError('forbidden', 'You may not read the childRef of that case', { deniedFields: ['case.childRef'] })
+    childRef = String(earlier.row.child_ref)
+  }
 
   const id = options.id ?? uuidv7()
   const year = new Date().getUTCFullYear()
@@ -175,7 +173,7 @@ export async function createCase(
   await insertCase(db, {
     id,
     case_number: `ATD-${year}-${String(number).padStart(6, '0')}`,
-    child_ref: childRefFor(options.childRefKey, id),
+    child_ref: childRef ?? childRefFor(options.childRefKey, id),
     risk_level: input.riskLevel,
     lead_organization_id: actor.principal.organizationId,
     created_by: actor.principal.userId,
@@ -197,8 +195,10 @@ export async function createCase(
     })),
   )
   const { view, fields, version } = viewOf(await openCase(db, actor, id))
-  await recordAudit({ caseIds: [id], fields: [...written, ...fields] })
-  return { view, version }
+  const possibleDuplicates = await findPossibleDuplicates(db, actor, id, input)
+  // The duplicates' ids and case numbers are disclosed too.
+  await recordAudit({ caseIds: [id, ...possibleDuplicates.map((duplicate) => duplicate.id)], fields: [...written, ...fields] })
+  return { view, version, possibleDuplicates }
 }
 
 export async function patchCase(

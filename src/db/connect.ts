@@ -1,9 +1,10 @@
 import { mkdirSync, existsSync } from 'node:fs'
 import path from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.js'
+import { newPGlite } from './pglite.js'
 
 // Dates and numbers come back as the wire text; the services decide how to present them.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
@@ -78,6 +79,6 @@ export function connectDatabase(options: ConnectOptions): DatabaseHandle {
   const directory = path.resolve(options.dataDir, 'pglite')
   const isNew = !existsSync(path.join(directory, 'PG_VERSION'))
   mkdirSync(directory, { recursive: true })
-  const pglite = new PGlite(directory)
+  const pglite = newPGlite(directory)
   return { db: new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) }), kind: 'pglite', isNew, listen: pgliteListen(pglite) }
 }

@@ -3,11 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { audited } from '../audit/audited.js'
 import { casePatchSchema, derivedFieldsIn, newCaseSchema } from '../cases/case-sections.js'
-import { caseIdParamsSchema, caseListQuerySchema, caseListSchema, caseViewSchema } from '../cases/case.schemas.js'
-import { type CaseActor, createCase, decodeCaseCursor, listCases, patchCase, readCase } from '../cases/case.service.js'
+import { caseIdParamsSchema, caseListQuerySchema, caseListSchema, caseViewSchema, createdCaseSchema } from '../cases/case.schemas.js'
+import { type CaseActor, createCase, listCases, patchCase, readCase } from '../cases/case.service.js'
 import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
 import { createOnce, idempotencyKeyHeaders } from '../cases/idempotency.js'
 import { loadChildRefKey } from '../cases/child-ref.js'
+import { CursorCodec } from '../cases/case-search.js'
 import { AppError } from '../http/problem.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
 
@@ -29,6 +30,7 @@ async function refuseDerivedFields(request: FastifyRequest): Promise<void> {
 export async function caseRoutes(app: FastifyInstance, options: { childRefSecret: string | undefined }): Promise<void> {
   const childRefKey = await loadChildRefKey(app.db, options.childRefSecret)
   const routes = app.withTypeProvider<ZodTypeProvider>()
+  const cursors = new CursorCodec(childRefKey)
 
   routes.post(
     '/cases',
@@ -40,17 +42,21 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
         summary: 'Open a case from its sections; answers the case as the creator may read it',
         headers: idempotencyKeyHeaders,
         body: newCaseSchema,
-        response: { 201: caseViewSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
+        response: { 201: createdCaseSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
       },
     },
     async (request, reply) => {
       const result = await audited(app, request, async (trx, recordAudit) => {
         return createOnce(trx, request, reply, null, {
           create: (newId) => createCase(trx, actorOf(request), request.body, { id: newId, childRefKey }, recordAudit),
-          replay: (existing) => readCase(trx, actorOf(request), existing, recordAudit),
+          replay: async (existing) => ({ ...(await readCase(trx, actorOf(request), existing, recordAudit)), possibleDuplicates: [] }),
         })
       })
-      return reply.code(201).header('etag', etagOf(result.version)).header('location', `/cases/${result.view.id ?? ''}`).send(result.view)
+      return reply
+        .code(201)
+        .header('etag', etagOf(result.version))
+        .header('location', `/cases/${result.view.id ?? ''}`)
+        .send({ ...result.view, possibleDuplicates: result.possibleDuplicates })
     },
   )
 
@@ -106,16 +112,14 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
       config: { contract: { audit: 'case.list', changes: false } },
       schema: {
         tags: ['cases'],
-        summary: 'List the cases in the caller’s scope, newest first, each filtered like a single read',
+        summary: 'Search the cases in the caller’s scope (newest first, or by similarity to q, or as sort says), each filtered like a single read',
         querystring: caseListQuerySchema,
         response: { 200: caseListSchema, ...problemResponses },
       },
     },
     async (request) => {
-      const { limit, cursor, ...filters } = request.query
-      return audited(app, request, (trx, recordAudit) =>
-        listCases(trx, actorOf(request), { limit, before: decodeCaseCursor(cursor), filters }, recordAudit),
-      )
+      const { limit, cursor, ...parameters } = request.query
+      return audited(app, request, (trx, recordAudit) => listCases(trx, actorOf(request), { limit, cursor, parameters }, cursors, recordAudit))
     },
   )
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { PGlite } from '@electric-sql/pglite'
+import { openPGlite } from '../../src/db/pglite.js'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Test } from 'tap'
@@ -21,7 +21,7 @@ export async function createTestDatabase(t: Test): Promise<TestDatabase> {
   const databaseUrl = process.env.DATABASE_URL
   if (!databaseUrl) {
     const template = await readFile(PGLITE_TEMPLATE_FILE)
-    const pglite = await PGlite.create({ loadDataDir: new Blob([template]) })
+    const pglite = await openPGlite(undefined, { loadDataDir: new Blob([template]) })
     const handle = connectDatabase({ databaseUrl: undefined, dataDir: '', pglite })
     t.teardown(() => handle.db.destroy())
     return { ...handle, url: undefined }

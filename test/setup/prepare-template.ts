@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
+import { openPGlite } from '../../src/db/pglite.js'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { migrateToLatest } from '../../src/db/migrate.js'
@@ -41,7 +41,7 @@ if (databaseUrl) {
   }
   await admin.destroy()
 } else if (!existsSync(PGLITE_TEMPLATE_FILE)) {
-  const pglite = new PGlite()
+  const pglite = await openPGlite()
   const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) })
   await migrateToLatest(db)
   const dump = await pglite.dumpDataDir('none')

@@ -1,0 +1,136 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { CASE_DOCUMENT_SECTIONS } from '../access/reader-version.js'
+import { type CaseSelection, type ScopeFilter, type SectionOpen, type SelectedCaseRow, derived, sectionSelections } from './case.repository.js'
+import type { CaseCursor, CaseSearchParameters, CaseSort } from './case-search.js'
+
+/**
+ * GET /cases as SQL: every filter, the name match and its ranking, the order and the keyset run in
+ * the database (pg_trgm, unaccent, fuzzystrmatch; migration 2026-12-02-20-search). A filter on a
+ * section that participation or a consent may close holds only where that section is open to the
+ * reader, so a hidden value never decides whether a case is listed.
+ */
+
+export interface CaseSearchOptions {
+  readonly parameters: CaseSearchParameters
+  readonly sort: CaseSort
+  readonly after: CaseCursor | undefined
+  readonly limit: number
+  readonly sectionOpen: SectionOpen
+  /** The caller's organisation and user (assignedTo=me). */
+  readonly organizationId: string
+  readonly userId: string
+  /** Sections the caller's role may read: a reader's updatedAt is the latest change among them. */
+  readonly readableSections: ReadonlySet<string>
+}
+
+const RISK_RANK = sql`CASE cases.risk_level WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 WHEN 'critical' THEN 4 END`
+const UTC_TEXT = (expression: RawBuilder<unknown>) => sql`to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+
+/** The folded query, computed by the database once per statement. */
+const foldedQuery = (q: string) => sql`search_fold(${q}::text)`
+
+/** Name similarity in [0, 1], rounded so that it round-trips through a cursor exactly. */
+export function nameScore(column: RawBuilder<unknown>, folded: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`round((0.8 * greatest(similarity(${column}, ${folded}), word_similarity(${folded}, ${column}))
+    + 0.2 * search_phonetic_overlap(${column}, ${folded}))::numeric, 4)`
+}
+
+const MAX_WORDS = 6
+
+/**
+ * The candidate condition, in any order of the words: each word of the query (folded by the
+ * database) is like a word of the names by trigrams (`<<%`, strict word similarity ≥ 0.5) or sounds like one
+ * (Double Metaphone); up to three words all must match, from four words on all but one. Every part is a constant
+ * against an indexed column (GIN trigram index on name_folded, GIN index on name_phonetic), so the
+ * database intersects index bitmaps and never reads the names of cases that cannot match.
+ */
+export function nameMatches(query: string): RawBuilder<boolean> {
+  const words = query.split(/\s+/).filter((word) => word.length >= 2).slice(0, MAX_WORDS)
+  if (words.length === 0) return sql<boolean>`(cases.name_folded % search_fold(${query}::text))`
+  const like = words.map(
+    (word) => sql`(search_fold(${word}::text) <<% cases.name_folded OR cases.name_phonetic @> ARRAY[public.dmetaphone(search_fold(${word}::text))])`,
+  )
+  const all = (parts: RawBuilder<unknown>[]) => sql`(${sql.join(parts, sql` AND `)})`
+  if (like.length <= 3) return sql<boolean>`${all(like)}`
+  const allButOne = like.map((_, skipped) => all(like.filter((__, index) => index !== skipped)))
+  return sql<boolean>`(${sql.join(allButOne, sql` OR `)})`
+}
+
+/** The sort key as an SQL expression, and the type its text form is cast back to for the keyset. */
+function sortKey(options: CaseSearchOptions): { expression: RawBuilder<unknown>; cast: RawBuilder<unknown> } {
+  const { sort, parameters, sectionOpen } = options
+  switch (sort.key) {
+    case 'id':
+      return { expression: sql`cases.id`, cast: sql`uuid` }
+    case 'openedAt':
+      return { expression: sql`cases.opened_at`, cast: sql`timestamptz` }
+    case 'caseNumber':
+      return { expression: sql`cases.case_number`, cast: sql`text` }
+    case 'riskLevel':
+      return { expression: RISK_RANK, cast: sql`integer` }
+    case 'similarity':
+      return { expression: nameScore(sql`cases.name_folded`, foldedQuery(parameters.q ?? '')), cast: sql`numeric` }
+    case 'updatedAt': {
+      // The reader's own change time (reader-version.ts): the latest among the sections it may read
+      // on this case, so the order never moves with a change behind a wall.
+      const times = CASE_DOCUMENT_SECTIONS.filter((section) => options.readableSections.has(section)).map((section) =>
+        section === 'case' ? sql`cases.section_updated_at ->> 'case'` : sql`CASE WHEN ${sectionOpen(section)} THEN cases.section_updated_at ->> ${section} END`,
+      )
+      const latest = times.length > 0 ? sql`greatest(${sql.join(times)})` : sql`NULL::text`
+      return { expression: sql`coalesce(${latest}, ${UTC_TEXT(sql`cases.opened_at`)})`, cast: sql`text` }
+    }
+  }
+}
+
+/** The key's text form, as the cursor carries it. */
+function keyText(key: SortKey, expression: RawBuilder<unknown>): RawBuilder<string> {
+  if (key === 'openedAt') return UTC_TEXT(expression) as RawBuilder<string>
+  return sql<string>`(${expression})::text`
+}
+type SortKey = CaseSort['key']
+
+export async function searchCasesInScope(
+  db: Kysely<Database>,
+  scope: ScopeFilter,
+  reader: CaseSelection,
+  options: CaseSearchOptions,
+): Promise<(SelectedCaseRow & { search_key: string })[]> {
+  const { parameters: p, sectionOpen } = options
+  const conditions: RawBuilder<unknown>[] = []
+  if (p.stage) conditions.push(sql`cases.stage = ${p.stage}`)
+  if (p.status) conditions.push(sql`cases.status = ${p.status}`)
+  if (p.riskLevel) conditions.push(sql`cases.risk_level = ${p.riskLevel}`)
+  if (p.caseNumber) conditions.push(sql`cases.case_number = ${p.caseNumber}`)
+  if (p.childRef) conditions.push(sql`cases.child_ref = ${p.childRef}`)
+  if (p.leadOrganizationId) conditions.push(sql`cases.lead_organization_id = ${p.leadOrganizationId}::uuid`)
+  if (p.openedFrom) conditions.push(sql`cases.opened_at >= (${p.openedFrom}::date)::timestamp AT TIME ZONE 'UTC'`)
+  if (p.openedTo) conditions.push(sql`cases.opened_at < (${p.openedTo}::date + 1)::timestamp AT TIME ZONE 'UTC'`)
+  if (p.assignedTo) {
+    const userId = p.assignedTo === 'me' ? options.userId : p.assignedTo
+    conditions.push(sql`EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = cases.id
+      AND a.organization_id = ${options.organizationId}::uuid AND a.user_id = ${userId}::uuid)`)
+  }
+  if (p.inDetention !== undefined) conditions.push(sql`cases.in_detention = ${p.inDetention}`, sectionOpen('custody'))
+  if (p.placementType) conditions.push(sql`cases.placement_type = ${p.placementType}`, sectionOpen('custody'))
+  if (p.nationality) conditions.push(sql`cases.demographics ->> 'nationality' = ${p.nationality}`, sectionOpen('demographics'))
+  if (p.ageBracket) conditions.push(sql`${derived.ageBracket} = ${p.ageBracket}`, sectionOpen('demographics'))
+  if (p.q) conditions.push(nameMatches(p.q), sectionOpen('identity'))
+
+  const { expression, cast } = sortKey(options)
+  const direction = options.sort.descending ? sql`DESC` : sql`ASC`
+  if (options.after) {
+    const comparison = options.sort.descending ? sql`<` : sql`>`
+    conditions.push(sql`(${expression}, cases.id) ${comparison} (${options.after.key}::${cast}, ${options.after.id}::uuid)`)
+  }
+
+  let query = db
+    .selectFrom('cases')
+    .select((eb) => [...sectionSelections(eb, reader), keyText(options.sort.key, expression).as('search_key') as never])
+    .where((eb) => scope(eb))
+    .orderBy(sql`${expression} ${direction}`)
+    .orderBy(sql`cases.id ${direction}`)
+    .limit(options.limit)
+  for (const condition of conditions) query = query.where(condition as RawBuilder<boolean>)
+  return (await query.execute()) as (SelectedCaseRow & { search_key: string })[]
+}
