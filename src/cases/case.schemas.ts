@@ -40,6 +40,7 @@ export const caseViewSchema = z
     closureReason: z.enum(CLOSURE_REASONS).nullable().optional(),
     version: z.number().int().optional(),
     updatedAt: z.string().optional(),
+    assignedTo: z.uuid().nullable().optional().describe('the user the reader’s organisation assigned the case to (PUT /cases/{id}/assignment), or null'),
     ...Object.fromEntries(CASE_VIEW_SECTIONS.map((section) => [section, sectionView(section)])),
   })
   .describe('A case file, with only the sections and fields the caller may read')

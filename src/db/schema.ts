@@ -56,6 +56,7 @@ export interface Database {
   assessments: AssessmentTable
   determinations: DeterminationTable
   case_assignments: CaseAssignmentTable
+  non_working_days: NonWorkingDayTable
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>
@@ -292,4 +293,14 @@ export interface CaseAssignmentTable {
   user_id: string
   assigned_by: string
   assigned_at: Generated<Date>
+}
+
+/** A day that is not a working day besides weekends: a rest day of the law, or one an authority declared. */
+export interface NonWorkingDayTable {
+  /** a date; selected as text so no time zone shifts it */
+  date: string
+  reason: string
+  source: 'law' | 'declared'
+  created_by: string | null
+  created_at: DefaultedTimestamp
 }
