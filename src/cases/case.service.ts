@@ -89,8 +89,16 @@ export function viewOf({ row, access }: OpenCase): { view: CaseView; fields: str
   return { view, fields, version: version.version }
 }
 
-export async function readCase(db: Kysely<Database>, actor: CaseActor, id: string, recordAudit: RecordAudit): Promise<CaseResult> {
-  const { view, fields, version } = viewOf(await openCase(db, actor, id))
+export async function readCase(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  id: string,
+  recordAudit: RecordAudit,
+  guidance?: (db: Kysely<Database>, open: OpenCase) => Promise<Record<string, unknown>>,
+): Promise<CaseResult> {
+  const open = await openCase(db, actor, id)
+  const { view, fields, version } = viewOf(open)
+  if (guidance) Object.assign(view, await guidance(db, open))
   await recordAudit({ caseIds: [id], fields })
   return { view, version }
 }
