@@ -12,6 +12,7 @@ import * as referrals from './2026-12-02-11-referrals.js'
 import * as recordRules from './2026-12-02-50-record-rules.js'
 import * as transfers from './2026-12-02-10-transfers.js'
 import * as search from './2026-12-02-20-search.js'
+import * as calendarTasks from './2026-12-02-30-calendar-tasks.js'
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-50-record-rules': recordRules,
   '2026-12-02-10-transfers': transfers,
   '2026-12-02-20-search': search,
+  '2026-12-02-30-calendar-tasks': calendarTasks,
 }

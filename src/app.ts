@@ -29,6 +29,9 @@ import { assessmentRoutes } from './routes/assessments.js'
 import { determinationRoutes } from './routes/determinations.js'
 import { alertRoutes } from './routes/alerts.js'
 import { auditRoutes } from './routes/audit.js'
+import { assignmentRoutes } from './routes/assignment.js'
+import { calendarRoutes } from './routes/calendar.js'
+import { taskRoutes } from './routes/tasks.js'
 import { statisticsRoutes } from './routes/statistics.js'
 import { transferRoutes } from './routes/transfers.js'
 import { participationEndRoutes } from './routes/participation-end.js'
@@ -109,4 +112,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(alertRoutes)
   await fastify.register(auditRoutes)
   await fastify.register(statisticsRoutes)
+  await fastify.register(calendarRoutes)
+  await fastify.register(taskRoutes)
+  await fastify.register(assignmentRoutes)
 }

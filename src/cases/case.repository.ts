@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from 'uuid'
 import { type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { CaseTable, Database } from '../db/schema.js'
 import { accessFactSelections } from '../access/case-access-sql.js'
+import { assigneeOf } from './assignment.repository.js'
 import type { CaseViewSection } from './case-sections.js'
 
 type CaseExpressionBuilder = ExpressionBuilder<Database, 'cases'>
@@ -45,6 +46,7 @@ export function sectionSelections(eb: CaseExpressionBuilder, reader: CaseSelecti
       eb.ref('cases.opened_at'),
       eb.ref('cases.closed_at'),
       eb.ref('cases.closure_reason'),
+      assigneeOf(reader.organizationId).as('assigned_to'),
     )
   }
   if (sections.has('demographics')) add(eb.ref('cases.demographics'), derived.ageBracket.as('age_bracket'))

@@ -41,6 +41,17 @@ export const caseViewSchema = z
     closureReason: z.enum(CLOSURE_REASONS).nullable().optional(),
     version: z.number().int().optional(),
     updatedAt: z.string().optional(),
+    assignedTo: z.uuid().nullable().optional().describe('the user the reader’s organisation assigned the case to (PUT /cases/{id}/assignment), or null'),
+    nextStages: z
+      .array(
+        z.object({
+          to: z.enum(STAGES),
+          allowed: z.boolean(),
+          unmet: z.array(z.object({ code: z.string(), message: z.string(), satisfiedBy: z.string(), roles: z.array(z.string()) })),
+        }),
+      )
+      .optional()
+      .describe('single read only: the next stage the reader may move the case to, and the conditions still unmet'),
     ...Object.fromEntries(CASE_VIEW_SECTIONS.map((section) => [section, sectionView(section)])),
   })
   .describe('A case file, with only the sections and fields the caller may read')

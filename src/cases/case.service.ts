@@ -85,11 +85,22 @@ export function viewOf({ row, access }: OpenCase): { view: CaseView; fields: str
   // not in this response, so they are neither shown nor recorded as disclosed.
   const fields = access.readableFields().filter((field) => CASE_FILE_SECTIONS.has(sectionOf(field)))
   const version = readerVersion(access, row)
-  return { view: toCaseView(row, fields, version), fields, version: version.version }
+  const view = toCaseView(row, fields, version)
+  // The reader's own organisation's assignee: who works on the case, as participation is (case.leadOrganizationId).
+  if (fields.includes('case.leadOrganizationId')) view.assignedTo = (row.assigned_to as string | null | undefined) ?? null
+  return { view, fields, version: version.version }
 }
 
-export async function readCase(db: Kysely<Database>, actor: CaseActor, id: string, recordAudit: RecordAudit): Promise<CaseResult> {
-  const { view, fields, version } = viewOf(await openCase(db, actor, id))
+export async function readCase(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  id: string,
+  recordAudit: RecordAudit,
+  guidance?: (db: Kysely<Database>, open: OpenCase) => Promise<Record<string, unknown>>,
+): Promise<CaseResult> {
+  const open = await openCase(db, actor, id)
+  const { view, fields, version } = viewOf(open)
+  if (guidance) Object.assign(view, await guidance(db, open))
   await recordAudit({ caseIds: [id], fields })
   return { view, version }
 }

@@ -59,6 +59,7 @@ export interface Database {
   referrals: ReferralTable
   placement_corrections: PlacementCorrectionTable
   transfers: TransferTable
+  non_working_days: NonWorkingDayTable
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>
@@ -361,4 +362,14 @@ export interface TransferTable {
   decided_by: ColumnType<string | null, string | null | undefined, string | null>
   decided_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
   decline_reason: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+/** A day that is not a working day besides weekends: a rest day of the law, or one an authority declared. */
+export interface NonWorkingDayTable {
+  /** a date; selected as text so no time zone shifts it */
+  date: string
+  reason: string
+  source: 'law' | 'declared'
+  created_by: string | null
+  created_at: DefaultedTimestamp
 }

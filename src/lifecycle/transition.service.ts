@@ -12,6 +12,7 @@ import type { Policy } from '../access/policy.js'
 import { transitionAllowed } from '../access/restricted-transitions.js'
 import { readGuardFacts } from './guard.repository.js'
 import { unmetConditions } from './stage-guards.js'
+import { guardConditions } from './guard-conditions.js'
 import type { TransitionRequest } from './transition.schemas.js'
 import { insertTransition, listTransitions, readLifecycleColumns, updateLifecycleColumns } from './transition.repository.js'
 import { iso } from '../http/iso-time.js'
@@ -76,7 +77,7 @@ export async function moveCase(db: Kysely<Database>, actor: CaseActor, policy: P
   if (step > 0) {
     const unmet = unmetConditions(to, await readGuardFacts(db, caseId), input.closureReason)
     // Codes only: the facts behind them may be fields this caller cannot read.
-    if (unmet.length > 0) throw new AppError('guard-failed', `The case does not meet ${unmet.length} condition(s) for ${to}`, { unmetConditions: unmet })
+    if (unmet.length > 0) throw new AppError('guard-failed', `The case does not meet ${unmet.length} condition(s) for ${to}`, { unmetConditions: unmet, conditions: guardConditions(policy, unmet) })
   }
 
   const before = await readLifecycleColumns(db, caseId)

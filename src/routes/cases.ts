@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import { audited } from '../audit/audited.js'
+import type { Database } from '../db/schema.js'
 import { casePatchSchema, derivedFieldsIn, newCaseSchema } from '../cases/case-sections.js'
 import { caseIdParamsSchema, caseListQuerySchema, caseListSchema, caseViewSchema, createdCaseSchema } from '../cases/case.schemas.js'
-import { type CaseActor, createCase, listCases, patchCase, readCase } from '../cases/case.service.js'
+import { type CaseActor, type OpenCase, createCase, listCases, patchCase, readCase } from '../cases/case.service.js'
 import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
+import { nextStagesOf } from '../lifecycle/next-stages.js'
 import { createOnce, idempotencyKeyHeaders } from '../cases/idempotency.js'
 import { loadChildRefKey } from '../cases/child-ref.js'
 import { CursorCodec } from '../cases/case-search.js'
@@ -73,7 +76,10 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
     },
     async (request, reply) => {
       const { id } = request.params
-      const result = await audited(app, request, (trx, recordAudit) => readCase(trx, actorOf(request), id, recordAudit), { caseId: id })
+      const actor = actorOf(request)
+      // The single read guides: the next stage the reader may move the case to, and what it still lacks.
+      const guidance = async (db: Kysely<Database>, open: OpenCase) => ({ nextStages: await nextStagesOf(db, app.policy, open, actor.principal.role) })
+      const result = await audited(app, request, (trx, recordAudit) => readCase(trx, actor, id, recordAudit, guidance), { caseId: id })
       return reply.header('etag', etagOf(result.version)).send(result.view)
     },
   )

@@ -1,0 +1,32 @@
+import { z } from 'zod'
+
+/** A calendar date the calendar keeps: years 2000-2100 (year 0 or 99999 is a 400, never a 500). */
+const calendarDate = z.iso.date().refine((value) => /^(20\d\d|2100)-/.test(value), 'a date between 2000 and 2100')
+
+export const nonWorkingDayQuerySchema = z.strictObject({
+  year: z.coerce.number().int().min(2000).max(2100),
+})
+
+export const nonWorkingDayParamsSchema = z.strictObject({ date: calendarDate })
+
+export const newNonWorkingDaySchema = z.strictObject({
+  date: calendarDate,
+  reason: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .transform((value) => value.normalize('NFC'))
+    .describe('why the day is not a working day (an authority’s declaration, e.g. Holy Thursday)'),
+})
+export type NewNonWorkingDayInput = z.infer<typeof newNonWorkingDaySchema>
+
+export const nonWorkingDaySchema = z
+  .object({
+    date: z.string().describe('YYYY-MM-DD'),
+    reason: z.string(),
+    source: z.enum(['law', 'declared']).describe('`law`: a rest day of the Federal Labour Law art. 74; `declared`: declared non-working by an authority'),
+  })
+  .describe('A day that is not a working day, besides Saturdays and Sundays')
+
+export const nonWorkingDayListSchema = z.object({ year: z.number().int(), items: z.array(nonWorkingDaySchema) })

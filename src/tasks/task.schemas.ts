@@ -1,0 +1,32 @@
+import { z } from 'zod'
+import { TASK_RULE_NAMES } from './task-rules.js'
+
+/** A timestamp or date a database can hold: years 1900-2199 (year 0 or 99999 is a 400, never a 500). */
+const boundedInstant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .refine((value) => /^(19|2[01])\d\d-/.test(value), 'a year between 1900 and 2199')
+
+export const taskQuerySchema = z.strictObject({
+  assignedTo: z.union([z.literal('me'), z.uuid()]).optional().describe('`me` or a user id: the cases the reader’s organisation assigned to that user'),
+  caseId: z.uuid().optional(),
+  rule: z.enum(TASK_RULE_NAMES).optional(),
+  overdue: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+  dueBefore: boundedInstant.optional().describe('only tasks due before this time (a date: its start in Mexico City)'),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(300).optional(),
+})
+export type TaskQueryInput = z.infer<typeof taskQuerySchema>
+
+export const taskSchema = z
+  .object({
+    rule: z.enum(TASK_RULE_NAMES),
+    caseId: z.uuid(),
+    caseNumber: z.string(),
+    dueAt: z.string().describe('when the task is due (UTC)'),
+    overdue: z.boolean(),
+    title: z.string().describe('what to do, in es-MX or English by Accept-Language (es-MX by default)'),
+    resolveWith: z.object({ method: z.enum(['POST', 'PATCH', 'PUT']), path: z.string() }).describe('the route that resolves the task'),
+  })
+  .describe('A task: what the caller should do on a case, and by when')
+
+export const taskListSchema = z.object({ items: z.array(taskSchema), nextCursor: z.string().nullable() })
