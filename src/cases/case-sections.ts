@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isoDate, isoDateTime } from '../http/dates.js'
 
 /**
  * Every field of the case file, by section. The section is the sensitivity class: the policies in
@@ -8,8 +9,6 @@ import { z } from 'zod'
  */
 
 const text = (max: number) => z.string().trim().min(1).max(max)
-const isoDate = z.iso.date()
-const isoDateTime = z.iso.datetime({ offset: true })
 const shortList = (item: z.ZodType, max = 20) => z.array(item).max(max)
 
 export const STAGES = [

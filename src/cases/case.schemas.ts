@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { cursorSchema } from '../http/cursor.js'
 import { AGE_BRACKETS, CASE_VIEW_SECTIONS, CLOSURE_REASONS, RISK_LEVELS, STAGES, WRITABLE_SECTION_FIELDS, DERIVED_SECTION_FIELDS } from './case-sections.js'
 
 const derivedFieldSchemas: Record<string, z.ZodType> = {
@@ -46,7 +47,7 @@ export const caseViewSchema = z
 
 export const caseListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(200).optional(),
+  cursor: cursorSchema.optional(),
   stage: z.enum(STAGES).optional(),
   status: z.enum(['open', 'closed']).optional(),
   riskLevel: z.enum(RISK_LEVELS).optional(),

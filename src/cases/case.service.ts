@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import type { Database } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
+import { decodeCursor, encodeCursor } from '../http/cursor.js'
 import { deniedFields, readableFields } from '../access/abilities.js'
 import { CaseAccess, type CaseReader, forbiddenFields, sectionOf } from '../access/case-access.js'
 import { accessFactsOf, sectionOpenSql } from '../access/case-access-sql.js'
@@ -129,14 +130,11 @@ export async function listCases(db: Kysely<Database>, actor: CaseActor, query: C
   })
   await recordAudit({ caseIds: page.map(({ row }) => row.id), fields: [...disclosed] })
   const last = page.at(-1)?.row
-  return { items, nextCursor: rows.length > query.limit && last ? Buffer.from(last.id).toString('base64url') : null }
+  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor('cases', last.id) : null }
 }
 
 export function decodeCaseCursor(cursor: string | undefined): string | undefined {
-  if (!cursor) return undefined
-  const id = Buffer.from(cursor, 'base64url').toString()
-  if (!/^[0-9a-f-]{36}$/.test(id)) throw new AppError('bad-request', 'The cursor is not valid')
-  return id
+  return decodeCursor('cases', cursor, ['uuid'])?.[0]
 }
 
 /** Section documents as stored: a null in a write removes the field. */

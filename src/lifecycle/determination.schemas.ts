@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isoDate, isoDateOrDateTime } from '../http/dates.js'
 import { ASSESSMENT_FACTORS } from './assessment.schemas.js'
 
 export const DETERMINATION_OUTCOMES = [
@@ -14,13 +15,13 @@ export const DETERMINATION_TRIGGERS = ['durable_solution', 'separation_from_pare
 export const DETERMINATION_STATUSES = ['draft', 'decided', 'superseded'] as const
 
 const text = (max: number) => z.string().trim().min(1).max(max)
-const dateOrDateTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })])
+const dateOrDateTime = isoDateOrDateTime
 
 const panelMemberSchema = z.strictObject({
   name: text(200),
   role: text(120),
   organizationId: z.uuid().nullish(),
-  undertakingSignedAt: z.iso.date().nullish().describe('the date the member signed the confidentiality undertaking'),
+  undertakingSignedAt: isoDate.nullish().describe('the date the member signed the confidentiality undertaking'),
 })
 const factorsSchema = z.strictObject(Object.fromEntries(ASSESSMENT_FACTORS.map((factor) => [factor, text(8000).optional()])) as Record<(typeof ASSESSMENT_FACTORS)[number], z.ZodOptional<z.ZodString>>)
 const optionSchema = z.strictObject({ option: z.enum(DETERMINATION_OUTCOMES), assessment: text(4000).nullish() })
@@ -54,7 +55,7 @@ export type DeterminationPatchInput = z.infer<typeof determinationPatchSchema>
 export const decisionSchema = z.strictObject({
   outcome: z.enum(DETERMINATION_OUTCOMES),
   decidedAt: dateOrDateTime,
-  reviewDueAt: z.iso.date(),
+  reviewDueAt: isoDate,
 })
 export type DecisionInput = z.infer<typeof decisionSchema>
 

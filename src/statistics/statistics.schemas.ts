@@ -1,8 +1,9 @@
 import { z } from 'zod'
+import { isoDateTime } from '../http/dates.js'
 
 export const statisticsQuerySchema = z.strictObject({
-  from: z.iso.datetime({ offset: true }).optional().describe('cases opened at or after'),
-  to: z.iso.datetime({ offset: true }).optional().describe('cases opened before'),
+  from: isoDateTime.optional().describe('cases opened at or after'),
+  to: isoDateTime.optional().describe('cases opened before'),
   organizationId: z.uuid().optional().describe('cases this organisation participates in'),
 })
 
