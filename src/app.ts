@@ -9,7 +9,9 @@ import { abilities } from './plugins/abilities.js'
 import { auditSealer } from './plugins/audit-sealer.js'
 import { authentication } from './plugins/authentication.js'
 import { database } from './plugins/database.js'
-import { errorHandler } from './plugins/error-handler.js'
+import { errorHandler, frameworkErrors } from './plugins/error-handler.js'
+import { inputGuard } from './plugins/input-guard.js'
+import { methodNotAllowed } from './plugins/method-not-allowed.js'
 import { openapi } from './plugins/openapi.js'
 import { security } from './plugins/security.js'
 import { healthRoutes } from './routes/health.js'
@@ -61,6 +63,8 @@ export function fastifyOptions(): FastifyServerOptions {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
     },
     routerOptions: { maxParamLength: 200 },
+    // A URL that does not decode, or a parameter over the limit, answers a problem like any error.
+    frameworkErrors,
     ajv: undefined,
   }
 }
@@ -75,6 +79,8 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
     reply.header('x-request-id', request.id)
   })
   await fastify.register(errorHandler)
+  await fastify.register(inputGuard)
+  await fastify.register(methodNotAllowed)
   await fastify.register(database, { handle: options.database })
   await fastify.register(security, { rateLimitPerMinute: options.config.rateLimitPerMinute })
   // Shed load before memory runs out. Not on event-loop delay: the embedded PGlite runs queries on

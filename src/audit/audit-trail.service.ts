@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
 import { type Page, pageOf } from '../http/pagination.js'
+import { decodeCursor, encodeCursor } from '../http/cursor.js'
 import { type AuditEventFilters, type AuditEventRow, listAuditEvents } from './audit-trail.repository.js'
 import type { auditEventSchema } from './audit.schemas.js'
 
@@ -37,6 +38,7 @@ export async function auditEventPage(
   if (filters.from && filters.to && Date.parse(filters.from) > Date.parse(filters.to)) {
     throw new AppError('bad-request', '`from` must not be after `to`')
   }
-  const rows = await listAuditEvents(db, filters, { limit: page.limit, beforeId: page.cursor ? Number(page.cursor) : undefined })
-  return pageOf(rows.map(toView), page.limit, (last) => String(last.id))
+  const before = decodeCursor('audit-events', page.cursor, ['serial'])?.[0]
+  const rows = await listAuditEvents(db, filters, { limit: page.limit, beforeId: before === undefined ? undefined : Number(before) })
+  return pageOf(rows.map(toView), page.limit, (last) => encodeCursor('audit-events', String(last.id)))
 }

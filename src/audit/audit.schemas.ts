@@ -1,14 +1,16 @@
 import { z } from 'zod'
+import { isoDateTime } from '../http/dates.js'
+import { cursorSchema } from '../http/cursor.js'
 
 const auditFilterShape = {
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'a cursor from a previous page').optional(),
+  cursor: cursorSchema.optional(),
   actorId: z.uuid().optional(),
   organizationId: z.uuid().optional(),
   action: z.string().regex(/^[a-z_.-]{1,80}$/).optional(),
   outcome: z.enum(['allowed', 'denied']).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: isoDateTime.optional(),
+  to: isoDateTime.optional(),
 }
 
 export const auditEventQuerySchema = z.strictObject({ ...auditFilterShape, caseId: z.uuid().optional() })

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
+import { isoDate } from '../http/dates.js'
 import { readableFields } from '../access/abilities.js'
 import type { AppAbility } from '../access/abilities.js'
 import { AppError } from '../http/problem.js'
@@ -32,8 +33,8 @@ export const caseSearchQueryShape = {
   placementType: z.enum(PLACEMENT_TYPES).optional(),
   leadOrganizationId: z.uuid().optional(),
   assignedTo: z.union([z.literal('me'), z.uuid()]).optional().describe('`me` or a user id: the assignee of the caller’s organisation'),
-  openedFrom: z.iso.date().optional().describe('inclusive (UTC date)'),
-  openedTo: z.iso.date().optional().describe('inclusive (UTC date)'),
+  openedFrom: isoDate.optional().describe('inclusive (UTC date)'),
+  openedTo: isoDate.optional().describe('inclusive (UTC date)'),
   sort: z.enum(SORT_VALUES as [string, ...string[]]).optional().describe('`field` ascending, `-field` descending; `similarity` only with q (the default then)'),
 }
 

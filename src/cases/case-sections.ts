@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { countryCode } from './countries.js'
 import { dateOfBirth, pastDate, pastDateTime } from './date-rules.js'
+import { isoDate, isoDateTime } from '../http/dates.js'
 
 /**
  * Every field of the case file, by section. The section is the sensitivity class: the policies in
@@ -10,7 +11,6 @@ import { dateOfBirth, pastDate, pastDateTime } from './date-rules.js'
  */
 
 const text = (max: number) => z.string().trim().min(1).max(max)
-const isoDate = z.iso.date()
 const shortList = (item: z.ZodType, max = 20) => z.array(item).max(max)
 
 export const STAGES = [

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isoDate, isoDateTime } from '../http/dates.js'
 import { AppError } from '../http/problem.js'
 
 /**
@@ -14,10 +15,10 @@ export const MAX_AGE_YEARS = 25
 const todayUtc = () => new Date().toISOString().slice(0, 10)
 
 /** A calendar date not after today (UTC, which is never behind Mexico's date). */
-export const pastDate = z.iso.date().refine((value) => value <= todayUtc(), 'must not be in the future')
+export const pastDate = isoDate.refine((value) => value <= todayUtc(), 'must not be in the future')
 
 /** An instant not in the future (beyond a few minutes of clock skew). */
-export const pastDateTime = z.iso.datetime({ offset: true }).refine((value) => Date.parse(value) <= Date.now() + CLOCK_TOLERANCE_MS, 'must not be in the future')
+export const pastDateTime = isoDateTime.refine((value) => Date.parse(value) <= Date.now() + CLOCK_TOLERANCE_MS, 'must not be in the future')
 
 /** Full years between a date of birth and today. */
 export function ageInYears(dateOfBirth: string, today = todayUtc()): number {

@@ -1,10 +1,11 @@
 import { z } from 'zod'
+import { cursorSchema } from './cursor.js'
 
 export const MAX_PAGE_SIZE = 100
 
 export const pageQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(25),
-  cursor: z.string().max(200).optional(),
+  cursor: cursorSchema.optional(),
 })
 
 export interface Page<T> {

@@ -15,6 +15,7 @@ export const PROBLEM_TYPES = {
   'guard-failed': { status: 409, title: 'The case does not meet the conditions for this stage' },
   'precondition-failed': { status: 412, title: 'The resource has changed since it was read' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
+  'uri-too-long': { status: 414, title: 'The URL is too long' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'unprocessable-entity': { status: 422, title: 'The request cannot be processed' },
   'precondition-required': { status: 428, title: 'If-Match is required' },

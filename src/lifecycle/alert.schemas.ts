@@ -1,10 +1,11 @@
 import { z } from 'zod'
+import { cursorSchema } from '../http/cursor.js'
 import { ALERT_RULE_NAMES, ALERT_SEVERITIES } from './alert-rules.js'
 
 export const alertQuerySchema = z.strictObject({
   severity: z.enum(ALERT_SEVERITIES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: cursorSchema.optional(),
 })
 
 export const alertSchema = z.object({

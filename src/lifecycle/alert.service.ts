@@ -4,6 +4,7 @@ import { caseScopeFilter } from '../access/case-scope.js'
 import type { CaseActor } from '../cases/case.service.js'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
+import { decodeCursor, encodeCursor } from '../http/cursor.js'
 import { readableFields } from '../access/abilities.js'
 import { sectionOpenSql } from '../access/case-access-sql.js'
 import { ALERT_RULES, ALERT_RULE_NAMES, type AlertRuleName, type AlertSeverity } from './alert-rules.js'
@@ -20,12 +21,11 @@ export function rulesVisibleTo(actor: CaseActor): AlertRuleName[] {
   return ALERT_RULE_NAMES.filter((name) => ALERT_RULES[name].fields.every((field) => readable.has(field)))
 }
 
-function decodeCursor(cursor: string | undefined): { caseId: string; rule: string } | undefined {
-  if (!cursor) return undefined
-  const [caseId, rule] = Buffer.from(cursor, 'base64url').toString().split('|')
-  if (!caseId || !/^[0-9a-f-]{36}$/.test(caseId) || !rule || !(ALERT_RULE_NAMES as string[]).includes(rule)) {
-    throw new AppError('bad-request', 'The cursor is not valid')
-  }
+function alertPosition(cursor: string | undefined): { caseId: string; rule: string } | undefined {
+  const parts = decodeCursor('alerts', cursor, ['uuid', 'name'])
+  if (!parts) return undefined
+  const [caseId, rule] = parts
+  if (!(ALERT_RULE_NAMES as string[]).includes(rule)) throw new AppError('bad-request', 'The cursor is not valid')
   return { caseId, rule }
 }
 
@@ -36,7 +36,7 @@ export async function listCaseAlerts(
   recordAudit: RecordAudit,
 ) {
   const rules = rulesVisibleTo(actor).filter((name) => query.severity === undefined || ALERT_RULES[name].severity === query.severity)
-  const rows = await listAlerts(db, caseScopeFilter(actor.ability, 'read'), rules, { limit: query.limit + 1, after: decodeCursor(query.cursor) }, (section) =>
+  const rows = await listAlerts(db, caseScopeFilter(actor.ability, 'read'), rules, { limit: query.limit + 1, after: alertPosition(query.cursor) }, (section) =>
     sectionOpenSql(actor.principal, actor.scope, section),
   )
   const page = rows.slice(0, query.limit)
@@ -48,6 +48,6 @@ export async function listCaseAlerts(
   const last = page.at(-1)
   return {
     items: page.map((row) => ({ caseId: row.case_id, caseNumber: row.case_number, rule: row.rule, severity: row.severity as AlertSeverity, since: iso(row.since) as string })),
-    nextCursor: rows.length > query.limit && last ? Buffer.from(`${last.case_id}|${last.rule}`).toString('base64url') : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor('alerts', last.case_id, last.rule) : null,
   }
 }

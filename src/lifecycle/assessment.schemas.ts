@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isoDateTime } from '../http/dates.js'
 
 /** The factors a best-interests assessment weighs (UNHCR; CRC General Comment 14). */
 export const ASSESSMENT_FACTORS = ['childViews', 'family', 'safety', 'health', 'education', 'identity', 'development'] as const
@@ -9,14 +10,14 @@ const findingsSchema = z.strictObject(Object.fromEntries(ASSESSMENT_FACTORS.map(
 export const newAssessmentSchema = z.strictObject({
   findings: findingsSchema.default({}),
   recommendation: z.string().trim().min(1).max(8000).optional(),
-  completedAt: z.iso.datetime({ offset: true }).optional().describe('given: the assessment is recorded as completed'),
+  completedAt: isoDateTime.optional().describe('given: the assessment is recorded as completed'),
 })
 export type NewAssessmentInput = z.infer<typeof newAssessmentSchema>
 
 export const assessmentPatchSchema = z.strictObject({
   findings: findingsSchema.optional().describe('factors given replace stored ones'),
   recommendation: z.string().trim().min(1).max(8000).optional(),
-  completedAt: z.iso.datetime({ offset: true }).optional().describe('completes the assessment; a completed assessment no longer changes'),
+  completedAt: isoDateTime.optional().describe('completes the assessment; a completed assessment no longer changes'),
 })
 export type AssessmentPatchInput = z.infer<typeof assessmentPatchSchema>
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isoDate, isoDateOrDateTime } from '../http/dates.js'
 import { ASSESSMENT_FACTORS } from './assessment.schemas.js'
 import { pastDate } from '../cases/date-rules.js'
 
@@ -15,7 +16,7 @@ export const DETERMINATION_TRIGGERS = ['durable_solution', 'separation_from_pare
 export const DETERMINATION_STATUSES = ['draft', 'decided', 'superseded'] as const
 
 const text = (max: number) => z.string().trim().min(1).max(max)
-const dateOrDateTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })])
+const dateOrDateTime = isoDateOrDateTime
 
 const panelMemberSchema = z.strictObject({
   name: text(200),
@@ -55,7 +56,7 @@ export type DeterminationPatchInput = z.infer<typeof determinationPatchSchema>
 export const decisionSchema = z.strictObject({
   outcome: z.enum(DETERMINATION_OUTCOMES),
   decidedAt: dateOrDateTime,
-  reviewDueAt: z.iso.date(),
+  reviewDueAt: isoDate,
 })
 export type DecisionInput = z.infer<typeof decisionSchema>
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isoDateTime } from '../http/dates.js'
 
 export const PLACEMENT_TYPES = [
   'migration_station',
@@ -13,7 +14,6 @@ export const PLACEMENT_TYPES = [
 ] as const
 
 const text = (max: number) => z.string().trim().min(1).max(max)
-const isoDateTime = z.iso.datetime({ offset: true })
 
 export const newPlacementSchema = z.strictObject({
   type: z.enum(PLACEMENT_TYPES),

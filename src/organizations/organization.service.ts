@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from 'uuid'
 import type { Database, OrganizationRow } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
 import { type Page, pageOf } from '../http/pagination.js'
+import { decodeCursor, encodeCursor } from '../http/cursor.js'
 import { findOrganizationByName, insertOrganization, listOrganizations } from './organization.repository.js'
 import type { NewOrganization, Organization } from './organization.schemas.js'
 
@@ -16,6 +17,6 @@ export async function createOrganization(db: Kysely<Database>, input: NewOrganiz
 }
 
 export async function pageOfOrganizations(db: Kysely<Database>, limit: number, cursor: string | undefined): Promise<Page<Organization>> {
-  const rows = await listOrganizations(db, { limit: limit + 1, after: cursor })
-  return pageOf(rows.map(toOrganization), limit, (organization) => organization.id)
+  const rows = await listOrganizations(db, { limit: limit + 1, after: decodeCursor('organizations', cursor, ['uuid'])?.[0] })
+  return pageOf(rows.map(toOrganization), limit, (organization) => encodeCursor('organizations', organization.id))
 }

@@ -7,6 +7,7 @@ import type { VerificationKey } from '../auth/verification-key.js'
 import { findActivePrincipalRow } from '../auth/user.repository.js'
 import { PrincipalCache } from '../auth/principal-cache.js'
 import { AppError } from '../http/problem.js'
+import { textFault } from '../http/hostile-text.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,6 +35,9 @@ const MAX_TOKEN_LENGTH = 8_192
 const CLOCK_TOLERANCE_MS = 30_000
 // The scheme name is case-insensitive (RFC 9110); the token is three base64url parts.
 const BEARER = /^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/i
+
+// A NumericDate of RFC 7519: seconds, possibly fractional, but a finite number.
+const isNumericDate = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
 
 function unauthorized(detail = 'A valid bearer token is required'): AppError {
   return new AppError('unauthorized', detail)
@@ -92,18 +96,22 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
     if (!header) throw refuse(request, reply, 'missing', 'A valid bearer token is required')
     if (header.length > MAX_TOKEN_LENGTH) throw refuse(request, reply, 'oversized', 'The bearer token is too large')
     if (!BEARER.test(header)) throw refuse(request, reply, 'malformed', 'The bearer token is malformed')
-    let payload: { sub?: unknown; iat?: unknown }
+    let payload: { sub?: unknown; iat?: unknown; exp?: unknown }
     try {
-      payload = await request.jwtVerify<{ sub?: unknown; iat?: unknown }>()
+      payload = await request.jwtVerify<{ sub?: unknown; iat?: unknown; exp?: unknown }>()
     } catch (error) {
       // fast-jwt's code (never its message, which may quote claims) says which check failed.
       const code = (error as { code?: unknown }).code
       throw refuse(request, reply, typeof code === 'string' ? code : 'invalid', 'The bearer token is not valid')
     }
     const subject = payload.sub
-    if (typeof subject !== 'string' || subject.length === 0 || subject.length > 200) {
+    // A subject the database could not even compare (a NUL, a lone surrogate) is a bad token, not a 500.
+    if (typeof subject !== 'string' || subject.length === 0 || subject.length > 200 || textFault(subject)) {
       throw refuse(request, reply, 'invalid-subject', 'The bearer token is not valid')
     }
+    // fast-jwt lets a non-numeric iat pass, and an exp of 1e309 (Infinity) never expires.
+    if (payload.iat !== undefined && !isNumericDate(payload.iat)) throw refuse(request, reply, 'invalid-issued-at', 'The bearer token is not valid')
+    if (!isNumericDate(payload.exp)) throw refuse(request, reply, 'invalid-expiry', 'The bearer token is not valid')
     // fast-jwt checks iat only against a maxAge; a token minted in the future is refused here.
     if (typeof payload.iat === 'number' && payload.iat * 1000 > Date.now() + CLOCK_TOLERANCE_MS) {
       throw refuse(request, reply, 'issued-in-the-future', 'The bearer token is not valid')

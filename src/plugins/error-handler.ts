@@ -4,17 +4,40 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { AppError, type ProblemCode, problemDocument } from '../http/problem.js'
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable.js'
 
-const FASTIFY_CODES: Record<string, ProblemCode> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad-request',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'bad-request',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'bad-request',
+// Framework errors in the contract's shape, each with a detail of its own (never the framework's
+// message, which may quote the request).
+const FASTIFY_CODES: Record<string, { code: ProblemCode; detail: (request: FastifyRequest) => string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'payload-too-large',
+    detail: (request) => `The body may not be larger than ${Math.floor((request.routeOptions.bodyLimit ?? 0) / 1024)} KiB`,
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported-media-type', detail: () => 'Send the body as application/json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'bad-request', detail: () => 'The Content-Length does not match the body' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'bad-request', detail: () => 'The body is empty but its type says JSON' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'bad-request', detail: () => 'The body is not valid JSON' },
+  FST_ERR_BAD_URL: { code: 'bad-request', detail: () => 'The URL is not validly percent-encoded' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'uri-too-long', detail: () => 'A part of the URL is too long' },
 }
 
+// `instance` names the request path only when it is plain text: a hostile path is never echoed.
+const PLAIN_PATH = /^[A-Za-z0-9._~/-]{1,300}$/
+
 function sendProblem(reply: FastifyReply, code: ProblemCode, detail?: string, extensions: Record<string, unknown> = {}): FastifyReply {
-  const body = problemDocument(code, detail, { instance: reply.request.url.split('?')[0], ...extensions })
+  const path = reply.request.url.split('?')[0] ?? ''
+  const instance = reply.request.routeOptions.url && PLAIN_PATH.test(path) ? { instance: path } : {}
+  const body = problemDocument(code, detail, { ...instance, ...extensions })
   return reply.code(body.status).type('application/problem+json').send(body)
+}
+
+/**
+ * Errors the framework meets before any route is found (a URL that does not decode, a parameter
+ * over the router's limit): set as the `frameworkErrors` option of the Fastify instance.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const mapped = FASTIFY_CODES[error.code]
+  request.log.info({ code: error.code }, 'framework refused the request')
+  reply.header('x-request-id', request.id)
+  void sendProblem(reply, mapped?.code ?? 'bad-request', mapped?.detail(request) ?? 'The request could not be understood')
 }
 
 /** The one place where errors become responses. 5xx bodies never say what went wrong inside. */
@@ -45,7 +68,7 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
       return sendProblem(reply, 'validation-error', 'Some fields are missing or malformed', { errors })
     }
     const mapped = error.code ? FASTIFY_CODES[error.code] : undefined
-    if (mapped) return sendProblem(reply, mapped, mapped === 'bad-request' ? 'The body is not valid JSON' : undefined)
+    if (mapped) return sendProblem(reply, mapped.code, mapped.detail(request))
     if (error.statusCode === 429) return sendProblem(reply, 'too-many-requests', 'Slow down and retry later')
     if (error.statusCode === 503) return sendProblem(reply, 'service-unavailable', 'The service is overloaded; retry later')
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
@@ -56,7 +79,15 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
     return sendProblem(reply, 'internal-error')
   })
 
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not-found', 'No such route'))
+  app.setNotFoundHandler((request, reply) => {
+    // A path that exists under other methods is a 405 naming them, not a 404.
+    const allowed = request.server.allowedMethodsOf?.(request.url) ?? []
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '))
+      return sendProblem(reply, 'method-not-allowed', `This path answers ${allowed.join(', ')}`)
+    }
+    return sendProblem(reply, 'not-found', 'No such route')
+  })
 }
 
 export const errorHandler = fp(errorHandlerPlugin, { name: 'error-handler', fastify: '5.x' })

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isoDateTime } from '../http/dates.js'
 import { CASE_VIEW_SECTIONS } from '../cases/case-sections.js'
 
 export const CONSENT_GIVERS = ['child_assent', 'guardian_consent', 'child_and_guardian'] as const
@@ -8,7 +9,6 @@ export const SHARING_SCOPE = 'share_with_organizations'
 /** What a consent may withhold: any section of the case file or of its sub-resources. */
 export const WITHHOLDABLE_SECTIONS = [...CASE_VIEW_SECTIONS, 'bidDeliberation', 'notes'] as const
 
-const isoDateTime = z.iso.datetime({ offset: true })
 
 const withheldSchema = z.strictObject({
   section: z.enum(WITHHOLDABLE_SECTIONS),

@@ -1,9 +1,10 @@
 import { z } from 'zod'
+import { cursorSchema } from '../http/cursor.js'
 import { MAX_PAGE_SIZE } from '../http/pagination.js'
 
 export const historyQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: cursorSchema.optional(),
 })
 
 export const historyEntrySchema = z.object({

@@ -2,18 +2,15 @@ import type { Kysely } from 'kysely'
 import type { RecordAudit } from '../audit/audited.js'
 import { type CaseActor, openCase } from '../cases/case.service.js'
 import type { Database } from '../db/schema.js'
-import { AppError } from '../http/problem.js'
+import { decodeCursor, encodeCursor } from '../http/cursor.js'
 import type { Page } from '../http/pagination.js'
 import type { HistoryEntry } from './history.schemas.js'
 import { listHistoryOfFields } from './history.repository.js'
 
-const cursorOf = (id: string) => Buffer.from(id).toString('base64url')
+const cursorOf = (id: string) => encodeCursor('history', id)
 
 export function historyIdFromCursor(cursor: string | undefined): string | undefined {
-  if (!cursor) return undefined
-  const id = Buffer.from(cursor, 'base64url').toString()
-  if (!/^\d{1,18}$/.test(id)) throw new AppError('bad-request', 'The cursor is not valid')
-  return id
+  return decodeCursor('history', cursor, ['serial'])?.[0]
 }
 
 /**

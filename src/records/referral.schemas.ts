@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isoDate as boundedDate } from '../http/dates.js'
 import { LEGAL_BASIS_CODES, legalBasisSchema } from './participant.schemas.js'
 import { WITHHOLDABLE_SECTIONS } from './consent.schemas.js'
 
@@ -20,7 +21,7 @@ export const REFERRAL_END_REASONS = ['consent_withdrawn', 'participation_ended']
  */
 export const REFERABLE_SECTIONS: readonly string[] = [...WITHHOLDABLE_SECTIONS, 'consent']
 
-const isoDate = z.iso.date().describe('a date, YYYY-MM-DD')
+const isoDate = boundedDate.describe('a date, YYYY-MM-DD')
 
 /**
  * A referral rests on a consent of this case whose scopes include sharing, or (a protection officer)

@@ -1,9 +1,10 @@
 import { z } from 'zod'
+import { isoDate, isoDateTime } from '../http/dates.js'
 import { TASK_RULE_NAMES } from './task-rules.js'
 
 /** A timestamp or date a database can hold: years 1900-2199 (year 0 or 99999 is a 400, never a 500). */
 const boundedInstant = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .union([isoDateTime, isoDate])
   .refine((value) => /^(19|2[01])\d\d-/.test(value), 'a year between 1900 and 2199')
 
 export const taskQuerySchema = z.strictObject({

@@ -4,6 +4,7 @@ import { ROLE_ORGANIZATION_KINDS, type OrganizationKind, type Role } from '../au
 import type { Database, UserRow } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
 import { type Page, pageOf } from '../http/pagination.js'
+import { decodeCursor, encodeCursor } from '../http/cursor.js'
 import { findOrganizationById } from '../organizations/organization.repository.js'
 import { countOtherActiveAdmins, findUserById, findUserBySubject, insertUser, listUsers, updateUser } from './user.repository.js'
 import type { NewUser, User, UserPatch } from './user.schemas.js'
@@ -71,8 +72,8 @@ export async function readUser(db: Kysely<Database>, id: string): Promise<User |
 }
 
 export async function pageOfUsers(db: Kysely<Database>, limit: number, cursor: string | undefined): Promise<Page<User>> {
-  const rows = await listUsers(db, { limit: limit + 1, after: cursor })
-  return pageOf(rows.map(toUser), limit, (user) => user.id)
+  const rows = await listUsers(db, { limit: limit + 1, after: decodeCursor('users', cursor, ['uuid'])?.[0] })
+  return pageOf(rows.map(toUser), limit, (user) => encodeCursor('users', user.id))
 }
 
 /** BOOTSTRAP_ADMIN_SUBJECT: a system_admin with this subject exists, in a platform organisation. */
