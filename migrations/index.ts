@@ -8,6 +8,7 @@ import * as principalChanges from './2026-11-25-06-principal-changes.js'
 import * as oneDoor from './2026-12-01-01-one-door.js'
 import * as auditCanonicalForm from './2026-12-01-30-audit-canonical-form.js'
 import * as caseAssignments from './2026-12-02-05-case-assignments.js'
+import * as adminAudit from './2026-12-02-40-admin-audit.js'
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01-01-one-door': oneDoor,
   '2026-12-01-30-audit-canonical-form': auditCanonicalForm,
   '2026-12-02-05-case-assignments': caseAssignments,
+  '2026-12-02-40-admin-audit': adminAudit,
 }

@@ -12,6 +12,7 @@ import { database } from './plugins/database.js'
 import { errorHandler } from './plugins/error-handler.js'
 import { openapi } from './plugins/openapi.js'
 import { security } from './plugins/security.js'
+import { refusalAudit } from './plugins/refusal-audit.js'
 import { healthRoutes } from './routes/health.js'
 import { meRoutes } from './routes/me.js'
 import { organizationRoutes } from './routes/organizations.js'
@@ -85,6 +86,8 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(auditSealer, { intervalMs: options.config.auditSealIntervalMs })
   // From here on, a route that does not declare what it discloses refuses to start.
   await fastify.register(routeContracts)
+  // Refusals raised before a route's audited work are recorded too.
+  await fastify.register(refusalAudit)
 
   await fastify.register(healthRoutes)
   await fastify.register(meRoutes)

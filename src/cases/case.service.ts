@@ -194,7 +194,7 @@ export async function createCase(
     })),
   )
   const { view, fields, version } = viewOf(await openCase(db, actor, id))
-  await recordAudit({ caseIds: [id], fields: [...written, ...fields] })
+  await recordAudit({ caseIds: [id], fields, changedFields: written })
   return { view, version }
 }
 
@@ -241,7 +241,7 @@ export async function patchCase(
     await insertHistory(db, history)
   }
   const { view, fields, version } = viewOf(changed)
-  await recordAudit({ caseIds: [id], fields: [...history.map((entry) => entry.field), ...fields] })
+  await recordAudit({ caseIds: [id], fields, changedFields: history.map((entry) => entry.field) })
   return { view, version }
 }
 
