@@ -176,12 +176,13 @@ t.test('the published definition: form 3 is SHA-256 of prev_hash and the JSON ar
 
 /**
  * The sealer of 2026-11-25, kept here as it was: it hashed the canonical JSON of { seq, prevHash,
- * event } with the event as to_jsonb printed it in a UTC session, and named no form.
+ * event } with the event as to_jsonb printed it in a UTC session, and named no form. The columns added
+ * later (2026-12-02-40) did not exist then.
  */
 async function sealLikeTheFirstSealer(db: Kysely<Database>): Promise<number> {
   return db.transaction().execute(async (trx) => {
     await sql`SET LOCAL TIME ZONE 'UTC'`.execute(trx)
-    const { rows: events } = await sql<{ id: number | string; event: Record<string, unknown> }>`SELECT e.id, jsonb_strip_nulls(to_jsonb(e)) AS event
+    const { rows: events } = await sql<{ id: number | string; event: Record<string, unknown> }>`SELECT e.id, jsonb_strip_nulls(to_jsonb(e)) - 'changed_fields' - 'target_user_id' - 'event_count' AS event
       FROM audit_pending p JOIN audit_events e ON e.id = p.event_id ORDER BY e.id`.execute(trx)
     const head = await findChainHead(trx)
     let seq = head?.seq ?? 0
