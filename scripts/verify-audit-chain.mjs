@@ -23,14 +23,18 @@ function utcMicros(text) {
 const utcSeconds = (micros) => new Date(Number(micros / 1_000_000n) * 1000).toISOString().slice(0, 19)
 const fraction = (micros) => String(micros % 1_000_000n).padStart(6, '0')
 
+const form2Values = (link) => {
+  const t = utcMicros(link.occurred_at)
+  return [link.seq, link.id, `${utcSeconds(t)}.${fraction(t)}Z`, link.request_id, link.actor_id, link.actor_role,
+    link.actor_organization_id, link.action, link.case_ids, link.fields, link.outcome, link.reason, link.policy_version, link.target_organization_id]
+}
+const jsonArray = (values) => `[${values.map((value) => JSON.stringify(value ?? null)).join(', ')}]`
+
 const forms = {
+  // Form 3 (from the admin-audit migration on): form 2's values, then changed_fields, target_user_id, event_count.
+  3: (link) => `${link.prev_hash}${jsonArray([...form2Values(link), link.changed_fields, link.target_user_id, link.event_count])}`,
   // Form 2: prev_hash, then the JSON array of these values joined by ", " (lists as compact JSON).
-  2: (link) => {
-    const t = utcMicros(link.occurred_at)
-    const values = [link.seq, link.id, `${utcSeconds(t)}.${fraction(t)}Z`, link.request_id, link.actor_id, link.actor_role,
-      link.actor_organization_id, link.action, link.case_ids, link.fields, link.outcome, link.reason, link.policy_version, link.target_organization_id]
-    return `${link.prev_hash}[${values.map((value) => JSON.stringify(value ?? null)).join(', ')}]`
-  },
+  2: (link) => `${link.prev_hash}${jsonArray(form2Values(link))}`,
   // Form 1 (links sealed before December 2026): canonical JSON of {event: non-NULL columns, prevHash, seq}.
   1: (link) => {
     const t = utcMicros(link.occurred_at)

@@ -14,6 +14,8 @@ import { inputGuard } from './plugins/input-guard.js'
 import { methodNotAllowed } from './plugins/method-not-allowed.js'
 import { openapi } from './plugins/openapi.js'
 import { security } from './plugins/security.js'
+import { refusalAudit } from './plugins/refusal-audit.js'
+import { connectRedis, edgeLimits } from './plugins/edge-limits.js'
 import { healthRoutes } from './routes/health.js'
 import { meRoutes } from './routes/me.js'
 import { organizationRoutes } from './routes/organizations.js'
@@ -82,7 +84,13 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(inputGuard)
   await fastify.register(methodNotAllowed)
   await fastify.register(database, { handle: options.database })
-  await fastify.register(security, { rateLimitPerMinute: options.config.rateLimitPerMinute })
+  // Counters shared by every instance (rate limits) when REDIS_URL is set.
+  const redisUrl = options.config.redisUrl
+  const redis = redisUrl ? await connectRedis(redisUrl, (error) => fastify.log.error({ err: error }, 'redis unavailable; rate limits fail open')) : undefined
+  if (redis) fastify.addHook('onClose', async () => void redis.disconnect())
+  await fastify.register(security, { rateLimitPerMinute: options.config.rateLimitPerMinute, redis })
+  // Before authentication: refused tokens are limited per address and aggregated in the trail.
+  await fastify.register(edgeLimits, { maxFailures: options.config.authFailureLimit, windowMs: options.config.authFailureWindowMs, redis })
   // Shed load before memory runs out. Not on event-loop delay: the embedded PGlite runs queries on
   // the event loop itself, so a long delay there is normal work, not overload.
   await fastify.register(underPressure, { maxRssBytes: 1_500_000_000, exposeStatusRoute: false })
@@ -97,6 +105,8 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(auditSealer, { intervalMs: options.config.auditSealIntervalMs })
   // From here on, a route that does not declare what it discloses refuses to start.
   await fastify.register(routeContracts)
+  // Refusals raised before a route's audited work are recorded too.
+  await fastify.register(refusalAudit)
 
   await fastify.register(healthRoutes)
   await fastify.register(meRoutes)

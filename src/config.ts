@@ -22,6 +22,9 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
   AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
   CHILD_REF_SECRET: z.string().min(16).optional(),
+  REDIS_URL: z.string().url().optional(),
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().positive().default(30),
+  AUTH_FAILURE_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
 })
 
 export interface Config {
@@ -43,6 +46,11 @@ export interface Config {
   readonly rateLimitPerMinute: number
   readonly auditSealIntervalMs: number
   readonly childRefSecret: string | undefined
+  /** Shared counters of the rate limits (several instances); unset: each instance counts alone. */
+  readonly redisUrl: string | undefined
+  /** Refused authentications one address may cause per window before it gets 429 without verifying. */
+  readonly authFailureLimit: number
+  readonly authFailureWindowMs: number
 }
 
 /** Parses the environment once; the frozen result is passed down, nothing else reads process.env. */
@@ -74,5 +82,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     auditSealIntervalMs: env.AUDIT_SEAL_INTERVAL_MS,
     childRefSecret: env.CHILD_REF_SECRET,
+    redisUrl: env.REDIS_URL,
+    authFailureLimit: env.AUTH_FAILURE_LIMIT,
+    authFailureWindowMs: env.AUTH_FAILURE_WINDOW_MS,
   })
 }

@@ -26,6 +26,9 @@ export interface AuditEventRow {
   policy_version: string
   /** present once the share migration added it */
   target_organization_id?: string | null
+  changed_fields?: string[]
+  target_user_id?: string | null
+  event_count?: number | string
   seq: number | string | null
 }
 

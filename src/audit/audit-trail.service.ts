@@ -26,6 +26,9 @@ function toView(row: AuditEventRow): AuditEventView {
     outcome: row.outcome,
     reason: row.reason,
     targetOrganizationId: row.target_organization_id ?? null,
+    changedFields: row.changed_fields ?? [],
+    targetUserId: row.target_user_id ?? null,
+    count: Number(row.event_count ?? 1),
     policyVersion: row.policy_version,
   }
 }

@@ -15,6 +15,12 @@ export interface AuditEventInput {
   readonly policyVersion: string
   /** The organisation a share let in (case.share). */
   readonly targetOrganizationId?: string | undefined
+  /** `section.field` names a change changed (`fields`: those its answer disclosed). */
+  readonly changedFields?: readonly string[] | undefined
+  /** The user an administrative act was about. */
+  readonly targetUserId?: string | undefined
+  /** How many attempts the event stands for (aggregated refused tokens). */
+  readonly count?: number | undefined
 }
 
 export async function insertAuditEvent(db: Kysely<Database>, event: AuditEventInput): Promise<void> {
@@ -32,6 +38,9 @@ export async function insertAuditEvent(db: Kysely<Database>, event: AuditEventIn
       reason: event.reason ?? null,
       policy_version: event.policyVersion,
       target_organization_id: event.targetOrganizationId ?? null,
+      changed_fields: [...new Set(event.changedFields ?? [])].sort() as never,
+      target_user_id: event.targetUserId ?? null,
+      event_count: event.count ?? 1,
     })
     .execute()
 }

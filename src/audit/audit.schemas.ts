@@ -27,10 +27,13 @@ export const auditEventSchema = z.object({
   actorOrganizationId: z.string().nullable(),
   action: z.string(),
   caseIds: z.array(z.string()),
-  fields: z.array(z.string()).describe('section.field names disclosed or changed'),
+  fields: z.array(z.string()).describe('section.field names the answer disclosed (or a refusal named)'),
+  changedFields: z.array(z.string()).describe('section.field names a change changed; empty for reads and refusals'),
   outcome: z.enum(['allowed', 'denied']),
   reason: z.string().nullable(),
   targetOrganizationId: z.string().nullable(),
+  targetUserId: z.string().nullable().describe('The user an administrative act was about'),
+  count: z.number().int().describe('How many attempts the event stands for: refused tokens from one address are one event per window'),
   policyVersion: z.string(),
 })
 

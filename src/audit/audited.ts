@@ -9,15 +9,26 @@ import { insertAuditEvent } from './audit.repository.js'
 export interface AuditRecord {
   readonly caseIds: readonly string[]
   readonly fields: readonly string[]
-  /** The organisation a share, transfer or referral let in. */
+  /** The organisation a share, transfer or referral let in, or an administrative act was about. */
   readonly targetOrganizationId?: string
+  /** What a change changed (`fields`: what its answer disclosed). */
+  readonly changedFields?: readonly string[]
+  /** The user an administrative act was about. */
+  readonly targetUserId?: string
+}
+
+/** What a refused attempt was about, beside its case. */
+export interface AuditTarget {
+  readonly caseId?: string | undefined
+  readonly targetUserId?: string | undefined
+  readonly targetOrganizationId?: string | undefined
 }
 
 /** Records what the work disclosed or changed, in the work's own transaction. */
 export type RecordAudit = (record: AuditRecord) => Promise<void>
 
 /** Refusals recorded as denied attempts: the walls (403, 404) and the business refusals on case data. */
-const RECORDED_REFUSALS: ReadonlySet<number> = new Set([403, 404, 409, 412, 422, 428])
+export const RECORDED_REFUSALS: ReadonlySet<number> = new Set([403, 404, 409, 412, 422, 428])
 
 /**
  * Runs a request's work with its audit event, as the route's contract says (access/route-contract.ts):
@@ -29,18 +40,11 @@ export async function audited<T>(
   app: FastifyInstance,
   request: FastifyRequest,
   work: (db: Kysely<Database>, recordAudit: RecordAudit) => Promise<T>,
-  options: { caseId?: string } = {},
+  options: AuditTarget = {},
 ): Promise<T> {
   const contract = contractOf(request)
   if (!contract.audit) throw new Error(`${request.routeOptions.url} records nothing by its contract, yet asks for an audit event`)
-  const base = {
-    requestId: request.id,
-    actorId: request.principal.userId,
-    actorRole: request.principal.role,
-    actorOrganizationId: request.principal.organizationId,
-    action: contract.audit,
-    policyVersion: app.policyVersion,
-  }
+  const base = eventBase(app, request, contract.audit)
   const run = <R>(fn: (db: Kysely<Database>) => Promise<R>): Promise<R> => (contract.changes ? app.db.transaction().execute(fn) : fn(app.db))
   try {
     return await run((trx) =>
@@ -55,11 +59,35 @@ export async function audited<T>(
     )
   } catch (error) {
     if (error instanceof AppError && RECORDED_REFUSALS.has(error.status) && !request.auditRecorded) {
-      await recordRefusal(app.db, { ...base, error, caseId: options.caseId })
+      await recordRefusal(app.db, { ...base, error, ...options })
       request.auditRecorded = true
     }
     throw error
   }
+}
+
+function eventBase(app: FastifyInstance, request: FastifyRequest, action: string) {
+  return {
+    requestId: request.id,
+    actorId: request.principal.userId,
+    actorRole: request.principal.role,
+    actorOrganizationId: request.principal.organizationId,
+    action,
+    policyVersion: app.policyVersion,
+  }
+}
+
+/**
+ * Records a refusal raised outside `audited` (a missing If-Match, a role that may not administer):
+ * the same denied event, with its reason. Answers false when there was nothing to record.
+ */
+export async function recordRefusalOf(app: FastifyInstance, request: FastifyRequest, error: unknown, target: AuditTarget): Promise<boolean> {
+  const action = request.routeOptions.config.contract?.audit
+  if (!action || !request.principal || request.auditRecorded) return false
+  if (!(error instanceof AppError) || !RECORDED_REFUSALS.has(error.status)) return false
+  await recordRefusal(app.db, { ...eventBase(app, request, action), error, ...target })
+  request.auditRecorded = true
+  return true
 }
 
 class AuditUnavailableError extends AppError {
@@ -71,7 +99,7 @@ class AuditUnavailableError extends AppError {
 /** Why an attempt was refused, as a stable code: the wall, the guard, the stale version… */
 async function refusalReason(db: Kysely<Database>, error: AppError, caseId: string | undefined): Promise<{ reason: string; caseIds: string[] }> {
   if (error.status === 404) {
-    if (!caseId) return { reason: 'not-found', caseIds: [] }
+    if (!caseId) return { reason: error.resource && error.resource !== 'case' ? `${error.resource}-not-found` : 'not-found', caseIds: [] }
     // A missing record of a case the caller reaches names the case; a case outside the caller's
     // scope is named only when it exists (an attempt on someone else's case).
     if (error.resource !== 'case') return { reason: `${error.resource ?? 'resource'}-not-found`, caseIds: [caseId] }
@@ -83,7 +111,7 @@ async function refusalReason(db: Kysely<Database>, error: AppError, caseId: stri
 
 async function recordRefusal(
   db: Kysely<Database>,
-  event: Omit<Parameters<typeof insertAuditEvent>[1], 'outcome' | 'caseIds' | 'fields'> & { error: AppError; caseId: string | undefined },
+  event: Omit<Parameters<typeof insertAuditEvent>[1], 'outcome' | 'caseIds' | 'fields' | 'targetOrganizationId' | 'targetUserId'> & AuditTarget & { error: AppError },
 ): Promise<void> {
   const { error, caseId, ...base } = event
   const deniedFields = Array.isArray(error.extensions.deniedFields) ? (error.extensions.deniedFields as string[]) : []

@@ -8,7 +8,7 @@ import { insertAuditEvent } from './audit.repository.js'
  */
 export async function recordAuthenticationFailure(
   db: Kysely<Database>,
-  event: { requestId: string; reason: string; policyVersion: string },
+  event: { requestId: string; reason: string; policyVersion: string; count?: number },
 ): Promise<void> {
   await insertAuditEvent(db, {
     requestId: event.requestId,
@@ -21,5 +21,6 @@ export async function recordAuthenticationFailure(
     outcome: 'denied',
     reason: event.reason,
     policyVersion: event.policyVersion,
+    count: event.count,
   })
 }

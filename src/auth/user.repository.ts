@@ -13,6 +13,7 @@ export function findActivePrincipalRow(db: Kysely<Database>, subject: string) {
       'users.active',
       'users.organization_id as organizationId',
       'organizations.kind as organizationKind',
+      'organizations.active as organizationActive',
     ])
     .where('users.subject', '=', subject)
     .executeTakeFirst()

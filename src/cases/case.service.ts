@@ -209,7 +209,7 @@ export async function createCase(
   const { view, fields, version } = viewOf(await openCase(db, actor, id))
   const possibleDuplicates = await findPossibleDuplicates(db, actor, id, input)
   // The duplicates' ids and case numbers are disclosed too.
-  await recordAudit({ caseIds: [id, ...possibleDuplicates.map((duplicate) => duplicate.id)], fields: [...written, ...fields] })
+  await recordAudit({ caseIds: [id, ...possibleDuplicates.map((duplicate) => duplicate.id)], fields: [...written, ...fields], changedFields: written })
   return { view, version, possibleDuplicates }
 }
 
@@ -258,7 +258,7 @@ export async function patchCase(
     await insertHistory(db, history)
   }
   const { view, fields, version } = viewOf(changed)
-  await recordAudit({ caseIds: [id], fields: [...history.map((entry) => entry.field), ...fields] })
+  await recordAudit({ caseIds: [id], fields, changedFields: history.map((entry) => entry.field) })
   return { view, version }
 }
 

@@ -10,6 +10,8 @@ export interface OrganizationTable {
   name: string
   kind: string
   created_at: DefaultedTimestamp
+  /** false: its users are refused and it receives no shares */
+  active: Generated<boolean>
 }
 
 export interface UserTable {
@@ -67,6 +69,7 @@ export type NewOrganizationRow = Insertable<OrganizationTable>
 export type UserRow = Selectable<UserTable>
 export type NewUserRow = Insertable<UserTable>
 export type UserUpdate = Updateable<UserTable>
+export type OrganizationUpdate = Updateable<OrganizationTable>
 
 type Json = ColumnType<Record<string, unknown>, string | Record<string, unknown> | undefined, string | Record<string, unknown>>
 
@@ -171,6 +174,12 @@ export interface AuditEventTable {
   policy_version: string
   /** the organisation a share let in (case.share); null for every other event */
   target_organization_id: ColumnType<string | null, string | null | undefined, never>
+  /** the fields a change changed (`fields` are those its answer disclosed) */
+  changed_fields: ColumnType<string[], string[] | undefined, never>
+  /** the user an administrative act was about */
+  target_user_id: ColumnType<string | null, string | null | undefined, never>
+  /** how many attempts the event stands for (aggregated refused tokens); 1 otherwise */
+  event_count: ColumnType<number, number | undefined, never>
 }
 
 /** One link of the hash chain over audit_events (append-only, like the events). */

@@ -54,7 +54,7 @@ export async function createAssessment(db: Kysely<Database>, actor: CaseActor, c
     status: completedAt ? 'completed' : 'draft',
     completed_at: completedAt,
   })
-  await recordAudit({ caseIds: [caseId], fields: [ASSESSMENT_POLICY_FIELD] })
+  await recordAudit({ caseIds: [caseId], fields: [ASSESSMENT_POLICY_FIELD], changedFields: [ASSESSMENT_POLICY_FIELD] })
   return toView(row)
 }
 
@@ -103,6 +103,6 @@ export async function changeAssessment(
     ...(completedAt ? { completed_at: completedAt, status: 'completed' as const } : {}),
   })
   if (!row) throw new AppError('precondition-failed', 'The assessment has changed since you read it; read it again and retry')
-  await recordAudit({ caseIds: [caseId], fields: [ASSESSMENT_POLICY_FIELD] })
+  await recordAudit({ caseIds: [caseId], fields: [ASSESSMENT_POLICY_FIELD], changedFields: [ASSESSMENT_POLICY_FIELD] })
   return toView(row)
 }

@@ -102,7 +102,7 @@ export async function createDetermination(db: Kysely<Database>, actor: CaseActor
     trigger: input.trigger,
   })
   const { view, readable } = await viewAfterWrite(db, access, id)
-  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_RECORD, [...written, ...readable]) })
+  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_RECORD, [...written, ...readable]), changedFields: policyFieldsOf(DETERMINATION_RECORD, written) })
   return view
 }
 
@@ -149,7 +149,7 @@ export async function changeDraft(
     throw new AppError('precondition-failed', 'The determination has changed since you read it; read it again and retry')
   }
   const { view, readable } = await viewAfterWrite(db, access, id)
-  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_RECORD, [...written, ...readable]) })
+  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_RECORD, [...written, ...readable]), changedFields: policyFieldsOf(DETERMINATION_RECORD, written) })
   return view
 }
 
@@ -243,6 +243,6 @@ export async function decideDetermination(
   if (Number(decided.numUpdatedRows) !== 1) throw decidedConflict()
   const derived = await syncBestInterests(db, caseId, { actorId: actor.principal.userId, requestId: actor.requestId })
   const { view, readable } = await viewAfterWrite(db, access, id)
-  await recordAudit({ caseIds: [caseId], fields: [...new Set([...policyFieldsOf(DETERMINATION_RECORD, [...written, ...readable]), ...derived])] })
+  await recordAudit({ caseIds: [caseId], fields: [...new Set([...policyFieldsOf(DETERMINATION_RECORD, [...written, ...readable]), ...derived])], changedFields: [...policyFieldsOf(DETERMINATION_RECORD, written), ...derived] })
   return view
 }

@@ -90,7 +90,7 @@ export async function listCasePlacements(db: Kysely<Database>, actor: CaseActor,
 async function answer(db: Kysely<Database>, access: CaseAccess, caseId: string, id: string, written: PlacementField[], derived: string[], recordAudit: RecordAudit) {
   const readable = readableRecordFields(access, PLACEMENT_RECORD)
   const row = (await findPlacement(db, caseId, id, columnsOf(readable))) as PlacementRow
-  await recordAudit({ caseIds: [caseId], fields: [...new Set([...policyFieldsOf(PLACEMENT_RECORD, [...written, ...readable]), ...derived])] })
+  await recordAudit({ caseIds: [caseId], fields: [...new Set([...policyFieldsOf(PLACEMENT_RECORD, [...written, ...readable]), ...derived])], changedFields: [...policyFieldsOf(PLACEMENT_RECORD, written), ...derived] })
   return toView(row, readable)
 }
 

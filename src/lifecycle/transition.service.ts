@@ -112,7 +112,7 @@ export async function moveCase(db: Kysely<Database>, actor: CaseActor, policy: P
     actor_role: actor.principal.role,
   })
   const readable = readableRecordFields(access, TRANSITION_RECORD)
-  await recordAudit({ caseIds: [caseId], fields: [...TRANSITION_FIELDS, ...policyFieldsOf(TRANSITION_RECORD, readable)] })
+  await recordAudit({ caseIds: [caseId], fields: [...TRANSITION_FIELDS, ...policyFieldsOf(TRANSITION_RECORD, readable)], changedFields: TRANSITION_FIELDS })
   // The row is locked and the move bumped only the case's own section, which every reader reads.
   return { view: viewFor(row, readable), version: readerVersion(access, caseRow).version + 1 }
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Database, NewOrganizationRow } from '../db/schema.js'
+import type { Database, NewOrganizationRow, OrganizationUpdate } from '../db/schema.js'
 
 export function insertOrganization(db: Kysely<Database>, row: NewOrganizationRow) {
   return db.insertInto('organizations').values(row).returningAll().executeTakeFirstOrThrow()
@@ -7,6 +7,10 @@ export function insertOrganization(db: Kysely<Database>, row: NewOrganizationRow
 
 export function findOrganizationById(db: Kysely<Database>, id: string) {
   return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export function updateOrganization(db: Kysely<Database>, id: string, changes: OrganizationUpdate) {
+  return db.updateTable('organizations').set(changes).where('id', '=', id).returningAll().executeTakeFirst()
 }
 
 export function findOrganizationByName(db: Kysely<Database>, name: string) {

@@ -124,6 +124,7 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
     const generation = principals.generation
     const row = await findActivePrincipalRow(app.db, subject)
     if (!row || !row.active) throw refuse(request, reply, row ? 'inactive-user' : 'unknown-user', 'This user is unknown or inactive')
+    if (!row.organizationActive) throw refuse(request, reply, 'inactive-organization', 'This user is unknown or inactive')
     request.principal = {
       userId: row.userId,
       subject: row.subject,

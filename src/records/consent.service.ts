@@ -89,7 +89,7 @@ export async function createConsent(
     { ...entry, field: CONSENT_FIELD, new_value: { id, givenBy, scopes, withheld, givenAt: view.givenAt } },
     ...(notes ? [{ ...entry, field: NOTE_RECORD.anchor, new_value: { consentId: id, notes } }] : []),
   ])
-  await recordAudit({ caseIds: [caseId], fields: [CONSENT_FIELD] })
+  await recordAudit({ caseIds: [caseId], fields: [CONSENT_FIELD], changedFields: [CONSENT_FIELD] })
   return { view: viewFor(access, row), version: row.version }
 }
 
@@ -183,6 +183,6 @@ export async function withdrawConsent(
       request_id: actor.requestId,
     },
   ])
-  await recordAudit({ caseIds: [caseId], fields: [CONSENT_FIELD] })
+  await recordAudit({ caseIds: [caseId], fields: [CONSENT_FIELD], changedFields: [CONSENT_FIELD] })
   return { view: viewFor(access, row), version: row.version }
 }

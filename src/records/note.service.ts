@@ -64,7 +64,7 @@ export async function createNote(
     category: input.category,
   })
   await insertHistory(db, [{ case_id: caseId, field: NOTES_FIELD, old_value: null, new_value: historyValue(row), actor_id: actor.principal.userId, request_id: actor.requestId }])
-  await recordAudit({ caseIds: [caseId], fields: [NOTES_FIELD] })
+  await recordAudit({ caseIds: [caseId], fields: [NOTES_FIELD], changedFields: [NOTES_FIELD] })
   return { view: toNoteView(row), version: row.version }
 }
 
@@ -120,6 +120,6 @@ export async function patchNote(
   await insertHistory(db, [
     { case_id: caseId, field: NOTES_FIELD, old_value: historyValue(current), new_value: historyValue(row), actor_id: actor.principal.userId, request_id: actor.requestId },
   ])
-  await recordAudit({ caseIds: [caseId], fields: [NOTES_FIELD] })
+  await recordAudit({ caseIds: [caseId], fields: [NOTES_FIELD], changedFields: [NOTES_FIELD] })
   return { view: toNoteView(row), version: row.version }
 }

@@ -89,6 +89,7 @@ export async function requireSharingGround(db: Kysely<Database>, actor: CaseActo
 export async function requireParticipatingOrganization(db: Kysely<Database>, organizationId: string) {
   const organization = await findOrganizationById(db, organizationId)
   if (!organization) throw new AppError('unprocessable-entity', 'No such organisation', { reason: 'unknown_organization' })
+  if (!organization.active) throw new AppError('unprocessable-entity', 'This organisation is deactivated', { reason: 'organization_inactive' })
   if (NON_PARTICIPATING_KINDS.includes(organization.kind as OrganizationKind)) {
     throw new AppError('unprocessable-entity', `An organisation of kind ${organization.kind} cannot participate in a case`, { reason: 'organization_cannot_participate' })
   }
@@ -142,7 +143,7 @@ export async function shareCase(db: Kysely<Database>, actor: CaseActor, caseId: 
   }
   await requireSharingGround(db, actor, caseId, input)
   const view = await grantParticipation(db, actor, access, { organizationId: organization.id, consentId: input.consentId, legalBasis: input.legalBasis })
-  await recordAudit({ caseIds: [caseId], fields: [PARTICIPANTS_FIELD, ...(input.consentId ? [CONSENT_FIELD] : [])], targetOrganizationId: organization.id })
+  await recordAudit({ caseIds: [caseId], fields: [PARTICIPANTS_FIELD, ...(input.consentId ? [CONSENT_FIELD] : [])], targetOrganizationId: organization.id, changedFields: [PARTICIPANTS_FIELD] })
   return view
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { audited } from '../audit/audited.js'
 import { pageQuerySchema } from '../http/pagination.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
 import { directoryUser, directoryUserListSchema, directoryUserSchema, isAdministrator, requireFound } from '../organizations/directory.js'
@@ -12,18 +13,22 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/users',
     {
-      config: { contract: { audit: null, changes: true, discloses: 'administration of organisations and users, no case data' } },
+      config: { contract: { audit: 'user.create', changes: true } },
       schema: {
         tags: ['administration'],
         summary: 'Create a user in an organisation (system_admin); the role must fit the organisation kind',
+        description: 'Audited as user.create (the names of the fields it set, never their values), refusals too.',
         body: newUserSchema,
         // 409: the subject exists; 422: no such organisation, or the role does not fit its kind.
         response: { 201: userSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
       },
     },
     async (request, reply) => {
-      app.requireAbility(request, 'manage', 'User')
-      return reply.code(201).send(await createUser(app.db, request.body))
+      const user = await audited(app, request, (trx, recordAudit) => {
+        app.requireAbility(request, 'manage', 'User')
+        return createUser(trx, request.body, recordAudit)
+      })
+      return reply.code(201).send(user)
     },
   )
   routes.get(
@@ -64,10 +69,12 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
   routes.patch(
     '/users/:id',
     {
-      config: { contract: { audit: null, changes: true, discloses: 'administration of organisations and users, no case data' } },
+      config: { contract: { audit: 'user.update', changes: true } },
       schema: {
         tags: ['administration'],
         summary: 'Activate or deactivate a user, rename it or change its role (system_admin)',
+        description:
+          'Audited as user.update, naming the fields it changed. At least one active system_admin always remains: a change that would remove the last one answers 409 (reason last_active_admin), also when two admins deactivate each other at once.',
         params: z.strictObject({ id: z.uuid() }),
         body: userPatchSchema,
         // 409: it would deactivate the last active system_admin; 422: the role does not fit.
@@ -75,8 +82,15 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      app.requireAbility(request, 'manage', 'User')
-      const user = await changeUser(app.db, request.params.id, request.body)
+      const user = await audited(
+        app,
+        request,
+        (trx, recordAudit) => {
+          app.requireAbility(request, 'manage', 'User')
+          return changeUser(trx, request.params.id, request.body, recordAudit)
+        },
+        { targetUserId: request.params.id },
+      )
       // This instance forgets the user before answering; the database tells the others.
       app.forgetPrincipal(user.subject)
       return user

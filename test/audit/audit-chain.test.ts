@@ -145,7 +145,7 @@ async function hashAt(db: Kysely<Database>, seq: number): Promise<string> {
   return rows[0]!.hash
 }
 
-t.test('the published definition: form 2 is SHA-256 of prev_hash and the JSON array of the link’s values', async (t) => {
+t.test('the published definition: form 3 is SHA-256 of prev_hash and the JSON array of the link’s values', async (t) => {
   const database = await createTestDatabase(t)
   const id = uuidv7()
   await database.db
@@ -168,19 +168,21 @@ t.test('the published definition: form 2 is SHA-256 of prev_hash and the JSON ar
   await sealAll(database.db)
   const { rows } = await sql<{ event_id: number | string; hash: string; form: number }>`SELECT event_id, hash, form FROM audit_chain WHERE seq = 1`.execute(database.db)
   const eventId = Number(rows[0]!.event_id)
-  const text = `${GENESIS_HASH}[1, ${eventId}, "2026-11-25T10:00:00.500000Z", "req \\"1\\" ñ", "${id}", "oversight_auditor", null, "audit.verify", [], ["a.b","c \\"d\\""], "allowed", null, "v1", null]`
-  t.equal(rows[0]!.form, 2)
+  const text = `${GENESIS_HASH}[1, ${eventId}, "2026-11-25T10:00:00.500000Z", "req \\"1\\" ñ", "${id}", "oversight_auditor", null, "audit.verify", [], ["a.b","c \\"d\\""], "allowed", null, "v1", null, [], null, 1]`
+  // Form 3 (migration 2026-12-02-40): form 2's array with changed_fields, target_user_id, event_count.
+  t.equal(rows[0]!.form, 3)
   t.equal(rows[0]!.hash, createHash('sha256').update(text, 'utf8').digest('hex'), 'the hash of exactly the text README describes')
 })
 
 /**
  * The sealer of 2026-11-25, kept here as it was: it hashed the canonical JSON of { seq, prevHash,
- * event } with the event as to_jsonb printed it in a UTC session, and named no form.
+ * event } with the event as to_jsonb printed it in a UTC session, and named no form. The columns added
+ * later (2026-12-02-40) did not exist then.
  */
 async function sealLikeTheFirstSealer(db: Kysely<Database>): Promise<number> {
   return db.transaction().execute(async (trx) => {
     await sql`SET LOCAL TIME ZONE 'UTC'`.execute(trx)
-    const { rows: events } = await sql<{ id: number | string; event: Record<string, unknown> }>`SELECT e.id, jsonb_strip_nulls(to_jsonb(e)) AS event
+    const { rows: events } = await sql<{ id: number | string; event: Record<string, unknown> }>`SELECT e.id, jsonb_strip_nulls(to_jsonb(e)) - 'changed_fields' - 'target_user_id' - 'event_count' AS event
       FROM audit_pending p JOIN audit_events e ON e.id = p.event_id ORDER BY e.id`.execute(trx)
     const head = await findChainHead(trx)
     let seq = head?.seq ?? 0
@@ -203,7 +205,7 @@ t.test('links sealed by the first sealer still verify, under every session, foll
   await insertEvents(database, 5)
   t.equal(await sealAll(database.db), 5)
   const { rows } = await sql<{ form: number; links: number | string }>`SELECT form, count(*) AS links FROM audit_chain GROUP BY form ORDER BY form`.execute(database.db)
-  t.same(rows.map((row) => [row.form, Number(row.links)]), [[1, 10], [2, 5]], 'ten old links, five new')
+  t.same(rows.map((row) => [row.form, Number(row.links)]), [[1, 10], [3, 5]], 'ten old links, five new')
   for (const session of SESSIONS) {
     const db = await inSession(t, database, session)
     t.match(await verifyChain(db), { intact: true, verifiedThrough: 15 }, `intact in ${session.name}`)
@@ -231,7 +233,7 @@ t.test('every kind of break is found at its sequence, by the service and by the 
   await asSuperuserWithoutTriggers(database, sql`UPDATE audit_chain SET hash = NULL WHERE seq = 30`)
   await expectBreak({ intact: false, brokenAt: 30, reason: 'hash-mismatch' }, 'a hash set to NULL, its constraint dropped')
   await asSuperuserWithoutTriggers(database, sql.raw(`ALTER TABLE audit_chain DROP CONSTRAINT ${await formCheckName(database)}`))
-  await asSuperuserWithoutTriggers(database, sql`UPDATE audit_chain SET form = 3 WHERE seq = 29`)
+  await asSuperuserWithoutTriggers(database, sql`UPDATE audit_chain SET form = 4 WHERE seq = 29`)
   await expectBreak({ intact: false, brokenAt: 29, reason: 'hash-mismatch' }, 'a link of a form that does not exist')
   await asSuperuserWithoutTriggers(database, sql`UPDATE audit_chain SET prev_hash = ${'f'.repeat(64)} WHERE seq = 28`)
   await expectBreak({ intact: false, brokenAt: 28, reason: 'previous-hash-mismatch' }, 'a link that does not follow the one before')

@@ -39,6 +39,7 @@ export async function build(t: Test, options: BuildOptions = {}): Promise<TestAp
     AUTH_AUDIENCE: TEST_AUDIENCE,
     LOG_LEVEL: 'debug',
     RATE_LIMIT_PER_MINUTE: '100000',
+    AUTH_FAILURE_LIMIT: '100000',
     AUDIT_SEAL_INTERVAL_MS: '100',
     ...options.environment,
   })

@@ -16,7 +16,8 @@ t.test('organisations are managed by the system administrator', async (t) => {
       t.match(body, { name: `Organización ${kind}`, kind })
       t.match(body.id, /^[0-9a-f-]{36}$/)
       t.ok(!Number.isNaN(Date.parse(body.createdAt)))
-      t.same(Object.keys(body).sort(), ['createdAt', 'id', 'kind', 'name'])
+      t.same(Object.keys(body).sort(), ['active', 'createdAt', 'id', 'kind', 'name'])
+      t.equal(body.active, true)
     }
   })
 

@@ -207,11 +207,12 @@ t.test('BOOTSTRAP_ADMIN_SUBJECT ensures a system_admin in a platform organisatio
     t.equal(after.platforms, before.platforms, 'the existing platform organisation is reused')
   })
 
-  await t.test('a bootstrap admin deactivated by another admin stays deactivated', async (t) => {
+  await t.test('a bootstrap admin deactivated by another admin is reactivated at the next start', async (t) => {
     const admin = await createUser(database, 'system_admin')
     const bootstrap = await database.db.selectFrom('users').select('id').where('subject', '=', 'idp|first-admin').executeTakeFirstOrThrow()
     t.equal((await app.inject({ method: 'PATCH', url: `/users/${bootstrap.id}`, headers: admin.headers, payload: { active: false } })).statusCode, 200)
-    await ensureBootstrapAdmin(database.db, 'idp|first-admin')
     t.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(signToken('idp|first-admin')) })).statusCode, 401)
+    t.equal(await ensureBootstrapAdmin(database.db, 'idp|first-admin'), 'reactivated')
+    t.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(signToken('idp|first-admin')) })).statusCode, 200)
   })
 })
