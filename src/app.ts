@@ -10,6 +10,7 @@ import { auditSealer } from './plugins/audit-sealer.js'
 import { authentication } from './plugins/authentication.js'
 import { database } from './plugins/database.js'
 import { errorHandler } from './plugins/error-handler.js'
+import { language } from './plugins/language.js'
 import { openapi } from './plugins/openapi.js'
 import { security } from './plugins/security.js'
 import { healthRoutes } from './routes/health.js'
@@ -29,6 +30,8 @@ import { determinationRoutes } from './routes/determinations.js'
 import { alertRoutes } from './routes/alerts.js'
 import { auditRoutes } from './routes/audit.js'
 import { statisticsRoutes } from './routes/statistics.js'
+import { rootRoutes } from './routes/root.js'
+import { vocabularyRoutes } from './routes/vocabulary.js'
 import { caseFileFieldsBySection } from './cases/case-sections.js'
 import { assertEveryFieldClassified } from './access/policy.js'
 import { assertRecordsClassified } from './access/record-classes.js'
@@ -68,6 +71,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  await fastify.register(language, { defaultLanguage: options.config.defaultLanguage })
   await fastify.register(errorHandler)
   await fastify.register(database, { handle: options.database })
   await fastify.register(security, { rateLimitPerMinute: options.config.rateLimitPerMinute })
@@ -86,7 +90,9 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   // From here on, a route that does not declare what it discloses refuses to start.
   await fastify.register(routeContracts)
 
+  await fastify.register(rootRoutes)
   await fastify.register(healthRoutes)
+  await fastify.register(vocabularyRoutes)
   await fastify.register(meRoutes)
   await fastify.register(organizationRoutes)
   await fastify.register(userRoutes)

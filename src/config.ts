@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { type Language, LANGUAGES } from './i18n/language.js'
 
 const booleanString = z.enum(['true', 'false']).transform((value) => value === 'true')
 
@@ -22,6 +23,7 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
   AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
   CHILD_REF_SECRET: z.string().min(16).optional(),
+  DEFAULT_LANGUAGE: z.enum(LANGUAGES).default('es-MX'),
 })
 
 export interface Config {
@@ -43,6 +45,8 @@ export interface Config {
   readonly rateLimitPerMinute: number
   readonly auditSealIntervalMs: number
   readonly childRefSecret: string | undefined
+  /** The language of problems and labels when the request names none it can have (es-MX or en). */
+  readonly defaultLanguage: Language
 }
 
 /** Parses the environment once; the frozen result is passed down, nothing else reads process.env. */
@@ -74,5 +78,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     auditSealIntervalMs: env.AUDIT_SEAL_INTERVAL_MS,
     childRefSecret: env.CHILD_REF_SECRET,
+    defaultLanguage: env.DEFAULT_LANGUAGE,
   })
 }

@@ -7,6 +7,7 @@ import type { VerificationKey } from '../auth/verification-key.js'
 import { findActivePrincipalRow } from '../auth/user.repository.js'
 import { PrincipalCache } from '../auth/principal-cache.js'
 import { AppError } from '../http/problem.js'
+import { detailText } from '../i18n/messages.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,7 +36,7 @@ const CLOCK_TOLERANCE_MS = 30_000
 // The scheme name is case-insensitive (RFC 9110); the token is three base64url parts.
 const BEARER = /^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/i
 
-function unauthorized(detail = 'A valid bearer token is required'): AppError {
+function unauthorized(detail = detailText('A valid bearer token is required')): AppError {
   return new AppError('unauthorized', detail)
 }
 
@@ -89,24 +90,24 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.public || !request.routeOptions.url) return
     const header = request.headers.authorization
-    if (!header) throw refuse(request, reply, 'missing', 'A valid bearer token is required')
-    if (header.length > MAX_TOKEN_LENGTH) throw refuse(request, reply, 'oversized', 'The bearer token is too large')
-    if (!BEARER.test(header)) throw refuse(request, reply, 'malformed', 'The bearer token is malformed')
+    if (!header) throw refuse(request, reply, 'missing', detailText('A valid bearer token is required'))
+    if (header.length > MAX_TOKEN_LENGTH) throw refuse(request, reply, 'oversized', detailText('The bearer token is too large'))
+    if (!BEARER.test(header)) throw refuse(request, reply, 'malformed', detailText('The bearer token is malformed'))
     let payload: { sub?: unknown; iat?: unknown }
     try {
       payload = await request.jwtVerify<{ sub?: unknown; iat?: unknown }>()
     } catch (error) {
       // fast-jwt's code (never its message, which may quote claims) says which check failed.
       const code = (error as { code?: unknown }).code
-      throw refuse(request, reply, typeof code === 'string' ? code : 'invalid', 'The bearer token is not valid')
+      throw refuse(request, reply, typeof code === 'string' ? code : 'invalid', detailText('The bearer token is not valid'))
     }
     const subject = payload.sub
     if (typeof subject !== 'string' || subject.length === 0 || subject.length > 200) {
-      throw refuse(request, reply, 'invalid-subject', 'The bearer token is not valid')
+      throw refuse(request, reply, 'invalid-subject', detailText('The bearer token is not valid'))
     }
     // fast-jwt checks iat only against a maxAge; a token minted in the future is refused here.
     if (typeof payload.iat === 'number' && payload.iat * 1000 > Date.now() + CLOCK_TOLERANCE_MS) {
-      throw refuse(request, reply, 'issued-in-the-future', 'The bearer token is not valid')
+      throw refuse(request, reply, 'issued-in-the-future', detailText('The bearer token is not valid'))
     }
     const cached = principals.get(subject)
     if (cached) {
@@ -115,7 +116,7 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
     }
     const generation = principals.generation
     const row = await findActivePrincipalRow(app.db, subject)
-    if (!row || !row.active) throw refuse(request, reply, row ? 'inactive-user' : 'unknown-user', 'This user is unknown or inactive')
+    if (!row || !row.active) throw refuse(request, reply, row ? 'inactive-user' : 'unknown-user', detailText('This user is unknown or inactive'))
     request.principal = {
       userId: row.userId,
       subject: row.subject,

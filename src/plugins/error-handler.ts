@@ -2,6 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { AppError, type ProblemCode, problemDocument } from '../http/problem.js'
+import { localizeProblem } from '../i18n/localize-problem.js'
+import { detailText } from '../i18n/messages.js'
 
 const FASTIFY_CODES: Record<string, ProblemCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
@@ -13,7 +15,16 @@ const FASTIFY_CODES: Record<string, ProblemCode> = {
 
 function sendProblem(reply: FastifyReply, code: ProblemCode, detail?: string, extensions: Record<string, unknown> = {}): FastifyReply {
   const body = problemDocument(code, detail, { instance: reply.request.url.split('?')[0], ...extensions })
-  return reply.code(body.status).type('application/problem+json').send(body)
+  // The one place every problem is translated (src/i18n): title, detail and condition messages.
+  const localized = localizeProblem(body, code, reply.request.language, (key) =>
+    reply.request.log.warn({ problemCode: code, catalogueKey: key }, 'problem detail missing from a catalogue'),
+  )
+  return reply
+    .code(body.status)
+    .type('application/problem+json')
+    .header('content-language', reply.request.language)
+    .header('vary', 'Accept-Language')
+    .send(localized)
 }
 
 /** The one place where errors become responses. 5xx bodies never say what went wrong inside. */
@@ -30,21 +41,21 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
         path: issue.instancePath || '/',
         message: issue.message,
       }))
-      return sendProblem(reply, 'validation-error', 'Some fields are missing or malformed', { errors })
+      return sendProblem(reply, 'validation-error', detailText('Some fields are missing or malformed'), { errors })
     }
     const mapped = error.code ? FASTIFY_CODES[error.code] : undefined
-    if (mapped) return sendProblem(reply, mapped, mapped === 'bad-request' ? 'The body is not valid JSON' : undefined)
-    if (error.statusCode === 429) return sendProblem(reply, 'too-many-requests', 'Slow down and retry later')
-    if (error.statusCode === 503) return sendProblem(reply, 'service-unavailable', 'The service is overloaded; retry later')
+    if (mapped) return sendProblem(reply, mapped, mapped === 'bad-request' ? detailText('The body is not valid JSON') : undefined)
+    if (error.statusCode === 429) return sendProblem(reply, 'too-many-requests', detailText('Slow down and retry later'))
+    if (error.statusCode === 503) return sendProblem(reply, 'service-unavailable', detailText('The service is overloaded; retry later'))
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       request.log.info({ err: error }, 'client error')
-      return sendProblem(reply, 'bad-request', 'The request could not be understood')
+      return sendProblem(reply, 'bad-request', detailText('The request could not be understood'))
     }
     request.log.error({ err: error }, 'request failed')
     return sendProblem(reply, 'internal-error')
   })
 
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not-found', 'No such route'))
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not-found', detailText('No such route')))
 }
 
 export const errorHandler = fp(errorHandlerPlugin, { name: 'error-handler', fastify: '5.x' })

@@ -30,6 +30,8 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), public: true }
   })
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } })
+  // The document itself at a plain address (the same as /docs/json), for generators and GET /'s links.
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger())
 }
 
 export const openapi = fp(openapiPlugin, { name: 'openapi', fastify: '5.x' })
