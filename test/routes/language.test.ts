@@ -178,3 +178,14 @@ t.test('GET / says what this is and where the reference is', async (t) => {
     t.ok(followed.statusCode < 400, `${link} answers ${followed.statusCode}`)
   }
 })
+
+t.test('the start-up message names the docs address and what to try, with the real port', async (t) => {
+  const { baseUrlOf, startupMessage } = await import('../../src/startup-message.js')
+  t.equal(baseUrlOf({ address: '0.0.0.0', port: 4321 }, 3000), 'http://127.0.0.1:4321')
+  t.equal(baseUrlOf({ address: '::1', port: 80, family: 'IPv6' }, 3000), 'http://[::1]:80')
+  const text = startupMessage({ baseUrl: 'http://127.0.0.1:4321', demoUsers: [{ subject: 'demo-ngo-caseworker', role: 'ngo_caseworker' }], tokenCommand: 'npm run -s token --' })
+  t.match(text, 'http://127.0.0.1:4321/docs')
+  t.match(text, 'TOKEN=$(npm run -s token -- demo-ngo-caseworker)')
+  t.match(text, 'curl -s "http://127.0.0.1:4321/cases?limit=1"')
+  t.notMatch(startupMessage({ baseUrl: 'http://x:1', demoUsers: [], tokenCommand: 'x' }), 'TOKEN=')
+})
