@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { vocabulary } from '../i18n/catalogue.js'
 import { LANGUAGES } from '../i18n/language.js'
 
-const vocabularyQuerySchema = z.object({
+const vocabularyQuerySchema = z.strictObject({
   lang: z.string().max(35).optional().describe('es-MX or en (any es-* or en-* tag); wins over Accept-Language'),
 })
 

@@ -189,3 +189,25 @@ t.test('the start-up message names the docs address and what to try, with the re
   t.match(text, 'curl -s "http://127.0.0.1:4321/cases?limit=1"')
   t.notMatch(startupMessage({ baseUrl: 'http://x:1', demoUsers: [], tokenCommand: 'x' }), 'TOKEN=')
 })
+
+t.test('through the client generated from openapi.yaml (test/helpers/api-client.ts)', async (t) => {
+  const { apiClient } = await import('../helpers/api-client.js')
+  const { app, database } = await build(t)
+  const worker = await createUser(database, 'ngo_caseworker')
+  const client = apiClient(app, { ...worker.headers, 'accept-language': 'es-MX' })
+  const { data, response } = await client.GET('/vocabulary', { params: { query: { lang: 'en' } } })
+  t.equal(response.status, 200)
+  t.equal(data?.lang, 'en')
+  t.ok(data?.lists.stages?.some((entry) => entry.code === 'custody' && entry.label === 'Custody'))
+  const missing = await client.GET('/cases/{id}', { params: { path: { id: '0190a0b0-0000-7000-8000-000000000000' } } })
+  t.equal(missing.response.status, 404)
+  t.equal(missing.error?.type, 'urn:atd:problem:not-found')
+  t.equal(missing.error?.detail, 'No existe el expediente')
+  const created = await client.POST('/cases', { body: { riskLevel: 'high', demographics: { nationality: 'GT', sex: 'female', separationStatus: 'unaccompanied' } } as never })
+  t.ok(created.response.status === 201 || created.response.status === 400, `POST /cases answers ${created.response.status}`)
+  if (created.data?.id) {
+    const read = await client.GET('/cases/{id}', { params: { path: { id: created.data.id } } })
+    t.equal(read.data?.id, created.data.id)
+    t.ok(read.response.headers.get('etag'), 'the documented ETag is there')
+  }
+})
