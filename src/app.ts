@@ -12,6 +12,7 @@ import { database } from './plugins/database.js'
 import { errorHandler, frameworkErrors } from './plugins/error-handler.js'
 import { inputGuard } from './plugins/input-guard.js'
 import { methodNotAllowed } from './plugins/method-not-allowed.js'
+import { language } from './plugins/language.js'
 import { openapi } from './plugins/openapi.js'
 import { security } from './plugins/security.js'
 import { refusalAudit } from './plugins/refusal-audit.js'
@@ -39,6 +40,8 @@ import { taskRoutes } from './routes/tasks.js'
 import { statisticsRoutes } from './routes/statistics.js'
 import { transferRoutes } from './routes/transfers.js'
 import { participationEndRoutes } from './routes/participation-end.js'
+import { rootRoutes } from './routes/root.js'
+import { vocabularyRoutes } from './routes/vocabulary.js'
 import { caseFileFieldsBySection } from './cases/case-sections.js'
 import { assertEveryFieldClassified } from './access/policy.js'
 import { assertRecordsClassified } from './access/record-classes.js'
@@ -80,6 +83,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  await fastify.register(language, { defaultLanguage: options.config.defaultLanguage })
   await fastify.register(errorHandler)
   await fastify.register(inputGuard)
   await fastify.register(methodNotAllowed)
@@ -108,7 +112,9 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   // Refusals raised before a route's audited work are recorded too.
   await fastify.register(refusalAudit)
 
+  await fastify.register(rootRoutes)
   await fastify.register(healthRoutes)
+  await fastify.register(vocabularyRoutes)
   await fastify.register(meRoutes)
   await fastify.register(organizationRoutes)
   await fastify.register(userRoutes)

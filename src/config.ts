@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { type Language, LANGUAGES } from './i18n/language.js'
 
 const booleanString = z.enum(['true', 'false']).transform((value) => value === 'true')
 
@@ -25,6 +26,7 @@ const environmentSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   AUTH_FAILURE_LIMIT: z.coerce.number().int().positive().default(30),
   AUTH_FAILURE_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+  DEFAULT_LANGUAGE: z.enum(LANGUAGES).default('es-MX'),
 })
 
 export interface Config {
@@ -51,6 +53,8 @@ export interface Config {
   /** Refused authentications one address may cause per window before it gets 429 without verifying. */
   readonly authFailureLimit: number
   readonly authFailureWindowMs: number
+  /** The language of problems and labels when the request names none it can have (es-MX or en). */
+  readonly defaultLanguage: Language
 }
 
 /** Parses the environment once; the frozen result is passed down, nothing else reads process.env. */
@@ -85,5 +89,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     redisUrl: env.REDIS_URL,
     authFailureLimit: env.AUTH_FAILURE_LIMIT,
     authFailureWindowMs: env.AUTH_FAILURE_WINDOW_MS,
+    defaultLanguage: env.DEFAULT_LANGUAGE,
   })
 }

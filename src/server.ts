@@ -6,6 +6,7 @@ import { loadConfig } from './config.js'
 import { prepareDatabase } from './db/prepare.js'
 import { loggerOptions } from './logger.js'
 import { loadPolicy } from './access/policy.js'
+import { baseUrlOf, startupMessage } from './startup-message.js'
 
 // The only file that listens. Start-up fails loudly on bad configuration or an invalid policy.
 const startedAt = performance.now()
@@ -44,9 +45,6 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
 await fastify.listen({ port: config.port, host: config.host })
 fastify.log.info({ startupMs: Math.round(performance.now() - startedAt), database: handle.kind }, 'ready')
-if (demoUsers.length > 0) {
-  // The compiled image has no tsx (a dev dependency): there the compiled script prints tokens.
-  const tokenCommand = import.meta.url.endsWith('.ts') ? 'npm run token --' : 'node dist/scripts/token.js'
-  const lines = demoUsers.map((user) => `  ${user.role.padEnd(20)} ${tokenCommand} ${user.subject}`)
-  process.stdout.write(`\nDemo users (print a token for one, then send it as "Authorization: Bearer <token>"):\n${lines.join('\n')}\n\n`)
-}
+// The compiled image has no tsx (a dev dependency): there the compiled script prints tokens.
+const tokenCommand = import.meta.url.endsWith('.ts') ? 'npm run -s token --' : 'node dist/scripts/token.js'
+process.stdout.write(startupMessage({ baseUrl: baseUrlOf(fastify.server.address(), config.port), demoUsers, tokenCommand }) + '\n')

@@ -34,3 +34,81 @@ t.test('the committed openapi.yaml is what the code generates', async (t) => {
   t.same(document.security, [{ bearer: [] }], 'every other route needs a bearer token')
   t.notOk(Object.keys(document.paths).some((path) => path.startsWith('/docs')), 'the reference page is not part of the API')
 })
+
+t.test('the document as a product (src/openapi/document.ts)', async (t) => {
+  const { app } = await build(t)
+  const document = parse(await renderOpenApi(app))
+  const operations = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
+  )
+  const ids = operations.map(({ operation }) => operation.operationId)
+  t.same(ids.filter((id) => typeof id !== 'string' || id.length === 0), [], 'every operation has an operationId')
+  t.equal(new Set(ids).size, ids.length, 'operationIds are unique')
+  t.equal(document.paths['/cases/{id}/placements'].post.operationId, 'createCasePlacement')
+  t.equal(document.paths['/cases'].get.operationId, 'listCases')
+  t.equal(document.paths['/cases/{id}'].get.operationId, 'getCase')
+  for (const { path, method, operation } of operations) {
+    const where = `${method.toUpperCase()} ${path}`
+    t.ok(operation.summary && operation.description, `${where} has a summary and a description`)
+    for (const [status, response] of Object.entries(operation.responses as Record<string, any>)) {
+      if (Number(status) >= 400) t.match(response.$ref, /^#\/components\/responses\//, `${where} ${status} is a problem response`)
+      else t.not(response.description, 'Default Response', `${where} ${status} says what it answers`)
+    }
+    if (operation.security?.length !== 0) t.ok(operation.responses['401'] && operation.responses['403'], `${where} documents 401 and 403`)
+    t.ok(operation.responses['429'] && operation.responses['503'], `${where} documents 429 and 503`)
+    if (operation.requestBody) t.ok(operation.responses['413'] && operation.responses['415'], `${where} documents 413 and 415`)
+    const ifMatch = (operation.parameters ?? []).find((parameter: any) => parameter.in === 'header' && parameter.name === 'if-match')
+    if (ifMatch) {
+      t.equal(ifMatch.required, true, `${where}: If-Match is required (428 without it)`)
+      t.ok(operation.responses['428'] && operation.responses['412'], `${where} documents 428 and 412`)
+    }
+    const created = operation.responses['201']
+    if (created?.headers?.location) t.ok(created.headers.etag, `${where} 201 documents Location and ETag`)
+  }
+  // Every Location resolves: each \`.header('location', …)\` in src/routes names a path with a GET.
+  const { readdirSync, readFileSync } = await import('node:fs')
+  const locations = readdirSync('src/routes').flatMap((file) =>
+    [...readFileSync(`src/routes/${file}`, 'utf8').matchAll(/header\('location', `([^`]+)`\)/g)].map((match) => match[1]!.replace(/\$\{[^}]*\}/g, '{}')),
+  )
+  t.ok(locations.length >= 6, `found ${locations.length} Location headers`)
+  const shapes = new Map(Object.keys(document.paths).map((path) => [path.replace(/\{[^}]*\}/g, '{}'), path]))
+  for (const location of locations) {
+    const path = shapes.get(location)
+    t.ok(path && document.paths[path].get, `Location ${location} has a GET`)
+    if (path) {
+      const creator = Object.keys(document.paths).find((candidate) => path.startsWith(`${candidate}/{`) && document.paths[candidate].post?.responses['201'])
+      t.ok(creator && document.paths[creator].post.responses['201'].headers?.location, `the create answering ${location} documents it`)
+    }
+  }
+  const problemResponse = document.components.responses.Forbidden
+  t.ok(problemResponse.content['application/problem+json'], 'problems are application/problem+json')
+  const problem = document.components.schemas.Problem
+  for (const field of ['deniedFields', 'unmetConditions', 'readOnlyFields', 'reason', 'errors']) t.ok(problem.properties[field], `Problem documents ${field}`)
+  t.ok(problem.properties.type.enum.includes('urn:atd:problem:guard-failed'), 'the problem type catalogue')
+  for (const name of ['Case', 'Placement', 'Problem', 'NewCase', 'Consent', 'Note']) t.ok(document.components.schemas[name], `component ${name}`)
+  t.equal(document.paths['/cases/{id}'].get.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/Case', 'the case is a $ref')
+  const text = JSON.stringify(document)
+  t.notMatch(text, '9007199254740991', 'no ±2^53 bounds')
+  t.ok(document.info.license, 'a licence')
+  t.ok(document.servers?.length, 'servers')
+  t.match(document.components.securitySchemes.bearer.description, /aud/, 'the token’s claims')
+  t.equal(document.components.schemas.Case.properties.openedAt.format, 'date-time', 'timestamps are date-time')
+  t.ok(document.paths['/cases/{id}'].get.responses['200'].headers.etag, 'a read documents its ETag')
+})
+
+t.test('a route without a summary does not start', async (t) => {
+  const Fastify = (await import('fastify')).default
+  const { openapi, MissingRouteSummaryError } = await import('../src/plugins/openapi.js')
+  const app = Fastify({ logger: false })
+  await app.register(openapi)
+  t.throws(() => app.get('/nameless', { config: { public: true } }, async () => ({})), MissingRouteSummaryError)
+  await app.close()
+})
+
+t.test('the typed client’s types are what openapi.yaml generates (npm run api-types)', async (t) => {
+  const { default: openapiTS, astToString } = await import('openapi-typescript')
+  const { pathToFileURL } = await import('node:url')
+  const generated = astToString(await openapiTS(pathToFileURL(OPENAPI_FILE)))
+  const committed = await readFile('test/helpers/api-types.ts', 'utf8')
+  t.ok(committed.endsWith(generated), 'test/helpers/api-types.ts is up to date: run `npm run api-types` after `npm run openapi`')
+})

@@ -8,6 +8,7 @@ import { findActivePrincipalRow } from '../auth/user.repository.js'
 import { PrincipalCache } from '../auth/principal-cache.js'
 import { AppError } from '../http/problem.js'
 import { textFault } from '../http/hostile-text.js'
+import { detailText } from '../i18n/messages.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,7 +40,7 @@ const BEARER = /^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/i
 // A NumericDate of RFC 7519: seconds, possibly fractional, but a finite number.
 const isNumericDate = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
 
-function unauthorized(detail = 'A valid bearer token is required'): AppError {
+function unauthorized(detail = detailText('A valid bearer token is required')): AppError {
   return new AppError('unauthorized', detail)
 }
 
@@ -93,28 +94,28 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.public || !request.routeOptions.url) return
     const header = request.headers.authorization
-    if (!header) throw refuse(request, reply, 'missing', 'A valid bearer token is required')
-    if (header.length > MAX_TOKEN_LENGTH) throw refuse(request, reply, 'oversized', 'The bearer token is too large')
-    if (!BEARER.test(header)) throw refuse(request, reply, 'malformed', 'The bearer token is malformed')
+    if (!header) throw refuse(request, reply, 'missing', detailText('A valid bearer token is required'))
+    if (header.length > MAX_TOKEN_LENGTH) throw refuse(request, reply, 'oversized', detailText('The bearer token is too large'))
+    if (!BEARER.test(header)) throw refuse(request, reply, 'malformed', detailText('The bearer token is malformed'))
     let payload: { sub?: unknown; iat?: unknown; exp?: unknown }
     try {
       payload = await request.jwtVerify<{ sub?: unknown; iat?: unknown; exp?: unknown }>()
     } catch (error) {
       // fast-jwt's code (never its message, which may quote claims) says which check failed.
       const code = (error as { code?: unknown }).code
-      throw refuse(request, reply, typeof code === 'string' ? code : 'invalid', 'The bearer token is not valid')
+      throw refuse(request, reply, typeof code === 'string' ? code : 'invalid', detailText('The bearer token is not valid'))
     }
     const subject = payload.sub
     // A subject the database could not even compare (a NUL, a lone surrogate) is a bad token, not a 500.
     if (typeof subject !== 'string' || subject.length === 0 || subject.length > 200 || textFault(subject)) {
-      throw refuse(request, reply, 'invalid-subject', 'The bearer token is not valid')
+      throw refuse(request, reply, 'invalid-subject', detailText('The bearer token is not valid'))
     }
     // fast-jwt lets a non-numeric iat pass, and an exp of 1e309 (Infinity) never expires.
     if (payload.iat !== undefined && !isNumericDate(payload.iat)) throw refuse(request, reply, 'invalid-issued-at', 'The bearer token is not valid')
     if (!isNumericDate(payload.exp)) throw refuse(request, reply, 'invalid-expiry', 'The bearer token is not valid')
     // fast-jwt checks iat only against a maxAge; a token minted in the future is refused here.
     if (typeof payload.iat === 'number' && payload.iat * 1000 > Date.now() + CLOCK_TOLERANCE_MS) {
-      throw refuse(request, reply, 'issued-in-the-future', 'The bearer token is not valid')
+      throw refuse(request, reply, 'issued-in-the-future', detailText('The bearer token is not valid'))
     }
     const cached = principals.get(subject)
     if (cached) {
@@ -124,7 +125,7 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
     const generation = principals.generation
     const row = await findActivePrincipalRow(app.db, subject)
     if (!row || !row.active) throw refuse(request, reply, row ? 'inactive-user' : 'unknown-user', 'This user is unknown or inactive')
-    if (!row.organizationActive) throw refuse(request, reply, 'inactive-organization', 'This user is unknown or inactive')
+    if (!row.organizationActive) throw refuse(request, reply, 'inactive-organization', detailText('This user is unknown or inactive'))
     request.principal = {
       userId: row.userId,
       subject: row.subject,

@@ -3,6 +3,8 @@ import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { AppError, type ProblemCode, problemDocument } from '../http/problem.js'
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable.js'
+import { localizeProblem } from '../i18n/localize-problem.js'
+import { detailText } from '../i18n/messages.js'
 
 // Framework errors in the contract's shape, each with a detail of its own (never the framework's
 // message, which may quote the request).
@@ -26,7 +28,16 @@ function sendProblem(reply: FastifyReply, code: ProblemCode, detail?: string, ex
   const path = reply.request.url.split('?')[0] ?? ''
   const instance = reply.request.routeOptions.url && PLAIN_PATH.test(path) ? { instance: path } : {}
   const body = problemDocument(code, detail, { ...instance, ...extensions })
-  return reply.code(body.status).type('application/problem+json').send(body)
+  // The one place every problem is translated (src/i18n): title, detail and condition messages.
+  const localized = localizeProblem(body, code, reply.request.language, (key) =>
+    reply.request.log.warn({ problemCode: code, catalogueKey: key }, 'problem detail missing from a catalogue'),
+  )
+  return reply
+    .code(body.status)
+    .type('application/problem+json')
+    .header('content-language', reply.request.language)
+    .header('vary', 'Accept-Language')
+    .send(localized)
 }
 
 /**
@@ -52,7 +63,7 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable')
       reply.header('retry-after', String(RETRY_AFTER_SECONDS))
-      return sendProblem(reply, 'service-unavailable', 'The database is not available now; retry later')
+      return sendProblem(reply, 'service-unavailable', detailText('The database is not available now; retry later'))
     }
     if (error instanceof AppError) {
       if (error.status >= 500) request.log.error({ err: error.cause ?? error }, 'request failed')
@@ -65,15 +76,15 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
         path: issue.instancePath || '/',
         message: issue.message,
       }))
-      return sendProblem(reply, 'validation-error', 'Some fields are missing or malformed', { errors })
+      return sendProblem(reply, 'validation-error', detailText('Some fields are missing or malformed'), { errors })
     }
     const mapped = error.code ? FASTIFY_CODES[error.code] : undefined
     if (mapped) return sendProblem(reply, mapped.code, mapped.detail(request))
-    if (error.statusCode === 429) return sendProblem(reply, 'too-many-requests', 'Slow down and retry later')
-    if (error.statusCode === 503) return sendProblem(reply, 'service-unavailable', 'The service is overloaded; retry later')
+    if (error.statusCode === 429) return sendProblem(reply, 'too-many-requests', detailText('Slow down and retry later'))
+    if (error.statusCode === 503) return sendProblem(reply, 'service-unavailable', detailText('The service is overloaded; retry later'))
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       request.log.info({ err: error }, 'client error')
-      return sendProblem(reply, 'bad-request', 'The request could not be understood')
+      return sendProblem(reply, 'bad-request', detailText('The request could not be understood'))
     }
     request.log.error({ err: error }, 'request failed')
     return sendProblem(reply, 'internal-error')
@@ -84,9 +95,9 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
     const allowed = request.server.allowedMethodsOf?.(request.url) ?? []
     if (allowed.length > 0) {
       reply.header('allow', allowed.join(', '))
-      return sendProblem(reply, 'method-not-allowed', `This path answers ${allowed.join(', ')}`)
+      return sendProblem(reply, 'method-not-allowed', detailText(`This path answers ${allowed.join(', ')}`))
     }
-    return sendProblem(reply, 'not-found', 'No such route')
+    return sendProblem(reply, 'not-found', detailText('No such route'))
   })
 }
 

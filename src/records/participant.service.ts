@@ -7,6 +7,7 @@ import { insertHistory } from '../cases/case.repository.js'
 import { type CaseActor, openCase } from '../cases/case.service.js'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
+import { detailText } from '../i18n/messages.js'
 import type { Page } from '../http/pagination.js'
 import { iso } from '../http/iso-time.js'
 import { findOrganizationById } from '../organizations/organization.repository.js'
@@ -32,11 +33,11 @@ export type SharingRefusal =
   | 'legal_basis_requires_protection_officer'
 
 const REFUSALS: Readonly<Record<SharingRefusal, string>> = {
-  consent_required: 'Sharing needs a consent whose scope covers sharing, or a legal basis given by a protection officer',
-  consent_not_found: 'The consent is not one recorded for this case',
-  consent_withdrawn: 'The consent has been withdrawn and no longer allows sharing',
-  consent_scope_missing: `The consent's scopes do not include ${SHARING_SCOPE}`,
-  legal_basis_requires_protection_officer: 'Only a protection officer may share a case on a legal basis',
+  consent_required: detailText('Sharing needs a consent whose scope covers sharing, or a legal basis given by a protection officer'),
+  consent_not_found: detailText('The consent is not one recorded for this case'),
+  consent_withdrawn: detailText('The consent has been withdrawn and no longer allows sharing'),
+  consent_scope_missing: detailText(`The consent's scopes do not include ${SHARING_SCOPE}`),
+  legal_basis_requires_protection_officer: detailText('Only a protection officer may share a case on a legal basis'),
 }
 
 /**

@@ -66,6 +66,25 @@ export async function placementRoutes(app: FastifyInstance): Promise<void> {
     },
   )
 
+  // The Location of a new placement: every created record has its GET route.
+  routes.get(
+    '/cases/:id/placements/:pid',
+    {
+      config: { contract: { audit: 'placement.read', changes: false } },
+      schema: {
+        tags: ['placements'],
+        summary: 'One placement, with its ETag',
+        params: placementParamsSchema,
+        response: { 200: placementViewSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id, pid } = request.params
+      const view = await audited(app, request, (trx, recordAudit) => readPlacement(trx, actorOf(request), id, pid, recordAudit), { caseId: id })
+      return reply.header('etag', etagOf(view.version as number)).send(view as z.infer<typeof placementViewSchema>)
+    },
+  )
+
   routes.patch(
     '/cases/:id/placements/:pid',
     {

@@ -41,6 +41,8 @@ export async function build(t: Test, options: BuildOptions = {}): Promise<TestAp
     RATE_LIMIT_PER_MINUTE: '100000',
     AUTH_FAILURE_LIMIT: '100000',
     AUDIT_SEAL_INTERVAL_MS: '100',
+    // Tests read English unless they ask (Accept-Language, or DEFAULT_LANGUAGE here); the product default is es-MX.
+    DEFAULT_LANGUAGE: 'en',
     ...options.environment,
   })
   mkdirSync(LOG_DIRECTORY, { recursive: true })

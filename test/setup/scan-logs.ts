@@ -29,6 +29,12 @@ if (lines === 0) {
   process.stderr.write('log scan: the suite wrote no log lines; the scan proves nothing\n')
   process.exit(1)
 }
+// A problem detail the code raised that a message catalogue (src/i18n/*.json) lacks: add it to both.
+const untranslated = logs.flatMap((log) => log.split('\n')).filter((line) => line.includes('problem detail missing from a catalogue'))
+if (untranslated.length > 0) {
+  process.stderr.write(`catalogue scan: ${untranslated.length} problem details missing from src/i18n/en.json or es-MX.json:\n${untranslated.slice(0, 20).join('\n')}\n`)
+  process.exit(1)
+}
 if (leaks.length > 0) {
   process.stderr.write(`log scan: ${leaks.length} leaks in ${lines} log lines:\n${leaks.slice(0, 20).join('\n')}\n`)
   process.exit(1)

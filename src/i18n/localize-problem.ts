@@ -1,0 +1,26 @@
+import type { ProblemCode, ProblemDocument } from '../http/problem.js'
+import { listLabel, problemTitle, translateDetail } from './catalogue.js'
+import type { Language } from './language.js'
+
+/**
+ * A problem document in the requested language: its title (by code), its detail (by the catalogue's
+ * `details`) and the `message` of each unmet guard condition (by `lists.guardConditions`). Codes,
+ * `type` URNs and extension field names never change: clients branch on them, people read the rest.
+ * `onMissing` hears of a detail that either catalogue lacks (the English text is answered then).
+ */
+export function localizeProblem(body: ProblemDocument, code: ProblemCode, language: Language, onMissing: (detail: string) => void): ProblemDocument {
+  const out: ProblemDocument = { ...body, title: problemTitle(code, language) }
+  if (typeof body.detail === 'string') {
+    const { text, missing } = translateDetail(body.detail, language)
+    if (missing) onMissing(body.detail.replace(/[^A-Za-z .;:'`-]/g, '').slice(0, 120))
+    out.detail = text
+  }
+  if (Array.isArray(body.unmetConditions)) {
+    out.unmetConditions = body.unmetConditions.map((condition: unknown) =>
+      condition && typeof condition === 'object' && 'code' in condition && typeof condition.code === 'string' && 'message' in condition
+        ? { ...condition, message: listLabel('guardConditions', condition.code, language, condition.message) }
+        : condition,
+    )
+  }
+  return out
+}

@@ -1,0 +1,31 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { type Language, negotiateLanguage } from '../i18n/language.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The language of this request's problems and labels: `?lang=`, else Accept-Language, else DEFAULT_LANGUAGE. */
+    readonly language: Language
+  }
+}
+
+const explicitLanguage = (request: FastifyRequest): string | undefined => {
+  const query = request.query as Record<string, unknown> | undefined
+  const fromQuery = query && typeof query.lang === 'string' ? query.lang : undefined
+  if (fromQuery) return fromQuery
+  // The query may not be parsed yet when an error happens early (a bad URL); read it from the URL.
+  const raw = /[?&]lang=([A-Za-z-]{2,20})(?:&|$)/.exec(request.url)
+  return raw?.[1]
+}
+
+/** Decorates every request with its language, computed when first asked for. */
+async function languagePlugin(app: FastifyInstance, options: { defaultLanguage: Language }): Promise<void> {
+  app.decorateRequest('language', {
+    getter(this: FastifyRequest): Language {
+      const header = this.headers['accept-language']
+      return negotiateLanguage(typeof header === 'string' ? header : undefined, options.defaultLanguage, explicitLanguage(this))
+    },
+  })
+}
+
+export const language = fp(languagePlugin, { name: 'language', fastify: '5.x' })
