@@ -112,20 +112,40 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List organisations (system_admin)
-         * @description List organisations (system_admin). Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Records no audit event; it discloses organisations and users: the directory, no case data.
+         * List organisations (every user: id, name, kind; system_admin: also createdAt)
+         * @description List organisations (every user: id, name, kind; system_admin: also createdAt). Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Records no audit event; it discloses organisations and users: the directory, no case data.
          */
         get: operations["listOrganizations"];
         put?: never;
         /**
          * Create an organisation (system_admin)
-         * @description Create an organisation (system_admin). Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Records no audit event; it discloses administration of organisations and users, no case data. The change and its audit event are written in one transaction.
+         * @description Audited as organization.create, refusals too.
          */
         post: operations["createOrganization"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/organizations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Activate or deactivate an organisation (system_admin)
+         * @description A deactivated organisation's users are refused (401) from their next request on, and it cannot receive shares (422, reason organization_inactive). The organisation of the last active system_admin cannot be deactivated (409, reason last_active_admin). Audited as organization.update.
+         */
+        patch: operations["updateOrganization"];
         trace?: never;
     };
     "/users": {
@@ -136,14 +156,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List users (system_admin)
-         * @description List users (system_admin). Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Records no audit event; it discloses organisations and users: the directory, no case data.
+         * List users (oversight_auditor: id, displayName, role, organizationId, active; system_admin: the full record)
+         * @description List users (oversight_auditor: id, displayName, role, organizationId, active; system_admin: the full record). Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Records no audit event; it discloses organisations and users: the directory, no case data.
          */
         get: operations["listUsers"];
         put?: never;
         /**
          * Create a user in an organisation (system_admin); the role must fit the organisation kind
-         * @description Create a user in an organisation (system_admin); the role must fit the organisation kind. Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Records no audit event; it discloses administration of organisations and users, no case data. The change and its audit event are written in one transaction.
+         * @description Audited as user.create (the names of the fields it set, never their values), refusals too.
          */
         post: operations["createUser"];
         delete?: never;
@@ -159,7 +179,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One user (oversight_auditor: id, displayName, role, organizationId, active; system_admin: the full record)
+         * @description One user (oversight_auditor: id, displayName, role, organizationId, active; system_admin: the full record). Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Records no audit event; it discloses organisations and users: the directory, no case data.
+         */
+        get: operations["getUser"];
         put?: never;
         post?: never;
         delete?: never;
@@ -167,7 +191,7 @@ export interface paths {
         head?: never;
         /**
          * Activate or deactivate a user, rename it or change its role (system_admin)
-         * @description Activate or deactivate a user, rename it or change its role (system_admin). Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Records no audit event; it discloses administration of organisations and users, no case data. The change and its audit event are written in one transaction.
+         * @description Audited as user.update, naming the fields it changed. At least one active system_admin always remains: a change that would remove the last one answers 409 (reason last_active_admin), also when two admins deactivate each other at once.
          */
         patch: operations["updateUser"];
         trace?: never;
@@ -180,8 +204,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List the cases in the caller’s scope, newest first, each filtered like a single read
-         * @description List the cases in the caller’s scope, newest first, each filtered like a single read. Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `case.list`.
+         * Search the cases in the caller’s scope (newest first, or by similarity to q, or as sort says), each filtered like a single read
+         * @description Search the cases in the caller’s scope (newest first, or by similarity to q, or as sort says), each filtered like a single read. Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `case.list`.
          */
         get: operations["listCases"];
         put?: never;
@@ -283,9 +307,277 @@ export interface paths {
         put?: never;
         /**
          * Share a case with another organisation, on a consent of this case or (protection officers) a legal basis
-         * @description A refusal is a 409 whose `reason` is one of consent_required, consent_not_found, consent_withdrawn, consent_scope_missing, legal_basis_requires_protection_officer, already_participant.
+         * @description A refusal names its `reason`: 422 consent_required, consent_not_found, consent_withdrawn, consent_scope_missing (the ground does not hold); 403 legal_basis_requires_protection_officer; 409 already_participant.
          */
         post: operations["createCaseParticipant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{id}/referrals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The referrals of a case, oldest first
+         * @description For the organisations that take part in the case; free text only where its section is open to the reader.
+         */
+        get: operations["listCaseReferrals"];
+        put?: never;
+        /**
+         * Refer a case to another organisation for a service, naming the sections it needs
+         * @description On a consent of this case whose scopes include sharing, or (protection officers) a legal basis. The receiver sees only a stub until it accepts. A refusal carries a `reason`: 403 legal_basis_requires_protection_officer, not_receiver, role; 409 already_participant, referral_pending, referral_already_decided, referral_not_accepted; 422 consent_required, consent_not_found, consent_withdrawn, consent_scope_missing, sections_required, unknown_section, duplicate_section, section_not_covered, respond_by_in_past, respond_by_too_far, referral_to_self, unknown_organization, organization_cannot_participate, organization_cannot_receive_referrals, reason_required.
+         */
+        post: operations["createCaseReferral"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{id}/referrals/{rid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One referral of a case
+         * @description One referral of a case. Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `referral.read`.
+         */
+        get: operations["getCaseReferral"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/referrals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The referrals to the caller's organisation (incoming, the default) or from it (outgoing), as stubs
+         * @description A stub carries the case number, the childRef, the service, the sections, who asks and the dates: no case data. Outgoing lists only referrals of cases the organisation still takes part in.
+         */
+        get: operations["listReferrals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/referrals/{rid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A referral to or from the caller’s organisation, as a stub
+         * @description A referral to or from the caller’s organisation, as a stub. Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `referral.read`.
+         */
+        get: operations["getReferral"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/referrals/{rid}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a referral: the organisation takes part in the case with the referred sections only
+         * @description Of concurrent answers exactly one wins; the others are 409. A refusal carries a `reason`: 403 legal_basis_requires_protection_officer, not_receiver, role; 409 already_participant, referral_pending, referral_already_decided, referral_not_accepted; 422 consent_required, consent_not_found, consent_withdrawn, consent_scope_missing, sections_required, unknown_section, duplicate_section, section_not_covered, respond_by_in_past, respond_by_too_far, referral_to_self, unknown_organization, organization_cannot_participate, organization_cannot_receive_referrals, reason_required.
+         */
+        post: operations["acceptReferral"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/referrals/{rid}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a referral, with a reason
+         * @description A refusal carries a `reason`: 403 legal_basis_requires_protection_officer, not_receiver, role; 409 already_participant, referral_pending, referral_already_decided, referral_not_accepted; 422 consent_required, consent_not_found, consent_withdrawn, consent_scope_missing, sections_required, unknown_section, duplicate_section, section_not_covered, respond_by_in_past, respond_by_too_far, referral_to_self, unknown_organization, organization_cannot_participate, organization_cannot_receive_referrals, reason_required.
+         */
+        post: operations["declineReferral"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/referrals/{rid}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record an accepted referral’s service as completed, with its outcome
+         * @description By the receiver, after acceptance; the notes are free text of section notes. A refusal carries a `reason`: 403 legal_basis_requires_protection_officer, not_receiver, role; 409 already_participant, referral_pending, referral_already_decided, referral_not_accepted; 422 consent_required, consent_not_found, consent_withdrawn, consent_scope_missing, sections_required, unknown_section, duplicate_section, section_not_covered, respond_by_in_past, respond_by_too_far, referral_to_self, unknown_organization, organization_cannot_participate, organization_cannot_receive_referrals, reason_required.
+         */
+        post: operations["completeReferral"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{id}/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The transfers of a case, oldest first
+         * @description The transfers of a case, oldest first. Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `transfer.list`.
+         */
+        get: operations["listCaseTransfers"];
+        put?: never;
+        /**
+         * Hand a case over to child protection (migration officer) or transfer responsibility for it (the lead organisation)
+         * @description A migration officer may only hand a case over to a `child_protection_authority` organisation, on the law (legal basis `migration_law_handover`, no consent); it sets `custody.procuraduriaNotifiedAt` when unset. Any other transfer is requested by the lead organisation on a live consent whose scopes include sharing, or (protection officers) a legal basis. The receiver reads the case from the request on. Refusals: 403 when the role or organisation may not (`reason`: role, not_lead, not_receiver); 404 outside scope; 409 when the state forbids it (transfer_pending, transfer_already_decided, lead_changed); 422 when the request is wrong (unknown_organization, organization_cannot_participate, handover_requires_child_protection_authority, handover_rests_on_law, organization_kind_not_allowed, transfer_to_self, consent_required, consent_not_found, consent_withdrawn, consent_scope_missing, reason_required).
+         */
+        post: operations["createCaseTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{id}/transfers/{tid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One transfer of a case
+         * @description One transfer of a case. Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `transfer.read`.
+         */
+        get: operations["getCaseTransfer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's organisation's transfers: incoming (its inbox) or outgoing, newest first
+         * @description The caller's organisation's transfers: incoming (its inbox) or outgoing, newest first. Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `transfer.inbox`.
+         */
+        get: operations["listTransfers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/transfers/{tid}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a transfer (the receiving organisation): it becomes the lead; the former lead stays a participant on the transfer’s basis
+         * @description Refusals: 403 when the role or organisation may not (`reason`: role, not_lead, not_receiver); 404 outside scope; 409 when the state forbids it (transfer_pending, transfer_already_decided, lead_changed); 422 when the request is wrong (unknown_organization, organization_cannot_participate, handover_requires_child_protection_authority, handover_rests_on_law, organization_kind_not_allowed, transfer_to_self, consent_required, consent_not_found, consent_withdrawn, consent_scope_missing, reason_required).
+         */
+        post: operations["acceptTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/transfers/{tid}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a transfer with a reason (the receiving organisation): its participation from the request ends, unless it took part before
+         * @description Refusals: 403 when the role or organisation may not (`reason`: role, not_lead, not_receiver); 404 outside scope; 409 when the state forbids it (transfer_pending, transfer_already_decided, lead_changed); 422 when the request is wrong (unknown_organization, organization_cannot_participate, handover_requires_child_protection_authority, handover_rests_on_law, organization_kind_not_allowed, transfer_to_self, consent_required, consent_not_found, consent_withdrawn, consent_scope_missing, reason_required).
+         */
+        post: operations["declineTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{id}/participants/{organizationId}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End an organisation's participation in a case (the lead organisation, or a protection officer on legal authority)
+         * @description Access ends on the organisation’s next request. Refusals: 403 (`reason` role, not_lead); 404 outside scope or no live participation; 409 lead_cannot_be_ended, transfer_pending; 422 reason_required.
+         */
+        post: operations["endCaseParticipant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -558,8 +850,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Decide a draft: needs two panel members with signed undertakings, the child’s views and a rationale
-         * @description Decide a draft: needs two panel members with signed undertakings, the child’s views and a rationale. Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `determination.decide`. The change and its audit event are written in one transaction.
+         * Decide a draft (If-Match with the draft’s ETag): needs two distinct panel members with undertakings signed before the decision, the child’s views and a rationale
+         * @description The decision is dated neither in the future nor before the draft was opened. A case has at most one decided determination that is not superseded: a later decision must supersede it (supersedesId), or it is refused (409, code decided_determination_exists).
          */
         post: operations["decisionCaseDetermination"];
         delete?: never;
@@ -676,11 +968,103 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Open cases by stage, placement, nationality, age and separation; detention; protection timings. Counts below 5 read "<5"
+         * Open cases by stage, placement, nationality, age and separation; detention; protection timings, per calendar period, with small cells suppressed and counts rounded
          * @description Auditors see every case; a protection officer the cases their organisation participates in.
+         *
+         *     **Method (disclosure control).** Figures are published per fixed calendar period only (`period=2026`, `2026-Q4`, `2026-11` or the ISO week
+         *     `2026-W47`, in UTC; without `period`, every case), never for an arbitrary time window, so that no two queries can be subtracted to
+         *     isolate one child: `from`/`to` answer 400. A period selects the cases opened in it; the breakdowns count those still open.
+         *     A count of 1 to 4 reads `"<5"`; 0 reads 0; every other count is rounded to the nearest multiple of 5.
+         *     Totals are rounded the same way, on their own (a total is not the sum of its rounded cells). Total detention days are rounded to a multiple of 5
+         *     and withheld (null, `withheld: fewer_than_5_children`) when 1 to 4 children were ever detained.
+         *     A median is given only over at least 10 cases; otherwise it is null with `withheld: fewer_than_10_cases`.
          */
         get: operations["listStatistics"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calendar/non-working-days": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The non-working days of a year, besides weekends
+         * @description The official rest days of the Federal Labour Law art. 74 (`source: law`) and the days an authority declared non-working (`source: declared`). Limits counted in working days (the asylum filing limit of `GET /tasks`) skip them and every Saturday and Sunday.
+         */
+        get: operations["listCalendarNonWorkingDays"];
+        put?: never;
+        /**
+         * Declare a day non-working (system administrators)
+         * @description Audited. A day that is already non-working is a 409 with `reason: already_non_working`.
+         */
+        post: operations["createCalendarNonWorkingDay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calendar/non-working-days/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw a declared non-working day (system administrators)
+         * @description Audited. A rest day of the law cannot be removed: 409 with `reason: rest_day_by_law`.
+         */
+        delete: operations["deleteCalendarNonWorkingDay"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller’s work: what is due on the cases in its scope, computed from the case data
+         * @description For the roles that work on cases (oversight reads `/alerts`: 403). Each task has a rule code, the case, when it is due, whether it is overdue, a sentence in es-MX or English (by `Accept-Language`, es-MX by default) and the route that resolves it. Rules: `notify_procuraduria` (24 hours), `leave_migration_station` (at once), `appoint_guardian` (7 days in custody), `file_asylum_claim` (25 of the 30 working days from `legalStatus.entryDate`, on the working-day calendar), `case_plan` (14 days), `case_review` (every 90 days), `residential_review` (every 30 days), `bid_review` (the date the decision set), `turning_18` (90 days ahead). A task is listed only where the caller may read every field it is built from and use the route that resolves it. Ordered by due time.
+         */
+        get: operations["listTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{id}/assignment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Assign the case, for the caller’s organisation, to one of its users
+         * @description No If-Match: the assignment belongs to the organisation, not to the case file. The user must be active, of the caller’s organisation, and of a role that works on cases; otherwise 422 with `reason: assignee_not_eligible`. The case read shows the reader’s organisation’s assignee as `assignedTo`.
+         */
+        put: operations["setCaseAssignment"];
         post?: never;
         delete?: never;
         options?: never;
@@ -770,6 +1154,7 @@ export interface components {
          *     - `urn:atd:problem:guard-failed` (409): The case does not meet the conditions for this stage / El expediente no cumple las condiciones para esta etapa
          *     - `urn:atd:problem:precondition-failed` (412): The resource has changed since it was read / El recurso cambió desde que se leyó
          *     - `urn:atd:problem:payload-too-large` (413): The request body is too large / El cuerpo de la solicitud es demasiado grande
+         *     - `urn:atd:problem:uri-too-long` (414): The URL is too long / undefined
          *     - `urn:atd:problem:unsupported-media-type` (415): Unsupported media type / Tipo de contenido no admitido
          *     - `urn:atd:problem:unprocessable-entity` (422): The request cannot be processed / La solicitud no se puede procesar
          *     - `urn:atd:problem:precondition-required` (428): If-Match is required / Se requiere If-Match
@@ -793,7 +1178,7 @@ export interface components {
              * @description The problem type, a URN
              * @enum {string}
              */
-            type: "urn:atd:problem:bad-request" | "urn:atd:problem:validation-error" | "urn:atd:problem:read-only-field" | "urn:atd:problem:unauthorized" | "urn:atd:problem:forbidden" | "urn:atd:problem:forbidden-fields" | "urn:atd:problem:not-found" | "urn:atd:problem:method-not-allowed" | "urn:atd:problem:conflict" | "urn:atd:problem:guard-failed" | "urn:atd:problem:precondition-failed" | "urn:atd:problem:payload-too-large" | "urn:atd:problem:unsupported-media-type" | "urn:atd:problem:unprocessable-entity" | "urn:atd:problem:precondition-required" | "urn:atd:problem:too-many-requests" | "urn:atd:problem:internal-error" | "urn:atd:problem:service-unavailable";
+            type: "urn:atd:problem:bad-request" | "urn:atd:problem:validation-error" | "urn:atd:problem:read-only-field" | "urn:atd:problem:unauthorized" | "urn:atd:problem:forbidden" | "urn:atd:problem:forbidden-fields" | "urn:atd:problem:not-found" | "urn:atd:problem:method-not-allowed" | "urn:atd:problem:conflict" | "urn:atd:problem:guard-failed" | "urn:atd:problem:precondition-failed" | "urn:atd:problem:payload-too-large" | "urn:atd:problem:uri-too-long" | "urn:atd:problem:unsupported-media-type" | "urn:atd:problem:unprocessable-entity" | "urn:atd:problem:precondition-required" | "urn:atd:problem:too-many-requests" | "urn:atd:problem:internal-error" | "urn:atd:problem:service-unavailable";
             /** @description The type in words, in the answer’s language */
             title: string;
             /** @description The HTTP status */
@@ -848,6 +1233,20 @@ export interface components {
             version?: number;
             /** Format: date-time */
             updatedAt?: string;
+            /** @description the user the reader’s organisation assigned the case to (PUT /cases/{id}/assignment), or null */
+            assignedTo?: string | null;
+            /** @description single read only: the next stage the reader may move the case to, and the conditions still unmet */
+            nextStages?: {
+                /** @enum {string} */
+                to: "identification" | "custody" | "guardianship" | "legal_representation" | "best_interest_determination" | "durable_solution" | "closed";
+                allowed: boolean;
+                unmet: {
+                    code: string;
+                    message: string;
+                    satisfiedBy: string;
+                    roles: string[];
+                }[];
+            }[];
             demographics?: {
                 sex?: ("female" | "male" | "other" | "unknown") | null;
                 nationality?: string | null;
@@ -964,6 +1363,7 @@ export interface components {
             demographics?: {
                 /** @enum {string} */
                 sex?: "female" | "male" | "other" | "unknown";
+                /** @description ISO 3166-1 alpha-2 country code */
                 nationality?: string;
                 /** @enum {string} */
                 separationStatus?: "unaccompanied" | "separated" | "accompanied";
@@ -1057,6 +1457,11 @@ export interface components {
                 };
                 notes?: string;
             };
+            /**
+             * Format: uuid
+             * @description an earlier case of the same child, which the creator may read: the new case shares its childRef
+             */
+            sameChildAs?: string;
         };
         CasePatch: {
             /** @enum {string} */
@@ -1168,6 +1573,8 @@ export interface components {
             endReasonCode?: ("replaced_by_new_placement" | "moved_to_other_care" | "released_from_detention" | "family_reunified" | "placement_breakdown" | "left_without_notice" | "turned_18" | "case_closed" | "other") | null;
             endNotes?: string | null;
             current: boolean;
+            /** @description a date of this placement was recorded after the fact */
+            backdated?: boolean;
             /** Format: date-time */
             createdAt: string;
             version: number;
@@ -1186,9 +1593,11 @@ export interface components {
             legalBasis?: string;
             /**
              * Format: date-time
-             * @description defaults to now; the current placement, if any, ends at this time
+             * @description defaults to now; at most 30 days before the case was opened; the current placement, if any, ends at this time (in the past: a correction, which needs correctionReason)
              */
             startedAt?: string;
+            /** @description free text (section notes): why a placement ends in the past; required then, refused for a migration officer */
+            correctionReason?: string;
         };
         Assessment: {
             /** Format: uuid */
@@ -1282,7 +1691,7 @@ export interface components {
                 name: string;
                 role: string;
                 organizationId?: string | null;
-                /** @description the date the member signed the confidentiality undertaking */
+                /** @description the date the member signed the confidentiality undertaking: not in the future, not after the decision */
                 undertakingSignedAt?: string | null;
             }[];
             childViews?: string;
@@ -1469,10 +1878,6 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
-        UserList: {
-            items: components["schemas"]["User"][];
-            nextCursor: string | null;
-        };
         /** @enum {string} */
         Role: "migration_officer" | "protection_officer" | "ngo_caseworker" | "attorney" | "oversight_auditor" | "system_admin";
         Organization: {
@@ -1480,12 +1885,10 @@ export interface components {
             id: string;
             name: string;
             kind: components["schemas"]["OrganizationKind"];
+            /** @description false: its users are refused (401) and it receives no shares */
+            active: boolean;
             /** Format: date-time */
             createdAt: string;
-        };
-        OrganizationList: {
-            items: components["schemas"]["Organization"][];
-            nextCursor: string | null;
         };
         /** @enum {string} */
         OrganizationKind: "migration_authority" | "child_protection_authority" | "civil_society" | "legal_aid" | "oversight_body" | "platform";
@@ -1501,12 +1904,18 @@ export interface components {
             actorOrganizationId: string | null;
             action: string;
             caseIds: string[];
-            /** @description section.field names disclosed or changed */
+            /** @description section.field names the answer disclosed (or a refusal named) */
             fields: string[];
+            /** @description section.field names a change changed; empty for reads and refusals */
+            changedFields: string[];
             /** @enum {string} */
             outcome: "allowed" | "denied";
             reason: string | null;
             targetOrganizationId: string | null;
+            /** @description The user an administrative act was about */
+            targetUserId: string | null;
+            /** @description How many attempts the event stands for: refused tokens from one address are one event per window */
+            count: number;
             policyVersion: string;
         };
         AuditEventList: {
@@ -1518,7 +1927,7 @@ export interface components {
             caseId: string;
             caseNumber: string;
             /** @enum {string} */
-            rule: "in_migration_station" | "procuraduria_not_notified" | "no_guardian" | "asylum_claim_not_filed" | "determination_review_overdue" | "turning_18";
+            rule: "in_migration_station" | "detention_corrected" | "procuraduria_not_notified" | "no_guardian" | "asylum_claim_not_filed" | "determination_review_overdue" | "turning_18";
             /** @enum {string} */
             severity: "critical" | "high" | "medium" | "low";
             /** @description when the alert became due */
@@ -1833,6 +2242,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
             };
             header?: never;
@@ -1841,13 +2251,26 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK: list organisations (system_admin) */
+            /** @description OK: list organisations (every user: id, name, kind; system_admin: also createdAt) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrganizationList"];
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            kind: components["schemas"]["OrganizationKind"];
+                            /**
+                             * Format: date-time
+                             * @description system_admin only
+                             */
+                            createdAt?: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -1896,10 +2319,50 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    updateOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description false deactivates the organisation: all its users are refused at once */
+                    active: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK: activate or deactivate an organisation (system_admin) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organization"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listUsers: {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
             };
             header?: never;
@@ -1908,13 +2371,37 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK: list users (system_admin) */
+            /** @description OK: list users (oversight_auditor: id, displayName, role, organizationId, active; system_admin: the full record) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserList"];
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            displayName: string;
+                            /** @enum {string} */
+                            role: "migration_officer" | "protection_officer" | "ngo_caseworker" | "attorney" | "oversight_auditor" | "system_admin";
+                            /** Format: uuid */
+                            organizationId: string;
+                            active: boolean;
+                            /** @description system_admin only */
+                            subject?: string;
+                            /**
+                             * Format: date-time
+                             * @description system_admin only
+                             */
+                            createdAt?: string;
+                            /**
+                             * Format: date-time
+                             * @description system_admin only
+                             */
+                            updatedAt?: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -1948,6 +2435,8 @@ export interface operations {
             /** @description Created: the record as the creator may read it */
             201: {
                 headers: {
+                    location: components["headers"]["Location"];
+                    etag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1962,6 +2451,56 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: one user (oversight_auditor: id, displayName, role, organizationId, active; system_admin: the full record) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        displayName: string;
+                        /** @enum {string} */
+                        role: "migration_officer" | "protection_officer" | "ngo_caseworker" | "attorney" | "oversight_auditor" | "system_admin";
+                        /** Format: uuid */
+                        organizationId: string;
+                        active: boolean;
+                        /** @description system_admin only */
+                        subject?: string;
+                        /**
+                         * Format: date-time
+                         * @description system_admin only
+                         */
+                        createdAt?: string;
+                        /**
+                         * Format: date-time
+                         * @description system_admin only
+                         */
+                        updatedAt?: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2017,6 +2556,22 @@ export interface operations {
                 status?: "open" | "closed";
                 riskLevel?: "low" | "medium" | "high" | "critical";
                 inDetention?: "true" | "false";
+                /** @description a name: accent- and case-insensitive, tolerant of misspellings and name order */
+                q?: string;
+                caseNumber?: string;
+                childRef?: string;
+                nationality?: string;
+                ageBracket?: "0-5" | "6-11" | "12-14" | "15-17" | "18+";
+                placementType?: "migration_station" | "inm_temporary_custody" | "dif_shelter" | "dif_first_reception" | "ngo_shelter" | "foster_family" | "kinship_care" | "supervised_independent_living" | "family_reunified";
+                leadOrganizationId?: string;
+                /** @description `me` or a user id: the assignee of the caller’s organisation */
+                assignedTo?: "me" | string;
+                /** @description inclusive (UTC date) */
+                openedFrom?: string;
+                /** @description inclusive (UTC date) */
+                openedTo?: string;
+                /** @description `field` ascending, `-field` descending; `similarity` only with q (the default then) */
+                sort?: "openedAt" | "-openedAt" | "updatedAt" | "-updatedAt" | "riskLevel" | "-riskLevel" | "caseNumber" | "-caseNumber" | "similarity" | "-similarity";
             };
             header?: never;
             path?: never;
@@ -2024,7 +2579,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK: list the cases in the caller’s scope, newest first, each filtered like a single read */
+            /** @description OK: search the cases in the caller’s scope (newest first, or by similarity to q, or as sort says), each filtered like a single read */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2066,7 +2621,154 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Case"];
+                    "application/json": {
+                        /** Format: uuid */
+                        id?: string;
+                        caseNumber?: string;
+                        childRef?: string;
+                        /** @enum {string} */
+                        stage?: "identification" | "custody" | "guardianship" | "legal_representation" | "best_interest_determination" | "durable_solution" | "closed";
+                        /** @enum {string} */
+                        status?: "open" | "closed";
+                        /** @enum {string} */
+                        riskLevel?: "low" | "medium" | "high" | "critical";
+                        /** Format: uuid */
+                        leadOrganizationId?: string;
+                        /** Format: date-time */
+                        openedAt?: string;
+                        /** Format: date-time */
+                        closedAt?: string | null;
+                        closureReason?: ("solution_achieved" | "turned_18" | "transferred" | "death" | "no_longer_needed") | null;
+                        version?: number;
+                        /** Format: date-time */
+                        updatedAt?: string;
+                        /** @description the user the reader’s organisation assigned the case to (PUT /cases/{id}/assignment), or null */
+                        assignedTo?: string | null;
+                        /** @description single read only: the next stage the reader may move the case to, and the conditions still unmet */
+                        nextStages?: {
+                            /** @enum {string} */
+                            to: "identification" | "custody" | "guardianship" | "legal_representation" | "best_interest_determination" | "durable_solution" | "closed";
+                            allowed: boolean;
+                            unmet: {
+                                code: string;
+                                message: string;
+                                satisfiedBy: string;
+                                roles: string[];
+                            }[];
+                        }[];
+                        demographics?: {
+                            sex?: ("female" | "male" | "other" | "unknown") | null;
+                            nationality?: string | null;
+                            separationStatus?: ("unaccompanied" | "separated" | "accompanied") | null;
+                            ageBracket?: ("0-5" | "6-11" | "12-14" | "15-17" | "18+") | null;
+                        };
+                        identity?: {
+                            givenName?: string | null;
+                            familyName?: string | null;
+                            otherNames?: string[] | null;
+                            dateOfBirth?: string | null;
+                            dateOfBirthEstimated?: boolean | null;
+                            languages?: string[] | null;
+                            indigenousIdentity?: string | null;
+                            identityDocuments?: {
+                                type: string;
+                                number?: string | null;
+                                issuingCountry?: string | null;
+                            }[] | null;
+                        };
+                        contact?: {
+                            currentAddress?: string | null;
+                            phone?: string | null;
+                            family?: {
+                                relationship: string;
+                                name?: string | null;
+                                phone?: string | null;
+                                location?: string | null;
+                                country?: string | null;
+                                tracingStatus?: ("not_started" | "in_progress" | "located" | "not_located" | "contact_established") | null;
+                            }[] | null;
+                        };
+                        health?: {
+                            conditions?: string[] | null;
+                            disabilities?: string[] | null;
+                            medications?: string[] | null;
+                            urgentMedicalNeed?: boolean | null;
+                            notes?: string | null;
+                        };
+                        protection?: {
+                            traffickingIndicators?: string[] | null;
+                            violenceExperienced?: string[] | null;
+                            riskOnReturn?: string | null;
+                            asylumNeedIdentified?: boolean | null;
+                            notes?: string | null;
+                        };
+                        custody?: {
+                            procuraduriaNotifiedAt?: string | null;
+                            channelledAt?: string | null;
+                            placementType?: string | null;
+                            /** Format: date-time */
+                            placementSince?: string | null;
+                            responsibleOrganizationId?: string | null;
+                            inDetention?: boolean;
+                            daysInDetention?: number;
+                        };
+                        legalStatus?: {
+                            migrationStatus?: ("irregular" | "humanitarian_visitor" | "asylum_seeker" | "refugee" | "complementary_protection" | "permanent_resident" | "returned") | null;
+                            asylumClaimStatus?: ("not_applicable" | "intended" | "filed" | "interview_scheduled" | "recognized" | "complementary_protection" | "denied" | "appealed" | "withdrawn") | null;
+                            entryDate?: string | null;
+                            guardianAppointed?: boolean;
+                            legallyRepresented?: boolean;
+                        };
+                        legal?: {
+                            guardian?: {
+                                /** @enum {string} */
+                                type: "parent" | "relative" | "procuraduria" | "appointed_guardian";
+                                name?: string | null;
+                                organizationId?: string | null;
+                                /** @enum {string} */
+                                representationType: "originaria" | "coadyuvante" | "suplencia";
+                                /** Format: date */
+                                appointedAt: string;
+                            } | null;
+                            representation?: {
+                                attorneyName: string;
+                                /** Format: uuid */
+                                organizationId: string;
+                                /** Format: date */
+                                since: string;
+                            } | null;
+                            asylum?: {
+                                fileNumber?: string | null;
+                                filedAt?: string | null;
+                                interviewAt?: string | null;
+                                decision?: ("recognized" | "complementary_protection" | "denied") | null;
+                                decisionDate?: string | null;
+                                appeal?: {
+                                    /** Format: date */
+                                    filedAt: string;
+                                    /** @enum {string} */
+                                    kind: "recurso_de_revision" | "amparo";
+                                    outcome?: string | null;
+                                } | null;
+                            } | null;
+                            notes?: string | null;
+                        };
+                        bestInterests?: {
+                            determinationId?: string | null;
+                            outcome?: string | null;
+                            /** Format: date-time */
+                            decidedAt?: string | null;
+                            /** Format: date-time */
+                            reviewDueAt?: string | null;
+                        };
+                        /** @description earlier cases the creator may read whose child looks the same (name, date of birth or age bracket, nationality), best first */
+                        possibleDuplicates: {
+                            /** Format: uuid */
+                            id: string;
+                            caseNumber: string;
+                            score: number;
+                        }[];
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2157,6 +2859,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
             };
             header?: never;
@@ -2308,6 +3011,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
             };
             header?: never;
@@ -2373,10 +3077,1090 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listCaseReferrals: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `nextCursor` of the previous page, as it was given */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: the referrals of a case, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            caseId: string;
+                            caseNumber?: string;
+                            childRef?: string;
+                            /** Format: uuid */
+                            fromOrganizationId: string;
+                            fromOrganizationName: string;
+                            /** Format: uuid */
+                            toOrganizationId: string;
+                            toOrganizationName: string;
+                            /** @enum {string} */
+                            service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                            sections: string[];
+                            respondBy: string;
+                            /** @enum {string} */
+                            status: "pending" | "accepted" | "declined" | "completed" | "ended";
+                            /** Format: date-time */
+                            requestedAt: string;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            outcome: ("provided" | "partially_provided" | "not_provided") | null;
+                            /** Format: date-time */
+                            completedAt: string | null;
+                            /** Format: date-time */
+                            endedAt: string | null;
+                            endReason: ("consent_withdrawn" | "participation_ended") | null;
+                            /** Format: uuid */
+                            requestedBy?: string;
+                            consentId?: string | null;
+                            legalBasis?: {
+                                /** @enum {string} */
+                                code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                                citation?: string | null;
+                            } | null;
+                            decidedBy?: string | null;
+                            /** @description free text: section notes */
+                            declineReason?: string | null;
+                            /** @description free text: section notes */
+                            completionNotes?: string | null;
+                            completedBy?: string | null;
+                            participationId?: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createCaseReferral: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string (≤ 200): a retry with the same key and body answers the first result instead of creating twice */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    toOrganizationId: string;
+                    /** @enum {string} */
+                    service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                    /** @description the sections the receiver needs, from: demographics, identity, contact, health, protection, custody, legalStatus, legal, bestInterests, bidDeliberation, notes, consent */
+                    sections: string[];
+                    /** Format: uuid */
+                    consentId?: string;
+                    legalBasis?: components["schemas"]["LegalBasis"];
+                    /**
+                     * Format: date
+                     * @description the date by which the receiver should accept or decline; not in the past
+                     */
+                    respondBy: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A referral: the stub fields for its receiver until it accepts, the rest for readers of the case */
+            201: {
+                headers: {
+                    location: components["headers"]["Location"];
+                    etag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        caseId: string;
+                        caseNumber?: string;
+                        childRef?: string;
+                        /** Format: uuid */
+                        fromOrganizationId: string;
+                        fromOrganizationName: string;
+                        /** Format: uuid */
+                        toOrganizationId: string;
+                        toOrganizationName: string;
+                        /** @enum {string} */
+                        service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                        sections: string[];
+                        respondBy: string;
+                        /** @enum {string} */
+                        status: "pending" | "accepted" | "declined" | "completed" | "ended";
+                        /** Format: date-time */
+                        requestedAt: string;
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        outcome: ("provided" | "partially_provided" | "not_provided") | null;
+                        /** Format: date-time */
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        endedAt: string | null;
+                        endReason: ("consent_withdrawn" | "participation_ended") | null;
+                        /** Format: uuid */
+                        requestedBy?: string;
+                        consentId?: string | null;
+                        legalBasis?: {
+                            /** @enum {string} */
+                            code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            citation?: string | null;
+                        } | null;
+                        decidedBy?: string | null;
+                        /** @description free text: section notes */
+                        declineReason?: string | null;
+                        /** @description free text: section notes */
+                        completionNotes?: string | null;
+                        completedBy?: string | null;
+                        participationId?: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCaseReferral: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                rid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A referral: the stub fields for its receiver until it accepts, the rest for readers of the case */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        caseId: string;
+                        caseNumber?: string;
+                        childRef?: string;
+                        /** Format: uuid */
+                        fromOrganizationId: string;
+                        fromOrganizationName: string;
+                        /** Format: uuid */
+                        toOrganizationId: string;
+                        toOrganizationName: string;
+                        /** @enum {string} */
+                        service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                        sections: string[];
+                        respondBy: string;
+                        /** @enum {string} */
+                        status: "pending" | "accepted" | "declined" | "completed" | "ended";
+                        /** Format: date-time */
+                        requestedAt: string;
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        outcome: ("provided" | "partially_provided" | "not_provided") | null;
+                        /** Format: date-time */
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        endedAt: string | null;
+                        endReason: ("consent_withdrawn" | "participation_ended") | null;
+                        /** Format: uuid */
+                        requestedBy?: string;
+                        consentId?: string | null;
+                        legalBasis?: {
+                            /** @enum {string} */
+                            code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            citation?: string | null;
+                        } | null;
+                        decidedBy?: string | null;
+                        /** @description free text: section notes */
+                        declineReason?: string | null;
+                        /** @description free text: section notes */
+                        completionNotes?: string | null;
+                        completedBy?: string | null;
+                        participationId?: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listReferrals: {
+        parameters: {
+            query?: {
+                direction?: "incoming" | "outgoing";
+                status?: "pending" | "accepted" | "declined" | "completed" | "ended";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: the referrals to the caller's organisation (incoming, the default) or from it (outgoing), as stubs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            caseId: string;
+                            caseNumber?: string;
+                            childRef?: string;
+                            /** Format: uuid */
+                            fromOrganizationId: string;
+                            fromOrganizationName: string;
+                            /** Format: uuid */
+                            toOrganizationId: string;
+                            toOrganizationName: string;
+                            /** @enum {string} */
+                            service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                            sections: string[];
+                            respondBy: string;
+                            /** @enum {string} */
+                            status: "pending" | "accepted" | "declined" | "completed" | "ended";
+                            /** Format: date-time */
+                            requestedAt: string;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            outcome: ("provided" | "partially_provided" | "not_provided") | null;
+                            /** Format: date-time */
+                            completedAt: string | null;
+                            /** Format: date-time */
+                            endedAt: string | null;
+                            endReason: ("consent_withdrawn" | "participation_ended") | null;
+                            /** Format: uuid */
+                            requestedBy?: string;
+                            consentId?: string | null;
+                            legalBasis?: {
+                                /** @enum {string} */
+                                code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                                citation?: string | null;
+                            } | null;
+                            decidedBy?: string | null;
+                            /** @description free text: section notes */
+                            declineReason?: string | null;
+                            /** @description free text: section notes */
+                            completionNotes?: string | null;
+                            completedBy?: string | null;
+                            participationId?: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getReferral: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A referral: the stub fields for its receiver until it accepts, the rest for readers of the case */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        caseId: string;
+                        caseNumber?: string;
+                        childRef?: string;
+                        /** Format: uuid */
+                        fromOrganizationId: string;
+                        fromOrganizationName: string;
+                        /** Format: uuid */
+                        toOrganizationId: string;
+                        toOrganizationName: string;
+                        /** @enum {string} */
+                        service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                        sections: string[];
+                        respondBy: string;
+                        /** @enum {string} */
+                        status: "pending" | "accepted" | "declined" | "completed" | "ended";
+                        /** Format: date-time */
+                        requestedAt: string;
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        outcome: ("provided" | "partially_provided" | "not_provided") | null;
+                        /** Format: date-time */
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        endedAt: string | null;
+                        endReason: ("consent_withdrawn" | "participation_ended") | null;
+                        /** Format: uuid */
+                        requestedBy?: string;
+                        consentId?: string | null;
+                        legalBasis?: {
+                            /** @enum {string} */
+                            code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            citation?: string | null;
+                        } | null;
+                        decidedBy?: string | null;
+                        /** @description free text: section notes */
+                        declineReason?: string | null;
+                        /** @description free text: section notes */
+                        completionNotes?: string | null;
+                        completedBy?: string | null;
+                        participationId?: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    acceptReferral: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A referral: the stub fields for its receiver until it accepts, the rest for readers of the case */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        caseId: string;
+                        caseNumber?: string;
+                        childRef?: string;
+                        /** Format: uuid */
+                        fromOrganizationId: string;
+                        fromOrganizationName: string;
+                        /** Format: uuid */
+                        toOrganizationId: string;
+                        toOrganizationName: string;
+                        /** @enum {string} */
+                        service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                        sections: string[];
+                        respondBy: string;
+                        /** @enum {string} */
+                        status: "pending" | "accepted" | "declined" | "completed" | "ended";
+                        /** Format: date-time */
+                        requestedAt: string;
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        outcome: ("provided" | "partially_provided" | "not_provided") | null;
+                        /** Format: date-time */
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        endedAt: string | null;
+                        endReason: ("consent_withdrawn" | "participation_ended") | null;
+                        /** Format: uuid */
+                        requestedBy?: string;
+                        consentId?: string | null;
+                        legalBasis?: {
+                            /** @enum {string} */
+                            code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            citation?: string | null;
+                        } | null;
+                        decidedBy?: string | null;
+                        /** @description free text: section notes */
+                        declineReason?: string | null;
+                        /** @description free text: section notes */
+                        completionNotes?: string | null;
+                        completedBy?: string | null;
+                        participationId?: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    declineReferral: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description why the organisation cannot take the referral; free text: section notes */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A referral: the stub fields for its receiver until it accepts, the rest for readers of the case */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        caseId: string;
+                        caseNumber?: string;
+                        childRef?: string;
+                        /** Format: uuid */
+                        fromOrganizationId: string;
+                        fromOrganizationName: string;
+                        /** Format: uuid */
+                        toOrganizationId: string;
+                        toOrganizationName: string;
+                        /** @enum {string} */
+                        service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                        sections: string[];
+                        respondBy: string;
+                        /** @enum {string} */
+                        status: "pending" | "accepted" | "declined" | "completed" | "ended";
+                        /** Format: date-time */
+                        requestedAt: string;
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        outcome: ("provided" | "partially_provided" | "not_provided") | null;
+                        /** Format: date-time */
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        endedAt: string | null;
+                        endReason: ("consent_withdrawn" | "participation_ended") | null;
+                        /** Format: uuid */
+                        requestedBy?: string;
+                        consentId?: string | null;
+                        legalBasis?: {
+                            /** @enum {string} */
+                            code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            citation?: string | null;
+                        } | null;
+                        decidedBy?: string | null;
+                        /** @description free text: section notes */
+                        declineReason?: string | null;
+                        /** @description free text: section notes */
+                        completionNotes?: string | null;
+                        completedBy?: string | null;
+                        participationId?: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    completeReferral: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    outcome: "provided" | "partially_provided" | "not_provided";
+                    /** @description free text: section notes */
+                    notes?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A referral: the stub fields for its receiver until it accepts, the rest for readers of the case */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        caseId: string;
+                        caseNumber?: string;
+                        childRef?: string;
+                        /** Format: uuid */
+                        fromOrganizationId: string;
+                        fromOrganizationName: string;
+                        /** Format: uuid */
+                        toOrganizationId: string;
+                        toOrganizationName: string;
+                        /** @enum {string} */
+                        service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                        sections: string[];
+                        respondBy: string;
+                        /** @enum {string} */
+                        status: "pending" | "accepted" | "declined" | "completed" | "ended";
+                        /** Format: date-time */
+                        requestedAt: string;
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        outcome: ("provided" | "partially_provided" | "not_provided") | null;
+                        /** Format: date-time */
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        endedAt: string | null;
+                        endReason: ("consent_withdrawn" | "participation_ended") | null;
+                        /** Format: uuid */
+                        requestedBy?: string;
+                        consentId?: string | null;
+                        legalBasis?: {
+                            /** @enum {string} */
+                            code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            citation?: string | null;
+                        } | null;
+                        decidedBy?: string | null;
+                        /** @description free text: section notes */
+                        declineReason?: string | null;
+                        /** @description free text: section notes */
+                        completionNotes?: string | null;
+                        completedBy?: string | null;
+                        participationId?: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listCaseTransfers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `nextCursor` of the previous page, as it was given */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: the transfers of a case, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            caseId: string;
+                            /** @enum {string} */
+                            kind: "handover" | "responsibility";
+                            /** Format: uuid */
+                            fromOrganizationId: string;
+                            /** Format: uuid */
+                            toOrganizationId: string;
+                            consentId: string | null;
+                            legalBasis: {
+                                /** @enum {string} */
+                                code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                                citation?: string | null;
+                            } | null;
+                            /** @enum {string} */
+                            status: "pending" | "accepted" | "declined";
+                            /** Format: uuid */
+                            requestedBy: string;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            decidedBy: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            /** @description free text: section notes */
+                            declineReason?: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createCaseTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    toOrganizationId: string;
+                    /** Format: uuid */
+                    consentId?: string;
+                    legalBasis?: components["schemas"]["LegalBasis"];
+                };
+            };
+        };
+        responses: {
+            /** @description Created: the record as the creator may read it */
+            201: {
+                headers: {
+                    location: components["headers"]["Location"];
+                    etag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        caseId: string;
+                        /** @enum {string} */
+                        kind: "handover" | "responsibility";
+                        /** Format: uuid */
+                        fromOrganizationId: string;
+                        /** Format: uuid */
+                        toOrganizationId: string;
+                        consentId: string | null;
+                        legalBasis: {
+                            /** @enum {string} */
+                            code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            citation?: string | null;
+                        } | null;
+                        /** @enum {string} */
+                        status: "pending" | "accepted" | "declined";
+                        /** Format: uuid */
+                        requestedBy: string;
+                        /** Format: date-time */
+                        requestedAt: string;
+                        decidedBy: string | null;
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        /** @description free text: section notes */
+                        declineReason?: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCaseTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: one transfer of a case */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        caseId: string;
+                        /** @enum {string} */
+                        kind: "handover" | "responsibility";
+                        /** Format: uuid */
+                        fromOrganizationId: string;
+                        /** Format: uuid */
+                        toOrganizationId: string;
+                        consentId: string | null;
+                        legalBasis: {
+                            /** @enum {string} */
+                            code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            citation?: string | null;
+                        } | null;
+                        /** @enum {string} */
+                        status: "pending" | "accepted" | "declined";
+                        /** Format: uuid */
+                        requestedBy: string;
+                        /** Format: date-time */
+                        requestedAt: string;
+                        decidedBy: string | null;
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        /** @description free text: section notes */
+                        declineReason?: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listTransfers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `nextCursor` of the previous page, as it was given */
+                cursor?: string;
+                direction?: "incoming" | "outgoing";
+                status?: "pending" | "accepted" | "declined";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: the caller's organisation's transfers: incoming (its inbox) or outgoing, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            caseId: string;
+                            /** @enum {string} */
+                            kind: "handover" | "responsibility";
+                            /** Format: uuid */
+                            fromOrganizationId: string;
+                            /** Format: uuid */
+                            toOrganizationId: string;
+                            consentId: string | null;
+                            legalBasis: {
+                                /** @enum {string} */
+                                code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                                citation?: string | null;
+                            } | null;
+                            /** @enum {string} */
+                            status: "pending" | "accepted" | "declined";
+                            /** Format: uuid */
+                            requestedBy: string;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            decidedBy: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            /** @description free text: section notes */
+                            declineReason?: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    acceptTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: accept a transfer (the receiving organisation): it becomes the lead; the former lead stays a participant on the transfer’s basis */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        caseId: string;
+                        /** @enum {string} */
+                        kind: "handover" | "responsibility";
+                        /** Format: uuid */
+                        fromOrganizationId: string;
+                        /** Format: uuid */
+                        toOrganizationId: string;
+                        consentId: string | null;
+                        legalBasis: {
+                            /** @enum {string} */
+                            code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            citation?: string | null;
+                        } | null;
+                        /** @enum {string} */
+                        status: "pending" | "accepted" | "declined";
+                        /** Format: uuid */
+                        requestedBy: string;
+                        /** Format: date-time */
+                        requestedAt: string;
+                        decidedBy: string | null;
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        /** @description free text: section notes */
+                        declineReason?: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    declineTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description required; free text: section notes */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK: decline a transfer with a reason (the receiving organisation): its participation from the request ends, unless it took part before */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        caseId: string;
+                        /** @enum {string} */
+                        kind: "handover" | "responsibility";
+                        /** Format: uuid */
+                        fromOrganizationId: string;
+                        /** Format: uuid */
+                        toOrganizationId: string;
+                        consentId: string | null;
+                        legalBasis: {
+                            /** @enum {string} */
+                            code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            citation?: string | null;
+                        } | null;
+                        /** @enum {string} */
+                        status: "pending" | "accepted" | "declined";
+                        /** Format: uuid */
+                        requestedBy: string;
+                        /** Format: date-time */
+                        requestedAt: string;
+                        decidedBy: string | null;
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        /** @description free text: section notes */
+                        declineReason?: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    endCaseParticipant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description required; free text: section notes */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK: end an organisation's participation in a case (the lead organisation, or a protection officer on legal authority) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Participant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listCaseNotes: {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
             };
             header?: never;
@@ -2532,6 +4316,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
             };
             header?: never;
@@ -2741,6 +4526,8 @@ export interface operations {
                     endReasonCode: "replaced_by_new_placement" | "moved_to_other_care" | "released_from_detention" | "family_reunified" | "placement_breakdown" | "left_without_notice" | "turned_18" | "case_closed" | "other";
                     /** @description free text: section notes */
                     endNotes?: string;
+                    /** @description free text (section notes): why the placement ends in the past; required then, refused for a migration officer */
+                    correctionReason?: string;
                 };
             };
         };
@@ -3121,7 +4908,7 @@ export interface operations {
                         name: string;
                         role: string;
                         organizationId?: string | null;
-                        /** @description the date the member signed the confidentiality undertaking */
+                        /** @description the date the member signed the confidentiality undertaking: not in the future, not after the decision */
                         undertakingSignedAt?: string | null;
                     }[];
                     childViews?: string;
@@ -3172,7 +4959,10 @@ export interface operations {
     decisionCaseDetermination: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The ETag of the version you read; missing: 428, stale: 412 */
+                "if-match": string;
+            };
             path: {
                 id: string;
                 did: string;
@@ -3191,9 +4981,10 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK: decide a draft: needs two panel members with signed undertakings, the child’s views and a rationale */
+            /** @description OK: decide a draft (If-Match with the draft’s ETag): needs two distinct panel members with undertakings signed before the decision, the child’s views and a rationale */
             200: {
                 headers: {
+                    etag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3205,9 +4996,11 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            428: components["responses"]["PreconditionRequired"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3218,6 +5011,7 @@ export interface operations {
             query?: {
                 severity?: "critical" | "high" | "medium" | "low";
                 limit?: number;
+                /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
             };
             header?: never;
@@ -3248,6 +5042,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
                 actorId?: string;
                 organizationId?: string;
@@ -3285,6 +5080,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
                 actorId?: string;
                 organizationId?: string;
@@ -3400,10 +5196,8 @@ export interface operations {
     listStatistics: {
         parameters: {
             query?: {
-                /** @description cases opened at or after */
-                from?: string;
-                /** @description cases opened before */
-                to?: string;
+                /** @description a fixed calendar period, in UTC: a year (2026), a quarter (2026-Q4), a month (2026-11) or an ISO week (2026-W47); the cases opened in it. Without it, every case. */
+                period?: string;
                 /** @description cases this organisation participates in */
                 organizationId?: string;
             };
@@ -3413,13 +5207,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK: open cases by stage, placement, nationality, age and separation; detention; protection timings. Counts below 5 read "<5" */
+            /** @description OK: open cases by stage, placement, nationality, age and separation; detention; protection timings, per calendar period, with small cells suppressed and counts rounded */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the calendar period; null for every case */
+                        period: {
+                            code: string;
+                            /** @description first instant of the period (UTC) */
+                            from: string;
+                            /** @description first instant after the period (UTC) */
+                            to: string;
+                        } | null;
+                        /** @description how the figures were protected, in one sentence */
+                        method: string;
                         openCases: {
                             byStage: {
                                 [key: string]: number | "<5";
@@ -3436,32 +5240,64 @@ export interface operations {
                             bySeparationStatus: {
                                 [key: string]: number | "<5";
                             };
+                            /** @description all open cases, rounded on its own (not the sum of the rounded cells) */
+                            total: number | "<5";
                         };
                         detention: {
                             childrenInDetentionNow: number | "<5";
-                            /** @description null when fewer than 5 children were ever detained */
+                            childrenEverDetained: number | "<5";
+                            /** @description calendar days started in a migration station, rounded to a multiple of 5; null when 1 to 4 children were ever detained */
                             totalDetentionDays: number | null;
+                            /**
+                             * @description why totalDetentionDays is null
+                             * @enum {string}
+                             */
+                            withheld?: "fewer_than_10_cases" | "fewer_than_5_children";
                         };
                         medians: {
                             hoursToProcuraduriaNotification: {
-                                /** @description null when fewer than 5 cases have the timing */
+                                /** @description the median, to one decimal; null when fewer than 10 cases have the timing */
                                 median: number | null;
+                                /** @description how many cases the median is over (published like every count) */
                                 cases: number | "<5";
+                                /**
+                                 * @description why the median is null
+                                 * @enum {string}
+                                 */
+                                withheld?: "fewer_than_10_cases" | "fewer_than_5_children";
                             };
                             daysToGuardianAppointment: {
-                                /** @description null when fewer than 5 cases have the timing */
+                                /** @description the median, to one decimal; null when fewer than 10 cases have the timing */
                                 median: number | null;
+                                /** @description how many cases the median is over (published like every count) */
                                 cases: number | "<5";
+                                /**
+                                 * @description why the median is null
+                                 * @enum {string}
+                                 */
+                                withheld?: "fewer_than_10_cases" | "fewer_than_5_children";
                             };
                             daysToLegalRepresentation: {
-                                /** @description null when fewer than 5 cases have the timing */
+                                /** @description the median, to one decimal; null when fewer than 10 cases have the timing */
                                 median: number | null;
+                                /** @description how many cases the median is over (published like every count) */
                                 cases: number | "<5";
+                                /**
+                                 * @description why the median is null
+                                 * @enum {string}
+                                 */
+                                withheld?: "fewer_than_10_cases" | "fewer_than_5_children";
                             };
                             daysToDecidedDetermination: {
-                                /** @description null when fewer than 5 cases have the timing */
+                                /** @description the median, to one decimal; null when fewer than 10 cases have the timing */
                                 median: number | null;
+                                /** @description how many cases the median is over (published like every count) */
                                 cases: number | "<5";
+                                /**
+                                 * @description why the median is null
+                                 * @enum {string}
+                                 */
+                                withheld?: "fewer_than_10_cases" | "fewer_than_5_children";
                             };
                         };
                     };
@@ -3471,6 +5307,239 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listCalendarNonWorkingDays: {
+        parameters: {
+            query: {
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: the non-working days of a year, besides weekends */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        year: number;
+                        items: {
+                            /** @description YYYY-MM-DD */
+                            date: string;
+                            reason: string;
+                            /**
+                             * @description `law`: a rest day of the Federal Labour Law art. 74; `declared`: declared non-working by an authority
+                             * @enum {string}
+                             */
+                            source: "law" | "declared";
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createCalendarNonWorkingDay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date */
+                    date: string;
+                    /** @description why the day is not a working day (an authority’s declaration, e.g. Holy Thursday) */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A day that is not a working day, besides Saturdays and Sundays */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description YYYY-MM-DD */
+                        date: string;
+                        reason: string;
+                        /**
+                         * @description `law`: a rest day of the Federal Labour Law art. 74; `declared`: declared non-working by an authority
+                         * @enum {string}
+                         */
+                        source: "law" | "declared";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteCalendarNonWorkingDay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description withdrawn */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listTasks: {
+        parameters: {
+            query?: {
+                /** @description `me` or a user id: the cases the reader’s organisation assigned to that user */
+                assignedTo?: "me" | string;
+                caseId?: string;
+                rule?: "notify_procuraduria" | "leave_migration_station" | "appoint_guardian" | "file_asylum_claim" | "case_plan" | "case_review" | "residential_review" | "bid_review" | "turning_18";
+                overdue?: "true" | "false";
+                /** @description only tasks due before this time (a date: its start in Mexico City) */
+                dueBefore?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: the caller’s work: what is due on the cases in its scope, computed from the case data */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @enum {string} */
+                            rule: "notify_procuraduria" | "leave_migration_station" | "appoint_guardian" | "file_asylum_claim" | "case_plan" | "case_review" | "residential_review" | "bid_review" | "turning_18";
+                            /** Format: uuid */
+                            caseId: string;
+                            caseNumber: string;
+                            /**
+                             * Format: date-time
+                             * @description when the task is due (UTC)
+                             */
+                            dueAt: string;
+                            overdue: boolean;
+                            /** @description what to do, in es-MX or English by Accept-Language (es-MX by default) */
+                            title: string;
+                            /** @description the route that resolves the task */
+                            resolveWith: {
+                                /** @enum {string} */
+                                method: "POST" | "PATCH" | "PUT";
+                                path: string;
+                            };
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    setCaseAssignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description an active user of the caller’s organisation whose role works on cases
+                     */
+                    userId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Who works on the case for one organisation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        caseId: string;
+                        /**
+                         * Format: uuid
+                         * @description the caller’s organisation: each participating organisation assigns its own user
+                         */
+                        organizationId: string;
+                        /** Format: uuid */
+                        userId: string;
+                        /** Format: uuid */
+                        assignedBy: string;
+                        /** Format: date-time */
+                        assignedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
