@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { detailText } from '../i18n/messages.js'
 import { isoDate, isoDateTime } from '../http/dates.js'
 import { AppError } from '../http/problem.js'
 
@@ -31,9 +32,9 @@ export function ageInYears(dateOfBirth: string, today = todayUtc()): number {
 export const dateOfBirth = pastDate.refine((value) => ageInYears(value) <= MAX_AGE_YEARS, `gives an age over ${MAX_AGE_YEARS}: not a child's case`)
 
 /** A 422 naming the field that breaks a rule against the rest of the record. */
-export function recordRuleViolation(field: string, message: string): AppError {
-  return new AppError('unprocessable-entity', `${field} ${message}`, {
-    errors: [{ in: 'body', path: `/${field.replaceAll('.', '/')}`, message }],
+export function recordRuleViolation(field: string, detail: string): AppError {
+  return new AppError('unprocessable-entity', detail, {
+    errors: [{ in: 'body', path: `/${field.replaceAll('.', '/')}`, message: detail }],
     invalidFields: [field],
   })
 }
@@ -51,7 +52,7 @@ export function checkCaseDates(input: { custody?: Record<string, unknown> | unde
     const value = input.custody?.[field]
     if (typeof value !== 'string') continue
     if (Date.parse(value) < openedAt.getTime() - CLOCK_TOLERANCE_MS) {
-      throw recordRuleViolation(`custody.${field}`, 'cannot be before the case was opened')
+      throw recordRuleViolation(`custody.${field}`, detailText(`custody.${field} cannot be before the case was opened`))
     }
   }
 }

@@ -17,6 +17,8 @@ import { GUARD_CODES } from '../lifecycle/stage-guards.js'
 import { CONSENT_GIVERS, CONSENT_SCOPES } from '../records/consent.schemas.js'
 import { NOTE_CATEGORIES } from '../records/note.schemas.js'
 import { LEGAL_BASIS_CODES, PARTICIPATION_BASES } from '../records/participant.schemas.js'
+import { REFERRAL_OUTCOMES, REFERRAL_SERVICES, REFERRAL_STATUSES } from '../records/referral.schemas.js'
+import { TRANSFER_KINDS, TRANSFER_STATUSES } from '../records/transfer.schemas.js'
 
 /**
  * Every code list of the API, by the name `GET /vocabulary` gives it. Each code needs a label in
@@ -47,12 +49,11 @@ export const VOCABULARY_LISTS = {
   noteCategories: NOTE_CATEGORIES,
   alertRules: ALERT_RULE_NAMES,
   alertSeverities: ALERT_SEVERITIES,
-  // PRODUCT.md, "Names and shapes of the newer resources"; replace by the zod enums' arrays once they exist.
-  referralServices: ['legal_representation', 'psychosocial', 'shelter', 'health', 'education', 'family_tracing', 'interpretation'],
-  referralStatuses: ['pending', 'accepted', 'declined', 'completed', 'ended'],
-  referralOutcomes: ['provided', 'partially_provided', 'not_provided'],
-  transferStatuses: ['pending', 'accepted', 'declined'],
-  transferKinds: ['handover', 'responsibility'],
+  referralServices: REFERRAL_SERVICES,
+  referralStatuses: REFERRAL_STATUSES,
+  referralOutcomes: REFERRAL_OUTCOMES,
+  transferStatuses: TRANSFER_STATUSES,
+  transferKinds: TRANSFER_KINDS,
 } as const satisfies Record<string, readonly string[]>
 
 export type VocabularyListName = keyof typeof VOCABULARY_LISTS | 'problemTypes'

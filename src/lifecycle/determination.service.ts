@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { detailText } from '../i18n/messages.js'
 import { v7 as uuidv7 } from 'uuid'
 import type { RecordAudit } from '../audit/audited.js'
 import type { CaseAccess } from '../access/case-access.js'
@@ -176,7 +177,7 @@ function repeatedMember(panel: readonly Record<string, unknown>[]): number {
 /** A panel naming the same person twice is refused when it is written. */
 function refuseRepeatedMember(panel: readonly Record<string, unknown>[] | undefined): void {
   const index = panel ? repeatedMember(panel) : -1
-  if (index >= 0) throw recordRuleViolation(`panel.${index}.name`, 'names a person already on the panel: members must be distinct')
+  if (index >= 0) throw recordRuleViolation(`panel.${index}.name`, detailText(`panel.${index}.name names a person already on the panel: members must be distinct`))
 }
 
 /** Codes of what the draft lacks to be decided; values never leave this function. */
@@ -217,17 +218,17 @@ export async function decideDetermination(
 
   const decidedAt = new Date(input.decidedAt)
   const decidedOn = input.decidedAt.length === 10 ? input.decidedAt : decidedAt.toISOString().slice(0, 10)
-  if (decidedAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw recordRuleViolation('decidedAt', 'cannot be in the future')
+  if (decidedAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw recordRuleViolation('decidedAt', detailText(`decidedAt cannot be in the future`))
   // A date-only decision compares by day: a draft opened this morning may be decided "today".
   const draftOpened = draft.created_at
   if (input.decidedAt.length === 10 ? decidedOn < draftOpened.toISOString().slice(0, 10) : decidedAt.getTime() < draftOpened.getTime() - FUTURE_TOLERANCE_MS) {
-    throw recordRuleViolation('decidedAt', 'cannot be before the draft was opened')
+    throw recordRuleViolation('decidedAt', detailText(`decidedAt cannot be before the draft was opened`))
   }
-  if (input.reviewDueAt < decidedOn) throw recordRuleViolation('reviewDueAt', 'cannot precede the decision')
+  if (input.reviewDueAt < decidedOn) throw recordRuleViolation('reviewDueAt', detailText(`reviewDueAt cannot precede the decision`))
   const unmet = unmetDecisionConditions(draft)
   if (unmet.length > 0) throw new AppError('guard-failed', `The determination does not meet ${unmet.length} condition(s) for a decision`, { unmetConditions: unmet })
   const lateUndertaking = draft.panel.findIndex((member) => typeof member.undertakingSignedAt === 'string' && member.undertakingSignedAt > decidedOn)
-  if (lateUndertaking >= 0) throw recordRuleViolation(`panel.${lateUndertaking}.undertakingSignedAt`, 'is after the decision: every undertaking is signed before the panel decides')
+  if (lateUndertaking >= 0) throw recordRuleViolation(`panel.${lateUndertaking}.undertakingSignedAt`, detailText(`panel.${lateUndertaking}.undertakingSignedAt is after the decision: every undertaking is signed before the panel decides`))
   if (!draft.supersedes_id && (await otherDecidedDetermination(db, caseId, id))) {
     throw new AppError('conflict', 'The case already has a decided determination: a new decision must supersede it (supersedesId)', { code: 'decided_determination_exists' })
   }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { detailText } from '../i18n/messages.js'
 import { v7 as uuidv7 } from 'uuid'
 import type { CaseActor } from '../cases/case.service.js'
 import { CLOCK_TOLERANCE_MS, recordRuleViolation } from '../cases/date-rules.js'
@@ -29,7 +30,7 @@ export function calendarDaysStarted(start: Date, end: Date): number {
 
 export function checkPlacementStart(startedAt: string, caseOpenedAt: Date): void {
   if (Date.parse(startedAt) < caseOpenedAt.getTime() - MAX_BACKDATE_BEFORE_OPENING_DAYS * DAY_MS) {
-    throw recordRuleViolation('startedAt', `cannot be more than ${MAX_BACKDATE_BEFORE_OPENING_DAYS} days before the case was opened`)
+    throw recordRuleViolation('startedAt', detailText(`startedAt cannot be more than ${MAX_BACKDATE_BEFORE_OPENING_DAYS} days before the case was opened`))
   }
 }
 
@@ -52,7 +53,7 @@ export function checkRetroactiveEnd(actor: CaseActor, change: RetroactiveEnd): v
     )
   }
   if (!change.reason) {
-    throw recordRuleViolation('correctionReason', `is required: ${change.field} in the past ends a placement retroactively, which corrects its dates`)
+    throw recordRuleViolation('correctionReason', detailText(`correctionReason is required: ${change.field} in the past ends a placement retroactively, which corrects its dates`))
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { detailText } from '../i18n/messages.js'
 import { v7 as uuidv7 } from 'uuid'
 import type { CaseAccess } from '../access/case-access.js'
 import {
@@ -73,7 +74,7 @@ function notInFuture(at: string, what: string): void {
 
 /** A correction reason without a correction would sit in the record explaining nothing. */
 function refuseStrayReason(reason: string | undefined): void {
-  if (reason !== undefined) throw recordRuleViolation('correctionReason', 'is only for a placement that ends in the past (a correction of its dates)')
+  if (reason !== undefined) throw recordRuleViolation('correctionReason', detailText(`correctionReason is only for a placement that ends in the past (a correction of its dates)`))
 }
 
 const writtenFields = (input: object) => Object.entries(input).filter(([, value]) => value !== undefined).map(([field]) => field as PlacementField)
