@@ -4,6 +4,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { AppError, type ProblemCode, problemDocument } from '../http/problem.js'
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable.js'
 import { localizeProblem } from '../i18n/localize-problem.js'
+import { languageOf } from './language.js'
 import { detailText } from '../i18n/messages.js'
 
 // Framework errors in the contract's shape, each with a detail of its own (never the framework's
@@ -29,13 +30,14 @@ function sendProblem(reply: FastifyReply, code: ProblemCode, detail?: string, ex
   const instance = reply.request.routeOptions.url && PLAIN_PATH.test(path) ? { instance: path } : {}
   const body = problemDocument(code, detail, { ...instance, ...extensions })
   // The one place every problem is translated (src/i18n): title, detail and condition messages.
-  const localized = localizeProblem(body, code, reply.request.language, (key) =>
+  const language = languageOf(reply.request)
+  const localized = localizeProblem(body, code, language, (key) =>
     reply.request.log.warn({ problemCode: code, catalogueKey: key }, 'problem detail missing from a catalogue'),
   )
   return reply
     .code(body.status)
     .type('application/problem+json')
-    .header('content-language', reply.request.language)
+    .header('content-language', language)
     .header('vary', 'Accept-Language')
     .send(localized)
 }

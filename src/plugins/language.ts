@@ -18,8 +18,20 @@ const explicitLanguage = (request: FastifyRequest): string | undefined => {
   return raw?.[1]
 }
 
+/**
+ * The language of a request the framework refuses before its decorators exist (a URL that does not
+ * decode, a parameter over the router's limit): the same negotiation, on the raw request.
+ */
+let configuredDefault: Language = 'es-MX'
+export function languageOf(request: FastifyRequest): Language {
+  if (request.language) return request.language
+  const header = request.headers?.['accept-language']
+  return negotiateLanguage(typeof header === 'string' ? header : undefined, configuredDefault, explicitLanguage(request))
+}
+
 /** Decorates every request with its language, computed when first asked for. */
 async function languagePlugin(app: FastifyInstance, options: { defaultLanguage: Language }): Promise<void> {
+  configuredDefault = options.defaultLanguage
   app.decorateRequest('language', {
     getter(this: FastifyRequest): Language {
       const header = this.headers['accept-language']

@@ -1154,7 +1154,7 @@ export interface components {
          *     - `urn:atd:problem:guard-failed` (409): The case does not meet the conditions for this stage / El expediente no cumple las condiciones para esta etapa
          *     - `urn:atd:problem:precondition-failed` (412): The resource has changed since it was read / El recurso cambió desde que se leyó
          *     - `urn:atd:problem:payload-too-large` (413): The request body is too large / El cuerpo de la solicitud es demasiado grande
-         *     - `urn:atd:problem:uri-too-long` (414): The URL is too long / undefined
+         *     - `urn:atd:problem:uri-too-long` (414): The URL is too long / La URL es demasiado larga
          *     - `urn:atd:problem:unsupported-media-type` (415): Unsupported media type / Tipo de contenido no admitido
          *     - `urn:atd:problem:unprocessable-entity` (422): The request cannot be processed / La solicitud no se puede procesar
          *     - `urn:atd:problem:precondition-required` (428): If-Match is required / Se requiere If-Match

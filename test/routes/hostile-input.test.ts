@@ -191,7 +191,7 @@ t.test('hostile input is a 4xx problem on every edge', async (t) => {
         isProblem(t, await send(user, method, url, body), 400, `${field} in year ${year}`)
       }
     }
-    const fine = await send(auditor, 'GET', `/statistics?from=${encodeURIComponent('2026-01-01T00:00:00Z')}`)
+    const fine = await send(auditor, 'GET', `/audit-events?from=${encodeURIComponent('2026-01-01T00:00:00Z')}`)
     t.equal(fine.statusCode, 200, 'a date in range is fine')
   })
 

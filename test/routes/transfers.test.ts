@@ -102,7 +102,8 @@ t.test('transfers between agencies', async (t) => {
   })
 
   await t.test('a hand-over keeps a procuraduriaNotifiedAt already recorded', async (t) => {
-    const notifiedAt = '2026-11-30T10:00:00.000Z'
+    // Notified as the case is opened (a notification cannot precede the case).
+    const notifiedAt = new Date().toISOString()
     const caseId = await openCase(migration, { custody: { procuraduriaNotifiedAt: notifiedAt } })
     t.equal((await transfer(migration, caseId, { toOrganizationId: procuraduria })).statusCode, 201)
     t.equal((await send(migration, 'GET', `/cases/${caseId}`)).json().custody.procuraduriaNotifiedAt, notifiedAt)
