@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
-import { insertAuditEvent } from '../audit/audit.repository.js'
 import { recordAuthenticationFailure } from '../audit/authentication-failure.js'
 import { FailureAggregator } from '../edge/failure-aggregator.js'
 import { FailOpenStore, type FailureStore, MemoryFailureStore, RedisFailureStore } from '../edge/failure-store.js'
@@ -59,15 +58,8 @@ async function edgeLimitsPlugin(app: FastifyInstance, options: EdgeLimitOptions)
     {
       one: (event) => recordAuthenticationFailure(app.db, { ...event, policyVersion: app.policyVersion }),
       many: (event) =>
-        insertAuditEvent(app.db, {
+        recordAuthenticationFailure(app.db, {
           requestId: event.lastRequestId,
-          actorId: null,
-          actorRole: null,
-          actorOrganizationId: null,
-          action: 'auth.failed',
-          caseIds: [],
-          fields: [],
-          outcome: 'denied',
           reason: `repeated:${event.reasons.join(',')}`,
           policyVersion: app.policyVersion,
           count: event.count,
