@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { detailText } from '../i18n/messages.js'
 import type { Kysely } from 'kysely'
 import { contractOf } from '../access/route-contract.js'
 import { caseExists } from '../cases/case.repository.js'
@@ -92,7 +93,7 @@ export async function recordRefusalOf(app: FastifyInstance, request: FastifyRequ
 
 class AuditUnavailableError extends AppError {
   constructor() {
-    super('service-unavailable', 'The audit trail cannot be written; no data is returned')
+    super('service-unavailable', detailText('The audit trail cannot be written; no data is returned'))
   }
 }
 

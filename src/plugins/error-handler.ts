@@ -12,14 +12,14 @@ import { detailText } from '../i18n/messages.js'
 const FASTIFY_CODES: Record<string, { code: ProblemCode; detail: (request: FastifyRequest) => string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: {
     code: 'payload-too-large',
-    detail: (request) => `The body may not be larger than ${Math.floor((request.routeOptions.bodyLimit ?? 0) / 1024)} KiB`,
+    detail: (request) => detailText(`The body may not be larger than ${Math.floor((request.routeOptions.bodyLimit ?? 0) / 1024)} KiB`),
   },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported-media-type', detail: () => 'Send the body as application/json' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'bad-request', detail: () => 'The Content-Length does not match the body' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'bad-request', detail: () => 'The body is empty but its type says JSON' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'bad-request', detail: () => 'The body is not valid JSON' },
-  FST_ERR_BAD_URL: { code: 'bad-request', detail: () => 'The URL is not validly percent-encoded' },
-  FST_ERR_MAX_PARAM_LENGTH: { code: 'uri-too-long', detail: () => 'A part of the URL is too long' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported-media-type', detail: () => detailText('Send the body as application/json') },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'bad-request', detail: () => detailText('The Content-Length does not match the body') },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'bad-request', detail: () => detailText('The body is empty but its type says JSON') },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'bad-request', detail: () => detailText('The body is not valid JSON') },
+  FST_ERR_BAD_URL: { code: 'bad-request', detail: () => detailText('The URL is not validly percent-encoded') },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'uri-too-long', detail: () => detailText('A part of the URL is too long') },
 }
 
 // `instance` names the request path only when it is plain text: a hostile path is never echoed.

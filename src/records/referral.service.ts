@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { detailText } from '../i18n/messages.js'
 import { v7 as uuidv7 } from 'uuid'
 import { readableFields } from '../access/abilities.js'
 import type { CaseAccess } from '../access/case-access.js'
@@ -103,25 +104,25 @@ export type ReferralRefusal =
   | 'not_receiver'
 
 const REFUSALS: Readonly<Record<ReferralRefusal, readonly [code: 'forbidden' | 'conflict' | 'unprocessable-entity', detail: string]>> = {
-  consent_required: ['unprocessable-entity', 'A referral needs a consent whose scopes include sharing, or a legal basis given by a protection officer'],
-  consent_not_found: ['unprocessable-entity', 'The consent is not one recorded for this case'],
-  consent_withdrawn: ['unprocessable-entity', 'The consent has been withdrawn and no longer allows a referral'],
-  consent_scope_missing: ['unprocessable-entity', `The consent's scopes do not include ${SHARING_SCOPE}`],
-  legal_basis_requires_protection_officer: ['forbidden', 'Only a protection officer may refer a case on a legal basis'],
-  sections_required: ['unprocessable-entity', 'A referral names at least one section the receiver needs'],
-  unknown_section: ['unprocessable-entity', `sections may only name: ${REFERABLE_SECTIONS.join(', ')}`],
-  duplicate_section: ['unprocessable-entity', 'Each section at most once'],
-  section_not_covered: ['unprocessable-entity', 'A referral may only pass on sections your organisation may read on this case'],
-  respond_by_in_past: ['unprocessable-entity', 'respondBy cannot be in the past'],
-  respond_by_too_far: ['unprocessable-entity', `respondBy cannot be more than ${MAX_RESPOND_DAYS} days ahead`],
-  referral_to_self: ['unprocessable-entity', 'An organisation does not refer a case to itself'],
-  organization_cannot_receive_referrals: ['unprocessable-entity', 'An organisation of this kind does not receive referrals for a service'],
-  already_participant: ['conflict', 'This organisation already participates in the case'],
-  referral_pending: ['conflict', 'A referral of this case to this organisation is already pending'],
-  referral_already_decided: ['conflict', 'This referral has already been decided'],
-  referral_not_accepted: ['conflict', 'Only an accepted referral can be completed'],
-  reason_required: ['unprocessable-entity', 'A decline needs a reason'],
-  not_receiver: ['forbidden', 'Only the organisation the case was referred to may answer the referral'],
+  consent_required: ['unprocessable-entity', detailText('A referral needs a consent whose scopes include sharing, or a legal basis given by a protection officer')],
+  consent_not_found: ['unprocessable-entity', detailText('The consent is not one recorded for this case')],
+  consent_withdrawn: ['unprocessable-entity', detailText('The consent has been withdrawn and no longer allows a referral')],
+  consent_scope_missing: ['unprocessable-entity', detailText(`The consent's scopes do not include ${SHARING_SCOPE}`)],
+  legal_basis_requires_protection_officer: ['forbidden', detailText('Only a protection officer may refer a case on a legal basis')],
+  sections_required: ['unprocessable-entity', detailText('A referral names at least one section the receiver needs')],
+  unknown_section: ['unprocessable-entity', detailText(`sections may only name: ${REFERABLE_SECTIONS.join(', ')}`)],
+  duplicate_section: ['unprocessable-entity', detailText('Each section at most once')],
+  section_not_covered: ['unprocessable-entity', detailText('A referral may only pass on sections your organisation may read on this case')],
+  respond_by_in_past: ['unprocessable-entity', detailText('respondBy cannot be in the past')],
+  respond_by_too_far: ['unprocessable-entity', detailText(`respondBy cannot be more than ${MAX_RESPOND_DAYS} days ahead`)],
+  referral_to_self: ['unprocessable-entity', detailText('An organisation does not refer a case to itself')],
+  organization_cannot_receive_referrals: ['unprocessable-entity', detailText('An organisation of this kind does not receive referrals for a service')],
+  already_participant: ['conflict', detailText('This organisation already participates in the case')],
+  referral_pending: ['conflict', detailText('A referral of this case to this organisation is already pending')],
+  referral_already_decided: ['conflict', detailText('This referral has already been decided')],
+  referral_not_accepted: ['conflict', detailText('Only an accepted referral can be completed')],
+  reason_required: ['unprocessable-entity', detailText('A decline needs a reason')],
+  not_receiver: ['forbidden', detailText('Only the organisation the case was referred to may answer the referral')],
 }
 
 function refuse(reason: ReferralRefusal, extensions: Record<string, unknown> = {}): never {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { detailText } from '../i18n/messages.js'
 import { v7 as uuidv7 } from 'uuid'
 import { CaseAccess } from '../access/case-access.js'
 import { accessFactsOf } from '../access/case-access-sql.js'
@@ -82,25 +83,25 @@ export async function requestTransfer(db: Kysely<Database>, actor: CaseActor, ca
   access.requireAction('transfer', 'transfer cases')
   if (!access.isLead) throw new AppError('forbidden', 'Only the lead organisation transfers a case', { reason: 'not_lead' })
   const organization = await requireParticipatingOrganization(db, input.toOrganizationId)
-  if (organization.id === principal.organizationId) unprocessable('transfer_to_self', 'A case is not transferred to the organisation that leads it')
+  if (organization.id === principal.organizationId) unprocessable('transfer_to_self', detailText('A case is not transferred to the organisation that leads it'))
 
   let kind: 'handover' | 'responsibility'
   let legalBasis: ShareCaseInput['legalBasis']
   if (principal.role === 'migration_officer') {
     if (organization.kind !== 'child_protection_authority') {
-      unprocessable('handover_requires_child_protection_authority', 'A migration officer hands a case over only to a child-protection authority')
+      unprocessable('handover_requires_child_protection_authority', detailText('A migration officer hands a case over only to a child-protection authority'))
     }
     if (input.consentId !== undefined || (input.legalBasis !== undefined && input.legalBasis.code !== HANDOVER_CODE)) {
-      unprocessable('handover_rests_on_law', `A hand-over rests on the law (${HANDOVER_CODE}), not on a consent or another legal basis`)
+      unprocessable('handover_rests_on_law', detailText(`A hand-over rests on the law (${HANDOVER_CODE}), not on a consent or another legal basis`))
     }
     if (input.legalBasis?.citation !== undefined) access.refuseUnwritable('create', ['legal.notes'])
     kind = 'handover'
     legalBasis = { code: HANDOVER_CODE, ...(input.legalBasis?.citation !== undefined ? { citation: input.legalBasis.citation } : {}) }
   } else {
     if (organization.kind === 'migration_authority') {
-      unprocessable('organization_kind_not_allowed', 'Responsibility for a case is not transferred to a migration authority')
+      unprocessable('organization_kind_not_allowed', detailText('Responsibility for a case is not transferred to a migration authority'))
     }
-    if (input.legalBasis?.code === HANDOVER_CODE) unprocessable('handover_rests_on_law', `${HANDOVER_CODE} is the basis of a migration officer's hand-over only`)
+    if (input.legalBasis?.code === HANDOVER_CODE) unprocessable('handover_rests_on_law', detailText(`${HANDOVER_CODE} is the basis of a migration officer's hand-over only`))
     await requireSharingGround(db, actor, caseId, input)
     kind = 'responsibility'
     legalBasis = input.legalBasis
@@ -167,7 +168,7 @@ export async function acceptTransfer(db: Kysely<Database>, actor: CaseActor, id:
   refuseDecided(transfer)
   if (transfer.consent_id) {
     const consent = await findConsent(db, transfer.case_id, transfer.consent_id, 'share')
-    if (!consent || consent.withdrawn_at) unprocessable('consent_withdrawn', 'The consent this transfer rests on has been withdrawn')
+    if (!consent || consent.withdrawn_at) unprocessable('consent_withdrawn', detailText('The consent this transfer rests on has been withdrawn'))
   }
   const caseId = transfer.case_id
   const { row, access } = await openCase(db, actor, caseId, { forUpdate: true })
@@ -217,7 +218,7 @@ export async function acceptTransfer(db: Kysely<Database>, actor: CaseActor, id:
 export async function declineTransfer(db: Kysely<Database>, actor: CaseActor, id: string, input: TransferDeclineInput, recordAudit: RecordAudit): Promise<TransferView> {
   const transfer = await transferToDecide(db, actor, id)
   const reason = input.reason?.trim()
-  if (!reason) unprocessable('reason_required', 'Say why the transfer is declined')
+  if (!reason) unprocessable('reason_required', detailText('Say why the transfer is declined'))
   refuseDecided(transfer)
   const caseId = transfer.case_id
   const { access } = await openCase(db, actor, caseId, { forUpdate: true })
