@@ -10,7 +10,8 @@ const DAY = 24 * HOUR
  * Demo cases at the steps of a hand-over (docs/README-handover.md): a girl held at a migration
  * station whose hand-over waits in the Procuraduría's inbox, and a girl whose hand-over the
  * Procuraduría accepted, who consented to a share with an NGO and then withdrew that consent (the
- * share ended). Invented children.
+ * share ended), and whose referral for legal representation waits in a legal-aid clinic's inbox.
+ * Invented children.
  */
 export async function loadDemoHandovers(db: Kysely<Database>, organizationIds: Record<string, string>, userIds: Record<string, string>): Promise<void> {
   const childRefKey = await loadChildRefKey(db, undefined)
@@ -173,4 +174,22 @@ export async function loadDemoHandovers(db: Kysely<Database>, organizationIds: R
     since: new Date(consentGiven.getTime() + HOUR),
     ended: { at: withdrawnAt, by: protectionOfficer, reason: 'consent_withdrawn' },
   })
+
+  // 3. The Procuraduría refers the same girl to a legal-aid clinic for representation, on its legal
+  // authority: the referral waits in the clinic's inbox, which sees only its stub until it accepts.
+  await db
+    .insertInto('referrals')
+    .values({
+      id: uuidv7(),
+      case_id: accepted,
+      from_organization_id: procuraduria,
+      to_organization_id: organizationIds['legal-aid']!,
+      service: 'legal_representation',
+      sections: ['identity', 'legalStatus', 'legal'],
+      legal_basis_code: 'protection_measure',
+      respond_by: new Date(now + 5 * DAY).toISOString().slice(0, 10),
+      requested_by: protectionOfficer,
+      requested_at: new Date(now - 3 * HOUR),
+    })
+    .execute()
 }

@@ -15,6 +15,7 @@ t.test('a child’s case, end to end: hand-over, acceptance, share by consent, w
   const PROCURADURIA = as('demo-protection-officer')
   const NGO = as('demo-ngo-caseworker-other')
   const AUDITOR = as('demo-auditor')
+  const CLINIC = as('demo-attorney')
   const call = async (headers: Record<string, string>, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, extra: Record<string, string> = {}) => {
     const response = await app.inject({ method, url, headers: { ...headers, ...extra }, ...(payload === undefined ? {} : { payload: payload as object }) })
     return { status: response.statusCode, body: response.body ? (JSON.parse(response.body) as Json) : {}, headers: response.headers }
@@ -36,6 +37,17 @@ t.test('a child’s case, end to end: hand-over, acceptance, share by consent, w
   const waiting = (await call(PROCURADURIA, 'GET', '/transfers?direction=incoming&status=pending')).body.items as Json[]
   t.match(waiting, [{ kind: 'handover', status: 'pending', legalBasis: { code: 'migration_law_handover' } }], 'a pending hand-over in the demo inbox')
   t.equal((await call(PROCURADURIA, 'GET', `/cases/${waiting[0]!.caseId}`)).body.custody.inDetention, true, 'the demo child waits at a migration station')
+
+  // And a referral for legal representation in the legal-aid clinic's inbox: a stub, no case data,
+  // until the clinic accepts; then it reads the referred sections only.
+  const referred = (await call(CLINIC, 'GET', '/referrals?direction=incoming&status=pending')).body.items as Json[]
+  t.match(referred, [{ service: 'legal_representation', status: 'pending', sections: ['identity', 'legalStatus', 'legal'] }], 'a pending referral in the clinic’s inbox')
+  t.notOk('identity' in referred[0]!, 'the stub carries no section of the case')
+  t.equal((await call(CLINIC, 'GET', `/cases/${referred[0]!.caseId}`)).status, 404, 'the clinic does not reach the case before accepting')
+  t.equal((await call(CLINIC, 'POST', `/referrals/${referred[0]!.id}/accept`)).status, 200)
+  const referredCase = (await call(CLINIC, 'GET', `/cases/${referred[0]!.caseId}`)).body
+  t.ok(referredCase.identity && referredCase.legalStatus, 'after accepting, the clinic reads the referred sections')
+  t.notOk('health' in referredCase || 'protection' in referredCase, 'and nothing it was not referred')
 
   // 2. The Procuraduría does not reach it yet.
   t.equal((await call(PROCURADURIA, 'GET', `/cases/${caseId}`)).status, 404)
