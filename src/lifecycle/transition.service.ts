@@ -56,6 +56,7 @@ export async function moveCase(
   actor: CaseActor,
   policy: Policy,
   caseId: string,
+  expectedVersion: number | undefined,
   input: TransitionRequest,
   recordAudit: RecordAudit,
 ) {
@@ -69,6 +70,11 @@ export async function moveCase(
     throw new AppError('forbidden-fields', `You may not write: ${TRANSITION_RECORD.fields.reason}`, {
       deniedFields: [TRANSITION_RECORD.fields.reason],
     })
+  }
+  // A transition is an update of the case: compared with the version this reader saw, after the
+  // refusals above, so that a 412 never says a section behind a wall changed.
+  if (expectedVersion === undefined || expectedVersion !== readerVersion(access, caseRow).version) {
+    throw new AppError('precondition-failed', 'The case has changed since you read it; read it again and retry')
   }
   if (input.closureReason !== undefined && to !== 'closed') {
     throw new AppError('bad-request', 'A closure reason is given only when closing a case')

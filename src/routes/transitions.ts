@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { audited } from '../audit/audited.js'
 import { caseIdParamsSchema } from '../cases/case.schemas.js'
-import { etagOf } from '../cases/case-view.js'
+import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
+import { z } from 'zod'
+import { AppError } from '../http/problem.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
 import { transitionListSchema, transitionRequestSchema, transitionViewSchema } from '../lifecycle/transition.schemas.js'
 import { listCaseTransitions, moveCase } from '../lifecycle/transition.service.js'
@@ -17,18 +19,29 @@ export async function transitionRoutes(app: FastifyInstance): Promise<void> {
       config: { contract: { audit: 'case.transition', changes: true } },
       schema: {
         tags: ['lifecycle'],
-        summary: 'Move a case to another stage; forward moves are guarded (409 guard-failed lists every unmet condition)',
+        summary:
+          'Move a case to another stage (If-Match required: a transition is an update); forward moves are guarded (409 guard-failed lists every unmet condition)',
         params: caseIdParamsSchema,
+        headers: z.object({ 'if-match': z.string().max(100).optional() }),
         body: transitionRequestSchema,
-        response: { 201: transitionViewSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
+        response: {
+          201: transitionViewSchema,
+          ...problemResponses,
+          409: problemSchema,
+          412: problemSchema,
+          422: problemSchema,
+          428: problemSchema,
+        },
       },
     },
     async (request, reply) => {
+      const ifMatch = request.headers['if-match']
+      if (!ifMatch) throw new AppError('precondition-required', 'Send If-Match with the ETag of the case you read')
       const { id } = request.params
       const result = await audited(
         app,
         request,
-        (trx, recordAudit) => moveCase(trx, actorOf(request), app.policy, id, request.body, recordAudit),
+        (trx, recordAudit) => moveCase(trx, actorOf(request), app.policy, id, versionFromIfMatch(ifMatch), request.body, recordAudit),
         {
           caseId: id,
         },

@@ -734,8 +734,8 @@ export interface paths {
         get: operations["listCaseTransitions"];
         put?: never;
         /**
-         * Move a case to another stage; forward moves are guarded (409 guard-failed lists every unmet condition)
-         * @description Move a case to another stage; forward moves are guarded (409 guard-failed lists every unmet condition). Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `case.transition`. The change and its audit event are written in one transaction.
+         * Move a case to another stage (If-Match required: a transition is an update); forward moves are guarded (409 guard-failed lists every unmet condition)
+         * @description Move a case to another stage (If-Match required: a transition is an update); forward moves are guarded (409 guard-failed lists every unmet condition). Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `case.transition`. The change and its audit event are written in one transaction.
          */
         post: operations["createCaseTransition"];
         delete?: never;
@@ -4571,6 +4571,7 @@ export interface operations {
             /** @description OK: the stage changes of a case: who, when, from, to and why */
             200: {
                 headers: {
+                    etag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4589,7 +4590,10 @@ export interface operations {
     createCaseTransition: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The ETag of the version you read; missing: 428, stale: 412 */
+                "if-match": string;
+            };
             path: {
                 id: string;
             };
@@ -4615,9 +4619,11 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            428: components["responses"]["PreconditionRequired"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

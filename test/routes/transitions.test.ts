@@ -39,8 +39,16 @@ t.test('a child walks from identification to a closed case through every guard',
     return id
   }
   const caseId = await openCase()
-  const move = (user: TestUser, payload: Record<string, unknown>, id = caseId) =>
-    app.inject({ method: 'POST', url: `/cases/${id}/transitions`, headers: user.headers, payload })
+  /** The ETag this reader holds of the case (a stand-in where it may not read the case at all). */
+  const etagFor = async (user: TestUser, id: string) =>
+    ((await app.inject({ method: 'GET', url: `/cases/${id}`, headers: user.headers })).headers.etag as string | undefined) ?? '"0"'
+  const move = async (user: TestUser, payload: Record<string, unknown>, id = caseId) =>
+    app.inject({
+      method: 'POST',
+      url: `/cases/${id}/transitions`,
+      headers: { ...user.headers, 'if-match': await etagFor(user, id) },
+      payload,
+    })
   const patchCase = async (user: TestUser, payload: Record<string, unknown>) => {
     const etag = (await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: user.headers })).headers.etag as string
     const patched = await app.inject({ method: 'PATCH', url: `/cases/${caseId}`, headers: { ...user.headers, 'if-match': etag }, payload })
@@ -103,6 +111,23 @@ t.test('a child walks from identification to a closed case through every guard',
       t.equal(officerAgain.statusCode, 403, 'not from custody')
     },
   )
+
+  await t.test('a transition is an update: 428 without If-Match, 412 when stale, and nothing moves', async (t) => {
+    const url = `/cases/${caseId}/transitions`
+    const without = await app.inject({ method: 'POST', url, headers: ngo.headers, payload: { to: 'guardianship' } })
+    t.equal(without.statusCode, 428, without.body)
+    const current = await etagFor(ngo, caseId)
+    const stale = `"${Number(JSON.parse(current)) - 1}"`
+    const refused = await app.inject({
+      method: 'POST',
+      url,
+      headers: { ...ngo.headers, 'if-match': stale },
+      payload: { to: 'guardianship' },
+    })
+    t.equal(refused.statusCode, 412, refused.body)
+    t.equal((await stage()).stage, 'custody', 'nothing moved')
+    t.equal(await etagFor(ngo, caseId), current, 'the version is unchanged')
+  })
 
   await t.test('skipping forward is refused; roles without transition are refused', async (t) => {
     const skipped = await move(ngo, { to: 'legal_representation' })
