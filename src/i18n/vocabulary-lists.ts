@@ -19,6 +19,7 @@ import { NOTE_CATEGORIES } from '../records/note.schemas.js'
 import { LEGAL_BASIS_CODES, PARTICIPATION_BASES } from '../records/participant.schemas.js'
 import { REFERRAL_OUTCOMES, REFERRAL_SERVICES, REFERRAL_STATUSES } from '../records/referral.schemas.js'
 import { TRANSFER_KINDS, TRANSFER_STATUSES } from '../records/transfer.schemas.js'
+import { TASK_RULE_NAMES } from '../tasks/task-rules.js'
 
 /**
  * Every code list of the API, by the name `GET /vocabulary` gives it. Each code needs a label in
@@ -47,6 +48,7 @@ export const VOCABULARY_LISTS = {
   legalBasisCodes: LEGAL_BASIS_CODES,
   participationBases: PARTICIPATION_BASES,
   noteCategories: NOTE_CATEGORIES,
+  taskRules: TASK_RULE_NAMES,
   alertRules: ALERT_RULE_NAMES,
   alertSeverities: ALERT_SEVERITIES,
   referralServices: REFERRAL_SERVICES,

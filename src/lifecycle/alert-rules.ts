@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from 'kysely'
+import { REFERRAL_RESPONSE_DUE, TRANSFER_RESPONSE_DUE } from '../tasks/task-rules.js'
 
 export const ALERT_SEVERITIES = ['critical', 'high', 'medium', 'low'] as const
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number]
@@ -75,6 +76,24 @@ export const ALERT_RULES = {
     condition: sql<boolean>`cases.status = 'open' AND cases.date_of_birth IS NOT NULL
       AND (cases.date_of_birth + interval '18 years')::date BETWEEN current_date AND current_date + 90`,
     since: sql<Date>`((cases.date_of_birth + interval '18 years')::date - 90)::timestamptz`,
+  },
+  // A referral not answered by its respond-by date (the task respond_to_referral, past due). Like the
+  // receiver's task it follows the referral, whatever the case's status.
+  referral_response_overdue: {
+    severity: 'medium',
+    fields: ['case.leadOrganizationId'],
+    condition: sql<boolean>`EXISTS (SELECT 1 FROM referrals WHERE referrals.case_id = cases.id AND referrals.status = 'pending'
+      AND ${REFERRAL_RESPONSE_DUE} <= now())`,
+    since: sql<Date>`(SELECT min(${REFERRAL_RESPONSE_DUE}) FROM referrals WHERE referrals.case_id = cases.id AND referrals.status = 'pending')`,
+  },
+  // A transfer not answered in its response time (the task respond_to_transfer, past due): until it
+  // is, no one has taken over responsibility for the child.
+  transfer_response_overdue: {
+    severity: 'high',
+    fields: ['case.leadOrganizationId'],
+    condition: sql<boolean>`cases.status = 'open' AND EXISTS (SELECT 1 FROM transfers WHERE transfers.case_id = cases.id
+      AND transfers.status = 'pending' AND ${TRANSFER_RESPONSE_DUE} <= now())`,
+    since: sql<Date>`(SELECT min(${TRANSFER_RESPONSE_DUE}) FROM transfers WHERE transfers.case_id = cases.id AND transfers.status = 'pending')`,
   },
 } as const satisfies Record<string, AlertRule>
 

@@ -20,7 +20,9 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
           'a sentence in es-MX or English (by `Accept-Language`, es-MX by default) and the route that resolves it. Rules: ' +
           '`notify_procuraduria` (24 hours), `leave_migration_station` (at once), `appoint_guardian` (7 days in custody), ' +
           '`file_asylum_claim` (25 of the 30 working days from `legalStatus.entryDate`, on the working-day calendar), `case_plan` (14 days), ' +
-          '`case_review` (every 90 days), `residential_review` (every 30 days), `bid_review` (the date the decision set), `turning_18` (90 days ahead). ' +
+          '`case_review` (every 90 days), `residential_review` (every 30 days), `bid_review` (the date the decision set), `turning_18` (90 days ahead), ' +
+          '`respond_to_referral` (a pending referral to the caller’s organisation, by the end of its respond-by date; it tells no more than the referral’s stub), ' +
+          '`respond_to_transfer` (a pending transfer to the caller’s organisation: 24 hours after a hand-over, the end of the fifth working day after a transfer of responsibility). ' +
           'A task is listed only where the caller may read every field it is built from and use the route that resolves it. Ordered by due time.',
         querystring: taskQuerySchema,
         response: { 200: taskListSchema, ...problemResponses },

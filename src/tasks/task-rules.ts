@@ -2,9 +2,10 @@ import { type RawBuilder, sql } from 'kysely'
 
 /**
  * The rules of the day's work (DOMAIN.md, "Time limits the alerts use"; PRODUCT.md, "Tasks"), each a
- * SQL condition on an open case and the time it is due, so tasks are computed from the case data
- * whenever they are asked for: nothing is stored, nothing is scheduled, a task disappears as soon as
- * the data that satisfies it is written.
+ * SQL condition on an open case and the time it is due, or a pending referral or transfer the
+ * reader's organisation must answer, so tasks are computed from the data whenever they are asked
+ * for: nothing is stored, nothing is scheduled, a task disappears as soon as the data that satisfies
+ * it is written.
  */
 
 /** Dates of the Mexican calendar are days in Mexico City: a date is due at its start there. */
@@ -33,22 +34,58 @@ export type Resolution =
       readonly path: string
       readonly writes: { readonly action: 'create' | 'update'; readonly field: string }
     }
-  | { readonly method: 'POST'; readonly path: string; readonly caseAction: 'transition' }
+  | { readonly method: 'POST'; readonly path: string; readonly caseAction: 'transition' | 'refer' | 'transfer' }
 
-export interface TaskRule {
+interface TaskRuleBase {
   /**
    * The fields the rule is built from. A task discloses them (that no guardian is appointed, when the
    * child turns 18), so it is listed only where the reader may read every one of them, by the one
    * access rule: role letters, participation, consents.
    */
   readonly fields: readonly string[]
-  /** When the task exists (on an open case). */
-  readonly condition: RawBuilder<boolean>
-  readonly dueAt: RawBuilder<Date>
-  /** `{caseId}` in the path stands for the case. */
+  /** `{caseId}` in the path stands for the case, `{recordId}` for the referral or transfer answered. */
   readonly resolveWith: Resolution
   readonly title: Readonly<Record<Language, string>>
 }
+
+/** A rule on the case data: a condition on an open case the reader takes part in. */
+export interface CaseTaskRule extends TaskRuleBase {
+  /** When the task exists (on an open case). */
+  readonly condition: RawBuilder<boolean>
+  readonly dueAt: RawBuilder<Date>
+}
+
+/**
+ * A request the reader's organisation must answer: a pending referral or transfer addressed to it.
+ * The task exists while the request is pending, and is due at the request's response time
+ * (`REFERRAL_RESPONSE_DUE`, `TRANSFER_RESPONSE_DUE`).
+ */
+export interface AnswerTaskRule extends TaskRuleBase {
+  readonly answers: 'referral' | 'transfer'
+}
+
+export type TaskRule = CaseTaskRule | AnswerTaskRule
+
+/**
+ * A referral is answered by its respond-by date: it is due at the end of that day in Mexico City
+ * (a respond-by date of today is not yet past, as the referral service counts it).
+ */
+export const REFERRAL_RESPONSE_DUE = startOfDay(sql`referrals.respond_by + 1`)
+
+/**
+ * A transfer carries no date of its own, so the service sets its response time (PRODUCT.md says only
+ * that the receiver accepts or declines): a migration officer's hand-over (puesta a disposición,
+ * Migration Law art. 112) concerns a child in INM custody and is answered within 24 hours of the
+ * request, as the Procuraduría's notification is; a transfer of responsibility by the end of the
+ * fifth working day after the day of the request, on the working-day calendar.
+ */
+export const HANDOVER_RESPONSE_HOURS = 24
+export const RESPONSIBILITY_RESPONSE_WORKING_DAYS = 5
+export const TRANSFER_RESPONSE_DUE = sql<Date>`(CASE WHEN transfers.kind = 'handover'
+  THEN transfers.requested_at + make_interval(hours => ${sql.lit(HANDOVER_RESPONSE_HOURS)})
+  ELSE ${startOfDay(
+    sql`add_working_days((transfers.requested_at AT TIME ZONE ${sql.lit(CALENDAR_TIME_ZONE)})::date, ${sql.lit(RESPONSIBILITY_RESPONSE_WORKING_DAYS)}) + 1`,
+  )} END)`
 
 export const TASK_RULES = {
   notify_procuraduria: {
@@ -156,6 +193,30 @@ export const TASK_RULES = {
     title: {
       'es-MX': 'Planear la transición a la vida adulta: cumple 18 años en menos de 90 días (cerrar el caso o acordar lo que sigue).',
       en: 'Plan the transition to adulthood: the child turns 18 within 90 days (close the case or agree what follows).',
+    },
+  },
+  // The receiver of a pending referral does not take part in the case: it sees only the stub (case
+  // number, childRef, service, sections, who asks, respond-by date). The task says no more: the
+  // case, the respond-by date as its due time, and the referral to answer.
+  respond_to_referral: {
+    answers: 'referral',
+    fields: ['case.leadOrganizationId'],
+    resolveWith: { method: 'POST', path: '/referrals/{recordId}/accept', caseAction: 'refer' },
+    title: {
+      'es-MX':
+        'Responder la canalización recibida: aceptarla o declinarla con un motivo (plazo: la fecha de respuesta que fijó quien la envió).',
+      en: 'Answer the referral your organisation received: accept it, or decline it with a reason (due by the respond-by date the sender set).',
+    },
+  },
+  // The receiver of a pending transfer reads the case from the request on (as a participant).
+  respond_to_transfer: {
+    answers: 'transfer',
+    fields: ['case.leadOrganizationId'],
+    resolveWith: { method: 'POST', path: '/transfers/{recordId}/accept', caseAction: 'transfer' },
+    title: {
+      'es-MX':
+        'Responder la transferencia del caso: aceptarla o declinarla con un motivo (plazo: 24 horas para una puesta a disposición, 5 días hábiles para una transferencia de responsabilidad).',
+      en: 'Answer the transfer of the case: accept it, or decline it with a reason (due 24 hours after a hand-over, 5 working days after a transfer of responsibility).',
     },
   },
 } as const satisfies Record<string, TaskRule>

@@ -1,7 +1,14 @@
-import { type Kysely, sql } from 'kysely'
+import { type ExpressionBuilder, type Kysely, type RawBuilder, sql } from 'kysely'
 import type { ScopeFilter, SectionOpen } from '../cases/case.repository.js'
 import type { Database } from '../db/schema.js'
-import { CALENDAR_TIME_ZONE, TASK_RULES, type TaskRule, type TaskRuleName } from './task-rules.js'
+import {
+  CALENDAR_TIME_ZONE,
+  REFERRAL_RESPONSE_DUE,
+  TASK_RULES,
+  TRANSFER_RESPONSE_DUE,
+  type TaskRule,
+  type TaskRuleName,
+} from './task-rules.js'
 
 export interface TaskRow {
   case_id: string
@@ -9,6 +16,8 @@ export interface TaskRow {
   rule: TaskRuleName
   due_at: Date
   overdue: boolean
+  /** The referral or transfer a task answers; null for a rule on the case data. */
+  record_id: string | null
 }
 
 export interface TaskCursor {
@@ -19,6 +28,8 @@ export interface TaskCursor {
 
 export interface TaskQuery {
   readonly rules: readonly TaskRuleName[]
+  /** The reader's organisation: the receiver of the referrals and transfers it answers. */
+  readonly organizationId: string
   readonly caseId?: string | undefined
   /** The assignee of the case in the reader's organisation. */
   readonly assignee?: { readonly userId: string; readonly organizationId: string } | undefined
@@ -38,24 +49,64 @@ function sectionsOf(name: TaskRuleName): string[] {
 /**
  * The tasks of the given rules on the open cases in scope, by due time, then case, then rule. The
  * scope (and the assignee and case filters) choose the cases first, once; each rule then looks only
- * at those cases, and only where the reader may read every section it is built from.
+ * at those cases, and only where the reader may read every section it is built from. A pending
+ * referral to the reader's organisation is the exception: its receiver does not take part in the
+ * case yet, and learns of it only what the referral's stub says, whatever the case's state.
  */
 export async function listTasks(db: Kysely<Database>, scope: ScopeFilter, query: TaskQuery, sectionOpen: SectionOpen): Promise<TaskRow[]> {
   if (query.rules.length === 0) return []
-  const perRule = query.rules.map((name) =>
-    db
-      .selectFrom('cases')
-      .select([
-        'cases.id as case_id',
-        'cases.case_number',
-        sql<string>`${sql.lit(name)}::text`.as('rule'),
-        // Milliseconds, as the cursor carries them.
-        sql<Date>`date_trunc('milliseconds', (${TASK_RULES[name].dueAt})::timestamptz)`.as('due_at'),
-      ])
-      .where(sql<boolean>`cases.id IN (SELECT id FROM scoped_cases)`)
-      .where(TASK_RULES[name].condition)
-      .where((eb) => eb.and(sectionsOf(name).map((section) => sectionOpen(section)))),
-  )
+  const assignee = query.assignee
+  const assignedCases = assignee
+    ? db
+        .selectFrom('case_assignments')
+        .select('case_assignments.case_id')
+        .where('case_assignments.user_id', '=', assignee.userId)
+        .where('case_assignments.organization_id', '=', assignee.organizationId)
+    : undefined
+  const caseSelection = (rule: TaskRuleName, dueAt: RawBuilder<Date>, recordId: RawBuilder<string | null>) =>
+    [
+      'cases.id as case_id',
+      'cases.case_number',
+      sql<string>`${sql.lit(rule)}::text`.as('rule'),
+      // Milliseconds, as the cursor carries them.
+      sql<Date>`date_trunc('milliseconds', (${dueAt})::timestamptz)`.as('due_at'),
+      recordId.as('record_id'),
+    ] as const
+  const inScope = sql<boolean>`cases.id IN (SELECT id FROM scoped_cases)`
+  const perRule = query.rules.map((name) => {
+    const rule: TaskRule = TASK_RULES[name]
+    const open = (eb: ExpressionBuilder<Database, 'cases'>) => eb.and(sectionsOf(name).map((section) => sectionOpen(section)))
+    if (!('answers' in rule)) {
+      return db
+        .selectFrom('cases')
+        .select(caseSelection(name, rule.dueAt, sql<null>`NULL::uuid`))
+        .where(inScope)
+        .where(rule.condition)
+        .where(open)
+    }
+    if (rule.answers === 'transfer') {
+      // The receiver reads the case from the request on: the case is in its scope.
+      return db
+        .selectFrom('transfers')
+        .innerJoin('cases', 'cases.id', 'transfers.case_id')
+        .select(caseSelection(name, TRANSFER_RESPONSE_DUE, sql<string>`transfers.id`))
+        .where(inScope)
+        .where('transfers.to_organization_id', '=', query.organizationId)
+        .where('transfers.status', '=', 'pending')
+        .where(open)
+    }
+    // The receiver of a pending referral takes no part in the case: no scope, no section, and not the
+    // case's status (which its stub does not tell); only the referral addressed to its organisation.
+    let referrals = db
+      .selectFrom('referrals')
+      .innerJoin('cases', 'cases.id', 'referrals.case_id')
+      .select(caseSelection(name, REFERRAL_RESPONSE_DUE, sql<string>`referrals.id`))
+      .where('referrals.to_organization_id', '=', query.organizationId)
+      .where('referrals.status', '=', 'pending')
+    if (query.caseId) referrals = referrals.where('referrals.case_id', '=', query.caseId)
+    if (assignedCases) referrals = referrals.where('referrals.case_id', 'in', assignedCases)
+    return referrals
+  })
   const union = perRule.slice(1).reduce((all, next) => all.unionAll(next), perRule[0]!)
   let scoped = db
     .selectFrom('cases')
@@ -63,25 +114,21 @@ export async function listTasks(db: Kysely<Database>, scope: ScopeFilter, query:
     .where((eb) => scope(eb))
     .where('cases.status', '=', 'open')
   if (query.caseId) scoped = scoped.where('cases.id', '=', query.caseId)
-  const assignee = query.assignee
-  if (assignee) {
-    scoped = scoped.where(
-      'cases.id',
-      'in',
-      db
-        .selectFrom('case_assignments')
-        .select('case_assignments.case_id')
-        .where('case_assignments.user_id', '=', assignee.userId)
-        .where('case_assignments.organization_id', '=', assignee.organizationId),
-    )
-  }
+  if (assignedCases) scoped = scoped.where('cases.id', 'in', assignedCases)
   let tasks = db
     .with(
       (cte) => cte('scoped_cases').materialized(),
       () => scoped,
     )
     .selectFrom(union.as('tasks'))
-    .select(['tasks.case_id', 'tasks.case_number', 'tasks.rule', 'tasks.due_at', sql<boolean>`tasks.due_at < now()`.as('overdue')])
+    .select([
+      'tasks.case_id',
+      'tasks.case_number',
+      'tasks.rule',
+      'tasks.due_at',
+      'tasks.record_id',
+      sql<boolean>`tasks.due_at < now()`.as('overdue'),
+    ])
   if (query.overdue !== undefined)
     tasks = tasks.where(query.overdue ? sql<boolean>`tasks.due_at < now()` : sql<boolean>`tasks.due_at >= now()`)
   const dueBefore = query.dueBefore

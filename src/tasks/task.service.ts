@@ -15,7 +15,8 @@ const ALWAYS_DISCLOSED = ['case.id', 'case.caseNumber']
 
 /**
  * The rules whose every field the caller's role may read (a task discloses them) and whose resolving
- * route it may use: a task is the caller's work, not a hint about data it may not touch.
+ * route it may use: a task is the caller's work, not a hint about data it may not touch. (Answering a
+ * referral asks for the right to refer, a transfer for the right to transfer, as their routes do.)
  */
 export function taskRulesFor(actor: CaseActor): TaskRuleName[] {
   const readable = new Set(readableFields(actor.ability))
@@ -85,6 +86,7 @@ export async function listCaseTasks(
     caseScopeFilter(actor.ability, 'read'),
     {
       rules,
+      organizationId,
       caseId: query.caseId,
       assignee,
       overdue: query.overdue,
@@ -113,7 +115,10 @@ export async function listCaseTasks(
         dueAt: new Date(row.due_at).toISOString(),
         overdue: row.overdue,
         title: rule.title[language],
-        resolveWith: { method: rule.resolveWith.method, path: rule.resolveWith.path.replace('{caseId}', row.case_id) },
+        resolveWith: {
+          method: rule.resolveWith.method,
+          path: rule.resolveWith.path.replace('{caseId}', row.case_id).replace('{recordId}', row.record_id ?? ''),
+        },
       }
     }),
     nextCursor:

@@ -1041,7 +1041,7 @@ export interface paths {
         };
         /**
          * The caller’s work: what is due on the cases in its scope, computed from the case data
-         * @description For the roles that work on cases (oversight reads `/alerts`: 403). Each task has a rule code, the case, when it is due, whether it is overdue, a sentence in es-MX or English (by `Accept-Language`, es-MX by default) and the route that resolves it. Rules: `notify_procuraduria` (24 hours), `leave_migration_station` (at once), `appoint_guardian` (7 days in custody), `file_asylum_claim` (25 of the 30 working days from `legalStatus.entryDate`, on the working-day calendar), `case_plan` (14 days), `case_review` (every 90 days), `residential_review` (every 30 days), `bid_review` (the date the decision set), `turning_18` (90 days ahead). A task is listed only where the caller may read every field it is built from and use the route that resolves it. Ordered by due time.
+         * @description For the roles that work on cases (oversight reads `/alerts`: 403). Each task has a rule code, the case, when it is due, whether it is overdue, a sentence in es-MX or English (by `Accept-Language`, es-MX by default) and the route that resolves it. Rules: `notify_procuraduria` (24 hours), `leave_migration_station` (at once), `appoint_guardian` (7 days in custody), `file_asylum_claim` (25 of the 30 working days from `legalStatus.entryDate`, on the working-day calendar), `case_plan` (14 days), `case_review` (every 90 days), `residential_review` (every 30 days), `bid_review` (the date the decision set), `turning_18` (90 days ahead), `respond_to_referral` (a pending referral to the caller’s organisation, by the end of its respond-by date; it tells no more than the referral’s stub), `respond_to_transfer` (a pending transfer to the caller’s organisation: 24 hours after a hand-over, the end of the fifth working day after a transfer of responsibility). A task is listed only where the caller may read every field it is built from and use the route that resolves it. Ordered by due time.
          */
         get: operations["listTasks"];
         put?: never;
@@ -1927,7 +1927,7 @@ export interface components {
             caseId: string;
             caseNumber: string;
             /** @enum {string} */
-            rule: "in_migration_station" | "detention_corrected" | "procuraduria_not_notified" | "no_guardian" | "asylum_claim_not_filed" | "determination_review_overdue" | "turning_18";
+            rule: "in_migration_station" | "detention_corrected" | "procuraduria_not_notified" | "no_guardian" | "asylum_claim_not_filed" | "determination_review_overdue" | "turning_18" | "referral_response_overdue" | "transfer_response_overdue";
             /** @enum {string} */
             severity: "critical" | "high" | "medium" | "low";
             /** @description when the alert became due */
@@ -5441,7 +5441,7 @@ export interface operations {
                 /** @description `me` or a user id: the cases the reader’s organisation assigned to that user */
                 assignedTo?: "me" | string;
                 caseId?: string;
-                rule?: "notify_procuraduria" | "leave_migration_station" | "appoint_guardian" | "file_asylum_claim" | "case_plan" | "case_review" | "residential_review" | "bid_review" | "turning_18";
+                rule?: "notify_procuraduria" | "leave_migration_station" | "appoint_guardian" | "file_asylum_claim" | "case_plan" | "case_review" | "residential_review" | "bid_review" | "turning_18" | "respond_to_referral" | "respond_to_transfer";
                 overdue?: "true" | "false";
                 /** @description only tasks due before this time (a date: its start in Mexico City) */
                 dueBefore?: string;
@@ -5463,7 +5463,7 @@ export interface operations {
                     "application/json": {
                         items: {
                             /** @enum {string} */
-                            rule: "notify_procuraduria" | "leave_migration_station" | "appoint_guardian" | "file_asylum_claim" | "case_plan" | "case_review" | "residential_review" | "bid_review" | "turning_18";
+                            rule: "notify_procuraduria" | "leave_migration_station" | "appoint_guardian" | "file_asylum_claim" | "case_plan" | "case_review" | "residential_review" | "bid_review" | "turning_18" | "respond_to_referral" | "respond_to_transfer";
                             /** Format: uuid */
                             caseId: string;
                             caseNumber: string;
