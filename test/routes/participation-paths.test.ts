@@ -26,7 +26,8 @@ import { build, createOrganization, createUser, type TestUser } from '../helpers
 import { fullCaseInput, newMarker } from '../helpers/case-samples.js'
 
 type Json = Record<string, any>
-type Position = 'lead' | 'participant' | 'outside'
+/** lead; participant in every section; receiver of an accepted referral (some sections only); or outside the case. */
+type Position = 'lead' | 'participant' | 'referred' | 'outside'
 /** What a receiver reads: nothing (404), every section its role reads (null), or these sections. */
 type Visible = 'none' | null | readonly string[]
 
@@ -81,6 +82,8 @@ interface Path {
   readonly refusal: (role: Role, position: Position) => { status: number; reason?: string }
   /** The receiver's view after the path was started (before it: 'none', or null where it was shared in first). */
   readonly before: Visible
+  /** Also tried by the receivers of a referral, who take part in some sections only. */
+  readonly fromReferral?: boolean
 }
 
 const actionRefusal = (action: string, role: Role) => (reachesNone(role) ? { status: 404 } : holdsAction(role, action) ? undefined : { status: 403, reason: 'role' })
@@ -105,9 +108,11 @@ const PATHS: readonly Path[] = [
   {
     name: 'share on consent',
     receivingKinds: PARTICIPATING_KINDS,
-    may: (role, position) => position !== 'outside' && holdsAction(role, 'share_case'),
-    refusal: (role) => actionRefusal('share_case', role)!,
+    // A share passes on the whole case: an organisation that takes part in some sections only refers instead.
+    may: (role, position) => (position === 'lead' || position === 'participant') && holdsAction(role, 'share_case'),
+    refusal: (role, position) => actionRefusal('share_case', role) ?? (position === 'referred' ? { status: 422, reason: 'section_not_covered' } : { status: 403 }),
     before: 'none',
+    fromReferral: true,
   },
   {
     name: 'referral',
@@ -142,7 +147,9 @@ interface Run {
 
 /** Every role in every position it can hold; those that may start the path paired round robin with its receiving kinds. */
 function runsOf(path: Path): Run[] {
-  const combinations = ROLES.flatMap((role) => (participates(role) ? (['lead', 'participant'] as const) : (['outside'] as const)).map((position) => ({ role, position, may: path.may(role, position) })))
+  const positionsOf = (role: Role): Position[] =>
+    !participates(role) ? ['outside'] : ['lead', 'participant', ...(path.fromReferral && holdsAction(role, 'refer_case') ? (['referred'] as const) : [])]
+  const combinations = ROLES.flatMap((role) => positionsOf(role).map((position) => ({ role, position, may: path.may(role, position) })))
   const allowed = combinations.filter((combination) => combination.may)
   const runs: Run[] = []
   const count = Math.max(allowed.length, path.receivingKinds.length)
@@ -222,6 +229,12 @@ t.test('every participation path, by every role, toward every receiving kind', a
         await ok(await send(initiator, 'POST', `/transfers/${handed.id}/accept`), 'the lead accepts')
       } else if (position === 'participant') {
         await ok(await send(steward, 'POST', `/cases/${caseId}/participants`, { organizationId: initiator.organizationId, legalBasis: { code: 'protection_measure' } }), 'share with the initiator')
+      } else if (position === 'referred') {
+        const referral = await ok(
+          await send(steward, 'POST', `/cases/${caseId}/referrals`, { toOrganizationId: initiator.organizationId, service: 'psychosocial', sections: ['demographics'], legalBasis: { code: 'protection_measure' }, respondBy: inDays(7) }),
+          'referral to the initiator',
+        )
+        await ok(await send(initiator, 'POST', `/referrals/${referral.id}/accept`), 'the initiator accepts the referral')
       }
     }
     await fillSections(caseId)
