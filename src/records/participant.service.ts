@@ -40,7 +40,9 @@ const REFUSALS: Readonly<Record<SharingRefusal, string>> = {
   consent_withdrawn: detailText('The consent has been withdrawn and no longer allows sharing'),
   consent_scope_missing: detailText(`The consent's scopes do not include ${SHARING_SCOPE}`),
   legal_basis_requires_protection_officer: detailText('Only a protection officer may share a case on a legal basis'),
-  section_not_covered: detailText('A share passes on every section of the case; your organisation takes part in some sections only, and may refer those instead'),
+  section_not_covered: detailText(
+    'A share passes on every section of the case; your organisation takes part in some sections only, and may refer those instead',
+  ),
 }
 
 /**
@@ -48,7 +50,10 @@ const REFUSALS: Readonly<Record<SharingRefusal, string>> = {
  * a legal basis from a role that may not act on one is the role's wall (403).
  */
 function refuse(reason: SharingRefusal, extensions: Record<string, unknown> = {}): never {
-  throw new AppError(reason === 'legal_basis_requires_protection_officer' ? 'forbidden' : 'unprocessable-entity', REFUSALS[reason], { reason, ...extensions })
+  throw new AppError(reason === 'legal_basis_requires_protection_officer' ? 'forbidden' : 'unprocessable-entity', REFUSALS[reason], {
+    reason,
+    ...extensions,
+  })
 }
 
 type ParticipationField = keyof typeof PARTICIPATION_RECORD.fields

@@ -38,7 +38,9 @@ const reachesNone = (role: Role) => scope.roles[role] === 'none'
 const PARTICIPATING_KINDS = [...new Set(ROLES.filter(participates).flatMap((role) => ROLE_ORGANIZATION_KINDS[role]))]
 const rolesOfKind = (kind: OrganizationKind) => ROLES.filter((role) => participates(role) && ROLE_ORGANIZATION_KINDS[role].includes(kind))
 /** The hand-over is the transfer of the migration authority's role (Ley de Migración art. 112). */
-const HANDOVER_ROLES = ROLES.filter((role) => holdsAction(role, 'transfer_case') && ROLE_ORGANIZATION_KINDS[role].includes('migration_authority'))
+const HANDOVER_ROLES = ROLES.filter(
+  (role) => holdsAction(role, 'transfer_case') && ROLE_ORGANIZATION_KINDS[role].includes('migration_authority'),
+)
 /** The role that ends participations on legal authority without leading (the matrix's end_participation note). */
 const LEGAL_AUTHORITY_ROLE: Role = 'protection_officer'
 
@@ -57,7 +59,8 @@ function presentFields(body: Json): string[] {
   const fields: string[] = []
   for (const [key, value] of Object.entries(body)) {
     if (key === 'assignedTo' || key === 'nextStages') continue
-    if ((CASE_VIEW_SECTIONS as readonly string[]).includes(key)) for (const field of Object.keys(value as object)) fields.push(`${key}.${field}`)
+    if ((CASE_VIEW_SECTIONS as readonly string[]).includes(key))
+      for (const field of Object.keys(value as object)) fields.push(`${key}.${field}`)
     else fields.push(`case.${key}`)
   }
   return fields.sort()
@@ -66,9 +69,16 @@ function presentFields(body: Json): string[] {
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10)
 
 t.test('the reading checks notice a wrong answer', async (t) => {
-  t.same(expectedFields('oversight_auditor', ['identity']).filter((field) => !field.startsWith('case.')), [], 'oversight reads no identity')
+  t.same(
+    expectedFields('oversight_auditor', ['identity']).filter((field) => !field.startsWith('case.')),
+    [],
+    'oversight reads no identity',
+  )
   t.ok(expectedFields('ngo_caseworker', ['identity']).includes('identity.givenName'))
-  t.notOk(expectedFields('ngo_caseworker', ['identity']).some((field) => field.startsWith('health.')), 'a section outside the participation is not expected')
+  t.notOk(
+    expectedFields('ngo_caseworker', ['identity']).some((field) => field.startsWith('health.')),
+    'a section outside the participation is not expected',
+  )
   t.notSame(presentFields({ id: 'x', health: { notes: 'y' } }), expectedFields('ngo_caseworker', ['identity']))
 })
 
@@ -86,7 +96,8 @@ interface Path {
   readonly fromReferral?: boolean
 }
 
-const actionRefusal = (action: string, role: Role) => (reachesNone(role) ? { status: 404 } : holdsAction(role, action) ? undefined : { status: 403, reason: 'role' })
+const actionRefusal = (action: string, role: Role) =>
+  reachesNone(role) ? { status: 404 } : holdsAction(role, action) ? undefined : { status: 403, reason: 'role' }
 
 const PATHS: readonly Path[] = [
   {
@@ -94,7 +105,8 @@ const PATHS: readonly Path[] = [
     receivingKinds: ['child_protection_authority'],
     may: (role, position) => position === 'lead' && HANDOVER_ROLES.includes(role),
     refusal: (role, position) =>
-      actionRefusal('transfer_case', role) ?? (position !== 'lead' ? { status: 403, reason: 'not_lead' } : { status: 422, reason: 'handover_rests_on_law' }),
+      actionRefusal('transfer_case', role) ??
+      (position !== 'lead' ? { status: 403, reason: 'not_lead' } : { status: 422, reason: 'handover_rests_on_law' }),
     before: 'none',
   },
   {
@@ -102,7 +114,8 @@ const PATHS: readonly Path[] = [
     receivingKinds: PARTICIPATING_KINDS.filter((kind) => kind !== 'migration_authority'),
     may: (role, position) => position === 'lead' && holdsAction(role, 'transfer_case') && !HANDOVER_ROLES.includes(role),
     refusal: (role, position) =>
-      actionRefusal('transfer_case', role) ?? (position !== 'lead' ? { status: 403, reason: 'not_lead' } : { status: 422, reason: 'handover_rests_on_law' }),
+      actionRefusal('transfer_case', role) ??
+      (position !== 'lead' ? { status: 403, reason: 'not_lead' } : { status: 422, reason: 'handover_rests_on_law' }),
     before: 'none',
   },
   {
@@ -110,7 +123,8 @@ const PATHS: readonly Path[] = [
     receivingKinds: PARTICIPATING_KINDS,
     // A share passes on the whole case: an organisation that takes part in some sections only refers instead.
     may: (role, position) => (position === 'lead' || position === 'participant') && holdsAction(role, 'share_case'),
-    refusal: (role, position) => actionRefusal('share_case', role) ?? (position === 'referred' ? { status: 422, reason: 'section_not_covered' } : { status: 403 }),
+    refusal: (role, position) =>
+      actionRefusal('share_case', role) ?? (position === 'referred' ? { status: 422, reason: 'section_not_covered' } : { status: 403 }),
     before: 'none',
     fromReferral: true,
   },
@@ -124,7 +138,8 @@ const PATHS: readonly Path[] = [
   {
     name: 'ending participation',
     receivingKinds: PARTICIPATING_KINDS,
-    may: (role, position) => position !== 'outside' && holdsAction(role, 'end_participation') && (position === 'lead' || role === LEGAL_AUTHORITY_ROLE),
+    may: (role, position) =>
+      position !== 'outside' && holdsAction(role, 'end_participation') && (position === 'lead' || role === LEGAL_AUTHORITY_ROLE),
     refusal: (role) => actionRefusal('end_participation', role) ?? { status: 403, reason: 'not_lead' },
     before: null,
   },
@@ -148,13 +163,17 @@ interface Run {
 /** Every role in every position it can hold; those that may start the path paired round robin with its receiving kinds. */
 function runsOf(path: Path): Run[] {
   const positionsOf = (role: Role): Position[] =>
-    !participates(role) ? ['outside'] : ['lead', 'participant', ...(path.fromReferral && holdsAction(role, 'refer_case') ? (['referred'] as const) : [])]
+    !participates(role)
+      ? ['outside']
+      : ['lead', 'participant', ...(path.fromReferral && holdsAction(role, 'refer_case') ? (['referred'] as const) : [])]
   const combinations = ROLES.flatMap((role) => positionsOf(role).map((position) => ({ role, position, may: path.may(role, position) })))
   const allowed = combinations.filter((combination) => combination.may)
   const runs: Run[] = []
   const count = Math.max(allowed.length, path.receivingKinds.length)
-  for (let index = 0; index < count && allowed.length > 0; index++) runs.push({ ...allowed[index % allowed.length]!, kind: path.receivingKinds[index % path.receivingKinds.length]!, index })
-  for (const combination of combinations.filter((item) => !item.may)) runs.push({ ...combination, kind: path.receivingKinds[0]!, index: runs.length })
+  for (let index = 0; index < count && allowed.length > 0; index++)
+    runs.push({ ...allowed[index % allowed.length]!, kind: path.receivingKinds[index % path.receivingKinds.length]!, index })
+  for (const combination of combinations.filter((item) => !item.may))
+    runs.push({ ...combination, kind: path.receivingKinds[0]!, index: runs.length })
   return runs
 }
 
@@ -183,7 +202,12 @@ t.test('every participation path, by every role, toward every receiving kind', a
       placement_type: 'ngo_shelter',
       placement_since: new Date('2026-11-20T00:00:00Z'),
       responsible_organization_id: templateLead.organizationId,
-      best_interests: JSON.stringify({ determinationId: templateId, outcome: 'local_integration', decidedAt: '2026-11-24', reviewDueAt: '2027-05-24' }),
+      best_interests: JSON.stringify({
+        determinationId: templateId,
+        outcome: 'local_integration',
+        decidedAt: '2026-11-24',
+        reviewDueAt: '2027-05-24',
+      }),
     })
     .where('id', '=', templateId)
     .execute()
@@ -193,7 +217,12 @@ t.test('every participation path, by every role, toward every receiving kind', a
       .updateTable('cases')
       .set({
         date_of_birth: template.date_of_birth,
-        ...Object.fromEntries((['demographics', 'identity', 'contact', 'health', 'protection', 'custody', 'legal_status', 'legal'] as const).map((column) => [column, JSON.stringify(template[column])])),
+        ...Object.fromEntries(
+          (['demographics', 'identity', 'contact', 'health', 'protection', 'custody', 'legal_status', 'legal'] as const).map((column) => [
+            column,
+            JSON.stringify(template[column]),
+          ]),
+        ),
         placement_type: template.placement_type,
         placement_since: template.placement_since,
         responsible_organization_id: template.responsible_organization_id,
@@ -221,24 +250,57 @@ t.test('every participation path, by every role, toward every receiving kind', a
     if (position === 'lead' && holdsAction(role, 'create_case')) {
       caseId = (await ok(await send(initiator, 'POST', '/cases', { riskLevel: 'high' }), 'case by the lead')).id
       // The steward's part in it is fixture, as in case-matrix.test.ts (a migration officer shares nothing).
-      await db.insertInto('case_participants').values({ organization_id: steward.organizationId, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: initiator.id }).execute()
+      await db
+        .insertInto('case_participants')
+        .values({
+          organization_id: steward.organizationId,
+          case_id: caseId,
+          basis: 'legal_basis',
+          legal_basis_code: 'protection_measure',
+          granted_by: initiator.id,
+        })
+        .execute()
     } else {
       caseId = (await ok(await send(steward, 'POST', '/cases', { riskLevel: 'high' }), 'case by the steward')).id
       if (position === 'lead') {
-        const handed = await ok(await send(steward, 'POST', `/cases/${caseId}/transfers`, { toOrganizationId: initiator.organizationId, legalBasis: { code: 'protection_measure' } }), 'transfer to the lead')
+        const handed = await ok(
+          await send(steward, 'POST', `/cases/${caseId}/transfers`, {
+            toOrganizationId: initiator.organizationId,
+            legalBasis: { code: 'protection_measure' },
+          }),
+          'transfer to the lead',
+        )
         await ok(await send(initiator, 'POST', `/transfers/${handed.id}/accept`), 'the lead accepts')
       } else if (position === 'participant') {
-        await ok(await send(steward, 'POST', `/cases/${caseId}/participants`, { organizationId: initiator.organizationId, legalBasis: { code: 'protection_measure' } }), 'share with the initiator')
+        await ok(
+          await send(steward, 'POST', `/cases/${caseId}/participants`, {
+            organizationId: initiator.organizationId,
+            legalBasis: { code: 'protection_measure' },
+          }),
+          'share with the initiator',
+        )
       } else if (position === 'referred') {
         const referral = await ok(
-          await send(steward, 'POST', `/cases/${caseId}/referrals`, { toOrganizationId: initiator.organizationId, service: 'psychosocial', sections: ['demographics'], legalBasis: { code: 'protection_measure' }, respondBy: inDays(7) }),
+          await send(steward, 'POST', `/cases/${caseId}/referrals`, {
+            toOrganizationId: initiator.organizationId,
+            service: 'psychosocial',
+            sections: ['demographics'],
+            legalBasis: { code: 'protection_measure' },
+            respondBy: inDays(7),
+          }),
           'referral to the initiator',
         )
         await ok(await send(initiator, 'POST', `/referrals/${referral.id}/accept`), 'the initiator accepts the referral')
       }
     }
     await fillSections(caseId)
-    const consent = await ok(await send(steward, 'POST', `/cases/${caseId}/consents`, { givenBy: 'child_and_guardian', scopes: ['share_with_organizations', 'services'] }), 'consent')
+    const consent = await ok(
+      await send(steward, 'POST', `/cases/${caseId}/consents`, {
+        givenBy: 'child_and_guardian',
+        scopes: ['share_with_organizations', 'services'],
+      }),
+      'consent',
+    )
     return { caseId, initiator, steward, consent: consent as { id: string; version: number } }
   }
 
@@ -256,24 +318,47 @@ t.test('every participation path, by every role, toward every receiving kind', a
       }
       t.equal(single.statusCode, 200, `${when}: ${user.role} reads the case`)
       const expected = expectedFields(user.role, visible)
-      t.same(presentFields(single.json()), expected, `${when}: ${user.role} reads exactly ${visible === null ? 'its role’s fields' : `its role’s fields of ${visible.join(', ')}`}`)
+      t.same(
+        presentFields(single.json()),
+        expected,
+        `${when}: ${user.role} reads exactly ${visible === null ? 'its role’s fields' : `its role’s fields of ${visible.join(', ')}`}`,
+      )
       t.same(listed ? presentFields(listed) : undefined, expected, `${when}: ${user.role} lists exactly those fields`)
-      const leaked = [...markers].filter(([field]) => !expected.includes(field) && (single.body.includes(markers.get(field)!) || list.body.includes(markers.get(field)!)))
-      t.same(leaked.map(([field]) => field), [], `${when}: no marker of a field ${user.role} may not read`)
+      const leaked = [...markers].filter(
+        ([field]) => !expected.includes(field) && (single.body.includes(markers.get(field)!) || list.body.includes(markers.get(field)!)),
+      )
+      t.same(
+        leaked.map(([field]) => field),
+        [],
+        `${when}: no marker of a field ${user.role} may not read`,
+      )
     }
   }
 
   const withdraw = async (user: TestUser, caseId: string, consentId: string) => {
     const current = await send(user, 'GET', `/cases/${caseId}/consents/${consentId}`)
     const version = current.statusCode === 200 ? (current.json().version as number) : 1
-    return send(user, 'PATCH', `/cases/${caseId}/consents/${consentId}`, { withdrawnAt: new Date().toISOString() }, { 'if-match': `"${version}"` })
+    return send(
+      user,
+      'PATCH',
+      `/cases/${caseId}/consents/${consentId}`,
+      { withdrawnAt: new Date().toISOString() },
+      { 'if-match': `"${version}"` },
+    )
   }
 
   for (const path of PATHS) {
     await t.test(path.name, async (t) => {
       const runs = runsOf(path)
-      t.ok(runs.some((run) => run.may), 'some role may start it')
-      t.same([...new Set(runs.filter((run) => run.may).map((run) => run.kind))].sort(), [...path.receivingKinds].sort(), 'every receiving kind is reached')
+      t.ok(
+        runs.some((run) => run.may),
+        'some role may start it',
+      )
+      t.same(
+        [...new Set(runs.filter((run) => run.may).map((run) => run.kind))].sort(),
+        [...path.receivingKinds].sort(),
+        'every receiving kind is reached',
+      )
       for (const run of runs) {
         await t.test(`${run.role} (${run.position}) ${run.may ? 'starts it' : 'may not start it'}; receiver: ${run.kind}`, async (t) => {
           const { caseId, initiator, steward, consent } = await stage(run.role, run.position)
@@ -281,22 +366,36 @@ t.test('every participation path, by every role, toward every receiving kind', a
           const receiverOrganization = receiver.organizationId
           await expectReads(t, caseId, receiver.users, 'none', 'before')
           if (path.before === null) {
-            await ok(await send(steward, 'POST', `/cases/${caseId}/participants`, { organizationId: receiverOrganization, consentId: consent.id }), 'share with the receiver')
+            await ok(
+              await send(steward, 'POST', `/cases/${caseId}/participants`, { organizationId: receiverOrganization, consentId: consent.id }),
+              'share with the receiver',
+            )
             await expectReads(t, caseId, receiver.users, null, 'shared')
           }
 
           // The start.
-          const referred = REFERABLE_SECTIONS.filter((section) => mayRead(run.role, section)).filter((_section, index) => index % 2 === run.index % 2)
+          const referred = REFERABLE_SECTIONS.filter((section) => mayRead(run.role, section)).filter(
+            (_section, index) => index % 2 === run.index % 2,
+          )
           let started: Awaited<ReturnType<typeof send>>
           switch (path.name) {
             case 'hand-over to child protection':
-              started = await send(initiator, 'POST', `/cases/${caseId}/transfers`, { toOrganizationId: receiverOrganization, legalBasis: { code: 'migration_law_handover' } })
+              started = await send(initiator, 'POST', `/cases/${caseId}/transfers`, {
+                toOrganizationId: receiverOrganization,
+                legalBasis: { code: 'migration_law_handover' },
+              })
               break
             case 'transfer of responsibility':
-              started = await send(initiator, 'POST', `/cases/${caseId}/transfers`, { toOrganizationId: receiverOrganization, consentId: consent.id })
+              started = await send(initiator, 'POST', `/cases/${caseId}/transfers`, {
+                toOrganizationId: receiverOrganization,
+                consentId: consent.id,
+              })
               break
             case 'share on consent':
-              started = await send(initiator, 'POST', `/cases/${caseId}/participants`, { organizationId: receiverOrganization, consentId: consent.id })
+              started = await send(initiator, 'POST', `/cases/${caseId}/participants`, {
+                organizationId: receiverOrganization,
+                consentId: consent.id,
+              })
               break
             case 'referral':
               started = await send(initiator, 'POST', `/cases/${caseId}/referrals`, {
@@ -308,7 +407,9 @@ t.test('every participation path, by every role, toward every receiving kind', a
               })
               break
             case 'ending participation':
-              started = await send(initiator, 'POST', `/cases/${caseId}/participants/${receiverOrganization}/end`, { reason: 'The service is no longer needed' })
+              started = await send(initiator, 'POST', `/cases/${caseId}/participants/${receiverOrganization}/end`, {
+                reason: 'The service is no longer needed',
+              })
               break
             case 'consent withdrawal':
               started = await withdraw(initiator, caseId, consent.id)
@@ -338,7 +439,10 @@ t.test('every participation path, by every role, toward every receiving kind', a
                 t.match((await send(steward, 'GET', `/cases/${caseId}/transfers/${started.json().id}`)).json(), { status: 'declined' })
               } else {
                 const decliner = receiver.users.find((user) => holdsAction(user.role, 'transfer_case'))!
-                await ok(await send(decliner, 'POST', `/transfers/${started.json().id}/decline`, { reason: 'No capacity this month' }), 'decline')
+                await ok(
+                  await send(decliner, 'POST', `/transfers/${started.json().id}/decline`, { reason: 'No capacity this month' }),
+                  'decline',
+                )
                 await expectReads(t, caseId, receiver.users, 'none', 'declined')
               }
               break
@@ -346,7 +450,12 @@ t.test('every participation path, by every role, toward every receiving kind', a
             case 'share on consent':
               await expectReads(t, caseId, receiver.users, null, 'shared')
               if (run.index % 2 === 0) {
-                await ok(await send(steward, 'POST', `/cases/${caseId}/participants/${receiverOrganization}/end`, { reason: 'The service is no longer needed' }), 'end of the share')
+                await ok(
+                  await send(steward, 'POST', `/cases/${caseId}/participants/${receiverOrganization}/end`, {
+                    reason: 'The service is no longer needed',
+                  }),
+                  'end of the share',
+                )
                 await expectReads(t, caseId, receiver.users, 'none', 'ended')
               } else {
                 t.equal((await withdraw(steward, caseId, consent.id)).statusCode, 200, 'the consent is withdrawn')
@@ -363,10 +472,18 @@ t.test('every participation path, by every role, toward every receiving kind', a
                 t.equal((await withdraw(steward, caseId, consent.id)).statusCode, 200, 'the consent is withdrawn')
                 await expectReads(t, caseId, receiver.users, 'none', 'consent withdrawn')
               } else {
-                await ok(await send(steward, 'POST', `/cases/${caseId}/participants/${receiverOrganization}/end`, { reason: 'The service is no longer needed' }), 'end of the participation')
+                await ok(
+                  await send(steward, 'POST', `/cases/${caseId}/participants/${receiverOrganization}/end`, {
+                    reason: 'The service is no longer needed',
+                  }),
+                  'end of the participation',
+                )
                 await expectReads(t, caseId, receiver.users, 'none', 'ended')
               }
-              t.match((await send(steward, 'GET', `/cases/${caseId}/referrals/${started.json().id}`)).json(), { status: 'ended', endReason: 'participation_ended' })
+              t.match((await send(steward, 'GET', `/cases/${caseId}/referrals/${started.json().id}`)).json(), {
+                status: 'ended',
+                endReason: 'participation_ended',
+              })
               break
             }
             case 'ending participation':
@@ -396,21 +513,80 @@ t.test('every participation path, by every role, toward every receiving kind', a
     const { legalStatus: caseLegalStatus, legal: caseLegal, ...caseCreatable } = full.input
     const givenName = full.markers.get('identity.givenName')!
     const caseId = (await ok(await send(lead, 'POST', '/cases', caseCreatable), 'case')).id as string
-    const consent = await ok(await send(lead, 'POST', `/cases/${caseId}/consents`, { givenBy: 'child_and_guardian', scopes: ['share_with_organizations', 'services'], notes: seed('notes', 'consent notes') }), 'consent')
-    await ok(await send(lead, 'POST', `/cases/${caseId}/participants`, { organizationId: officer.organizationId, consentId: consent.id }), 'share with the Procuraduría')
+    const consent = await ok(
+      await send(lead, 'POST', `/cases/${caseId}/consents`, {
+        givenBy: 'child_and_guardian',
+        scopes: ['share_with_organizations', 'services'],
+        notes: seed('notes', 'consent notes'),
+      }),
+      'consent',
+    )
+    await ok(
+      await send(lead, 'POST', `/cases/${caseId}/participants`, { organizationId: officer.organizationId, consentId: consent.id }),
+      'share with the Procuraduría',
+    )
     const officerEtag = (await send(officer, 'GET', `/cases/${caseId}`)).headers.etag as string
-    await ok(await send(officer, 'PATCH', `/cases/${caseId}`, { legal: caseLegal, legalStatus: caseLegalStatus }, { 'if-match': officerEtag }), 'the legal file')
-    const shelter = await ok(await send(lead, 'POST', `/cases/${caseId}/placements`, { type: 'ngo_shelter', facilityName: seed('custody', 'facility name'), facilityAddress: seed('contact', 'facility address') }), 'placement')
-    await ok(await send(lead, 'PATCH', `/cases/${caseId}/placements/${shelter.id}`, { endReasonCode: 'moved_to_other_care', endNotes: seed('notes', 'placement end notes') }, { 'if-match': `"${shelter.version}"` }), 'placement ended')
-    await ok(await send(officer, 'POST', `/cases/${caseId}/placements`, { type: 'migration_station', legalBasis: seed('legal', 'placement legal basis') }), 'migration station')
+    await ok(
+      await send(officer, 'PATCH', `/cases/${caseId}`, { legal: caseLegal, legalStatus: caseLegalStatus }, { 'if-match': officerEtag }),
+      'the legal file',
+    )
+    const shelter = await ok(
+      await send(lead, 'POST', `/cases/${caseId}/placements`, {
+        type: 'ngo_shelter',
+        facilityName: seed('custody', 'facility name'),
+        facilityAddress: seed('contact', 'facility address'),
+      }),
+      'placement',
+    )
+    await ok(
+      await send(
+        lead,
+        'PATCH',
+        `/cases/${caseId}/placements/${shelter.id}`,
+        { endReasonCode: 'moved_to_other_care', endNotes: seed('notes', 'placement end notes') },
+        { 'if-match': `"${shelter.version}"` },
+      ),
+      'placement ended',
+    )
+    await ok(
+      await send(officer, 'POST', `/cases/${caseId}/placements`, {
+        type: 'migration_station',
+        legalBasis: seed('legal', 'placement legal basis'),
+      }),
+      'migration station',
+    )
     const note = await ok(await send(lead, 'POST', `/cases/${caseId}/notes`, { body: seed('notes', 'note body') }), 'note')
-    const assessment = await ok(await send(lead, 'POST', `/cases/${caseId}/assessments`, { findings: { safety: seed('bidDeliberation', 'assessment findings') } }), 'assessment')
-    const determination = await ok(await send(officer, 'POST', `/cases/${caseId}/determinations`, { trigger: 'durable_solution', rationale: seed('bidDeliberation', 'determination rationale') }), 'determination')
+    const assessment = await ok(
+      await send(lead, 'POST', `/cases/${caseId}/assessments`, { findings: { safety: seed('bidDeliberation', 'assessment findings') } }),
+      'assessment',
+    )
+    const determination = await ok(
+      await send(officer, 'POST', `/cases/${caseId}/determinations`, {
+        trigger: 'durable_solution',
+        rationale: seed('bidDeliberation', 'determination rationale'),
+      }),
+      'determination',
+    )
     const leadEtag = (await send(lead, 'GET', `/cases/${caseId}`)).headers.etag as string
-    await ok(await send(lead, 'POST', `/cases/${caseId}/transitions`, { to: 'custody', reason: seed('notes', 'transition reason') }, { 'if-match': leadEtag }), 'transition')
+    await ok(
+      await send(
+        lead,
+        'POST',
+        `/cases/${caseId}/transitions`,
+        { to: 'custody', reason: seed('notes', 'transition reason') },
+        { 'if-match': leadEtag },
+      ),
+      'transition',
+    )
     const other = await createUser(database, 'ngo_caseworker')
-    const transfer = await ok(await send(lead, 'POST', `/cases/${caseId}/transfers`, { toOrganizationId: other.organizationId, consentId: consent.id }), 'transfer')
-    await ok(await send(other, 'POST', `/transfers/${transfer.id}/decline`, { reason: seed('notes', 'transfer decline reason') }), 'transfer declined')
+    const transfer = await ok(
+      await send(lead, 'POST', `/cases/${caseId}/transfers`, { toOrganizationId: other.organizationId, consentId: consent.id }),
+      'transfer',
+    )
+    await ok(
+      await send(other, 'POST', `/transfers/${transfer.id}/decline`, { reason: seed('notes', 'transfer decline reason') }),
+      'transfer declined',
+    )
 
     // One receiving organisation of every kind a referral reaches, each referred its own half of the
     // sender's sections; the Procuraduría refers on a cited legal basis, so legal can be referred too.
@@ -419,25 +595,59 @@ t.test('every participation path, by every role, toward every receiving kind', a
     for (const [index, kind] of kinds.entries()) {
       const sender = index % 2 === 0 ? officer : lead
       const half = (index + Math.floor(index / 2)) % 2
-      const sections = REFERABLE_SECTIONS.filter((section) => mayRead(sender.role, section)).filter((_section, position) => position % 2 === half)
+      const sections = REFERABLE_SECTIONS.filter((section) => mayRead(sender.role, section)).filter(
+        (_section, position) => position % 2 === half,
+      )
       const { organizationId, users } = await receivingOrganization(kind)
-      const ground = sender === officer ? { legalBasis: { code: 'protection_measure', citation: seed('legal', 'referral citation') } } : { consentId: consent.id }
-      const referral = await ok(await send(sender, 'POST', `/cases/${caseId}/referrals`, { toOrganizationId: organizationId, service: 'psychosocial', sections, respondBy: inDays(7), ...ground }), `referral to ${kind}`)
-      await ok(await send(users.find((user) => holdsAction(user.role, 'refer_case'))!, 'POST', `/referrals/${referral.id}/accept`), `accepted by ${kind}`)
+      const ground =
+        sender === officer
+          ? { legalBasis: { code: 'protection_measure', citation: seed('legal', 'referral citation') } }
+          : { consentId: consent.id }
+      const referral = await ok(
+        await send(sender, 'POST', `/cases/${caseId}/referrals`, {
+          toOrganizationId: organizationId,
+          service: 'psychosocial',
+          sections,
+          respondBy: inDays(7),
+          ...ground,
+        }),
+        `referral to ${kind}`,
+      )
+      await ok(
+        await send(users.find((user) => holdsAction(user.role, 'refer_case'))!, 'POST', `/referrals/${referral.id}/accept`),
+        `accepted by ${kind}`,
+      )
       receivers.push({ users, sections, rid: referral.id })
     }
     t.same(
-      REFERABLE_SECTIONS.filter((section) => !receivers.some((receiver) => receiver.sections.includes(section)) || receivers.every((receiver) => receiver.sections.includes(section))),
+      REFERABLE_SECTIONS.filter(
+        (section) =>
+          !receivers.some((receiver) => receiver.sections.includes(section)) ||
+          receivers.every((receiver) => receiver.sections.includes(section)),
+      ),
       [],
       'every section is referred to some receiver and not to another',
     )
 
     // Every GET route of the OpenAPI document (as side-doors.test.ts finds them), with lists paged wide.
-    const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>> }
+    const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>
+    }
     const routes = Object.entries(document.paths)
       .filter(([route, operations]) => 'get' in operations && !['/health', '/ready', '/'].includes(route) && !route.startsWith('/docs'))
-      .map(([route, operations]) => ({ route, paged: (operations.get!.parameters ?? []).some((parameter) => parameter.name === 'limit' && parameter.in === 'query') }))
-    const parameters: Record<string, string> = { id: caseId, pid: shelter.id, noteId: note.id, consentId: consent.id, aid: assessment.id, did: determination.id, tid: transfer.id }
+      .map(([route, operations]) => ({
+        route,
+        paged: (operations.get!.parameters ?? []).some((parameter) => parameter.name === 'limit' && parameter.in === 'query'),
+      }))
+    const parameters: Record<string, string> = {
+      id: caseId,
+      pid: shelter.id,
+      noteId: note.id,
+      consentId: consent.id,
+      aid: assessment.id,
+      did: determination.id,
+      tid: transfer.id,
+    }
     const urlsFor = (rid: string) =>
       routes.map(({ route, paged }) => {
         const url = route.replace(/\{(\w+)\}/g, (_whole, name: string) => {
@@ -447,7 +657,10 @@ t.test('every participation path, by every role, toward every receiving kind', a
         })
         return paged ? `${url}?limit=100` : url
       })
-    t.ok(urlsFor(receivers[0]!.rid).some((url) => url.includes(`/notes/${note.id}`)), 'doors under records with ids are asked')
+    t.ok(
+      urlsFor(receivers[0]!.rid).some((url) => url.includes(`/notes/${note.id}`)),
+      'doors under records with ids are asked',
+    )
 
     // Search and list filters: a filter on a section outside the referral answers no yes/no about it.
     const filters = [
@@ -460,14 +673,26 @@ t.test('every participation path, by every role, toward every receiving kind', a
     const search = (user: TestUser, query: string) => send(user, 'GET', `/cases?limit=100&${query}`)
     for (const filter of filters) {
       const found = await search(lead, filter.query)
-      t.ok((found.json().items as Json[]).some((item) => item.id === caseId), `the lead finds the case by ${filter.query}`)
+      t.ok(
+        (found.json().items as Json[]).some((item) => item.id === caseId),
+        `the lead finds the case by ${filter.query}`,
+      )
     }
     const rulesOf = async (user: TestUser) => ({
-      tasks: ((await send(user, 'GET', `/tasks?caseId=${caseId}&limit=100`)).json().items as Json[] | undefined)?.filter((item) => item.caseId === caseId).map((item) => item.rule as keyof typeof TASK_RULES) ?? [],
-      alerts: ((await send(user, 'GET', '/alerts?limit=100')).json().items as Json[] | undefined)?.filter((item) => item.caseId === caseId).map((item) => item.rule as keyof typeof ALERT_RULES) ?? [],
+      tasks:
+        ((await send(user, 'GET', `/tasks?caseId=${caseId}&limit=100`)).json().items as Json[] | undefined)
+          ?.filter((item) => item.caseId === caseId)
+          .map((item) => item.rule as keyof typeof TASK_RULES) ?? [],
+      alerts:
+        ((await send(user, 'GET', '/alerts?limit=100')).json().items as Json[] | undefined)
+          ?.filter((item) => item.caseId === caseId)
+          .map((item) => item.rule as keyof typeof ALERT_RULES) ?? [],
     })
     const leadRules = await rulesOf(lead)
-    t.ok(leadRules.tasks.length > 0 && leadRules.alerts.length > 0, `the lead has tasks (${leadRules.tasks.join(', ')}) and alerts (${leadRules.alerts.join(', ')}) on the case`)
+    t.ok(
+      leadRules.tasks.length > 0 && leadRules.alerts.length > 0,
+      `the lead has tasks (${leadRules.tasks.join(', ')}) and alerts (${leadRules.alerts.join(', ')}) on the case`,
+    )
 
     let asked = 0
     for (const receiver of receivers) {
@@ -484,7 +709,10 @@ t.test('every participation path, by every role, toward every receiving kind', a
           }
           const shown = seeded.filter((item) => visible(item) && item.what.includes('.'))
           const read = await send(user, 'GET', `/cases/${caseId}`)
-          t.ok(shown.every((item) => read.body.includes(item.marker)), 'the referred free text of the case is there')
+          t.ok(
+            shown.every((item) => read.body.includes(item.marker)),
+            'the referred free text of the case is there',
+          )
           for (const filter of filters) {
             const response = await search(user, filter.query)
             if (!mayReadField(user.role, filter.section, filter.field)) {
@@ -493,10 +721,16 @@ t.test('every participation path, by every role, toward every receiving kind', a
             }
             t.equal(response.statusCode, 200, `${filter.query}: ${response.body.slice(0, 120)}`)
             const listed = (response.json().items as Json[]).some((item) => item.id === caseId)
-            t.equal(listed, open(filter.section), `${filter.query}: ${open(filter.section) ? 'found, the section is referred' : 'not found, the section is not referred'}`)
+            t.equal(
+              listed,
+              open(filter.section),
+              `${filter.query}: ${open(filter.section) ? 'found, the section is referred' : 'not found, the section is not referred'}`,
+            )
           }
           const rules = await rulesOf(user)
-          const readable = (field: string) => open(field.slice(0, field.indexOf('.'))) && mayReadField(user.role, field.slice(0, field.indexOf('.')), field.slice(field.indexOf('.') + 1))
+          const readable = (field: string) =>
+            open(field.slice(0, field.indexOf('.'))) &&
+            mayReadField(user.role, field.slice(0, field.indexOf('.')), field.slice(field.indexOf('.') + 1))
           for (const rule of rules.tasks) t.ok(TASK_RULES[rule].fields.every(readable), `task ${rule} is built on referred fields only`)
           for (const rule of rules.alerts) t.ok(ALERT_RULES[rule].fields.every(readable), `alert ${rule} is built on referred fields only`)
         })
