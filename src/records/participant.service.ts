@@ -17,6 +17,7 @@ import { CONSENT_FIELD } from './consent.service.js'
 import type { LegalBasisCode, ParticipantView, ShareCaseInput } from './participant.schemas.js'
 import { type ParticipationRow, findParticipation, insertParticipation, listParticipationsOfCase } from './participant.repository.js'
 import { cursorOfId } from './record-cursor.js'
+import { REFERABLE_SECTIONS } from './referral.schemas.js'
 
 /** Organisations that never hold a case: the platform runs the service, oversight reads all cases anyway. */
 const NON_PARTICIPATING_KINDS: readonly OrganizationKind[] = ['platform', 'oversight_body']
@@ -31,6 +32,7 @@ export type SharingRefusal =
   | 'consent_withdrawn'
   | 'consent_scope_missing'
   | 'legal_basis_requires_protection_officer'
+  | 'section_not_covered'
 
 const REFUSALS: Readonly<Record<SharingRefusal, string>> = {
   consent_required: detailText('Sharing needs a consent whose scope covers sharing, or a legal basis given by a protection officer'),
@@ -38,15 +40,19 @@ const REFUSALS: Readonly<Record<SharingRefusal, string>> = {
   consent_withdrawn: detailText('The consent has been withdrawn and no longer allows sharing'),
   consent_scope_missing: detailText(`The consent's scopes do not include ${SHARING_SCOPE}`),
   legal_basis_requires_protection_officer: detailText('Only a protection officer may share a case on a legal basis'),
+  section_not_covered: detailText(
+    'A share passes on every section of the case; your organisation takes part in some sections only, and may refer those instead',
+  ),
 }
 
 /**
  * A ground that does not hold is a well-formed but wrong request (422, PRODUCT.md "Status codes");
  * a legal basis from a role that may not act on one is the role's wall (403).
  */
-function refuse(reason: SharingRefusal): never {
+function refuse(reason: SharingRefusal, extensions: Record<string, unknown> = {}): never {
   throw new AppError(reason === 'legal_basis_requires_protection_officer' ? 'forbidden' : 'unprocessable-entity', REFUSALS[reason], {
     reason,
+    ...extensions,
   })
 }
 
@@ -171,6 +177,10 @@ export async function shareCase(
 ): Promise<ParticipantView> {
   const { row, access } = await openCase(db, actor, caseId)
   access.requireAction('share', 'share cases')
+  // A share grants every section: an organisation whose participation covers some sections only (a
+  // referral's receiver) would pass on what it was never given. It refers those sections instead.
+  const uncovered = REFERABLE_SECTIONS.filter((section) => access.wallOf(section) === 'participation')
+  if (uncovered.length > 0) refuse('section_not_covered', { sections: uncovered })
   const organization = await requireParticipatingOrganization(db, input.organizationId)
   if (row.participant_organization_ids.includes(organization.id)) {
     throw new AppError('conflict', 'This organisation already participates in the case', { reason: 'already_participant' })

@@ -21,7 +21,7 @@ export async function participantRoutes(app: FastifyInstance): Promise<void> {
         tags: ['participants'],
         summary: 'Share a case with another organisation, on a consent of this case or (protection officers) a legal basis',
         description:
-          'A refusal names its `reason`: 422 consent_required, consent_not_found, consent_withdrawn, consent_scope_missing (the ground does not hold); 403 legal_basis_requires_protection_officer; 409 already_participant.',
+          'A refusal names its `reason`: 422 consent_required, consent_not_found, consent_withdrawn, consent_scope_missing (the ground does not hold), section_not_covered (the sharer takes part in some sections only, as a referral’s receiver: a share passes on every section, so it refers instead; `sections` names those it lacks); 403 legal_basis_requires_protection_officer; 409 already_participant.',
         params: caseIdParamsSchema,
         body: shareCaseSchema,
         response: { 201: participantViewSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },

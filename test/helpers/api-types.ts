@@ -307,7 +307,7 @@ export interface paths {
         put?: never;
         /**
          * Share a case with another organisation, on a consent of this case or (protection officers) a legal basis
-         * @description A refusal names its `reason`: 422 consent_required, consent_not_found, consent_withdrawn, consent_scope_missing (the ground does not hold); 403 legal_basis_requires_protection_officer; 409 already_participant.
+         * @description A refusal names its `reason`: 422 consent_required, consent_not_found, consent_withdrawn, consent_scope_missing (the ground does not hold), section_not_covered (the sharer takes part in some sections only, as a referral’s receiver: a share passes on every section, so it refers instead; `sections` names those it lacks); 403 legal_basis_requires_protection_officer; 409 already_participant.
          */
         post: operations["createCaseParticipant"];
         delete?: never;
