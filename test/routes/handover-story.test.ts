@@ -40,12 +40,20 @@ function readStory(readme: string): Story {
   if (closing < 0) throw new Error('the sh block is not closed')
   const script = body.slice(0, closing)
   const firstLine = start + opening[0]! + 2
-  const expected = script.flatMap((line, index) => (line.startsWith('#>') ? [{ line: firstLine + index, text: line.replace(/^#> ?/, '') }] : []))
+  const expected = script.flatMap((line, index) =>
+    line.startsWith('#>') ? [{ line: firstLine + index, text: line.replace(/^#> ?/, '') }] : [],
+  )
   return { script: script.join('\n'), expected }
 }
 
 /** `…` in a `#>` line stands for any text; everything else is literal. */
-const linePattern = (text: string) => new RegExp(`^${text.split('…').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
+const linePattern = (text: string) =>
+  new RegExp(
+    `^${text
+      .split('…')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  )
 
 /**
  * `npm run -s token -- <subject>` answered from the environment: the README's token commands sign
@@ -80,7 +88,9 @@ t.test('README "A child\'s case, end to end" runs as written against the demo da
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
 
-  const tokens = Object.fromEntries(subjects.map((subject) => [`STORY_TOKEN_${subject.replaceAll('-', '_')}`, signToken(subject, { expiresInMs: 10 * 60_000 })]))
+  const tokens = Object.fromEntries(
+    subjects.map((subject) => [`STORY_TOKEN_${subject.replaceAll('-', '_')}`, signToken(subject, { expiresInMs: 10 * 60_000 })]),
+  )
   let stdout: string
   let stderr: string
   try {
@@ -105,7 +115,9 @@ t.test('README "A child\'s case, end to end" runs as written against the demo da
   t.equal(printed.length, story.expected.length, 'every line printed is written in the README, and no more')
 
   // The service agrees, read behind the API: one new case, closed with its solution.
-  const opened = (await database.db.selectFrom('cases').select(['id', 'stage', 'status', 'closure_reason']).execute()).filter((row) => !casesBefore.has(row.id))
+  const opened = (await database.db.selectFrom('cases').select(['id', 'stage', 'status', 'closure_reason']).execute()).filter(
+    (row) => !casesBefore.has(row.id),
+  )
   t.match(opened, [{ stage: 'closed', status: 'closed', closure_reason: 'solution_achieved' }], 'the story opened one case and closed it')
   t.equal(opened.length, 1)
 })
@@ -120,11 +132,23 @@ t.test('the demo data holds work waiting for other children: a hand-over and a r
   }
 
   const waiting = (await call('demo-protection-officer', '/transfers?direction=incoming&status=pending')).body.items as Json[]
-  t.match(waiting, [{ kind: 'handover', status: 'pending', legalBasis: { code: 'migration_law_handover' } }], 'a pending hand-over in the Procuraduría’s inbox')
-  t.equal((await call('demo-protection-officer', `/cases/${waiting[0]!.caseId}`)).body.custody.inDetention, true, 'the child waits at a migration station')
+  t.match(
+    waiting,
+    [{ kind: 'handover', status: 'pending', legalBasis: { code: 'migration_law_handover' } }],
+    'a pending hand-over in the Procuraduría’s inbox',
+  )
+  t.equal(
+    (await call('demo-protection-officer', `/cases/${waiting[0]!.caseId}`)).body.custody.inDetention,
+    true,
+    'the child waits at a migration station',
+  )
 
   const referred = (await call('demo-attorney', '/referrals?direction=incoming&status=pending')).body.items as Json[]
-  t.match(referred, [{ service: 'legal_representation', status: 'pending', sections: ['identity', 'legalStatus', 'legal'] }], 'a pending referral in the clinic’s inbox')
+  t.match(
+    referred,
+    [{ service: 'legal_representation', status: 'pending', sections: ['identity', 'legalStatus', 'legal'] }],
+    'a pending referral in the clinic’s inbox',
+  )
   t.notOk('identity' in referred[0]!, 'the stub carries no section of the case')
   t.equal((await call('demo-attorney', `/cases/${referred[0]!.caseId}`)).status, 404, 'the clinic does not reach the case before accepting')
   t.equal((await call('demo-attorney', `/referrals/${referred[0]!.id}/accept`, 'POST')).status, 200)
