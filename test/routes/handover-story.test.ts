@@ -1,149 +1,158 @@
-// "A child's case, end to end" (docs/README-handover.md): the calls of that section, in its order,
-// against the demo data, as the demo users make them. If the service and the README drift apart,
-// this test fails. Runs on PGlite and on PostgreSQL.
+// README.md, "A child's case, end to end": this test takes the section's shell block out of the
+// README and runs exactly it (bash, curl, jq) against the app listening on the demo data, with each
+// `npm run -s token -- <subject>` answered by a token for that demo user. Every line the block prints
+// must be the `#>` line written under its call (`…` stands for any text), so the README and the
+// service cannot drift apart. Runs on PGlite and on PostgreSQL.
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { promisify } from 'node:util'
 import t from 'tap'
 import { loadDemoData } from '../../src/db/demo-data.js'
 import { build } from '../helpers/build.js'
-import { bearer, signToken } from '../helpers/tokens.js'
+import { signToken } from '../helpers/tokens.js'
 
-t.test('a child’s case, end to end: hand-over, acceptance, share by consent, withdrawal', async (t) => {
+const HEADING = "### A child's case, end to end"
+const TOKEN_COMMAND = /\$\(npm run -s token -- ([a-z-]+)\)/g
+
+interface Story {
+  readonly script: string
+  /** The `#>` lines in order, with the README line each stands on. */
+  readonly expected: readonly { readonly line: number; readonly text: string }[]
+}
+
+/** The one `sh` block of the README's section, and the output its `#>` lines promise. */
+function readStory(readme: string): Story {
+  const lines = readme.split('\n')
+  const start = lines.indexOf(HEADING)
+  if (start < 0) throw new Error(`README.md has no "${HEADING}" section`)
+  // The section ends at the next heading of its level or above; a shell comment in a block is no heading.
+  let fenced = false
+  const sectionEnd = lines.findIndex((line, index) => {
+    if (line.startsWith('```')) fenced = !fenced
+    return index > start && !fenced && /^#{1,3} /.test(line)
+  })
+  const section = lines.slice(start, sectionEnd < 0 ? lines.length : sectionEnd)
+  const opening = section.flatMap((line, index) => (line === '```sh' ? [index] : []))
+  if (opening.length !== 1) throw new Error(`the section must hold exactly one sh block, found ${opening.length}`)
+  const body = section.slice(opening[0]! + 1)
+  const closing = body.indexOf('```')
+  if (closing < 0) throw new Error('the sh block is not closed')
+  const script = body.slice(0, closing)
+  const firstLine = start + opening[0]! + 2
+  const expected = script.flatMap((line, index) =>
+    line.startsWith('#>') ? [{ line: firstLine + index, text: line.replace(/^#> ?/, '') }] : [],
+  )
+  return { script: script.join('\n'), expected }
+}
+
+/** `…` in a `#>` line stands for any text; everything else is literal. */
+const linePattern = (text: string) =>
+  new RegExp(
+    `^${text
+      .split('…')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  )
+
+/**
+ * `npm run -s token -- <subject>` answered from the environment: the README's token commands sign
+ * with the local key of `npm start`, the test app trusts the test key.
+ */
+const TOKEN_SHIM = `npm() {
+  if [ "$#" -ne 5 ] || [ "$1 $2 $3 $4" != "run -s token --" ]; then echo "not a token command: npm $*" >&2; return 2; fi
+  local name="STORY_TOKEN_\${5//-/_}"
+  printf '%s\\n' "\${!name:?no token for $5}"
+}`
+
+const run = promisify(execFile)
+
+t.test('README "A child\'s case, end to end" runs as written against the demo data, from encounter to closure', async (t) => {
+  const story = readStory(readFileSync(new URL('../../README.md', import.meta.url), 'utf8'))
+
+  // What the issue asks of the story, checked on the text so it cannot quietly shrink.
+  const subjects = [...new Set([...story.script.matchAll(TOKEN_COMMAND)].map((match) => match[1]!))]
+  t.same(
+    subjects.sort(),
+    ['demo-attorney', 'demo-auditor', 'demo-migration-officer', 'demo-ngo-caseworker-other', 'demo-protection-officer'],
+    'the five roles of the story, demo users only, no admin',
+  )
+  t.equal(story.script.match(/npm /g)?.length, subjects.length, 'npm is used for nothing but the tokens')
+  t.equal(story.script.match(/\$API\/cases\s/g)?.length, 1, 'one case is opened, and no other')
+  t.ok(story.script.includes('"to": "closed", "closureReason": "solution_achieved"'), 'the story ends with the closure')
+  t.ok(story.expected.length >= 30, `the story promises its output (${story.expected.length} lines)`)
+
+  const { app, database } = await build(t)
+  await loadDemoData(database.db)
+  const casesBefore = new Set((await database.db.selectFrom('cases').select('id').execute()).map((row) => row.id))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as AddressInfo
+
+  const tokens = Object.fromEntries(
+    subjects.map((subject) => [`STORY_TOKEN_${subject.replaceAll('-', '_')}`, signToken(subject, { expiresInMs: 10 * 60_000 })]),
+  )
+  let stdout: string
+  let stderr: string
+  try {
+    // Asynchronous: the app answers the script's calls on this same event loop.
+    ;({ stdout, stderr } = await run('bash', ['-c', `set -euo pipefail\n${TOKEN_SHIM}\n${story.script}`], {
+      env: { ...process.env, ...tokens, API: `127.0.0.1:${port}` },
+      timeout: 5 * 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+    }))
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string }
+    stdout = failed.stdout ?? ''
+    stderr = failed.stderr ?? ''
+    t.fail(`the script stopped (exit ${failed.code}): ${stderr}`)
+  }
+  t.equal(stderr, '', 'nothing on stderr')
+
+  const printed = stdout.replace(/\n$/, '').split('\n')
+  for (const [index, { line, text }] of story.expected.entries()) {
+    t.match(printed[index] ?? '<nothing printed>', linePattern(text), `README.md:${line} #> ${text}`)
+  }
+  t.equal(printed.length, story.expected.length, 'every line printed is written in the README, and no more')
+
+  // The service agrees, read behind the API: one new case, closed with its solution.
+  const opened = (await database.db.selectFrom('cases').select(['id', 'stage', 'status', 'closure_reason']).execute()).filter(
+    (row) => !casesBefore.has(row.id),
+  )
+  t.match(opened, [{ stage: 'closed', status: 'closed', closure_reason: 'solution_achieved' }], 'the story opened one case and closed it')
+  t.equal(opened.length, 1)
+})
+
+t.test('the demo data holds work waiting for other children: a hand-over and a referral for legal representation', async (t) => {
   const { app, database } = await build(t)
   await loadDemoData(database.db)
   type Json = Record<string, any>
-  const as = (subject: string) => bearer(signToken(subject))
-  const INM = as('demo-migration-officer')
-  const PROCURADURIA = as('demo-protection-officer')
-  const NGO = as('demo-ngo-caseworker-other')
-  const AUDITOR = as('demo-auditor')
-  const CLINIC = as('demo-attorney')
-  const call = async (
-    headers: Record<string, string>,
-    method: 'GET' | 'POST' | 'PATCH',
-    url: string,
-    payload?: unknown,
-    extra: Record<string, string> = {},
-  ) => {
-    const response = await app.inject({
-      method,
-      url,
-      headers: { ...headers, ...extra },
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    })
-    return { status: response.statusCode, body: response.body ? (JSON.parse(response.body) as Json) : {}, headers: response.headers }
+  const call = async (subject: string, url: string, method: 'GET' | 'POST' = 'GET') => {
+    const response = await app.inject({ method, url, headers: { authorization: `Bearer ${signToken(subject)}` } })
+    return { status: response.statusCode, body: JSON.parse(response.body) as Json }
   }
-  const fifteenYearsAgo = new Date(Date.now() - 15.4 * 365.25 * 86_400_000).toISOString().slice(0, 10)
 
-  // 1. The migration officer opens the case of a 15-year-old girl from Honduras at a migration station.
-  const opened = await call(INM, 'POST', '/cases', {
-    riskLevel: 'high',
-    demographics: { sex: 'female', nationality: 'HN', separationStatus: 'unaccompanied' },
-    identity: { givenName: 'Keyla', familyName: 'Reyes', dateOfBirth: fifteenYearsAgo, languages: ['español'] },
-  })
-  t.equal(opened.status, 201, JSON.stringify(opened.body))
-  const caseId = opened.body.id as string
-  const placed = await call(INM, 'POST', `/cases/${caseId}/placements`, {
-    type: 'migration_station',
-    facilityName: 'Estación Migratoria Siglo XXI',
-  })
-  t.equal(placed.status, 201, JSON.stringify(placed.body))
-
-  // The demo data already holds a hand-over waiting in the Procuraduría's inbox, and an ended share.
-  const waiting = (await call(PROCURADURIA, 'GET', '/transfers?direction=incoming&status=pending')).body.items as Json[]
+  const waiting = (await call('demo-protection-officer', '/transfers?direction=incoming&status=pending')).body.items as Json[]
   t.match(
     waiting,
     [{ kind: 'handover', status: 'pending', legalBasis: { code: 'migration_law_handover' } }],
-    'a pending hand-over in the demo inbox',
+    'a pending hand-over in the Procuraduría’s inbox',
   )
   t.equal(
-    (await call(PROCURADURIA, 'GET', `/cases/${waiting[0]!.caseId}`)).body.custody.inDetention,
+    (await call('demo-protection-officer', `/cases/${waiting[0]!.caseId}`)).body.custody.inDetention,
     true,
-    'the demo child waits at a migration station',
+    'the child waits at a migration station',
   )
 
-  // And a referral for legal representation in the legal-aid clinic's inbox: a stub, no case data,
-  // until the clinic accepts; then it reads the referred sections only.
-  const referred = (await call(CLINIC, 'GET', '/referrals?direction=incoming&status=pending')).body.items as Json[]
+  const referred = (await call('demo-attorney', '/referrals?direction=incoming&status=pending')).body.items as Json[]
   t.match(
     referred,
     [{ service: 'legal_representation', status: 'pending', sections: ['identity', 'legalStatus', 'legal'] }],
     'a pending referral in the clinic’s inbox',
   )
   t.notOk('identity' in referred[0]!, 'the stub carries no section of the case')
-  t.equal((await call(CLINIC, 'GET', `/cases/${referred[0]!.caseId}`)).status, 404, 'the clinic does not reach the case before accepting')
-  t.equal((await call(CLINIC, 'POST', `/referrals/${referred[0]!.id}/accept`)).status, 200)
-  const referredCase = (await call(CLINIC, 'GET', `/cases/${referred[0]!.caseId}`)).body
+  t.equal((await call('demo-attorney', `/cases/${referred[0]!.caseId}`)).status, 404, 'the clinic does not reach the case before accepting')
+  t.equal((await call('demo-attorney', `/referrals/${referred[0]!.id}/accept`, 'POST')).status, 200)
+  const referredCase = (await call('demo-attorney', `/cases/${referred[0]!.caseId}`)).body
   t.ok(referredCase.identity && referredCase.legalStatus, 'after accepting, the clinic reads the referred sections')
   t.notOk('health' in referredCase || 'protection' in referredCase, 'and nothing it was not referred')
-
-  // 2. The Procuraduría does not reach it yet.
-  t.equal((await call(PROCURADURIA, 'GET', `/cases/${caseId}`)).status, 404)
-
-  // 3. The directory: every user finds the Procuraduría's id.
-  const organizations = (await call(INM, 'GET', '/organizations?limit=100')).body.items as Json[]
-  const procuraduria = organizations.find(
-    (organization) => organization.kind === 'child_protection_authority' && organization.name.includes('Chiapas'),
-  )!
-  const ngo = organizations.find((organization) => organization.name.startsWith('Colectivo Caminos Seguros'))!
-  t.ok(procuraduria && ngo, 'the directory names the Procuraduría and the NGO')
-
-  // 4. The hand-over (puesta a disposición, Migration Law art. 112): no consent, the law is the basis.
-  const handover = await call(INM, 'POST', `/cases/${caseId}/transfers`, { toOrganizationId: procuraduria.id })
-  t.equal(handover.status, 201, JSON.stringify(handover.body))
-  t.match(handover.body, { kind: 'handover', status: 'pending', legalBasis: { code: 'migration_law_handover' } })
-  t.ok((await call(INM, 'GET', `/cases/${caseId}`)).body.custody.procuraduriaNotifiedAt, 'the Procuraduría is notified')
-
-  // 5. The Procuraduría finds it in its inbox and reads the case at once.
-  const inbox = await call(PROCURADURIA, 'GET', '/transfers?direction=incoming&status=pending')
-  t.ok(
-    (inbox.body.items as Json[]).some((item) => item.id === handover.body.id),
-    'the transfer is in the inbox',
-  )
-  const read = await call(PROCURADURIA, 'GET', `/cases/${caseId}`)
-  t.equal(read.status, 200)
-  t.match(read.body, { identity: { givenName: 'Keyla' }, demographics: { ageBracket: '15-17', nationality: 'HN' } })
-
-  // 6. It accepts and becomes the lead; the migration authority stays a participant on the law.
-  const accepted = await call(PROCURADURIA, 'POST', `/transfers/${handover.body.id}/accept`)
-  t.equal(accepted.status, 200, JSON.stringify(accepted.body))
-  t.equal((await call(PROCURADURIA, 'GET', `/cases/${caseId}`)).body.leadOrganizationId, procuraduria.id)
-
-  // 7. The child and her guardian consent to sharing; the Procuraduría shares with the NGO.
-  const consent = await call(PROCURADURIA, 'POST', `/cases/${caseId}/consents`, {
-    givenBy: 'child_and_guardian',
-    scopes: ['share_with_organizations', 'services'],
-  })
-  t.equal(consent.status, 201, JSON.stringify(consent.body))
-  const shared = await call(PROCURADURIA, 'POST', `/cases/${caseId}/participants`, { organizationId: ngo.id, consentId: consent.body.id })
-  t.equal(shared.status, 201, JSON.stringify(shared.body))
-  t.equal((await call(NGO, 'GET', `/cases/${caseId}`)).status, 200, 'the NGO reads the case')
-
-  // 8. The consent is withdrawn: the NGO loses the case on its next request.
-  const withdrawn = await call(
-    PROCURADURIA,
-    'PATCH',
-    `/cases/${caseId}/consents/${consent.body.id}`,
-    { withdrawnAt: new Date().toISOString() },
-    { 'if-match': consent.headers.etag as string },
-  )
-  t.equal(withdrawn.status, 200, JSON.stringify(withdrawn.body))
-  t.equal((await call(NGO, 'GET', `/cases/${caseId}`)).status, 404, 'the NGO no longer reaches the case')
-  const participants = (await call(PROCURADURIA, 'GET', `/cases/${caseId}/participants`)).body.items as Json[]
-  t.match(
-    participants.find((item) => item.organizationId === ngo.id),
-    { basis: 'consent', endReason: 'consent_withdrawn' },
-    'the history keeps the ended share',
-  )
-  t.match(
-    participants[0],
-    { basis: 'lead', endReason: 'transfer_accepted' },
-    'grants are listed in order: the migration authority led first',
-  )
-
-  // 9. The auditor sees who acted, by name.
-  const trail = await call(AUDITOR, 'GET', `/audit-events?caseId=${caseId}&action=transfer.accept`)
-  t.equal(trail.status, 200, JSON.stringify(trail.body))
-  const actorId = (trail.body.items as Json[])[0]?.actorId as string
-  const actor = await call(AUDITOR, 'GET', `/users/${actorId}`)
-  t.equal(actor.status, 200)
-  t.equal(actor.body.displayName, 'Lic. Andrés Coutiño')
 })
