@@ -54,7 +54,9 @@ export function migrationSourceReader(directory: string): MigrationSourceReader 
     try {
       return await readFile(path.join(directory, `${migrationName}.ts`), 'utf8')
     } catch {
-      throw new Error(`The source of migration ${migrationName} (${migrationName}.ts) is not in ${directory}: its checksum cannot be checked. Refusing to start.`)
+      throw new Error(
+        `The source of migration ${migrationName} (${migrationName}.ts) is not in ${directory}: its checksum cannot be checked. Refusing to start.`,
+      )
     }
   }
 }
@@ -69,7 +71,9 @@ export function migrationSourceDirectory(): string {
   const candidates = [path.resolve(here, '../../migrations'), path.resolve(here, '../../../migrations')]
   const found = candidates.find((directory) => existsSync(path.join(directory, 'index.ts')))
   if (!found) {
-    throw new Error(`The migrations' .ts sources are not in ${candidates.join(' or ')}: their checksums cannot be checked. Refusing to start.`)
+    throw new Error(
+      `The migrations' .ts sources are not in ${candidates.join(' or ')}: their checksums cannot be checked. Refusing to start.`,
+    )
   }
   return found
 }
@@ -126,7 +130,9 @@ export async function verifyAppliedChecksums(
     else if (checksum !== current && !(SANCTIONED_FORMER_CHECKSUMS[name] ?? []).includes(checksum)) throw new MigrationChangedError(name)
   }
   for (const name of missing) {
-    await sql`INSERT INTO migration_checksums (name, checksum) VALUES (${name}, ${currentChecksums.get(name)}) ON CONFLICT (name) DO NOTHING`.execute(db)
+    await sql`INSERT INTO migration_checksums (name, checksum) VALUES (${name}, ${currentChecksums.get(name)}) ON CONFLICT (name) DO NOTHING`.execute(
+      db,
+    )
   }
   return { baselined: missing }
 }

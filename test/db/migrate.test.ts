@@ -54,7 +54,9 @@ t.test('a migration whose source is missing refuses to start', async (t) => {
   const { db } = await createTestDatabase(t)
   const directory = await copyOfSources(t, (_name, text) => text)
   await rm(path.join(directory, `${AUDIT_CHAIN}.ts`))
-  await t.rejects(migrateToLatest(db, { readSource: migrationSourceReader(directory) }), { message: new RegExp(`${AUDIT_CHAIN}.*Refusing to start`) })
+  await t.rejects(migrateToLatest(db, { readSource: migrationSourceReader(directory) }), {
+    message: new RegExp(`${AUDIT_CHAIN}.*Refusing to start`),
+  })
 })
 
 t.test('a new migration is recorded as it is applied, in its own transaction, and frozen from then on', async (t) => {
