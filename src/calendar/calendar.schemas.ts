@@ -25,7 +25,9 @@ export const nonWorkingDaySchema = z
   .object({
     date: z.string().describe('YYYY-MM-DD'),
     reason: z.string(),
-    source: z.enum(['law', 'declared']).describe('`law`: a rest day of the Federal Labour Law art. 74; `declared`: declared non-working by an authority'),
+    source: z
+      .enum(['law', 'declared'])
+      .describe('`law`: a rest day of the Federal Labour Law art. 74; `declared`: declared non-working by an authority'),
   })
   .describe('A day that is not a working day, besides Saturdays and Sundays')
 

@@ -1,6 +1,14 @@
 import { z } from 'zod'
 import { caseSearchQueryShape } from './case-search.js'
-import { AGE_BRACKETS, CASE_VIEW_SECTIONS, CLOSURE_REASONS, RISK_LEVELS, STAGES, WRITABLE_SECTION_FIELDS, DERIVED_SECTION_FIELDS } from './case-sections.js'
+import {
+  AGE_BRACKETS,
+  CASE_VIEW_SECTIONS,
+  CLOSURE_REASONS,
+  RISK_LEVELS,
+  STAGES,
+  WRITABLE_SECTION_FIELDS,
+  DERIVED_SECTION_FIELDS,
+} from './case-sections.js'
 
 const derivedFieldSchemas: Record<string, z.ZodType> = {
   ageBracket: z.enum([...AGE_BRACKETS, '18+']).nullable(),
@@ -41,7 +49,11 @@ export const caseViewSchema = z
     closureReason: z.enum(CLOSURE_REASONS).nullable().optional(),
     version: z.number().int().optional(),
     updatedAt: z.string().optional(),
-    assignedTo: z.uuid().nullable().optional().describe('the user the reader’s organisation assigned the case to (PUT /cases/{id}/assignment), or null'),
+    assignedTo: z
+      .uuid()
+      .nullable()
+      .optional()
+      .describe('the user the reader’s organisation assigned the case to (PUT /cases/{id}/assignment), or null'),
     nextStages: z
       .array(
         z.object({
@@ -66,7 +78,9 @@ export const caseListQuerySchema = z.strictObject({
 export const createdCaseSchema = caseViewSchema.extend({
   possibleDuplicates: z
     .array(z.object({ id: z.uuid(), caseNumber: z.string(), score: z.number().min(0).max(1) }))
-    .describe('earlier cases the creator may read whose child looks the same (name, date of birth or age bracket, nationality), best first'),
+    .describe(
+      'earlier cases the creator may read whose child looks the same (name, date of birth or age bracket, nationality), best first',
+    ),
 })
 
 export const caseListSchema = z.object({ items: z.array(caseViewSchema), nextCursor: z.string().nullable() })

@@ -5,7 +5,12 @@ import { isoDateTime } from '../http/dates.js'
 export const ASSESSMENT_FACTORS = ['childViews', 'family', 'safety', 'health', 'education', 'identity', 'development'] as const
 
 const finding = z.string().trim().min(1).max(8000)
-const findingsSchema = z.strictObject(Object.fromEntries(ASSESSMENT_FACTORS.map((factor) => [factor, finding.optional()])) as Record<(typeof ASSESSMENT_FACTORS)[number], z.ZodOptional<typeof finding>>)
+const findingsSchema = z.strictObject(
+  Object.fromEntries(ASSESSMENT_FACTORS.map((factor) => [factor, finding.optional()])) as Record<
+    (typeof ASSESSMENT_FACTORS)[number],
+    z.ZodOptional<typeof finding>
+  >,
+)
 
 export const newAssessmentSchema = z.strictObject({
   findings: findingsSchema.default({}),

@@ -4,7 +4,15 @@ import { LEGAL_BASIS_CODES, legalBasisSchema } from './participant.schemas.js'
 import { WITHHOLDABLE_SECTIONS } from './consent.schemas.js'
 
 /** The services a case is referred for (PRODUCT.md, "Names and shapes of the newer resources"). */
-export const REFERRAL_SERVICES = ['legal_representation', 'psychosocial', 'shelter', 'health', 'education', 'family_tracing', 'interpretation'] as const
+export const REFERRAL_SERVICES = [
+  'legal_representation',
+  'psychosocial',
+  'shelter',
+  'health',
+  'education',
+  'family_tracing',
+  'interpretation',
+] as const
 export type ReferralService = (typeof REFERRAL_SERVICES)[number]
 
 export const REFERRAL_STATUSES = ['pending', 'accepted', 'declined', 'completed', 'ended'] as const
@@ -32,7 +40,10 @@ export const newReferralSchema = z
   .strictObject({
     toOrganizationId: z.uuid(),
     service: z.enum(REFERRAL_SERVICES),
-    sections: z.array(z.string().max(40)).max(20).describe(`the sections the receiver needs, from: ${REFERABLE_SECTIONS.join(', ')}`),
+    sections: z
+      .array(z.string().max(40))
+      .max(20)
+      .describe(`the sections the receiver needs, from: ${REFERABLE_SECTIONS.join(', ')}`),
     consentId: z.uuid().optional(),
     legalBasis: legalBasisSchema.optional(),
     respondBy: isoDate.describe('the date by which the receiver should accept or decline; not in the past'),
@@ -79,7 +90,10 @@ export const referralViewSchema = z
     endReason: z.enum(REFERRAL_END_REASONS).nullable(),
     requestedBy: z.uuid().optional(),
     consentId: z.uuid().nullable().optional(),
-    legalBasis: z.object({ code: z.enum(LEGAL_BASIS_CODES), citation: z.string().nullable().optional() }).nullable().optional(),
+    legalBasis: z
+      .object({ code: z.enum(LEGAL_BASIS_CODES), citation: z.string().nullable().optional() })
+      .nullable()
+      .optional(),
     decidedBy: z.uuid().nullable().optional(),
     declineReason: z.string().nullable().optional().describe('free text: section notes'),
     completionNotes: z.string().nullable().optional().describe('free text: section notes'),

@@ -29,7 +29,12 @@ export async function participantRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id: caseId } = request.params
-      const participant = await audited(app, request, (trx, recordAudit) => shareCase(trx, actorOf(request), caseId, request.body, recordAudit), { caseId })
+      const participant = await audited(
+        app,
+        request,
+        (trx, recordAudit) => shareCase(trx, actorOf(request), caseId, request.body, recordAudit),
+        { caseId },
+      )
       return reply.code(201).send(participant)
     },
   )

@@ -5,7 +5,8 @@ import { build, createUser } from '../helpers/build.js'
 t.test('organisations are managed by the system administrator', async (t) => {
   const { app, database } = await build(t)
   const admin = await createUser(database, 'system_admin')
-  const post = (payload: unknown, headers = admin.headers) => app.inject({ method: 'POST', url: '/organizations', headers, payload: payload as object })
+  const post = (payload: unknown, headers = admin.headers) =>
+    app.inject({ method: 'POST', url: '/organizations', headers, payload: payload as object })
   const list = (query = '', headers = admin.headers) => app.inject({ method: 'GET', url: `/organizations${query}`, headers })
 
   await t.test('the admin creates an organisation of every kind', async (t) => {
@@ -65,22 +66,25 @@ t.test('organisations are managed by the system administrator', async (t) => {
     t.equal((await list('?unknown=1')).statusCode, 400)
   })
 
-  await t.test('every other role gets a 403 problem on create, and nothing is created; it reads the directory (id, name, kind)', async (t) => {
-    const before = (await list('?limit=100')).json().items.length
-    for (const role of ROLES.filter((role) => role !== 'system_admin')) {
-      const user = await createUser(database, role)
-      const created = await post({ name: `By ${role}`, kind: 'civil_society' }, user.headers)
-      t.equal(created.statusCode, 403, `${role} POST`)
-      t.equal(created.json().type, 'urn:atd:problem:forbidden')
-      const directory = await list('?limit=100', user.headers)
-      t.equal(directory.statusCode, 200, `${role} GET`)
-      const own = (directory.json().items as Record<string, unknown>[]).find((item) => item.id === user.organizationId)
-      t.ok(own, `${role} finds its own organisation`)
-      t.same(Object.keys(own ?? {}).sort(), ['id', 'kind', 'name'], `${role} sees id, name and kind only`)
-    }
-    // createUser made one organisation per role straight in the database.
-    t.equal((await list('?limit=100')).json().items.length, before + ROLES.length - 1)
-  })
+  await t.test(
+    'every other role gets a 403 problem on create, and nothing is created; it reads the directory (id, name, kind)',
+    async (t) => {
+      const before = (await list('?limit=100')).json().items.length
+      for (const role of ROLES.filter((role) => role !== 'system_admin')) {
+        const user = await createUser(database, role)
+        const created = await post({ name: `By ${role}`, kind: 'civil_society' }, user.headers)
+        t.equal(created.statusCode, 403, `${role} POST`)
+        t.equal(created.json().type, 'urn:atd:problem:forbidden')
+        const directory = await list('?limit=100', user.headers)
+        t.equal(directory.statusCode, 200, `${role} GET`)
+        const own = (directory.json().items as Record<string, unknown>[]).find((item) => item.id === user.organizationId)
+        t.ok(own, `${role} finds its own organisation`)
+        t.same(Object.keys(own ?? {}).sort(), ['id', 'kind', 'name'], `${role} sees id, name and kind only`)
+      }
+      // createUser made one organisation per role straight in the database.
+      t.equal((await list('?limit=100')).json().items.length, before + ROLES.length - 1)
+    },
+  )
 
   await t.test('without a token it is a 401 problem', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: '/organizations' })).statusCode, 401)
