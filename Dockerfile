@@ -19,6 +19,9 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # loadPolicy reads policies/ relative to the working directory; migrations are compiled into dist.
 COPY policies ./policies
+# The migrator checks each applied migration's checksum against its .ts source (not the compiled
+# .js): the sources sit beside dist/, as /app/migrations, where dist/src/db/migration-checksums.js looks.
+COPY migrations/*.ts ./migrations/
 # The embedded database and the development key pair live in DATA_DIR; mount a volume there, or
 # set DATABASE_URL (and AUTH_PUBLIC_KEY or AUTH_JWKS_URL) for a real deployment.
 RUN mkdir -p /data && chown node:node /data

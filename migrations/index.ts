@@ -14,6 +14,7 @@ import * as transfers from './2026-12-02-10-transfers.js'
 import * as search from './2026-12-02-20-search.js'
 import * as calendarTasks from './2026-12-02-30-calendar-tasks.js'
 import * as adminAudit from './2026-12-02-40-admin-audit.js'
+import * as caseStatistics from './2026-12-02-60-case-statistics.js'
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-20-search': search,
   '2026-12-02-30-calendar-tasks': calendarTasks,
   '2026-12-02-40-admin-audit': adminAudit,
+  '2026-12-02-60-case-statistics': caseStatistics,
 }

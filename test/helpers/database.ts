@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import type { PGlite } from '@electric-sql/pglite'
 import { openPGlite } from '../../src/db/pglite.js'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
@@ -23,7 +24,7 @@ export async function createTestDatabase(t: Test): Promise<TestDatabase> {
     const template = await readFile(PGLITE_TEMPLATE_FILE)
     const pglite = await openPGlite(undefined, { loadDataDir: new Blob([template]) })
     const handle = connectDatabase({ databaseUrl: undefined, dataDir: '', pglite })
-    t.teardown(() => handle.db.destroy())
+    t.teardown(() => closePGlite(handle, pglite))
     return { ...handle, url: undefined }
   }
   const name = `atd_test_${randomBytes(6).toString('hex')}`
@@ -39,6 +40,41 @@ export async function createTestDatabase(t: Test): Promise<TestDatabase> {
     await cleanup.destroy()
   })
   return { ...handle, url }
+}
+
+/**
+ * An empty database of this test's own, with no migration applied: a new PostgreSQL database when
+ * DATABASE_URL is set, otherwise a new in-memory PGlite. It is dropped when the test ends.
+ */
+export async function createEmptyDatabase(t: Test): Promise<DatabaseHandle> {
+  const databaseUrl = process.env.DATABASE_URL
+  if (!databaseUrl) {
+    const pglite = await openPGlite()
+    const handle = connectDatabase({ databaseUrl: undefined, dataDir: '', pglite })
+    t.teardown(() => closePGlite(handle, pglite))
+    return handle
+  }
+  const name = `atd_test_${randomBytes(6).toString('hex')}`
+  const admin = adminConnection(databaseUrl)
+  await sql.raw(`CREATE DATABASE ${name}`).execute(admin)
+  await admin.destroy()
+  const handle = connectDatabase({ databaseUrl: adminUrlFor(databaseUrl, name), dataDir: '' })
+  t.teardown(async () => {
+    await handle.db.destroy()
+    const cleanup = adminConnection(databaseUrl)
+    await sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).execute(cleanup)
+    await cleanup.destroy()
+  })
+  return handle
+}
+
+/**
+ * Kysely closes PGlite only if a query went through it; a database the test never queried (say, a
+ * start refused before its first query) would keep the process alive, so it is closed here too.
+ */
+async function closePGlite(handle: DatabaseHandle, pglite: PGlite): Promise<void> {
+  await handle.db.destroy()
+  if (!pglite.closed) await pglite.close()
 }
 
 function adminConnection(databaseUrl: string): Kysely<any> {
