@@ -197,7 +197,13 @@ function successDescription(method: string, status: string, operation: Json): st
   return summary ? `OK: ${summary[0]!.toLowerCase()}${summary.slice(1)}` : method === 'get' ? 'OK' : 'Done'
 }
 
-function finishOperation(path: string, method: string, operation: Json, pathHasIfMatch: boolean, hasItemRead: boolean): void {
+/** The GET route of the records a create makes: the create answers its Location, and its ETag when the record is versioned (changed with If-Match). */
+interface ItemRead {
+  readonly exists: boolean
+  readonly versioned: boolean
+}
+
+function finishOperation(path: string, method: string, operation: Json, pathHasIfMatch: boolean, itemRead: ItemRead): void {
   const responses: Json = (operation.responses ??= {})
   const isPublic = Array.isArray(operation.security) && operation.security.length === 0
   const parameters: Json[] = (operation.parameters ??= [])
@@ -229,9 +235,9 @@ function finishOperation(path: string, method: string, operation: Json, pathHasI
     }
     if (!response.description || response.description === 'Default Response') response.description = successDescription(method, status, operation)
     const headers: Json = (response.headers ??= {})
-    if (status === '201' && hasItemRead) {
+    if (status === '201' && itemRead.exists) {
       headers.location = { $ref: '#/components/headers/Location' }
-      headers.etag = { $ref: '#/components/headers/ETag' }
+      if (itemRead.versioned) headers.etag = { $ref: '#/components/headers/ETag' }
     } else if (status === '200' && (hasIfMatch || (method === 'get' && pathHasIfMatch))) {
       headers.etag = { $ref: '#/components/headers/ETag' }
     }
@@ -286,16 +292,19 @@ export function finishDocument(document: Json): Json {
   schemas.Problem = problemComponent()
   components.responses = { ...problemResponseComponents(), ...components.responses }
   components.headers = { ...HEADERS, ...components.headers }
-  for (const [path, item] of Object.entries((document.paths ?? {}) as Json)) {
-    const ifMatchHere = Object.values(item as Json).some(
+  const hasIfMatch = (item: Json) =>
+    Object.values(item).some(
       (operation: any) => Array.isArray(operation?.parameters) && operation.parameters.some((p: Json) => p.in === 'header' && String(p.name).toLowerCase() === 'if-match'),
     )
+  for (const [path, item] of Object.entries((document.paths ?? {}) as Json)) {
+    const ifMatchHere = hasIfMatch(item as Json)
+    const itemPath = Object.entries(document.paths as Json).find(
+      ([other, otherItem]) => other.startsWith(`${path}/{`) && !other.slice(path.length + 1).includes('/') && (otherItem as Json).get,
+    )
+    const itemRead: ItemRead = { exists: itemPath !== undefined, versioned: itemPath !== undefined && hasIfMatch(itemPath[1] as Json) }
     for (const [method, operation] of Object.entries(item as Json)) {
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue
-      const hasItemRead = Object.entries(document.paths as Json).some(
-        ([other, otherItem]) => other.startsWith(`${path}/{`) && !other.slice(path.length + 1).includes('/') && (otherItem as Json).get,
-      )
-      finishOperation(path, method, operation as Json, ifMatchHere, hasItemRead)
+      finishOperation(path, method, operation as Json, ifMatchHere, itemRead)
     }
   }
   tidySchema(document.paths)

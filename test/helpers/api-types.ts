@@ -135,7 +135,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One organisation (every user: id, name, kind; system_admin: also createdAt)
+         * @description One organisation (every user: id, name, kind; system_admin: also createdAt). Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Records no audit event; it discloses organisations and users: the directory, no case data.
+         */
+        get: operations["getOrganization"];
         put?: never;
         post?: never;
         delete?: never;
@@ -310,6 +314,26 @@ export interface paths {
          * @description A refusal names its `reason`: 422 consent_required, consent_not_found, consent_withdrawn, consent_scope_missing (the ground does not hold); 403 legal_basis_requires_protection_officer; 409 already_participant.
          */
         post: operations["createCaseParticipant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{id}/participants/{organizationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One organisation's participation in a case: the live one, or else the latest that ended
+         * @description One organisation's participation in a case: the live one, or else the latest that ended. Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `participant.read`.
+         */
+        get: operations["getCaseParticipant"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -735,9 +759,29 @@ export interface paths {
         put?: never;
         /**
          * Move a case to another stage; forward moves are guarded (409 guard-failed lists every unmet condition)
-         * @description Move a case to another stage; forward moves are guarded (409 guard-failed lists every unmet condition). Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `case.transition`. The change and its audit event are written in one transaction.
+         * @description The answer carries the ETag of the case (a move changes the case), for a PATCH /cases/{id} that follows.
          */
         post: operations["createCaseTransition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{id}/transitions/{transitionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One stage change of a case
+         * @description One stage change of a case. Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `case.transitions.read`.
+         */
+        get: operations["getCaseTransition"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1019,7 +1063,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One non-working day (404 for a working day, and for a Saturday or Sunday that is not a rest day of its own)
+         * @description One non-working day (404 for a working day, and for a Saturday or Sunday that is not a rest day of its own). Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Records no audit event; it discloses the working-day calendar: public dates, no case data.
+         */
+        get: operations["getCalendarNonWorkingDay"];
         put?: never;
         post?: never;
         /**
@@ -2301,6 +2349,7 @@ export interface operations {
             /** @description Created: the record as the creator may read it */
             201: {
                 headers: {
+                    location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2314,6 +2363,45 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: one organisation (every user: id, name, kind; system_admin: also createdAt) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        kind: components["schemas"]["OrganizationKind"];
+                        /**
+                         * Format: date-time
+                         * @description system_admin only
+                         */
+                        createdAt?: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2436,7 +2524,6 @@ export interface operations {
             201: {
                 headers: {
                     location: components["headers"]["Location"];
-                    etag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3058,6 +3145,7 @@ export interface operations {
             /** @description Created: the record as the creator may read it */
             201: {
                 headers: {
+                    location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3072,6 +3160,36 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCaseParticipant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: one organisation's participation in a case: the live one, or else the latest that ended */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Participant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3194,7 +3312,6 @@ export interface operations {
             201: {
                 headers: {
                     location: components["headers"]["Location"];
-                    etag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3818,7 +3935,6 @@ export interface operations {
             201: {
                 headers: {
                     location: components["headers"]["Location"];
-                    etag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4604,6 +4720,7 @@ export interface operations {
             /** @description Created: the record as the creator may read it */
             201: {
                 headers: {
+                    location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4618,6 +4735,36 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCaseTransition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                transitionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: one stage change of a case */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transition"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -5374,6 +5521,7 @@ export interface operations {
             /** @description A day that is not a working day, besides Saturdays and Sundays */
             201: {
                 headers: {
+                    location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5396,6 +5544,44 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCalendarNonWorkingDay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A day that is not a working day, besides Saturdays and Sundays */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description YYYY-MM-DD */
+                        date: string;
+                        reason: string;
+                        /**
+                         * @description `law`: a rest day of the Federal Labour Law art. 74; `declared`: declared non-working by an authority
+                         * @enum {string}
+                         */
+                        source: "law" | "declared";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -84,7 +84,7 @@ t.test('no door discloses a section behind a wall', async (t) => {
   const note = await created(await send(lead, 'POST', `/cases/${caseId}/notes`, { body: seed('notes', 'note body') }))
   const assessment = await created(await send(lead, 'POST', `/cases/${caseId}/assessments`, { findings: { safety: seed('bidDeliberation', 'assessment findings') } }))
   const determination = await created(await send(officer, 'POST', `/cases/${caseId}/determinations`, { trigger: 'durable_solution', rationale: seed('bidDeliberation', 'determination rationale') }))
-  await created(await send(lead, 'POST', `/cases/${caseId}/transitions`, { to: 'custody', reason: seed('notes', 'transition reason') }, await readEtag(lead)))
+  const transition = await created(await send(lead, 'POST', `/cases/${caseId}/transitions`, { to: 'custody', reason: seed('notes', 'transition reason') }, await readEtag(lead)))
   t.ok(ended.id)
   // Referrals carry free text too: a cited legal basis (legal), a decline's reason and a completion's notes (notes).
   const respondBy = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10)
@@ -112,7 +112,19 @@ t.test('no door discloses a section behind a wall', async (t) => {
   await created(await send(lead, 'POST', `/cases/${caseId}/transfers`, { toOrganizationId: extraOrganization, consentId: consent.id }))
   await database.db.updateTable('transfers').set({ legal_basis_citation: seed('legal', 'transfer citation'), legal_basis_code: 'court_order', consent_id: null }).where('case_id', '=', caseId).where('status', '=', 'pending').execute()
 
-  const parameters: Record<string, string> = { id: caseId, pid: placement.id, noteId: note.id, consentId: consent.id, aid: assessment.id, did: determination.id, tid: declinedTransfer.id, rid: referral.id }
+  const parameters: Record<string, string> = {
+    id: caseId,
+    pid: placement.id,
+    noteId: note.id,
+    consentId: consent.id,
+    aid: assessment.id,
+    did: determination.id,
+    tid: declinedTransfer.id,
+    rid: referral.id,
+    transitionId: transition.id,
+    organizationId: extraOrganization,
+    date: '2031-01-01',
+  }
   const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> }
   const routes = Object.entries(document.paths)
     .filter(([, operations]) => 'get' in operations)
