@@ -75,7 +75,15 @@ const PROBLEM_EXTENSIONS: Json = {
   errors: {
     type: 'array',
     description: 'validation-error: each malformed field (where, JSON pointer, message); the value sent is never repeated',
-    items: { type: 'object', properties: { in: { type: 'string' }, path: { type: 'string' }, message: { type: 'string' } }, required: ['in', 'path', 'message'] },
+    items: {
+      type: 'object',
+      properties: {
+        in: { type: 'string', description: 'where the field is: body, querystring, params or headers' },
+        path: { type: 'string', description: 'the field, as a JSON pointer' },
+        message: { type: 'string', description: 'what is wrong with it' },
+      },
+      required: ['in', 'path', 'message'],
+    },
   },
   deniedFields: { type: 'array', items: { type: 'string' }, description: 'forbidden-fields, forbidden: the fields (section.field) this user may not write or filter on' },
   readOnlyFields: { type: 'array', items: { type: 'string' }, description: 'read-only-field: derived fields that nobody writes' },
@@ -87,7 +95,12 @@ const PROBLEM_EXTENSIONS: Json = {
         { type: 'string', description: 'a guard condition code' },
         {
           type: 'object',
-          properties: { code: { type: 'string' }, message: { type: 'string' }, satisfiedBy: {}, roles: { type: 'array', items: { type: 'string' } } },
+          properties: {
+            code: { type: 'string', description: 'the condition’s code' },
+            message: { type: 'string', description: 'the condition in words, in the answer’s language' },
+            satisfiedBy: { description: 'the field or route that satisfies it' },
+            roles: { type: 'array', items: { type: 'string' }, description: 'the roles that may satisfy it' },
+          },
           required: ['code'],
         },
       ],
@@ -170,6 +183,16 @@ function problemResponseComponents(): Json {
 
 const MAX_SAFE = 9007199254740991
 
+/**
+ * A field described in its schema and made nullable where it is used (`anyOf: [described, null]`)
+ * keeps its description on the field, where readers and generated clients look for it.
+ */
+function hoistDescription(property: Json): void {
+  if (!property || property.description || !Array.isArray(property.anyOf)) return
+  const described = property.anyOf.filter((member: Json) => member?.type !== 'null')
+  if (described.length === 1 && typeof described[0]?.description === 'string') property.description = described[0].description
+}
+
 /** Walks every schema: drops zod's ±2^53 integer bounds, gives timestamps their format. */
 function tidySchema(node: unknown, key?: string): void {
   if (Array.isArray(node)) {
@@ -183,7 +206,10 @@ function tidySchema(node: unknown, key?: string): void {
   const isString = schema.type === 'string' || (Array.isArray(schema.type) && schema.type.includes('string'))
   if (key && isString && !schema.format && !schema.enum && !schema.pattern && /(At|Since)$/.test(key)) schema.format = 'date-time'
   if (schema.properties && typeof schema.properties === 'object') {
-    for (const [name, child] of Object.entries(schema.properties)) tidySchema(child, name)
+    for (const [name, child] of Object.entries(schema.properties)) {
+      tidySchema(child, name)
+      hoistDescription(child as Json)
+    }
   }
   for (const [name, child] of Object.entries(schema)) {
     if (name !== 'properties' && name !== 'example' && name !== 'examples' && typeof child === 'object') tidySchema(child)
