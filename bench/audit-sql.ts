@@ -4,7 +4,9 @@ import { hash, literal, pick, textArray } from './sql-values.js'
 /** The `section.field` names a role may read, as the service records them for a read. */
 export function readableFieldsOf(policy: Policy, role: string): string[] {
   const grants = policy.grants[role as keyof Policy['grants']] ?? {}
-  return Object.entries(policy.sections).flatMap(([section, fields]) => ((grants[section] ?? []).includes('r') ? fields.map((field) => `${section}.${field}`) : []))
+  return Object.entries(policy.sections).flatMap(([section, fields]) =>
+    (grants[section] ?? []).includes('r') ? fields.map((field) => `${section}.${field}`) : [],
+  )
 }
 
 const ROLES_THAT_LEAD = ['ngo_caseworker', 'protection_officer', 'migration_officer']

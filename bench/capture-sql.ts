@@ -38,9 +38,20 @@ export async function captureScenarioSql(databaseUrl: string): Promise<CapturedS
     }
   })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  const config = loadConfig({ ...authEnvironment(keys), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', AUDIT_SEAL_INTERVAL_MS: '3600000' })
+  const config = loadConfig({
+    ...authEnvironment(keys),
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    AUDIT_SEAL_INTERVAL_MS: '3600000',
+  })
   const fastify = Fastify({ ...fastifyOptions(), logger: false })
-  await fastify.register(app, { config, database: { db, kind: 'postgres', isNew: false, listen: postgresListen(databaseUrl) }, verificationKey: { kind: 'pem', pem: keys.publicKeyPem }, policy: loadPolicy() })
+  await fastify.register(app, {
+    config,
+    database: { db, kind: 'postgres', isNew: false, listen: postgresListen(databaseUrl) },
+    verificationKey: { kind: 'pem', pem: keys.publicKeyPem },
+    policy: loadPolicy(),
+  })
   await fastify.ready()
   const [readId, patchId] = await withClient(databaseUrl, (client) => caseIdsOf(client, ACTORS.caseworker.organizationId, 2))
   const auth = (subject: string) => ({ authorization: `Bearer ${benchToken(keys, subject)}` })

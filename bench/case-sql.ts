@@ -66,9 +66,35 @@ FROM shaped`
 
 const FEMALE = ['María', 'Ana', 'Fernanda', 'Dulce', 'Yesenia', 'Karla', 'Sofía', 'Glenda', 'Rosa', 'Heidy', 'Marleny', 'Ixchel']
 const MALE = ['José', 'Juan', 'Carlos', 'Kevin', 'Brayan', 'Luis', 'Wilmer', 'Edwin', 'Jonathan', 'Elmer', 'Byron', 'Anderson']
-const FAMILY = ['López', 'García', 'Hernández', 'Pérez', 'Martínez', 'Ramírez', 'Cruz', 'Reyes', 'Xol', 'Tzul', 'Caal', 'Choc', 'Mejía', 'Castillo', 'Rodríguez', 'Ajú']
+const FAMILY = [
+  'López',
+  'García',
+  'Hernández',
+  'Pérez',
+  'Martínez',
+  'Ramírez',
+  'Cruz',
+  'Reyes',
+  'Xol',
+  'Tzul',
+  'Caal',
+  'Choc',
+  'Mejía',
+  'Castillo',
+  'Rodríguez',
+  'Ajú',
+]
 const NATIONALITIES = ['GT', 'GT', 'GT', 'GT', 'HN', 'HN', 'HN', 'SV', 'SV', 'NI', 'VE', 'HT', 'EC', 'CU', 'CO']
-const CITIES = ['Tapachula, Chiapas', 'Ciudad Hidalgo, Chiapas', 'Tenosique, Tabasco', 'Ciudad de México', 'Tijuana, Baja California', 'Ciudad Juárez, Chihuahua', 'Monterrey, Nuevo León', 'Oaxaca, Oaxaca']
+const CITIES = [
+  'Tapachula, Chiapas',
+  'Ciudad Hidalgo, Chiapas',
+  'Tenosique, Tabasco',
+  'Ciudad de México',
+  'Tijuana, Baja California',
+  'Ciudad Juárez, Chihuahua',
+  'Monterrey, Nuevo León',
+  'Oaxaca, Oaxaca',
+]
 const PLACEMENT_WEIGHTS = [
   ...Array(6).fill('dif_shelter'),
   ...Array(6).fill('ngo_shelter'),

@@ -33,7 +33,6 @@ const actorOf = (request: FastifyRequest): Actor => ({
   role: String(request.headers['x-bench-role']),
 })
 
-
 export async function buildFloor(options: FloorOptions): Promise<FastifyInstance> {
   // The service's pool has 10 connections; the floor gets the same.
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 })
@@ -47,7 +46,19 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
   const listSql = listCasesSql()
 
   const audit = (db: pg.Pool | pg.PoolClient, actor: Actor, action: string, caseIds: string[], disclosed: string[]) =>
-    db.query(INSERT_AUDIT_EVENT, [randomUUID(), actor.userId, actor.role, actor.organizationId, action, caseIds, disclosed, 'allowed', null, version, null])
+    db.query(INSERT_AUDIT_EVENT, [
+      randomUUID(),
+      actor.userId,
+      actor.role,
+      actor.organizationId,
+      action,
+      caseIds,
+      disclosed,
+      'allowed',
+      null,
+      version,
+      null,
+    ])
 
   const app = Fastify({ logger: false })
   app.addHook('onClose', () => pool.end())
@@ -66,9 +77,21 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
   app.get<{ Querystring: { stage: string; limit?: string } }>('/cases', async (request) => {
     const actor = actorOf(request)
     const limit = Number(request.query.limit ?? 25)
-    const { rows } = await pool.query(listSql, [actor.organizationId, actor.organizationId, actor.organizationId, request.query.stage, limit + 1])
+    const { rows } = await pool.query(listSql, [
+      actor.organizationId,
+      actor.organizationId,
+      actor.organizationId,
+      request.query.stage,
+      limit + 1,
+    ])
     const page = rows.slice(0, limit)
-    await audit(pool, actor, 'case.list', page.map((row) => row.id), fields.protection_officer)
+    await audit(
+      pool,
+      actor,
+      'case.list',
+      page.map((row) => row.id),
+      fields.protection_officer,
+    )
     return { items: page, nextCursor: rows.length > limit ? Buffer.from(page.at(-1).id).toString('base64url') : null }
   })
 
@@ -89,7 +112,14 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
       const merged = { ...target.contact, ...changes }
       const row = (await client.query(UPDATE_CONTACT, [JSON.stringify(merged), id, target.version, organization, organization])).rows[0]
       for (const [field, value] of Object.entries(changes)) {
-        await client.query(INSERT_HISTORY, [id, `contact.${field}`, JSON.stringify(target.contact[field] ?? null), JSON.stringify(value), actor.userId, request.id])
+        await client.query(INSERT_HISTORY, [
+          id,
+          `contact.${field}`,
+          JSON.stringify(target.contact[field] ?? null),
+          JSON.stringify(value),
+          actor.userId,
+          request.id,
+        ])
       }
       await audit(client, actor, 'case.update', [id], fields.ngo_caseworker)
       await client.query('commit')

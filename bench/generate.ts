@@ -63,20 +63,29 @@ export async function generate(options: GenerateOptions): Promise<{ seconds: num
   // The chain was empty at the first ANALYZE; without statistics a verify page sorts on disk.
   await withClient(options.databaseUrl, (client) => client.query('ANALYZE audit_chain'))
   const seconds = (performance.now() - started) / 1000
-  log(`generated ${options.cases.toLocaleString('en')} cases and ${options.auditEvents.toLocaleString('en')} audit events in ${seconds.toFixed(1)} s`)
+  log(
+    `generated ${options.cases.toLocaleString('en')} cases and ${options.auditEvents.toLocaleString('en')} audit events in ${seconds.toFixed(1)} s`,
+  )
   return { seconds }
 }
 
 async function insertPopulation(client: pg.Client): Promise<void> {
   const orgs = organizations()
-  await client.query(
-    `INSERT INTO organizations (id, name, kind) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])`,
-    [orgs.map((o) => o.id), orgs.map((o) => o.name), orgs.map((o) => o.kind)],
-  )
+  await client.query(`INSERT INTO organizations (id, name, kind) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])`, [
+    orgs.map((o) => o.id),
+    orgs.map((o) => o.name),
+    orgs.map((o) => o.kind),
+  ])
   const people = users()
   await client.query(
     `INSERT INTO users (id, subject, display_name, role, organization_id) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[])`,
-    [people.map((u) => u.id), people.map((u) => u.subject), people.map((u) => `Bench ${u.role} ${u.subject.split('|').slice(2).join('-')}`), people.map((u) => u.role), people.map((u) => u.organizationId)],
+    [
+      people.map((u) => u.id),
+      people.map((u) => u.subject),
+      people.map((u) => `Bench ${u.role} ${u.subject.split('|').slice(2).join('-')}`),
+      people.map((u) => u.role),
+      people.map((u) => u.organizationId),
+    ],
   )
 }
 

@@ -61,7 +61,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       ],
     })
     const statusCounts: Record<string, number> = {}
-    for (const [status, { count }] of Object.entries((result as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats ?? {})) {
+    for (const [status, { count }] of Object.entries(
+      (result as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats ?? {},
+    )) {
       statusCounts[status] = count
     }
     const serverErrors = Object.entries(statusCounts).reduce((sum, [status, count]) => (Number(status) >= 500 ? sum + count : sum), 0)

@@ -101,7 +101,9 @@ export function users(): BenchUser[] {
 }
 
 export function userOf(role: string, organizationIndex: number, n = 0): BenchUser {
-  const user = users().find((candidate) => candidate.role === role && candidate.organizationIndex === organizationIndex && candidate.subject.endsWith(`|${n}`))
+  const user = users().find(
+    (candidate) => candidate.role === role && candidate.organizationIndex === organizationIndex && candidate.subject.endsWith(`|${n}`),
+  )
   if (!user) throw new Error(`no bench user ${role} in organisation ${organizationIndex}`)
   return user
 }

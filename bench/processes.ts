@@ -38,17 +38,22 @@ export async function startServer(options: {
   const port = await freePort()
   mkdirSync(options.logDirectory, { recursive: true })
   const log = createWriteStream(path.join(options.logDirectory, `${options.name}.log`))
-  const child: ChildProcess = spawn(process.execPath, [...(options.entry.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.nodeArguments ?? []), options.entry], {
-    env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(options.entry.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.nodeArguments ?? []), options.entry],
+    {
+      env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   child.stdout?.pipe(log)
   child.stderr?.pipe(log)
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 120_000
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${options.name} exited with ${child.exitCode}; see ${options.logDirectory}/${options.name}.log`)
+    if (child.exitCode !== null)
+      throw new Error(`${options.name} exited with ${child.exitCode}; see ${options.logDirectory}/${options.name}.log`)
     try {
       const response = await fetch(`${url}${options.readyPath}`)
       if (response.status < 500) break

@@ -16,7 +16,9 @@ export function summarizeProfile(file: string, top: number): string[] {
     const node = byId.get(sample)
     if (!node) continue
     const { functionName, url, lineNumber } = node.callFrame
-    const where = url ? `${url.replace(/^file:\/\/.*?node_modules\//, 'node_modules/').replace(/^file:\/\/.*?\/src\//, 'src/')}:${lineNumber + 1}` : ''
+    const where = url
+      ? `${url.replace(/^file:\/\/.*?node_modules\//, 'node_modules/').replace(/^file:\/\/.*?\/src\//, 'src/')}:${lineNumber + 1}`
+      : ''
     const key = `${functionName || '(anonymous)'}  ${where}`
     selfSamples.set(key, (selfSamples.get(key) ?? 0) + 1)
   }
@@ -41,11 +43,16 @@ export function summarizeByModule(file: string): string[] {
         ? `src/${/\/src\/([^/]+)/.exec(url)?.[1]}`
         : url.startsWith('node:')
           ? url
-          : name.startsWith('(') ? name : '(native/other)'
+          : name.startsWith('(')
+            ? name
+            : '(native/other)'
     groups.set(group, (groups.get(group) ?? 0) + 1)
   }
   const total = profile.samples.length
-  return [...groups.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([group, count]) => `${((100 * count) / total).toFixed(1).padStart(5)}%  ${group}`)
+  return [...groups.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 25)
+    .map(([group, count]) => `${((100 * count) / total).toFixed(1).padStart(5)}%  ${group}`)
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

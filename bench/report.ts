@@ -58,7 +58,8 @@ export function printTable(report: PrintableReport): void {
   for (const scenario of report.scenarios) {
     if (!scenario.ratios) continue
     const target = TARGETS[scenario.name]
-    const ok = !target || (scenario.ratios.throughput >= target.throughput && (target.p99 === undefined || scenario.ratios.p99 <= target.p99))
+    const ok =
+      !target || (scenario.ratios.throughput >= target.throughput && (target.p99 === undefined || scenario.ratios.p99 <= target.p99))
     out.push(
       `${scenario.name.padEnd(22)}${pad(scenario.ratios.throughput, 8)}${pad(target ? `≥${target.throughput}` : '', 8)}${pad(scenario.ratios.p99, 8)}${pad(target?.p99 ? `≤${target.p99}` : '', 8)}  ${ok ? 'met' : 'MISSED'}`,
     )
@@ -67,7 +68,9 @@ export function printTable(report: PrintableReport): void {
   out.push(`service peak RSS under load: ${peak} MB (target < ${RSS_LIMIT_MB} MB: ${peak < RSS_LIMIT_MB ? 'met' : 'MISSED'})`)
   if (report.auditCost) {
     const { withTrail, withoutTrail, throughputRatio } = report.auditCost
-    out.push(`cost of the audit record (floor read, same run): ${withTrail.requestsPerSecond} req/s with the trail, ${withoutTrail.requestsPerSecond} without (ratio ${throughputRatio})`)
+    out.push(
+      `cost of the audit record (floor read, same run): ${withTrail.requestsPerSecond} req/s with the trail, ${withoutTrail.requestsPerSecond} without (ratio ${throughputRatio})`,
+    )
   }
   if (report.statistics) out.push(`statistics: ${JSON.stringify(report.statistics)} (target < 1000 ms at 1,000,000 cases)`)
   if (report.verify) {
@@ -76,7 +79,8 @@ export function printTable(report: PrintableReport): void {
       `chain verification: HTTP ${verify.status}, ${verify.ms?.join(' / ')} ms, intact ${verify.result?.intact}, ${verify.result?.verifiedThrough?.toLocaleString('en')} events (target < 10,000 ms for 1,000,000)`,
     )
   }
-  if (report.scaleCheck) out.push(`scale check (list p99, 10,000 vs 1,000,000 cases): ${JSON.stringify(report.scaleCheck)} (target ratio ≤ 1.5)`)
+  if (report.scaleCheck)
+    out.push(`scale check (list p99, 10,000 vs 1,000,000 cases): ${JSON.stringify(report.scaleCheck)} (target ratio ≤ 1.5)`)
   for (const warning of report.warnings) out.push(`WARNING ${warning}`)
   process.stdout.write(`${out.join('\n')}\n`)
 }

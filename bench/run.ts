@@ -54,8 +54,22 @@ function log(line: string): void {
 }
 
 async function warmThenMeasure(target: Targets, request: () => LoadRequest): Promise<LoadSummary> {
-  await runLoad({ url: target.server.url, connections, durationSeconds: warmupSeconds, request: request(), headers: target.headers, pid: target.server.pid })
-  return runLoad({ url: target.server.url, connections, durationSeconds, request: request(), headers: target.headers, pid: target.server.pid })
+  await runLoad({
+    url: target.server.url,
+    connections,
+    durationSeconds: warmupSeconds,
+    request: request(),
+    headers: target.headers,
+    pid: target.server.pid,
+  })
+  return runLoad({
+    url: target.server.url,
+    connections,
+    durationSeconds,
+    request: request(),
+    headers: target.headers,
+    pid: target.server.pid,
+  })
 }
 
 /** The service, then the floor, each warmed up just before its measured run. */
@@ -90,7 +104,14 @@ async function measurePatch(databaseUrl: string, target: Targets, caseIds: reado
     }
     const before = await versionsOf(databaseUrl, caseIds)
     const { request, tally } = patchRequest({ idle, headers: target.headers, refetch: (id) => fetchEtag(target, id) })
-    const summary = await runLoad({ url: target.server.url, connections, durationSeconds: seconds, request, headers: target.headers, pid: target.server.pid })
+    const summary = await runLoad({
+      url: target.server.url,
+      connections,
+      durationSeconds: seconds,
+      request,
+      headers: target.headers,
+      pid: target.server.pid,
+    })
     // Let answers still in flight land before the versions are read.
     await new Promise((resolve) => setTimeout(resolve, 500))
     const after = await versionsOf(databaseUrl, caseIds)
@@ -130,16 +151,24 @@ function compareSql(captured: CapturedScenarios) {
     roundTrips[name] = { service: capture.statements.length, floor: floorSql?.length }
     if (!floorSql) continue
     // The service's extra statements are its authentication lookup and transaction; the rest must match.
-    const serviceData = capture.statements.map((statement) => normalize(statement.sql)).filter((sql) => !sql.startsWith('select "users"."id"'))
+    const serviceData = capture.statements
+      .map((statement) => normalize(statement.sql))
+      .filter((sql) => !sql.startsWith('select "users"."id"'))
     const floorData = floorSql.map(normalize)
     const missing = serviceData.filter((sql) => !floorData.includes(sql) && sql !== 'begin' && sql !== 'commit')
-    if (missing.length > 0) warnings.push(`${name}: the service sends SQL the floor does not (update bench/floor-sql.ts):\n      ${missing.map((sql) => sql.slice(0, 160)).join('\n      ')}`)
+    if (missing.length > 0)
+      warnings.push(
+        `${name}: the service sends SQL the floor does not (update bench/floor-sql.ts):\n      ${missing.map((sql) => sql.slice(0, 160)).join('\n      ')}`,
+      )
   }
   return { warnings, roundTrips }
 }
 
 async function machineFacts(databaseUrl: string) {
-  const postgres = await withClient(databaseUrl, async (client) => (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version)
+  const postgres = await withClient(
+    databaseUrl,
+    async (client) => (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version,
+  )
   return {
     cores: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -157,7 +186,9 @@ async function ensureData(databaseUrl: string, cases: number, auditEvents: numbe
     return cases
   }
   await ensureBenchDatabase(databaseUrl)
-  const existing = await withClient(databaseUrl, async (client) => Number((await client.query<{ count: string }>('SELECT count(*) AS count FROM cases')).rows[0]?.count))
+  const existing = await withClient(databaseUrl, async (client) =>
+    Number((await client.query<{ count: string }>('SELECT count(*) AS count FROM cases')).rows[0]?.count),
+  )
   if (existing > 0) {
     if (existing !== cases) log(`the bench database holds ${existing} cases (not ${cases}); using them (pass --reset to regenerate)`)
     return existing
@@ -208,7 +239,10 @@ async function scaleCheck(keys: BenchKeys) {
     const service = await startService(databaseUrl, keys)
     try {
       log(`  list at ${size.toLocaleString('en')} cases…`)
-      const summary = await warmThenMeasure({ server: service, headers: { authorization: `Bearer ${benchToken(keys, ACTORS.protectionOfficer.subject)}` } }, listRequest)
+      const summary = await warmThenMeasure(
+        { server: service, headers: { authorization: `Bearer ${benchToken(keys, ACTORS.protectionOfficer.subject)}` } },
+        listRequest,
+      )
       results.push({ cases: size, p99Ms: summary.p99Ms, requestsPerSecond: summary.requestsPerSecond })
     } finally {
       await service.stop()
@@ -233,7 +267,13 @@ async function main(): Promise<void> {
   // Profiles go to bench/results, where .gitignore keeps *.cpuprofile out of the repository.
   const profileSince = Date.now()
   const service = await startService(databaseUrl, keys, args['cpu-prof'])
-  const floorServer = await startServer({ name: 'floor', entry: 'bench/floor.ts', env: { DATABASE_URL: databaseUrl }, readyPath: '/health', logDirectory: RESULTS_DIRECTORY })
+  const floorServer = await startServer({
+    name: 'floor',
+    entry: 'bench/floor.ts',
+    env: { DATABASE_URL: databaseUrl },
+    readyPath: '/health',
+    logDirectory: RESULTS_DIRECTORY,
+  })
   const as = (user: (typeof ACTORS)[keyof typeof ACTORS]) => ({
     service: { server: service, headers: { authorization: `Bearer ${benchToken(keys, user.subject)}` } },
     floor: { server: floorServer, headers: floorActorHeaders(user) },
@@ -253,7 +293,9 @@ async function main(): Promise<void> {
       extra.auditCost = {
         withTrail: { requestsPerSecond: cost.service.requestsPerSecond, p99Ms: cost.service.p99Ms },
         withoutTrail: { requestsPerSecond: cost.floor?.requestsPerSecond, p99Ms: cost.floor?.p99Ms },
-        throughputRatio: cost.floor ? Number((cost.service.requestsPerSecond / Math.max(1, cost.floor.requestsPerSecond)).toFixed(2)) : undefined,
+        throughputRatio: cost.floor
+          ? Number((cost.service.requestsPerSecond / Math.max(1, cost.floor.requestsPerSecond)).toFixed(2))
+          : undefined,
       }
     }
     if (wanted('list')) {
@@ -268,7 +310,12 @@ async function main(): Promise<void> {
       log('name search, misspelt (protection_officer of the federal Procuraduría)…')
       const officer = as(ACTORS.protectionOfficer)
       const summary = await warmThenMeasure(officer.service, searchRequest)
-      scenarios.push({ name: 'search', service: summary, floor: undefined, roundTrips: roundTrips.search ?? { service: 0, floor: undefined } })
+      scenarios.push({
+        name: 'search',
+        service: summary,
+        floor: undefined,
+        roundTrips: roundTrips.search ?? { service: 0, floor: undefined },
+      })
     }
     if (wanted('patch')) {
       log('PATCH a section with If-Match (ngo_caseworker)…')
@@ -276,7 +323,12 @@ async function main(): Promise<void> {
       const patchIds = readIds.slice(-connections * 4)
       const serviceResult = await measurePatch(databaseUrl, caseworker.service, patchIds)
       const floorResult = await measurePatch(databaseUrl, caseworker.floor, patchIds)
-      scenarios.push({ name: 'patch', service: serviceResult, floor: floorResult, roundTrips: roundTrips.patch ?? { service: 0, floor: undefined } })
+      scenarios.push({
+        name: 'patch',
+        service: serviceResult,
+        floor: floorResult,
+        roundTrips: roundTrips.patch ?? { service: 0, floor: undefined },
+      })
     }
     const auditor = as(ACTORS.auditor).service
     if (wanted('statistics')) {
@@ -286,8 +338,16 @@ async function main(): Promise<void> {
         extra.statistics = { skipped: 'GET /statistics answers 404' }
       } else {
         log('statistics (oversight_auditor)…')
-        const summary = await warmThenMeasure(auditor, () => ({ method: 'GET', setupRequest: (request) => ({ ...request, path: '/statistics' }) }))
-        scenarios.push({ name: 'statistics', service: summary, floor: undefined, roundTrips: roundTrips.statistics ?? { service: 0, floor: undefined } })
+        const summary = await warmThenMeasure(auditor, () => ({
+          method: 'GET',
+          setupRequest: (request) => ({ ...request, path: '/statistics' }),
+        }))
+        scenarios.push({
+          name: 'statistics',
+          service: summary,
+          floor: undefined,
+          roundTrips: roundTrips.statistics ?? { service: 0, floor: undefined },
+        })
         extra.statistics = { singleRequestMs: single.ms, status: single.status }
       }
     }
@@ -304,7 +364,11 @@ async function main(): Promise<void> {
   }
   const file = args['cpu-prof'] ? newestMainThreadProfile(profileSince) : undefined
   if (file) {
-    extra.cpuProfile = { file: path.relative(process.cwd(), file), byModule: summarizeByModule(file), topFunctions: summarizeProfile(file, 25) }
+    extra.cpuProfile = {
+      file: path.relative(process.cwd(), file),
+      byModule: summarizeByModule(file),
+      topFunctions: summarizeProfile(file, 25),
+    }
   }
   if (args['scale-check']) extra.scaleCheck = await scaleCheck(keys)
 

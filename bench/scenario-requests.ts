@@ -88,6 +88,9 @@ export function searchRequest(): LoadRequest {
   let next = 0
   return {
     method: 'GET',
-    setupRequest: (request) => ({ ...request, path: `/cases?q=${encodeURIComponent(SEARCH_NAMES[next++ % SEARCH_NAMES.length]!)}&limit=25` }),
+    setupRequest: (request) => ({
+      ...request,
+      path: `/cases?q=${encodeURIComponent(SEARCH_NAMES[next++ % SEARCH_NAMES.length]!)}&limit=25`,
+    }),
   }
 }

@@ -11,7 +11,14 @@ export const ACTORS = {
 } satisfies Record<string, BenchUser>
 
 /** Stages a list filters on, one per request in turn (all but `closed`). */
-export const LIST_STAGES = ['custody', 'guardianship', 'legal_representation', 'best_interest_determination', 'durable_solution', 'identification']
+export const LIST_STAGES = [
+  'custody',
+  'guardianship',
+  'legal_representation',
+  'best_interest_determination',
+  'durable_solution',
+  'identification',
+]
 
 /** Random open cases the organisation takes part in. */
 export async function caseIdsOf(client: pg.Client, organizationId: string, limit: number): Promise<string[]> {

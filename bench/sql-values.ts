@@ -15,11 +15,16 @@ export const UUID_FUNCTION = `CREATE OR REPLACE FUNCTION pg_temp.u(name text) RE
   LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$SELECT overlay(overlay(md5(name) placing '4' from 13) placing '8' from 17)::uuid$$`
 
 /** One of `values`, picked by the hash of (ordinal, salt). */
-export const pick = (values: readonly string[], ordinal: string, salt: number) => `(${textArray(values)})[1 + ${hash(ordinal, salt)} % ${values.length}]`
+export const pick = (values: readonly string[], ordinal: string, salt: number) =>
+  `(${textArray(values)})[1 + ${hash(ordinal, salt)} % ${values.length}]`
 
 /** One of these JSON values (as jsonb). */
 export const pickJson = (values: readonly unknown[], ordinal: string, salt: number) =>
-  `(${pick(values.map((value) => JSON.stringify(value)), ordinal, salt)})::jsonb`
+  `(${pick(
+    values.map((value) => JSON.stringify(value)),
+    ordinal,
+    salt,
+  )})::jsonb`
 
 /** true in about `percent` % of rows. */
 export const chance = (percent: number, ordinal: string, salt: number) => `(${hash(ordinal, salt)} % 100 < ${percent})`

@@ -13,7 +13,9 @@ import { verifyChain } from '../src/audit/audit-verify.js'
 import type { Database } from '../src/db/schema.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000,3000000' }, runs: { type: 'string', default: '3' } } })
+const { values } = parseArgs({
+  options: { events: { type: 'string', default: '1000000,3000000' }, runs: { type: 'string', default: '3' } },
+})
 const sizes = values.events.split(',').map(Number)
 const runs = Number(values.runs)
 const serverUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
@@ -85,5 +87,6 @@ for (const size of sizes) {
     `verify ${full.map(seconds).join(' / ')} (${JSON.stringify(verified)}); from a checkpoint 1,000 links back ${incremental.ms.toFixed(0)} ms (${JSON.stringify(incremental.result)})`
   process.stdout.write(`${line}\n`)
 }
-if (perEvent.length > 1) process.stdout.write(`time per event, largest vs smallest size: ${(perEvent.at(-1)! / perEvent[0]!).toFixed(2)} (1.00 = linear)\n`)
+if (perEvent.length > 1)
+  process.stdout.write(`time per event, largest vs smallest size: ${(perEvent.at(-1)! / perEvent[0]!).toFixed(2)} (1.00 = linear)\n`)
 await db.destroy()

@@ -36,10 +36,15 @@ export async function checkWrites(cluster: Cluster, database: string, load: Load
   // was lost on the way (committed, then the connection or the service died): never an older one.
   const patchesByCase = new Map<string, string[]>()
   for (const attempt of load.attempts.filter((attempt) => attempt.kind === 'patch')) {
-    patchesByCase.set(attempt.caseId!, [...(patchesByCase.get(attempt.caseId!) ?? []), acknowledged(attempt.status) ? `ack:${attempt.marker}` : attempt.marker])
+    patchesByCase.set(attempt.caseId!, [
+      ...(patchesByCase.get(attempt.caseId!) ?? []),
+      acknowledged(attempt.status) ? `ack:${attempt.marker}` : attempt.marker,
+    ])
   }
   const caseIds = [...patchesByCase.keys()]
-  const names = await cluster.query(`SELECT id, identity->>'familyName' AS name FROM cases WHERE id = ANY ($1::uuid[])`, database, [caseIds])
+  const names = await cluster.query(`SELECT id, identity->>'familyName' AS name FROM cases WHERE id = ANY ($1::uuid[])`, database, [
+    caseIds,
+  ])
   for (const row of names.rows as { id: string; name: string | null }[]) {
     const sequence = patchesByCase.get(row.id)!
     const lastAcknowledged = sequence.map((entry) => entry.startsWith('ack:')).lastIndexOf(true)

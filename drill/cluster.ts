@@ -35,7 +35,12 @@ export class Cluster {
 
   static async create(): Promise<Cluster> {
     const directory = mkdtempSync(path.join(tmpdir(), 'atd-drill-'))
-    if (process.getuid?.() === 0) chownSync(directory, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()))
+    if (process.getuid?.() === 0)
+      chownSync(
+        directory,
+        Number(execFileSync('id', ['-u', 'postgres']).toString()),
+        Number(execFileSync('id', ['-g', 'postgres']).toString()),
+      )
     run('initdb', ['-D', path.join(directory, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C'])
     const cluster = new Cluster(directory, await freePort())
     await cluster.start()
@@ -61,7 +66,18 @@ export class Cluster {
 
   private startOnce(): void {
     const data = path.join(this.directory, 'data')
-    run('pg_ctl', ['-D', data, '-l', path.join(this.directory, 'server.log'), '-w', '-t', '60', '-o', `-p ${this.port} -k ${this.directory} -c listen_addresses=127.0.0.1 -c max_connections=100`, 'start'])
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      path.join(this.directory, 'server.log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-p ${this.port} -k ${this.directory} -c listen_addresses=127.0.0.1 -c max_connections=100`,
+      'start',
+    ])
   }
 
   /** A crash: the postmaster and every backend killed with SIGKILL, no shutdown checkpoint. */
@@ -117,7 +133,9 @@ export class Cluster {
   }
 
   stop(): void {
-    spawnSync(asDatabaseUser(postgresBinary('pg_ctl'), [])[0]!, [...asDatabaseUser(postgresBinary('pg_ctl'), ['-D', path.join(this.directory, 'data'), '-m', 'immediate', 'stop']).slice(1)])
+    spawnSync(asDatabaseUser(postgresBinary('pg_ctl'), [])[0]!, [
+      ...asDatabaseUser(postgresBinary('pg_ctl'), ['-D', path.join(this.directory, 'data'), '-m', 'immediate', 'stop']).slice(1),
+    ])
     rmSync(this.directory, { recursive: true, force: true })
   }
 }

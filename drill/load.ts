@@ -26,11 +26,21 @@ export interface Target {
   readonly token: string
 }
 
-async function send(target: Target, method: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; etag: string | undefined }> {
+async function send(
+  target: Target,
+  method: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any; etag: string | undefined }> {
   try {
     const response = await fetch(`${target.url()}${path}`, {
       method,
-      headers: { authorization: `Bearer ${target.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        authorization: `Bearer ${target.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     })
@@ -55,7 +65,13 @@ async function client(targets: Target[], running: () => boolean, attempts: Attem
     const marker = `drill-${randomUUID()}`
     const kind = own.length === 0 || step % 3 === 0 ? 'create' : step % 3 === 1 ? 'patch' : 'note'
     if (kind === 'create') {
-      const answer = await send(target, 'POST', '/cases', { riskLevel: 'medium', identity: { givenName: marker } }, { 'idempotency-key': marker })
+      const answer = await send(
+        target,
+        'POST',
+        '/cases',
+        { riskLevel: 'medium', identity: { givenName: marker } },
+        { 'idempotency-key': marker },
+      )
       const attempt: Attempt = { kind, marker, status: answer.status, at: Date.now() }
       if (answer.status === 201) {
         attempt.id = answer.json.id
@@ -74,7 +90,14 @@ async function client(targets: Target[], running: () => boolean, attempts: Attem
     } else {
       const mine = own[step % own.length]!
       const answer = await send(target, 'POST', `/cases/${mine.id}/notes`, { body: marker }, { 'idempotency-key': marker })
-      attempts.push({ kind, marker, caseId: mine.id, id: answer.status === 201 ? answer.json.id : undefined, status: answer.status, at: Date.now() })
+      attempts.push({
+        kind,
+        marker,
+        caseId: mine.id,
+        id: answer.status === 201 ? answer.json.id : undefined,
+        status: answer.status,
+        at: Date.now(),
+      })
     }
     if (answer5xxOrNone(attempts.at(-1)!)) await new Promise((resolve) => setTimeout(resolve, 50))
   }
@@ -112,6 +135,8 @@ export async function runLoad(targets: Target[], seconds: number, clients = 6): 
 
 /** Seconds from `since` to the first acknowledged write after it (null if none came). */
 export function recoverySeconds(result: LoadResult, since: number): number | null {
-  const first = result.attempts.filter((attempt) => attempt.at >= since && attempt.status >= 200 && attempt.status < 300).sort((a, b) => a.at - b.at)[0]
+  const first = result.attempts
+    .filter((attempt) => attempt.at >= since && attempt.status >= 200 && attempt.status < 300)
+    .sort((a, b) => a.at - b.at)[0]
   return first ? Math.round((first.at - since) / 100) / 10 : null
 }

@@ -25,7 +25,14 @@ interface Row {
   failed: boolean
 }
 
-async function call(url: string, token: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+async function call(
+  url: string,
+  token: string,
+  method: string,
+  route: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any }> {
   const response = await fetch(`${url}${route}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -61,14 +68,33 @@ async function main(): Promise<void> {
     // The cast: a caseworker who writes, an auditor who verifies, a second caseworker to deactivate.
     const admin = benchToken(keys, 'drill-admin')
     const ngoOrg = (await call(primary.url, admin, 'POST', '/organizations', { name: 'Drill NGO', kind: 'civil_society' })).json.id
-    const oversightOrg = (await call(primary.url, admin, 'POST', '/organizations', { name: 'Drill oversight', kind: 'oversight_body' })).json.id
-    await call(primary.url, admin, 'POST', '/users', { subject: 'drill-ngo', displayName: 'Drill caseworker', role: 'ngo_caseworker', organizationId: ngoOrg })
-    await call(primary.url, admin, 'POST', '/users', { subject: 'drill-auditor', displayName: 'Drill auditor', role: 'oversight_auditor', organizationId: oversightOrg })
+    const oversightOrg = (await call(primary.url, admin, 'POST', '/organizations', { name: 'Drill oversight', kind: 'oversight_body' }))
+      .json.id
+    await call(primary.url, admin, 'POST', '/users', {
+      subject: 'drill-ngo',
+      displayName: 'Drill caseworker',
+      role: 'ngo_caseworker',
+      organizationId: ngoOrg,
+    })
+    await call(primary.url, admin, 'POST', '/users', {
+      subject: 'drill-auditor',
+      displayName: 'Drill auditor',
+      role: 'oversight_auditor',
+      organizationId: oversightOrg,
+    })
     const ngo = benchToken(keys, 'drill-ngo')
     const auditor = benchToken(keys, 'drill-auditor')
     const target = (service: Service): Target => ({ url: () => service.url, token: ngo })
 
-    async function finish(fault: string, load: LoadResult, recoveryFrom: number | undefined, notes: string[], extraFailure = false, database = 'drill', verifier = primary): Promise<void> {
+    async function finish(
+      fault: string,
+      load: LoadResult,
+      recoveryFrom: number | undefined,
+      notes: string[],
+      extraFailure = false,
+      database = 'drill',
+      verifier = primary,
+    ): Promise<void> {
       const sealed = await waitSealed(cluster, database)
       const verify = await call(verifier.url, auditor, 'GET', '/audit-events/verify')
       const { lost, halfDone } = await checkWrites(cluster, database, load)
@@ -76,7 +102,23 @@ async function main(): Promise<void> {
       const chainIntact = sealed && verify.status === 200 && verify.json.intact === true
       const slow = recoveryFrom !== undefined && !(Number(recovery) <= 5)
       if (!services.every((service) => service.running)) notes.push('a service process died')
-      rows.push({ fault, load, lost, halfDone, recovery, chainIntact, notes, failed: extraFailure || slow || lost > 0 || halfDone > 0 || load.other5xx > 0 || !chainIntact || !services.every((service) => service.running) })
+      rows.push({
+        fault,
+        load,
+        lost,
+        halfDone,
+        recovery,
+        chainIntact,
+        notes,
+        failed:
+          extraFailure ||
+          slow ||
+          lost > 0 ||
+          halfDone > 0 ||
+          load.other5xx > 0 ||
+          !chainIntact ||
+          !services.every((service) => service.running),
+      })
     }
 
     // 0. No fault: the baseline the checks must pass as they are.
@@ -117,12 +159,25 @@ async function main(): Promise<void> {
       const load = runLoad([target(primary), target(second)], 6)
       // The same Idempotency-Key sent to both at once makes one case.
       const key = `drill-same-${Date.now()}`
-      const both = await Promise.all([primary, second].map((service) => call(service.url, ngo, 'POST', '/cases', { riskLevel: 'low', identity: { givenName: key } }, { 'idempotency-key': key })))
-      const made = Number((await cluster.query(`SELECT count(*) AS n FROM cases WHERE identity->>'givenName' = $1`, 'drill', [key])).rows[0].n)
+      const both = await Promise.all(
+        [primary, second].map((service) =>
+          call(service.url, ngo, 'POST', '/cases', { riskLevel: 'low', identity: { givenName: key } }, { 'idempotency-key': key }),
+        ),
+      )
+      const made = Number(
+        (await cluster.query(`SELECT count(*) AS n FROM cases WHERE identity->>'givenName' = $1`, 'drill', [key])).rows[0].n,
+      )
       notes.push(`same Idempotency-Key on both: answers ${both.map((answer) => answer.status).join('/')}, ${made} case`)
       if (made !== 1) failed = true
       // A user deactivated through one instance is refused by the other on its next request.
-      const user = (await call(primary.url, admin, 'POST', '/users', { subject: 'drill-leaver', displayName: 'Drill leaver', role: 'ngo_caseworker', organizationId: ngoOrg })).json
+      const user = (
+        await call(primary.url, admin, 'POST', '/users', {
+          subject: 'drill-leaver',
+          displayName: 'Drill leaver',
+          role: 'ngo_caseworker',
+          organizationId: ngoOrg,
+        })
+      ).json
       const leaver = benchToken(keys, 'drill-leaver')
       const before = (await call(second.url, leaver, 'GET', '/me')).status
       await call(primary.url, admin, 'PATCH', `/users/${user.id}`, { active: false })
@@ -140,7 +195,11 @@ async function main(): Promise<void> {
       await sleep(2_000)
       await cluster.execute(['ALTER SYSTEM SET default_transaction_read_only = on', 'SELECT pg_reload_conf()'])
       await sleep(3_000)
-      await cluster.execute(['SET default_transaction_read_only = off', 'ALTER SYSTEM RESET default_transaction_read_only', 'SELECT pg_reload_conf()'])
+      await cluster.execute([
+        'SET default_transaction_read_only = off',
+        'ALTER SYSTEM RESET default_transaction_read_only',
+        'SELECT pg_reload_conf()',
+      ])
       const writableAt = Date.now()
       await sleep(4_000)
       const result = await load.stop()
@@ -164,13 +223,24 @@ async function main(): Promise<void> {
       await restored.start()
       const restoreSeconds = (Date.now() - restoreStarted) / 1000
       const verified = await call(restored.url, auditor, 'GET', '/audit-events/verify')
-      const againstCheckpoint = await call(restored.url, auditor, 'GET', `/audit-events/verify?checkpointSeq=${checkpoint.seq}&checkpointHash=${checkpoint.hash}`)
+      const againstCheckpoint = await call(
+        restored.url,
+        auditor,
+        'GET',
+        `/audit-events/verify?checkpointSeq=${checkpoint.seq}&checkpointHash=${checkpoint.hash}`,
+      )
       const notes = [
         `restore + start ${restoreSeconds.toFixed(1)} s`,
         `restored chain intact: ${verified.json?.intact}`,
         `checkpoint #${checkpoint.seq} kept before the backup verifies on the restore: ${againstCheckpoint.json?.intact}`,
       ]
-      await finish('backup (pg_dump) + restore', result, undefined, notes, verified.json?.intact !== true || againstCheckpoint.json?.intact !== true)
+      await finish(
+        'backup (pg_dump) + restore',
+        result,
+        undefined,
+        notes,
+        verified.json?.intact !== true || againstCheckpoint.json?.intact !== true,
+      )
       await restored.kill('SIGTERM')
       services.pop()
     }
@@ -180,10 +250,24 @@ async function main(): Promise<void> {
   }
 
   const header = ['fault', 'requests', 'acknowledged', 'lost', 'half-done', '5xx other than 503', 'recovery s', 'chain', 'verdict']
-  const lines = rows.map((row) => [row.fault, row.load.requests, row.load.acknowledged, row.lost, row.halfDone, row.load.other5xx, row.recovery, row.chainIntact ? 'verifies' : 'BROKEN', row.failed ? 'FAIL' : 'ok'].map(String))
+  const lines = rows.map((row) =>
+    [
+      row.fault,
+      row.load.requests,
+      row.load.acknowledged,
+      row.lost,
+      row.halfDone,
+      row.load.other5xx,
+      row.recovery,
+      row.chainIntact ? 'verifies' : 'BROKEN',
+      row.failed ? 'FAIL' : 'ok',
+    ].map(String),
+  )
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)))
   const format = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`
-  process.stdout.write(`\n${format(header)}\n|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|\n${lines.map(format).join('\n')}\n\n`)
+  process.stdout.write(
+    `\n${format(header)}\n|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|\n${lines.map(format).join('\n')}\n\n`,
+  )
   for (const row of rows) for (const note of row.notes) process.stdout.write(`  ${row.fault}: ${note}\n`)
   process.stdout.write(`\nService logs: ${LOG_DIRECTORY}\n`)
   process.exitCode = rows.some((row) => row.failed) ? 1 : 0

@@ -31,7 +31,10 @@ export class Service {
     const deadline = Date.now() + 60_000
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode}; see ${this.logDirectory}/${this.name}.log`)
-      const status = await fetch(`${this.url}/health`).then((response) => response.status, () => 0)
+      const status = await fetch(`${this.url}/health`).then(
+        (response) => response.status,
+        () => 0,
+      )
       if (status === 200) return
       if (Date.now() > deadline) throw new Error(`${this.name} did not start within 60 s`)
       await new Promise((resolve) => setTimeout(resolve, 100))

@@ -25,8 +25,22 @@ const fraction = (micros) => String(micros % 1_000_000n).padStart(6, '0')
 
 const form2Values = (link) => {
   const t = utcMicros(link.occurred_at)
-  return [link.seq, link.id, `${utcSeconds(t)}.${fraction(t)}Z`, link.request_id, link.actor_id, link.actor_role,
-    link.actor_organization_id, link.action, link.case_ids, link.fields, link.outcome, link.reason, link.policy_version, link.target_organization_id]
+  return [
+    link.seq,
+    link.id,
+    `${utcSeconds(t)}.${fraction(t)}Z`,
+    link.request_id,
+    link.actor_id,
+    link.actor_role,
+    link.actor_organization_id,
+    link.action,
+    link.case_ids,
+    link.fields,
+    link.outcome,
+    link.reason,
+    link.policy_version,
+    link.target_organization_id,
+  ]
 }
 const jsonArray = (values) => `[${values.map((value) => JSON.stringify(value ?? null)).join(', ')}]`
 
@@ -39,8 +53,21 @@ const forms = {
   1: (link) => {
     const t = utcMicros(link.occurred_at)
     const event = { ...link, occurred_at: `${utcSeconds(t)}${t % 1_000_000n ? `.${fraction(t).replace(/0+$/, '')}` : ''}+00:00` }
-    const columns = ['action', 'actor_id', 'actor_organization_id', 'actor_role', 'case_ids', 'fields', 'id', 'occurred_at', 'outcome',
-      'policy_version', 'reason', 'request_id', 'target_organization_id'].filter((column) => event[column] != null)
+    const columns = [
+      'action',
+      'actor_id',
+      'actor_organization_id',
+      'actor_role',
+      'case_ids',
+      'fields',
+      'id',
+      'occurred_at',
+      'outcome',
+      'policy_version',
+      'reason',
+      'request_id',
+      'target_organization_id',
+    ].filter((column) => event[column] != null)
     const body = columns.map((column) => `${JSON.stringify(column)}:${JSON.stringify(event[column])}`).join(',')
     return `{"event":{${body}},"prevHash":${JSON.stringify(link.prev_hash)},"seq":${link.seq}}`
   },

@@ -90,7 +90,9 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(database, { handle: options.database })
   // Counters shared by every instance (rate limits) when REDIS_URL is set.
   const redisUrl = options.config.redisUrl
-  const redis = redisUrl ? await connectRedis(redisUrl, (error) => fastify.log.error({ err: error }, 'redis unavailable; rate limits fail open')) : undefined
+  const redis = redisUrl
+    ? await connectRedis(redisUrl, (error) => fastify.log.error({ err: error }, 'redis unavailable; rate limits fail open'))
+    : undefined
   if (redis) fastify.addHook('onClose', async () => void redis.disconnect())
   await fastify.register(security, { rateLimitPerMinute: options.config.rateLimitPerMinute, redis })
   // Before authentication: refused tokens are limited per address and aggregated in the trail.

@@ -47,4 +47,4 @@ await fastify.listen({ port: config.port, host: config.host })
 fastify.log.info({ startupMs: Math.round(performance.now() - startedAt), database: handle.kind }, 'ready')
 // The compiled image has no tsx (a dev dependency): there the compiled script prints tokens.
 const tokenCommand = import.meta.url.endsWith('.ts') ? 'npm run -s token --' : 'node dist/scripts/token.js'
-process.stdout.write(startupMessage({ baseUrl: baseUrlOf(fastify.server.address(), config.port), demoUsers, tokenCommand }) + '\n')
+process.stdout.write(`${startupMessage({ baseUrl: baseUrlOf(fastify.server.address(), config.port), demoUsers, tokenCommand })}\n`)

@@ -10,7 +10,12 @@ export interface StartupMessageOptions {
 
 export function baseUrlOf(address: string | { address: string; port: number; family?: string } | null, fallbackPort: number): string {
   if (!address || typeof address === 'string') return `http://127.0.0.1:${fallbackPort}`
-  const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address.includes(':') ? `[${address.address}]` : address.address
+  const host =
+    address.address === '0.0.0.0' || address.address === '::'
+      ? '127.0.0.1'
+      : address.address.includes(':')
+        ? `[${address.address}]`
+        : address.address
   return `http://${host}:${address.port}`
 }
 

@@ -26,13 +26,23 @@ t.test('the committed openapi.yaml is what the code generates', async (t) => {
     t.ok(document.paths[path], `${path} is described`)
   }
   t.same(Object.keys(document.paths['/users/{id}']).sort(), ['get', 'patch'])
-  for (const path of ['/cases/{id}/transfers', '/cases/{id}/transfers/{tid}', '/transfers', '/transfers/{tid}/accept', '/transfers/{tid}/decline', '/cases/{id}/participants/{organizationId}/end']) {
+  for (const path of [
+    '/cases/{id}/transfers',
+    '/cases/{id}/transfers/{tid}',
+    '/transfers',
+    '/transfers/{tid}/accept',
+    '/transfers/{tid}/decline',
+    '/cases/{id}/participants/{organizationId}/end',
+  ]) {
     t.ok(document.paths[path], `${path} is described`)
   }
   t.ok(document.paths['/ready'].get.responses['503'], '/ready documents its 503')
   t.same(document.paths['/health'].get.security, [], 'public routes need no token')
   t.same(document.security, [{ bearer: [] }], 'every other route needs a bearer token')
-  t.notOk(Object.keys(document.paths).some((path) => path.startsWith('/docs')), 'the reference page is not part of the API')
+  t.notOk(
+    Object.keys(document.paths).some((path) => path.startsWith('/docs')),
+    'the reference page is not part of the API',
+  )
 })
 
 t.test('the document as a product (src/openapi/document.ts)', async (t) => {
@@ -42,7 +52,11 @@ t.test('the document as a product (src/openapi/document.ts)', async (t) => {
     Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
   )
   const ids = operations.map(({ operation }) => operation.operationId)
-  t.same(ids.filter((id) => typeof id !== 'string' || id.length === 0), [], 'every operation has an operationId')
+  t.same(
+    ids.filter((id) => typeof id !== 'string' || id.length === 0),
+    [],
+    'every operation has an operationId',
+  )
   t.equal(new Set(ids).size, ids.length, 'operationIds are unique')
   t.equal(document.paths['/cases/{id}/placements'].post.operationId, 'createCasePlacement')
   t.equal(document.paths['/cases'].get.operationId, 'listCases')
@@ -68,7 +82,9 @@ t.test('the document as a product (src/openapi/document.ts)', async (t) => {
   // Every Location resolves: each \`.header('location', …)\` in src/routes names a path with a GET.
   const { readdirSync, readFileSync } = await import('node:fs')
   const locations = readdirSync('src/routes').flatMap((file) =>
-    [...readFileSync(`src/routes/${file}`, 'utf8').matchAll(/header\('location', `([^`]+)`\)/g)].map((match) => match[1]!.replace(/\$\{[^}]*\}/g, '{}')),
+    [...readFileSync(`src/routes/${file}`, 'utf8').matchAll(/header\('location', `([^`]+)`\)/g)].map((match) =>
+      match[1]!.replace(/\$\{[^}]*\}/g, '{}'),
+    ),
   )
   t.ok(locations.length >= 6, `found ${locations.length} Location headers`)
   const shapes = new Map(Object.keys(document.paths).map((path) => [path.replace(/\{[^}]*\}/g, '{}'), path]))
@@ -76,17 +92,25 @@ t.test('the document as a product (src/openapi/document.ts)', async (t) => {
     const path = shapes.get(location)
     t.ok(path && document.paths[path].get, `Location ${location} has a GET`)
     if (path) {
-      const creator = Object.keys(document.paths).find((candidate) => path.startsWith(`${candidate}/{`) && document.paths[candidate].post?.responses['201'])
+      const creator = Object.keys(document.paths).find(
+        (candidate) => path.startsWith(`${candidate}/{`) && document.paths[candidate].post?.responses['201'],
+      )
       t.ok(creator && document.paths[creator].post.responses['201'].headers?.location, `the create answering ${location} documents it`)
     }
   }
   const problemResponse = document.components.responses.Forbidden
   t.ok(problemResponse.content['application/problem+json'], 'problems are application/problem+json')
   const problem = document.components.schemas.Problem
-  for (const field of ['deniedFields', 'unmetConditions', 'readOnlyFields', 'reason', 'errors']) t.ok(problem.properties[field], `Problem documents ${field}`)
+  for (const field of ['deniedFields', 'unmetConditions', 'readOnlyFields', 'reason', 'errors'])
+    t.ok(problem.properties[field], `Problem documents ${field}`)
   t.ok(problem.properties.type.enum.includes('urn:atd:problem:guard-failed'), 'the problem type catalogue')
-  for (const name of ['Case', 'Placement', 'Problem', 'NewCase', 'Consent', 'Note']) t.ok(document.components.schemas[name], `component ${name}`)
-  t.equal(document.paths['/cases/{id}'].get.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/Case', 'the case is a $ref')
+  for (const name of ['Case', 'Placement', 'Problem', 'NewCase', 'Consent', 'Note'])
+    t.ok(document.components.schemas[name], `component ${name}`)
+  t.equal(
+    document.paths['/cases/{id}'].get.responses['200'].content['application/json'].schema.$ref,
+    '#/components/schemas/Case',
+    'the case is a $ref',
+  )
   const text = JSON.stringify(document)
   t.notMatch(text, '9007199254740991', 'no ±2^53 bounds')
   t.ok(document.info.license, 'a licence')

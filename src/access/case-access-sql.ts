@@ -9,7 +9,9 @@ import type { Scope } from './policy.js'
  */
 
 /** The organisations that participate in the case now. */
-export const liveParticipantIds = sql<string[]>`ARRAY(SELECT p.organization_id FROM case_participants p WHERE p.case_id = cases.id AND p.ended_at IS NULL)`
+export const liveParticipantIds = sql<
+  string[]
+>`ARRAY(SELECT p.organization_id FROM case_participants p WHERE p.case_id = cases.id AND p.ended_at IS NULL)`
 
 /** The organisation's live participation in the case: every section, some sections, or null when none. */
 export const participationSections = (organizationId: string) => sql<string[] | null>`(

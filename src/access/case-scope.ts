@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import { type AppAbility } from './abilities.js'
+import type { AppAbility } from './abilities.js'
 import { type FieldResolvers, accessibleWhere } from './casl-to-kysely.js'
 import type { ScopeFilter } from '../cases/case.repository.js'
 

@@ -13,6 +13,7 @@ import { canonicalJson } from '../shared/canonical-json.js'
 export const FIELD_OPERATORS = ['eq', 'ne', 'in', 'nin', 'lt', 'lte', 'gt', 'gte', 'exists'] as const
 export type FieldOperator = (typeof FIELD_OPERATORS)[number]
 
+// biome-ignore lint/suspicious/noExplicitAny: the resolvers name tables and columns at run time, from the policy
 type AnyExpressionBuilder = ExpressionBuilder<any, any>
 
 /** A scalar column. Declare `nullable: false` for NOT NULL columns: simpler SQL, and comparisons. */
@@ -48,6 +49,7 @@ export function accessibleWhere(
   fields: FieldResolvers,
 ): Expression<SqlBool> {
   const ast = rulesToAST(ability, action, subjectType)
+  // biome-ignore lint/suspicious/noExplicitAny: as AnyExpressionBuilder above
   const eb = expressionBuilder<any, any>()
   return ast ? translate(ast, eb, fields) : FALSE
 }
@@ -92,7 +94,13 @@ function distinct(nodes: readonly AstNode[]): AstNode[] {
   })
 }
 
-function fieldCondition(field: string, operator: string, value: unknown, eb: AnyExpressionBuilder, fields: FieldResolvers): Expression<SqlBool> {
+function fieldCondition(
+  field: string,
+  operator: string,
+  value: unknown,
+  eb: AnyExpressionBuilder,
+  fields: FieldResolvers,
+): Expression<SqlBool> {
   const resolver = Object.hasOwn(fields, field) ? fields[field] : undefined
   if (!resolver) throw new Error(`No SQL is known for the condition field "${field}" (known: ${Object.keys(fields).join(', ') || 'none'})`)
   if (!(FIELD_OPERATORS as readonly string[]).includes(operator)) {
@@ -104,7 +112,13 @@ function fieldCondition(field: string, operator: string, value: unknown, eb: Any
   return columnCondition(field, op, value, eb, resolver)
 }
 
-function membershipCondition(field: string, operator: FieldOperator, value: unknown, eb: AnyExpressionBuilder, resolver: ArrayMembershipField): Expression<SqlBool> {
+function membershipCondition(
+  field: string,
+  operator: FieldOperator,
+  value: unknown,
+  eb: AnyExpressionBuilder,
+  resolver: ArrayMembershipField,
+): Expression<SqlBool> {
   const containsAny = (values: unknown[]) => (values.length === 0 ? FALSE : resolver.arrayMembership(eb, values))
   switch (operator) {
     case 'eq':
@@ -120,7 +134,13 @@ function membershipCondition(field: string, operator: FieldOperator, value: unkn
   }
 }
 
-function columnCondition(field: string, operator: FieldOperator, value: unknown, eb: AnyExpressionBuilder, { column, nullable = true }: ColumnField): Expression<SqlBool> {
+function columnCondition(
+  field: string,
+  operator: FieldOperator,
+  value: unknown,
+  eb: AnyExpressionBuilder,
+  { column, nullable = true }: ColumnField,
+): Expression<SqlBool> {
   const ref = eb.ref(column)
   const present = (expression: Expression<SqlBool>) => (nullable ? eb.and([expression, eb(ref, 'is not', null)]) : expression)
   switch (operator) {

@@ -33,7 +33,10 @@ export function renderMatrixDocument(policy: Policy): string {
     '',
     '## Which cases each role reaches',
     '',
-    ...table(['role', 'reaches'], ROLES.map((role) => [code(role), describeScope(policy.scopes[role])])),
+    ...table(
+      ['role', 'reaches'],
+      ROLES.map((role) => [code(role), describeScope(policy.scopes[role])]),
+    ),
     '',
     '## What each role may do with each section of a case',
     '',
@@ -62,7 +65,10 @@ export function renderMatrixDocument(policy: Policy): string {
     '',
     '## The fields of each section',
     '',
-    ...table(['section', 'fields'], Object.entries(policy.sections).map(([section, fields]) => [code(section), fields.map(code).join(', ')])),
+    ...table(
+      ['section', 'fields'],
+      Object.entries(policy.sections).map(([section, fields]) => [code(section), fields.map(code).join(', ')]),
+    ),
     '',
   ]
   return lines.join('\n')
@@ -71,7 +77,8 @@ export function renderMatrixDocument(policy: Policy): string {
 function fieldExceptions(policy: Policy): string[] {
   return ROLES.flatMap((role) =>
     Object.entries(policy.fieldGrants[role]).map(
-      ([field, letters]) => `\nFor ${code(role)}, the field ${code(field)} has letters of its own: ${letters.map((letter) => WORDS[letter]).join(', ') || '—'}.`,
+      ([field, letters]) =>
+        `\nFor ${code(role)}, the field ${code(field)} has letters of its own: ${letters.map((letter) => WORDS[letter]).join(', ') || '—'}.`,
     ),
   )
 }
@@ -89,6 +96,7 @@ function describeScope(scope: Scope): string {
   if (scope.kind === 'all') return 'every case'
   if (scope.kind === 'none') return 'no case'
   const keys = Object.keys(scope.condition)
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a CASL placeholder written in scope.yaml, not a template
   if (keys.length === 1 && scope.condition.participantOrganizationIds === '${user.organizationId}') {
     return 'the cases its organisation participates in'
   }

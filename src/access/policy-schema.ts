@@ -59,7 +59,8 @@ export const accessMatrixFile = z
       }
       for (const [qualified, value] of Object.entries(exceptions)) {
         const [section = '', field = ''] = qualified.split('.')
-        if (!matrix.sections[section]?.includes(field)) problem(['roles', role, FIELD_EXCEPTIONS, qualified], `unknown field "${qualified}" (write section.field)`)
+        if (!matrix.sections[section]?.includes(field))
+          problem(['roles', role, FIELD_EXCEPTIONS, qualified], `unknown field "${qualified}" (write section.field)`)
         checkLetters(['roles', role, FIELD_EXCEPTIONS, qualified], value)
       }
     }
@@ -78,9 +79,12 @@ const scopeCondition = z.record(z.string(), z.unknown())
 
 export const scopeFile = z
   .strictObject({
-    roles: z.record(z.string(), z.union([z.literal('all'), z.literal('none'), scopeCondition], {
-      error: 'a scope is "all", "none" or a condition',
-    })),
+    roles: z.record(
+      z.string(),
+      z.union([z.literal('all'), z.literal('none'), scopeCondition], {
+        error: 'a scope is "all", "none" or a condition',
+      }),
+    ),
   })
   .superRefine((scope, context) => {
     const problem = (path: PropertyKey[], message: string) => context.addIssue({ code: 'custom', path, message })

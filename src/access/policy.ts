@@ -42,7 +42,9 @@ export function loadPolicy(directory = 'policies'): Policy {
   return deepFreeze({
     sections: matrix.sections,
     grants: byRole((role) =>
-      Object.fromEntries(Object.keys(matrix.sections).map((section) => [section, lettersOf(matrix.roles[role]?.[section] as string | undefined)])),
+      Object.fromEntries(
+        Object.keys(matrix.sections).map((section) => [section, lettersOf(matrix.roles[role]?.[section] as string | undefined)]),
+      ),
     ),
     fieldGrants: byRole((role) => {
       const exceptions = (matrix.roles[role]?.[FIELD_EXCEPTIONS] ?? {}) as Record<string, string>
@@ -105,7 +107,9 @@ function scopeOf(value: 'all' | 'none' | Record<string, unknown> | undefined): S
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
   if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
     return `{${entries.join(',')}}`
   }
   return JSON.stringify(value)

@@ -255,7 +255,12 @@ export function readableRecordFields<K extends string>(access: CaseAccess, recor
 }
 
 /** 403 naming the record's fields (as `section.field`) that the reader may not set; nothing is written. */
-export function refuseUnwritableRecordFields<K extends string>(access: CaseAccess, record: RecordClass<K>, action: 'create' | 'update', fields: readonly K[]): void {
+export function refuseUnwritableRecordFields<K extends string>(
+  access: CaseAccess,
+  record: RecordClass<K>,
+  action: 'create' | 'update',
+  fields: readonly K[],
+): void {
   const denied = fields.filter((field) => !access.canWrite(action, record.fields[field]))
   if (denied.length > 0) throw forbiddenFields(denied.map((field) => `${sectionOf(record.fields[field])}.${field}`))
 }
@@ -266,7 +271,9 @@ export function requireRecordWrite(access: CaseAccess, record: RecordClass, acti
 }
 
 /** The matrix fields behind some record fields, for the audit trail (names only). */
-export const policyFieldsOf = <K extends string>(record: RecordClass<K>, fields: Iterable<K>): string[] => [...new Set([...fields].map((field) => record.fields[field]))]
+export const policyFieldsOf = <K extends string>(record: RecordClass<K>, fields: Iterable<K>): string[] => [
+  ...new Set([...fields].map((field) => record.fields[field])),
+]
 
 /** Only the keys the reader may read: an unreadable field is absent, never null. */
 export function pickReadable<K extends string, V extends Partial<Record<K, unknown>>>(view: V, readable: ReadonlySet<K>): Partial<V> {

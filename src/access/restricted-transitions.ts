@@ -11,9 +11,7 @@ export interface StageMove {
  * hand-over to child protection). The ability can say "only from identification" as a condition on
  * the case, but not where to: the transition route must also ask `transitionAllowed`.
  */
-export const MIGRATION_OFFICER_TRANSITIONS: readonly StageMove[] = Object.freeze([
-  Object.freeze({ from: 'identification', to: 'custody' }),
-])
+export const MIGRATION_OFFICER_TRANSITIONS: readonly StageMove[] = Object.freeze([Object.freeze({ from: 'identification', to: 'custody' })])
 
 /** Roles whose transitions are limited to the listed moves; other roles are limited by the ability alone. */
 export const RESTRICTED_TRANSITIONS: Readonly<Partial<Record<Role, readonly StageMove[]>>> = Object.freeze({

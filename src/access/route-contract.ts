@@ -50,7 +50,8 @@ function checkContract(route: RouteOptions): void {
   const contract = config.contract
   const name = `${[route.method].flat().join(',')} ${route.url}`
   if (!contract) throw new MissingRouteContractError(name)
-  if (contract.audit === null && !contract.discloses) throw new MissingRouteContractError(`${name} records nothing and says nothing of what it discloses:`)
+  if (contract.audit === null && !contract.discloses)
+    throw new MissingRouteContractError(`${name} records nothing and says nothing of what it discloses:`)
 }
 
 /** Refuses to answer from a route that promised an audit event and wrote none. */

@@ -28,7 +28,11 @@ export function scopeConditionProblems(condition: ScopeCondition): string[] {
   if (Object.keys(condition).length === 0) problems.push('an empty condition reaches every case; write "all" if that is meant')
   for (const name of placeholdersIn(condition)) {
     if (!(name in PLACEHOLDERS)) {
-      problems.push(`unknown placeholder "\${${name}}" (known: ${Object.keys(PLACEHOLDERS).map((p) => `\${${p}}`).join(', ')})`)
+      problems.push(
+        `unknown placeholder "\${${name}}" (known: ${Object.keys(PLACEHOLDERS)
+          .map((p) => `\${${p}}`)
+          .join(', ')})`,
+      )
     }
   }
   let ast: unknown
@@ -44,7 +48,9 @@ export function scopeConditionProblems(condition: ScopeCondition): string[] {
     } else if (!(SCOPE_CONDITION_FIELDS as readonly string[]).includes(field)) {
       problems.push(`unknown condition field "${field}" (known: ${SCOPE_CONDITION_FIELDS.join(', ')})`)
     } else if (!OPERATORS.includes(operator)) {
-      problems.push(`operator "$${operator}" on "${field}" is not allowed in a scope (allowed: ${OPERATORS.map((o) => `$${o}`).join(', ')})`)
+      problems.push(
+        `operator "$${operator}" on "${field}" is not allowed in a scope (allowed: ${OPERATORS.map((o) => `$${o}`).join(', ')})`,
+      )
     } else if (!(operator === 'in' || operator === 'nin' ? Array.isArray(value) && value.every(isText) : isText(value))) {
       problems.push(`"${field}" must be compared with text (an id or a placeholder), not ${JSON.stringify(value)}`)
     }

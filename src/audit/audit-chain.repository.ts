@@ -23,7 +23,13 @@ export async function sealPending(db: Kysely<Database>, batch: number): Promise<
 }
 
 /** Why a link fails, in the order a link is checked; a fault is `seq * 8 + kind`. */
-export const FAULT_KINDS = { 1: 'missing-link', 2: 'previous-hash-mismatch', 3: 'event-missing', 4: 'hash-mismatch', 5: 'checkpoint-mismatch' } as const
+export const FAULT_KINDS = {
+  1: 'missing-link',
+  2: 'previous-hash-mismatch',
+  3: 'event-missing',
+  4: 'hash-mismatch',
+  5: 'checkpoint-mismatch',
+} as const
 
 export interface ChainCheck {
   /** the head as this statement saw it: every link checked is at or before it */

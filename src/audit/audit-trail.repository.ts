@@ -48,6 +48,9 @@ export async function listAuditEvents(
   if (filters.from) query = query.where('e.occurred_at', '>=', new Date(filters.from))
   if (filters.to) query = query.where('e.occurred_at', '<', new Date(filters.to))
   if (page.beforeId !== undefined) query = query.where('e.id', '<', page.beforeId)
-  const rows = await query.orderBy('e.id', 'desc').limit(page.limit + 1).execute()
+  const rows = await query
+    .orderBy('e.id', 'desc')
+    .limit(page.limit + 1)
+    .execute()
   return rows as unknown as AuditEventRow[]
 }

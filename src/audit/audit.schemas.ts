@@ -7,7 +7,10 @@ const auditFilterShape = {
   cursor: cursorSchema.optional(),
   actorId: z.uuid().optional(),
   organizationId: z.uuid().optional(),
-  action: z.string().regex(/^[a-z_.-]{1,80}$/).optional(),
+  action: z
+    .string()
+    .regex(/^[a-z_.-]{1,80}$/)
+    .optional(),
   outcome: z.enum(['allowed', 'denied']).optional(),
   from: isoDateTime.optional(),
   to: isoDateTime.optional(),
@@ -45,7 +48,12 @@ export const verifyQuerySchema = z
   .strictObject({
     checkpointSeq: z.coerce.number().int().min(1).optional(),
     checkpointHash: sha256Hex.optional(),
-    fromSeq: z.coerce.number().int().min(1).optional().describe('Verify only from this kept checkpoint on (incremental); give fromHash with it'),
+    fromSeq: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Verify only from this kept checkpoint on (incremental); give fromHash with it'),
     fromHash: sha256Hex.optional().describe('The hash kept for fromSeq'),
   })
   .refine((query) => (query.checkpointSeq === undefined) === (query.checkpointHash === undefined), {

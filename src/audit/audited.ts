@@ -46,7 +46,8 @@ export async function audited<T>(
   const contract = contractOf(request)
   if (!contract.audit) throw new Error(`${request.routeOptions.url} records nothing by its contract, yet asks for an audit event`)
   const base = eventBase(app, request, contract.audit)
-  const run = <R>(fn: (db: Kysely<Database>) => Promise<R>): Promise<R> => (contract.changes ? app.db.transaction().execute(fn) : fn(app.db))
+  const run = <R>(fn: (db: Kysely<Database>) => Promise<R>): Promise<R> =>
+    contract.changes ? app.db.transaction().execute(fn) : fn(app.db)
   try {
     return await run((trx) =>
       work(trx, async (record) => {
@@ -82,7 +83,12 @@ function eventBase(app: FastifyInstance, request: FastifyRequest, action: string
  * Records a refusal raised outside `audited` (a missing If-Match, a role that may not administer):
  * the same denied event, with its reason. Answers false when there was nothing to record.
  */
-export async function recordRefusalOf(app: FastifyInstance, request: FastifyRequest, error: unknown, target: AuditTarget): Promise<boolean> {
+export async function recordRefusalOf(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  error: unknown,
+  target: AuditTarget,
+): Promise<boolean> {
   const action = request.routeOptions.config.contract?.audit
   if (!action || !request.principal || request.auditRecorded) return false
   if (!(error instanceof AppError) || !RECORDED_REFUSALS.has(error.status)) return false
@@ -98,7 +104,11 @@ class AuditUnavailableError extends AppError {
 }
 
 /** Why an attempt was refused, as a stable code: the wall, the guard, the stale version… */
-async function refusalReason(db: Kysely<Database>, error: AppError, caseId: string | undefined): Promise<{ reason: string; caseIds: string[] }> {
+async function refusalReason(
+  db: Kysely<Database>,
+  error: AppError,
+  caseId: string | undefined,
+): Promise<{ reason: string; caseIds: string[] }> {
   if (error.status === 404) {
     if (!caseId) return { reason: error.resource && error.resource !== 'case' ? `${error.resource}-not-found` : 'not-found', caseIds: [] }
     // A missing record of a case the caller reaches names the case; a case outside the caller's
@@ -112,7 +122,8 @@ async function refusalReason(db: Kysely<Database>, error: AppError, caseId: stri
 
 async function recordRefusal(
   db: Kysely<Database>,
-  event: Omit<Parameters<typeof insertAuditEvent>[1], 'outcome' | 'caseIds' | 'fields' | 'targetOrganizationId' | 'targetUserId'> & AuditTarget & { error: AppError },
+  event: Omit<Parameters<typeof insertAuditEvent>[1], 'outcome' | 'caseIds' | 'fields' | 'targetOrganizationId' | 'targetUserId'> &
+    AuditTarget & { error: AppError },
 ): Promise<void> {
   const { error, caseId, ...base } = event
   const deniedFields = Array.isArray(error.extensions.deniedFields) ? (error.extensions.deniedFields as string[]) : []

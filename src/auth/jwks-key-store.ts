@@ -27,7 +27,10 @@ export class JwksKeyStore {
   private readonly minRefreshIntervalMs: number
   private readonly maxAgeMs: number
 
-  constructor(private readonly url: string, options: JwksKeyStoreOptions = {}) {
+  constructor(
+    private readonly url: string,
+    options: JwksKeyStoreOptions = {},
+  ) {
     this.timeoutMs = options.timeoutMs ?? 2_000
     this.minRefreshIntervalMs = options.minRefreshIntervalMs ?? 30_000
     this.maxAgeMs = options.maxAgeMs ?? 10 * 60_000

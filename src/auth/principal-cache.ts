@@ -40,7 +40,11 @@ export class PrincipalCache {
   /** Follows change notifications until stopped; resolves once the first attempt is done. */
   async follow(listen: Listen): Promise<void> {
     try {
-      this.stopListening = await listen(PRINCIPAL_CHANNEL, (subject) => this.forget(subject), () => this.lost(listen))
+      this.stopListening = await listen(
+        PRINCIPAL_CHANNEL,
+        (subject) => this.forget(subject),
+        () => this.lost(listen),
+      )
       if (this.stopped) await this.stopListening()
       else this.following = true
     } catch {

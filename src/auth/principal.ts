@@ -1,11 +1,4 @@
-export const ROLES = [
-  'migration_officer',
-  'protection_officer',
-  'ngo_caseworker',
-  'attorney',
-  'oversight_auditor',
-  'system_admin',
-] as const
+export const ROLES = ['migration_officer', 'protection_officer', 'ngo_caseworker', 'attorney', 'oversight_auditor', 'system_admin'] as const
 export type Role = (typeof ROLES)[number]
 
 export const ORGANIZATION_KINDS = [

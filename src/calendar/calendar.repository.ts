@@ -18,14 +18,24 @@ export async function listNonWorkingDays(db: Kysely<Database>, year: number): Pr
     .execute()) as NonWorkingDayRow[]
 }
 
-export async function findNonWorkingDay(db: Kysely<Database>, date: string, options: { forUpdate?: boolean } = {}): Promise<NonWorkingDayRow | undefined> {
-  let query = db.selectFrom('non_working_days').select([...columns]).where(sql<boolean>`non_working_days.date = ${date}::date`)
+export async function findNonWorkingDay(
+  db: Kysely<Database>,
+  date: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<NonWorkingDayRow | undefined> {
+  let query = db
+    .selectFrom('non_working_days')
+    .select([...columns])
+    .where(sql<boolean>`non_working_days.date = ${date}::date`)
   if (options.forUpdate) query = query.forUpdate()
   return (await query.executeTakeFirst()) as NonWorkingDayRow | undefined
 }
 
 /** Inserts a declared day; undefined when the date is already non-working. */
-export async function insertDeclaredDay(db: Kysely<Database>, day: { date: string; reason: string; createdBy: string }): Promise<NonWorkingDayRow | undefined> {
+export async function insertDeclaredDay(
+  db: Kysely<Database>,
+  day: { date: string; reason: string; createdBy: string },
+): Promise<NonWorkingDayRow | undefined> {
   return (await db
     .insertInto('non_working_days')
     .values({ date: day.date, reason: day.reason, source: 'declared', created_by: day.createdBy })
@@ -35,7 +45,11 @@ export async function insertDeclaredDay(db: Kysely<Database>, day: { date: strin
 }
 
 export async function deleteDeclaredDay(db: Kysely<Database>, date: string): Promise<void> {
-  await db.deleteFrom('non_working_days').where(sql<boolean>`non_working_days.date = ${date}::date`).where('source', '=', 'declared').execute()
+  await db
+    .deleteFrom('non_working_days')
+    .where(sql<boolean>`non_working_days.date = ${date}::date`)
+    .where('source', '=', 'declared')
+    .execute()
 }
 
 /** N working days after a date, by the database's own calendar function. */

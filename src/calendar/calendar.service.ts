@@ -29,7 +29,8 @@ export async function declareNonWorkingDay(db: Kysely<Database>, actor: Principa
 export async function withdrawNonWorkingDay(db: Kysely<Database>, date: string, recordAudit: RecordAudit): Promise<void> {
   const day = await findNonWorkingDay(db, date, { forUpdate: true })
   if (!day) throw notFound('non-working day')
-  if (day.source === 'law') throw new AppError('conflict', 'A rest day of the Federal Labour Law cannot be removed', { reason: 'rest_day_by_law' })
+  if (day.source === 'law')
+    throw new AppError('conflict', 'A rest day of the Federal Labour Law cannot be removed', { reason: 'rest_day_by_law' })
   await deleteDeclaredDay(db, date)
   await recordAudit({ caseIds: [], fields: [] })
 }

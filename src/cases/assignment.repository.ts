@@ -10,20 +10,34 @@ export interface AssignmentRow {
 }
 
 export async function findAssignee(db: Kysely<Database>, userId: string) {
-  return db.selectFrom('users').select(['users.id', 'users.organization_id', 'users.role', 'users.active']).where('users.id', '=', userId).executeTakeFirst()
+  return db
+    .selectFrom('users')
+    .select(['users.id', 'users.organization_id', 'users.role', 'users.active'])
+    .where('users.id', '=', userId)
+    .executeTakeFirst()
 }
 
 export async function currentAssignment(db: Kysely<Database>, caseId: string, organizationId: string): Promise<AssignmentRow | undefined> {
-  return db.selectFrom('case_assignments').selectAll().where('case_id', '=', caseId).where('organization_id', '=', organizationId).executeTakeFirst()
+  return db
+    .selectFrom('case_assignments')
+    .selectAll()
+    .where('case_id', '=', caseId)
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst()
 }
 
 /** One assignee per case and organisation: a new assignment replaces the last. */
-export async function upsertAssignment(db: Kysely<Database>, row: { caseId: string; organizationId: string; userId: string; assignedBy: string }): Promise<AssignmentRow> {
+export async function upsertAssignment(
+  db: Kysely<Database>,
+  row: { caseId: string; organizationId: string; userId: string; assignedBy: string },
+): Promise<AssignmentRow> {
   return db
     .insertInto('case_assignments')
     .values({ case_id: row.caseId, organization_id: row.organizationId, user_id: row.userId, assigned_by: row.assignedBy })
     .onConflict((conflict) =>
-      conflict.columns(['case_id', 'organization_id']).doUpdateSet({ user_id: row.userId, assigned_by: row.assignedBy, assigned_at: sql`now()` as never }),
+      conflict
+        .columns(['case_id', 'organization_id'])
+        .doUpdateSet({ user_id: row.userId, assigned_by: row.assignedBy, assigned_at: sql`now()` as never }),
     )
     .returningAll()
     .executeTakeFirstOrThrow()

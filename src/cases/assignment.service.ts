@@ -30,15 +30,30 @@ export async function assignCase(
   const organizationId = actor.principal.organizationId
   const assignee = await findAssignee(db, input.userId)
   if (!assignee || assignee.organization_id !== organizationId || !assignee.active || !caseRoles.includes(assignee.role as Role)) {
-    throw new AppError('unprocessable-entity', 'The assignee must be an active user of your organisation whose role works on cases', { reason: 'assignee_not_eligible' })
+    throw new AppError('unprocessable-entity', 'The assignee must be an active user of your organisation whose role works on cases', {
+      reason: 'assignee_not_eligible',
+    })
   }
   const previous = await currentAssignment(db, caseId, organizationId)
   const row = await upsertAssignment(db, { caseId, organizationId, userId: input.userId, assignedBy: actor.principal.userId })
   if (previous?.user_id !== input.userId) {
     await insertHistory(db, [
-      { case_id: caseId, field: ASSIGNMENT_FIELD, old_value: previous?.user_id ?? null, new_value: input.userId, actor_id: actor.principal.userId, request_id: actor.requestId },
+      {
+        case_id: caseId,
+        field: ASSIGNMENT_FIELD,
+        old_value: previous?.user_id ?? null,
+        new_value: input.userId,
+        actor_id: actor.principal.userId,
+        request_id: actor.requestId,
+      },
     ])
   }
   await recordAudit({ caseIds: [caseId], fields: [ASSIGNMENT_FIELD] })
-  return { caseId: row.case_id, organizationId: row.organization_id, userId: row.user_id, assignedBy: row.assigned_by, assignedAt: iso(row.assigned_at) as string }
+  return {
+    caseId: row.case_id,
+    organizationId: row.organization_id,
+    userId: row.user_id,
+    assignedBy: row.assigned_by,
+    assignedAt: iso(row.assigned_at) as string,
+  }
 }

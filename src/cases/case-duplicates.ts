@@ -24,11 +24,18 @@ const MAXIMUM_ANSWERS = 10
  * signal counts only where the creator may read it on that case (role letters here, participation
  * and consent in SQL), so the answer says nothing about a value behind a wall. All matching is SQL.
  */
-export async function findPossibleDuplicates(db: Kysely<Database>, actor: CaseActor, newId: string, input: NewCaseInput): Promise<PossibleDuplicate[]> {
+export async function findPossibleDuplicates(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  newId: string,
+  input: NewCaseInput,
+): Promise<PossibleDuplicate[]> {
   const readable = new Set(readableFields(actor.ability))
   const canRead = (...fields: string[]) => fields.every((field) => readable.has(field))
   const identity = input.identity ?? {}
-  const names = [identity.givenName, identity.familyName, ...((identity.otherNames as unknown[] | undefined) ?? [])].filter((name): name is string => typeof name === 'string')
+  const names = [identity.givenName, identity.familyName, ...((identity.otherNames as unknown[] | undefined) ?? [])].filter(
+    (name): name is string => typeof name === 'string',
+  )
   if (names.length === 0 || !canRead('identity.givenName', 'identity.familyName', 'identity.otherNames', 'case.caseNumber')) return []
 
   const open = (section: string) => sectionOpenSql(actor.principal, actor.scope, section)
@@ -36,7 +43,8 @@ export async function findPossibleDuplicates(db: Kysely<Database>, actor: CaseAc
   const nameScore = sql`greatest(similarity(cases.name_folded, ${folded}), word_similarity(${folded}, cases.name_folded))`
   const dateOfBirth = typeof identity.dateOfBirth === 'string' ? identity.dateOfBirth : undefined
   const nationality = typeof input.demographics?.nationality === 'string' ? input.demographics.nationality : undefined
-  const dobMatch = dateOfBirth && canRead('identity.dateOfBirth') ? sql`(cases.date_of_birth = ${dateOfBirth}::date AND ${open('identity')})` : sql`false`
+  const dobMatch =
+    dateOfBirth && canRead('identity.dateOfBirth') ? sql`(cases.date_of_birth = ${dateOfBirth}::date AND ${open('identity')})` : sql`false`
   // Ages within the same bracket of years (the bracket a reader of demographics sees).
   const bracket = (date: ReturnType<typeof sql>) => sql`CASE WHEN date_part('year', age(current_date, ${date})) < 6 THEN 0
     WHEN date_part('year', age(current_date, ${date})) < 12 THEN 1 WHEN date_part('year', age(current_date, ${date})) < 15 THEN 2
@@ -46,21 +54,24 @@ export async function findPossibleDuplicates(db: Kysely<Database>, actor: CaseAc
       ? sql`(cases.date_of_birth IS NOT NULL AND ${bracket(sql`cases.date_of_birth`)} = ${bracket(sql`${dateOfBirth}::date`)} AND ${open('demographics')})`
       : sql`false`
   const nationalityMatch =
-    nationality && canRead('demographics.nationality') ? sql`(cases.demographics ->> 'nationality' = ${nationality} AND ${open('demographics')})` : sql`false`
+    nationality && canRead('demographics.nationality')
+      ? sql`(cases.demographics ->> 'nationality' = ${nationality} AND ${open('demographics')})`
+      : sql`false`
   const score = sql<string>`round((0.6 * ${nameScore} + 0.25 * CASE WHEN ${dobMatch} THEN 1 WHEN ${bracketMatch} THEN 0.4 ELSE 0 END
     + 0.15 * CASE WHEN ${nationalityMatch} THEN 1 ELSE 0 END)::numeric, 2)`
 
   const scope = caseScopeFilter(actor.ability, 'read')
   const candidates = db
     .selectFrom('cases')
-    .select((eb) =>
-      [
-        eb.ref('cases.id'),
-        eb.ref('cases.stage'),
-        eb.ref('cases.case_number'),
-        ...(accessFactSelections(actor.principal.organizationId) as never[]),
-        score.as('score'),
-      ] as never[],
+    .select(
+      (eb) =>
+        [
+          eb.ref('cases.id'),
+          eb.ref('cases.stage'),
+          eb.ref('cases.case_number'),
+          ...(accessFactSelections(actor.principal.organizationId) as never[]),
+          score.as('score'),
+        ] as never[],
     )
     .where((eb) => scope(eb))
     .where('cases.id', '<>', newId)
@@ -73,7 +84,13 @@ export async function findPossibleDuplicates(db: Kysely<Database>, actor: CaseAc
     .orderBy(sql`candidate.score DESC`)
     .orderBy(sql`candidate.id`)
     .limit(MAXIMUM_ANSWERS * 2)
-    .execute()) as unknown as ({ id: string; stage: string; case_number: string; score: string; participant_organization_ids: string[] } & Record<string, unknown>)[]
+    .execute()) as unknown as ({
+    id: string
+    stage: string
+    case_number: string
+    score: string
+    participant_organization_ids: string[]
+  } & Record<string, unknown>)[]
   return rows
     .filter((row) => {
       const access = accessOf(actor, row as never)

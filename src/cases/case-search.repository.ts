@@ -1,7 +1,14 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { CASE_DOCUMENT_SECTIONS } from '../access/reader-version.js'
-import { type CaseSelection, type ScopeFilter, type SectionOpen, type SelectedCaseRow, derived, sectionSelections } from './case.repository.js'
+import {
+  type CaseSelection,
+  type ScopeFilter,
+  type SectionOpen,
+  type SelectedCaseRow,
+  derived,
+  sectionSelections,
+} from './case.repository.js'
 import type { CaseCursor, CaseSearchParameters, CaseSort } from './case-search.js'
 
 /**
@@ -46,10 +53,14 @@ const MAX_WORDS = 6
  * database intersects index bitmaps and never reads the names of cases that cannot match.
  */
 export function nameMatches(query: string): RawBuilder<boolean> {
-  const words = query.split(/\s+/).filter((word) => word.length >= 2).slice(0, MAX_WORDS)
+  const words = query
+    .split(/\s+/)
+    .filter((word) => word.length >= 2)
+    .slice(0, MAX_WORDS)
   if (words.length === 0) return sql<boolean>`(cases.name_folded % search_fold(${query}::text))`
   const like = words.map(
-    (word) => sql`(search_fold(${word}::text) <<% cases.name_folded OR cases.name_phonetic @> ARRAY[public.dmetaphone(search_fold(${word}::text))])`,
+    (word) =>
+      sql`(search_fold(${word}::text) <<% cases.name_folded OR cases.name_phonetic @> ARRAY[public.dmetaphone(search_fold(${word}::text))])`,
   )
   const all = (parts: RawBuilder<unknown>[]) => sql`(${sql.join(parts, sql` AND `)})`
   if (like.length <= 3) return sql<boolean>`${all(like)}`
@@ -75,7 +86,9 @@ function sortKey(options: CaseSearchOptions): { expression: RawBuilder<unknown>;
       // The reader's own change time (reader-version.ts): the latest among the sections it may read
       // on this case, so the order never moves with a change behind a wall.
       const times = CASE_DOCUMENT_SECTIONS.filter((section) => options.readableSections.has(section)).map((section) =>
-        section === 'case' ? sql`cases.section_updated_at ->> 'case'` : sql`CASE WHEN ${sectionOpen(section)} THEN cases.section_updated_at ->> ${section} END`,
+        section === 'case'
+          ? sql`cases.section_updated_at ->> 'case'`
+          : sql`CASE WHEN ${sectionOpen(section)} THEN cases.section_updated_at ->> ${section} END`,
       )
       const latest = times.length > 0 ? sql`greatest(${sql.join(times)})` : sql`NULL::text`
       return { expression: sql`coalesce(${latest}, ${UTC_TEXT(sql`cases.opened_at`)})`, cast: sql`text` }

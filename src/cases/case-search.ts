@@ -24,18 +24,30 @@ export const caseSearchQueryShape = {
   stage: z.enum(STAGES).optional(),
   status: z.enum(['open', 'closed']).optional(),
   riskLevel: z.enum(RISK_LEVELS).optional(),
-  inDetention: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+  inDetention: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional(),
   q: z.string().trim().min(1).max(200).optional().describe('a name: accent- and case-insensitive, tolerant of misspellings and name order'),
   caseNumber: z.string().trim().min(1).max(40).optional(),
   childRef: z.string().trim().min(1).max(40).optional(),
-  nationality: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166 alpha-2').optional(),
+  nationality: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'ISO 3166 alpha-2')
+    .optional(),
   ageBracket: z.enum([...AGE_BRACKETS, '18+']).optional(),
   placementType: z.enum(PLACEMENT_TYPES).optional(),
   leadOrganizationId: z.uuid().optional(),
-  assignedTo: z.union([z.literal('me'), z.uuid()]).optional().describe('`me` or a user id: the assignee of the caller’s organisation'),
+  assignedTo: z
+    .union([z.literal('me'), z.uuid()])
+    .optional()
+    .describe('`me` or a user id: the assignee of the caller’s organisation'),
   openedFrom: isoDate.optional().describe('inclusive (UTC date)'),
   openedTo: isoDate.optional().describe('inclusive (UTC date)'),
-  sort: z.enum(SORT_VALUES as [string, ...string[]]).optional().describe('`field` ascending, `-field` descending; `similarity` only with q (the default then)'),
+  sort: z
+    .enum(SORT_VALUES as [string, ...string[]])
+    .optional()
+    .describe('`field` ascending, `-field` descending; `similarity` only with q (the default then)'),
 }
 
 const searchQuerySchema = z.object(caseSearchQueryShape)
@@ -156,7 +168,8 @@ export class CursorCodec {
     } catch {
       throw invalid()
     }
-    if (parsed.h !== this.#queryHash(parameters)) throw new AppError('bad-request', 'The cursor belongs to another search; start again without it')
+    if (parsed.h !== this.#queryHash(parameters))
+      throw new AppError('bad-request', 'The cursor belongs to another search; start again without it')
     return { key: parsed.k, id: parsed.i }
   }
 }

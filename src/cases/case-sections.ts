@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { countryCode } from './countries.js'
 import { dateOfBirth, pastDate, pastDateTime } from './date-rules.js'
-import { isoDate, isoDateTime } from '../http/dates.js'
+import { isoDate } from '../http/dates.js'
 
 /**
  * Every field of the case file, by section. The section is the sensitivity class: the policies in
@@ -157,7 +157,19 @@ export const WRITABLE_SECTIONS = Object.keys(WRITABLE_SECTION_FIELDS) as Writabl
 
 /** Fields the service computes; writing one is a 400 for everyone. */
 export const DERIVED_SECTION_FIELDS = {
-  case: ['id', 'caseNumber', 'childRef', 'stage', 'status', 'leadOrganizationId', 'openedAt', 'closedAt', 'closureReason', 'version', 'updatedAt'],
+  case: [
+    'id',
+    'caseNumber',
+    'childRef',
+    'stage',
+    'status',
+    'leadOrganizationId',
+    'openedAt',
+    'closedAt',
+    'closureReason',
+    'version',
+    'updatedAt',
+  ],
   demographics: ['ageBracket'],
   custody: ['placementType', 'placementSince', 'responsibleOrganizationId', 'inDetention', 'daysInDetention'],
   legalStatus: ['guardianAppointed', 'legallyRepresented'],
@@ -204,7 +216,10 @@ export type CaseViewSection = (typeof CASE_VIEW_SECTIONS)[number]
 
 function sectionInput(section: WritableSection, nullable: boolean) {
   const shape = Object.fromEntries(
-    Object.entries(WRITABLE_SECTION_FIELDS[section]).map(([name, schema]) => [name, nullable ? (schema as z.ZodType).nullable().optional() : (schema as z.ZodType).optional()]),
+    Object.entries(WRITABLE_SECTION_FIELDS[section]).map(([name, schema]) => [
+      name,
+      nullable ? (schema as z.ZodType).nullable().optional() : (schema as z.ZodType).optional(),
+    ]),
   )
   return z.strictObject(shape).describe(`section ${section}`)
 }
@@ -212,7 +227,10 @@ function sectionInput(section: WritableSection, nullable: boolean) {
 export const newCaseSchema = z.strictObject({
   riskLevel: WRITABLE_CASE_FIELDS.riskLevel,
   ...Object.fromEntries(WRITABLE_SECTIONS.map((section) => [section, sectionInput(section, false).optional()])),
-  sameChildAs: z.uuid().optional().describe('an earlier case of the same child, which the creator may read: the new case shares its childRef'),
+  sameChildAs: z
+    .uuid()
+    .optional()
+    .describe('an earlier case of the same child, which the creator may read: the new case shares its childRef'),
 }) as z.ZodType<NewCaseInput>
 
 export const casePatchSchema = z.strictObject({

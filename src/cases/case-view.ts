@@ -5,7 +5,8 @@ import type { SelectedCaseRow } from './case.repository.js'
 export type CaseView = Record<string, unknown>
 
 const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : value === null || value === undefined ? null : String(value))
-const inSection = (column: string) => (row: SelectedCaseRow, field: string) => (row[column] as Record<string, unknown> | null)?.[field] ?? null
+const inSection = (column: string) => (row: SelectedCaseRow, field: string) =>
+  (row[column] as Record<string, unknown> | null)?.[field] ?? null
 
 /** Where each readable field's value comes from in a selected row. */
 const CASE_FIELD_SOURCES: Record<string, (row: SelectedCaseRow, version: ReaderVersion) => unknown> = {
@@ -34,7 +35,6 @@ const DERIVED_FIELD_SOURCES: Record<string, (row: SelectedCaseRow) => unknown> =
   'legalStatus.guardianAppointed': (row) => row.guardian_appointed ?? false,
   'legalStatus.legallyRepresented': (row) => row.legally_represented ?? false,
 }
-
 
 /**
  * The case as this caller may read it: top-level case fields, then one object per readable section.

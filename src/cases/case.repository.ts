@@ -65,7 +65,11 @@ export function sectionSelections(eb: CaseExpressionBuilder, reader: CaseSelecti
     )
   }
   if (sections.has('legalStatus')) {
-    add(eb.ref('cases.legal_status'), derived.guardianAppointed.as('guardian_appointed'), derived.legallyRepresented.as('legally_represented'))
+    add(
+      eb.ref('cases.legal_status'),
+      derived.guardianAppointed.as('guardian_appointed'),
+      derived.legallyRepresented.as('legally_represented'),
+    )
   }
   if (sections.has('legal')) add(eb.ref('cases.legal'))
   if (sections.has('bestInterests')) add(eb.ref('cases.best_interests'))
@@ -123,13 +127,20 @@ export async function nextCaseNumber(db: Kysely<Database>, year: number): Promis
   return row.last_value
 }
 
-
 export async function insertCase(db: Kysely<Database>, row: Omit<import('kysely').Insertable<CaseTable>, never>): Promise<void> {
   await db.insertInto('cases').values(row).execute()
 }
 
-export async function insertLeadParticipation(db: Kysely<Database>, caseId: string, organizationId: string, grantedBy: string): Promise<void> {
-  await db.insertInto('case_participants').values({ id: uuidv7(), organization_id: organizationId, case_id: caseId, basis: 'lead', granted_by: grantedBy }).execute()
+export async function insertLeadParticipation(
+  db: Kysely<Database>,
+  caseId: string,
+  organizationId: string,
+  grantedBy: string,
+): Promise<void> {
+  await db
+    .insertInto('case_participants')
+    .values({ id: uuidv7(), organization_id: organizationId, case_id: caseId, basis: 'lead', granted_by: grantedBy })
+    .execute()
 }
 
 /**

@@ -1,6 +1,14 @@
 import { z } from 'zod'
 import { caseSearchQueryShape } from './case-search.js'
-import { AGE_BRACKETS, CASE_VIEW_SECTIONS, CLOSURE_REASONS, RISK_LEVELS, STAGES, WRITABLE_SECTION_FIELDS, DERIVED_SECTION_FIELDS } from './case-sections.js'
+import {
+  AGE_BRACKETS,
+  CASE_VIEW_SECTIONS,
+  CLOSURE_REASONS,
+  RISK_LEVELS,
+  STAGES,
+  WRITABLE_SECTION_FIELDS,
+  DERIVED_SECTION_FIELDS,
+} from './case-sections.js'
 
 const derivedFieldSchemas: Record<string, z.ZodType> = {
   ageBracket: z.enum([...AGE_BRACKETS, '18+']).nullable().describe('the child’s age bracket today, from the date of birth'),

@@ -2,14 +2,22 @@ import { type Kysely, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import type { Database } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
-import { decodeCursor, encodeCursor } from '../http/cursor.js'
 import { deniedFields, readableFields } from '../access/abilities.js'
 import { CaseAccess, type CaseReader, forbiddenFields, sectionOf } from '../access/case-access.js'
 import { accessFactsOf, sectionOpenSql } from '../access/case-access-sql.js'
 import type { Scope } from '../access/policy.js'
 import { readerVersion } from '../access/reader-version.js'
 import type { RecordAudit } from '../audit/audited.js'
-import { CASE_VIEW_SECTIONS, type CasePatchInput, type CaseViewSection, type NewCaseInput, SECTION_COLUMNS, WRITABLE_SECTIONS, type WritableSection, fieldsOfWrite } from './case-sections.js'
+import {
+  CASE_VIEW_SECTIONS,
+  type CasePatchInput,
+  type CaseViewSection,
+  type NewCaseInput,
+  SECTION_COLUMNS,
+  WRITABLE_SECTIONS,
+  type WritableSection,
+  fieldsOfWrite,
+} from './case-sections.js'
 import {
   type CaseSelection,
   type SelectedCaseRow,
@@ -116,7 +124,13 @@ export interface CaseListQuery {
  * GET /cases: the cases in the caller's scope that match the search, in the order asked, each
  * filtered like a single read. A filter or sort on a field the role may not read is a 403 naming it.
  */
-export async function listCases(db: Kysely<Database>, actor: CaseActor, query: CaseListQuery, cursors: CursorCodec, recordAudit: RecordAudit) {
+export async function listCases(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  query: CaseListQuery,
+  cursors: CursorCodec,
+  recordAudit: RecordAudit,
+) {
   const sort = sortOf(query.parameters)
   refuseUnreadableSearch(actor.ability, query.parameters, sort)
   const after = cursors.decode(query.cursor, query.parameters)
@@ -140,7 +154,10 @@ export async function listCases(db: Kysely<Database>, actor: CaseActor, query: C
   })
   await recordAudit({ caseIds: page.map(({ row }) => row.id), fields: [...disclosed] })
   const last = page.at(-1)?.row as (SelectedCaseRow & { search_key: string }) | undefined
-  return { items, nextCursor: rows.length > query.limit && last ? cursors.encode({ key: last.search_key, id: last.id }, query.parameters) : null }
+  return {
+    items,
+    nextCursor: rows.length > query.limit && last ? cursors.encode({ key: last.search_key, id: last.id }, query.parameters) : null,
+  }
 }
 
 /** Section documents as stored: a null in a write removes the field. */
@@ -173,7 +190,8 @@ export async function createCase(
   let childRef: string | undefined
   if (input.sameChildAs !== undefined) {
     const earlier = await openCase(db, actor, input.sameChildAs)
-    if (!earlier.access.canRead('case.childRef')) throw new AppError('forbidden', 'You may not read the childRef of that case', { deniedFields: ['case.childRef'] })
+    if (!earlier.access.canRead('case.childRef'))
+      throw new AppError('forbidden', 'You may not read the childRef of that case', { deniedFields: ['case.childRef'] })
     childRef = String(earlier.row.child_ref)
   }
 
@@ -201,7 +219,10 @@ export async function createCase(
       case_id: id,
       field,
       old_value: null,
-      new_value: field === 'case.riskLevel' ? input.riskLevel : input[field.slice(0, field.indexOf('.')) as WritableSection]?.[field.slice(field.indexOf('.') + 1)],
+      new_value:
+        field === 'case.riskLevel'
+          ? input.riskLevel
+          : input[field.slice(0, field.indexOf('.')) as WritableSection]?.[field.slice(field.indexOf('.') + 1)],
       actor_id: actor.principal.userId,
       request_id: actor.requestId,
     })),
@@ -209,7 +230,11 @@ export async function createCase(
   const { view, fields, version } = viewOf(await openCase(db, actor, id))
   const possibleDuplicates = await findPossibleDuplicates(db, actor, id, input)
   // The duplicates' ids and case numbers are disclosed too.
-  await recordAudit({ caseIds: [id, ...possibleDuplicates.map((duplicate) => duplicate.id)], fields: [...written, ...fields], changedFields: written })
+  await recordAudit({
+    caseIds: [id, ...possibleDuplicates.map((duplicate) => duplicate.id)],
+    fields: [...written, ...fields],
+    changedFields: written,
+  })
   return { view, version, possibleDuplicates }
 }
 
@@ -235,7 +260,15 @@ export async function patchCase(
   const changes: Record<string, unknown> = {}
   const history: Parameters<typeof insertHistory>[1] = []
   const note = (field: string, oldValue: unknown, newValue: unknown) => {
-    if (!sameValue(oldValue, newValue)) history.push({ case_id: id, field, old_value: oldValue ?? null, new_value: newValue ?? null, actor_id: actor.principal.userId, request_id: actor.requestId })
+    if (!sameValue(oldValue, newValue))
+      history.push({
+        case_id: id,
+        field,
+        old_value: oldValue ?? null,
+        new_value: newValue ?? null,
+        actor_id: actor.principal.userId,
+        request_id: actor.requestId,
+      })
   }
   if (input.riskLevel !== undefined) {
     note('case.riskLevel', current.risk_level, input.riskLevel)
@@ -253,7 +286,13 @@ export async function patchCase(
 
   let changed = target
   if (history.length > 0) {
-    const row = await updateCaseReturning(db, id, changes as never, history.map((entry) => sectionOf(entry.field)), selectionOf(actor))
+    const row = await updateCaseReturning(
+      db,
+      id,
+      changes as never,
+      history.map((entry) => sectionOf(entry.field)),
+      selectionOf(actor),
+    )
     changed = { row, access: accessOf(actor, row) }
     await insertHistory(db, history)
   }
@@ -261,4 +300,3 @@ export async function patchCase(
   await recordAudit({ caseIds: [id], fields, changedFields: history.map((entry) => entry.field) })
   return { view, version }
 }
-

@@ -1,4 +1,3 @@
-import { z } from 'zod'
 import { detailText } from '../i18n/messages.js'
 import { isoDate, isoDateTime } from '../http/dates.js'
 import { AppError } from '../http/problem.js'
@@ -29,7 +28,10 @@ export function ageInYears(dateOfBirth: string, today = todayUtc()): number {
 }
 
 /** A child's date of birth: not in the future, and not so far back that the case could not be a child's. */
-export const dateOfBirth = pastDate.refine((value) => ageInYears(value) <= MAX_AGE_YEARS, `gives an age over ${MAX_AGE_YEARS}: not a child's case`)
+export const dateOfBirth = pastDate.refine(
+  (value) => ageInYears(value) <= MAX_AGE_YEARS,
+  `gives an age over ${MAX_AGE_YEARS}: not a child's case`,
+)
 
 /** A 422 naming the field that breaks a rule against the rest of the record. */
 export function recordRuleViolation(field: string, detail: string): AppError {

@@ -56,7 +56,12 @@ export async function createOnce<T>(
   const id = uuidv7()
   const key = request.headers['idempotency-key']
   if (typeof key === 'string') {
-    const earlier = await claimIdempotencyKey(db, { userId: request.principal.userId, key, body: { scope, body: request.body }, resourceId: id })
+    const earlier = await claimIdempotencyKey(db, {
+      userId: request.principal.userId,
+      key,
+      body: { scope, body: request.body },
+      resourceId: id,
+    })
     if (earlier) {
       reply.header('idempotent-replayed', 'true')
       return handlers.replay(earlier)

@@ -71,10 +71,20 @@ export function connectDatabase(options: ConnectOptions): DatabaseHandle {
     // 'error' when the server kills the connection, with no pool listener attached: that too would
     // crash the process. The query fails, and the pool discards the broken client on release.
     pool.on('connect', (client) => client.on('error', () => {}))
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres', isNew: false, listen: postgresListen(options.databaseUrl) }
+    return {
+      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      kind: 'postgres',
+      isNew: false,
+      listen: postgresListen(options.databaseUrl),
+    }
   }
   if (options.pglite) {
-    return { db: new Kysely<Database>({ dialect: new PGliteDialect({ pglite: options.pglite }) }), kind: 'pglite', isNew: true, listen: pgliteListen(options.pglite) }
+    return {
+      db: new Kysely<Database>({ dialect: new PGliteDialect({ pglite: options.pglite }) }),
+      kind: 'pglite',
+      isNew: true,
+      listen: pgliteListen(options.pglite),
+    }
   }
   const directory = path.resolve(options.dataDir, 'pglite')
   const isNew = !existsSync(path.join(directory, 'PG_VERSION'))

@@ -42,7 +42,11 @@ const PLACEMENTS_BY_STAGE: Record<Stage, string> = {
 const DAY = 86_400_000
 
 /** Demo cases at every stage, in several organisations, one child held in a migration station. */
-export async function loadDemoCases(db: Kysely<Database>, organizationIds: Record<string, string>, userIds: Record<string, string>): Promise<void> {
+export async function loadDemoCases(
+  db: Kysely<Database>,
+  organizationIds: Record<string, string>,
+  userIds: Record<string, string>,
+): Promise<void> {
   const childRefKey = await loadChildRefKey(db, undefined)
   const now = Date.now()
   const year = new Date(now).getUTCFullYear()
@@ -56,15 +60,25 @@ export async function loadDemoCases(db: Kysely<Database>, organizationIds: Recor
     const age = 12 + (index % 6)
     const dateOfBirth = new Date(now - age * 365.25 * DAY - (index * 17 + 40) * DAY).toISOString().slice(0, 10)
     const lead = index % 3 === 0 ? 'procuraduria' : index % 3 === 1 ? 'ngo' : 'ngo-other'
-    const creator = lead === 'procuraduria' ? 'demo-protection-officer' : lead === 'ngo' ? 'demo-ngo-caseworker' : 'demo-ngo-caseworker-other'
+    const creator =
+      lead === 'procuraduria' ? 'demo-protection-officer' : lead === 'ngo' ? 'demo-ngo-caseworker' : 'demo-ngo-caseworker-other'
     const reached = (s: Stage) => stageIndex >= STAGES.indexOf(s)
     const notified = reached('custody') || index % 2 === 0
     const legal: Record<string, unknown> = {}
     if (reached('guardianship')) {
-      legal.guardian = { type: 'procuraduria', representationType: 'suplencia', organizationId: organizationIds.procuraduria, appointedAt: new Date(openedAt.getTime() + 5 * DAY).toISOString().slice(0, 10) }
+      legal.guardian = {
+        type: 'procuraduria',
+        representationType: 'suplencia',
+        organizationId: organizationIds.procuraduria,
+        appointedAt: new Date(openedAt.getTime() + 5 * DAY).toISOString().slice(0, 10),
+      }
     }
     if (reached('legal_representation')) {
-      legal.representation = { attorneyName: 'Lic. Sofía Ruiz', organizationId: organizationIds['legal-aid'], since: new Date(openedAt.getTime() + 8 * DAY).toISOString().slice(0, 10) }
+      legal.representation = {
+        attorneyName: 'Lic. Sofía Ruiz',
+        organizationId: organizationIds['legal-aid'],
+        since: new Date(openedAt.getTime() + 8 * DAY).toISOString().slice(0, 10),
+      }
     }
     const decided = reached('durable_solution')
     const determinationId = uuidv7()
@@ -93,22 +107,58 @@ export async function loadDemoCases(db: Kysely<Database>, organizationIds: Recor
         created_by: userIds[creator]!,
         date_of_birth: dateOfBirth,
         demographics: JSON.stringify({ sex, nationality, separationStatus: index % 4 === 3 ? 'separated' : 'unaccompanied' }),
-        identity: JSON.stringify({ givenName, familyName, dateOfBirth, dateOfBirthEstimated: index % 5 === 0, languages, ...(indigenousIdentity ? { indigenousIdentity } : {}) }),
-        contact: JSON.stringify({ currentAddress: 'Tapachula, Chiapas', family: [{ relationship: 'mother', country: nationality, tracingStatus: index % 2 ? 'in_progress' : 'located' }] }),
+        identity: JSON.stringify({
+          givenName,
+          familyName,
+          dateOfBirth,
+          dateOfBirthEstimated: index % 5 === 0,
+          languages,
+          ...(indigenousIdentity ? { indigenousIdentity } : {}),
+        }),
+        contact: JSON.stringify({
+          currentAddress: 'Tapachula, Chiapas',
+          family: [{ relationship: 'mother', country: nationality, tracingStatus: index % 2 ? 'in_progress' : 'located' }],
+        }),
         health: JSON.stringify({ conditions: index % 4 === 0 ? ['dehydration on arrival'] : [], urgentMedicalNeed: index === 7 }),
-        protection: JSON.stringify({ asylumNeedIdentified: index % 3 !== 2, traffickingIndicators: index % 6 === 1 ? ['debt to smuggler'] : [], riskOnReturn: index % 3 !== 2 ? 'Threats from a gang in the home town' : undefined }),
-        custody: JSON.stringify(notified ? { procuraduriaNotifiedAt: new Date(openedAt.getTime() + 6 * 3600_000).toISOString(), channelledAt: new Date(openedAt.getTime() + 20 * 3600_000).toISOString() } : {}),
-        legal_status: JSON.stringify({ migrationStatus: 'humanitarian_visitor', asylumClaimStatus: index % 3 === 2 ? 'not_applicable' : index % 2 ? 'intended' : 'filed' }),
+        protection: JSON.stringify({
+          asylumNeedIdentified: index % 3 !== 2,
+          traffickingIndicators: index % 6 === 1 ? ['debt to smuggler'] : [],
+          riskOnReturn: index % 3 !== 2 ? 'Threats from a gang in the home town' : undefined,
+        }),
+        custody: JSON.stringify(
+          notified
+            ? {
+                procuraduriaNotifiedAt: new Date(openedAt.getTime() + 6 * 3600_000).toISOString(),
+                channelledAt: new Date(openedAt.getTime() + 20 * 3600_000).toISOString(),
+              }
+            : {},
+        ),
+        legal_status: JSON.stringify({
+          migrationStatus: 'humanitarian_visitor',
+          asylumClaimStatus: index % 3 === 2 ? 'not_applicable' : index % 2 ? 'intended' : 'filed',
+        }),
         legal: JSON.stringify(legal),
         placement_type: placementType,
         placement_since: placementSince,
         responsible_organization_id: organizationIds[inDetention ? 'inm' : lead === 'procuraduria' ? 'procuraduria' : lead]!,
         in_detention: inDetention,
         section_versions: JSON.stringify({ case: 1 }),
-        best_interests: decided ? JSON.stringify({ determinationId, outcome, decidedAt: new Date(now - 3 * DAY).toISOString(), reviewDueAt: new Date(now + 180 * DAY).toISOString().slice(0, 10) }) : null,
+        best_interests: decided
+          ? JSON.stringify({
+              determinationId,
+              outcome,
+              decidedAt: new Date(now - 3 * DAY).toISOString(),
+              reviewDueAt: new Date(now + 180 * DAY).toISOString().slice(0, 10),
+            })
+          : null,
       })
       .execute()
-    const participants = new Set([lead, 'procuraduria', ...(reached('legal_representation') ? ['legal-aid'] : []), ...(index % 2 === 0 ? ['inm'] : [])])
+    const participants = new Set([
+      lead,
+      'procuraduria',
+      ...(reached('legal_representation') ? ['legal-aid'] : []),
+      ...(index % 2 === 0 ? ['inm'] : []),
+    ])
     for (const organization of participants) {
       await db
         .insertInto('case_participants')
@@ -117,7 +167,8 @@ export async function loadDemoCases(db: Kysely<Database>, organizationIds: Recor
           case_id: id,
           basis: organization === lead ? 'lead' : 'legal_basis',
           legal_basis_code: organization === lead ? null : organization === 'inm' ? 'migration_law_handover' : 'protection_measure',
-          legal_basis_citation: organization === lead ? null : 'LGDNNA art. 122: representación en suplencia y coordinación interinstitucional',
+          legal_basis_citation:
+            organization === lead ? null : 'LGDNNA art. 122: representación en suplencia y coordinación interinstitucional',
           granted_by: userIds[creator]!,
         })
         .execute()
@@ -161,7 +212,11 @@ export async function loadDemoCases(db: Kysely<Database>, organizationIds: Recor
           case_id: id,
           assessor_id: userIds['demo-ngo-caseworker']!,
           author_organization_id: organizationIds.ngo!,
-          findings: JSON.stringify({ childViews: 'Wants to stay with an aunt in Mexico', family: 'Mother located', safety: 'Safe placement' }),
+          findings: JSON.stringify({
+            childViews: 'Wants to stay with an aunt in Mexico',
+            family: 'Mother located',
+            safety: 'Safe placement',
+          }),
           recommendation: 'Family-based care with an aunt',
           status: 'completed',
           completed_at: new Date(now - 5 * DAY),
@@ -177,8 +232,18 @@ export async function loadDemoCases(db: Kysely<Database>, organizationIds: Recor
           status: 'decided',
           trigger: 'durable_solution',
           panel: JSON.stringify([
-            { name: 'Lic. Andrés Coutiño', role: 'chair', organizationId: organizationIds.procuraduria, undertakingSignedAt: new Date(now - 6 * DAY).toISOString().slice(0, 10) },
-            { name: 'Mariana Gálvez', role: 'caseworker', organizationId: organizationIds.ngo, undertakingSignedAt: new Date(now - 6 * DAY).toISOString().slice(0, 10) },
+            {
+              name: 'Lic. Andrés Coutiño',
+              role: 'chair',
+              organizationId: organizationIds.procuraduria,
+              undertakingSignedAt: new Date(now - 6 * DAY).toISOString().slice(0, 10),
+            },
+            {
+              name: 'Mariana Gálvez',
+              role: 'caseworker',
+              organizationId: organizationIds.ngo,
+              undertakingSignedAt: new Date(now - 6 * DAY).toISOString().slice(0, 10),
+            },
           ]),
           child_views: 'Wants to live with family',
           rationale: 'Family-based care serves the child best',
@@ -192,4 +257,3 @@ export async function loadDemoCases(db: Kysely<Database>, organizationIds: Recor
     }
   }
 }
-

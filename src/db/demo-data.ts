@@ -40,14 +40,23 @@ export async function loadDemoData(db: Kysely<Database>): Promise<DemoUser[]> {
     const organizationIds: Record<string, string> = {}
     for (const organization of DEMO_ORGANIZATIONS) {
       organizationIds[organization.key] = uuidv7()
-      await trx.insertInto('organizations').values({ id: organizationIds[organization.key]!, name: organization.name, kind: organization.kind }).execute()
+      await trx
+        .insertInto('organizations')
+        .values({ id: organizationIds[organization.key]!, name: organization.name, kind: organization.kind })
+        .execute()
     }
     const userIds: Record<string, string> = {}
     for (const user of DEMO_USERS) {
       userIds[user.subject] = uuidv7()
       await trx
         .insertInto('users')
-        .values({ id: userIds[user.subject]!, subject: user.subject, display_name: user.displayName, role: user.role, organization_id: organizationIds[user.organization]! })
+        .values({
+          id: userIds[user.subject]!,
+          subject: user.subject,
+          display_name: user.displayName,
+          role: user.role,
+          organization_id: organizationIds[user.organization]!,
+        })
         .execute()
     }
     await loadDemoCases(trx, organizationIds, userIds)

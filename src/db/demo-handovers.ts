@@ -13,7 +13,11 @@ const DAY = 24 * HOUR
  * share ended), and whose referral for legal representation waits in a legal-aid clinic's inbox.
  * Invented children.
  */
-export async function loadDemoHandovers(db: Kysely<Database>, organizationIds: Record<string, string>, userIds: Record<string, string>): Promise<void> {
+export async function loadDemoHandovers(
+  db: Kysely<Database>,
+  organizationIds: Record<string, string>,
+  userIds: Record<string, string>,
+): Promise<void> {
   const childRefKey = await loadChildRefKey(db, undefined)
   const now = Date.now()
   const year = new Date(now).getUTCFullYear()
@@ -23,7 +27,15 @@ export async function loadDemoHandovers(db: Kysely<Database>, organizationIds: R
   const migrationOfficer = userIds['demo-migration-officer']!
   const protectionOfficer = userIds['demo-protection-officer']!
 
-  const newCase = async (child: { givenName: string; familyName: string; age: number; lead: string; openedAt: Date; notifiedAt: Date; inDetention: boolean }) => {
+  const newCase = async (child: {
+    givenName: string
+    familyName: string
+    age: number
+    lead: string
+    openedAt: Date
+    notifiedAt: Date
+    inDetention: boolean
+  }) => {
     const id = uuidv7()
     const counter = await db
       .insertInto('case_number_counters')
@@ -48,7 +60,13 @@ export async function loadDemoHandovers(db: Kysely<Database>, organizationIds: R
         created_by: migrationOfficer,
         date_of_birth: dateOfBirth,
         demographics: JSON.stringify({ sex: 'female', nationality: 'HN', separationStatus: 'unaccompanied' }),
-        identity: JSON.stringify({ givenName: child.givenName, familyName: child.familyName, dateOfBirth, dateOfBirthEstimated: false, languages: ['español'] }),
+        identity: JSON.stringify({
+          givenName: child.givenName,
+          familyName: child.familyName,
+          dateOfBirth,
+          dateOfBirthEstimated: false,
+          languages: ['español'],
+        }),
         custody: JSON.stringify({ procuraduriaNotifiedAt: child.notifiedAt.toISOString() }),
         legal_status: JSON.stringify({ migrationStatus: 'humanitarian_visitor', asylumClaimStatus: 'intended' }),
         placement_type: placementType,
@@ -74,7 +92,16 @@ export async function loadDemoHandovers(db: Kysely<Database>, organizationIds: R
       .execute()
     return id
   }
-  const participation = (row: { caseId: string; organizationId: string; basis: 'lead' | 'consent' | 'legal_basis'; grantedBy: string; since: Date; consentId?: string; code?: string; ended?: { at: Date; by: string; reason: string } }) =>
+  const participation = (row: {
+    caseId: string
+    organizationId: string
+    basis: 'lead' | 'consent' | 'legal_basis'
+    grantedBy: string
+    since: Date
+    consentId?: string
+    code?: string
+    ended?: { at: Date; by: string; reason: string }
+  }) =>
     db
       .insertInto('case_participants')
       .values({
@@ -95,9 +122,24 @@ export async function loadDemoHandovers(db: Kysely<Database>, organizationIds: R
 
   // 1. Held at a migration station; the hand-over waits in the Procuraduría's inbox.
   const openedA = new Date(now - 5 * HOUR)
-  const pending = await newCase({ givenName: 'Alisson Yamileth', familyName: 'Cruz Banegas', age: 15, lead: inm, openedAt: openedA, notifiedAt: new Date(now - 2 * HOUR), inDetention: true })
+  const pending = await newCase({
+    givenName: 'Alisson Yamileth',
+    familyName: 'Cruz Banegas',
+    age: 15,
+    lead: inm,
+    openedAt: openedA,
+    notifiedAt: new Date(now - 2 * HOUR),
+    inDetention: true,
+  })
   await participation({ caseId: pending, organizationId: inm, basis: 'lead', grantedBy: migrationOfficer, since: openedA })
-  const receiver = await participation({ caseId: pending, organizationId: procuraduria, basis: 'legal_basis', code: 'migration_law_handover', grantedBy: migrationOfficer, since: new Date(now - 2 * HOUR) })
+  const receiver = await participation({
+    caseId: pending,
+    organizationId: procuraduria,
+    basis: 'legal_basis',
+    code: 'migration_law_handover',
+    grantedBy: migrationOfficer,
+    since: new Date(now - 2 * HOUR),
+  })
   await db
     .insertInto('transfers')
     .values({
@@ -117,8 +159,23 @@ export async function loadDemoHandovers(db: Kysely<Database>, organizationIds: R
   const openedB = new Date(now - 6 * DAY)
   const requestedB = new Date(openedB.getTime() + 3 * HOUR)
   const acceptedB = new Date(openedB.getTime() + 20 * HOUR)
-  const accepted = await newCase({ givenName: 'Fernanda Sarahí', familyName: 'Mejía Orellana', age: 16, lead: procuraduria, openedAt: openedB, notifiedAt: requestedB, inDetention: false })
-  await participation({ caseId: accepted, organizationId: inm, basis: 'lead', grantedBy: migrationOfficer, since: openedB, ended: { at: acceptedB, by: protectionOfficer, reason: 'transfer_accepted' } })
+  const accepted = await newCase({
+    givenName: 'Fernanda Sarahí',
+    familyName: 'Mejía Orellana',
+    age: 16,
+    lead: procuraduria,
+    openedAt: openedB,
+    notifiedAt: requestedB,
+    inDetention: false,
+  })
+  await participation({
+    caseId: accepted,
+    organizationId: inm,
+    basis: 'lead',
+    grantedBy: migrationOfficer,
+    since: openedB,
+    ended: { at: acceptedB, by: protectionOfficer, reason: 'transfer_accepted' },
+  })
   const handedReceiver = await participation({
     caseId: accepted,
     organizationId: procuraduria,
@@ -128,7 +185,14 @@ export async function loadDemoHandovers(db: Kysely<Database>, organizationIds: R
     since: requestedB,
     ended: { at: acceptedB, by: protectionOfficer, reason: 'transfer_accepted' },
   })
-  await participation({ caseId: accepted, organizationId: inm, basis: 'legal_basis', code: 'migration_law_handover', grantedBy: protectionOfficer, since: acceptedB })
+  await participation({
+    caseId: accepted,
+    organizationId: inm,
+    basis: 'legal_basis',
+    code: 'migration_law_handover',
+    grantedBy: protectionOfficer,
+    since: acceptedB,
+  })
   await participation({ caseId: accepted, organizationId: procuraduria, basis: 'lead', grantedBy: protectionOfficer, since: acceptedB })
   await db
     .insertInto('transfers')

@@ -215,7 +215,6 @@ export interface CaseStatisticsTable {
   days_to_determination: number | null
 }
 
-
 export interface CaseNoteTable {
   id: string
   case_id: string
@@ -339,7 +338,11 @@ export interface ReferralTable {
   legal_basis_citation: string | null
   /** a date (YYYY-MM-DD) */
   respond_by: ColumnType<string, string, string>
-  status: ColumnType<'pending' | 'accepted' | 'declined' | 'completed' | 'ended', 'pending' | undefined, 'accepted' | 'declined' | 'completed' | 'ended'>
+  status: ColumnType<
+    'pending' | 'accepted' | 'declined' | 'completed' | 'ended',
+    'pending' | undefined,
+    'accepted' | 'declined' | 'completed' | 'ended'
+  >
   requested_by: string
   requested_at: DefaultedTimestamp
   decided_by: ColumnType<string | null, string | null | undefined, string | null>
@@ -365,7 +368,11 @@ export interface TransferTable {
   legal_basis_code: ColumnType<string | null, string | null | undefined, string | null>
   legal_basis_citation: ColumnType<string | null, string | null | undefined, string | null>
   receiver_participation_id: ColumnType<string | null, string | null | undefined, string | null>
-  status: ColumnType<'pending' | 'accepted' | 'declined', 'pending' | 'accepted' | 'declined' | undefined, 'pending' | 'accepted' | 'declined'>
+  status: ColumnType<
+    'pending' | 'accepted' | 'declined',
+    'pending' | 'accepted' | 'declined' | undefined,
+    'pending' | 'accepted' | 'declined'
+  >
   requested_by: string
   requested_at: DefaultedTimestamp
   decided_by: ColumnType<string | null, string | null | undefined, string | null>

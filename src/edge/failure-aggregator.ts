@@ -43,7 +43,13 @@ export class FailureAggregator {
     const key = this.windows.size >= MAX_ADDRESSES && !this.windows.has(address) ? '*' : address
     let window = this.windows.get(key)
     if (!window) {
-      window = { recorded: 0, pending: 0, reasons: new Set(), lastRequestId: requestId, timer: setTimeout(() => this.close(key), this.options.windowMs) }
+      window = {
+        recorded: 0,
+        pending: 0,
+        reasons: new Set(),
+        lastRequestId: requestId,
+        timer: setTimeout(() => this.close(key), this.options.windowMs),
+      }
       window.timer.unref()
       this.windows.set(key, window)
     }

@@ -60,7 +60,11 @@ export class RedisFailureStore implements FailureStore {
 
   async hit(key: string): Promise<number> {
     // The window starts with its first failure; PEXPIRE NX never extends a running window.
-    const results = await this.redis.multi().incr(this.prefix + key).pexpire(this.prefix + key, this.windowMs, 'NX').exec()
+    const results = await this.redis
+      .multi()
+      .incr(this.prefix + key)
+      .pexpire(this.prefix + key, this.windowMs, 'NX')
+      .exec()
     const [error, value] = results?.[0] ?? [new Error('no reply'), 0]
     if (error) throw error
     return Number(value)

@@ -8,7 +8,12 @@ import type { Language } from './language.js'
  * `type` URNs and extension field names never change: clients branch on them, people read the rest.
  * `onMissing` hears of a detail that either catalogue lacks (the English text is answered then).
  */
-export function localizeProblem(body: ProblemDocument, code: ProblemCode, language: Language, onMissing: (detail: string) => void): ProblemDocument {
+export function localizeProblem(
+  body: ProblemDocument,
+  code: ProblemCode,
+  language: Language,
+  onMissing: (detail: string) => void,
+): ProblemDocument {
   const out: ProblemDocument = { ...body, title: problemTitle(code, language) }
   if (typeof body.detail === 'string') {
     const { text, missing } = translateDetail(body.detail, language)

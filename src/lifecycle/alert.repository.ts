@@ -41,7 +41,9 @@ export async function listAlerts(
   let query = db.selectFrom(union.as('alerts')).selectAll().orderBy('case_id', 'desc').orderBy('rule').limit(page.limit)
   const after = page.after
   if (after) {
-    query = query.where((eb) => eb.or([eb('case_id', '<', after.caseId), eb.and([eb('case_id', '=', after.caseId), eb('rule', '>', after.rule)])]))
+    query = query.where((eb) =>
+      eb.or([eb('case_id', '<', after.caseId), eb.and([eb('case_id', '=', after.caseId), eb('rule', '>', after.rule)])]),
+    )
   }
   return (await query.execute()) as AlertRow[]
 }

@@ -36,8 +36,12 @@ export async function listCaseAlerts(
   recordAudit: RecordAudit,
 ) {
   const rules = rulesVisibleTo(actor).filter((name) => query.severity === undefined || ALERT_RULES[name].severity === query.severity)
-  const rows = await listAlerts(db, caseScopeFilter(actor.ability, 'read'), rules, { limit: query.limit + 1, after: alertPosition(query.cursor) }, (section) =>
-    sectionOpenSql(actor.principal, actor.scope, section),
+  const rows = await listAlerts(
+    db,
+    caseScopeFilter(actor.ability, 'read'),
+    rules,
+    { limit: query.limit + 1, after: alertPosition(query.cursor) },
+    (section) => sectionOpenSql(actor.principal, actor.scope, section),
   )
   const page = rows.slice(0, query.limit)
   const shownRules = new Set(page.map((row) => row.rule))
@@ -47,7 +51,13 @@ export async function listCaseAlerts(
   })
   const last = page.at(-1)
   return {
-    items: page.map((row) => ({ caseId: row.case_id, caseNumber: row.case_number, rule: row.rule, severity: row.severity as AlertSeverity, since: iso(row.since) as string })),
+    items: page.map((row) => ({
+      caseId: row.case_id,
+      caseNumber: row.case_number,
+      rule: row.rule,
+      severity: row.severity as AlertSeverity,
+      since: iso(row.since) as string,
+    })),
     nextCursor: rows.length > query.limit && last ? encodeCursor('alerts', last.case_id, last.rule) : null,
   }
 }

@@ -22,7 +22,8 @@ async function openAssessments(db: Kysely<Database>, actor: CaseActor, caseId: s
 }
 
 function completionTime(completedAt: string): string {
-  if (new Date(completedAt).getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw new AppError('unprocessable-entity', 'An assessment cannot be completed in the future')
+  if (new Date(completedAt).getTime() > Date.now() + FUTURE_TOLERANCE_MS)
+    throw new AppError('unprocessable-entity', 'An assessment cannot be completed in the future')
   return new Date(completedAt).toISOString()
 }
 
@@ -41,7 +42,14 @@ const toView = (row: AssessmentRow) => ({
 })
 export type AssessmentView = ReturnType<typeof toView>
 
-export async function createAssessment(db: Kysely<Database>, actor: CaseActor, caseId: string, input: NewAssessmentInput, recordAudit: RecordAudit, id = uuidv7()) {
+export async function createAssessment(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  input: NewAssessmentInput,
+  recordAudit: RecordAudit,
+  id = uuidv7(),
+) {
   await openAssessments(db, actor, caseId, 'create')
   const completedAt = input.completedAt ? completionTime(input.completedAt) : null
   const row = await insertAssessment(db, {
@@ -95,7 +103,8 @@ export async function changeAssessment(
   if (expectedVersion === undefined || expectedVersion !== existing.version) {
     throw new AppError('precondition-failed', 'The assessment has changed since you read it; read it again and retry')
   }
-  if (existing.status === 'completed') throw new AppError('conflict', 'A completed assessment cannot be changed', { code: 'assessment_completed' })
+  if (existing.status === 'completed')
+    throw new AppError('conflict', 'A completed assessment cannot be changed', { code: 'assessment_completed' })
   const completedAt = input.completedAt ? completionTime(input.completedAt) : undefined
   const row = await updateAssessment(db, id, expectedVersion, {
     ...(input.findings ? { findings: JSON.stringify({ ...existing.findings, ...input.findings }) } : {}),

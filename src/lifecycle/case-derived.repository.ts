@@ -59,7 +59,14 @@ export async function syncCustodyColumns(db: Kysely<Database>, caseId: string, c
     .execute()
   await insertHistory(
     db,
-    changed.map(([field, old, value]) => ({ case_id: caseId, field, old_value: old, new_value: value, actor_id: context.actorId, request_id: context.requestId })),
+    changed.map(([field, old, value]) => ({
+      case_id: caseId,
+      field,
+      old_value: old,
+      new_value: value,
+      actor_id: context.actorId,
+      request_id: context.requestId,
+    })),
   )
   return changed.map(([field]) => field)
 }
@@ -83,7 +90,12 @@ export async function syncBestInterests(db: Kysely<Database>, caseId: string, co
     .orderBy('id', 'desc')
     .executeTakeFirst()
   const after: BestInterestsValue | null = latest
-    ? { determinationId: latest.id, outcome: latest.outcome as string, decidedAt: isoOrNull(latest.decided_at) as string, reviewDueAt: latest.review_due_at }
+    ? {
+        determinationId: latest.id,
+        outcome: latest.outcome as string,
+        decidedAt: isoOrNull(latest.decided_at) as string,
+        reviewDueAt: latest.review_due_at,
+      }
     : null
   const old = (before.best_interests ?? {}) as Record<string, unknown>
   const changed = (['determinationId', 'outcome', 'decidedAt', 'reviewDueAt'] as const).filter((field) => !same(old[field], after?.[field]))

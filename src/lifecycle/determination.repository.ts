@@ -32,22 +32,40 @@ export interface DeterminationColumns {
 }
 
 function selectDeterminations(db: Kysely<Database>, columns: DeterminationColumns) {
-  return db.selectFrom('determinations').select((eb) => [
-    eb.ref('id'),
-    eb.ref('case_id'),
-    eb.ref('created_at'),
-    eb.ref('version'),
-    ...(columns.outcome ? [...OUTCOME_COLUMNS.map((column) => eb.ref(column)), sql<string | null>`review_due_at::text`.as('review_due_at')] : []),
-    ...(columns.deliberation ? DELIBERATION_COLUMNS.map((column) => eb.ref(column)) : []),
-  ] as never[])
+  return db
+    .selectFrom('determinations')
+    .select(
+      (eb) =>
+        [
+          eb.ref('id'),
+          eb.ref('case_id'),
+          eb.ref('created_at'),
+          eb.ref('version'),
+          ...(columns.outcome
+            ? [...OUTCOME_COLUMNS.map((column) => eb.ref(column)), sql<string | null>`review_due_at::text`.as('review_due_at')]
+            : []),
+          ...(columns.deliberation ? DELIBERATION_COLUMNS.map((column) => eb.ref(column)) : []),
+        ] as never[],
+    )
 }
 
 export async function listDeterminations(db: Kysely<Database>, caseId: string, columns: DeterminationColumns): Promise<DeterminationRow[]> {
-  return (await selectDeterminations(db, columns).where('case_id', '=', caseId).orderBy('created_at').orderBy('id').execute()) as DeterminationRow[]
+  return (await selectDeterminations(db, columns)
+    .where('case_id', '=', caseId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()) as DeterminationRow[]
 }
 
-export async function findDetermination(db: Kysely<Database>, caseId: string, id: string, columns: DeterminationColumns): Promise<DeterminationRow | undefined> {
-  return (await selectDeterminations(db, columns).where('case_id', '=', caseId).where('id', '=', id).executeTakeFirst()) as DeterminationRow | undefined
+export async function findDetermination(
+  db: Kysely<Database>,
+  caseId: string,
+  id: string,
+  columns: DeterminationColumns,
+): Promise<DeterminationRow | undefined> {
+  return (await selectDeterminations(db, columns).where('case_id', '=', caseId).where('id', '=', id).executeTakeFirst()) as
+    | DeterminationRow
+    | undefined
 }
 
 /** The full row, for the service's own checks (never returned as it is). */
@@ -66,7 +84,12 @@ export async function insertDetermination(db: Kysely<Database>, row: Insertable<
 }
 
 /** Changes a draft only: a decided determination never changes here. */
-export async function updateDraft(db: Kysely<Database>, id: string, expectedVersion: number, changes: Updateable<DeterminationTable>): Promise<boolean> {
+export async function updateDraft(
+  db: Kysely<Database>,
+  id: string,
+  expectedVersion: number,
+  changes: Updateable<DeterminationTable>,
+): Promise<boolean> {
   const result = await db
     .updateTable('determinations')
     .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` } as never)
@@ -89,6 +112,12 @@ export async function markSuperseded(db: Kysely<Database>, id: string): Promise<
 
 /** Whether the case has a decided determination (not superseded) other than this one. */
 export async function otherDecidedDetermination(db: Kysely<Database>, caseId: string, id: string): Promise<boolean> {
-  const row = await db.selectFrom('determinations').select('id').where('case_id', '=', caseId).where('status', '=', 'decided').where('id', '<>', id).executeTakeFirst()
+  const row = await db
+    .selectFrom('determinations')
+    .select('id')
+    .where('case_id', '=', caseId)
+    .where('status', '=', 'decided')
+    .where('id', '<>', id)
+    .executeTakeFirst()
   return row !== undefined
 }

@@ -12,7 +12,14 @@ export const DETERMINATION_OUTCOMES = [
   'change_arrangement',
 ] as const
 /** Why a panel sits (DOMAIN.md: a BID is required before these decisions, and at each review). */
-export const DETERMINATION_TRIGGERS = ['durable_solution', 'separation_from_parents', 'return', 'change_of_arrangement', 'review', 'other'] as const
+export const DETERMINATION_TRIGGERS = [
+  'durable_solution',
+  'separation_from_parents',
+  'return',
+  'change_of_arrangement',
+  'review',
+  'other',
+] as const
 export const DETERMINATION_STATUSES = ['draft', 'decided', 'superseded'] as const
 
 const text = (max: number) => z.string().trim().min(1).max(max)
@@ -87,6 +94,11 @@ export const determinationListSchema = z.object({ items: z.array(determinationVi
 export const determinationParamsSchema = z.strictObject({ id: z.uuid(), did: z.uuid() })
 
 /** Stable codes of what a decision may lack. */
-export const DECISION_GUARD_CODES = ['panel_undertakings_missing', 'panel_member_repeated', 'child_views_not_recorded', 'no_rationale'] as const
+export const DECISION_GUARD_CODES = [
+  'panel_undertakings_missing',
+  'panel_member_repeated',
+  'child_views_not_recorded',
+  'no_rationale',
+] as const
 export type DecisionGuardCode = (typeof DECISION_GUARD_CODES)[number]
 export const MIN_PANEL_WITH_UNDERTAKINGS = 2

@@ -3,7 +3,13 @@ import { detailText } from '../i18n/messages.js'
 import { v7 as uuidv7 } from 'uuid'
 import type { RecordAudit } from '../audit/audited.js'
 import type { CaseAccess } from '../access/case-access.js'
-import { DETERMINATION_RECORD, pickReadable, policyFieldsOf, readableRecordFields, refuseUnwritableRecordFields } from '../access/record-classes.js'
+import {
+  DETERMINATION_RECORD,
+  pickReadable,
+  policyFieldsOf,
+  readableRecordFields,
+  refuseUnwritableRecordFields,
+} from '../access/record-classes.js'
 import { type CaseActor, openCase } from '../cases/case.service.js'
 import type { Database } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
@@ -62,7 +68,8 @@ function toView(row: DeterminationRow, readable: ReadonlySet<DeterminationField>
 }
 export type DeterminationView = ReturnType<typeof toView>
 
-const fieldsGiven = <T extends object>(input: T) => (Object.keys(input) as (keyof T & DeterminationField)[]).filter((field) => input[field] !== undefined)
+const fieldsGiven = <T extends object>(input: T) =>
+  (Object.keys(input) as (keyof T & DeterminationField)[]).filter((field) => input[field] !== undefined)
 
 const deliberationColumns = (input: DeterminationPatchInput) => ({
   ...(input.trigger !== undefined ? { trigger: input.trigger } : {}),
@@ -80,7 +87,14 @@ async function viewAfterWrite(db: Kysely<Database>, access: CaseAccess, id: stri
   return { view: toView(row, readable), readable }
 }
 
-export async function createDetermination(db: Kysely<Database>, actor: CaseActor, caseId: string, input: NewDeterminationInput, recordAudit: RecordAudit, id = uuidv7()) {
+export async function createDetermination(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  input: NewDeterminationInput,
+  recordAudit: RecordAudit,
+  id = uuidv7(),
+) {
   const { access } = await openCase(db, actor, caseId, { forUpdate: true })
   // Opening a determination sets its status: only those who may create bestInterests open one.
   const written: DeterminationField[] = ['status', ...fieldsGiven(input)]
@@ -88,7 +102,7 @@ export async function createDetermination(db: Kysely<Database>, actor: CaseActor
   refuseRepeatedMember(input.panel)
   if (input.supersedesId) {
     const previous = await findDeterminationForUpdate(db, caseId, input.supersedesId)
-    if (!previous || previous.status !== 'decided') {
+    if (previous?.status !== 'decided') {
       throw new AppError('unprocessable-entity', 'A determination can supersede only a decided determination of the same case')
     }
   }
@@ -103,7 +117,11 @@ export async function createDetermination(db: Kysely<Database>, actor: CaseActor
     trigger: input.trigger,
   })
   const { view, readable } = await viewAfterWrite(db, access, id)
-  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_RECORD, [...written, ...readable]), changedFields: policyFieldsOf(DETERMINATION_RECORD, written) })
+  await recordAudit({
+    caseIds: [caseId],
+    fields: policyFieldsOf(DETERMINATION_RECORD, [...written, ...readable]),
+    changedFields: policyFieldsOf(DETERMINATION_RECORD, written),
+  })
   return view
 }
 
@@ -124,7 +142,10 @@ export async function readDetermination(db: Kysely<Database>, actor: CaseActor, 
   return toView(row, readable)
 }
 
-const decidedConflict = () => new AppError('conflict', 'A decided determination cannot be changed; create a new one that supersedes it', { code: 'determination_decided' })
+const decidedConflict = () =>
+  new AppError('conflict', 'A decided determination cannot be changed; create a new one that supersedes it', {
+    code: 'determination_decided',
+  })
 
 export async function changeDraft(
   db: Kysely<Database>,
@@ -150,7 +171,11 @@ export async function changeDraft(
     throw new AppError('precondition-failed', 'The determination has changed since you read it; read it again and retry')
   }
   const { view, readable } = await viewAfterWrite(db, access, id)
-  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(DETERMINATION_RECORD, [...written, ...readable]), changedFields: policyFieldsOf(DETERMINATION_RECORD, written) })
+  await recordAudit({
+    caseIds: [caseId],
+    fields: policyFieldsOf(DETERMINATION_RECORD, [...written, ...readable]),
+    changedFields: policyFieldsOf(DETERMINATION_RECORD, written),
+  })
   return view
 }
 
@@ -177,11 +202,19 @@ function repeatedMember(panel: readonly Record<string, unknown>[]): number {
 /** A panel naming the same person twice is refused when it is written. */
 function refuseRepeatedMember(panel: readonly Record<string, unknown>[] | undefined): void {
   const index = panel ? repeatedMember(panel) : -1
-  if (index >= 0) throw recordRuleViolation(`panel.${index}.name`, detailText(`panel.${index}.name names a person already on the panel: members must be distinct`))
+  if (index >= 0)
+    throw recordRuleViolation(
+      `panel.${index}.name`,
+      detailText(`panel.${index}.name names a person already on the panel: members must be distinct`),
+    )
 }
 
 /** Codes of what the draft lacks to be decided; values never leave this function. */
-function unmetDecisionConditions(draft: { panel: Record<string, unknown>[]; child_views: string | null; rationale: string | null }): DecisionGuardCode[] {
+function unmetDecisionConditions(draft: {
+  panel: Record<string, unknown>[]
+  child_views: string | null
+  rationale: string | null
+}): DecisionGuardCode[] {
   const unmet: DecisionGuardCode[] = []
   const signed = draft.panel.filter((member) => typeof member.undertakingSignedAt === 'string' && member.undertakingSignedAt.length > 0)
   // Distinct people: the same member twice is one member.
@@ -218,32 +251,60 @@ export async function decideDetermination(
 
   const decidedAt = new Date(input.decidedAt)
   const decidedOn = input.decidedAt.length === 10 ? input.decidedAt : decidedAt.toISOString().slice(0, 10)
-  if (decidedAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw recordRuleViolation('decidedAt', detailText(`decidedAt cannot be in the future`))
+  if (decidedAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS)
+    throw recordRuleViolation('decidedAt', detailText(`decidedAt cannot be in the future`))
   // A date-only decision compares by day: a draft opened this morning may be decided "today".
   const draftOpened = draft.created_at
-  if (input.decidedAt.length === 10 ? decidedOn < draftOpened.toISOString().slice(0, 10) : decidedAt.getTime() < draftOpened.getTime() - FUTURE_TOLERANCE_MS) {
+  if (
+    input.decidedAt.length === 10
+      ? decidedOn < draftOpened.toISOString().slice(0, 10)
+      : decidedAt.getTime() < draftOpened.getTime() - FUTURE_TOLERANCE_MS
+  ) {
     throw recordRuleViolation('decidedAt', detailText(`decidedAt cannot be before the draft was opened`))
   }
   if (input.reviewDueAt < decidedOn) throw recordRuleViolation('reviewDueAt', detailText(`reviewDueAt cannot precede the decision`))
   const unmet = unmetDecisionConditions(draft)
-  if (unmet.length > 0) throw new AppError('guard-failed', `The determination does not meet ${unmet.length} condition(s) for a decision`, { unmetConditions: unmet })
-  const lateUndertaking = draft.panel.findIndex((member) => typeof member.undertakingSignedAt === 'string' && member.undertakingSignedAt > decidedOn)
-  if (lateUndertaking >= 0) throw recordRuleViolation(`panel.${lateUndertaking}.undertakingSignedAt`, detailText(`panel.${lateUndertaking}.undertakingSignedAt is after the decision: every undertaking is signed before the panel decides`))
+  if (unmet.length > 0)
+    throw new AppError('guard-failed', `The determination does not meet ${unmet.length} condition(s) for a decision`, {
+      unmetConditions: unmet,
+    })
+  const lateUndertaking = draft.panel.findIndex(
+    (member) => typeof member.undertakingSignedAt === 'string' && member.undertakingSignedAt > decidedOn,
+  )
+  if (lateUndertaking >= 0)
+    throw recordRuleViolation(
+      `panel.${lateUndertaking}.undertakingSignedAt`,
+      detailText(
+        `panel.${lateUndertaking}.undertakingSignedAt is after the decision: every undertaking is signed before the panel decides`,
+      ),
+    )
   if (!draft.supersedes_id && (await otherDecidedDetermination(db, caseId, id))) {
-    throw new AppError('conflict', 'The case already has a decided determination: a new decision must supersede it (supersedesId)', { code: 'decided_determination_exists' })
+    throw new AppError('conflict', 'The case already has a decided determination: a new decision must supersede it (supersedesId)', {
+      code: 'decided_determination_exists',
+    })
   }
   if (draft.supersedes_id && !(await markSuperseded(db, draft.supersedes_id))) {
     throw new AppError('conflict', 'The determination this one supersedes has already been superseded', { code: 'already_superseded' })
   }
   const decided = await db
     .updateTable('determinations')
-    .set((eb) => ({ status: 'decided', outcome: input.outcome, decided_at: decidedAt.toISOString(), review_due_at: input.reviewDueAt, version: eb('version', '+', 1) }))
+    .set((eb) => ({
+      status: 'decided',
+      outcome: input.outcome,
+      decided_at: decidedAt.toISOString(),
+      review_due_at: input.reviewDueAt,
+      version: eb('version', '+', 1),
+    }))
     .where('id', '=', id)
     .where('status', '=', 'draft')
     .executeTakeFirst()
   if (Number(decided.numUpdatedRows) !== 1) throw decidedConflict()
   const derived = await syncBestInterests(db, caseId, { actorId: actor.principal.userId, requestId: actor.requestId })
   const { view, readable } = await viewAfterWrite(db, access, id)
-  await recordAudit({ caseIds: [caseId], fields: [...new Set([...policyFieldsOf(DETERMINATION_RECORD, [...written, ...readable]), ...derived])], changedFields: [...policyFieldsOf(DETERMINATION_RECORD, written), ...derived] })
+  await recordAudit({
+    caseIds: [caseId],
+    fields: [...new Set([...policyFieldsOf(DETERMINATION_RECORD, [...written, ...readable]), ...derived])],
+    changedFields: [...policyFieldsOf(DETERMINATION_RECORD, written), ...derived],
+  })
   return view
 }

@@ -33,17 +33,26 @@ const CONDITIONS: Readonly<Record<GuardCode, ConditionText>> = {
   procuraduria_not_notified: {
     satisfiedBy: 'custody.procuraduriaNotifiedAt',
     providedBy: { letters: 'cu' },
-    message: { 'es-MX': 'Registrar cuándo se notificó a la Procuraduría de Protección.', en: 'Record when the Procuraduría de Protección was notified.' },
+    message: {
+      'es-MX': 'Registrar cuándo se notificó a la Procuraduría de Protección.',
+      en: 'Record when the Procuraduría de Protección was notified.',
+    },
   },
   no_guardian: {
     satisfiedBy: 'legal.guardian',
     providedBy: { letters: 'cu' },
-    message: { 'es-MX': 'Registrar la designación de tutor o representante.', en: 'Record the appointment of a guardian or representative.' },
+    message: {
+      'es-MX': 'Registrar la designación de tutor o representante.',
+      en: 'Record the appointment of a guardian or representative.',
+    },
   },
   no_legal_representation: {
     satisfiedBy: 'legal.representation',
     providedBy: { letters: 'cu' },
-    message: { 'es-MX': 'Registrar la representación jurídica (abogada o abogado y organización).', en: 'Record the legal representation (attorney and organisation).' },
+    message: {
+      'es-MX': 'Registrar la representación jurídica (abogada o abogado y organización).',
+      en: 'Record the legal representation (attorney and organisation).',
+    },
   },
   no_completed_assessment: {
     satisfiedBy: 'bidDeliberation.assessments',
@@ -59,7 +68,8 @@ const CONDITIONS: Readonly<Record<GuardCode, ConditionText>> = {
     satisfiedBy: 'bestInterests.outcome',
     providedBy: { action: 'decide_determination' },
     message: {
-      'es-MX': 'La determinación decidida debe nombrar una solución duradera (reunificación, retorno asistido, integración local o reasentamiento).',
+      'es-MX':
+        'La determinación decidida debe nombrar una solución duradera (reunificación, retorno asistido, integración local o reasentamiento).',
       en: 'The decided determination must name a durable solution (reunification, assisted return, local integration or resettlement).',
     },
   },
@@ -91,7 +101,8 @@ export function guardConditions(policy: Policy, codes: readonly GuardCode[], lan
   return codes.map((code) => {
     const condition = CONDITIONS[code]
     const provided = condition.providedBy
-    const roles = 'action' in provided ? [...policy.actions[provided.action]] : rolesWithLetters(policy, condition.satisfiedBy, provided.letters)
+    const roles =
+      'action' in provided ? [...policy.actions[provided.action]] : rolesWithLetters(policy, condition.satisfiedBy, provided.letters)
     return { code, message: condition.message[language], satisfiedBy: condition.satisfiedBy, roles }
   })
 }

@@ -21,11 +21,15 @@ export async function readGuardFacts(db: Kysely<Database>, caseId: string): Prom
     .select([
       sql<boolean>`cases.placement_type IS NOT NULL`.as('has_current_placement'),
       sql<boolean>`(cases.custody ->> 'procuraduriaNotifiedAt') IS NOT NULL`.as('procuraduria_notified'),
-      sql<boolean>`(cases.legal -> 'guardian' ->> 'appointedAt') IS NOT NULL OR (cases.legal -> 'representation' ->> 'since') IS NOT NULL`.as('guardian_appointed'),
+      sql<boolean>`(cases.legal -> 'guardian' ->> 'appointedAt') IS NOT NULL OR (cases.legal -> 'representation' ->> 'since') IS NOT NULL`.as(
+        'guardian_appointed',
+      ),
       sql<boolean>`(cases.legal -> 'representation' ->> 'attorneyName') IS NOT NULL AND (cases.legal -> 'representation' ->> 'organizationId') IS NOT NULL`.as(
         'legally_represented',
       ),
-      sql<number>`(SELECT count(*) FROM assessments a WHERE a.case_id = cases.id AND a.status = 'completed')::integer`.as('completed_assessments'),
+      sql<number>`(SELECT count(*) FROM assessments a WHERE a.case_id = cases.id AND a.status = 'completed')::integer`.as(
+        'completed_assessments',
+      ),
       sql<string | null>`cases.best_interests ->> 'outcome'`.as('latest_decided_outcome'),
       sql<string | null>`cases.legal_status ->> 'asylumClaimStatus'`.as('asylum_claim_status'),
     ])

@@ -20,7 +20,12 @@ export interface NextStage {
  * conditions tell it no more than the 409 of trying would; a reader who may move nothing gets [] and
  * costs no query. Closing from the last stage is judged as closing with an achieved solution.
  */
-export async function nextStagesOf(db: Kysely<Database>, policy: Policy, { row, access }: OpenCase, role: Parameters<typeof transitionAllowed>[1]): Promise<NextStage[]> {
+export async function nextStagesOf(
+  db: Kysely<Database>,
+  policy: Policy,
+  { row, access }: OpenCase,
+  role: Parameters<typeof transitionAllowed>[1],
+): Promise<NextStage[]> {
   const from = row.stage as Stage
   const to = STAGES[STAGES.indexOf(from) + 1]
   if (!to || !access.may('transition') || !transitionAllowed(policy, role, { from, to })) return []

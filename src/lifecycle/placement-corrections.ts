@@ -30,7 +30,10 @@ export function calendarDaysStarted(start: Date, end: Date): number {
 
 export function checkPlacementStart(startedAt: string, caseOpenedAt: Date): void {
   if (Date.parse(startedAt) < caseOpenedAt.getTime() - MAX_BACKDATE_BEFORE_OPENING_DAYS * DAY_MS) {
-    throw recordRuleViolation('startedAt', detailText(`startedAt cannot be more than ${MAX_BACKDATE_BEFORE_OPENING_DAYS} days before the case was opened`))
+    throw recordRuleViolation(
+      'startedAt',
+      detailText(`startedAt cannot be more than ${MAX_BACKDATE_BEFORE_OPENING_DAYS} days before the case was opened`),
+    )
   }
 }
 
@@ -53,7 +56,10 @@ export function checkRetroactiveEnd(actor: CaseActor, change: RetroactiveEnd): v
     )
   }
   if (!change.reason) {
-    throw recordRuleViolation('correctionReason', detailText(`correctionReason is required: ${change.field} in the past ends a placement retroactively, which corrects its dates`))
+    throw recordRuleViolation(
+      'correctionReason',
+      detailText(`correctionReason is required: ${change.field} in the past ends a placement retroactively, which corrects its dates`),
+    )
   }
 }
 

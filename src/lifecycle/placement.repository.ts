@@ -1,7 +1,18 @@
 import type { Insertable, Kysely } from 'kysely'
 import type { Database, PlacementTable } from '../db/schema.js'
 
-const BASE_COLUMNS = ['id', 'case_id', 'type', 'responsible_organization_id', 'started_at', 'ended_at', 'end_reason_code', 'created_at', 'version', 'backdated'] as const
+const BASE_COLUMNS = [
+  'id',
+  'case_id',
+  'type',
+  'responsible_organization_id',
+  'started_at',
+  'ended_at',
+  'end_reason_code',
+  'created_at',
+  'version',
+  'backdated',
+] as const
 
 export interface PlacementRow {
   id: string
@@ -46,7 +57,12 @@ export async function listPlacements(db: Kysely<Database>, caseId: string, colum
     .execute()) as PlacementRow[]
 }
 
-export async function findPlacement(db: Kysely<Database>, caseId: string, id: string, columns: PlacementColumns): Promise<PlacementRow | undefined> {
+export async function findPlacement(
+  db: Kysely<Database>,
+  caseId: string,
+  id: string,
+  columns: PlacementColumns,
+): Promise<PlacementRow | undefined> {
   return (await db
     .selectFrom('placements')
     .select(columnsFor(columns))
@@ -56,7 +72,12 @@ export async function findPlacement(db: Kysely<Database>, caseId: string, id: st
 }
 
 export async function findCurrentPlacement(db: Kysely<Database>, caseId: string) {
-  return db.selectFrom('placements').select(['id', 'type', 'started_at']).where('case_id', '=', caseId).where('ended_at', 'is', null).executeTakeFirst()
+  return db
+    .selectFrom('placements')
+    .select(['id', 'type', 'started_at'])
+    .where('case_id', '=', caseId)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst()
 }
 
 export async function insertPlacement(db: Kysely<Database>, row: Insertable<PlacementTable>): Promise<void> {
@@ -71,7 +92,12 @@ export async function endPlacement(
 ): Promise<boolean> {
   let query = db
     .updateTable('placements')
-    .set((eb) => ({ ended_at: change.endedAt, end_reason_code: change.endReasonCode, end_notes: change.endNotes ?? null, version: eb('version', '+', 1) }))
+    .set((eb) => ({
+      ended_at: change.endedAt,
+      end_reason_code: change.endReasonCode,
+      end_notes: change.endNotes ?? null,
+      version: eb('version', '+', 1),
+    }))
     .where('id', '=', id)
     .where('ended_at', 'is', null)
   if (change.expectedVersion !== undefined) query = query.where('version', '=', change.expectedVersion)

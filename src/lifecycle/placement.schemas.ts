@@ -23,8 +23,12 @@ export const newPlacementSchema = z.strictObject({
   legalBasis: text(1000).optional().describe('free text (a protection measure, a court order): section legal'),
   startedAt: isoDateTime
     .optional()
-    .describe('defaults to now; at most 30 days before the case was opened; the current placement, if any, ends at this time (in the past: a correction, which needs correctionReason)'),
-  correctionReason: text(2000).optional().describe('free text (section notes): why a placement ends in the past; required then, refused for a migration officer'),
+    .describe(
+      'defaults to now; at most 30 days before the case was opened; the current placement, if any, ends at this time (in the past: a correction, which needs correctionReason)',
+    ),
+  correctionReason: text(2000)
+    .optional()
+    .describe('free text (section notes): why a placement ends in the past; required then, refused for a migration officer'),
 })
 export type NewPlacementInput = z.infer<typeof newPlacementSchema>
 
@@ -45,7 +49,9 @@ export const endPlacementSchema = z.strictObject({
   endedAt: isoDateTime.optional().describe('defaults to now'),
   endReasonCode: z.enum(PLACEMENT_END_REASONS).describe('why the placement ended'),
   endNotes: text(2000).optional().describe('free text: section notes'),
-  correctionReason: text(2000).optional().describe('free text (section notes): why the placement ends in the past; required then, refused for a migration officer'),
+  correctionReason: text(2000)
+    .optional()
+    .describe('free text (section notes): why the placement ends in the past; required then, refused for a migration officer'),
 })
 export type EndPlacementInput = z.infer<typeof endPlacementSchema>
 
@@ -71,4 +77,3 @@ export const placementViewSchema = z.object({
 export const placementListSchema = z.object({ items: z.array(placementViewSchema).describe('placements, the earliest first') })
 
 export const placementParamsSchema = z.strictObject({ id: z.uuid(), pid: z.uuid() })
-

@@ -69,15 +69,23 @@ function toView(row: PlacementRow, readable: ReadonlySet<PlacementField>): Place
 }
 
 function notInFuture(at: string, what: string): void {
-  if (new Date(at).getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw new AppError('unprocessable-entity', `${what} cannot be in the future`)
+  if (new Date(at).getTime() > Date.now() + FUTURE_TOLERANCE_MS)
+    throw new AppError('unprocessable-entity', `${what} cannot be in the future`)
 }
 
 /** A correction reason without a correction would sit in the record explaining nothing. */
 function refuseStrayReason(reason: string | undefined): void {
-  if (reason !== undefined) throw recordRuleViolation('correctionReason', detailText(`correctionReason is only for a placement that ends in the past (a correction of its dates)`))
+  if (reason !== undefined)
+    throw recordRuleViolation(
+      'correctionReason',
+      detailText(`correctionReason is only for a placement that ends in the past (a correction of its dates)`),
+    )
 }
 
-const writtenFields = (input: object) => Object.entries(input).filter(([, value]) => value !== undefined).map(([field]) => field as PlacementField)
+const writtenFields = (input: object) =>
+  Object.entries(input)
+    .filter(([, value]) => value !== undefined)
+    .map(([field]) => field as PlacementField)
 
 export async function listCasePlacements(db: Kysely<Database>, actor: CaseActor, caseId: string, recordAudit: RecordAudit) {
   const { access } = await openCase(db, actor, caseId)
@@ -88,10 +96,22 @@ export async function listCasePlacements(db: Kysely<Database>, actor: CaseActor,
 }
 
 /** The placement as changed, with what the writer discloses by writing and reading it. */
-async function answer(db: Kysely<Database>, access: CaseAccess, caseId: string, id: string, written: PlacementField[], derived: string[], recordAudit: RecordAudit) {
+async function answer(
+  db: Kysely<Database>,
+  access: CaseAccess,
+  caseId: string,
+  id: string,
+  written: PlacementField[],
+  derived: string[],
+  recordAudit: RecordAudit,
+) {
   const readable = readableRecordFields(access, PLACEMENT_RECORD)
   const row = (await findPlacement(db, caseId, id, columnsOf(readable))) as PlacementRow
-  await recordAudit({ caseIds: [caseId], fields: [...new Set([...policyFieldsOf(PLACEMENT_RECORD, [...written, ...readable]), ...derived])], changedFields: [...policyFieldsOf(PLACEMENT_RECORD, written), ...derived] })
+  await recordAudit({
+    caseIds: [caseId],
+    fields: [...new Set([...policyFieldsOf(PLACEMENT_RECORD, [...written, ...readable]), ...derived])],
+    changedFields: [...policyFieldsOf(PLACEMENT_RECORD, written), ...derived],
+  })
   return toView(row, readable)
 }
 
@@ -123,7 +143,9 @@ export async function openPlacement(
       throw new AppError('unprocessable-entity', 'A new placement cannot start before the current one began')
     }
     // Starting in the past ends the current placement in the past: a correction of its dates.
-    const retroactive = isBackdated(startedAt) ? { placement: current, endedAt: startedAt, field: 'startedAt' as const, reason: input.correctionReason } : undefined
+    const retroactive = isBackdated(startedAt)
+      ? { placement: current, endedAt: startedAt, field: 'startedAt' as const, reason: input.correctionReason }
+      : undefined
     if (retroactive) checkRetroactiveEnd(actor, retroactive)
     else refuseStrayReason(input.correctionReason)
     await endPlacement(db, current.id, { endedAt: startedAt, endReasonCode: REPLACED_END_REASON })
@@ -171,10 +193,17 @@ export async function closePlacement(
   notInFuture(endedAt, 'The end of a placement')
   if (new Date(endedAt) < existing.started_at) throw new AppError('unprocessable-entity', 'A placement cannot end before it started')
   // An end in the past rewrites what the record said (the child was there until now): a correction.
-  const retroactive = isBackdated(endedAt) ? { placement: existing, endedAt, field: 'endedAt' as const, reason: input.correctionReason } : undefined
+  const retroactive = isBackdated(endedAt)
+    ? { placement: existing, endedAt, field: 'endedAt' as const, reason: input.correctionReason }
+    : undefined
   if (retroactive) checkRetroactiveEnd(actor, retroactive)
   else refuseStrayReason(input.correctionReason)
-  const ended = await endPlacement(db, placementId, { endedAt, endReasonCode: input.endReasonCode, endNotes: input.endNotes ?? null, expectedVersion })
+  const ended = await endPlacement(db, placementId, {
+    endedAt,
+    endReasonCode: input.endReasonCode,
+    endNotes: input.endNotes ?? null,
+    expectedVersion,
+  })
   if (!ended) throw new AppError('precondition-failed', 'The placement has changed since you read it; read it again and retry')
   if (retroactive) await recordRetroactiveEnd(db, actor, caseId, retroactive)
   const derived = await syncCustodyColumns(db, caseId, { actorId: actor.principal.userId, requestId: actor.requestId })

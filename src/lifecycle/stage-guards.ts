@@ -46,7 +46,8 @@ export function unmetConditions(to: Stage, facts: GuardFacts, closureReason: str
       if (closureReason === 'solution_achieved') {
         if (facts.latestDecidedOutcome === null) unmet.push('no_decided_determination')
         // Non-refoulement: no return while an asylum claim is pending.
-        else if (facts.latestDecidedOutcome === 'assisted_return' && isPendingAsylum(facts.asylumClaimStatus)) unmet.push('asylum_claim_pending')
+        else if (facts.latestDecidedOutcome === 'assisted_return' && isPendingAsylum(facts.asylumClaimStatus))
+          unmet.push('asylum_claim_pending')
       }
       break
     case 'identification':

@@ -1,5 +1,4 @@
 import type { Insertable, Kysely } from 'kysely'
-import { sql } from 'kysely'
 import type { Database, StageTransitionTable } from '../db/schema.js'
 import { sectionBump } from '../cases/case.repository.js'
 
@@ -16,7 +15,11 @@ export async function findTransition(db: Kysely<Database>, caseId: string, id: s
 }
 
 export async function readLifecycleColumns(db: Kysely<Database>, caseId: string) {
-  return db.selectFrom('cases').select(['stage', 'status', 'closed_at', 'closure_reason']).where('id', '=', caseId).executeTakeFirstOrThrow()
+  return db
+    .selectFrom('cases')
+    .select(['stage', 'status', 'closed_at', 'closure_reason'])
+    .where('id', '=', caseId)
+    .executeTakeFirstOrThrow()
 }
 
 /** Moves the case (its row is locked by the caller); stage and status are the case's own section. */

@@ -27,7 +27,8 @@ type TransitionRow = Awaited<ReturnType<typeof listTransitions>>[number]
 type TransitionField = keyof typeof TRANSITION_RECORD.fields
 
 /** A transition as the reader may read it: its reason is free text (section notes). */
-const viewFor = (row: TransitionRow, readable: ReadonlySet<TransitionField>) => pickReadable(toView(row), readable) as ReturnType<typeof toView>
+const viewFor = (row: TransitionRow, readable: ReadonlySet<TransitionField>) =>
+  pickReadable(toView(row), readable) as ReturnType<typeof toView>
 
 const toView = (row: TransitionRow) => ({
   id: row.id,
@@ -50,7 +51,14 @@ function isEarlyClosure(to: Stage, closureReason: string | undefined): boolean {
   return to === 'closed' && closureReason !== undefined && closureReason !== 'solution_achieved'
 }
 
-export async function moveCase(db: Kysely<Database>, actor: CaseActor, policy: Policy, caseId: string, input: TransitionRequest, recordAudit: RecordAudit) {
+export async function moveCase(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  policy: Policy,
+  caseId: string,
+  input: TransitionRequest,
+  recordAudit: RecordAudit,
+) {
   const { row: caseRow, access } = await openCase(db, actor, caseId, { forUpdate: true })
   const from = caseRow.stage as Stage
   const { to } = input
@@ -58,7 +66,9 @@ export async function moveCase(db: Kysely<Database>, actor: CaseActor, policy: P
     throw new AppError('forbidden', 'Your role may not make this stage change')
   }
   if (input.reason !== undefined && !access.canWrite('create', TRANSITION_RECORD.fields.reason)) {
-    throw new AppError('forbidden-fields', `You may not write: ${TRANSITION_RECORD.fields.reason}`, { deniedFields: [TRANSITION_RECORD.fields.reason] })
+    throw new AppError('forbidden-fields', `You may not write: ${TRANSITION_RECORD.fields.reason}`, {
+      deniedFields: [TRANSITION_RECORD.fields.reason],
+    })
   }
   if (input.closureReason !== undefined && to !== 'closed') {
     throw new AppError('bad-request', 'A closure reason is given only when closing a case')
@@ -77,7 +87,11 @@ export async function moveCase(db: Kysely<Database>, actor: CaseActor, policy: P
   if (step > 0) {
     const unmet = unmetConditions(to, await readGuardFacts(db, caseId), input.closureReason)
     // Codes only: the facts behind them may be fields this caller cannot read.
-    if (unmet.length > 0) throw new AppError('guard-failed', `The case does not meet ${unmet.length} condition(s) for ${to}`, { unmetConditions: unmet, conditions: guardConditions(policy, unmet) })
+    if (unmet.length > 0)
+      throw new AppError('guard-failed', `The case does not meet ${unmet.length} condition(s) for ${to}`, {
+        unmetConditions: unmet,
+        conditions: guardConditions(policy, unmet),
+      })
   }
 
   const before = await readLifecycleColumns(db, caseId)
@@ -99,7 +113,14 @@ export async function moveCase(db: Kysely<Database>, actor: CaseActor, policy: P
     db,
     changes
       .filter(([, old, value]) => JSON.stringify(old) !== JSON.stringify(value))
-      .map(([field, old, value]) => ({ case_id: caseId, field, old_value: old, new_value: value, actor_id: actor.principal.userId, request_id: actor.requestId })),
+      .map(([field, old, value]) => ({
+        case_id: caseId,
+        field,
+        old_value: old,
+        new_value: value,
+        actor_id: actor.principal.userId,
+        request_id: actor.requestId,
+      })),
   )
   const row = await insertTransition(db, {
     id: uuidv7(),
@@ -112,7 +133,11 @@ export async function moveCase(db: Kysely<Database>, actor: CaseActor, policy: P
     actor_role: actor.principal.role,
   })
   const readable = readableRecordFields(access, TRANSITION_RECORD)
-  await recordAudit({ caseIds: [caseId], fields: [...TRANSITION_FIELDS, ...policyFieldsOf(TRANSITION_RECORD, readable)], changedFields: TRANSITION_FIELDS })
+  await recordAudit({
+    caseIds: [caseId],
+    fields: [...TRANSITION_FIELDS, ...policyFieldsOf(TRANSITION_RECORD, readable)],
+    changedFields: TRANSITION_FIELDS,
+  })
   // The row is locked and the move bumped only the case's own section, which every reader reads.
   return { view: viewFor(row, readable), version: readerVersion(access, caseRow).version + 1 }
 }

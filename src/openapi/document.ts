@@ -22,7 +22,8 @@ const pascal = (word: string) =>
     .filter(Boolean)
     .map((part) => part[0]!.toUpperCase() + part.slice(1))
     .join('')
-const singular = (word: string) => (word.endsWith('ies') ? `${word.slice(0, -3)}y` : word.endsWith('ss') ? word : word.endsWith('s') ? word.slice(0, -1) : word)
+const singular = (word: string) =>
+  word.endsWith('ies') ? `${word.slice(0, -3)}y` : word.endsWith('ss') ? word : word.endsWith('s') ? word.slice(0, -1) : word
 const isParam = (segment: string) => segment.startsWith(':') || segment.startsWith('{')
 
 /**
@@ -85,7 +86,6 @@ const PROBLEM_EXTENSIONS: Json = {
       required: ['in', 'path', 'message'],
     },
   },
-  deniedFields: { type: 'array', items: { type: 'string' }, description: 'forbidden-fields, forbidden: the fields (section.field) this user may not write or filter on' },
   readOnlyFields: { type: 'array', items: { type: 'string' }, description: 'read-only-field: derived fields that nobody writes' },
   unmetConditions: {
     type: 'array',
@@ -106,14 +106,24 @@ const PROBLEM_EXTENSIONS: Json = {
       ],
     },
   },
-  reason: { type: 'string', description: 'forbidden, conflict, unprocessable-entity: a stable code saying which wall or rule refused (e.g. consent_required, withholding_from_lead, role)' },
-  code: { type: 'string', description: 'conflict, unprocessable-entity: a stable code of the refusal (e.g. same_stage, placement_ended, determination_decided)' },
+  reason: {
+    type: 'string',
+    description:
+      'forbidden, conflict, unprocessable-entity: a stable code saying which wall or rule refused (e.g. consent_required, withholding_from_lead, role)',
+  },
+  code: {
+    type: 'string',
+    description: 'conflict, unprocessable-entity: a stable code of the refusal (e.g. same_stage, placement_ended, determination_decided)',
+  },
 }
 
 function problemComponent(): Json {
   const types = Object.keys(PROBLEM_TYPES).map((code) => `${PROBLEM_TYPE_PREFIX}${code}`)
   const catalogue = Object.entries(PROBLEM_TYPES)
-    .map(([code, { status, title }]) => `- \`${PROBLEM_TYPE_PREFIX}${code}\` (${status}): ${title} / ${CATALOGUES['es-MX'].problemTypes[code]}`)
+    .map(
+      ([code, { status, title }]) =>
+        `- \`${PROBLEM_TYPE_PREFIX}${code}\` (${status}): ${title} / ${CATALOGUES['es-MX'].problemTypes[code]}`,
+    )
     .join('\n')
   return {
     type: 'object',
@@ -131,7 +141,14 @@ function problemComponent(): Json {
     },
     required: ['type', 'title', 'status'],
     additionalProperties: true,
-    example: { type: 'urn:atd:problem:forbidden-fields', title: 'Some fields may not be written by this user', status: 403, detail: 'You may not write: health.conditions', instance: '/cases/0190f0a2-6c1e-7c3a-9d2b-5a4f3e2d1c0b', deniedFields: ['health.conditions'] },
+    example: {
+      type: 'urn:atd:problem:forbidden-fields',
+      title: 'Some fields may not be written by this user',
+      status: 403,
+      detail: 'You may not write: health.conditions',
+      instance: '/cases/0190f0a2-6c1e-7c3a-9d2b-5a4f3e2d1c0b',
+      deniedFields: ['health.conditions'],
+    },
   }
 }
 
@@ -161,7 +178,10 @@ const HEADERS: Json = {
   RateLimitLimit: { description: 'Requests allowed per window (per address)', schema: { type: 'integer', minimum: 0 } },
   RateLimitRemaining: { description: 'Requests left in this window', schema: { type: 'integer', minimum: 0 } },
   RateLimitReset: { description: 'Seconds until the window resets', schema: { type: 'integer', minimum: 0 } },
-  ContentLanguage: { description: 'The language of titles, details and labels: es-MX or en', schema: { type: 'string', enum: ['es-MX', 'en'] } },
+  ContentLanguage: {
+    description: 'The language of titles, details and labels: es-MX or en',
+    schema: { type: 'string', enum: ['es-MX', 'en'] },
+  },
 }
 
 const RATE_LIMIT_HEADERS = {
@@ -242,7 +262,8 @@ function finishOperation(path: string, method: string, operation: Json, pathHasI
       parameter.required = true
       parameter.description = 'The ETag of the version you read; missing: 428, stale: 412'
     } else if (name === 'idempotency-key') {
-      parameter.description = 'Any unique string (≤ 200): a retry with the same key and body answers the first result instead of creating twice'
+      parameter.description =
+        'Any unique string (≤ 200): a retry with the same key and body answers the first result instead of creating twice'
     }
   }
   if (parameters.length === 0) delete operation.parameters
@@ -259,7 +280,8 @@ function finishOperation(path: string, method: string, operation: Json, pathHasI
       responses[status] = named ? { $ref: `#/components/responses/${named[0]}` } : { description: 'Problem', content: PROBLEM_CONTENT }
       continue
     }
-    if (!response.description || response.description === 'Default Response') response.description = successDescription(method, status, operation)
+    if (!response.description || response.description === 'Default Response')
+      response.description = successDescription(method, status, operation)
     const headers: Json = (response.headers ??= {})
     if (status === '201' && itemRead.exists) {
       headers.location = { $ref: '#/components/headers/Location' }
@@ -272,7 +294,10 @@ function finishOperation(path: string, method: string, operation: Json, pathHasI
 }
 
 function rewriteRefs(node: unknown, from: string, to: string): void {
-  if (Array.isArray(node)) return node.forEach((item) => rewriteRefs(item, from, to))
+  if (Array.isArray(node)) {
+    for (const item of node) rewriteRefs(item, from, to)
+    return
+  }
   if (!node || typeof node !== 'object') return
   const object = node as Json
   if (object.$ref === from) object.$ref = to

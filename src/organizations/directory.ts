@@ -41,7 +41,9 @@ export function directoryOrganization(organization: Organization, full: boolean)
 }
 
 export function directoryUser(user: User, full: boolean) {
-  return full ? user : { id: user.id, displayName: user.displayName, role: user.role, organizationId: user.organizationId, active: user.active }
+  return full
+    ? user
+    : { id: user.id, displayName: user.displayName, role: user.role, organizationId: user.organizationId, active: user.active }
 }
 
 /** 404 when there is no such user (the caller may read users at all, checked before). */

@@ -6,7 +6,13 @@ import { AppError, notFound } from '../http/problem.js'
 import { type Page, pageOf } from '../http/pagination.js'
 import { decodeCursor, encodeCursor } from '../http/cursor.js'
 import { countActiveAdmins, lockAdministration } from '../users/admin-lock.js'
-import { findOrganizationById, findOrganizationByName, insertOrganization, listOrganizations, updateOrganization } from './organization.repository.js'
+import {
+  findOrganizationById,
+  findOrganizationByName,
+  insertOrganization,
+  listOrganizations,
+  updateOrganization,
+} from './organization.repository.js'
 import type { NewOrganization, Organization, OrganizationPatch } from './organization.schemas.js'
 
 /** The names of an organisation's fields, as audit events name them (never their values). */
@@ -24,9 +30,15 @@ export function toOrganization(row: OrganizationRow): Organization {
 
 /** Audited as `organization.create`. */
 export async function createOrganization(db: Kysely<Database>, input: NewOrganization, recordAudit: RecordAudit): Promise<Organization> {
-  if (await findOrganizationByName(db, input.name)) throw new AppError('conflict', 'An organisation with this name exists', { reason: 'name_exists' })
+  if (await findOrganizationByName(db, input.name))
+    throw new AppError('conflict', 'An organisation with this name exists', { reason: 'name_exists' })
   const row = await insertOrganization(db, { id: uuidv7(), name: input.name, kind: input.kind })
-  await recordAudit({ caseIds: [], fields: ORGANIZATION_FIELDS, changedFields: ['organization.name', 'organization.kind', 'organization.active'], targetOrganizationId: row.id })
+  await recordAudit({
+    caseIds: [],
+    fields: ORGANIZATION_FIELDS,
+    changedFields: ['organization.name', 'organization.kind', 'organization.active'],
+    targetOrganizationId: row.id,
+  })
   return toOrganization(row)
 }
 
@@ -36,7 +48,12 @@ export async function createOrganization(db: Kysely<Database>, input: NewOrganiz
  * organisation of the last active system_admin cannot be deactivated (409), under the same lock
  * as deactivating a user.
  */
-export async function changeOrganization(db: Kysely<Database>, id: string, patch: OrganizationPatch, recordAudit: RecordAudit): Promise<Organization> {
+export async function changeOrganization(
+  db: Kysely<Database>,
+  id: string,
+  patch: OrganizationPatch,
+  recordAudit: RecordAudit,
+): Promise<Organization> {
   if (!patch.active) await lockAdministration(db)
   const current = await findOrganizationById(db, id)
   if (!current) throw notFound('organization')
@@ -47,7 +64,12 @@ export async function changeOrganization(db: Kysely<Database>, id: string, patch
   }
   const changed = patch.active !== current.active
   const row = changed ? await updateOrganization(db, id, { active: patch.active }) : current
-  await recordAudit({ caseIds: [], fields: ORGANIZATION_FIELDS, changedFields: changed ? ['organization.active'] : [], targetOrganizationId: id })
+  await recordAudit({
+    caseIds: [],
+    fields: ORGANIZATION_FIELDS,
+    changedFields: changed ? ['organization.active'] : [],
+    targetOrganizationId: id,
+  })
   return toOrganization(row!)
 }
 

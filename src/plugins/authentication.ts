@@ -111,7 +111,8 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
       throw refuse(request, reply, 'invalid-subject', detailText('The bearer token is not valid'))
     }
     // fast-jwt lets a non-numeric iat pass, and an exp of 1e309 (Infinity) never expires.
-    if (payload.iat !== undefined && !isNumericDate(payload.iat)) throw refuse(request, reply, 'invalid-issued-at', 'The bearer token is not valid')
+    if (payload.iat !== undefined && !isNumericDate(payload.iat))
+      throw refuse(request, reply, 'invalid-issued-at', 'The bearer token is not valid')
     if (!isNumericDate(payload.exp)) throw refuse(request, reply, 'invalid-expiry', 'The bearer token is not valid')
     // fast-jwt checks iat only against a maxAge; a token minted in the future is refused here.
     if (typeof payload.iat === 'number' && payload.iat * 1000 > Date.now() + CLOCK_TOLERANCE_MS) {
@@ -124,7 +125,7 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
     }
     const generation = principals.generation
     const row = await findActivePrincipalRow(app.db, subject)
-    if (!row || !row.active) throw refuse(request, reply, row ? 'inactive-user' : 'unknown-user', 'This user is unknown or inactive')
+    if (!row?.active) throw refuse(request, reply, row ? 'inactive-user' : 'unknown-user', 'This user is unknown or inactive')
     if (!row.organizationActive) throw refuse(request, reply, 'inactive-organization', detailText('This user is unknown or inactive'))
     request.principal = {
       userId: row.userId,

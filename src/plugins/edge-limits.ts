@@ -52,7 +52,9 @@ export async function connectRedis(url: string, onError: (error: unknown) => voi
  * one, and the rest as one `auth.failed` event with their count.
  */
 async function edgeLimitsPlugin(app: FastifyInstance, options: EdgeLimitOptions): Promise<void> {
-  const inner: FailureStore = options.redis ? new RedisFailureStore(options.redis, options.windowMs) : new MemoryFailureStore(options.windowMs)
+  const inner: FailureStore = options.redis
+    ? new RedisFailureStore(options.redis, options.windowMs)
+    : new MemoryFailureStore(options.windowMs)
   const store = new FailOpenStore(inner, (error) => app.log.error({ err: error }, 'the rate-limit store is unavailable; not limiting'))
   const aggregator = new FailureAggregator(
     {

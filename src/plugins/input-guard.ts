@@ -14,7 +14,8 @@ async function inputGuardPlugin(app: FastifyInstance): Promise<void> {
   // Bodies are JSON only: a text/plain body is a 415, not a string for the schema to puzzle over.
   app.removeContentTypeParser('text/plain')
   app.addHook('onRequest', async (request) => {
-    if (request.url.length > MAX_URL_LENGTH) throw new AppError('uri-too-long', `The URL may not be longer than ${MAX_URL_LENGTH} characters`)
+    if (request.url.length > MAX_URL_LENGTH)
+      throw new AppError('uri-too-long', `The URL may not be longer than ${MAX_URL_LENGTH} characters`)
   })
   app.addHook('preValidation', async (request: FastifyRequest) => {
     const refused = cleanInput(request.params, 'params') ?? cleanInput(request.query, 'querystring') ?? cleanInput(request.body, 'body')

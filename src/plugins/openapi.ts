@@ -15,7 +15,8 @@ export class MissingRouteSummaryError extends Error {
   }
 }
 
-const documented = (route: Pick<RouteOptions, 'url' | 'schema'>) => !route.url.startsWith('/docs') && !(route.schema as { hide?: boolean } | undefined)?.hide
+const documented = (route: Pick<RouteOptions, 'url' | 'schema'>) =>
+  !route.url.startsWith('/docs') && !(route.schema as { hide?: boolean } | undefined)?.hide
 
 /** The same zod schemas validate requests and describe them in openapi.yaml and /docs. */
 async function openapiPlugin(app: FastifyInstance): Promise<void> {
@@ -26,7 +27,8 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
   app.addHook('onRoute', (route) => {
     if (!documented(route) || route.method === 'HEAD') return
     const summary = (route.schema as { summary?: unknown } | undefined)?.summary
-    if (typeof summary !== 'string' || summary.trim() === '') throw new MissingRouteSummaryError(`${[route.method].flat().join(',')} ${route.url}`)
+    if (typeof summary !== 'string' || summary.trim() === '')
+      throw new MissingRouteSummaryError(`${[route.method].flat().join(',')} ${route.url}`)
   })
   await app.register(swagger, {
     openapi: {
@@ -83,7 +85,8 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
       }
       return jsonSchemaTransform({ ...input, schema: augmented })
     },
-    transformObject: (input) => finishDocument(jsonSchemaTransformObject(input) as Record<string, unknown>) as ReturnType<typeof jsonSchemaTransformObject>,
+    transformObject: (input) =>
+      finishDocument(jsonSchemaTransformObject(input) as Record<string, unknown>) as ReturnType<typeof jsonSchemaTransformObject>,
   })
   // The reference page is public; the API it describes is not.
   app.addHook('onRoute', (route) => {

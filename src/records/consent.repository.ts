@@ -34,7 +34,11 @@ export async function markConsentWithdrawn(db: Kysely<Database>, consentId: stri
 }
 
 export async function organizationKinds(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, string>> {
-  const rows = await db.selectFrom('organizations').select(['id', 'kind']).where('id', 'in', [...ids]).execute()
+  const rows = await db
+    .selectFrom('organizations')
+    .select(['id', 'kind'])
+    .where('id', 'in', [...ids])
+    .execute()
   return new Map(rows.map((row) => [row.id, row.kind]))
 }
 

@@ -9,7 +9,6 @@ export const SHARING_SCOPE = 'share_with_organizations'
 /** What a consent may withhold: any section of the case file or of its sub-resources. */
 export const WITHHOLDABLE_SECTIONS = [...CASE_VIEW_SECTIONS, 'bidDeliberation', 'notes'] as const
 
-
 const withheldSchema = z.strictObject({
   section: z.enum(WITHHOLDABLE_SECTIONS).describe('the section withheld'),
   /** absent: withheld from every participating organisation other than the lead (never from oversight) */

@@ -8,8 +8,15 @@ import { type CaseActor, openCase } from '../cases/case.service.js'
 import type { ConsentTable, Database } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
 import type { Page } from '../http/pagination.js'
-import { type ConsentView, type ConsentWithdrawalInput, type NewConsentInput } from './consent.schemas.js'
-import { endParticipationsOnConsent, findConsent, insertConsent, listConsentsOfCase, markConsentWithdrawn, organizationKinds } from './consent.repository.js'
+import type { ConsentView, ConsentWithdrawalInput, NewConsentInput } from './consent.schemas.js'
+import {
+  endParticipationsOnConsent,
+  findConsent,
+  insertConsent,
+  listConsentsOfCase,
+  markConsentWithdrawn,
+  organizationKinds,
+} from './consent.repository.js'
 import { cursorOfId } from './record-cursor.js'
 import { endReferralsOnConsentWithdrawal } from './referral.service.js'
 import { declinePendingTransfersOnConsent } from './transfer.service.js'
@@ -97,10 +104,18 @@ export async function createConsent(
  * Who may keep sections from whom (PRODUCT.md, "Consent withholding"): only the lead organisation or
  * a protection officer records withholdings, and never against the lead nor the oversight view.
  */
-async function checkWithholdings(db: Kysely<Database>, actor: CaseActor, access: CaseAccess, leadOrganizationId: string, withheld: NewConsentInput['withheld']): Promise<void> {
+async function checkWithholdings(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  access: CaseAccess,
+  leadOrganizationId: string,
+  withheld: NewConsentInput['withheld'],
+): Promise<void> {
   if (withheld.length === 0) return
   if (!access.isLead && actor.principal.role !== 'protection_officer') {
-    throw new AppError('forbidden', 'Only the lead organisation or a protection officer records withholdings', { reason: 'withholding_not_allowed' })
+    throw new AppError('forbidden', 'Only the lead organisation or a protection officer records withholdings', {
+      reason: 'withholding_not_allowed',
+    })
   }
   const named = [...new Set(withheld.flatMap((entry) => (entry.fromOrganizationId ? [entry.fromOrganizationId] : [])))]
   if (named.length === 0) return
@@ -112,11 +127,19 @@ async function checkWithholdings(db: Kysely<Database>, actor: CaseActor, access:
     throw new AppError('unprocessable-entity', 'A consent never withholds from the lead organisation', { reason: 'withholding_from_lead' })
   }
   if ([...kinds.values()].includes('oversight_body')) {
-    throw new AppError('unprocessable-entity', 'A consent never withholds from the oversight view', { reason: 'withholding_from_oversight' })
+    throw new AppError('unprocessable-entity', 'A consent never withholds from the oversight view', {
+      reason: 'withholding_from_oversight',
+    })
   }
 }
 
-export async function readConsent(db: Kysely<Database>, actor: CaseActor, caseId: string, consentId: string, recordAudit: RecordAudit): Promise<ConsentResult> {
+export async function readConsent(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  consentId: string,
+  recordAudit: RecordAudit,
+): Promise<ConsentResult> {
   const { access } = await openCase(db, actor, caseId)
   readableRecordFields(access, CONSENT_RECORD)
   const row = await findConsent(db, caseId, consentId)

@@ -19,7 +19,12 @@ export async function listNotesOfCase(db: Kysely<Database>, caseId: string, opti
   return query.execute()
 }
 
-export async function updateNote(db: Kysely<Database>, noteId: string, expectedVersion: number, changes: Pick<Updateable<CaseNoteTable>, 'body' | 'category' | 'entered_in_error'>) {
+export async function updateNote(
+  db: Kysely<Database>,
+  noteId: string,
+  expectedVersion: number,
+  changes: Pick<Updateable<CaseNoteTable>, 'body' | 'category' | 'entered_in_error'>,
+) {
   return db
     .updateTable('case_notes')
     .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` } as never)

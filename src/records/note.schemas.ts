@@ -18,7 +18,10 @@ export const notePatchSchema = z
     category: z.enum(NOTE_CATEGORIES).optional().describe('the corrected kind of note'),
     enteredInError: z.literal(true).optional().describe('marks the note as entered in error; it cannot be unmarked'),
   })
-  .refine((patch) => patch.body !== undefined || patch.category !== undefined || patch.enteredInError !== undefined, 'Give body, category or enteredInError')
+  .refine(
+    (patch) => patch.body !== undefined || patch.category !== undefined || patch.enteredInError !== undefined,
+    'Give body, category or enteredInError',
+  )
 export type NotePatchInput = z.infer<typeof notePatchSchema>
 
 export const noteViewSchema = z.object({

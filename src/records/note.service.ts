@@ -36,7 +36,12 @@ export function toNoteView(row: Selectable<CaseNoteTable>): NoteView {
   }
 }
 
-const historyValue = (row: Selectable<CaseNoteTable>) => ({ id: row.id, category: row.category, body: row.body, enteredInError: row.entered_in_error })
+const historyValue = (row: Selectable<CaseNoteTable>) => ({
+  id: row.id,
+  category: row.category,
+  body: row.body,
+  enteredInError: row.entered_in_error,
+})
 
 /** The notes of a case the caller may read (and, for a write, write), or 403 naming the wall. */
 async function openNotes(db: Kysely<Database>, actor: CaseActor, caseId: string, write?: 'create' | 'update') {
@@ -63,12 +68,27 @@ export async function createNote(
     body: input.body,
     category: input.category,
   })
-  await insertHistory(db, [{ case_id: caseId, field: NOTES_FIELD, old_value: null, new_value: historyValue(row), actor_id: actor.principal.userId, request_id: actor.requestId }])
+  await insertHistory(db, [
+    {
+      case_id: caseId,
+      field: NOTES_FIELD,
+      old_value: null,
+      new_value: historyValue(row),
+      actor_id: actor.principal.userId,
+      request_id: actor.requestId,
+    },
+  ])
   await recordAudit({ caseIds: [caseId], fields: [NOTES_FIELD], changedFields: [NOTES_FIELD] })
   return { view: toNoteView(row), version: row.version }
 }
 
-export async function readNote(db: Kysely<Database>, actor: CaseActor, caseId: string, noteId: string, recordAudit: RecordAudit): Promise<NoteResult> {
+export async function readNote(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  noteId: string,
+  recordAudit: RecordAudit,
+): Promise<NoteResult> {
   await openNotes(db, actor, caseId)
   const row = await findNote(db, caseId, noteId)
   if (!row) throw notFound('note')
@@ -118,7 +138,14 @@ export async function patchNote(
   const row = await updateNote(db, noteId, current.version, { body, category, entered_in_error: enteredInError })
   if (!row) throw new AppError('precondition-failed', 'The note has changed since you read it; read it again and retry')
   await insertHistory(db, [
-    { case_id: caseId, field: NOTES_FIELD, old_value: historyValue(current), new_value: historyValue(row), actor_id: actor.principal.userId, request_id: actor.requestId },
+    {
+      case_id: caseId,
+      field: NOTES_FIELD,
+      old_value: historyValue(current),
+      new_value: historyValue(row),
+      actor_id: actor.principal.userId,
+      request_id: actor.requestId,
+    },
   ])
   await recordAudit({ caseIds: [caseId], fields: [NOTES_FIELD], changedFields: [NOTES_FIELD] })
   return { view: toNoteView(row), version: row.version }

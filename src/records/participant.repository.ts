@@ -3,27 +3,29 @@ import { v7 as uuidv7 } from 'uuid'
 import type { CaseParticipantTable, Database } from '../db/schema.js'
 
 function participationsOf(db: Kysely<Database>, caseId: string, options: { withCitation: boolean; withEndReason: boolean }) {
-  return db
-    .selectFrom('case_participants')
-    .innerJoin('organizations', 'organizations.id', 'case_participants.organization_id')
-    .select([
-      'case_participants.id',
-      'case_participants.organization_id',
-      'organizations.name as organization_name',
-      'organizations.kind as organization_kind',
-      'case_participants.basis',
-      'case_participants.consent_id',
-      'case_participants.legal_basis_code',
-      'case_participants.sections',
-      'case_participants.granted_by',
-      'case_participants.since',
-      'case_participants.ended_at',
-      'case_participants.ended_by',
-    ])
-    // Free text is selected only for readers of its section (access/record-classes.ts).
-    .$if(options.withCitation, (query) => query.select('case_participants.legal_basis_citation'))
-    .$if(options.withEndReason, (query) => query.select('case_participants.end_reason'))
-    .where('case_participants.case_id', '=', caseId)
+  return (
+    db
+      .selectFrom('case_participants')
+      .innerJoin('organizations', 'organizations.id', 'case_participants.organization_id')
+      .select([
+        'case_participants.id',
+        'case_participants.organization_id',
+        'organizations.name as organization_name',
+        'organizations.kind as organization_kind',
+        'case_participants.basis',
+        'case_participants.consent_id',
+        'case_participants.legal_basis_code',
+        'case_participants.sections',
+        'case_participants.granted_by',
+        'case_participants.since',
+        'case_participants.ended_at',
+        'case_participants.ended_by',
+      ])
+      // Free text is selected only for readers of its section (access/record-classes.ts).
+      .$if(options.withCitation, (query) => query.select('case_participants.legal_basis_citation'))
+      .$if(options.withEndReason, (query) => query.select('case_participants.end_reason'))
+      .where('case_participants.case_id', '=', caseId)
+  )
 }
 
 export type ParticipationRow = Awaited<ReturnType<ReturnType<typeof participationsOf>['executeTakeFirstOrThrow']>> & {
@@ -31,8 +33,15 @@ export type ParticipationRow = Awaited<ReturnType<ReturnType<typeof participatio
   end_reason?: string | null
 }
 
-export async function findParticipation(db: Kysely<Database>, id: string, caseId: string, options: { withCitation: boolean; withEndReason: boolean }) {
-  return (await participationsOf(db, caseId, options).where('case_participants.id', '=', id).executeTakeFirst()) as ParticipationRow | undefined
+export async function findParticipation(
+  db: Kysely<Database>,
+  id: string,
+  caseId: string,
+  options: { withCitation: boolean; withEndReason: boolean },
+) {
+  return (await participationsOf(db, caseId, options).where('case_participants.id', '=', id).executeTakeFirst()) as
+    | ParticipationRow
+    | undefined
 }
 
 /** An organisation's participation in a case: the live one, or else its latest. */

@@ -45,14 +45,19 @@ const REFUSALS: Readonly<Record<SharingRefusal, string>> = {
  * a legal basis from a role that may not act on one is the role's wall (403).
  */
 function refuse(reason: SharingRefusal): never {
-  throw new AppError(reason === 'legal_basis_requires_protection_officer' ? 'forbidden' : 'unprocessable-entity', REFUSALS[reason], { reason })
+  throw new AppError(reason === 'legal_basis_requires_protection_officer' ? 'forbidden' : 'unprocessable-entity', REFUSALS[reason], {
+    reason,
+  })
 }
 
 type ParticipationField = keyof typeof PARTICIPATION_RECORD.fields
 
 export function toParticipantView(row: ParticipationRow, readable: ReadonlySet<ParticipationField>): ParticipantView {
   const legalBasis = row.legal_basis_code
-    ? { code: row.legal_basis_code as LegalBasisCode, ...(readable.has('legalBasisCitation') ? { citation: row.legal_basis_citation ?? null } : {}) }
+    ? {
+        code: row.legal_basis_code as LegalBasisCode,
+        ...(readable.has('legalBasisCitation') ? { citation: row.legal_basis_citation ?? null } : {}),
+      }
     : null
   return {
     id: row.id,
@@ -71,10 +76,18 @@ export function toParticipantView(row: ParticipationRow, readable: ReadonlySet<P
   }
 }
 
-const freeTextOptions = (readable: ReadonlySet<ParticipationField>) => ({ withCitation: readable.has('legalBasisCitation'), withEndReason: readable.has('endReason') })
+const freeTextOptions = (readable: ReadonlySet<ParticipationField>) => ({
+  withCitation: readable.has('legalBasisCitation'),
+  withEndReason: readable.has('endReason'),
+})
 
 /** Checks the ground of a share; the consent stays locked against withdrawal until the share commits. */
-export async function requireSharingGround(db: Kysely<Database>, actor: CaseActor, caseId: string, input: Pick<ShareCaseInput, 'consentId' | 'legalBasis'>): Promise<void> {
+export async function requireSharingGround(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  input: Pick<ShareCaseInput, 'consentId' | 'legalBasis'>,
+): Promise<void> {
   if (input.legalBasis !== undefined) {
     if (actor.principal.role !== 'protection_officer') refuse('legal_basis_requires_protection_officer')
     return
@@ -90,9 +103,12 @@ export async function requireSharingGround(db: Kysely<Database>, actor: CaseActo
 export async function requireParticipatingOrganization(db: Kysely<Database>, organizationId: string) {
   const organization = await findOrganizationById(db, organizationId)
   if (!organization) throw new AppError('unprocessable-entity', 'No such organisation', { reason: 'unknown_organization' })
-  if (!organization.active) throw new AppError('unprocessable-entity', 'This organisation is deactivated', { reason: 'organization_inactive' })
+  if (!organization.active)
+    throw new AppError('unprocessable-entity', 'This organisation is deactivated', { reason: 'organization_inactive' })
   if (NON_PARTICIPATING_KINDS.includes(organization.kind as OrganizationKind)) {
-    throw new AppError('unprocessable-entity', `An organisation of kind ${organization.kind} cannot participate in a case`, { reason: 'organization_cannot_participate' })
+    throw new AppError('unprocessable-entity', `An organisation of kind ${organization.kind} cannot participate in a case`, {
+      reason: 'organization_cannot_participate',
+    })
   }
   return organization
 }
@@ -105,7 +121,12 @@ export async function grantParticipation(
   db: Kysely<Database>,
   actor: CaseActor,
   access: CaseAccess,
-  grant: { organizationId: string; consentId?: string | undefined; legalBasis?: ShareCaseInput['legalBasis']; sections?: readonly string[] | null },
+  grant: {
+    organizationId: string
+    consentId?: string | undefined
+    legalBasis?: ShareCaseInput['legalBasis']
+    sections?: readonly string[] | null
+  },
 ): Promise<ParticipantView> {
   const basis = grant.consentId ? 'consent' : 'legal_basis'
   const id = await insertParticipation(db, {
@@ -125,7 +146,13 @@ export async function grantParticipation(
       case_id: access.caseId,
       field: PARTICIPANTS_FIELD,
       old_value: null,
-      new_value: { participationId: id, organizationId: grant.organizationId, basis, legalBasisCode: grant.legalBasis?.code ?? null, sections: grant.sections ?? null },
+      new_value: {
+        participationId: id,
+        organizationId: grant.organizationId,
+        basis,
+        legalBasisCode: grant.legalBasis?.code ?? null,
+        sections: grant.sections ?? null,
+      },
       actor_id: actor.principal.userId,
       request_id: actor.requestId,
     },
@@ -135,7 +162,13 @@ export async function grantParticipation(
   return toParticipantView(row as ParticipationRow, readable)
 }
 
-export async function shareCase(db: Kysely<Database>, actor: CaseActor, caseId: string, input: ShareCaseInput, recordAudit: RecordAudit): Promise<ParticipantView> {
+export async function shareCase(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  input: ShareCaseInput,
+  recordAudit: RecordAudit,
+): Promise<ParticipantView> {
   const { row, access } = await openCase(db, actor, caseId)
   access.requireAction('share', 'share cases')
   const organization = await requireParticipatingOrganization(db, input.organizationId)
@@ -143,8 +176,17 @@ export async function shareCase(db: Kysely<Database>, actor: CaseActor, caseId: 
     throw new AppError('conflict', 'This organisation already participates in the case', { reason: 'already_participant' })
   }
   await requireSharingGround(db, actor, caseId, input)
-  const view = await grantParticipation(db, actor, access, { organizationId: organization.id, consentId: input.consentId, legalBasis: input.legalBasis })
-  await recordAudit({ caseIds: [caseId], fields: [PARTICIPANTS_FIELD, ...(input.consentId ? [CONSENT_FIELD] : [])], targetOrganizationId: organization.id, changedFields: [PARTICIPANTS_FIELD] })
+  const view = await grantParticipation(db, actor, access, {
+    organizationId: organization.id,
+    consentId: input.consentId,
+    legalBasis: input.legalBasis,
+  })
+  await recordAudit({
+    caseIds: [caseId],
+    fields: [PARTICIPANTS_FIELD, ...(input.consentId ? [CONSENT_FIELD] : [])],
+    targetOrganizationId: organization.id,
+    changedFields: [PARTICIPANTS_FIELD],
+  })
   return view
 }
 
@@ -161,7 +203,10 @@ export async function listParticipants(
   const page = rows.slice(0, query.limit)
   await recordAudit({ caseIds: [caseId], fields: [...new Set([...readable].map((field) => PARTICIPATION_RECORD.fields[field]))] })
   const last = page.at(-1)
-  return { items: page.map((row) => toParticipantView(row, readable)), nextCursor: rows.length > query.limit && last ? cursorOfId(last.id) : null }
+  return {
+    items: page.map((row) => toParticipantView(row, readable)),
+    nextCursor: rows.length > query.limit && last ? cursorOfId(last.id) : null,
+  }
 }
 
 /** An organisation's participation in a case: the live one, or else the latest that ended; 404 when it never took part. */

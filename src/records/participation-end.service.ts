@@ -44,7 +44,9 @@ export async function endParticipationOf(
   if (!live) throw notFound('participation')
   const pending = await pendingTransferOfCase(db, caseId)
   if (pending?.to_organization_id === organizationId) {
-    throw new AppError('conflict', 'A transfer to this organisation is pending; it accepts or declines it first', { reason: 'transfer_pending' })
+    throw new AppError('conflict', 'A transfer to this organisation is pending; it accepts or declines it first', {
+      reason: 'transfer_pending',
+    })
   }
   const ended = await endParticipation(db, caseId, organizationId, actor.principal.userId, reason)
   if (!ended) throw notFound('participation')
@@ -61,7 +63,10 @@ export async function endParticipationOf(
     { ...entry, field: NOTE_RECORD.anchor, old_value: null, new_value: { participationId: ended, endReason: reason } },
   ])
   const readable = readableRecordFields(access, PARTICIPATION_RECORD)
-  const participation = await findParticipation(db, ended, caseId, { withCitation: readable.has('legalBasisCitation'), withEndReason: readable.has('endReason') })
+  const participation = await findParticipation(db, ended, caseId, {
+    withCitation: readable.has('legalBasisCitation'),
+    withEndReason: readable.has('endReason'),
+  })
   await recordAudit({ caseIds: [caseId], fields: [PARTICIPATION_RECORD.anchor, NOTE_RECORD.anchor], targetOrganizationId: organizationId })
   return toParticipantView(participation!, readable)
 }

@@ -65,7 +65,9 @@ export async function insertReferral(db: Kysely<Database>, row: Insertable<Refer
 }
 
 export async function findReferralOfCase(db: Kysely<Database>, caseId: string, id: string, freeText: ReferralFreeText) {
-  return (await referrals(db, freeText).where('referrals.id', '=', id).where('referrals.case_id', '=', caseId).executeTakeFirst()) as ReferralRow | undefined
+  return (await referrals(db, freeText).where('referrals.id', '=', id).where('referrals.case_id', '=', caseId).executeTakeFirst()) as
+    | ReferralRow
+    | undefined
 }
 
 /** A referral, whatever the caller; the service decides who may see it. */
@@ -75,10 +77,19 @@ export async function findReferral(db: Kysely<Database>, id: string, freeText: R
 
 /** The referral's row, locked against a concurrent decision until this transaction ends. */
 export async function lockReferral(db: Kysely<Database>, id: string) {
-  return db.selectFrom('referrals').select(['id', 'case_id', 'status', 'consent_id', 'to_organization_id']).where('id', '=', id).forUpdate().executeTakeFirst()
+  return db
+    .selectFrom('referrals')
+    .select(['id', 'case_id', 'status', 'consent_id', 'to_organization_id'])
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst()
 }
 
-export async function listReferralsOfCase(db: Kysely<Database>, caseId: string, options: { limit: number; after: string | undefined } & ReferralFreeText) {
+export async function listReferralsOfCase(
+  db: Kysely<Database>,
+  caseId: string,
+  options: { limit: number; after: string | undefined } & ReferralFreeText,
+) {
   let query = referrals(db, options).where('referrals.case_id', '=', caseId).orderBy('referrals.id').limit(options.limit)
   if (options.after) query = query.where('referrals.id', '>', options.after)
   return (await query.execute()) as ReferralRow[]
@@ -125,10 +136,20 @@ export async function markAccepted(db: Kysely<Database>, id: string, decidedBy: 
 }
 
 export async function markDeclined(db: Kysely<Database>, id: string, decidedBy: string, reason: string): Promise<void> {
-  await db.updateTable('referrals').set({ status: 'declined', decided_by: decidedBy, decided_at: sql`now()` as never, decline_reason: reason }).where('id', '=', id).execute()
+  await db
+    .updateTable('referrals')
+    .set({ status: 'declined', decided_by: decidedBy, decided_at: sql`now()` as never, decline_reason: reason })
+    .where('id', '=', id)
+    .execute()
 }
 
-export async function markCompleted(db: Kysely<Database>, id: string, completedBy: string, outcome: string, notes: string | null): Promise<void> {
+export async function markCompleted(
+  db: Kysely<Database>,
+  id: string,
+  completedBy: string,
+  outcome: string,
+  notes: string | null,
+): Promise<void> {
   await db
     .updateTable('referrals')
     .set({ status: 'completed', completed_by: completedBy, completed_at: sql`now()` as never, outcome, completion_notes: notes })

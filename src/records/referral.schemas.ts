@@ -4,7 +4,15 @@ import { legalBasisSchema, legalBasisViewSchema } from './participant.schemas.js
 import { WITHHOLDABLE_SECTIONS } from './consent.schemas.js'
 
 /** The services a case is referred for (PRODUCT.md, "Names and shapes of the newer resources"). */
-export const REFERRAL_SERVICES = ['legal_representation', 'psychosocial', 'shelter', 'health', 'education', 'family_tracing', 'interpretation'] as const
+export const REFERRAL_SERVICES = [
+  'legal_representation',
+  'psychosocial',
+  'shelter',
+  'health',
+  'education',
+  'family_tracing',
+  'interpretation',
+] as const
 export type ReferralService = (typeof REFERRAL_SERVICES)[number]
 
 export const REFERRAL_STATUSES = ['pending', 'accepted', 'declined', 'completed', 'ended'] as const

@@ -3,7 +3,15 @@ import { detailText } from '../i18n/messages.js'
 import { v7 as uuidv7 } from 'uuid'
 import { readableFields } from '../access/abilities.js'
 import type { CaseAccess } from '../access/case-access.js'
-import { CONSENT_RECORD, NOTE_RECORD, PARTICIPATION_RECORD, REFERRAL_RECORD, pickReadable, policyFieldsOf, readableRecordFields } from '../access/record-classes.js'
+import {
+  CONSENT_RECORD,
+  NOTE_RECORD,
+  PARTICIPATION_RECORD,
+  REFERRAL_RECORD,
+  pickReadable,
+  policyFieldsOf,
+  readableRecordFields,
+} from '../access/record-classes.js'
 import type { RecordAudit } from '../audit/audited.js'
 import { insertHistory } from '../cases/case.repository.js'
 import { type CaseActor, openCase } from '../cases/case.service.js'
@@ -104,7 +112,10 @@ export type ReferralRefusal =
   | 'not_receiver'
 
 const REFUSALS: Readonly<Record<ReferralRefusal, readonly [code: 'forbidden' | 'conflict' | 'unprocessable-entity', detail: string]>> = {
-  consent_required: ['unprocessable-entity', detailText('A referral needs a consent whose scopes include sharing, or a legal basis given by a protection officer')],
+  consent_required: [
+    'unprocessable-entity',
+    detailText('A referral needs a consent whose scopes include sharing, or a legal basis given by a protection officer'),
+  ],
   consent_not_found: ['unprocessable-entity', detailText('The consent is not one recorded for this case')],
   consent_withdrawn: ['unprocessable-entity', detailText('The consent has been withdrawn and no longer allows a referral')],
   consent_scope_missing: ['unprocessable-entity', detailText(`The consent's scopes do not include ${SHARING_SCOPE}`)],
@@ -116,7 +127,10 @@ const REFUSALS: Readonly<Record<ReferralRefusal, readonly [code: 'forbidden' | '
   respond_by_in_past: ['unprocessable-entity', detailText('respondBy cannot be in the past')],
   respond_by_too_far: ['unprocessable-entity', detailText(`respondBy cannot be more than ${MAX_RESPOND_DAYS} days ahead`)],
   referral_to_self: ['unprocessable-entity', detailText('An organisation does not refer a case to itself')],
-  organization_cannot_receive_referrals: ['unprocessable-entity', detailText('An organisation of this kind does not receive referrals for a service')],
+  organization_cannot_receive_referrals: [
+    'unprocessable-entity',
+    detailText('An organisation of this kind does not receive referrals for a service'),
+  ],
   already_participant: ['conflict', detailText('This organisation already participates in the case')],
   referral_pending: ['conflict', detailText('A referral of this case to this organisation is already pending')],
   referral_already_decided: ['conflict', detailText('This referral has already been decided')],
@@ -166,7 +180,10 @@ function toReferralView(row: ReferralRow): Record<ReferralField, unknown> {
 function caseReaderView(row: ReferralRow, readable: ReadonlySet<ReferralField>): ReferralView {
   const view = toReferralView(row)
   view.legalBasis = row.legal_basis_code
-    ? { code: row.legal_basis_code as LegalBasisCode, ...(readable.has('legalBasisCitation') ? { citation: row.legal_basis_citation ?? null } : {}) }
+    ? {
+        code: row.legal_basis_code as LegalBasisCode,
+        ...(readable.has('legalBasisCitation') ? { citation: row.legal_basis_citation ?? null } : {}),
+      }
     : null
   delete (view as Partial<typeof view>).legalBasisCitation
   return pickReadable(view, readable) as ReferralView
@@ -175,7 +192,9 @@ function caseReaderView(row: ReferralRow, readable: ReadonlySet<ReferralField>):
 /** The stub: the case's number and pseudonym where the role reads them at all, and nothing of its sections. */
 function stubView(actor: CaseActor, row: ReferralRow): ReferralView {
   const roleReads = new Set(readableFields(actor.ability))
-  const fields = STUB_FIELDS.filter((field) => roleReads.has(REFERRAL_RECORD.fields[field]) || REFERRAL_RECORD.fields[field] === REFERRAL_FIELD)
+  const fields = STUB_FIELDS.filter(
+    (field) => roleReads.has(REFERRAL_RECORD.fields[field]) || REFERRAL_RECORD.fields[field] === REFERRAL_FIELD,
+  )
   return pickReadable(toReferralView(row), new Set(fields)) as ReferralView
 }
 
@@ -188,7 +207,9 @@ const auditFieldsOf = (readable: ReadonlySet<ReferralField>) => policyFieldsOf(R
 
 /** Today's date where the service is used: a respond-by date of today is not yet past in Mexico. */
 function today(): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Mexico_City', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date())
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Mexico_City', year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    new Date(),
+  )
 }
 
 function addDays(date: string, days: number): string {
@@ -208,7 +229,12 @@ function checkSections(access: CaseAccess, sections: readonly string[]): void {
 }
 
 /** The ground of a referral: a live consent of this case covering sharing (held against withdrawal), or a protection officer's legal basis. */
-async function requireReferralGround(db: Kysely<Database>, actor: CaseActor, caseId: string, input: Pick<NewReferralInput, 'consentId' | 'legalBasis'>): Promise<void> {
+async function requireReferralGround(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  input: Pick<NewReferralInput, 'consentId' | 'legalBasis'>,
+): Promise<void> {
   if (input.legalBasis !== undefined) {
     if (actor.principal.role !== 'protection_officer') refuse('legal_basis_requires_protection_officer')
     return
@@ -276,15 +302,27 @@ export async function createReferral(
       },
     },
     // The citation is free text of section legal: its entry is its own, under that section.
-    ...(input.legalBasis?.citation ? [{ ...entry, field: CITATION_FIELD, new_value: { referralId: id, legalBasisCitation: input.legalBasis.citation } }] : []),
+    ...(input.legalBasis?.citation
+      ? [{ ...entry, field: CITATION_FIELD, new_value: { referralId: id, legalBasisCitation: input.legalBasis.citation } }]
+      : []),
   ])
   const readable = readableRecordFields(access, REFERRAL_RECORD)
   const row = (await findReferralOfCase(db, caseId, id, freeTextFor(readable))) as ReferralRow
-  await recordAudit({ caseIds: [caseId], fields: [REFERRAL_FIELD, ...(input.consentId ? [CONSENT_FIELD] : [])], targetOrganizationId: organization.id })
+  await recordAudit({
+    caseIds: [caseId],
+    fields: [REFERRAL_FIELD, ...(input.consentId ? [CONSENT_FIELD] : [])],
+    targetOrganizationId: organization.id,
+  })
   return caseReaderView(row, readable)
 }
 
-export async function readCaseReferral(db: Kysely<Database>, actor: CaseActor, caseId: string, referralId: string, recordAudit: RecordAudit): Promise<ReferralView> {
+export async function readCaseReferral(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  referralId: string,
+  recordAudit: RecordAudit,
+): Promise<ReferralView> {
   const { access } = await openCase(db, actor, caseId)
   const readable = readableRecordFields(access, REFERRAL_RECORD)
   const row = await findReferralOfCase(db, caseId, referralId, freeTextFor(readable))
@@ -306,7 +344,10 @@ export async function listCaseReferrals(
   const page = rows.slice(0, query.limit)
   await recordAudit({ caseIds: [caseId], fields: auditFieldsOf(readable) })
   const last = page.at(-1)
-  return { items: page.map((row) => caseReaderView(row, readable)), nextCursor: rows.length > query.limit && last ? cursorOfId(last.id) : null }
+  return {
+    items: page.map((row) => caseReaderView(row, readable)),
+    nextCursor: rows.length > query.limit && last ? cursorOfId(last.id) : null,
+  }
 }
 
 /**
@@ -322,7 +363,12 @@ async function referralOfOrganization(db: Kysely<Database>, actor: CaseActor, re
   throw notFound('referral')
 }
 
-export async function readReferralStub(db: Kysely<Database>, actor: CaseActor, referralId: string, recordAudit: RecordAudit): Promise<ReferralView> {
+export async function readReferralStub(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  referralId: string,
+  recordAudit: RecordAudit,
+): Promise<ReferralView> {
   const row = await referralOfOrganization(db, actor, referralId)
   await recordAudit({ caseIds: [row.case_id], fields: STUB_POLICY_FIELDS })
   return stubView(actor, row)
@@ -365,7 +411,12 @@ async function lockInStatus(db: Kysely<Database>, referralId: string, expected: 
  * referral's consent or legal basis. The consent is held before the referral is locked, in the same
  * order a withdrawal takes them, so the two never wait on each other in a circle.
  */
-export async function acceptReferral(db: Kysely<Database>, actor: CaseActor, referralId: string, recordAudit: RecordAudit): Promise<ReferralView> {
+export async function acceptReferral(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  referralId: string,
+  recordAudit: RecordAudit,
+): Promise<ReferralView> {
   const row = await referralToAnswer(db, actor, referralId)
   if (row.consent_id && row.status === 'pending') await requireLiveSharingConsent(db, row.case_id, row.consent_id)
   await lockInStatus(db, referralId, 'pending', 'referral_already_decided')
@@ -388,7 +439,12 @@ export async function acceptReferral(db: Kysely<Database>, actor: CaseActor, ref
   await markAccepted(db, referralId, actor.principal.userId, participationId)
   const entry = { case_id: row.case_id, actor_id: actor.principal.userId, request_id: actor.requestId }
   await insertHistory(db, [
-    { ...entry, field: REFERRAL_FIELD, old_value: { referralId, status: 'pending' }, new_value: { referralId, status: 'accepted', participationId } },
+    {
+      ...entry,
+      field: REFERRAL_FIELD,
+      old_value: { referralId, status: 'pending' },
+      new_value: { referralId, status: 'accepted', participationId },
+    },
     {
       ...entry,
       field: PARTICIPATION_RECORD.anchor,
@@ -400,11 +456,21 @@ export async function acceptReferral(db: Kysely<Database>, actor: CaseActor, ref
   const { access } = await openCase(db, actor, row.case_id)
   const readable = readableRecordFields(access, REFERRAL_RECORD)
   const accepted = (await findReferralOfCase(db, row.case_id, referralId, freeTextFor(readable))) as ReferralRow
-  await recordAudit({ caseIds: [row.case_id], fields: [REFERRAL_FIELD, ...(row.consent_id ? [CONSENT_FIELD] : [])], targetOrganizationId: organizationId })
+  await recordAudit({
+    caseIds: [row.case_id],
+    fields: [REFERRAL_FIELD, ...(row.consent_id ? [CONSENT_FIELD] : [])],
+    targetOrganizationId: organizationId,
+  })
   return caseReaderView(accepted, readable)
 }
 
-export async function declineReferral(db: Kysely<Database>, actor: CaseActor, referralId: string, input: ReferralDeclineInput, recordAudit: RecordAudit): Promise<ReferralView> {
+export async function declineReferral(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  referralId: string,
+  input: ReferralDeclineInput,
+  recordAudit: RecordAudit,
+): Promise<ReferralView> {
   const row = await referralToAnswer(db, actor, referralId)
   const reason = input.reason?.trim()
   if (!reason) refuse('reason_required')
@@ -420,7 +486,13 @@ export async function declineReferral(db: Kysely<Database>, actor: CaseActor, re
 }
 
 /** The receiver records the service as given; its notes are free text of section notes, written only where that section is open to it. */
-export async function completeReferral(db: Kysely<Database>, actor: CaseActor, referralId: string, input: ReferralCompletionInput, recordAudit: RecordAudit): Promise<ReferralView> {
+export async function completeReferral(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  referralId: string,
+  input: ReferralCompletionInput,
+  recordAudit: RecordAudit,
+): Promise<ReferralView> {
   const row = await referralToAnswer(db, actor, referralId)
   await lockInStatus(db, referralId, 'accepted', 'referral_not_accepted')
   const { access } = await openCase(db, actor, row.case_id)
@@ -430,7 +502,12 @@ export async function completeReferral(db: Kysely<Database>, actor: CaseActor, r
   await markCompleted(db, referralId, actor.principal.userId, input.outcome, input.notes ?? null)
   const entry = { case_id: row.case_id, actor_id: actor.principal.userId, request_id: actor.requestId }
   await insertHistory(db, [
-    { ...entry, field: REFERRAL_FIELD, old_value: { referralId, status: 'accepted' }, new_value: { referralId, status: 'completed', outcome: input.outcome } },
+    {
+      ...entry,
+      field: REFERRAL_FIELD,
+      old_value: { referralId, status: 'accepted' },
+      new_value: { referralId, status: 'completed', outcome: input.outcome },
+    },
     ...(input.notes ? [{ ...entry, field: NOTES_FIELD, old_value: null, new_value: { referralId, completionNotes: input.notes } }] : []),
   ])
   const readable = readableRecordFields(access, REFERRAL_RECORD)
@@ -444,7 +521,11 @@ export async function completeReferral(db: Kysely<Database>, actor: CaseActor, r
  * each, in the caller's transaction. Whatever ends a participation calls this (the end of
  * participation, a consent's withdrawal).
  */
-export async function endReferralsOfEndedParticipations(db: Kysely<Database>, actor: Pick<CaseActor, 'principal' | 'requestId'>, caseId: string): Promise<string[]> {
+export async function endReferralsOfEndedParticipations(
+  db: Kysely<Database>,
+  actor: Pick<CaseActor, 'principal' | 'requestId'>,
+  caseId: string,
+): Promise<string[]> {
   const ended = await endAcceptedReferralsWithoutParticipation(db, caseId)
   await insertHistory(
     db,
@@ -465,7 +546,12 @@ export async function endReferralsOfEndedParticipations(db: Kysely<Database>, ac
  * ended the participations resting on the consent: the pending referrals resting on it end, and so
  * do the accepted referrals whose participation just ended.
  */
-export async function endReferralsOnConsentWithdrawal(db: Kysely<Database>, actor: Pick<CaseActor, 'principal' | 'requestId'>, caseId: string, consentId: string): Promise<string[]> {
+export async function endReferralsOnConsentWithdrawal(
+  db: Kysely<Database>,
+  actor: Pick<CaseActor, 'principal' | 'requestId'>,
+  caseId: string,
+  consentId: string,
+): Promise<string[]> {
   const pending = await endPendingReferralsOnConsent(db, consentId)
   await insertHistory(
     db,

@@ -18,7 +18,11 @@ export async function findTransferOfCase(db: Kysely<Database>, caseId: string, i
  * A transfer that the organisation sent or received, locked until the decision commits: of two
  * concurrent decisions the second waits here and then finds the transfer decided.
  */
-export async function lockTransferOfOrganization(db: Kysely<Database>, id: string, organizationId: string): Promise<TransferRow | undefined> {
+export async function lockTransferOfOrganization(
+  db: Kysely<Database>,
+  id: string,
+  organizationId: string,
+): Promise<TransferRow | undefined> {
   return db
     .selectFrom('transfers')
     .selectAll()
@@ -32,7 +36,11 @@ export async function pendingTransferOfCase(db: Kysely<Database>, caseId: string
   return db.selectFrom('transfers').selectAll().where('case_id', '=', caseId).where('status', '=', 'pending').executeTakeFirst()
 }
 
-export async function listTransfersOfCase(db: Kysely<Database>, caseId: string, options: { limit: number; after: string | undefined }): Promise<TransferRow[]> {
+export async function listTransfersOfCase(
+  db: Kysely<Database>,
+  caseId: string,
+  options: { limit: number; after: string | undefined },
+): Promise<TransferRow[]> {
   let query = db.selectFrom('transfers').selectAll().where('case_id', '=', caseId).orderBy('id').limit(options.limit)
   if (options.after) query = query.where('id', '>', options.after)
   return query.execute()
@@ -46,7 +54,12 @@ export async function decideTransfer(
 ): Promise<TransferRow | undefined> {
   return db
     .updateTable('transfers')
-    .set({ status: decision.status, decided_by: decision.decidedBy, decided_at: sql`now()` as never, decline_reason: decision.declineReason ?? null })
+    .set({
+      status: decision.status,
+      decided_by: decision.decidedBy,
+      decided_at: sql`now()` as never,
+      decline_reason: decision.declineReason ?? null,
+    })
     .where('id', '=', id)
     .where('status', '=', 'pending')
     .returningAll()
@@ -98,10 +111,18 @@ export async function declineTransfersOnConsent(db: Kysely<Database>, consentId:
 }
 
 /** Sets custody.procuraduriaNotifiedAt when unset (the hand-over notifies the Procuraduría); whether it did. */
-export async function markProcuraduriaNotified(db: Kysely<Database>, caseId: string, at: string, bump: Record<string, unknown>): Promise<boolean> {
+export async function markProcuraduriaNotified(
+  db: Kysely<Database>,
+  caseId: string,
+  at: string,
+  bump: Record<string, unknown>,
+): Promise<boolean> {
   const row = await db
     .updateTable('cases')
-    .set({ custody: sql`COALESCE(cases.custody, '{}'::jsonb) || jsonb_build_object('procuraduriaNotifiedAt', ${at}::text)` as never, ...bump } as never)
+    .set({
+      custody: sql`COALESCE(cases.custody, '{}'::jsonb) || jsonb_build_object('procuraduriaNotifiedAt', ${at}::text)` as never,
+      ...bump,
+    } as never)
     .where('id', '=', caseId)
     .where(sql<boolean>`(cases.custody ->> 'procuraduriaNotifiedAt') IS NULL`)
     .returning('id')
@@ -110,7 +131,12 @@ export async function markProcuraduriaNotified(db: Kysely<Database>, caseId: str
 }
 
 /** Makes the organisation the case's lead. */
-export async function setLeadOrganization(db: Kysely<Database>, caseId: string, organizationId: string, bump: Record<string, unknown>): Promise<void> {
+export async function setLeadOrganization(
+  db: Kysely<Database>,
+  caseId: string,
+  organizationId: string,
+  bump: Record<string, unknown>,
+): Promise<void> {
   await db
     .updateTable('cases')
     .set({ lead_organization_id: organizationId, ...bump } as never)
@@ -119,7 +145,13 @@ export async function setLeadOrganization(db: Kysely<Database>, caseId: string, 
 }
 
 /** Ends a live participation; the ended row's id, or undefined when it was not live. */
-export async function endParticipation(db: Kysely<Database>, caseId: string, organizationId: string, endedBy: string, reason: string): Promise<string | undefined> {
+export async function endParticipation(
+  db: Kysely<Database>,
+  caseId: string,
+  organizationId: string,
+  endedBy: string,
+  reason: string,
+): Promise<string | undefined> {
   const row = await db
     .updateTable('case_participants')
     .set({ ended_at: sql`now()` as never, ended_by: endedBy, end_reason: reason })

@@ -4,7 +4,14 @@ import { v7 as uuidv7 } from 'uuid'
 import { CaseAccess } from '../access/case-access.js'
 import { accessFactsOf } from '../access/case-access-sql.js'
 import { caseScopeFilter } from '../access/case-scope.js'
-import { CONSENT_RECORD, NOTE_RECORD, PARTICIPATION_RECORD, TRANSFER_RECORD, policyFieldsOf, readableRecordFields } from '../access/record-classes.js'
+import {
+  CONSENT_RECORD,
+  NOTE_RECORD,
+  PARTICIPATION_RECORD,
+  TRANSFER_RECORD,
+  policyFieldsOf,
+  readableRecordFields,
+} from '../access/record-classes.js'
 import type { RecordAudit } from '../audit/audited.js'
 import { insertHistory, sectionBump } from '../cases/case.repository.js'
 import { type CaseActor, openCase } from '../cases/case.service.js'
@@ -48,7 +55,10 @@ function unprocessable(reason: string, detail: string): never {
 
 export function toTransferView(row: TransferRow, readable: ReadonlySet<TransferField>): TransferView {
   const legalBasis = row.legal_basis_code
-    ? { code: row.legal_basis_code as LegalBasisCode, ...(readable.has('legalBasisCitation') ? { citation: row.legal_basis_citation ?? null } : {}) }
+    ? {
+        code: row.legal_basis_code as LegalBasisCode,
+        ...(readable.has('legalBasisCitation') ? { citation: row.legal_basis_citation ?? null } : {}),
+      }
     : null
   return {
     id: row.id,
@@ -76,23 +86,36 @@ const auditFields = (readable: ReadonlySet<TransferField>) => policyFieldsOf(TRA
  * by the lead organisation on a live consent covering sharing or a legal basis, like a share. The
  * receiver participates (reads) from the request on.
  */
-export async function requestTransfer(db: Kysely<Database>, actor: CaseActor, caseId: string, input: NewTransferInput, recordAudit: RecordAudit): Promise<TransferView> {
+export async function requestTransfer(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  input: NewTransferInput,
+  recordAudit: RecordAudit,
+): Promise<TransferView> {
   const { principal } = actor
   // The case row stays locked until the request commits: one pending transfer per case.
   const { row, access } = await openCase(db, actor, caseId, { forUpdate: true })
   access.requireAction('transfer', 'transfer cases')
   if (!access.isLead) throw new AppError('forbidden', 'Only the lead organisation transfers a case', { reason: 'not_lead' })
   const organization = await requireParticipatingOrganization(db, input.toOrganizationId)
-  if (organization.id === principal.organizationId) unprocessable('transfer_to_self', detailText('A case is not transferred to the organisation that leads it'))
+  if (organization.id === principal.organizationId)
+    unprocessable('transfer_to_self', detailText('A case is not transferred to the organisation that leads it'))
 
   let kind: 'handover' | 'responsibility'
   let legalBasis: ShareCaseInput['legalBasis']
   if (principal.role === 'migration_officer') {
     if (organization.kind !== 'child_protection_authority') {
-      unprocessable('handover_requires_child_protection_authority', detailText('A migration officer hands a case over only to a child-protection authority'))
+      unprocessable(
+        'handover_requires_child_protection_authority',
+        detailText('A migration officer hands a case over only to a child-protection authority'),
+      )
     }
     if (input.consentId !== undefined || (input.legalBasis !== undefined && input.legalBasis.code !== HANDOVER_CODE)) {
-      unprocessable('handover_rests_on_law', detailText(`A hand-over rests on the law (${HANDOVER_CODE}), not on a consent or another legal basis`))
+      unprocessable(
+        'handover_rests_on_law',
+        detailText(`A hand-over rests on the law (${HANDOVER_CODE}), not on a consent or another legal basis`),
+      )
     }
     if (input.legalBasis?.citation !== undefined) access.refuseUnwritable('create', ['legal.notes'])
     kind = 'handover'
@@ -101,13 +124,16 @@ export async function requestTransfer(db: Kysely<Database>, actor: CaseActor, ca
     if (organization.kind === 'migration_authority') {
       unprocessable('organization_kind_not_allowed', detailText('Responsibility for a case is not transferred to a migration authority'))
     }
-    if (input.legalBasis?.code === HANDOVER_CODE) unprocessable('handover_rests_on_law', detailText(`${HANDOVER_CODE} is the basis of a migration officer's hand-over only`))
+    if (input.legalBasis?.code === HANDOVER_CODE)
+      unprocessable('handover_rests_on_law', detailText(`${HANDOVER_CODE} is the basis of a migration officer's hand-over only`))
     await requireSharingGround(db, actor, caseId, input)
     kind = 'responsibility'
     legalBasis = input.legalBasis
   }
   if (await pendingTransferOfCase(db, caseId)) {
-    throw new AppError('conflict', 'A transfer of this case is pending; it must be accepted or declined first', { reason: 'transfer_pending' })
+    throw new AppError('conflict', 'A transfer of this case is pending; it must be accepted or declined first', {
+      reason: 'transfer_pending',
+    })
   }
 
   // The receiver reads the case from the request on, unless it took part already.
@@ -132,7 +158,18 @@ export async function requestTransfer(db: Kysely<Database>, actor: CaseActor, ca
   const notified = kind === 'handover' && (await markProcuraduriaNotified(db, caseId, notifiedAt, sectionBump(['custody'])))
   const entry = { case_id: caseId, actor_id: principal.userId, request_id: actor.requestId }
   await insertHistory(db, [
-    { ...entry, field: LEAD_FIELD, old_value: null, new_value: { transferId: transfer.id, kind, status: 'pending', fromOrganizationId: principal.organizationId, toOrganizationId: organization.id } },
+    {
+      ...entry,
+      field: LEAD_FIELD,
+      old_value: null,
+      new_value: {
+        transferId: transfer.id,
+        kind,
+        status: 'pending',
+        fromOrganizationId: principal.organizationId,
+        toOrganizationId: organization.id,
+      },
+    },
     ...(notified ? [{ ...entry, field: NOTIFIED_FIELD, old_value: null, new_value: notifiedAt }] : []),
   ])
   const readable = readableRecordFields(access, TRANSFER_RECORD)
@@ -155,7 +192,8 @@ async function transferToDecide(db: Kysely<Database>, actor: CaseActor, id: stri
 }
 
 function refuseDecided(transfer: TransferRow): void {
-  if (transfer.status !== 'pending') throw new AppError('conflict', `This transfer is already ${transfer.status}`, { reason: 'transfer_already_decided' })
+  if (transfer.status !== 'pending')
+    throw new AppError('conflict', `This transfer is already ${transfer.status}`, { reason: 'transfer_already_decided' })
 }
 
 /**
@@ -168,7 +206,8 @@ export async function acceptTransfer(db: Kysely<Database>, actor: CaseActor, id:
   refuseDecided(transfer)
   if (transfer.consent_id) {
     const consent = await findConsent(db, transfer.case_id, transfer.consent_id, 'share')
-    if (!consent || consent.withdrawn_at) unprocessable('consent_withdrawn', detailText('The consent this transfer rests on has been withdrawn'))
+    if (!consent || consent.withdrawn_at)
+      unprocessable('consent_withdrawn', detailText('The consent this transfer rests on has been withdrawn'))
   }
   const caseId = transfer.case_id
   const { row, access } = await openCase(db, actor, caseId, { forUpdate: true })
@@ -201,8 +240,23 @@ export async function acceptTransfer(db: Kysely<Database>, actor: CaseActor, id:
   await insertHistory(db, [
     { ...entry, field: LEAD_FIELD, old_value: { transferId: id, status: 'pending' }, new_value: { transferId: id, status: 'accepted' } },
     { ...entry, field: 'case.leadOrganizationId', old_value: from, new_value: to },
-    { ...entry, field: LEAD_FIELD, old_value: { participationId: formerLeadEnded ?? null, organizationId: from, basis: 'lead' }, new_value: { participationId: formerLeadId ?? null, organizationId: from, basis: transfer.consent_id ? 'consent' : 'legal_basis', legalBasisCode: transfer.legal_basis_code } },
-    { ...entry, field: LEAD_FIELD, old_value: { participationId: receiverEnded ?? null, organizationId: to }, new_value: { participationId: leadId ?? null, organizationId: to, basis: 'lead' } },
+    {
+      ...entry,
+      field: LEAD_FIELD,
+      old_value: { participationId: formerLeadEnded ?? null, organizationId: from, basis: 'lead' },
+      new_value: {
+        participationId: formerLeadId ?? null,
+        organizationId: from,
+        basis: transfer.consent_id ? 'consent' : 'legal_basis',
+        legalBasisCode: transfer.legal_basis_code,
+      },
+    },
+    {
+      ...entry,
+      field: LEAD_FIELD,
+      old_value: { participationId: receiverEnded ?? null, organizationId: to },
+      new_value: { participationId: leadId ?? null, organizationId: to, basis: 'lead' },
+    },
   ])
   // Read as the new lead reads it.
   const reopened = await openCase(db, actor, caseId)
@@ -215,7 +269,13 @@ export async function acceptTransfer(db: Kysely<Database>, actor: CaseActor, id:
  * The receiver declines, with a reason: the participation the request gave it ends, unless it took
  * part before the request.
  */
-export async function declineTransfer(db: Kysely<Database>, actor: CaseActor, id: string, input: TransferDeclineInput, recordAudit: RecordAudit): Promise<TransferView> {
+export async function declineTransfer(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  id: string,
+  input: TransferDeclineInput,
+  recordAudit: RecordAudit,
+): Promise<TransferView> {
   const transfer = await transferToDecide(db, actor, id)
   const reason = input.reason?.trim()
   if (!reason) unprocessable('reason_required', detailText('Say why the transfer is declined'))
@@ -228,14 +288,25 @@ export async function declineTransfer(db: Kysely<Database>, actor: CaseActor, id
   const decided = await decideTransfer(db, id, { status: 'declined', decidedBy: actor.principal.userId, declineReason: reason })
   if (!decided) throw new AppError('conflict', 'This transfer is already decided', { reason: 'transfer_already_decided' })
   const { userId } = actor.principal
-  const ended = transfer.receiver_participation_id ? await endParticipation(db, caseId, transfer.to_organization_id, userId, 'transfer_declined') : undefined
+  const ended = transfer.receiver_participation_id
+    ? await endParticipation(db, caseId, transfer.to_organization_id, userId, 'transfer_declined')
+    : undefined
   const entry = { case_id: caseId, actor_id: userId, request_id: actor.requestId }
   await insertHistory(db, [
-    { ...entry, field: LEAD_FIELD, old_value: { transferId: id, status: 'pending' }, new_value: { transferId: id, status: 'declined', endedParticipationId: ended ?? null } },
+    {
+      ...entry,
+      field: LEAD_FIELD,
+      old_value: { transferId: id, status: 'pending' },
+      new_value: { transferId: id, status: 'declined', endedParticipationId: ended ?? null },
+    },
     // The reason is free text of section notes: its history entry is under that section.
     { ...entry, field: NOTE_RECORD.anchor, old_value: null, new_value: { transferId: id, declineReason: reason } },
   ])
-  await recordAudit({ caseIds: [caseId], fields: [...auditFields(readable), NOTE_RECORD.anchor], targetOrganizationId: transfer.to_organization_id })
+  await recordAudit({
+    caseIds: [caseId],
+    fields: [...auditFields(readable), NOTE_RECORD.anchor],
+    targetOrganizationId: transfer.to_organization_id,
+  })
   return toTransferView(decided, readable)
 }
 
@@ -252,10 +323,19 @@ export async function listTransfers(
   const page = rows.slice(0, query.limit)
   await recordAudit({ caseIds: [caseId], fields: auditFields(readable) })
   const last = page.at(-1)
-  return { items: page.map((row) => toTransferView(row, readable)), nextCursor: rows.length > query.limit && last ? cursorOfId(last.id) : null }
+  return {
+    items: page.map((row) => toTransferView(row, readable)),
+    nextCursor: rows.length > query.limit && last ? cursorOfId(last.id) : null,
+  }
 }
 
-export async function readTransfer(db: Kysely<Database>, actor: CaseActor, caseId: string, id: string, recordAudit: RecordAudit): Promise<TransferView> {
+export async function readTransfer(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  id: string,
+  recordAudit: RecordAudit,
+): Promise<TransferView> {
   const { access } = await openCase(db, actor, caseId)
   const readable = readableRecordFields(access, TRANSFER_RECORD)
   const row = await findTransferOfCase(db, caseId, id)
@@ -275,14 +355,19 @@ export async function transferInbox(
   recordAudit: RecordAudit,
 ): Promise<Page<TransferView>> {
   if (actor.scope.kind === 'none') throw new AppError('forbidden', 'Your role reaches no case', { reason: 'role' })
-  const rows = await listTransfersOfOrganization(db, caseScopeFilter(actor.ability, 'read'), actor.principal.organizationId, { ...query, limit: query.limit + 1 })
+  const rows = await listTransfersOfOrganization(db, caseScopeFilter(actor.ability, 'read'), actor.principal.organizationId, {
+    ...query,
+    limit: query.limit + 1,
+  })
   const page = rows.slice(0, query.limit)
   const disclosed = new Set<string>()
   const items: TransferView[] = []
   for (const row of page) {
     const access = new CaseAccess(actor, accessFactsOf({ ...row, id: row.case_id }))
     if (!access.canRead(TRANSFER_RECORD.anchor)) continue
-    const readable = new Set((Object.keys(TRANSFER_RECORD.fields) as TransferField[]).filter((field) => access.canRead(TRANSFER_RECORD.fields[field])))
+    const readable = new Set(
+      (Object.keys(TRANSFER_RECORD.fields) as TransferField[]).filter((field) => access.canRead(TRANSFER_RECORD.fields[field])),
+    )
     for (const field of auditFields(readable)) disclosed.add(field)
     items.push(toTransferView(row, readable))
   }
@@ -296,7 +381,12 @@ export async function transferInbox(
  * (reason `consent_withdrawn`) in the withdrawal's transaction, and the case's history says so.
  * (The receiver's participation on that consent ends with the consent's other participations.)
  */
-export async function declinePendingTransfersOnConsent(db: Kysely<Database>, actor: CaseActor, caseId: string, consentId: string): Promise<void> {
+export async function declinePendingTransfersOnConsent(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  consentId: string,
+): Promise<void> {
   const declined = await declineTransfersOnConsent(db, consentId, actor.principal.userId)
   await insertHistory(
     db,

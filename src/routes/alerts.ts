@@ -13,7 +13,8 @@ export async function alertRoutes(app: FastifyInstance): Promise<void> {
       config: { contract: { audit: 'alert.list', changes: false } },
       schema: {
         tags: ['lifecycle'],
-        summary: 'Alerts on the cases in the caller’s scope, computed from the data; a rule is listed only to those who may read the fields it is built from',
+        summary:
+          'Alerts on the cases in the caller’s scope, computed from the data; a rule is listed only to those who may read the fields it is built from',
         querystring: alertQuerySchema,
         response: { 200: alertListSchema, ...problemResponses },
       },

@@ -7,7 +7,13 @@ import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
 import { createOnce, idempotencyKeyHeaders } from '../cases/idempotency.js'
 import { AppError } from '../http/problem.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
-import { assessmentListSchema, assessmentParamsSchema, assessmentPatchSchema, assessmentViewSchema, newAssessmentSchema } from '../lifecycle/assessment.schemas.js'
+import {
+  assessmentListSchema,
+  assessmentParamsSchema,
+  assessmentPatchSchema,
+  assessmentViewSchema,
+  newAssessmentSchema,
+} from '../lifecycle/assessment.schemas.js'
 import { changeAssessment, createAssessment, listCaseAssessments, readAssessment } from '../lifecycle/assessment.service.js'
 import { actorOf } from './cases.js'
 
@@ -74,7 +80,9 @@ export async function assessmentRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id, aid } = request.params
-      const view = await audited(app, request, (trx, recordAudit) => readAssessment(trx, actorOf(request), id, aid, recordAudit), { caseId: id })
+      const view = await audited(app, request, (trx, recordAudit) => readAssessment(trx, actorOf(request), id, aid, recordAudit), {
+        caseId: id,
+      })
       return reply.header('etag', etagOf(view.version)).send(view)
     },
   )
@@ -89,7 +97,14 @@ export async function assessmentRoutes(app: FastifyInstance): Promise<void> {
         params: assessmentParamsSchema,
         headers: z.object({ 'if-match': z.string().max(100).optional() }),
         body: assessmentPatchSchema,
-        response: { 200: assessmentViewSchema, ...problemResponses, 409: problemSchema, 412: problemSchema, 422: problemSchema, 428: problemSchema },
+        response: {
+          200: assessmentViewSchema,
+          ...problemResponses,
+          409: problemSchema,
+          412: problemSchema,
+          422: problemSchema,
+          428: problemSchema,
+        },
       },
     },
     async (request, reply) => {

@@ -11,7 +11,9 @@ import { actorOf } from './cases.js'
 /** Each participating organisation assigns the case to one of its own users (PRODUCT.md, "Assignment"). */
 export async function assignmentRoutes(app: FastifyInstance): Promise<void> {
   // The roles that work on cases: those whose scope is the cases their organisation takes part in.
-  const caseRoles = (Object.entries(app.policy.scopes) as [Role, { kind: string }][]).filter(([, scope]) => scope.kind === 'condition').map(([role]) => role)
+  const caseRoles = (Object.entries(app.policy.scopes) as [Role, { kind: string }][])
+    .filter(([, scope]) => scope.kind === 'condition')
+    .map(([role]) => role)
 
   app.withTypeProvider<ZodTypeProvider>().put(
     '/cases/:id/assignment',
@@ -30,7 +32,9 @@ export async function assignmentRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { id: caseId } = request.params
-      return audited(app, request, (trx, recordAudit) => assignCase(trx, actorOf(request), caseId, request.body, caseRoles, recordAudit), { caseId })
+      return audited(app, request, (trx, recordAudit) => assignCase(trx, actorOf(request), caseId, request.body, caseRoles, recordAudit), {
+        caseId,
+      })
     },
   )
 }

@@ -93,7 +93,8 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { checkpointSeq, checkpointHash, fromSeq, fromHash } = request.query
-      const checkpoint = checkpointSeq !== undefined && checkpointHash !== undefined ? { seq: checkpointSeq, hash: checkpointHash } : undefined
+      const checkpoint =
+        checkpointSeq !== undefined && checkpointHash !== undefined ? { seq: checkpointSeq, hash: checkpointHash } : undefined
       const from = fromSeq !== undefined && fromHash !== undefined ? { seq: fromSeq, hash: fromHash } : undefined
       return audited(app, request, async (trx, recordAudit) => {
         requireAuditor(request)

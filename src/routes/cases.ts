@@ -26,7 +26,9 @@ export const actorOf = (request: FastifyRequest): CaseActor => ({
 async function refuseDerivedFields(request: FastifyRequest): Promise<void> {
   const derived = derivedFieldsIn(request.body)
   if (derived.length > 0) {
-    throw new AppError('read-only-field', `These fields are derived and cannot be written: ${derived.join(', ')}`, { readOnlyFields: derived })
+    throw new AppError('read-only-field', `These fields are derived and cannot be written: ${derived.join(', ')}`, {
+      readOnlyFields: derived,
+    })
   }
 }
 
@@ -78,7 +80,9 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
       const { id } = request.params
       const actor = actorOf(request)
       // The single read guides: the next stage the reader may move the case to, and what it still lacks.
-      const guidance = async (db: Kysely<Database>, open: OpenCase) => ({ nextStages: await nextStagesOf(db, app.policy, open, actor.principal.role) })
+      const guidance = async (db: Kysely<Database>, open: OpenCase) => ({
+        nextStages: await nextStagesOf(db, app.policy, open, actor.principal.role),
+      })
       const result = await audited(app, request, (trx, recordAudit) => readCase(trx, actor, id, recordAudit, guidance), { caseId: id })
       return reply.header('etag', etagOf(result.version)).send(result.view)
     },
@@ -118,14 +122,17 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
       config: { contract: { audit: 'case.list', changes: false } },
       schema: {
         tags: ['cases'],
-        summary: 'Search the cases in the caller’s scope (newest first, or by similarity to q, or as sort says), each filtered like a single read',
+        summary:
+          'Search the cases in the caller’s scope (newest first, or by similarity to q, or as sort says), each filtered like a single read',
         querystring: caseListQuerySchema,
         response: { 200: caseListSchema, ...problemResponses },
       },
     },
     async (request) => {
       const { limit, cursor, ...parameters } = request.query
-      return audited(app, request, (trx, recordAudit) => listCases(trx, actorOf(request), { limit, cursor, parameters }, cursors, recordAudit))
+      return audited(app, request, (trx, recordAudit) =>
+        listCases(trx, actorOf(request), { limit, cursor, parameters }, cursors, recordAudit),
+      )
     },
   )
 }

@@ -8,7 +8,13 @@ import { createOnce, idempotencyKeyHeaders } from '../cases/idempotency.js'
 import { AppError } from '../http/problem.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
 import { pageQuerySchema } from '../http/pagination.js'
-import { consentListSchema, consentParamsSchema, consentViewSchema, consentWithdrawalSchema, newConsentSchema } from '../records/consent.schemas.js'
+import {
+  consentListSchema,
+  consentParamsSchema,
+  consentViewSchema,
+  consentWithdrawalSchema,
+  newConsentSchema,
+} from '../records/consent.schemas.js'
 import { createConsent, listConsents, readConsent, withdrawConsent } from '../records/consent.service.js'
 import { idFromCursor } from '../records/record-cursor.js'
 import { actorOf } from './cases.js'
@@ -66,9 +72,14 @@ export async function consentRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { id: caseId } = request.params
       const { limit, cursor } = request.query
-      return audited(app, request, (trx, recordAudit) => listConsents(trx, actorOf(request), caseId, { limit, after: idFromCursor(cursor) }, recordAudit), {
-        caseId,
-      })
+      return audited(
+        app,
+        request,
+        (trx, recordAudit) => listConsents(trx, actorOf(request), caseId, { limit, after: idFromCursor(cursor) }, recordAudit),
+        {
+          caseId,
+        },
+      )
     },
   )
 
@@ -85,7 +96,9 @@ export async function consentRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id: caseId, consentId } = request.params
-      const result = await audited(app, request, (trx, recordAudit) => readConsent(trx, actorOf(request), caseId, consentId, recordAudit), { caseId })
+      const result = await audited(app, request, (trx, recordAudit) => readConsent(trx, actorOf(request), caseId, consentId, recordAudit), {
+        caseId,
+      })
       return reply.header('etag', etagOf(result.version)).send(result.view)
     },
   )
@@ -100,7 +113,14 @@ export async function consentRoutes(app: FastifyInstance): Promise<void> {
         params: consentParamsSchema,
         headers: z.object({ 'if-match': z.string().max(100).optional() }),
         body: consentWithdrawalSchema,
-        response: { 200: consentViewSchema, ...problemResponses, 409: problemSchema, 412: problemSchema, 422: problemSchema, 428: problemSchema },
+        response: {
+          200: consentViewSchema,
+          ...problemResponses,
+          409: problemSchema,
+          412: problemSchema,
+          422: problemSchema,
+          428: problemSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -110,7 +130,8 @@ export async function consentRoutes(app: FastifyInstance): Promise<void> {
       const result = await audited(
         app,
         request,
-        (trx, recordAudit) => withdrawConsent(trx, actorOf(request), caseId, consentId, versionFromIfMatch(ifMatch), request.body, recordAudit),
+        (trx, recordAudit) =>
+          withdrawConsent(trx, actorOf(request), caseId, consentId, versionFromIfMatch(ifMatch), request.body, recordAudit),
         { caseId },
       )
       return reply.header('etag', etagOf(result.version)).send(result.view)

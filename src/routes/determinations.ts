@@ -15,7 +15,13 @@ import {
   determinationViewSchema,
   newDeterminationSchema,
 } from '../lifecycle/determination.schemas.js'
-import { changeDraft, createDetermination, decideDetermination, listCaseDeterminations, readDetermination } from '../lifecycle/determination.service.js'
+import {
+  changeDraft,
+  createDetermination,
+  decideDetermination,
+  listCaseDeterminations,
+  readDetermination,
+} from '../lifecycle/determination.service.js'
 import { actorOf } from './cases.js'
 
 type View = z.infer<typeof determinationViewSchema>
@@ -49,7 +55,11 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
         },
         { caseId: id },
       )
-      return reply.code(201).header('etag', etagOf(view.version)).header('location', `/cases/${id}/determinations/${view.id}`).send(view as View)
+      return reply
+        .code(201)
+        .header('etag', etagOf(view.version))
+        .header('location', `/cases/${id}/determinations/${view.id}`)
+        .send(view as View)
     },
   )
 
@@ -59,14 +69,17 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
       config: { contract: { audit: 'determination.list', changes: false } },
       schema: {
         tags: ['best interests'],
-        summary: 'The determinations of a case: outcome and dates for readers of bestInterests, deliberation for readers of bidDeliberation',
+        summary:
+          'The determinations of a case: outcome and dates for readers of bestInterests, deliberation for readers of bidDeliberation',
         params: caseIdParamsSchema,
         response: { 200: determinationListSchema, ...problemResponses },
       },
     },
     async (request) => {
       const { id } = request.params
-      const list = await audited(app, request, (trx, recordAudit) => listCaseDeterminations(trx, actorOf(request), id, recordAudit), { caseId: id })
+      const list = await audited(app, request, (trx, recordAudit) => listCaseDeterminations(trx, actorOf(request), id, recordAudit), {
+        caseId: id,
+      })
       return list as { items: View[] }
     },
   )
@@ -84,7 +97,9 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id, did } = request.params
-      const view = await audited(app, request, (trx, recordAudit) => readDetermination(trx, actorOf(request), id, did, recordAudit), { caseId: id })
+      const view = await audited(app, request, (trx, recordAudit) => readDetermination(trx, actorOf(request), id, did, recordAudit), {
+        caseId: id,
+      })
       return reply.header('etag', etagOf(view.version)).send(view as View)
     },
   )
@@ -122,14 +137,22 @@ export async function determinationRoutes(app: FastifyInstance): Promise<void> {
       config: { contract: { audit: 'determination.decide', changes: true } },
       schema: {
         tags: ['best interests'],
-        summary: 'Decide a draft (If-Match with the draft’s ETag): needs two distinct panel members with undertakings signed before the decision, the child’s views and a rationale',
+        summary:
+          'Decide a draft (If-Match with the draft’s ETag): needs two distinct panel members with undertakings signed before the decision, the child’s views and a rationale',
         description:
           'The decision is dated neither in the future nor before the draft was opened. A case has at most one decided determination ' +
           'that is not superseded: a later decision must supersede it (supersedesId), or it is refused (409, code decided_determination_exists).',
         params: determinationParamsSchema,
         headers: z.object({ 'if-match': z.string().max(100).optional() }),
         body: decisionSchema,
-        response: { 200: determinationViewSchema, ...problemResponses, 409: problemSchema, 412: problemSchema, 422: problemSchema, 428: problemSchema },
+        response: {
+          200: determinationViewSchema,
+          ...problemResponses,
+          409: problemSchema,
+          412: problemSchema,
+          422: problemSchema,
+          428: problemSchema,
+        },
       },
     },
     async (request, reply) => {

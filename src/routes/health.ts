@@ -11,12 +11,23 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>()
   routes.get(
     '/health',
-    { config: { public: true, rateLimit: false }, schema: { tags: ['service'], summary: 'The process is alive', security: [], response: { 200: statusSchema } } },
+    {
+      config: { public: true, rateLimit: false },
+      schema: { tags: ['service'], summary: 'The process is alive', security: [], response: { 200: statusSchema } },
+    },
     async () => ({ status: 'ok' }),
   )
   routes.get(
     '/ready',
-    { config: { public: true, rateLimit: false }, schema: { tags: ['service'], summary: 'The database is reachable', security: [], response: { 200: statusSchema, 503: problemSchema } } },
+    {
+      config: { public: true, rateLimit: false },
+      schema: {
+        tags: ['service'],
+        summary: 'The database is reachable',
+        security: [],
+        response: { 200: statusSchema, 503: problemSchema },
+      },
+    },
     async () => {
       try {
         await sql`SELECT 1`.execute(app.db)

@@ -42,7 +42,9 @@ const ACTIONS: ReadonlyArray<readonly [string, AppAction, AppSubjectType]> = [
 ]
 
 /** Read-only for everyone, whatever a section's letters say (the service computes them). */
-const DERIVED_FIELDS = new Set(Object.entries(DERIVED_SECTION_FIELDS).flatMap(([section, fields]) => fields.map((field) => `${section}.${field}`)))
+const DERIVED_FIELDS = new Set(
+  Object.entries(DERIVED_SECTION_FIELDS).flatMap(([section, fields]) => fields.map((field) => `${section}.${field}`)),
+)
 
 const sectionsOf = (fields: readonly string[]) => [...new Set(fields.map((field) => field.slice(0, field.indexOf('.'))))]
 

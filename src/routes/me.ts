@@ -21,16 +21,22 @@ const meSchema = z.object({
 
 export async function meRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>()
-  routes.get('/me', {
-      config: { contract: { audit: null, changes: false, discloses: 'the caller’s own user, role, organisation and permissions' } }, schema: { tags: ['me'], summary: 'The caller: user, role and organisation', response: { 200: meSchema } } }, async (request) => {
-    const { principal } = request
-    const organization = await findOrganizationById(app.db, principal.organizationId)
-    return {
-      id: principal.userId,
-      subject: principal.subject,
-      displayName: principal.displayName,
-      role: principal.role,
-      organization: { id: organization!.id, name: organization!.name, kind: principal.organizationKind },
-    }
-  })
+  routes.get(
+    '/me',
+    {
+      config: { contract: { audit: null, changes: false, discloses: 'the caller’s own user, role, organisation and permissions' } },
+      schema: { tags: ['me'], summary: 'The caller: user, role and organisation', response: { 200: meSchema } },
+    },
+    async (request) => {
+      const { principal } = request
+      const organization = await findOrganizationById(app.db, principal.organizationId)
+      return {
+        id: principal.userId,
+        subject: principal.subject,
+        displayName: principal.displayName,
+        role: principal.role,
+        organization: { id: organization!.id, name: organization!.name, kind: principal.organizationKind },
+      }
+    },
+  )
 }

@@ -66,9 +66,14 @@ export async function noteRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { id: caseId } = request.params
       const { limit, cursor } = request.query
-      return audited(app, request, (trx, recordAudit) => listNotes(trx, actorOf(request), caseId, { limit, before: idFromCursor(cursor) }, recordAudit), {
-        caseId,
-      })
+      return audited(
+        app,
+        request,
+        (trx, recordAudit) => listNotes(trx, actorOf(request), caseId, { limit, before: idFromCursor(cursor) }, recordAudit),
+        {
+          caseId,
+        },
+      )
     },
   )
 
@@ -85,7 +90,9 @@ export async function noteRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id: caseId, noteId } = request.params
-      const result = await audited(app, request, (trx, recordAudit) => readNote(trx, actorOf(request), caseId, noteId, recordAudit), { caseId })
+      const result = await audited(app, request, (trx, recordAudit) => readNote(trx, actorOf(request), caseId, noteId, recordAudit), {
+        caseId,
+      })
       return reply.header('etag', etagOf(result.version)).send(result.view)
     },
   )

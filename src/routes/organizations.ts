@@ -6,7 +6,6 @@ import { directoryOrganization, directoryOrganizationListSchema, directoryOrgani
 import { audited } from '../audit/audited.js'
 import {
   newOrganizationSchema,
-  organizationListSchema,
   organizationParamsSchema,
   organizationPatchSchema,
   organizationSchema,
@@ -44,7 +43,7 @@ export async function organizationRoutes(app: FastifyInstance): Promise<void> {
         tags: ['administration'],
         summary: 'Activate or deactivate an organisation (system_admin)',
         description:
-          'A deactivated organisation\'s users are refused (401) from their next request on, and it cannot receive shares (422, reason organization_inactive). The organisation of the last active system_admin cannot be deactivated (409, reason last_active_admin). Audited as organization.update.',
+          "A deactivated organisation's users are refused (401) from their next request on, and it cannot receive shares (422, reason organization_inactive). The organisation of the last active system_admin cannot be deactivated (409, reason last_active_admin). Audited as organization.update.",
         params: organizationParamsSchema,
         body: organizationPatchSchema,
         response: { 200: organizationSchema, ...problemResponses, 409: problemSchema },

@@ -31,7 +31,12 @@ export async function participationEndRoutes(app: FastifyInstance): Promise<void
     },
     async (request) => {
       const { id: caseId, organizationId } = request.params
-      return audited(app, request, (trx, recordAudit) => endParticipationOf(trx, actorOf(request), caseId, organizationId, request.body, recordAudit), { caseId })
+      return audited(
+        app,
+        request,
+        (trx, recordAudit) => endParticipationOf(trx, actorOf(request), caseId, organizationId, request.body, recordAudit),
+        { caseId },
+      )
     },
   )
 }

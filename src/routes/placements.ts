@@ -7,7 +7,13 @@ import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
 import { createOnce, idempotencyKeyHeaders } from '../cases/idempotency.js'
 import { AppError } from '../http/problem.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
-import { endPlacementSchema, newPlacementSchema, placementListSchema, placementParamsSchema, placementViewSchema } from '../lifecycle/placement.schemas.js'
+import {
+  endPlacementSchema,
+  newPlacementSchema,
+  placementListSchema,
+  placementParamsSchema,
+  placementViewSchema,
+} from '../lifecycle/placement.schemas.js'
 import { closePlacement, listCasePlacements, openPlacement, readPlacement } from '../lifecycle/placement.service.js'
 import { actorOf } from './cases.js'
 
@@ -61,7 +67,9 @@ export async function placementRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { id } = request.params
-      const page = await audited(app, request, (trx, recordAudit) => listCasePlacements(trx, actorOf(request), id, recordAudit), { caseId: id })
+      const page = await audited(app, request, (trx, recordAudit) => listCasePlacements(trx, actorOf(request), id, recordAudit), {
+        caseId: id,
+      })
       return page as z.infer<typeof placementListSchema>
     },
   )
@@ -80,7 +88,9 @@ export async function placementRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id, pid } = request.params
-      const view = await audited(app, request, (trx, recordAudit) => readPlacement(trx, actorOf(request), id, pid, recordAudit), { caseId: id })
+      const view = await audited(app, request, (trx, recordAudit) => readPlacement(trx, actorOf(request), id, pid, recordAudit), {
+        caseId: id,
+      })
       return reply.header('etag', etagOf(view.version as number)).send(view as z.infer<typeof placementViewSchema>)
     },
   )
@@ -95,7 +105,14 @@ export async function placementRoutes(app: FastifyInstance): Promise<void> {
         params: placementParamsSchema,
         headers: z.object({ 'if-match': z.string().max(100).optional() }),
         body: endPlacementSchema,
-        response: { 200: placementViewSchema, ...problemResponses, 409: problemSchema, 412: problemSchema, 422: problemSchema, 428: problemSchema },
+        response: {
+          200: placementViewSchema,
+          ...problemResponses,
+          409: problemSchema,
+          412: problemSchema,
+          422: problemSchema,
+          428: problemSchema,
+        },
       },
     },
     async (request, reply) => {

@@ -81,7 +81,12 @@ export async function referralRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { id: caseId } = request.params
       const { limit, cursor } = request.query
-      return audited(app, request, (trx, recordAudit) => listCaseReferrals(trx, actorOf(request), caseId, { limit, after: idFromCursor(cursor) }, recordAudit), { caseId })
+      return audited(
+        app,
+        request,
+        (trx, recordAudit) => listCaseReferrals(trx, actorOf(request), caseId, { limit, after: idFromCursor(cursor) }, recordAudit),
+        { caseId },
+      )
     },
   )
 
@@ -117,7 +122,9 @@ export async function referralRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { direction, status, limit, cursor } = request.query
-      return audited(app, request, (trx, recordAudit) => listReferralInbox(trx, actorOf(request), { direction, status, limit, after: idFromCursor(cursor) }, recordAudit))
+      return audited(app, request, (trx, recordAudit) =>
+        listReferralInbox(trx, actorOf(request), { direction, status, limit, after: idFromCursor(cursor) }, recordAudit),
+      )
     },
   )
 

@@ -18,7 +18,11 @@ const rootSchema = z
   })
   .meta({
     id: 'ServiceRoot',
-    example: { name: SERVICE_NAME, version: SERVICE_VERSION, links: { docs: '/docs', openapi: '/openapi.json', health: '/health', vocabulary: '/vocabulary' } },
+    example: {
+      name: SERVICE_NAME,
+      version: SERVICE_VERSION,
+      links: { docs: '/docs', openapi: '/openapi.json', health: '/health', vocabulary: '/vocabulary' },
+    },
   })
 
 export const ROOT_LINKS = { docs: '/docs', openapi: '/openapi.json', health: '/health', vocabulary: '/vocabulary' } as const

@@ -16,7 +16,13 @@ async function refuseWindows(request: FastifyRequest): Promise<void> {
     throw new AppError(
       'bad-request',
       `Statistics are published per fixed calendar period only (period=2026, 2026-Q4, 2026-11 or 2026-W47); ${windows.join(', ')} cannot be used`,
-      { errors: windows.map((name) => ({ in: 'querystring', path: `/${name}`, message: 'arbitrary time windows are not published; use period' })) },
+      {
+        errors: windows.map((name) => ({
+          in: 'querystring',
+          path: `/${name}`,
+          message: 'arbitrary time windows are not published; use period',
+        })),
+      },
     )
   }
 }
@@ -42,7 +48,8 @@ export async function statisticsRoutes(app: FastifyInstance): Promise<void> {
       preValidation: refuseWindows,
       schema: {
         tags: ['statistics'],
-        summary: 'Open cases by stage, placement, nationality, age and separation; detention; protection timings, per calendar period, with small cells suppressed and counts rounded',
+        summary:
+          'Open cases by stage, placement, nationality, age and separation; detention; protection timings, per calendar period, with small cells suppressed and counts rounded',
         description: DESCRIPTION,
         querystring: statisticsQuerySchema,
         response: { 200: statisticsSchema, ...problemResponses },

@@ -28,7 +28,9 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const language = taskLanguage(request.headers['accept-language'])
-      const result = await audited(app, request, (trx, recordAudit) => listCaseTasks(trx, actorOf(request), request.query, language, recordAudit))
+      const result = await audited(app, request, (trx, recordAudit) =>
+        listCaseTasks(trx, actorOf(request), request.query, language, recordAudit),
+      )
       return reply.header('content-language', language).header('vary', 'Accept-Language').send(result)
     },
   )

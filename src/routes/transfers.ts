@@ -14,7 +14,14 @@ import {
   transferParamsSchema,
   transferViewSchema,
 } from '../records/transfer.schemas.js'
-import { acceptTransfer, declineTransfer, listTransfers, readTransfer, requestTransfer, transferInbox } from '../records/transfer.service.js'
+import {
+  acceptTransfer,
+  declineTransfer,
+  listTransfers,
+  readTransfer,
+  requestTransfer,
+  transferInbox,
+} from '../records/transfer.service.js'
 import { actorOf } from './cases.js'
 
 const REFUSALS =
@@ -47,7 +54,12 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id: caseId } = request.params
-      const transfer = await audited(app, request, (trx, recordAudit) => requestTransfer(trx, actorOf(request), caseId, request.body, recordAudit), { caseId })
+      const transfer = await audited(
+        app,
+        request,
+        (trx, recordAudit) => requestTransfer(trx, actorOf(request), caseId, request.body, recordAudit),
+        { caseId },
+      )
       return reply.code(201).header('location', `/cases/${caseId}/transfers/${transfer.id}`).send(transfer)
     },
   )
@@ -67,7 +79,12 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { id: caseId } = request.params
       const { limit, cursor } = request.query
-      return audited(app, request, (trx, recordAudit) => listTransfers(trx, actorOf(request), caseId, { limit, after: idFromCursor(cursor) }, recordAudit), { caseId })
+      return audited(
+        app,
+        request,
+        (trx, recordAudit) => listTransfers(trx, actorOf(request), caseId, { limit, after: idFromCursor(cursor) }, recordAudit),
+        { caseId },
+      )
     },
   )
 
@@ -101,7 +118,9 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { direction, status, limit, cursor } = request.query
-      return audited(app, request, (trx, recordAudit) => transferInbox(trx, actorOf(request), { direction, status, limit, before: idFromCursor(cursor) }, recordAudit))
+      return audited(app, request, (trx, recordAudit) =>
+        transferInbox(trx, actorOf(request), { direction, status, limit, before: idFromCursor(cursor) }, recordAudit),
+      )
     },
   )
 
@@ -111,7 +130,8 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
       config: { contract: { audit: 'transfer.accept', changes: true } },
       schema: {
         tags: ['transfers'],
-        summary: 'Accept a transfer (the receiving organisation): it becomes the lead; the former lead stays a participant on the transfer’s basis',
+        summary:
+          'Accept a transfer (the receiving organisation): it becomes the lead; the former lead stays a participant on the transfer’s basis',
         description: REFUSALS,
         params: transferParamsSchema,
         response: { 200: transferViewSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
@@ -126,13 +146,15 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
       config: { contract: { audit: 'transfer.decline', changes: true } },
       schema: {
         tags: ['transfers'],
-        summary: 'Decline a transfer with a reason (the receiving organisation): its participation from the request ends, unless it took part before',
+        summary:
+          'Decline a transfer with a reason (the receiving organisation): its participation from the request ends, unless it took part before',
         description: REFUSALS,
         params: transferParamsSchema,
         body: transferDeclineSchema,
         response: { 200: transferViewSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },
       },
     },
-    async (request) => audited(app, request, (trx, recordAudit) => declineTransfer(trx, actorOf(request), request.params.tid, request.body, recordAudit)),
+    async (request) =>
+      audited(app, request, (trx, recordAudit) => declineTransfer(trx, actorOf(request), request.params.tid, request.body, recordAudit)),
   )
 }

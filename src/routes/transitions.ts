@@ -27,9 +27,14 @@ export async function transitionRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id } = request.params
-      const result = await audited(app, request, (trx, recordAudit) => moveCase(trx, actorOf(request), app.policy, id, request.body, recordAudit), {
-        caseId: id,
-      })
+      const result = await audited(
+        app,
+        request,
+        (trx, recordAudit) => moveCase(trx, actorOf(request), app.policy, id, request.body, recordAudit),
+        {
+          caseId: id,
+        },
+      )
       // The ETag is the case's: a transition changes the case's version.
       return reply.code(201).header('etag', etagOf(result.version)).header('location', `/cases/${id}/transitions/${result.view.id}`).send(result.view)
     },

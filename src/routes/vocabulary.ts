@@ -12,12 +12,28 @@ const vocabularySchema = z
   .object({
     lang: z.enum(LANGUAGES).describe('The language of the labels'),
     lists: z
-      .record(z.string(), z.array(z.object({ code: z.string().describe('The stable code the API reads and writes'), label: z.string().describe('What people read') })))
+      .record(
+        z.string(),
+        z.array(
+          z.object({
+            code: z.string().describe('The stable code the API reads and writes'),
+            label: z.string().describe('What people read'),
+          }),
+        ),
+      )
       .describe('Every code list of the API by name (roles, stages, placementTypes, legalBasisCodes, problemTypes…)'),
   })
   .meta({
     id: 'Vocabulary',
-    example: { lang: 'es-MX', lists: { riskLevels: [{ code: 'low', label: 'Bajo' }, { code: 'high', label: 'Alto' }] } },
+    example: {
+      lang: 'es-MX',
+      lists: {
+        riskLevels: [
+          { code: 'low', label: 'Bajo' },
+          { code: 'high', label: 'Alto' },
+        ],
+      },
+    },
   })
 
 /** Every code list with labels in Spanish (es-MX) or English; public, it discloses no case data. */

@@ -45,7 +45,9 @@ function casesInScope(db: Kysely<Database>, scope: ScopeFilter, filters: Statist
   if (filters.to) query = query.where('cases.opened_at', '<', filters.to)
   if (filters.organizationId) {
     const organizationId = filters.organizationId
-    query = query.where(sql<boolean>`EXISTS (SELECT 1 FROM case_participants p WHERE p.case_id = cases.id AND p.organization_id = ${organizationId}::uuid AND p.ended_at IS NULL)`)
+    query = query.where(
+      sql<boolean>`EXISTS (SELECT 1 FROM case_participants p WHERE p.case_id = cases.id AND p.organization_id = ${organizationId}::uuid AND p.ended_at IS NULL)`,
+    )
   }
   return query
 }

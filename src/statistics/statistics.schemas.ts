@@ -9,7 +9,9 @@ export const statisticsQuerySchema = z.strictObject({
       if (typeof period === 'string') ctx.addIssue({ code: 'custom', message: `period ${period}` })
     })
     .optional()
-    .describe('a fixed calendar period, in UTC: a year (2026), a quarter (2026-Q4), a month (2026-11) or an ISO week (2026-W47); the cases opened in it. Without it, every case.')
+    .describe(
+      'a fixed calendar period, in UTC: a year (2026), a quarter (2026-Q4), a month (2026-11) or an ISO week (2026-W47); the cases opened in it. Without it, every case.',
+    )
     .meta({ examples: ['2026-11', '2026-Q4', '2026', '2026-W47'] }),
   organizationId: z.uuid().optional().describe('cases this organisation participates in'),
 })

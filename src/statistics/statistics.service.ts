@@ -49,7 +49,8 @@ const KNOWN_VALUES: Partial<Record<Breakdown, readonly string[]>> = {
  */
 export async function statisticsFor(db: Kysely<Database>, ability: AppAbility, query: StatisticsQuery): Promise<Statistics> {
   const period = query.period === undefined ? undefined : parsePeriod(query.period)
-  if (typeof period === 'string') throw new AppError('validation-error', `period ${period}`, { errors: [{ in: 'querystring', path: '/period', message: period }] })
+  if (typeof period === 'string')
+    throw new AppError('validation-error', `period ${period}`, { errors: [{ in: 'querystring', path: '/period', message: period }] })
   const filters = { from: period?.from, to: period?.to, organizationId: query.organizationId }
   const scope = caseScopeFilter(ability, 'read')
   const breakdownRows = await openCaseBreakdowns(db, scope, filters)

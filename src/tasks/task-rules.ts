@@ -28,7 +28,11 @@ export type Language = 'es-MX' | 'en'
 
 /** What the caller does to satisfy a task: the route, and the right that route asks for. */
 export type Resolution =
-  | { readonly method: 'PATCH' | 'POST'; readonly path: string; readonly writes: { readonly action: 'create' | 'update'; readonly field: string } }
+  | {
+      readonly method: 'PATCH' | 'POST'
+      readonly path: string
+      readonly writes: { readonly action: 'create' | 'update'; readonly field: string }
+    }
   | { readonly method: 'POST'; readonly path: string; readonly caseAction: 'transition' }
 
 export interface TaskRule {
@@ -53,7 +57,8 @@ export const TASK_RULES = {
     dueAt: sql<Date>`cases.opened_at + interval '24 hours'`,
     resolveWith: { method: 'PATCH', path: '/cases/{caseId}', writes: { action: 'update', field: 'custody.procuraduriaNotifiedAt' } },
     title: {
-      'es-MX': 'Notificar a la Procuraduría de Protección y registrar la hora de la notificación (plazo: 24 horas desde la identificación).',
+      'es-MX':
+        'Notificar a la Procuraduría de Protección y registrar la hora de la notificación (plazo: 24 horas desde la identificación).',
       en: 'Notify the Procuraduría de Protección and record when it was notified (due 24 hours after identification).',
     },
   },
@@ -63,7 +68,8 @@ export const TASK_RULES = {
     dueAt: sql<Date>`cases.placement_since`,
     resolveWith: { method: 'POST', path: '/cases/{caseId}/placements', writes: { action: 'create', field: 'custody.placementType' } },
     title: {
-      'es-MX': 'Sacar de inmediato a la niña, niño o adolescente de la estación migratoria y registrar su nuevo alojamiento: su detención está prohibida.',
+      'es-MX':
+        'Sacar de inmediato a la niña, niño o adolescente de la estación migratoria y registrar su nuevo alojamiento: su detención está prohibida.',
       en: 'Move the child out of the migration station at once and record the new placement: detaining children is prohibited.',
     },
   },
@@ -86,7 +92,8 @@ export const TASK_RULES = {
     dueAt: startOfDay(sql`add_working_days((cases.legal_status ->> 'entryDate')::date, 25)`),
     resolveWith: { method: 'PATCH', path: '/cases/{caseId}', writes: { action: 'update', field: 'legalStatus.asylumClaimStatus' } },
     title: {
-      'es-MX': 'Presentar la solicitud de reconocimiento de la condición de refugiado ante la COMAR (plazo legal: 30 días hábiles desde el ingreso al país).',
+      'es-MX':
+        'Presentar la solicitud de reconocimiento de la condición de refugiado ante la COMAR (plazo legal: 30 días hábiles desde el ingreso al país).',
       en: 'File the refugee status application with COMAR (legal limit: 30 working days from entry into Mexico).',
     },
   },
@@ -95,9 +102,14 @@ export const TASK_RULES = {
     // The plan rests on a completed best-interests assessment.
     condition: sql<boolean>`NOT EXISTS (SELECT 1 FROM assessments a WHERE a.case_id = cases.id AND a.status = 'completed')`,
     dueAt: sql<Date>`cases.opened_at + interval '14 days'`,
-    resolveWith: { method: 'POST', path: '/cases/{caseId}/assessments', writes: { action: 'create', field: 'bidDeliberation.assessments' } },
+    resolveWith: {
+      method: 'POST',
+      path: '/cases/{caseId}/assessments',
+      writes: { action: 'create', field: 'bidDeliberation.assessments' },
+    },
     title: {
-      'es-MX': 'Completar la evaluación del interés superior en que se basa el plan de restitución de derechos (plazo: 14 días desde la apertura).',
+      'es-MX':
+        'Completar la evaluación del interés superior en que se basa el plan de restitución de derechos (plazo: 14 días desde la apertura).',
       en: 'Complete the best-interests assessment the case plan rests on (due 14 days after opening).',
     },
   },
@@ -125,7 +137,11 @@ export const TASK_RULES = {
     fields: ['bestInterests.reviewDueAt'],
     condition: sql<boolean>`(cases.best_interests ->> 'reviewDueAt') IS NOT NULL`,
     dueAt: startOfDay(sql`cases.best_interests ->> 'reviewDueAt'`),
-    resolveWith: { method: 'POST', path: '/cases/{caseId}/determinations', writes: { action: 'create', field: 'bestInterests.determinationId' } },
+    resolveWith: {
+      method: 'POST',
+      path: '/cases/{caseId}/determinations',
+      writes: { action: 'create', field: 'bestInterests.determinationId' },
+    },
     title: {
       'es-MX': 'Revisar la determinación del interés superior en la fecha fijada en la decisión.',
       en: 'Review the best-interests determination on the date its decision set.',

@@ -68,23 +68,35 @@ export async function listTasks(db: Kysely<Database>, scope: ScopeFilter, query:
     scoped = scoped.where(
       'cases.id',
       'in',
-      db.selectFrom('case_assignments').select('case_assignments.case_id').where('case_assignments.user_id', '=', assignee.userId).where('case_assignments.organization_id', '=', assignee.organizationId),
+      db
+        .selectFrom('case_assignments')
+        .select('case_assignments.case_id')
+        .where('case_assignments.user_id', '=', assignee.userId)
+        .where('case_assignments.organization_id', '=', assignee.organizationId),
     )
   }
   let tasks = db
-    .with((cte) => cte('scoped_cases').materialized(), () => scoped)
+    .with(
+      (cte) => cte('scoped_cases').materialized(),
+      () => scoped,
+    )
     .selectFrom(union.as('tasks'))
     .select(['tasks.case_id', 'tasks.case_number', 'tasks.rule', 'tasks.due_at', sql<boolean>`tasks.due_at < now()`.as('overdue')])
-  if (query.overdue !== undefined) tasks = tasks.where(query.overdue ? sql<boolean>`tasks.due_at < now()` : sql<boolean>`tasks.due_at >= now()`)
+  if (query.overdue !== undefined)
+    tasks = tasks.where(query.overdue ? sql<boolean>`tasks.due_at < now()` : sql<boolean>`tasks.due_at >= now()`)
   const dueBefore = query.dueBefore
   if (dueBefore !== undefined) {
     // A date alone means its start in Mexico City, as the calendar counts days.
-    const instant = dueBefore.includes('T') ? sql`${dueBefore}::timestamptz` : sql`(${dueBefore}::date::timestamp AT TIME ZONE ${sql.lit(CALENDAR_TIME_ZONE)})`
+    const instant = dueBefore.includes('T')
+      ? sql`${dueBefore}::timestamptz`
+      : sql`(${dueBefore}::date::timestamp AT TIME ZONE ${sql.lit(CALENDAR_TIME_ZONE)})`
     tasks = tasks.where(sql<boolean>`tasks.due_at < ${instant}`)
   }
   const after = query.after
   if (after) {
-    tasks = tasks.where(sql<boolean>`(tasks.due_at, tasks.case_id, tasks.rule) > (${after.dueAt}::timestamptz, ${after.caseId}::uuid, ${after.rule}::text)`)
+    tasks = tasks.where(
+      sql<boolean>`(tasks.due_at, tasks.case_id, tasks.rule) > (${after.dueAt}::timestamptz, ${after.caseId}::uuid, ${after.rule}::text)`,
+    )
   }
   const rows = await tasks.orderBy('tasks.due_at').orderBy('tasks.case_id').orderBy('tasks.rule').limit(query.limit).execute()
   return rows as TaskRow[]

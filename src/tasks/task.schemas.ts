@@ -3,15 +3,19 @@ import { isoDate, isoDateTime } from '../http/dates.js'
 import { TASK_RULE_NAMES } from './task-rules.js'
 
 /** A timestamp or date a database can hold: years 1900-2199 (year 0 or 99999 is a 400, never a 500). */
-const boundedInstant = z
-  .union([isoDateTime, isoDate])
-  .refine((value) => /^(19|2[01])\d\d-/.test(value), 'a year between 1900 and 2199')
+const boundedInstant = z.union([isoDateTime, isoDate]).refine((value) => /^(19|2[01])\d\d-/.test(value), 'a year between 1900 and 2199')
 
 export const taskQuerySchema = z.strictObject({
-  assignedTo: z.union([z.literal('me'), z.uuid()]).optional().describe('`me` or a user id: the cases the reader’s organisation assigned to that user'),
+  assignedTo: z
+    .union([z.literal('me'), z.uuid()])
+    .optional()
+    .describe('`me` or a user id: the cases the reader’s organisation assigned to that user'),
   caseId: z.uuid().optional(),
   rule: z.enum(TASK_RULE_NAMES).optional(),
-  overdue: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+  overdue: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional(),
   dueBefore: boundedInstant.optional().describe('only tasks due before this time (a date: its start in Mexico City)'),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(300).optional(),

@@ -24,7 +24,9 @@ export function taskRulesFor(actor: CaseActor): TaskRuleName[] {
     const rule = TASK_RULES[name]
     if (!rule.fields.every((field) => readable.has(field))) return false
     const resolution = rule.resolveWith
-    return 'writes' in resolution ? actor.ability.can(resolution.writes.action, 'Case', resolution.writes.field) : actor.ability.can(resolution.caseAction, 'Case')
+    return 'writes' in resolution
+      ? actor.ability.can(resolution.writes.action, 'Case', resolution.writes.field)
+      : actor.ability.can(resolution.caseAction, 'Case')
   })
 }
 
@@ -60,7 +62,13 @@ function decodeCursor(cursor: string | undefined): TaskCursor | undefined {
   return { dueAt, caseId, rule: rule as TaskRuleName }
 }
 
-export async function listCaseTasks(db: Kysely<Database>, actor: CaseActor, query: TaskQueryInput, language: Language, recordAudit: RecordAudit) {
+export async function listCaseTasks(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  query: TaskQueryInput,
+  language: Language,
+  recordAudit: RecordAudit,
+) {
   // Tasks are the work of organisations that take part in cases: oversight's view is /alerts, and
   // the administrator reaches no case at all.
   if (actor.scope.kind !== 'condition') {
@@ -68,7 +76,10 @@ export async function listCaseTasks(db: Kysely<Database>, actor: CaseActor, quer
   }
   const rules = taskRulesFor(actor).filter((name) => query.rule === undefined || name === query.rule)
   const organizationId = actor.principal.organizationId
-  const assignee = query.assignedTo === undefined ? undefined : { userId: query.assignedTo === 'me' ? actor.principal.userId : query.assignedTo, organizationId }
+  const assignee =
+    query.assignedTo === undefined
+      ? undefined
+      : { userId: query.assignedTo === 'me' ? actor.principal.userId : query.assignedTo, organizationId }
   const rows = await listTasks(
     db,
     caseScopeFilter(actor.ability, 'read'),
@@ -105,6 +116,9 @@ export async function listCaseTasks(db: Kysely<Database>, actor: CaseActor, quer
         resolveWith: { method: rule.resolveWith.method, path: rule.resolveWith.path.replace('{caseId}', row.case_id) },
       }
     }),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ dueAt: new Date(last.due_at).toISOString(), caseId: last.case_id, rule: last.rule }) : null,
+    nextCursor:
+      rows.length > query.limit && last
+        ? encodeCursor({ dueAt: new Date(last.due_at).toISOString(), caseId: last.case_id, rule: last.rule })
+        : null,
   }
 }

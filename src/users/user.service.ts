@@ -41,9 +41,11 @@ export const USER_FIELDS = ['user.id', 'user.subject', 'user.displayName', 'user
 export async function createUser(db: Kysely<Database>, input: NewUser, recordAudit: RecordAudit): Promise<User> {
   const organization = await findOrganizationById(db, input.organizationId)
   if (!organization) throw new AppError('unprocessable-entity', 'No such organisation', { reason: 'unknown_organization' })
-  if (!organization.active) throw new AppError('unprocessable-entity', 'This organisation is deactivated', { reason: 'organization_inactive' })
+  if (!organization.active)
+    throw new AppError('unprocessable-entity', 'This organisation is deactivated', { reason: 'organization_inactive' })
   assertRoleFitsOrganization(input.role, organization.kind as OrganizationKind)
-  if (await findUserBySubject(db, input.subject)) throw new AppError('conflict', 'A user with this subject exists', { reason: 'subject_exists' })
+  if (await findUserBySubject(db, input.subject))
+    throw new AppError('conflict', 'A user with this subject exists', { reason: 'subject_exists' })
   const row = await insertUser(db, {
     id: uuidv7(),
     subject: input.subject,
@@ -110,7 +112,11 @@ export async function pageOfUsers(db: Kysely<Database>, limit: number, cursor: s
  * is active (a deactivated subject, or its deactivated organisation, is reactivated), so that an
  * operator who lost every administrator gets one back by restarting. What it did is on record.
  */
-export async function ensureBootstrapAdmin(db: Kysely<Database>, subject: string, policyVersion = 'bootstrap'): Promise<'exists' | 'created' | 'reactivated'> {
+export async function ensureBootstrapAdmin(
+  db: Kysely<Database>,
+  subject: string,
+  policyVersion = 'bootstrap',
+): Promise<'exists' | 'created' | 'reactivated'> {
   return db.transaction().execute(async (trx) => {
     await lockAdministration(trx)
     const record = (action: string, userId: string, organizationId: string, changedFields: string[]) =>
@@ -134,22 +140,41 @@ export async function ensureBootstrapAdmin(db: Kysely<Database>, subject: string
       const organization = await findOrganizationById(trx, existing.organization_id)
       if (existing.active && organization?.active) return 'exists'
       if (!existing.active) await updateUser(trx, existing.id, { active: true, updated_at: new Date() })
-      if (organization && !organization.active) await trx.updateTable('organizations').set({ active: true }).where('id', '=', organization.id).execute()
+      if (organization && !organization.active)
+        await trx.updateTable('organizations').set({ active: true }).where('id', '=', organization.id).execute()
       await record('user.bootstrap', existing.id, existing.organization_id, [
         ...(existing.active ? [] : ['user.active']),
         ...(organization?.active === false ? ['organization.active'] : []),
       ])
       return 'reactivated'
     }
-    let platform = await trx.selectFrom('organizations').selectAll().where('kind', '=', 'platform').orderBy('active', 'desc').orderBy('id').executeTakeFirst()
+    let platform = await trx
+      .selectFrom('organizations')
+      .selectAll()
+      .where('kind', '=', 'platform')
+      .orderBy('active', 'desc')
+      .orderBy('id')
+      .executeTakeFirst()
     platform ??= await trx
       .insertInto('organizations')
       .values({ id: uuidv7(), name: 'Platform administration', kind: 'platform' })
       .returningAll()
       .executeTakeFirstOrThrow()
     if (!platform.active) await trx.updateTable('organizations').set({ active: true }).where('id', '=', platform.id).execute()
-    const user = await insertUser(trx, { id: uuidv7(), subject, display_name: 'Bootstrap administrator', role: 'system_admin', organization_id: platform.id })
-    await record('user.bootstrap', user.id, platform.id, ['user.subject', 'user.displayName', 'user.role', 'user.organizationId', 'user.active'])
+    const user = await insertUser(trx, {
+      id: uuidv7(),
+      subject,
+      display_name: 'Bootstrap administrator',
+      role: 'system_admin',
+      organization_id: platform.id,
+    })
+    await record('user.bootstrap', user.id, platform.id, [
+      'user.subject',
+      'user.displayName',
+      'user.role',
+      'user.organizationId',
+      'user.active',
+    ])
     return 'created'
   })
 }

@@ -1,10 +1,5 @@
-// The compiled abilities against the project's copy of the normative matrix, read here on its own
-// (not through loadPolicy), so a fault in the loader or the ability builder shows up.
-import { readFileSync } from 'node:fs'
-import path from 'node:path'
 import { subject } from '@casl/ability'
 import t from 'tap'
-import { parse } from 'yaml'
 import { ROLES, ROLE_ORGANIZATION_KINDS, type Principal, type Role } from '../../src/auth/principal.js'
 import {
   type AppAbility,
@@ -90,7 +85,10 @@ t.test('fields the policy does not name are denied to everyone', async (t) => {
 
 t.test('the system admin has no rule about cases at all', async (t) => {
   const ability = defineAbilitiesFor(principalFor('system_admin'), policy)
-  t.same(ability.rules.filter((rule) => [rule.subject].flat().includes('Case')), [])
+  t.same(
+    ability.rules.filter((rule) => [rule.subject].flat().includes('Case')),
+    [],
+  )
 })
 
 const caseActions: Record<string, string> = { decide_determination: 'decide_determination', share_case: 'share' }
@@ -102,12 +100,18 @@ t.test('the actions beyond fields follow the spec', async (t) => {
     t.equal(ability.can('create_case', 'Case'), holds('create_case'), `${role} create_case`)
     for (const [action, caslAction] of Object.entries(caseActions)) {
       t.equal(ability.can(caslAction as 'share', asCase(participating)), holds(action), `${role} ${action} on a participating case`)
-      for (const outsider of outsiders) t.notOk(ability.can(caslAction as 'share', asCase(outsider)), `${role} ${action} on a case of others`)
+      for (const outsider of outsiders)
+        t.notOk(ability.can(caslAction as 'share', asCase(outsider)), `${role} ${action} on a case of others`)
     }
     t.equal(ability.can('read', 'AuditTrail'), holds('read_audit_trail'), `${role} read_audit_trail`)
     t.equal(ability.can('read', 'Statistics'), holds('read_statistics'), `${role} read_statistics`)
     t.equal(ability.can('read', 'Directory'), holds('read_directory'), `${role} read_directory`)
-    for (const [action, caslAction] of Object.entries({ refer_case: 'refer', transfer_case: 'transfer', end_participation: 'end_participation', assign_case: 'assign' })) {
+    for (const [action, caslAction] of Object.entries({
+      refer_case: 'refer',
+      transfer_case: 'transfer',
+      end_participation: 'end_participation',
+      assign_case: 'assign',
+    })) {
       t.equal(ability.can(caslAction as 'refer', asCase(participating)), holds(action), `${role} ${action} on a participating case`)
     }
     for (const target of ['Organization', 'User'] as const) {

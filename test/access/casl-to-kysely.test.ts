@@ -92,12 +92,19 @@ async function replaceRows(db: ProbeDb, rows: readonly ProbeRow[]): Promise<void
     .insertInto('policy_probe')
     .values(rows.map((row, index) => ({ id: index + 1, stage: row.stage, risk_level: row.riskLevel, priority: row.priority })))
     .execute()
-  const participants = rows.flatMap((row, index) => row.organizations.map((organization) => ({ probe_id: index + 1, organization_id: organization })))
+  const participants = rows.flatMap((row, index) =>
+    row.organizations.map((organization) => ({ probe_id: index + 1, organization_id: organization })),
+  )
   if (participants.length > 0) await db.insertInto('policy_probe_participants').values(participants).execute()
 }
 
 async function idsSelected(db: ProbeDb, ability: AnyMongoAbility, action: string, subjectType = 'Probe'): Promise<number[]> {
-  const rows = await db.selectFrom('policy_probe').select('id').where(accessibleWhere(ability, action, subjectType, probeFields)).orderBy('id').execute()
+  const rows = await db
+    .selectFrom('policy_probe')
+    .select('id')
+    .where(accessibleWhere(ability, action, subjectType, probeFields))
+    .orderBy('id')
+    .execute()
   return rows.map((row) => row.id)
 }
 
@@ -143,7 +150,11 @@ function conditionArbitraries(withNot: boolean) {
     stage: fieldQuery(stage, { eq: stage, ne: stage, in: stages, nin: stages, ...comparisons(stage) }, withNot),
     riskLevel: fieldQuery(risk, { eq: risk, ne: risk, in: risks, nin: risks, exists: fc.boolean() }, withNot),
     priority: fieldQuery(priority, { eq: priority, ne: priority, in: priorities, nin: priorities, ...comparisons(priority) }, withNot),
-    participantOrganizationIds: fieldQuery(organization, { eq: organization, ne: organization, in: organizations, nin: organizations }, withNot),
+    participantOrganizationIds: fieldQuery(
+      organization,
+      { eq: organization, ne: organization, in: organizations, nin: organizations },
+      withNot,
+    ),
     urgent: fieldQuery(fc.boolean(), { eq: fc.boolean(), ne: fc.boolean() }, false),
   }
 }
@@ -193,7 +204,9 @@ t.test('the SQL filter selects exactly the rows CASL allows', async (t) => {
         const selected = await idsSelected(db, ability, action)
         const allowed = idsAllowed(ability, action, rows)
         if (JSON.stringify(selected) !== JSON.stringify(allowed)) {
-          throw new Error(`${action} with ${JSON.stringify(rules)}: SQL selected ${JSON.stringify(selected)}, CASL allows ${JSON.stringify(allowed)}`)
+          throw new Error(
+            `${action} with ${JSON.stringify(rules)}: SQL selected ${JSON.stringify(selected)}, CASL allows ${JSON.stringify(allowed)}`,
+          )
         }
       }
     }
@@ -201,9 +214,12 @@ t.test('the SQL filter selects exactly the rows CASL allows', async (t) => {
   const rows = fc.array(row, { minLength: 1, maxLength: 12 })
 
   await t.test("with CASL's default conditions (fields joined by and; rules joined by or, and-not)", async (t) => {
-    await fc.assert(fc.asyncProperty(fc.array(ruleSet(flatCondition), { minLength: 4, maxLength: 4 }), rows, async (sets, rows) => agree(sets, rows)), {
-      numRuns: 100,
-    })
+    await fc.assert(
+      fc.asyncProperty(fc.array(ruleSet(flatCondition), { minLength: 4, maxLength: 4 }), rows, async (sets, rows) => agree(sets, rows)),
+      {
+        numRuns: 100,
+      },
+    )
     t.pass('100 sets of rows, 4 random rule sets each, agree')
   })
 
@@ -227,10 +243,25 @@ t.test('plain examples', async (t) => {
   ])
 
   t.same(await idsSelected(db, createMongoAbility([]), 'read'), [], 'no rules: nothing')
-  t.same(await idsSelected(db, createMongoAbility([{ action: 'update', subject: 'Probe' }]), 'read'), [], 'rules for another action: nothing')
-  t.same(await idsSelected(db, createMongoAbility([{ action: 'read', subject: 'Probe' }]), 'read'), [1, 2, 3], 'an unconditioned rule: everything')
   t.same(
-    await idsSelected(db, createMongoAbility([{ action: 'read', subject: 'Probe' }, { action: 'read', subject: 'Probe', inverted: true }]), 'read'),
+    await idsSelected(db, createMongoAbility([{ action: 'update', subject: 'Probe' }]), 'read'),
+    [],
+    'rules for another action: nothing',
+  )
+  t.same(
+    await idsSelected(db, createMongoAbility([{ action: 'read', subject: 'Probe' }]), 'read'),
+    [1, 2, 3],
+    'an unconditioned rule: everything',
+  )
+  t.same(
+    await idsSelected(
+      db,
+      createMongoAbility([
+        { action: 'read', subject: 'Probe' },
+        { action: 'read', subject: 'Probe', inverted: true },
+      ]),
+      'read',
+    ),
     [],
     'an unconditioned cannot after it: nothing',
   )
@@ -243,13 +274,25 @@ t.test('plain examples', async (t) => {
   t.same(await idsSelected(db, notCritical, 'read'), [1, 2], 'a cannot keeps the rows whose field is absent; values are parameters')
 
   const throwsFor = (conditions: Record<string, unknown>, message: RegExp, why: string) =>
-    t.throws(() => accessibleWhere(createMongoAbility([{ action: 'read', subject: 'Probe', conditions }]), 'read', 'Probe', probeFields), { message }, why)
+    t.throws(
+      () => accessibleWhere(createMongoAbility([{ action: 'read', subject: 'Probe', conditions }]), 'read', 'Probe', probeFields),
+      { message },
+      why,
+    )
   throwsFor({ secret: 'x' }, /No SQL is known for the condition field "secret"/, 'an unknown field throws')
-  throwsFor({ $or: [{ stage: 'custody' }] }, /No SQL is known for the condition field "\$or"/, 'a compound the matcher read as a field throws')
+  throwsFor(
+    { $or: [{ stage: 'custody' }] },
+    /No SQL is known for the condition field "\$or"/,
+    'a compound the matcher read as a field throws',
+  )
   throwsFor({ stage: { $regex: '^c' } }, /Cannot express the operator "\$regex" on "stage"/, 'an operator SQL cannot express throws')
   throwsFor({ participantOrganizationIds: { $size: 2 } }, /Cannot express the operator "\$size"/, 'so does $size on a list')
   throwsFor({ participantOrganizationIds: { $exists: true } }, /Cannot express "\$exists" on the list field/, 'and $exists on a list')
-  throwsFor({ riskLevel: { $lt: 'm' } }, /"\$lt" on "riskLevel" needs a column declared nullable: false/, 'comparisons need a NOT NULL column')
+  throwsFor(
+    { riskLevel: { $lt: 'm' } },
+    /"\$lt" on "riskLevel" needs a column declared nullable: false/,
+    'comparisons need a NOT NULL column',
+  )
   throwsFor({ stage: { a: 1 } }, /Cannot compare "stage" with \{"a":1\}/, 'an object is no value to compare with')
 })
 
@@ -262,7 +305,10 @@ t.test("the service's own abilities, with a case's participants and stage", asyn
   ])
   const policy = loadPolicy()
   const abilityOf = (role: Role) =>
-    defineAbilitiesFor({ userId: 'u', subject: 's', displayName: 'd', role, organizationId: a, organizationKind: 'platform' } satisfies Principal, policy)
+    defineAbilitiesFor(
+      { userId: 'u', subject: 's', displayName: 'd', role, organizationId: a, organizationKind: 'platform' } satisfies Principal,
+      policy,
+    )
   t.same(await idsSelected(db, abilityOf('migration_officer'), 'read', 'Case'), [1, 2], 'the cases its organisation participates in')
   t.same(await idsSelected(db, abilityOf('migration_officer'), 'transition', 'Case'), [1], 'and still in identification, to transition')
   t.same(await idsSelected(db, abilityOf('attorney'), 'transition', 'Case'), [1, 2])

@@ -5,6 +5,8 @@ import { parse, stringify } from 'yaml'
 import { assertEveryFieldClassified, loadPolicy, policyVersion } from '../../src/access/policy.js'
 
 type Yaml = Record<string, any>
+/** A CASL placeholder as scope.yaml writes it: a literal `${user.…}`, not a template. */
+const placeholder = (field: string): string => `\${user.${field}}`
 const matrix = (): Yaml => parse(readFileSync(path.join('policies', 'access-matrix.yaml'), 'utf8'))
 const scope = (): Yaml => parse(readFileSync(path.join('policies', 'scope.yaml'), 'utf8'))
 
@@ -107,12 +109,12 @@ const refusals: { name: string; change: (files: { matrix: Yaml; scope: Yaml }) =
   },
   {
     name: 'an unknown field in a scope condition',
-    change: ({ scope }) => (scope.roles.attorney = { participantOrganisationIds: '${user.organizationId}' }),
-    message: /scope\.yaml is not valid:\n  - roles\.attorney: unknown condition field "participantOrganisationIds"/,
+    change: ({ scope }) => (scope.roles.attorney = { participantOrganisationIds: placeholder('organizationId') }),
+    message: /scope\.yaml is not valid:\n {2}- roles\.attorney: unknown condition field "participantOrganisationIds"/,
   },
   {
     name: 'a compound operator CASL would read as a field',
-    change: ({ scope }) => (scope.roles.attorney = { $or: [{ participantOrganizationIds: '${user.organizationId}' }] }),
+    change: ({ scope }) => (scope.roles.attorney = { $or: [{ participantOrganizationIds: placeholder('organizationId') }] }),
     message: /roles\.attorney: "\$or" is not supported/,
   },
   {
@@ -122,7 +124,7 @@ const refusals: { name: string; change: (files: { matrix: Yaml; scope: Yaml }) =
   },
   {
     name: 'an unknown placeholder',
-    change: ({ scope }) => (scope.roles.attorney = { participantOrganizationIds: '${user.organisationId}' }),
+    change: ({ scope }) => (scope.roles.attorney = { participantOrganizationIds: placeholder('organisationId') }),
     message: /unknown placeholder "\$\{user\.organisationId\}"/,
   },
   {
@@ -156,7 +158,9 @@ for (const { name, change, message } of refusals) {
 }
 
 t.test('the loader names a file it cannot read or parse', async (t) => {
-  t.throws(() => loadPolicy(policyDirectory(t, { matrix: 'sections: [unclosed' })), { message: /Cannot read the policy file .*access-matrix\.yaml/ })
+  t.throws(() => loadPolicy(policyDirectory(t, { matrix: 'sections: [unclosed' })), {
+    message: /Cannot read the policy file .*access-matrix\.yaml/,
+  })
   t.throws(() => loadPolicy(t.testdir({})), { message: /Cannot read the policy file .*access-matrix\.yaml: ENOENT/ })
   t.throws(() => loadPolicy(policyDirectory(t, { scope: 'roles:\n  attorney: all\n  attorney: none\n' })), {
     message: /scope\.yaml: Map keys must be unique/,
@@ -167,7 +171,7 @@ t.test('every field of the case schemas must belong to a section', async (t) => 
   t.doesNotThrow(() => assertEveryFieldClassified(policy, policy.sections))
   t.doesNotThrow(() => assertEveryFieldClassified(policy, { identity: ['givenName'], case: ['riskLevel'] }))
   t.throws(() => assertEveryFieldClassified(policy, { identity: ['givenName', 'nickname'], health: ['bloodType'] }), {
-    message: /field "identity\.nickname" belongs to no section of the policy\n  - field "health\.bloodType" belongs to no section/,
+    message: /field "identity\.nickname" belongs to no section of the policy\n {2}- field "health\.bloodType" belongs to no section/,
   })
   t.throws(() => assertEveryFieldClassified(policy, { finances: ['income'] }), { message: /unknown section "finances"/ })
 })

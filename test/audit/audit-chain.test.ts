@@ -39,7 +39,8 @@ const SESSIONS = [UTC, MEXICO, KATHMANDU]
  */
 async function inSession(t: Test, database: TestDatabase, session: Session): Promise<Kysely<Database>> {
   if (!database.url) {
-    for (const [name, value] of Object.entries(session.settings)) await sql`SELECT set_config(${name}, ${value}, false)`.execute(database.db)
+    for (const [name, value] of Object.entries(session.settings))
+      await sql`SELECT set_config(${name}, ${value}, false)`.execute(database.db)
     return database.db
   }
   const options = Object.entries(session.settings)
@@ -58,7 +59,13 @@ let requestCount = 0
 
 /** Events that exercise every column: NULLs, empty and long lists, quotes, control and non-ASCII characters, times to the microsecond. */
 async function insertEvents(database: TestDatabase, count: number): Promise<void> {
-  const times = ['2026-03-08 01:59:59.999999+00', '2026-11-25 10:00:00+00', '2026-04-05 07:30:00.1+00', '2026-10-25 23:59:59.12345+00', '2026-01-01 00:00:00.000001+00']
+  const times = [
+    '2026-03-08 01:59:59.999999+00',
+    '2026-11-25 10:00:00+00',
+    '2026-04-05 07:30:00.1+00',
+    '2026-10-25 23:59:59.12345+00',
+    '2026-01-01 00:00:00.000001+00',
+  ]
   for (let index = 0; index < count; index += 1) {
     const n = ++requestCount
     await database.db
@@ -104,41 +111,70 @@ async function eventIdAt(database: TestDatabase, seq: number): Promise<number> {
   return Number(rows[0]!.event_id)
 }
 
-t.test('a chain sealed under one session’s settings verifies under every other, and a tampered row is found at its sequence under each', async (t) => {
-  const database = await createTestDatabase(t)
-  for (const session of SESSIONS) {
-    await insertEvents(database, 7)
-    t.equal(await sealAll(await inSession(t, database, session)), 7, `7 events sealed in ${session.name}`)
-  }
-  const through = 21
-  for (const session of SESSIONS) {
-    const db = await inSession(t, database, session)
-    t.same(await verifyChain(db), { intact: true, verifiedThrough: through, headHash: (await findChainHead(db))!.hash }, `intact in ${session.name}`)
-    t.same(await referenceVerify(await exportChain(db)), await verifyChain(db), `the reference verifier agrees, exported in ${session.name}`)
-  }
-  if (database.url) {
-    // A server whose default time zone is Mexico City, as a deployment in Mexico has: fresh connections take it.
-    const name = new URL(database.url).pathname.slice(1)
-    await sql.raw(`ALTER DATABASE ${name} SET timezone = 'America/Mexico_City'`).execute(database.db)
-    await sql.raw(`ALTER DATABASE ${name} SET datestyle = 'Postgres, DMY'`).execute(database.db)
-    const fresh = await inSession(t, database, { name: 'database default', settings: {} })
-    const { rows } = await sql<{ timezone: string }>`SELECT current_setting('TimeZone') AS timezone`.execute(fresh)
-    t.equal(rows[0]!.timezone, 'America/Mexico_City', 'a fresh connection has the database’s time zone')
-    t.match(await verifyChain(fresh), { intact: true, verifiedThrough: through })
-    await insertEvents(database, 2)
-    t.equal(await sealAll(fresh), 2, 'sealed under the database’s default time zone')
-    t.match(await verifyChain(await inSession(t, database, KATHMANDU)), { intact: true, verifiedThrough: through + 2 })
-  }
+t.test(
+  'a chain sealed under one session’s settings verifies under every other, and a tampered row is found at its sequence under each',
+  async (t) => {
+    const database = await createTestDatabase(t)
+    for (const session of SESSIONS) {
+      await insertEvents(database, 7)
+      t.equal(await sealAll(await inSession(t, database, session)), 7, `7 events sealed in ${session.name}`)
+    }
+    const through = 21
+    for (const session of SESSIONS) {
+      const db = await inSession(t, database, session)
+      t.same(
+        await verifyChain(db),
+        { intact: true, verifiedThrough: through, headHash: (await findChainHead(db))!.hash },
+        `intact in ${session.name}`,
+      )
+      t.same(
+        await referenceVerify(await exportChain(db)),
+        await verifyChain(db),
+        `the reference verifier agrees, exported in ${session.name}`,
+      )
+    }
+    if (database.url) {
+      // A server whose default time zone is Mexico City, as a deployment in Mexico has: fresh connections take it.
+      const name = new URL(database.url).pathname.slice(1)
+      await sql.raw(`ALTER DATABASE ${name} SET timezone = 'America/Mexico_City'`).execute(database.db)
+      await sql.raw(`ALTER DATABASE ${name} SET datestyle = 'Postgres, DMY'`).execute(database.db)
+      const fresh = await inSession(t, database, { name: 'database default', settings: {} })
+      const { rows } = await sql<{ timezone: string }>`SELECT current_setting('TimeZone') AS timezone`.execute(fresh)
+      t.equal(rows[0]!.timezone, 'America/Mexico_City', 'a fresh connection has the database’s time zone')
+      t.match(await verifyChain(fresh), { intact: true, verifiedThrough: through })
+      await insertEvents(database, 2)
+      t.equal(await sealAll(fresh), 2, 'sealed under the database’s default time zone')
+      t.match(await verifyChain(await inSession(t, database, KATHMANDU)), { intact: true, verifiedThrough: through + 2 })
+    }
 
-  await asSuperuserWithoutTriggers(database, sql`UPDATE audit_events SET occurred_at = occurred_at + interval '1 microsecond' WHERE id = ${await eventIdAt(database, 5)}`)
-  await asSuperuserWithoutTriggers(database, sql`UPDATE audit_events SET fields = ARRAY['identity.givenName'] WHERE id = ${await eventIdAt(database, 16)}`)
-  for (const session of SESSIONS) {
-    const db = await inSession(t, database, session)
-    t.same(await verifyChain(db), { intact: false, brokenAt: 5, reason: 'hash-mismatch' }, `a time moved by 1 µs is found in ${session.name}`)
-    t.same(await referenceVerify(await exportChain(db)), { intact: false, brokenAt: 5, reason: 'hash-mismatch' }, `and by the reference verifier`)
-    t.same(await verifyChain(db, { from: { seq: 10, hash: await hashAt(db, 10) } }), { intact: false, brokenAt: 16, reason: 'hash-mismatch' }, `from a checkpoint after it, the next change is found in ${session.name}`)
-  }
-})
+    await asSuperuserWithoutTriggers(
+      database,
+      sql`UPDATE audit_events SET occurred_at = occurred_at + interval '1 microsecond' WHERE id = ${await eventIdAt(database, 5)}`,
+    )
+    await asSuperuserWithoutTriggers(
+      database,
+      sql`UPDATE audit_events SET fields = ARRAY['identity.givenName'] WHERE id = ${await eventIdAt(database, 16)}`,
+    )
+    for (const session of SESSIONS) {
+      const db = await inSession(t, database, session)
+      t.same(
+        await verifyChain(db),
+        { intact: false, brokenAt: 5, reason: 'hash-mismatch' },
+        `a time moved by 1 µs is found in ${session.name}`,
+      )
+      t.same(
+        await referenceVerify(await exportChain(db)),
+        { intact: false, brokenAt: 5, reason: 'hash-mismatch' },
+        `and by the reference verifier`,
+      )
+      t.same(
+        await verifyChain(db, { from: { seq: 10, hash: await hashAt(db, 10) } }),
+        { intact: false, brokenAt: 16, reason: 'hash-mismatch' },
+        `from a checkpoint after it, the next change is found in ${session.name}`,
+      )
+    }
+  },
+)
 
 async function hashAt(db: Kysely<Database>, seq: number): Promise<string> {
   const { rows } = await sql<{ hash: string }>`SELECT hash FROM audit_chain WHERE seq = ${seq}`.execute(db)
@@ -166,7 +202,11 @@ t.test('the published definition: form 3 is SHA-256 of prev_hash and the JSON ar
     })
     .execute()
   await sealAll(database.db)
-  const { rows } = await sql<{ event_id: number | string; hash: string; form: number }>`SELECT event_id, hash, form FROM audit_chain WHERE seq = 1`.execute(database.db)
+  const { rows } = await sql<{
+    event_id: number | string
+    hash: string
+    form: number
+  }>`SELECT event_id, hash, form FROM audit_chain WHERE seq = 1`.execute(database.db)
   const eventId = Number(rows[0]!.event_id)
   const text = `${GENESIS_HASH}[1, ${eventId}, "2026-11-25T10:00:00.500000Z", "req \\"1\\" ñ", "${id}", "oversight_auditor", null, "audit.verify", [], ["a.b","c \\"d\\""], "allowed", null, "v1", null, [], null, 1]`
   // Form 3 (migration 2026-12-02-40): form 2's array with changed_fields, target_user_id, event_count.
@@ -182,7 +222,10 @@ t.test('the published definition: form 3 is SHA-256 of prev_hash and the JSON ar
 async function sealLikeTheFirstSealer(db: Kysely<Database>): Promise<number> {
   return db.transaction().execute(async (trx) => {
     await sql`SET LOCAL TIME ZONE 'UTC'`.execute(trx)
-    const { rows: events } = await sql<{ id: number | string; event: Record<string, unknown> }>`SELECT e.id, jsonb_strip_nulls(to_jsonb(e)) - 'changed_fields' - 'target_user_id' - 'event_count' AS event
+    const { rows: events } = await sql<{
+      id: number | string
+      event: Record<string, unknown>
+    }>`SELECT e.id, jsonb_strip_nulls(to_jsonb(e)) - 'changed_fields' - 'target_user_id' - 'event_count' AS event
       FROM audit_pending p JOIN audit_events e ON e.id = p.event_id ORDER BY e.id`.execute(trx)
     const head = await findChainHead(trx)
     let seq = head?.seq ?? 0
@@ -204,8 +247,18 @@ t.test('links sealed by the first sealer still verify, under every session, foll
   t.equal(await sealLikeTheFirstSealer(database.db), 10)
   await insertEvents(database, 5)
   t.equal(await sealAll(database.db), 5)
-  const { rows } = await sql<{ form: number; links: number | string }>`SELECT form, count(*) AS links FROM audit_chain GROUP BY form ORDER BY form`.execute(database.db)
-  t.same(rows.map((row) => [row.form, Number(row.links)]), [[1, 10], [3, 5]], 'ten old links, five new')
+  const { rows } = await sql<{
+    form: number
+    links: number | string
+  }>`SELECT form, count(*) AS links FROM audit_chain GROUP BY form ORDER BY form`.execute(database.db)
+  t.same(
+    rows.map((row) => [row.form, Number(row.links)]),
+    [
+      [1, 10],
+      [3, 5],
+    ],
+    'ten old links, five new',
+  )
   for (const session of SESSIONS) {
     const db = await inSession(t, database, session)
     t.match(await verifyChain(db), { intact: true, verifiedThrough: 15 }, `intact in ${session.name}`)
@@ -214,7 +267,11 @@ t.test('links sealed by the first sealer still verify, under every session, foll
   await asSuperuserWithoutTriggers(database, sql`UPDATE audit_events SET reason = 'edited' WHERE id = ${await eventIdAt(database, 3)}`)
   for (const session of SESSIONS) {
     const db = await inSession(t, database, session)
-    t.same(await verifyChain(db), { intact: false, brokenAt: 3, reason: 'hash-mismatch' }, `an old link’s change is found in ${session.name}`)
+    t.same(
+      await verifyChain(db),
+      { intact: false, brokenAt: 3, reason: 'hash-mismatch' },
+      `an old link’s change is found in ${session.name}`,
+    )
     t.same(await referenceVerify(await exportChain(db)), { intact: false, brokenAt: 3, reason: 'hash-mismatch' })
   }
 })
@@ -241,14 +298,19 @@ t.test('every kind of break is found at its sequence, by the service and by the 
   await expectBreak({ intact: false, brokenAt: 22, reason: 'event-missing' }, 'a link whose event is gone')
   await asSuperuserWithoutTriggers(database, sql`DELETE FROM audit_chain WHERE seq IN (17, 18)`)
   await expectBreak({ intact: false, brokenAt: 17, reason: 'missing-link' }, 'two links removed')
-  await asSuperuserWithoutTriggers(database, sql`UPDATE audit_events SET request_id = request_id || ' ' WHERE id = ${await eventIdAt(database, 9)}`)
+  await asSuperuserWithoutTriggers(
+    database,
+    sql`UPDATE audit_events SET request_id = request_id || ' ' WHERE id = ${await eventIdAt(database, 9)}`,
+  )
   await expectBreak({ intact: false, brokenAt: 9, reason: 'hash-mismatch' }, 'an event changed')
   await asSuperuserWithoutTriggers(database, sql`DELETE FROM audit_chain WHERE seq = 1`)
   await expectBreak({ intact: false, brokenAt: 1, reason: 'missing-link' }, 'the first link removed')
 })
 
 async function formCheckName(database: TestDatabase): Promise<string> {
-  const { rows } = await sql<{ name: string }>`SELECT conname AS name FROM pg_constraint WHERE conrelid = 'audit_chain'::regclass AND contype = 'c'`.execute(database.db)
+  const { rows } = await sql<{
+    name: string
+  }>`SELECT conname AS name FROM pg_constraint WHERE conrelid = 'audit_chain'::regclass AND contype = 'c'`.execute(database.db)
   return rows[0]!.name
 }
 
@@ -262,16 +324,40 @@ t.test('incremental verification from a kept checkpoint reads only the links sin
   await insertEvents(database, 8)
   await sealAll(database.db)
   const head = (await findChainHead(database.db))!
-  t.same(await verifyChain(database.db, { from: checkpoint }), { intact: true, verifiedThrough: 20, headHash: head.hash }, 'the links since chain from it')
-  t.same(await verifyChain(database.db, { from: { seq: 20, hash: head.hash } }), { intact: true, verifiedThrough: 20, headHash: head.hash }, 'from the head itself')
-  t.same(await verifyChain(database.db, { from: { seq: 12, hash: 'a'.repeat(64) } }), { intact: false, brokenAt: 12, reason: 'checkpoint-mismatch' }, 'a hash that was never kept')
-  t.same(await verifyChain(database.db, { from: { seq: 21, hash: head.hash } }), { intact: false, brokenAt: 21, reason: 'checkpoint-mismatch' }, 'a checkpoint beyond the head')
+  t.same(
+    await verifyChain(database.db, { from: checkpoint }),
+    { intact: true, verifiedThrough: 20, headHash: head.hash },
+    'the links since chain from it',
+  )
+  t.same(
+    await verifyChain(database.db, { from: { seq: 20, hash: head.hash } }),
+    { intact: true, verifiedThrough: 20, headHash: head.hash },
+    'from the head itself',
+  )
+  t.same(
+    await verifyChain(database.db, { from: { seq: 12, hash: 'a'.repeat(64) } }),
+    { intact: false, brokenAt: 12, reason: 'checkpoint-mismatch' },
+    'a hash that was never kept',
+  )
+  t.same(
+    await verifyChain(database.db, { from: { seq: 21, hash: head.hash } }),
+    { intact: false, brokenAt: 21, reason: 'checkpoint-mismatch' },
+    'a checkpoint beyond the head',
+  )
 
   await asSuperuserWithoutTriggers(database, sql`UPDATE audit_events SET action = 'case.list' WHERE id = ${await eventIdAt(database, 4)}`)
-  t.match(await verifyChain(database.db, { from: checkpoint }), { intact: true }, 'a change before the checkpoint is the earlier verification’s business')
+  t.match(
+    await verifyChain(database.db, { from: checkpoint }),
+    { intact: true },
+    'a change before the checkpoint is the earlier verification’s business',
+  )
   t.same(await verifyChain(database.db), { intact: false, brokenAt: 4, reason: 'hash-mismatch' }, 'and a full verification finds it')
   await asSuperuserWithoutTriggers(database, sql`UPDATE audit_events SET action = 'case.list' WHERE id = ${await eventIdAt(database, 12)}`)
-  t.same(await verifyChain(database.db, { from: checkpoint }), { intact: false, brokenAt: 12, reason: 'hash-mismatch' }, 'the checkpoint’s own event is rechecked')
+  t.same(
+    await verifyChain(database.db, { from: checkpoint }),
+    { intact: false, brokenAt: 12, reason: 'hash-mismatch' },
+    'the checkpoint’s own event is rechecked',
+  )
 })
 
 t.test('over the API, on a server in Mexico City: verify answers intact, incrementally too, and finds a change', async (t) => {
@@ -284,7 +370,9 @@ t.test('over the API, on a server in Mexico City: verify answers intact, increme
     // The server's default for every new connection; the app's connections are ended so it makes new ones.
     const admin = await inSession(t, database, UTC)
     await sql.raw(`ALTER DATABASE ${new URL(database.url).pathname.slice(1)} SET timezone = 'America/Mexico_City'`).execute(admin)
-    await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`.execute(admin)
+    await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`.execute(
+      admin,
+    )
     await sleep(300)
   } else {
     await inSession(t, database, MEXICO)
@@ -301,7 +389,11 @@ t.test('over the API, on a server in Mexico City: verify answers intact, increme
   const since = await get(`/audit-events/verify?fromSeq=${checkpoint.seq}&fromHash=${checkpoint.hash}`)
   t.equal(since.statusCode, 200, since.body)
   t.match(since.json(), { intact: true, verifiedThrough: (await findChainHead(database.db))!.seq })
-  t.same((await get(`/audit-events/verify?fromSeq=${checkpoint.seq}&fromHash=${'b'.repeat(64)}`)).json(), { intact: false, brokenAt: checkpoint.seq, reason: 'checkpoint-mismatch' })
+  t.same((await get(`/audit-events/verify?fromSeq=${checkpoint.seq}&fromHash=${'b'.repeat(64)}`)).json(), {
+    intact: false,
+    brokenAt: checkpoint.seq,
+    reason: 'checkpoint-mismatch',
+  })
   for (const url of [
     `/audit-events/verify?fromSeq=${checkpoint.seq}`,
     `/audit-events/verify?fromSeq=${checkpoint.seq}&fromHash=${checkpoint.hash}&checkpointSeq=${checkpoint.seq}&checkpointHash=${checkpoint.hash}`,
@@ -311,6 +403,9 @@ t.test('over the API, on a server in Mexico City: verify answers intact, increme
     t.equal(refused.headers['content-type'], 'application/problem+json; charset=utf-8')
   }
 
-  await asSuperuserWithoutTriggers(database, sql`UPDATE audit_events SET actor_role = 'system_admin' WHERE id = ${await eventIdAt(database, 7)}`)
+  await asSuperuserWithoutTriggers(
+    database,
+    sql`UPDATE audit_events SET actor_role = 'system_admin' WHERE id = ${await eventIdAt(database, 7)}`,
+  )
   t.same((await get('/audit-events/verify')).json(), { intact: false, brokenAt: 7, reason: 'hash-mismatch' })
 })

@@ -16,7 +16,8 @@ export interface AuditEventRecord {
 }
 
 export async function auditEventsOf(database: TestDatabase, requestId: string): Promise<AuditEventRecord[]> {
-  const { rows } = await sql<AuditEventRecord>`SELECT id, request_id, actor_id::text AS actor_id, actor_role, actor_organization_id::text AS actor_organization_id,
+  const { rows } =
+    await sql<AuditEventRecord>`SELECT id, request_id, actor_id::text AS actor_id, actor_role, actor_organization_id::text AS actor_organization_id,
       action, case_ids::text[] AS case_ids, fields, outcome, reason
     FROM audit_events WHERE request_id = ${requestId} ORDER BY id`.execute(database.db)
   return rows

@@ -4,7 +4,6 @@ import { build, createUser, type TestUser } from '../helpers/build.js'
 import { bearer, signToken } from '../helpers/tokens.js'
 import { asSuperuserWithoutTriggers, auditEventsOf, caseFieldsIn, waitUntilSealed } from './audit-helpers.js'
 
-
 t.test('the audit trail over the live API', async (t) => {
   const { app, database } = await build(t)
   const ngo = await createUser(database, 'ngo_caseworker')
@@ -26,7 +25,13 @@ t.test('the audit trail over the live API', async (t) => {
   // The migration authority participates, so it reads the case through its own (narrower) grants.
   await database.db
     .insertInto('case_participants')
-    .values({ organization_id: migration.organizationId, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id })
+    .values({
+      organization_id: migration.organizationId,
+      case_id: caseId,
+      basis: 'legal_basis',
+      legal_basis_code: 'protection_measure',
+      granted_by: ngo.id,
+    })
     .execute()
 
   await t.test('one event per read, with exactly the fields each role was shown', async (t) => {
@@ -42,14 +47,23 @@ t.test('the audit trail over the live API', async (t) => {
       const events = await auditEventsOf(database, requestId)
       t.equal(events.length, 1, `${name}: one event`)
       const event = events[0]!
-      t.match(event, { action: 'case.read', outcome: 'allowed', actor_id: user.id, actor_role: user.role, actor_organization_id: user.organizationId })
+      t.match(event, {
+        action: 'case.read',
+        outcome: 'allowed',
+        actor_id: user.id,
+        actor_role: user.role,
+        actor_organization_id: user.organizationId,
+      })
       t.same(event.case_ids, [caseId])
       t.same(event.fields, caseFieldsIn(read.json()), `${name}: the fields recorded are exactly the fields in the response`)
       disclosed[name] = event.fields
     }
     t.ok(disclosed.ngo!.includes('identity.givenName'), 'the caseworker saw the name')
     t.notOk(disclosed.migration!.includes('health.urgentMedicalNeed'), 'the migration officer was not shown health')
-    t.notOk(disclosed.auditor!.some((field) => field.startsWith('identity.')), 'the auditor saw no identity')
+    t.notOk(
+      disclosed.auditor!.some((field) => field.startsWith('identity.')),
+      'the auditor saw no identity',
+    )
     t.not(disclosed.ngo!.join(), disclosed.migration!.join())
   })
 
@@ -83,11 +97,19 @@ t.test('the audit trail over the live API', async (t) => {
 
   await t.test('many concurrent requests give a gapless chain that verifies', async (t) => {
     const responses = await Promise.all(
-      Array.from({ length: 200 }, (_, index) => app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: (index % 2 ? ngo : migration).headers })),
+      Array.from({ length: 200 }, (_, index) =>
+        app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: (index % 2 ? ngo : migration).headers }),
+      ),
     )
     t.ok(responses.every((response) => response.statusCode === 200))
     await waitUntilSealed(database)
-    const { rows } = await sql<{ events: number | string; links: number | string; min: number | string; max: number | string; distinct: number | string }>`
+    const { rows } = await sql<{
+      events: number | string
+      links: number | string
+      min: number | string
+      max: number | string
+      distinct: number | string
+    }>`
       SELECT (SELECT count(*) FROM audit_events) AS events, count(*) AS links, min(seq) AS min, max(seq) AS max, count(DISTINCT event_id) AS distinct
       FROM audit_chain`.execute(database.db)
     const stats = rows[0]!
@@ -143,17 +165,32 @@ t.test('the audit trail over the live API', async (t) => {
     t.ok(items.length > 200)
     t.ok(items.every((item) => item.caseIds.includes(caseId)))
     t.ok(items.some((item) => item.actorId === migration.id))
-    t.ok(items.every((item) => item.fields.every((field) => /^[A-Za-z]+\.[A-Za-z]+$/.test(field))), 'names only')
+    t.ok(
+      items.every((item) => item.fields.every((field) => /^[A-Za-z]+\.[A-Za-z]+$/.test(field))),
+      'names only',
+    )
 
-    const byActor = await app.inject({ method: 'GET', url: `/audit-events?actorId=${migration.id}&action=case.read&limit=5`, headers: auditor.headers })
+    const byActor = await app.inject({
+      method: 'GET',
+      url: `/audit-events?actorId=${migration.id}&action=case.read&limit=5`,
+      headers: auditor.headers,
+    })
     const page1 = byActor.json()
     t.equal(page1.items.length, 5)
     t.ok(page1.items.every((item: { actorId: string; action: string }) => item.actorId === migration.id && item.action === 'case.read'))
-    const next = await app.inject({ method: 'GET', url: `/audit-events?actorId=${migration.id}&action=case.read&limit=5&cursor=${page1.nextCursor}`, headers: auditor.headers })
+    const next = await app.inject({
+      method: 'GET',
+      url: `/audit-events?actorId=${migration.id}&action=case.read&limit=5&cursor=${page1.nextCursor}`,
+      headers: auditor.headers,
+    })
     const page2 = next.json()
     t.ok(page2.items[0].id < page1.items[4].id, 'the next page continues below the cursor')
 
-    const byOrganization = await app.inject({ method: 'GET', url: `/audit-events?organizationId=${ngo.organizationId}&outcome=allowed&limit=500`, headers: auditor.headers })
+    const byOrganization = await app.inject({
+      method: 'GET',
+      url: `/audit-events?organizationId=${ngo.organizationId}&outcome=allowed&limit=500`,
+      headers: auditor.headers,
+    })
     t.ok(byOrganization.json().items.every((item: { actorOrganizationId: string }) => item.actorOrganizationId === ngo.organizationId))
     t.ok(byOrganization.json().items.length > 0)
 
@@ -163,7 +200,11 @@ t.test('the audit trail over the live API', async (t) => {
 
     const unknown = await app.inject({ method: 'GET', url: `/audit-events?color=red`, headers: auditor.headers })
     t.equal(unknown.statusCode, 400)
-    const missingCase = await app.inject({ method: 'GET', url: `/cases/0190a0a0-0000-7000-8000-00000000dead/access-log`, headers: auditor.headers })
+    const missingCase = await app.inject({
+      method: 'GET',
+      url: `/cases/0190a0a0-0000-7000-8000-00000000dead/access-log`,
+      headers: auditor.headers,
+    })
     t.equal(missingCase.statusCode, 404)
   })
 
@@ -180,7 +221,14 @@ t.test('the audit trail over the live API', async (t) => {
       t.equal(res.statusCode, 401, label)
       const events = await auditEventsOf(database, requestId)
       t.equal(events.length, 1, `${label}: one event`)
-      t.match(events[0], { action: 'auth.failed', outcome: 'denied', actor_id: null, actor_role: null, actor_organization_id: null, reason: /\S/ })
+      t.match(events[0], {
+        action: 'auth.failed',
+        outcome: 'denied',
+        actor_id: null,
+        actor_role: null,
+        actor_organization_id: null,
+        reason: /\S/,
+      })
     }
     const { rows } = await sql<{ row: string }>`SELECT to_jsonb(e)::text AS row FROM audit_events e`.execute(database.db)
     t.notOk(
@@ -202,7 +250,10 @@ t.test('a row changed behind the database’s back is found by verify at its seq
   t.match(intact.json(), { intact: true, verifiedThrough: 12 })
 
   const { rows } = await sql<{ event_id: number | string }>`SELECT event_id FROM audit_chain WHERE seq = 7`.execute(database.db)
-  await asSuperuserWithoutTriggers(database, sql`UPDATE audit_events SET actor_role = 'system_admin' WHERE id = ${Number(rows[0]!.event_id)}`)
+  await asSuperuserWithoutTriggers(
+    database,
+    sql`UPDATE audit_events SET actor_role = 'system_admin' WHERE id = ${Number(rows[0]!.event_id)}`,
+  )
   const broken = await app.inject({ method: 'GET', url: '/audit-events/verify', headers: auditor.headers })
   t.same(broken.json(), { intact: false, brokenAt: 7, reason: 'hash-mismatch' })
 
@@ -221,8 +272,12 @@ t.test('if the audit event cannot be written, the caller gets a 503 and no data'
     payload: { riskLevel: 'low', identity: { givenName: 'Zoraida' } },
   })
   t.equal(created.statusCode, 201)
-  await sql.raw(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit store down'; END $$`).execute(database.db)
-  await sql.raw(`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_audit()`).execute(database.db)
+  await sql
+    .raw(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit store down'; END $$`)
+    .execute(database.db)
+  await sql
+    .raw(`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_audit()`)
+    .execute(database.db)
   const read = await app.inject({ method: 'GET', url: `/cases/${created.json().id}`, headers: ngo.headers })
   t.equal(read.statusCode, 503)
   t.notMatch(read.body, /Zoraida/)

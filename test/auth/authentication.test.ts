@@ -41,7 +41,8 @@ t.test('every bad token is a 401 problem, never a 500', async (t) => {
     t.equal(response.json().subject, user.subject)
   })
 
-  const ecdsaSignature = (input: string) => createSign('SHA256').update(input).sign({ key: testKeys.privateKeyPem, dsaEncoding: 'ieee-p1363' })
+  const ecdsaSignature = (input: string) =>
+    createSign('SHA256').update(input).sign({ key: testKeys.privateKeyPem, dsaEncoding: 'ieee-p1363' })
 
   const cases: [string, () => Record<string, string>][] = [
     ['missing Authorization header', () => ({})],
@@ -53,38 +54,64 @@ t.test('every bad token is a 401 problem, never a 500', async (t) => {
     ['header is not JSON', () => bearer(`${base64url('{nope')}.${base64url('{}')}.${base64url('sig')}`)],
     ['payload is not JSON', () => bearer(`${base64url('{"alg":"ES256","typ":"JWT"}')}.${base64url('[[[')}.${base64url('sig')}`)],
     ['characters outside base64url', () => ({ authorization: `Bearer ${signToken(user.subject)}!` })],
-    ['oversized token (over 8 KB) that is otherwise valid', () => bearer(signToken(user.subject, { claims: { padding: 'x'.repeat(9_000) } }))],
+    [
+      'oversized token (over 8 KB) that is otherwise valid',
+      () => bearer(signToken(user.subject, { claims: { padding: 'x'.repeat(9_000) } })),
+    ],
     ['alg none, no signature', () => bearer(handMadeToken({ alg: 'none', typ: 'JWT' }, claimsFor(user.subject), () => ''))],
     ['alg none with a signature part', () => bearer(handMadeToken({ alg: 'none', typ: 'JWT' }, claimsFor(user.subject), () => 'c2ln'))],
     ['alg "None" spelled differently', () => bearer(handMadeToken({ alg: 'None', typ: 'JWT' }, claimsFor(user.subject), () => ''))],
     [
       'HS256 signed with the public key PEM as the HMAC secret',
-      () => bearer(handMadeToken({ alg: 'HS256', typ: 'JWT' }, claimsFor(user.subject), (input) => createHmac('sha256', testKeys.publicKeyPem).update(input).digest())),
+      () =>
+        bearer(
+          handMadeToken({ alg: 'HS256', typ: 'JWT' }, claimsFor(user.subject), (input) =>
+            createHmac('sha256', testKeys.publicKeyPem).update(input).digest(),
+          ),
+        ),
     ],
     [
       'HS256 signed with the public key in DER as the secret',
       () =>
         bearer(
           handMadeToken({ alg: 'HS256', typ: 'JWT' }, claimsFor(user.subject), (input) =>
-            createHmac('sha256', testKeys.publicKey.export({ type: 'spki', format: 'der' })).update(input).digest(),
+            createHmac('sha256', testKeys.publicKey.export({ type: 'spki', format: 'der' }))
+              .update(input)
+              .digest(),
           ),
         ),
     ],
     ['signed by a wrong key', () => bearer(signToken(user.subject, { keys: makeKeyPair('ES256') }))],
-    ['signature of another token', () => {
-      const [header, payload] = signToken(user.subject).split('.')
-      const otherSignature = signToken(`${user.subject}-other`).split('.')[2]
-      return bearer(`${header}.${payload}.${otherSignature}`)
-    }],
-    ['payload changed after signing', () => {
-      const [header, , signature] = signToken(user.subject).split('.')
-      return bearer(`${header}.${base64url(JSON.stringify(claimsFor(user.subject, { role: 'system_admin' })))}.${signature}`)
-    }],
-    ['expired (beyond the clock tolerance)', () => bearer(signToken(user.subject, { claims: { iat: nowSeconds() - 7_200, exp: nowSeconds() - 300 } }))],
+    [
+      'signature of another token',
+      () => {
+        const [header, payload] = signToken(user.subject).split('.')
+        const otherSignature = signToken(`${user.subject}-other`).split('.')[2]
+        return bearer(`${header}.${payload}.${otherSignature}`)
+      },
+    ],
+    [
+      'payload changed after signing',
+      () => {
+        const [header, , signature] = signToken(user.subject).split('.')
+        return bearer(`${header}.${base64url(JSON.stringify(claimsFor(user.subject, { role: 'system_admin' })))}.${signature}`)
+      },
+    ],
+    [
+      'expired (beyond the clock tolerance)',
+      () => bearer(signToken(user.subject, { claims: { iat: nowSeconds() - 7_200, exp: nowSeconds() - 300 } })),
+    ],
     ['not yet valid (nbf in the future)', () => bearer(signToken(user.subject, { claims: { nbf: nowSeconds() + 600 } }))],
     [
       'issued in the future (iat beyond the tolerance)',
-      () => bearer(handMadeToken({ alg: 'ES256', typ: 'JWT' }, claimsFor(user.subject, { iat: nowSeconds() + 3_600, exp: nowSeconds() + 7_200 }), ecdsaSignature)),
+      () =>
+        bearer(
+          handMadeToken(
+            { alg: 'ES256', typ: 'JWT' },
+            claimsFor(user.subject, { iat: nowSeconds() + 3_600, exp: nowSeconds() + 7_200 }),
+            ecdsaSignature,
+          ),
+        ),
     ],
     ['wrong iss', () => bearer(signToken(user.subject, { claims: { iss: 'https://evil.example' } }))],
     ['missing iss', () => bearer(signToken(user.subject, { claims: { iss: undefined } }))],
@@ -94,14 +121,25 @@ t.test('every bad token is a 401 problem, never a 500', async (t) => {
     ['sub is not a string', () => bearer(signToken(undefined, { claims: { sub: 42 } }))],
     ['empty sub', () => bearer(signToken(''))],
     ['missing exp', () => bearer(signToken(user.subject, { claims: { exp: undefined } }))],
-    ['exp is not a number', () => bearer(handMadeToken({ alg: 'ES256', typ: 'JWT' }, claimsFor(user.subject, { exp: 'tomorrow' }), ecdsaSignature))],
-    ['exp far in the past, validly signed by hand', () => bearer(handMadeToken({ alg: 'ES256', typ: 'JWT' }, claimsFor(user.subject, { exp: 1 }), ecdsaSignature))],
+    [
+      'exp is not a number',
+      () => bearer(handMadeToken({ alg: 'ES256', typ: 'JWT' }, claimsFor(user.subject, { exp: 'tomorrow' }), ecdsaSignature)),
+    ],
+    [
+      'exp far in the past, validly signed by hand',
+      () => bearer(handMadeToken({ alg: 'ES256', typ: 'JWT' }, claimsFor(user.subject, { exp: 1 }), ecdsaSignature)),
+    ],
     ['unknown subject (validly signed)', () => bearer(signToken('nobody-we-know'))],
     [
       'ES256 signature built by hand but for a wrong key id is still checked against the configured key',
-      () => bearer(handMadeToken({ alg: 'ES256', typ: 'JWT', kid: 'whatever', jku: 'http://127.0.0.1:1/keys' }, claimsFor(user.subject), (input) =>
-        createSign('SHA256').update(input).sign({ key: makeKeyPair('ES256').privateKeyPem, dsaEncoding: 'ieee-p1363' }),
-      )),
+      () =>
+        bearer(
+          handMadeToken({ alg: 'ES256', typ: 'JWT', kid: 'whatever', jku: 'http://127.0.0.1:1/keys' }, claimsFor(user.subject), (input) =>
+            createSign('SHA256')
+              .update(input)
+              .sign({ key: makeKeyPair('ES256').privateKeyPem, dsaEncoding: 'ieee-p1363' }),
+          ),
+        ),
     ],
   ]
   for (const [label, headers] of cases) {
@@ -153,8 +191,26 @@ t.test('every bad token is a 401 problem, never a 500', async (t) => {
   })
 
   await t.test('a refusal is logged with its reason, and the token never is', async (t) => {
-    const logs = (await Promise.all((await readdir(LOG_DIRECTORY)).filter((name) => name.startsWith(`${process.pid}-`)).map((name) => readFile(path.join(LOG_DIRECTORY, name), 'utf8')))).join('')
-    for (const reason of ['missing', 'malformed', 'oversized', 'unknown-user', 'inactive-user', 'issued-in-the-future', 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED', 'FAST_JWT_INACTIVE', 'FAST_JWT_INVALID_ALGORITHM']) {
+    const logs = (
+      await Promise.all(
+        (
+          await readdir(LOG_DIRECTORY)
+        )
+          .filter((name) => name.startsWith(`${process.pid}-`))
+          .map((name) => readFile(path.join(LOG_DIRECTORY, name), 'utf8')),
+      )
+    ).join('')
+    for (const reason of [
+      'missing',
+      'malformed',
+      'oversized',
+      'unknown-user',
+      'inactive-user',
+      'issued-in-the-future',
+      'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED',
+      'FAST_JWT_INACTIVE',
+      'FAST_JWT_INVALID_ALGORITHM',
+    ]) {
       t.match(logs, `"reason":"${reason}"`, `reason ${reason} logged`)
     }
     const signature = user.headers.authorization.split('.')[2]!
@@ -165,7 +221,10 @@ t.test('every bad token is a 401 problem, never a 500', async (t) => {
 
 t.test('RS256 works when configured, and the algorithm stays pinned', async (t) => {
   const rsa = makeKeyPair('RS256')
-  const { app, database } = await build(t, { verificationKey: { kind: 'pem', pem: rsa.publicKeyPem }, environment: { AUTH_ALGORITHMS: 'RS256' } })
+  const { app, database } = await build(t, {
+    verificationKey: { kind: 'pem', pem: rsa.publicKeyPem },
+    environment: { AUTH_ALGORITHMS: 'RS256' },
+  })
   const user: TestUser = await createUser(database, 'protection_officer')
   const me = (token: string) => app.inject({ method: 'GET', url: '/me', headers: bearer(token) })
 
@@ -177,14 +236,20 @@ t.test('RS256 works when configured, and the algorithm stays pinned', async (t) 
   assertUnauthorized(t, await me(signToken(user.subject)), 'ES256 when only RS256 is pinned')
   assertUnauthorized(
     t,
-    await me(handMadeToken({ alg: 'HS256', typ: 'JWT' }, claimsFor(user.subject), (input) => createHmac('sha256', rsa.publicKeyPem).update(input).digest())),
+    await me(
+      handMadeToken({ alg: 'HS256', typ: 'JWT' }, claimsFor(user.subject), (input) =>
+        createHmac('sha256', rsa.publicKeyPem).update(input).digest(),
+      ),
+    ),
     'HS256 with the RSA public key as secret',
   )
   assertUnauthorized(
     t,
-    await me(handMadeToken({ alg: 'PS256', typ: 'JWT' }, claimsFor(user.subject), (input) =>
-      createSign('SHA256').update(input).sign({ key: rsa.privateKeyPem, padding: 6 /* RSA_PKCS1_PSS_PADDING */ }),
-    )),
+    await me(
+      handMadeToken({ alg: 'PS256', typ: 'JWT' }, claimsFor(user.subject), (input) =>
+        createSign('SHA256').update(input).sign({ key: rsa.privateKeyPem, padding: 6 /* RSA_PKCS1_PSS_PADDING */ }),
+      ),
+    ),
     'PS256 with the right key but an unpinned algorithm',
   )
 })

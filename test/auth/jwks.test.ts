@@ -19,7 +19,7 @@ async function serveKeys(t: Test, options: { silent?: boolean } = {}): Promise<K
   let count = 0
   let body = JSON.stringify({ keys: [] })
   const sockets = new Set<Socket>()
-  const server: Server = createServer((request, response) => {
+  const server: Server = createServer((_request, response) => {
     count++
     if (options.silent) return
     response.writeHead(200, { 'content-type': 'application/json' }).end(body)
@@ -81,7 +81,11 @@ t.test('tokens verified against a JWKS endpoint', async (t) => {
   await t.test('unknown kids do not make the service fetch the key set again and again', async (t) => {
     const before = keyServer.requests()
     for (let index = 0; index < 25; index++) {
-      assertUnauthorized(t, await me(signToken(user.subject, { keys: makeKeyPair('ES256'), kid: `attacker-${index}` })), `unknown kid ${index}`)
+      assertUnauthorized(
+        t,
+        await me(signToken(user.subject, { keys: makeKeyPair('ES256'), kid: `attacker-${index}` })),
+        `unknown kid ${index}`,
+      )
     }
     const burst = await Promise.all(
       Array.from({ length: 25 }, (_, index) => me(signToken(user.subject, { keys: ecKey, kid: `parallel-${index}` }))),
@@ -97,11 +101,21 @@ t.test('tokens verified against a JWKS endpoint', async (t) => {
     const attackerKey = makeKeyPair('ES256')
     attackerServer.publish([{ kid: 'evil', alg: 'ES256', pair: attackerKey }])
     // The header names the attacker's key set (jku, x5u) and carries the key itself (jwk).
-    const header = { alg: 'ES256', typ: 'JWT', kid: 'evil', jku: attackerServer.url, x5u: attackerServer.url, jwk: attackerKey.publicKey.export({ format: 'jwk' }) }
+    const header = {
+      alg: 'ES256',
+      typ: 'JWT',
+      kid: 'evil',
+      jku: attackerServer.url,
+      x5u: attackerServer.url,
+      jwk: attackerKey.publicKey.export({ format: 'jwk' }),
+    }
     const now = Math.floor(Date.now() / 1000)
     const claims = { iss: TEST_ISSUER, aud: TEST_AUDIENCE, sub: user.subject, iat: now, exp: now + 600 }
     const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`
-    const signature = createSign('SHA256').update(input).sign({ key: attackerKey.privateKeyPem, dsaEncoding: 'ieee-p1363' }).toString('base64url')
+    const signature = createSign('SHA256')
+      .update(input)
+      .sign({ key: attackerKey.privateKeyPem, dsaEncoding: 'ieee-p1363' })
+      .toString('base64url')
     assertUnauthorized(t, await me(`${input}.${signature}`), 'token pointing at its own key set')
     t.equal(attackerServer.requests(), 0)
   })
@@ -112,7 +126,9 @@ t.test('a rotated key is picked up once the refresh interval has passed', async 
   const newKey = makeKeyPair('ES256')
   const keyServer = await serveKeys(t)
   keyServer.publish([{ kid: 'old', alg: 'ES256', pair: oldKey }])
-  const { app, database } = await build(t, { verificationKey: { kind: 'jwks', url: keyServer.url, keyStore: { minRefreshIntervalMs: 300 } } })
+  const { app, database } = await build(t, {
+    verificationKey: { kind: 'jwks', url: keyServer.url, keyStore: { minRefreshIntervalMs: 300 } },
+  })
   const user = await createUser(database, 'attorney')
   const me = (token: string) => app.inject({ method: 'GET', url: '/me', headers: bearer(token) })
   t.equal((await me(signToken(user.subject, { keys: oldKey, kid: 'old' }))).statusCode, 200)

@@ -81,7 +81,10 @@ export async function createUser(database: TestDatabase, role: Role, organizatio
   const orgId = organizationId ?? (await createOrganization(database, ROLE_ORGANIZATION_KINDS[role][0]!))
   const id = uuidv7()
   const subject = `${role}-${id}`
-  await database.db.insertInto('users').values({ id, subject, display_name: `Test ${role}`, role, organization_id: orgId }).execute()
+  await database.db
+    .insertInto('users')
+    .values({ id, subject, display_name: `Test ${role}`, role, organization_id: orgId })
+    .execute()
   return { id, subject, role, organizationId: orgId, headers: bearer(signToken(subject)) }
 }
 

@@ -6,7 +6,10 @@ import { WRITABLE_SECTION_FIELDS } from '../../src/cases/case-sections.js'
 import { waitUntilSealed } from '../audit/audit-helpers.js'
 
 /** Every writable field of these sections, with a marker in each free-text one. */
-function sectionsWithMarkers(sections: readonly (keyof typeof WRITABLE_SECTION_FIELDS)[], markers: string[]): Record<string, Record<string, unknown>> {
+function sectionsWithMarkers(
+  sections: readonly (keyof typeof WRITABLE_SECTION_FIELDS)[],
+  markers: string[],
+): Record<string, Record<string, unknown>> {
   const input: Record<string, Record<string, unknown>> = {}
   for (const section of sections) {
     input[section] = {}
@@ -34,7 +37,10 @@ t.test('no value of case data ever reaches the audit trail', async (t) => {
       method: 'POST',
       url: '/cases',
       headers: ngo.headers,
-      payload: { riskLevel: 'high', ...sectionsWithMarkers(['demographics', 'identity', 'contact', 'health', 'protection', 'custody'], markers) },
+      payload: {
+        riskLevel: 'high',
+        ...sectionsWithMarkers(['demographics', 'identity', 'contact', 'health', 'protection', 'custody'], markers),
+      },
     })
     t.equal(created.statusCode, 201)
     caseIds.push(created.json().id)
@@ -43,7 +49,13 @@ t.test('no value of case data ever reaches the audit trail', async (t) => {
     for (const user of [attorney, migration, protection]) {
       await database.db
         .insertInto('case_participants')
-        .values({ organization_id: user.organizationId, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id })
+        .values({
+          organization_id: user.organizationId,
+          case_id: caseId,
+          basis: 'legal_basis',
+          legal_basis_code: 'protection_measure',
+          granted_by: ngo.id,
+        })
         .execute()
     }
   }

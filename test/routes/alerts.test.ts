@@ -34,12 +34,26 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
     t.equal(created.statusCode, 201, created.body)
     const id: string = created.json().id
     if (user === ngo) {
-      await database.db.insertInto('case_participants').values({ organization_id: protection.organizationId, case_id: id, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id, legal_basis_citation: 'test' }).execute()
+      await database.db
+        .insertInto('case_participants')
+        .values({
+          organization_id: protection.organizationId,
+          case_id: id,
+          basis: 'legal_basis',
+          legal_basis_code: 'protection_measure',
+          granted_by: ngo.id,
+          legal_basis_citation: 'test',
+        })
+        .execute()
     }
     return id
   }
   const backdate = (id: string, days: number) =>
-    database.db.updateTable('cases').set({ opened_at: sql`now() - make_interval(days => ${days})` } as never).where('id', '=', id).execute()
+    database.db
+      .updateTable('cases')
+      .set({ opened_at: sql`now() - make_interval(days => ${days})` } as never)
+      .where('id', '=', id)
+      .execute()
   const place = async (user: TestUser, id: string, type: string, startedAt: string) => {
     const placed = await app.inject({ method: 'POST', url: `/cases/${id}/placements`, headers: user.headers, payload: { type, startedAt } })
     t.equal(placed.statusCode, 201, placed.body)
@@ -57,17 +71,35 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
   const guarded = await openCase(ngo, { custody: notified })
   await place(ngo, guarded, 'dif_shelter', daysAgo(10))
   // The guardian is set straight in the database: the legal file is not what this test is about.
-  await database.db.updateTable('cases').set({ legal: JSON.stringify({ guardian: { type: 'procuraduria', representationType: 'suplencia', appointedAt: dateIn(-3) } }) }).where('id', '=', guarded).execute()
+  await database.db
+    .updateTable('cases')
+    .set({ legal: JSON.stringify({ guardian: { type: 'procuraduria', representationType: 'suplencia', appointedAt: dateIn(-3) } }) })
+    .where('id', '=', guarded)
+    .execute()
   const asylum = await openCase(ngo, { custody: notified })
   const asylumEtag = (await app.inject({ method: 'GET', url: `/cases/${asylum}`, headers: protection.headers })).headers.etag as string
-  const intended = await app.inject({ method: 'PATCH', url: `/cases/${asylum}`, headers: { ...protection.headers, 'if-match': asylumEtag }, payload: { legalStatus: { asylumClaimStatus: 'intended' } } })
+  const intended = await app.inject({
+    method: 'PATCH',
+    url: `/cases/${asylum}`,
+    headers: { ...protection.headers, 'if-match': asylumEtag },
+    payload: { legalStatus: { asylumClaimStatus: 'intended' } },
+  })
   t.equal(intended.statusCode, 200, intended.body)
   await backdate(asylum, 26)
   const review = await openCase(ngo, { custody: notified })
-  const draft = await app.inject({ method: 'POST', url: `/cases/${review}/determinations`, headers: protection.headers, payload: { trigger: 'durable_solution', panel: PANEL, childViews: 'stay', rationale: 'safe' } })
+  const draft = await app.inject({
+    method: 'POST',
+    url: `/cases/${review}/determinations`,
+    headers: protection.headers,
+    payload: { trigger: 'durable_solution', panel: PANEL, childViews: 'stay', rationale: 'safe' },
+  })
   t.equal(draft.statusCode, 201, draft.body)
   // A decision is not dated before its draft: the draft is opened 61 days ago, straight in the database.
-  await database.db.updateTable('determinations').set({ created_at: sql`now() - interval '61 days'` } as never).where('id', '=', draft.json().id).execute()
+  await database.db
+    .updateTable('determinations')
+    .set({ created_at: sql`now() - interval '61 days'` } as never)
+    .where('id', '=', draft.json().id)
+    .execute()
   const decided = await app.inject({
     method: 'POST',
     url: `/cases/${review}/determinations/${draft.json().id}/decision`,
@@ -111,8 +143,14 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
     const alerts = await alertsOf(auditor)
     t.ok(pairs(alerts).includes(`${elsewhere}:in_migration_station`), 'oversight reaches every case')
     t.ok(pairs(alerts).includes(`${detained}:in_migration_station`))
-    t.notOk(alerts.some((alert) => alert.rule === 'turning_18'), 'the date of birth is identity')
-    t.ok(alerts.some((alert) => alert.rule === 'asylum_claim_not_filed'), 'legal status is readable by oversight')
+    t.notOk(
+      alerts.some((alert) => alert.rule === 'turning_18'),
+      'the date of birth is identity',
+    )
+    t.ok(
+      alerts.some((alert) => alert.rule === 'asylum_claim_not_filed'),
+      'legal status is readable by oversight',
+    )
   })
 
   await t.test('out-of-scope cases are absent; the admin sees nothing', async (t) => {
@@ -137,7 +175,12 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
 
   await t.test('alerts clear when the data changes', async (t) => {
     const current = (await app.inject({ method: 'GET', url: `/cases/${detained}/placements`, headers: ngo.headers })).json().items[0]
-    const ended = await app.inject({ method: 'PATCH', url: `/cases/${detained}/placements/${current.id}`, headers: { ...ngo.headers, 'if-match': `"${current.version}"` }, payload: { endReasonCode: 'released_from_detention', endNotes: 'channelled to DIF' } })
+    const ended = await app.inject({
+      method: 'PATCH',
+      url: `/cases/${detained}/placements/${current.id}`,
+      headers: { ...ngo.headers, 'if-match': `"${current.version}"` },
+      payload: { endReasonCode: 'released_from_detention', endNotes: 'channelled to DIF' },
+    })
     t.equal(ended.statusCode, 200, ended.body)
     t.same(await alertsOf(ngo, '?severity=critical'), [])
   })

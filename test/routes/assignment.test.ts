@@ -19,18 +19,35 @@ t.test('assignment: each participating organisation assigns the case to one of i
   t.equal(created.json().assignedTo, null, 'a new case is assigned to no one')
   await database.db
     .insertInto('case_participants')
-    .values({ organization_id: protection.organizationId, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id, legal_basis_citation: 'test' })
+    .values({
+      organization_id: protection.organizationId,
+      case_id: caseId,
+      basis: 'legal_basis',
+      legal_basis_code: 'protection_measure',
+      granted_by: ngo.id,
+      legal_basis_citation: 'test',
+    })
     .execute()
   await database.db
     .insertInto('case_participants')
-    .values({ organization_id: migration.organizationId, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'migration_law_handover', granted_by: ngo.id, legal_basis_citation: 'test' })
+    .values({
+      organization_id: migration.organizationId,
+      case_id: caseId,
+      basis: 'legal_basis',
+      legal_basis_code: 'migration_law_handover',
+      granted_by: ngo.id,
+      legal_basis_citation: 'test',
+    })
     .execute()
 
-  const assign = (user: TestUser, userId: string, id = caseId) => app.inject({ method: 'PUT', url: `/cases/${id}/assignment`, headers: user.headers, payload: { userId } })
+  const assign = (user: TestUser, userId: string, id = caseId) =>
+    app.inject({ method: 'PUT', url: `/cases/${id}/assignment`, headers: user.headers, payload: { userId } })
   const assigneeSeenBy = async (user: TestUser) => {
     const single = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: user.headers })
     t.equal(single.statusCode, 200, single.body)
-    const listed = (await app.inject({ method: 'GET', url: '/cases?limit=100', headers: user.headers })).json().items.find((item: { id: string }) => item.id === caseId)
+    const listed = (await app.inject({ method: 'GET', url: '/cases?limit=100', headers: user.headers }))
+      .json()
+      .items.find((item: { id: string }) => item.id === caseId)
     t.equal(listed.assignedTo, single.json().assignedTo, 'the list item shows the same assignee')
     return single.json().assignedTo as string | null
   }
@@ -49,9 +66,18 @@ t.test('assignment: each participating organisation assigns the case to one of i
   })
 
   await t.test('audited and in the history', async (t) => {
-    const events = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE action = 'case.assign' AND outcome = 'allowed' AND ${caseId}::uuid = ANY (case_ids)`.execute(database.db)
+    const events = await sql<{
+      n: number
+    }>`SELECT count(*)::int AS n FROM audit_events WHERE action = 'case.assign' AND outcome = 'allowed' AND ${caseId}::uuid = ANY (case_ids)`.execute(
+      database.db,
+    )
     t.equal(events.rows[0]!.n, 3)
-    const history = await database.db.selectFrom('case_history').select(['field', 'actor_id']).where('case_id', '=', caseId).where('field', '=', 'case.assignedTo').execute()
+    const history = await database.db
+      .selectFrom('case_history')
+      .select(['field', 'actor_id'])
+      .where('case_id', '=', caseId)
+      .where('field', '=', 'case.assignedTo')
+      .execute()
     t.equal(history.length, 3)
   })
 
@@ -72,9 +98,18 @@ t.test('assignment: each participating organisation assigns the case to one of i
   await t.test('walls: a role that may not assign is 403, a case outside scope 404, a bad body 400', async (t) => {
     t.equal((await assign(migration, migration.id)).statusCode, 403)
     t.equal((await assign(outsider, outsider.id)).statusCode, 404)
-    t.equal((await app.inject({ method: 'PUT', url: `/cases/${caseId}/assignment`, headers: ngo.headers, payload: { userId: 'me' } })).statusCode, 400)
-    t.equal((await app.inject({ method: 'PUT', url: `/cases/${caseId}/assignment`, headers: ngo.headers, payload: { userId: ngo.id, extra: 1 } })).statusCode, 400)
-    const denied = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE action = 'case.assign' AND outcome = 'denied'`.execute(database.db)
+    t.equal(
+      (await app.inject({ method: 'PUT', url: `/cases/${caseId}/assignment`, headers: ngo.headers, payload: { userId: 'me' } })).statusCode,
+      400,
+    )
+    t.equal(
+      (await app.inject({ method: 'PUT', url: `/cases/${caseId}/assignment`, headers: ngo.headers, payload: { userId: ngo.id, extra: 1 } }))
+        .statusCode,
+      400,
+    )
+    const denied = await sql<{
+      n: number
+    }>`SELECT count(*)::int AS n FROM audit_events WHERE action = 'case.assign' AND outcome = 'denied'`.execute(database.db)
     t.ok(denied.rows[0]!.n >= 6, 'refusals are recorded')
   })
 })

@@ -20,7 +20,12 @@ t.test('every route refuses malformed input with a 4xx problem and changes nothi
     .filter((name) => !AUDIT_TABLES.has(name))
   const snapshot = async () => {
     const counts: Record<string, string> = {}
-    for (const table of tables) counts[table] = (await sql<{ digest: string }>`SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS digest FROM ${sql.table(table)} t`.execute(database.db)).rows[0]!.digest
+    for (const table of tables)
+      counts[table] = (
+        await sql<{
+          digest: string
+        }>`SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS digest FROM ${sql.table(table)} t`.execute(database.db)
+      ).rows[0]!.digest
     return counts
   }
 
@@ -51,7 +56,11 @@ t.test('every route refuses malformed input with a 4xx problem and changes nothi
           const response = await app.inject({
             method: method.toUpperCase() as 'GET',
             url: attempt.url,
-            headers: { ...user.headers, 'if-match': '"1"', ...(attempt.payload === undefined ? {} : { 'content-type': 'application/json' }) },
+            headers: {
+              ...user.headers,
+              'if-match': '"1"',
+              ...(attempt.payload === undefined ? {} : { 'content-type': 'application/json' }),
+            },
             ...(attempt.payload === undefined ? {} : { payload: JSON.stringify(attempt.payload) }),
           })
           probes++

@@ -13,7 +13,10 @@ t.test('the law’s rest days are computed, moving Mondays included', async (t) 
     lawRestDays(2026).map((day) => day.date),
     ['2026-01-01', '2026-02-02', '2026-03-16', '2026-05-01', '2026-09-16', '2026-11-16', '2026-12-25'],
   )
-  t.ok(lawRestDays(2024).some((day) => day.date === '2024-10-01'), '1 October 2024: the new President takes office')
+  t.ok(
+    lawRestDays(2024).some((day) => day.date === '2024-10-01'),
+    '1 October 2024: the new President takes office',
+  )
   t.ok(lawRestDays(2030).some((day) => day.date === '2030-10-01'))
   t.notOk(lawRestDays(2027).some((day) => day.date === '2027-10-01'))
 })
@@ -31,11 +34,21 @@ t.test('calendar: the rest days as data, declared days by the administrator, wor
   const declare = (date: string, reason = 'Jueves Santo (declarado)', headers = admin.headers) =>
     app.inject({ method: 'POST', url: '/calendar/non-working-days', headers, payload: { date, reason } })
   const auditCount = async (action: string) =>
-    Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE action = ${action} AND outcome = 'allowed'`.execute(database.db)).rows[0]!.n)
+    Number(
+      (
+        await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE action = ${action} AND outcome = 'allowed'`.execute(
+          database.db,
+        )
+      ).rows[0]!.n,
+    )
 
   await t.test('every year 2020-2040 is seeded with the law’s days; any user reads them', async (t) => {
     for (const year of [2020, 2024, 2026, 2040]) {
-      t.same((await list(year)).items.map((day) => day.date), lawRestDays(year).map((day) => day.date), `${year}`)
+      t.same(
+        (await list(year)).items.map((day) => day.date),
+        lawRestDays(year).map((day) => day.date),
+        `${year}`,
+      )
     }
     t.ok((await list(2026, auditor.headers)).items.every((day) => day.source === 'law'))
     t.equal((await app.inject({ method: 'GET', url: '/calendar/non-working-days?year=0', headers: caseworker.headers })).statusCode, 400)
@@ -83,13 +96,25 @@ t.test('calendar: the rest days as data, declared days by the administrator, wor
     t.equal(duplicate.json().reason, 'already_non_working')
     t.equal((await declare('2026-06-10', 'x', caseworker.headers)).statusCode, 403)
     t.equal((await declare('2026-06-10', 'x', auditor.headers)).statusCode, 403)
-    t.equal((await app.inject({ method: 'DELETE', url: '/calendar/non-working-days/2026-04-02', headers: caseworker.headers })).statusCode, 403)
+    t.equal(
+      (await app.inject({ method: 'DELETE', url: '/calendar/non-working-days/2026-04-02', headers: caseworker.headers })).statusCode,
+      403,
+    )
     t.equal((await declare('0000-06-10')).statusCode, 400)
     t.equal((await declare('2026-02-30')).statusCode, 400)
     t.equal((await declare('2026-06-10', '')).statusCode, 400)
     t.equal((await app.inject({ method: 'DELETE', url: '/calendar/non-working-days/99999-01-01', headers: admin.headers })).statusCode, 400)
-    t.notOk((await list(2026)).items.some((day) => day.date === '2026-06-10'), 'nothing was written')
-    const denied = Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE action = 'calendar.declare' AND outcome = 'denied'`.execute(database.db)).rows[0]!.n)
+    t.notOk(
+      (await list(2026)).items.some((day) => day.date === '2026-06-10'),
+      'nothing was written',
+    )
+    const denied = Number(
+      (
+        await sql<{
+          n: number
+        }>`SELECT count(*)::int AS n FROM audit_events WHERE action = 'calendar.declare' AND outcome = 'denied'`.execute(database.db)
+      ).rows[0]!.n,
+    )
     t.ok(denied >= 3, 'refusals are recorded')
   })
 })

@@ -33,7 +33,9 @@ function presentFields(body: Record<string, unknown>): string[] {
 /** Every writable field as [section, field]; 'case' stands for the top-level riskLevel. */
 const WRITABLE_FIELDS: [string, string][] = [
   ['case', 'riskLevel'],
-  ...WRITABLE_SECTIONS.flatMap((section) => Object.keys(WRITABLE_SECTION_FIELDS[section]).map((field) => [section, field] as [string, string])),
+  ...WRITABLE_SECTIONS.flatMap((section) =>
+    Object.keys(WRITABLE_SECTION_FIELDS[section]).map((field) => [section, field] as [string, string]),
+  ),
 ]
 
 function bodyFor(section: string, field: string, variant: 1 | 2) {
@@ -53,11 +55,15 @@ t.test('the live API enforces the access matrix for every role, section and fiel
   const users = {} as Record<Role, TestUser>
   for (const role of ROLES) {
     const organizationId =
-      role === 'migration_officer' ? organizations.migration_authority
-      : role === 'protection_officer' ? organizations.child_protection_authority
-      : role === 'ngo_caseworker' ? organizations.civil_society
-      : role === 'attorney' ? organizations.legal_aid
-      : undefined
+      role === 'migration_officer'
+        ? organizations.migration_authority
+        : role === 'protection_officer'
+          ? organizations.child_protection_authority
+          : role === 'ngo_caseworker'
+            ? organizations.civil_society
+            : role === 'attorney'
+              ? organizations.legal_aid
+              : undefined
     users[role] = await createUser(database, role, organizationId)
   }
 
@@ -75,12 +81,27 @@ t.test('the live API enforces the access matrix for every role, section and fiel
       placement_type: 'ngo_shelter',
       placement_since: new Date('2026-11-20T00:00:00Z'),
       responsible_organization_id: organizations.civil_society,
-      best_interests: JSON.stringify({ determinationId: caseId, outcome: 'local_integration', decidedAt: '2026-11-24', reviewDueAt: '2027-05-24' }),
+      best_interests: JSON.stringify({
+        determinationId: caseId,
+        outcome: 'local_integration',
+        decidedAt: '2026-11-24',
+        reviewDueAt: '2027-05-24',
+      }),
     })
     .where('id', '=', caseId)
     .execute()
   for (const organizationId of [organizations.migration_authority, organizations.child_protection_authority, organizations.legal_aid]) {
-    await db.insertInto('case_participants').values({ organization_id: organizationId, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', legal_basis_citation: 'test', granted_by: users.ngo_caseworker.id }).execute()
+    await db
+      .insertInto('case_participants')
+      .values({
+        organization_id: organizationId,
+        case_id: caseId,
+        basis: 'legal_basis',
+        legal_basis_code: 'protection_measure',
+        legal_basis_citation: 'test',
+        granted_by: users.ngo_caseworker.id,
+      })
+      .execute()
   }
 
   for (const role of ROLES) {
@@ -109,7 +130,11 @@ t.test('the live API enforces the access matrix for every role, section and fiel
   for (const role of ROLES) {
     await t.test(`${role} updates exactly the fields the matrix lets it update`, async (t) => {
       for (const [section, field] of WRITABLE_FIELDS) {
-        const before = await db.selectFrom('cases').select(['version', sql<string>`cases::text`.as('snapshot')]).where('id', '=', caseId).executeTakeFirstOrThrow()
+        const before = await db
+          .selectFrom('cases')
+          .select(['version', sql<string>`cases::text`.as('snapshot')])
+          .where('id', '=', caseId)
+          .executeTakeFirstOrThrow()
         // The reader's own ETag: a version of the sections this role may read (PRODUCT.md, "Versions and ETags per reader").
         const read = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: users[role].headers })
         const etag = read.statusCode === 200 ? (read.headers.etag as string) : '"1"'
@@ -122,7 +147,11 @@ t.test('the live API enforces the access matrix for every role, section and fiel
         const expected = !mayRead(role, 'case') ? 404 : mayUpdateField(role, section, field) ? 200 : 403
         t.equal(response.statusCode, expected, `${section}.${field}`)
         if (expected !== 200) {
-          const after = await db.selectFrom('cases').select(['version', sql<string>`cases::text`.as('snapshot')]).where('id', '=', caseId).executeTakeFirstOrThrow()
+          const after = await db
+            .selectFrom('cases')
+            .select(['version', sql<string>`cases::text`.as('snapshot')])
+            .where('id', '=', caseId)
+            .executeTakeFirstOrThrow()
           t.equal(after.snapshot, before.snapshot, `${section}.${field}: nothing changed, not even the version`)
         }
         if (expected === 403) t.same(response.json().deniedFields, [`${section}.${field}`], 'the problem names the denied field')
@@ -136,7 +165,8 @@ t.test('the live API enforces the access matrix for every role, section and fiel
         const payload = { riskLevel: 'low', ...bodyFor(section, field, 1) }
         const casesBefore = await db.selectFrom('cases').select(db.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()
         const response = await app.inject({ method: 'POST', url: '/cases', headers: users[role].headers, payload })
-        const allowed = holdsAction(role, 'create_case') && mayCreate(role, 'case') && (section === 'case' || mayCreateField(role, section, field))
+        const allowed =
+          holdsAction(role, 'create_case') && mayCreate(role, 'case') && (section === 'case' || mayCreateField(role, section, field))
         t.equal(response.statusCode, allowed ? 201 : 403, `${section}.${field}`)
         if (allowed) {
           // possibleDuplicates is no case field: the answer's list of other cases (case-search.test.ts).

@@ -19,7 +19,13 @@ t.test('search on GET /cases', async (t) => {
   const create = async (user: TestUser, body: object) => {
     const response = await send(user, 'POST', '/cases', body)
     t.equal(response.statusCode, 201, response.body)
-    return response.json() as { id: string; caseNumber: string; childRef: string; version: number; possibleDuplicates: { id: string; caseNumber: string; score: number }[] }
+    return response.json() as {
+      id: string
+      caseNumber: string
+      childRef: string
+      version: number
+      possibleDuplicates: { id: string; caseNumber: string; score: number }[]
+    }
   }
   const person = (givenName: string, familyName: string, nationality: string, dateOfBirth: string, riskLevel: string) => ({
     riskLevel,
@@ -74,17 +80,27 @@ t.test('search on GET /cases', async (t) => {
     t.equal(placement.statusCode, 201, placement.body)
     t.same(await ids(ngo, 'placementType=dif_shelter'), [c.id])
     t.same(await ids(ngo, 'placementType=migration_station'), [])
-    await database.db.insertInto('case_assignments').values({ case_id: a.id, organization_id: ngo.organizationId, user_id: ngo.id, assigned_by: ngo.id }).execute()
-    await database.db.insertInto('case_assignments').values({ case_id: foreign.id, organization_id: outsider.organizationId, user_id: outsider.id, assigned_by: outsider.id }).execute()
+    await database.db
+      .insertInto('case_assignments')
+      .values({ case_id: a.id, organization_id: ngo.organizationId, user_id: ngo.id, assigned_by: ngo.id })
+      .execute()
+    await database.db
+      .insertInto('case_assignments')
+      .values({ case_id: foreign.id, organization_id: outsider.organizationId, user_id: outsider.id, assigned_by: outsider.id })
+      .execute()
     t.same(await ids(ngo, 'assignedTo=me'), [a.id])
     t.same(await ids(colleague, 'assignedTo=me'), [])
     t.same(await ids(colleague, `assignedTo=${ngo.id}`), [a.id], 'a colleague’s cases')
     t.same(await ids(ngo, `assignedTo=${outsider.id}`), [], 'another organisation’s assignee is not ours')
-    await database.db.updateTable('cases').set({ opened_at: new Date('2026-01-15T12:00:00Z') }).where('id', '=', b.id).execute()
+    await database.db
+      .updateTable('cases')
+      .set({ opened_at: new Date('2026-01-15T12:00:00Z') })
+      .where('id', '=', b.id)
+      .execute()
     t.same(await ids(ngo, 'openedFrom=2026-01-15&openedTo=2026-01-15'), [b.id], 'both dates inclusive')
     t.notOk((await ids(ngo, 'openedTo=2026-01-14')).includes(b.id))
     t.notOk((await ids(ngo, 'openedFrom=2026-01-16')).includes(b.id))
-    t.same((await ids(ngo, 'nationality=GT&q=hernandez&riskLevel=medium')), [d.id], 'filters combine')
+    t.same(await ids(ngo, 'nationality=GT&q=hernandez&riskLevel=medium'), [d.id], 'filters combine')
   })
 
   await t.test('sort on openedAt, updatedAt, riskLevel and caseNumber, both ways', async (t) => {
@@ -95,7 +111,13 @@ t.test('search on GET /cases', async (t) => {
     t.equal((await ids(ngo, 'sort=openedAt'))[0], b.id)
     t.equal((await ids(ngo, 'sort=-openedAt')).at(-1), b.id)
     const read = await send(ngo, 'GET', `/cases/${b.id}`)
-    const patched = await send(ngo, 'PATCH', `/cases/${b.id}`, { riskLevel: 'low', demographics: { separationStatus: 'separated' } }, { 'if-match': read.headers.etag as string })
+    const patched = await send(
+      ngo,
+      'PATCH',
+      `/cases/${b.id}`,
+      { riskLevel: 'low', demographics: { separationStatus: 'separated' } },
+      { 'if-match': read.headers.etag as string },
+    )
     t.equal(patched.statusCode, 200, patched.body)
     t.equal((await ids(ngo, 'sort=-updatedAt'))[0], b.id, 'the latest change first')
     t.equal((await ids(ngo, 'sort=updatedAt')).at(-1), b.id)
@@ -143,7 +165,14 @@ t.test('search on GET /cases', async (t) => {
 
   // Each parameter, with the fields it reads as the specification's matrix names them.
   const PARAMETERS: [string, string, [string, string][]][] = [
-    ['q', 'q=maria', [['identity', 'givenName'], ['identity', 'familyName']]],
+    [
+      'q',
+      'q=maria',
+      [
+        ['identity', 'givenName'],
+        ['identity', 'familyName'],
+      ],
+    ],
     ['caseNumber', `caseNumber=${a.caseNumber}`, [['case', 'caseNumber']]],
     ['childRef', `childRef=${a.childRef}`, [['case', 'childRef']]],
     ['nationality', 'nationality=GT', [['demographics', 'nationality']]],
@@ -156,21 +185,33 @@ t.test('search on GET /cases', async (t) => {
     ['sort', 'sort=updatedAt', [['case', 'updatedAt']]],
     ['sort', 'sort=riskLevel', [['case', 'riskLevel']]],
     ['sort', 'sort=caseNumber', [['case', 'caseNumber']]],
-    ['sort', 'sort=similarity&q=maria', [['identity', 'givenName'], ['identity', 'familyName']]],
+    [
+      'sort',
+      'sort=similarity&q=maria',
+      [
+        ['identity', 'givenName'],
+        ['identity', 'familyName'],
+      ],
+    ],
   ]
 
   await t.test('a filter or sort on a field the role may not read is a 403 naming it, for every role (from the matrix)', async (t) => {
     for (const role of ROLES) {
       const user = role === 'ngo_caseworker' ? ngo : await createUser(database, role)
       for (const [name, query, fields] of PARAMETERS) {
-        const denied = fields.filter(([section, field]) => !mayReadField(role, section, field)).map(([section, field]) => `${section}.${field}`)
+        const denied = fields
+          .filter(([section, field]) => !mayReadField(role, section, field))
+          .map(([section, field]) => `${section}.${field}`)
         const response = await send(user, 'GET', `/cases?${query}`)
         if (denied.length === 0) {
           t.equal(response.statusCode, 200, `${role} ${query}`)
           continue
         }
         t.equal(response.statusCode, 403, `${role} ${query}`)
-        t.ok(String(response.json().detail).includes(name === 'sort' ? query.replace(/^sort=-?([A-Za-z]+).*$/, '$1') : name), `${role} ${query}: the detail names it`)
+        t.ok(
+          String(response.json().detail).includes(name === 'sort' ? query.replace(/^sort=-?([A-Za-z]+).*$/, '$1') : name),
+          `${role} ${query}: the detail names it`,
+        )
         for (const field of denied) t.ok((response.json().deniedFields as string[]).includes(field), `${role} ${query}: names ${field}`)
       }
     }
@@ -180,10 +221,16 @@ t.test('search on GET /cases', async (t) => {
   })
 
   await t.test('a migration officer may search names of the cases it participates in', async (t) => {
-    const consent = await send(ngo, 'POST', `/cases/${a.id}/consents`, { givenBy: 'child_and_guardian', scopes: ['share_with_organizations'] })
+    const consent = await send(ngo, 'POST', `/cases/${a.id}/consents`, {
+      givenBy: 'child_and_guardian',
+      scopes: ['share_with_organizations'],
+    })
     t.equal(consent.statusCode, 201, consent.body)
     for (const user of [migration, officer]) {
-      const shared = await send(ngo, 'POST', `/cases/${a.id}/participants`, { organizationId: user.organizationId, consentId: consent.json().id })
+      const shared = await send(ngo, 'POST', `/cases/${a.id}/participants`, {
+        organizationId: user.organizationId,
+        consentId: consent.json().id,
+      })
       t.equal(shared.statusCode, 201, shared.body)
     }
     t.same(await ids(migration, 'q=maria%20hernandez'), [a.id])
@@ -212,13 +259,26 @@ t.test('search on GET /cases', async (t) => {
     t.equal(again.possibleDuplicates[0]?.id, a.id, 'the same child first')
     t.equal(again.possibleDuplicates[0]?.caseNumber, a.caseNumber)
     t.ok(again.possibleDuplicates[0]!.score > 0.5 && again.possibleDuplicates[0]!.score <= 1)
-    t.notOk(again.possibleDuplicates.some((duplicate) => duplicate.id === foreign.id), 'never a case the creator may not read')
-    t.notOk(again.possibleDuplicates.some((duplicate) => duplicate.id === again.id), 'never itself')
-    t.notOk(again.possibleDuplicates.some((duplicate) => duplicate.id === c.id), 'never a different child')
+    t.notOk(
+      again.possibleDuplicates.some((duplicate) => duplicate.id === foreign.id),
+      'never a case the creator may not read',
+    )
+    t.notOk(
+      again.possibleDuplicates.some((duplicate) => duplicate.id === again.id),
+      'never itself',
+    )
+    t.notOk(
+      again.possibleDuplicates.some((duplicate) => duplicate.id === c.id),
+      'never a different child',
+    )
     const stranger = await create(ngo, person('Xochitl', 'Quetzalli', 'MX', '2011-01-01', 'low'))
     t.same(stranger.possibleDuplicates, [], 'a new child has none')
     const outsiderAgain = await create(outsider, person('María José', 'Hernández López', 'GT', '2010-05-17', 'high'))
-    t.same(outsiderAgain.possibleDuplicates.map((duplicate) => duplicate.id), [foreign.id], 'only the creator’s own readable cases')
+    t.same(
+      outsiderAgain.possibleDuplicates.map((duplicate) => duplicate.id),
+      [foreign.id],
+      'only the creator’s own readable cases',
+    )
   })
 
   await t.test('sameChildAs links a new case to an earlier one: it shares the childRef', async (t) => {

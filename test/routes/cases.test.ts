@@ -35,10 +35,18 @@ t.test('cases', async (t) => {
     const read = await app.inject({ method: 'GET', url: `/cases/${created.id}`, headers: outsider.headers })
     t.equal(read.statusCode, 404)
     t.equal(read.headers['content-type'], 'application/problem+json; charset=utf-8')
-    const patch = await app.inject({ method: 'PATCH', url: `/cases/${created.id}`, headers: { ...outsider.headers, 'if-match': '"1"' }, payload: { riskLevel: 'low' } })
+    const patch = await app.inject({
+      method: 'PATCH',
+      url: `/cases/${created.id}`,
+      headers: { ...outsider.headers, 'if-match': '"1"' },
+      payload: { riskLevel: 'low' },
+    })
     t.equal(patch.statusCode, 404)
     const list = await app.inject({ method: 'GET', url: '/cases?limit=100', headers: outsider.headers })
-    t.notOk(list.json().items.some((item: { id: string }) => item.id === created.id), 'not listed')
+    t.notOk(
+      list.json().items.some((item: { id: string }) => item.id === created.id),
+      'not listed',
+    )
     const colleagueRead = await app.inject({ method: 'GET', url: `/cases/${created.id}`, headers: colleague.headers })
     t.equal(colleagueRead.statusCode, 200, 'a colleague of the same organisation reaches it')
   })
@@ -48,7 +56,12 @@ t.test('cases', async (t) => {
     const before = await snapshot(database.db, created.id)
     const missing = await app.inject({ method: 'PATCH', url: `/cases/${created.id}`, headers: ngo.headers, payload: { riskLevel: 'low' } })
     t.equal(missing.statusCode, 428)
-    const stale = await app.inject({ method: 'PATCH', url: `/cases/${created.id}`, headers: { ...ngo.headers, 'if-match': '"7"' }, payload: { riskLevel: 'low' } })
+    const stale = await app.inject({
+      method: 'PATCH',
+      url: `/cases/${created.id}`,
+      headers: { ...ngo.headers, 'if-match': '"7"' },
+      payload: { riskLevel: 'low' },
+    })
     t.equal(stale.statusCode, 412)
     t.same(await snapshot(database.db, created.id), before, 'nothing changed')
 
@@ -67,7 +80,12 @@ t.test('cases', async (t) => {
     const winner = attempts.find((response) => response.statusCode === 200)!
     t.not(winner.headers.etag, '"1"')
     t.equal(winner.headers.etag, `"${winner.json().version}"`, 'the ETag is the version the answer carries')
-    const history = await database.db.selectFrom('case_history').select('field').where('case_id', '=', created.id).where('field', '=', 'health.notes').execute()
+    const history = await database.db
+      .selectFrom('case_history')
+      .select('field')
+      .where('case_id', '=', created.id)
+      .where('field', '=', 'health.notes')
+      .execute()
     t.equal(history.length, 2, 'one history entry from the create, one from the single winner')
   })
 
@@ -102,12 +120,22 @@ t.test('cases', async (t) => {
       ['not an object', [1, 2, 3], 400, 'validation-error'],
     ]
     for (const [label, payload, status, type] of cases) {
-      const response = await app.inject({ method: 'PATCH', url: `/cases/${created.id}`, headers: { ...ngo.headers, 'if-match': '"1"' }, payload })
+      const response = await app.inject({
+        method: 'PATCH',
+        url: `/cases/${created.id}`,
+        headers: { ...ngo.headers, 'if-match': '"1"' },
+        payload,
+      })
       t.equal(response.statusCode, status, label)
       t.equal(response.json().type, `urn:atd:problem:${type}`, label)
       t.notOk(response.body.includes(created.identity.givenName), `${label}: no stored value echoed`)
     }
-    const notJson = await app.inject({ method: 'POST', url: '/cases', headers: { ...ngo.headers, 'content-type': 'application/json' }, payload: '{"riskLevel": ' })
+    const notJson = await app.inject({
+      method: 'POST',
+      url: '/cases',
+      headers: { ...ngo.headers, 'content-type': 'application/json' },
+      payload: '{"riskLevel": ',
+    })
     t.equal(notJson.statusCode, 400)
     const badId = await app.inject({ method: 'GET', url: '/cases/not-a-uuid', headers: ngo.headers })
     t.equal(badId.statusCode, 400)
@@ -116,32 +144,48 @@ t.test('cases', async (t) => {
     t.same(await snapshot(database.db, created.id), before, 'nothing changed')
   })
 
-  await t.test('Idempotency-Key: a retry answers the first case, a different body is 422, concurrent duplicates make one case', async (t) => {
-    const count = async () => Number((await database.db.selectFrom('cases').select(database.db.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
-    const first = await open(creatable, { 'idempotency-key': 'intake-key-0001' })
-    const retry = await open(creatable, { 'idempotency-key': 'intake-key-0001' })
-    t.equal(first.statusCode, 201)
-    t.equal(retry.statusCode, 201)
-    t.equal(retry.json().id, first.json().id)
-    t.equal(retry.headers['idempotent-replayed'], 'true')
-    const different = await open({ ...creatable, riskLevel: 'low' }, { 'idempotency-key': 'intake-key-0001' })
-    t.equal(different.statusCode, 422)
-    const otherUser = await app.inject({ method: 'POST', url: '/cases', headers: { ...colleague.headers, 'idempotency-key': 'intake-key-0001' }, payload: creatable })
-    t.not(otherUser.json().id, first.json().id, 'keys are scoped to the caller')
+  await t.test(
+    'Idempotency-Key: a retry answers the first case, a different body is 422, concurrent duplicates make one case',
+    async (t) => {
+      const count = async () =>
+        Number((await database.db.selectFrom('cases').select(database.db.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+      const first = await open(creatable, { 'idempotency-key': 'intake-key-0001' })
+      const retry = await open(creatable, { 'idempotency-key': 'intake-key-0001' })
+      t.equal(first.statusCode, 201)
+      t.equal(retry.statusCode, 201)
+      t.equal(retry.json().id, first.json().id)
+      t.equal(retry.headers['idempotent-replayed'], 'true')
+      const different = await open({ ...creatable, riskLevel: 'low' }, { 'idempotency-key': 'intake-key-0001' })
+      t.equal(different.statusCode, 422)
+      const otherUser = await app.inject({
+        method: 'POST',
+        url: '/cases',
+        headers: { ...colleague.headers, 'idempotency-key': 'intake-key-0001' },
+        payload: creatable,
+      })
+      t.not(otherUser.json().id, first.json().id, 'keys are scoped to the caller')
 
-    const before = await count()
-    const duplicates = await Promise.all(Array.from({ length: 6 }, () => open(creatable, { 'idempotency-key': 'intake-key-0002' })))
-    t.same(new Set(duplicates.map((response) => response.statusCode)), new Set([201]))
-    t.equal(new Set(duplicates.map((response) => response.json().id)).size, 1, 'every duplicate answers the same case')
-    t.equal(await count(), before + 1, 'one case was created')
-  })
+      const before = await count()
+      const duplicates = await Promise.all(Array.from({ length: 6 }, () => open(creatable, { 'idempotency-key': 'intake-key-0002' })))
+      t.same(new Set(duplicates.map((response) => response.statusCode)), new Set([201]))
+      t.equal(new Set(duplicates.map((response) => response.json().id)).size, 1, 'every duplicate answers the same case')
+      t.equal(await count(), before + 1, 'one case was created')
+    },
+  )
 
   await t.test('a section the child’s consent withholds from an organisation is absent from its reads', async (t) => {
     const created = (await open()).json()
     const procuraduria = await createUser(database, 'protection_officer')
     await database.db
       .insertInto('case_participants')
-      .values({ organization_id: procuraduria.organizationId, case_id: created.id, basis: 'legal_basis', legal_basis_code: 'protection_measure', legal_basis_citation: 'test', granted_by: ngo.id })
+      .values({
+        organization_id: procuraduria.organizationId,
+        case_id: created.id,
+        basis: 'legal_basis',
+        legal_basis_code: 'protection_measure',
+        legal_basis_citation: 'test',
+        granted_by: ngo.id,
+      })
       .execute()
     const before = (await app.inject({ method: 'GET', url: `/cases/${created.id}`, headers: procuraduria.headers })).json()
     t.ok(before.contact, 'the protection officer reads contact at first')
@@ -149,7 +193,11 @@ t.test('cases', async (t) => {
       method: 'POST',
       url: `/cases/${created.id}/consents`,
       headers: ngo.headers,
-      payload: { givenBy: 'child_assent', scopes: ['services'], withheld: [{ section: 'contact', fromOrganizationId: procuraduria.organizationId }] },
+      payload: {
+        givenBy: 'child_assent',
+        scopes: ['services'],
+        withheld: [{ section: 'contact', fromOrganizationId: procuraduria.organizationId }],
+      },
     })
     t.equal(consent.statusCode, 201, consent.body)
     const single = await app.inject({ method: 'GET', url: `/cases/${created.id}`, headers: procuraduria.headers })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, createCast, createOrganization, createUser, type TestUser } from '../helpers/build.js'
+import { build, createCast, createOrganization, type TestUser } from '../helpers/build.js'
 
 t.test('consents of a case', async (t) => {
   const { app, database } = await build(t)
@@ -11,10 +11,16 @@ t.test('consents of a case', async (t) => {
   t.equal(created.statusCode, 201, created.body)
   const caseId = created.json().id as string
   const url = `/cases/${caseId}/consents`
-  const post = (user: TestUser, payload: Record<string, unknown>, headers: Record<string, string> = {}) => app.inject({ method: 'POST', url, headers: { ...user.headers, ...headers }, payload })
+  const post = (user: TestUser, payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url, headers: { ...user.headers, ...headers }, payload })
   const get = (user: TestUser, path = url) => app.inject({ method: 'GET', url: path, headers: user.headers })
   const withdraw = (user: TestUser, consentId: string, ifMatch: string | undefined, payload: Record<string, unknown>) =>
-    app.inject({ method: 'PATCH', url: `${url}/${consentId}`, headers: { ...user.headers, ...(ifMatch ? { 'if-match': ifMatch } : {}) }, payload })
+    app.inject({
+      method: 'PATCH',
+      url: `${url}/${consentId}`,
+      headers: { ...user.headers, ...(ifMatch ? { 'if-match': ifMatch } : {}) },
+      payload,
+    })
 
   const givenAt = '2026-11-20T10:00:00.000Z'
   const first = await post(ngo, {
@@ -27,7 +33,12 @@ t.test('consents of a case', async (t) => {
   t.equal(first.statusCode, 201, first.body)
   const consent = first.json()
   for (const organizationId of [legalAid, migrationAuthority]) {
-    const shared = await app.inject({ method: 'POST', url: `/cases/${caseId}/participants`, headers: ngo.headers, payload: { organizationId, consentId: consent.id } })
+    const shared = await app.inject({
+      method: 'POST',
+      url: `/cases/${caseId}/participants`,
+      headers: ngo.headers,
+      payload: { organizationId, consentId: consent.id },
+    })
     t.equal(shared.statusCode, 201, shared.body)
   }
 
@@ -50,17 +61,20 @@ t.test('consents of a case', async (t) => {
     t.same(one.json(), consent)
   })
 
-  await t.test('readers by the matrix: migration officer and attorney read, auditor may not, admin and outsiders do not reach the case', async (t) => {
-    for (const user of [ngo, attorney, migration]) {
-      const response = await get(user)
-      t.equal(response.statusCode, 200, user.role)
-      t.equal(response.json().items[0].id, consent.id)
-    }
-    t.equal((await get(auditor)).statusCode, 403)
-    t.equal((await get(admin)).statusCode, 404)
-    t.equal((await get(outsider)).statusCode, 404)
-    t.equal((await get(outsider, `${url}/${consent.id}`)).statusCode, 404)
-  })
+  await t.test(
+    'readers by the matrix: migration officer and attorney read, auditor may not, admin and outsiders do not reach the case',
+    async (t) => {
+      for (const user of [ngo, attorney, migration]) {
+        const response = await get(user)
+        t.equal(response.statusCode, 200, user.role)
+        t.equal(response.json().items[0].id, consent.id)
+      }
+      t.equal((await get(auditor)).statusCode, 403)
+      t.equal((await get(admin)).statusCode, 404)
+      t.equal((await get(outsider)).statusCode, 404)
+      t.equal((await get(outsider, `${url}/${consent.id}`)).statusCode, 404)
+    },
+  )
 
   await t.test('only roles that may create consents record them; a refusal names the field and writes nothing', async (t) => {
     for (const user of [attorney, migration]) {
@@ -81,7 +95,11 @@ t.test('consents of a case', async (t) => {
     t.equal((await post(ngo, { givenBy: 'child_assent', scopes: ['services'], withheld: [{ section: 'secrets' }] })).statusCode, 400)
     const future = await post(ngo, { givenBy: 'child_assent', scopes: ['services'], givenAt: '2999-01-01T00:00:00Z' })
     t.equal(future.statusCode, 422)
-    const nobody = await post(ngo, { givenBy: 'child_assent', scopes: ['services'], withheld: [{ section: 'health', fromOrganizationId: '0190a0b0-0000-7000-8000-000000000000' }] })
+    const nobody = await post(ngo, {
+      givenBy: 'child_assent',
+      scopes: ['services'],
+      withheld: [{ section: 'health', fromOrganizationId: '0190a0b0-0000-7000-8000-000000000000' }],
+    })
     t.equal(nobody.statusCode, 422)
     t.equal(nobody.json().reason, 'unknown_organization')
   })
@@ -113,7 +131,12 @@ t.test('consents of a case', async (t) => {
     t.equal(twice.statusCode, 409)
     t.equal(twice.json().reason, 'consent_already_withdrawn')
     const other = await createOrganization(database, 'civil_society')
-    const share = await app.inject({ method: 'POST', url: `/cases/${caseId}/participants`, headers: ngo.headers, payload: { organizationId: other, consentId: consent.id } })
+    const share = await app.inject({
+      method: 'POST',
+      url: `/cases/${caseId}/participants`,
+      headers: ngo.headers,
+      payload: { organizationId: other, consentId: consent.id },
+    })
     t.equal(share.statusCode, 422)
     t.equal(share.json().reason, 'consent_withdrawn')
   })
@@ -127,7 +150,9 @@ t.test('consents of a case', async (t) => {
   await t.test('consents appear in the history as consent.consents, to those who may read them', async (t) => {
     const history = await get(ngo, `/cases/${caseId}/history?limit=100`)
     t.equal(history.statusCode, 200)
-    const entries = (history.json().items as { field: string; newValue: { id: string } }[]).filter((entry) => entry.field === 'consent.consents')
+    const entries = (history.json().items as { field: string; newValue: { id: string } }[]).filter(
+      (entry) => entry.field === 'consent.consents',
+    )
     t.ok(entries.length >= 2)
     t.ok(entries.some((entry) => entry.newValue.id === consent.id && 'withdrawnAt' in entry.newValue))
     const auditorHistory = await get(auditor, `/cases/${caseId}/history?limit=100`)
@@ -141,7 +166,9 @@ t.test('consents of a case', async (t) => {
     const seen: string[] = []
     let cursor: string | null = null
     do {
-      const page: { items: { id: string }[]; nextCursor: string | null } = (await get(ngo, `${url}?limit=1${cursor ? `&cursor=${cursor}` : ''}`)).json()
+      const page: { items: { id: string }[]; nextCursor: string | null } = (
+        await get(ngo, `${url}?limit=1${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json()
       seen.push(...page.items.map((item) => item.id))
       cursor = page.nextCursor
     } while (cursor)

@@ -76,9 +76,23 @@ function plausible(schema: JsonSchema | undefined, ids: fc.Arbitrary<string>, de
   switch (type) {
     case 'string':
       if (schema.format === 'uuid') return fc.oneof(ids, fc.uuid())
-      if (schema.format === 'date') return fc.oneof(fc.constant('2026-11-20'), fc.date({ min: new Date(-62_198_755_200_000), max: new Date(8.64e15), noInvalidDate: true }).map((date) => date.toISOString().slice(0, 10)))
-      if (schema.format === 'date-time') return fc.oneof(fc.constant('2026-11-20T10:00:00.000Z'), fc.date({ min: new Date(-62_198_755_200_000), max: new Date(8.64e15), noInvalidDate: true }).map((date) => date.toISOString()))
-      return fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.constantFrom('GT', 'Ana María', 'true', '1'))
+      if (schema.format === 'date')
+        return fc.oneof(
+          fc.constant('2026-11-20'),
+          fc
+            .date({ min: new Date(-62_198_755_200_000), max: new Date(8.64e15), noInvalidDate: true })
+            .map((date) => date.toISOString().slice(0, 10)),
+        )
+      if (schema.format === 'date-time')
+        return fc.oneof(
+          fc.constant('2026-11-20T10:00:00.000Z'),
+          fc.date({ min: new Date(-62_198_755_200_000), max: new Date(8.64e15), noInvalidDate: true }).map((date) => date.toISOString()),
+        )
+      return fc.oneof(
+        fc.string({ maxLength: 40 }),
+        fc.string({ unit: 'binary', maxLength: 20 }),
+        fc.constantFrom('GT', 'Ana María', 'true', '1'),
+      )
     case 'integer':
       return fc.oneof(fc.integer({ min: -5, max: 200 }), hostileNumber)
     case 'number':
@@ -95,7 +109,15 @@ function plausible(schema: JsonSchema | undefined, ids: fc.Arbitrary<string>, de
         { requiredKeys: Object.keys(properties).filter((name) => required.has(name) || Math.random() < 0.5) },
       )
       // Sometimes a field the schema does not know, with a hostile name.
-      return fc.oneof({ weight: 5, arbitrary: record }, { weight: 1, arbitrary: fc.tuple(record, fc.constantFrom('extra', 'x\u0000', '\ud800', '__proto__'), hostile).map(([value, key, extra]) => ({ ...value, [key]: extra })) })
+      return fc.oneof(
+        { weight: 5, arbitrary: record },
+        {
+          weight: 1,
+          arbitrary: fc
+            .tuple(record, fc.constantFrom('extra', 'x\u0000', '\ud800', '__proto__'), hostile)
+            .map(([value, key, extra]) => ({ ...value, [key]: extra })),
+        },
+      )
     }
     default:
       return hostile
@@ -104,14 +126,15 @@ function plausible(schema: JsonSchema | undefined, ids: fc.Arbitrary<string>, de
 
 /** Percent-encodes like a client would, and a lone surrogate as the bytes of its (invalid) UTF-8 form. */
 function encodePart(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? ''
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '')
   let encoded = ''
   for (const char of text) {
     try {
       encoded += encodeURIComponent(char)
     } catch {
       const code = char.charCodeAt(0)
-      encoded += `%${(0xe0 | (code >> 12)).toString(16)}%${(0x80 | ((code >> 6) & 0x3f)).toString(16)}%${(0x80 | (code & 0x3f)).toString(16)}`.toUpperCase()
+      encoded +=
+        `%${(0xe0 | (code >> 12)).toString(16)}%${(0x80 | ((code >> 6) & 0x3f)).toString(16)}%${(0x80 | (code & 0x3f)).toString(16)}`.toUpperCase()
     }
   }
   return encoded
@@ -127,22 +150,42 @@ t.test('fuzzing every operation of the OpenAPI document: no 5xx, every 4xx a pro
   for (const user of [cast.attorney, cast.migration, protection]) {
     await database.db
       .insertInto('case_participants')
-      .values({ organization_id: user.organizationId, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: cast.ngo.id, legal_basis_citation: 'test' })
+      .values({
+        organization_id: user.organizationId,
+        case_id: caseId,
+        basis: 'legal_basis',
+        legal_basis_code: 'protection_measure',
+        granted_by: cast.ngo.id,
+        legal_basis_citation: 'test',
+      })
       .execute()
   }
-  const note = await app.inject({ method: 'POST', url: `/cases/${caseId}/notes`, headers: cast.ngo.headers, payload: { body: 'First visit' } })
+  const note = await app.inject({
+    method: 'POST',
+    url: `/cases/${caseId}/notes`,
+    headers: cast.ngo.headers,
+    payload: { body: 'First visit' },
+  })
   const ids = fc.constantFrom(caseId, note.json().id as string, cast.ngo.id, cast.ngo.organizationId, cast.attorney.organizationId)
   const users: TestUser[] = [cast.ngo, cast.attorney, cast.migration, cast.auditor, cast.admin, protection]
 
   const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as {
-    paths: Record<string, Record<string, { parameters?: Operation['parameters']; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>>
+    paths: Record<
+      string,
+      Record<string, { parameters?: Operation['parameters']; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>
+    >
   }
   const operations: Operation[] = []
   for (const [path, methods] of Object.entries(document.paths)) {
     if (path.startsWith('/docs')) continue
     for (const [method, operation] of Object.entries(methods)) {
       if (!['get', 'post', 'patch', 'put', 'delete'].includes(method)) continue
-      operations.push({ method: method.toUpperCase(), path, parameters: operation.parameters ?? [], body: operation.requestBody?.content?.['application/json']?.schema })
+      operations.push({
+        method: method.toUpperCase(),
+        path,
+        parameters: operation.parameters ?? [],
+        body: operation.requestBody?.content?.['application/json']?.schema,
+      })
     }
   }
   t.ok(operations.length >= 40, `${operations.length} operations in the document`)
@@ -155,7 +198,9 @@ t.test('fuzzing every operation of the OpenAPI document: no 5xx, every 4xx a pro
     const request = fc.record({
       user: fc.constantFrom(...users),
       path: fc.tuple(...pathParameters.map(() => fc.oneof({ weight: 3, arbitrary: ids }, { weight: 1, arbitrary: hostile }))),
-      query: fc.record(Object.fromEntries(queryParameters.map((parameter) => [parameter.name, valueFor(parameter.schema, ids)])), { requiredKeys: [] }),
+      query: fc.record(Object.fromEntries(queryParameters.map((parameter) => [parameter.name, valueFor(parameter.schema, ids)])), {
+        requiredKeys: [],
+      }),
       repeatKey: fc.boolean(),
       body: operation.body ? valueFor(operation.body, ids) : fc.constant(undefined),
       ifMatch: fc.constantFrom(undefined, '"1"', '"1152921504606846976"', '"\u00ff"', 'W/"0"'),
@@ -199,6 +244,10 @@ t.test('fuzzing every operation of the OpenAPI document: no 5xx, every 4xx a pro
   // The fuzzing may well have deactivated the cast's users or organisations (a valid PATCH as the
   // admin): a user made afterwards proves the service still answers.
   const afterwards = await createUser(database, 'ngo_caseworker')
-  t.equal((await app.inject({ method: 'GET', url: '/cases?limit=1', headers: afterwards.headers })).statusCode, 200, 'the service still answers')
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/cases?limit=1', headers: afterwards.headers })).statusCode,
+    200,
+    'the service still answers',
+  )
   t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200)
 })

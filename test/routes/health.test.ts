@@ -57,7 +57,11 @@ t.test('service routes and behaviour shared by every route', async (t) => {
     const preflight = await app.inject({
       method: 'OPTIONS',
       url: '/me',
-      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
     })
     t.equal(preflight.headers['access-control-allow-origin'], undefined)
     t.equal(preflight.headers['access-control-allow-headers'], undefined)
@@ -108,34 +112,39 @@ t.test('service routes and behaviour shared by every route', async (t) => {
   })
 
   const onPostgres = database.kind === 'postgres'
-  await t.test('the PostgreSQL pool survives the server killing its connections', { skip: onPostgres ? false : 'PostgreSQL only: PGlite has no server connections to kill' }, async (t) => {
-    // Fill the pool with live connections, then have the server kill every one of them.
-    await Promise.all(Array.from({ length: 5 }, () => app.inject({ method: 'GET', url: '/me', headers: admin.headers })))
-    const killer = connectDatabase({ databaseUrl: database.url, dataDir: '', poolSize: 1 })
-    const killAll = () => sql<{ pid: number }>`
+  await t.test(
+    'the PostgreSQL pool survives the server killing its connections',
+    { skip: onPostgres ? false : 'PostgreSQL only: PGlite has no server connections to kill' },
+    async (t) => {
+      // Fill the pool with live connections, then have the server kill every one of them.
+      await Promise.all(Array.from({ length: 5 }, () => app.inject({ method: 'GET', url: '/me', headers: admin.headers })))
+      const killer = connectDatabase({ databaseUrl: database.url, dataDir: '', poolSize: 1 })
+      const killAll = () =>
+        sql<{ pid: number }>`
       SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity
       WHERE datname = current_database() AND pid <> pg_backend_pid()`.execute(killer.db)
-    // One connection is checked out of the app's pool, inside a transaction, when it is killed.
-    const inTransaction = database.db.transaction().execute(async (trx) => {
-      await sql`SELECT 1`.execute(trx)
-      const killed = await killAll()
-      t.ok(killed.rows.length > 0, `terminated ${killed.rows.length} connections`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-      await sql`SELECT 1`.execute(trx)
-    })
-    await t.rejects(inTransaction, 'the transaction on the killed connection fails, and only it')
-    await killer.db.destroy()
-    const statuses: number[] = []
-    for (let attempt = 0; attempt < 3; attempt++) {
-      statuses.push((await app.inject({ method: 'GET', url: '/me', headers: admin.headers })).statusCode)
-    }
-    // The pool drops dead clients; at most the first request on a dead client may fail (as a 5xx
-    // problem, not a crash), and the next ones work.
-    t.equal(statuses.at(-1), 200, `statuses after the kill: ${statuses.join(', ')}`)
-    t.ok(statuses.every((status) => status === 200 || status >= 500))
-    const ready = await app.inject({ method: 'GET', url: '/ready' })
-    t.equal(ready.statusCode, 200)
-  })
+      // One connection is checked out of the app's pool, inside a transaction, when it is killed.
+      const inTransaction = database.db.transaction().execute(async (trx) => {
+        await sql`SELECT 1`.execute(trx)
+        const killed = await killAll()
+        t.ok(killed.rows.length > 0, `terminated ${killed.rows.length} connections`)
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        await sql`SELECT 1`.execute(trx)
+      })
+      await t.rejects(inTransaction, 'the transaction on the killed connection fails, and only it')
+      await killer.db.destroy()
+      const statuses: number[] = []
+      for (let attempt = 0; attempt < 3; attempt++) {
+        statuses.push((await app.inject({ method: 'GET', url: '/me', headers: admin.headers })).statusCode)
+      }
+      // The pool drops dead clients; at most the first request on a dead client may fail (as a 5xx
+      // problem, not a crash), and the next ones work.
+      t.equal(statuses.at(-1), 200, `statuses after the kill: ${statuses.join(', ')}`)
+      t.ok(statuses.every((status) => status === 200 || status >= 500))
+      const ready = await app.inject({ method: 'GET', url: '/ready' })
+      t.equal(ready.statusCode, 200)
+    },
+  )
 })
 
 t.test('/ready is a 503 problem when the database is gone, /health stays 200', async (t) => {

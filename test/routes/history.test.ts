@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import t, { type Test } from 'tap'
-import { build, createCast, createOrganization, createUser, type TestUser } from '../helpers/build.js'
+import { build, createCast, type TestUser } from '../helpers/build.js'
 
 const marker = (label: string) => `HIST${randomBytes(6).toString('hex')}${label}`
 
@@ -54,13 +54,24 @@ t.test('the change history shows each reader only the fields they may read', asy
     },
   })
   t.equal(patched.statusCode, 200, patched.body)
-  const consent = await app.inject({ method: 'POST', url: `/cases/${caseId}/consents`, headers: ngo.headers, payload: { givenBy: 'child_assent', scopes: ['share_with_organizations'] } })
+  const consent = await app.inject({
+    method: 'POST',
+    url: `/cases/${caseId}/consents`,
+    headers: ngo.headers,
+    payload: { givenBy: 'child_assent', scopes: ['share_with_organizations'] },
+  })
   for (const organizationId of [legalAid, migrationAuthority]) {
-    const shared = await app.inject({ method: 'POST', url: `/cases/${caseId}/participants`, headers: ngo.headers, payload: { organizationId, consentId: consent.json().id } })
+    const shared = await app.inject({
+      method: 'POST',
+      url: `/cases/${caseId}/participants`,
+      headers: ngo.headers,
+      payload: { organizationId, consentId: consent.json().id },
+    })
     t.equal(shared.statusCode, 201, shared.body)
   }
 
-  const history = (user: TestUser, query = 'limit=100') => app.inject({ method: 'GET', url: `/cases/${caseId}/history?${query}`, headers: user.headers })
+  const history = (user: TestUser, query = 'limit=100') =>
+    app.inject({ method: 'GET', url: `/cases/${caseId}/history?${query}`, headers: user.headers })
   const fieldsIn = (entries: Entry[]) => [...new Set(entries.map((entry) => entry.field))].sort()
   const absent = (t: Test, body: string, names: (keyof typeof markers)[]) => {
     for (const name of names) t.notOk(body.includes(markers[name]), `${name} marker is absent`)
@@ -70,7 +81,15 @@ t.test('the change history shows each reader only the fields they may read', asy
     const response = await history(ngo)
     t.equal(response.statusCode, 200, response.body)
     const entries = response.json().items as Entry[]
-    t.same(fieldsIn(entries), ['case.leadOrganizationId', 'case.riskLevel', 'consent.consents', 'health.notes', 'identity.givenName', 'protection.notes', 'protection.riskOnReturn'])
+    t.same(fieldsIn(entries), [
+      'case.leadOrganizationId',
+      'case.riskLevel',
+      'consent.consents',
+      'health.notes',
+      'identity.givenName',
+      'protection.notes',
+      'protection.riskOnReturn',
+    ])
     const rename = entries.find((entry) => entry.field === 'identity.givenName' && entry.oldValue === markers.givenName)
     t.match(rename, { newValue: markers.newGivenName, actorId: ngo.id })
     t.ok(rename && !Number.isNaN(Date.parse(rename.changedAt)))
@@ -81,7 +100,14 @@ t.test('the change history shows each reader only the fields they may read', asy
   await t.test('an attorney sees identity and protection, nothing of health', async (t) => {
     const response = await history(attorney)
     t.equal(response.statusCode, 200)
-    t.same(fieldsIn(response.json().items), ['case.leadOrganizationId', 'case.riskLevel', 'consent.consents', 'identity.givenName', 'protection.notes', 'protection.riskOnReturn'])
+    t.same(fieldsIn(response.json().items), [
+      'case.leadOrganizationId',
+      'case.riskLevel',
+      'consent.consents',
+      'identity.givenName',
+      'protection.notes',
+      'protection.riskOnReturn',
+    ])
     t.ok(response.body.includes(markers.newProtectionNotes))
     absent(t, response.body, ['healthNotes', 'newHealthNotes'])
     t.notOk(response.body.includes('health.'))
@@ -98,7 +124,12 @@ t.test('the change history shows each reader only the fields they may read', asy
 
   await t.test('a migration officer never reads back the protection data they reported', async (t) => {
     const reported = marker('reported')
-    const own = await app.inject({ method: 'POST', url: '/cases', headers: migration.headers, payload: { riskLevel: 'high', protection: { notes: reported } } })
+    const own = await app.inject({
+      method: 'POST',
+      url: '/cases',
+      headers: migration.headers,
+      payload: { riskLevel: 'high', protection: { notes: reported } },
+    })
     t.equal(own.statusCode, 201, own.body)
     const response = await app.inject({ method: 'GET', url: `/cases/${own.json().id}/history`, headers: migration.headers })
     t.equal(response.statusCode, 200)
@@ -138,7 +169,9 @@ t.test('the change history shows each reader only the fields they may read', asy
     const seen: string[] = []
     let cursor: string | null = null
     do {
-      const page: { items: Entry[]; nextCursor: string | null } = (await history(attorney, `limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json()
+      const page: { items: Entry[]; nextCursor: string | null } = (
+        await history(attorney, `limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json()
       t.ok(page.items.length <= 2)
       seen.push(...page.items.map((entry) => entry.id))
       cursor = page.nextCursor
@@ -158,14 +191,22 @@ t.test('the change history shows each reader only the fields they may read', asy
       method: 'POST',
       url: `/cases/${caseId}/consents`,
       headers: ngo.headers,
-      payload: { givenBy: 'child_and_guardian', scopes: ['services'], withheld: [{ section: 'identity', fromOrganizationId: legalAid }, { section: 'protection' }] },
+      payload: {
+        givenBy: 'child_and_guardian',
+        scopes: ['services'],
+        withheld: [{ section: 'identity', fromOrganizationId: legalAid }, { section: 'protection' }],
+      },
     })
     t.equal(withholding.statusCode, 201, withholding.body)
     const forAttorney = await history(attorney)
     t.same(fieldsIn(forAttorney.json().items), ['case.leadOrganizationId', 'case.riskLevel', 'consent.consents'])
     absent(t, forAttorney.body, ['givenName', 'newGivenName', 'protectionNotes', 'newProtectionNotes', 'riskOnReturn'])
     const forMigration = await history(migration)
-    t.same(fieldsIn(forMigration.json().items), ['case.leadOrganizationId', 'case.riskLevel', 'consent.consents', 'identity.givenName'], 'withheld from legal aid only')
+    t.same(
+      fieldsIn(forMigration.json().items),
+      ['case.leadOrganizationId', 'case.riskLevel', 'consent.consents', 'identity.givenName'],
+      'withheld from legal aid only',
+    )
     const forLead = await history(ngo)
     t.ok(fieldsIn(forLead.json().items).includes('protection.notes'), 'the lead keeps what is withheld from everyone else')
   })

@@ -25,12 +25,24 @@ t.test('hostile input is a 4xx problem on every edge', async (t) => {
   const created = await app.inject({ method: 'POST', url: '/cases', headers: ngo.headers, payload: { riskLevel: 'medium' } })
   t.equal(created.statusCode, 201, created.body)
   const caseId: string = created.json().id
-  const consent = await app.inject({ method: 'POST', url: `/cases/${caseId}/consents`, headers: ngo.headers, payload: { givenBy: 'child_assent', scopes: ['share_with_organizations'] } })
+  const consent = await app.inject({
+    method: 'POST',
+    url: `/cases/${caseId}/consents`,
+    headers: ngo.headers,
+    payload: { givenBy: 'child_assent', scopes: ['share_with_organizations'] },
+  })
   t.equal(consent.statusCode, 201, consent.body)
   for (const user of [attorney, migration, protection]) {
     await database.db
       .insertInto('case_participants')
-      .values({ organization_id: user.organizationId, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id, legal_basis_citation: 'test' })
+      .values({
+        organization_id: user.organizationId,
+        case_id: caseId,
+        basis: 'legal_basis',
+        legal_basis_code: 'protection_measure',
+        granted_by: ngo.id,
+        legal_basis_citation: 'test',
+      })
       .execute()
   }
   const note = await app.inject({ method: 'POST', url: `/cases/${caseId}/notes`, headers: ngo.headers, payload: { body: 'First visit' } })
@@ -39,7 +51,11 @@ t.test('hostile input is a 4xx problem on every edge', async (t) => {
     method: 'POST',
     url: `/cases/${caseId}/determinations`,
     headers: protection.headers,
-    payload: { trigger: 'durable_solution', panel: [{ name: 'A', role: 'panel member', undertakingSignedAt: '2026-10-01' }], rationale: 'Safety first' },
+    payload: {
+      trigger: 'durable_solution',
+      panel: [{ name: 'A', role: 'panel member', undertakingSignedAt: '2026-10-01' }],
+      rationale: 'Safety first',
+    },
   })
   t.equal(draft.statusCode, 201, draft.body)
 
@@ -93,21 +109,70 @@ t.test('hostile input is a 4xx problem on every edge', async (t) => {
       const response = await app.inject({ method: 'GET', url: '/me', headers: bearer(token) })
       isProblem(t, response, 401, label)
     }
-    isProblem(t, await app.inject({ method: 'GET', url: '/me', headers: { authorization: `Bearer ${'a'.repeat(9_000)}.b.c` } }), 401, 'an oversized token')
+    isProblem(
+      t,
+      await app.inject({ method: 'GET', url: '/me', headers: { authorization: `Bearer ${'a'.repeat(9_000)}.b.c` } }),
+      401,
+      'an oversized token',
+    )
     isProblem(t, await app.inject({ method: 'GET', url: '/me', headers: { authorization: 'Bearer a.b' } }), 401, 'a token of two parts')
     t.equal((await app.inject({ method: 'GET', url: '/me', headers: ngo.headers })).statusCode, 200, 'a good token still works')
   })
 
   // A string field of every write route, with the body around it that the route needs.
   const writes: { label: string; user: TestUser; method: string; url: string; body: (text: string) => unknown; ifMatch?: string }[] = [
-    { label: 'POST /cases', user: ngo, method: 'POST', url: '/cases', body: (text) => ({ riskLevel: 'low', identity: { givenName: text } }) },
-    { label: 'PATCH /cases/:id', user: ngo, method: 'PATCH', url: `/cases/${caseId}`, body: (text) => ({ health: { notes: text } }), ifMatch: '"1"' },
+    {
+      label: 'POST /cases',
+      user: ngo,
+      method: 'POST',
+      url: '/cases',
+      body: (text) => ({ riskLevel: 'low', identity: { givenName: text } }),
+    },
+    {
+      label: 'PATCH /cases/:id',
+      user: ngo,
+      method: 'PATCH',
+      url: `/cases/${caseId}`,
+      body: (text) => ({ health: { notes: text } }),
+      ifMatch: '"1"',
+    },
     { label: 'POST notes', user: ngo, method: 'POST', url: `/cases/${caseId}/notes`, body: (text) => ({ body: text }) },
-    { label: 'PATCH a note', user: ngo, method: 'PATCH', url: `/cases/${caseId}/notes/${note.json().id}`, body: (text) => ({ body: text }), ifMatch: '"1"' },
-    { label: 'POST consents', user: ngo, method: 'POST', url: `/cases/${caseId}/consents`, body: (text) => ({ givenBy: 'child_assent', scopes: ['services'], notes: text }) },
-    { label: 'POST placements', user: ngo, method: 'POST', url: `/cases/${caseId}/placements`, body: (text) => ({ type: 'dif_shelter', facilityName: text }) },
-    { label: 'POST assessments', user: ngo, method: 'POST', url: `/cases/${caseId}/assessments`, body: (text) => ({ findings: { family: text } }) },
-    { label: 'POST determinations', user: protection, method: 'POST', url: `/cases/${caseId}/determinations`, body: (text) => ({ trigger: 'review', panel: [], rationale: text }) },
+    {
+      label: 'PATCH a note',
+      user: ngo,
+      method: 'PATCH',
+      url: `/cases/${caseId}/notes/${note.json().id}`,
+      body: (text) => ({ body: text }),
+      ifMatch: '"1"',
+    },
+    {
+      label: 'POST consents',
+      user: ngo,
+      method: 'POST',
+      url: `/cases/${caseId}/consents`,
+      body: (text) => ({ givenBy: 'child_assent', scopes: ['services'], notes: text }),
+    },
+    {
+      label: 'POST placements',
+      user: ngo,
+      method: 'POST',
+      url: `/cases/${caseId}/placements`,
+      body: (text) => ({ type: 'dif_shelter', facilityName: text }),
+    },
+    {
+      label: 'POST assessments',
+      user: ngo,
+      method: 'POST',
+      url: `/cases/${caseId}/assessments`,
+      body: (text) => ({ findings: { family: text } }),
+    },
+    {
+      label: 'POST determinations',
+      user: protection,
+      method: 'POST',
+      url: `/cases/${caseId}/determinations`,
+      body: (text) => ({ trigger: 'review', panel: [], rationale: text }),
+    },
     {
       label: 'POST participants',
       user: protection,
@@ -115,9 +180,21 @@ t.test('hostile input is a 4xx problem on every edge', async (t) => {
       url: `/cases/${caseId}/participants`,
       body: (text) => ({ organizationId: auditor.organizationId, legalBasis: { code: 'protection_measure', citation: text } }),
     },
-    { label: 'POST /users', user: admin, method: 'POST', url: '/users', body: (text) => ({ subject: `s-${uuidv7()}`, displayName: text, role: 'ngo_caseworker', organizationId: ngo.organizationId }) },
+    {
+      label: 'POST /users',
+      user: admin,
+      method: 'POST',
+      url: '/users',
+      body: (text) => ({ subject: `s-${uuidv7()}`, displayName: text, role: 'ngo_caseworker', organizationId: ngo.organizationId }),
+    },
     { label: 'PATCH /users/:id', user: admin, method: 'PATCH', url: `/users/${ngo.id}`, body: (text) => ({ displayName: text }) },
-    { label: 'POST /organizations', user: admin, method: 'POST', url: '/organizations', body: (text) => ({ name: text, kind: 'civil_society' }) },
+    {
+      label: 'POST /organizations',
+      user: admin,
+      method: 'POST',
+      url: '/organizations',
+      body: (text) => ({ name: text, kind: 'civil_society' }),
+    },
   ]
 
   await t.test('NUL bytes and lone surrogates in any string of any body are a 400 naming where, not what', async (t) => {
@@ -127,7 +204,13 @@ t.test('hostile input is a 4xx problem on every edge', async (t) => {
         ['a lone high surrogate', 'Ana\ud800'],
         ['a lone low surrogate', '\udc00Ana'],
       ] as const) {
-        const response = await send(write.user, write.method, write.url, write.body(text), write.ifMatch ? { 'if-match': write.ifMatch } : {})
+        const response = await send(
+          write.user,
+          write.method,
+          write.url,
+          write.body(text),
+          write.ifMatch ? { 'if-match': write.ifMatch } : {},
+        )
         isProblem(t, response, 400, `${write.label} with ${what}`)
         t.equal(response.json().type, 'urn:atd:problem:validation-error')
         t.equal(response.json().errors?.[0]?.in, 'body', `${write.label}: the error says where`)
@@ -136,7 +219,12 @@ t.test('hostile input is a 4xx problem on every edge', async (t) => {
     }
     // In a field name, in an array, in a query, in a path parameter.
     isProblem(t, await send(ngo, 'POST', '/cases', '{"riskLevel":"low","identity\\u0000":{}}'), 400, 'a NUL in a field name')
-    isProblem(t, await send(ngo, 'POST', '/cases', { riskLevel: 'low', identity: { otherNames: ['ok', 'x\u0000'] } }), 400, 'a NUL in an array item')
+    isProblem(
+      t,
+      await send(ngo, 'POST', '/cases', { riskLevel: 'low', identity: { otherNames: ['ok', 'x\u0000'] } }),
+      400,
+      'a NUL in an array item',
+    )
     isProblem(t, await send(ngo, 'GET', '/cases?stage=identification%00'), 400, 'a NUL in a query value')
     isProblem(t, await send(ngo, 'GET', '/cases?%00=1'), 400, 'a NUL in a query key')
     isProblem(t, await send(ngo, 'GET', '/cases/%00'), 400, 'a NUL in a path parameter')
@@ -146,14 +234,20 @@ t.test('hostile input is a 4xx problem on every edge', async (t) => {
 
   await t.test('text is stored in Unicode NFC', async (t) => {
     const decomposed = 'Jose\u0301 Mari\u0301a' // e + combining acute accent
-    const response = await send(ngo, 'POST', '/cases', { riskLevel: 'low', identity: { givenName: decomposed, otherNames: ['A\u030Angstro\u0308m'] } })
+    const response = await send(ngo, 'POST', '/cases', {
+      riskLevel: 'low',
+      identity: { givenName: decomposed, otherNames: ['A\u030Angstro\u0308m'] },
+    })
     t.equal(response.statusCode, 201, response.body)
     t.equal(response.json().identity.givenName, 'José María')
     t.equal(response.json().identity.givenName, decomposed.normalize('NFC'))
     t.same(response.json().identity.otherNames, ['Ångström'.normalize('NFC')])
     const stored = await database.db.selectFrom('cases').select('identity').where('id', '=', response.json().id).executeTakeFirstOrThrow()
     t.equal((stored.identity as { givenName: string }).givenName, 'Jos\u00e9 Mar\u00eda', 'the database holds the composed form')
-    const organization = await send(admin, 'POST', '/organizations', { name: 'Albergue Sen\u0303or de la Misericordia', kind: 'civil_society' })
+    const organization = await send(admin, 'POST', '/organizations', {
+      name: 'Albergue Sen\u0303or de la Misericordia',
+      kind: 'civil_society',
+    })
     t.equal(organization.statusCode, 201, organization.body)
     t.equal(organization.json().name, 'Albergue Se\u00f1or de la Misericordia')
   })
@@ -161,24 +255,77 @@ t.test('hostile input is a 4xx problem on every edge', async (t) => {
   await t.test('very deep nesting is a 400', async (t) => {
     const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth)
     isProblem(t, await send(ngo, 'POST', '/cases', `{"riskLevel":"low","identity":{"otherNames":${nested(40)}}}`), 400, 'nested 40 levels')
-    isProblem(t, await send(ngo, 'POST', '/cases', `{"riskLevel":"low","identity":{"otherNames":${nested(100_000)}}}`), 400, 'nested 100 000 levels')
-    isProblem(t, await send(ngo, 'POST', '/cases', `{"a":`.repeat(20_000) + '1' + '}'.repeat(20_000)), 400, 'objects nested 20 000 levels')
+    isProblem(
+      t,
+      await send(ngo, 'POST', '/cases', `{"riskLevel":"low","identity":{"otherNames":${nested(100_000)}}}`),
+      400,
+      'nested 100 000 levels',
+    )
+    isProblem(t, await send(ngo, 'POST', '/cases', `${`{"a":`.repeat(20_000)}1${'}'.repeat(20_000)}`), 400, 'objects nested 20 000 levels')
   })
 
   await t.test('dates outside 1900–2999 are a 400 in every date field of every body and query', async (t) => {
-    const dates: [string, (date: string, time: string) => { user: TestUser; method: string; url: string; body?: unknown; ifMatch?: string }][] = [
-      ['dateOfBirth', (date) => ({ user: ngo, method: 'POST', url: '/cases', body: { riskLevel: 'low', identity: { dateOfBirth: date } } })],
-      ['procuraduriaNotifiedAt', (_date, time) => ({ user: ngo, method: 'POST', url: '/cases', body: { riskLevel: 'low', custody: { procuraduriaNotifiedAt: time } } })],
-      ['a consent givenAt', (_date, time) => ({ user: ngo, method: 'POST', url: `/cases/${caseId}/consents`, body: { givenBy: 'child_assent', scopes: ['services'], givenAt: time } })],
-      ['a placement startedAt', (_date, time) => ({ user: ngo, method: 'POST', url: `/cases/${caseId}/placements`, body: { type: 'dif_shelter', startedAt: time } })],
-      ['an assessment completedAt', (_date, time) => ({ user: ngo, method: 'POST', url: `/cases/${caseId}/assessments`, body: { findings: { family: 'x' }, completedAt: time } })],
+    const dates: [
+      string,
+      (date: string, time: string) => { user: TestUser; method: string; url: string; body?: unknown; ifMatch?: string },
+    ][] = [
+      [
+        'dateOfBirth',
+        (date) => ({ user: ngo, method: 'POST', url: '/cases', body: { riskLevel: 'low', identity: { dateOfBirth: date } } }),
+      ],
+      [
+        'procuraduriaNotifiedAt',
+        (_date, time) => ({
+          user: ngo,
+          method: 'POST',
+          url: '/cases',
+          body: { riskLevel: 'low', custody: { procuraduriaNotifiedAt: time } },
+        }),
+      ],
+      [
+        'a consent givenAt',
+        (_date, time) => ({
+          user: ngo,
+          method: 'POST',
+          url: `/cases/${caseId}/consents`,
+          body: { givenBy: 'child_assent', scopes: ['services'], givenAt: time },
+        }),
+      ],
+      [
+        'a placement startedAt',
+        (_date, time) => ({
+          user: ngo,
+          method: 'POST',
+          url: `/cases/${caseId}/placements`,
+          body: { type: 'dif_shelter', startedAt: time },
+        }),
+      ],
+      [
+        'an assessment completedAt',
+        (_date, time) => ({
+          user: ngo,
+          method: 'POST',
+          url: `/cases/${caseId}/assessments`,
+          body: { findings: { family: 'x' }, completedAt: time },
+        }),
+      ],
       [
         'a decision decidedAt',
-        (date) => ({ user: protection, method: 'POST', url: `/cases/${caseId}/determinations/${draft.json().id}/decision`, body: { outcome: 'local_integration', decidedAt: date, reviewDueAt: '2027-05-01' } }),
+        (date) => ({
+          user: protection,
+          method: 'POST',
+          url: `/cases/${caseId}/determinations/${draft.json().id}/decision`,
+          body: { outcome: 'local_integration', decidedAt: date, reviewDueAt: '2027-05-01' },
+        }),
       ],
       [
         'a decision reviewDueAt',
-        (date) => ({ user: protection, method: 'POST', url: `/cases/${caseId}/determinations/${draft.json().id}/decision`, body: { outcome: 'local_integration', decidedAt: '2026-11-01', reviewDueAt: date } }),
+        (date) => ({
+          user: protection,
+          method: 'POST',
+          url: `/cases/${caseId}/determinations/${draft.json().id}/decision`,
+          body: { outcome: 'local_integration', decidedAt: '2026-11-01', reviewDueAt: date },
+        }),
       ],
       ['statistics from', (_date, time) => ({ user: auditor, method: 'GET', url: `/statistics?from=${encodeURIComponent(time)}` })],
       ['statistics to', (_date, time) => ({ user: auditor, method: 'GET', url: `/statistics?to=${encodeURIComponent(time)}` })],
@@ -232,7 +379,8 @@ t.test('hostile input is a 4xx problem on every edge', async (t) => {
       const first = await send(list.user, 'GET', `${list.url}?limit=1`)
       t.equal(first.statusCode, 200, `${list.url}: ${first.body.slice(0, 200)}`)
       if (first.statusCode !== 200 || !('nextCursor' in first.json())) continue
-      for (const cursor of forged) isProblem(t, await send(list.user, 'GET', `${list.url}?cursor=${cursor}`), 400, `${list.url} with cursor ${cursor.slice(0, 20)}`)
+      for (const cursor of forged)
+        isProblem(t, await send(list.user, 'GET', `${list.url}?cursor=${cursor}`), 400, `${list.url} with cursor ${cursor.slice(0, 20)}`)
       // A cursor is only good for the list that made it.
       const other = list.url === '/users' ? encoded(`organizations|${ngo.organizationId}`) : encoded(`users|${ngo.id}`)
       isProblem(t, await send(list.user, 'GET', `${list.url}?cursor=${other}`), 400, `${list.url} with another list's cursor`)
@@ -250,7 +398,12 @@ t.test('hostile input is a 4xx problem on every edge', async (t) => {
       t.ok(response.statusCode >= 400 && response.statusCode < 500, `If-Match ${ifMatch}: ${response.statusCode}`)
       t.match(String(response.headers['content-type']), PROBLEM)
     }
-    isProblem(t, await send(ngo, 'POST', '/cases', '{"riskLevel":"low","identity":{"dateOfBirthEstimated":1e309}}'), 400, 'a number that overflows in a body')
+    isProblem(
+      t,
+      await send(ngo, 'POST', '/cases', '{"riskLevel":"low","identity":{"dateOfBirthEstimated":1e309}}'),
+      400,
+      'a number that overflows in a body',
+    )
   })
 
   await t.test('framework errors answer in the contract’s shape', async (t) => {
@@ -266,7 +419,12 @@ t.test('hostile input is a 4xx problem on every edge', async (t) => {
     const longUrl = await send(ngo, 'GET', `/cases?stage=${'a'.repeat(5_000)}`)
     isProblem(t, longUrl, 414, 'a too-long URL')
     t.notOk(longUrl.body.includes('aaaa'))
-    isProblem(t, await app.inject({ method: 'GET', url: `/no/such/${'b'.repeat(5_000)}` }), 414, 'a too-long URL on no route, without a token')
+    isProblem(
+      t,
+      await app.inject({ method: 'GET', url: `/no/such/${'b'.repeat(5_000)}` }),
+      414,
+      'a too-long URL on no route, without a token',
+    )
 
     for (const [method, url, allowed] of [
       ['PUT', '/cases', ['GET', 'POST']],
@@ -288,15 +446,35 @@ t.test('hostile input is a 4xx problem on every edge', async (t) => {
     const tooLarge = await send(ngo, 'POST', '/cases', { riskLevel: 'low', health: { notes: 'x'.repeat(300 * 1024) } })
     isProblem(t, tooLarge, 413, 'a body over the limit')
     t.match(tooLarge.json().detail, /256 KiB/)
-    const wrongType = await app.inject({ method: 'POST', url: '/cases', headers: { ...ngo.headers, 'content-type': 'text/plain' }, payload: 'riskLevel=low' })
+    const wrongType = await app.inject({
+      method: 'POST',
+      url: '/cases',
+      headers: { ...ngo.headers, 'content-type': 'text/plain' },
+      payload: 'riskLevel=low',
+    })
     isProblem(t, wrongType, 415, 'a body that is not JSON')
     t.match(wrongType.json().detail, /application\/json/)
-    const xml = await app.inject({ method: 'POST', url: '/cases', headers: { ...ngo.headers, 'content-type': 'application/xml' }, payload: '<case/>' })
+    const xml = await app.inject({
+      method: 'POST',
+      url: '/cases',
+      headers: { ...ngo.headers, 'content-type': 'application/xml' },
+      payload: '<case/>',
+    })
     isProblem(t, xml, 415, 'an XML body')
-    const badJson = await app.inject({ method: 'POST', url: '/cases', headers: { ...ngo.headers, 'content-type': 'application/json' }, payload: '{"riskLevel":' })
+    const badJson = await app.inject({
+      method: 'POST',
+      url: '/cases',
+      headers: { ...ngo.headers, 'content-type': 'application/json' },
+      payload: '{"riskLevel":',
+    })
     isProblem(t, badJson, 400, 'a body that does not parse')
     t.ok(badJson.json().detail)
-    const prototype = await app.inject({ method: 'POST', url: '/cases', headers: { ...ngo.headers, 'content-type': 'application/json' }, payload: '{"riskLevel":"low","__proto__":{"x":1}}' })
+    const prototype = await app.inject({
+      method: 'POST',
+      url: '/cases',
+      headers: { ...ngo.headers, 'content-type': 'application/json' },
+      payload: '{"riskLevel":"low","__proto__":{"x":1}}',
+    })
     isProblem(t, prototype, 400, 'a body with __proto__')
   })
 

@@ -50,8 +50,14 @@ t.test('the message catalogues', async (t) => {
   await t.test('details translate, exact entries before patterns, filled-in parts carried over', async (t) => {
     t.same(translateDetail('No such case', 'es-MX'), { text: 'No existe el expediente', missing: false })
     t.same(translateDetail('No such referral', 'es-MX'), { text: 'No existe el recurso (referral)', missing: false })
-    t.same(translateDetail('You may not write: identity.givenName, notes.notes', 'es-MX'), { text: 'No puede escribir: identity.givenName, notes.notes', missing: false })
-    t.same(translateDetail('The case does not meet 2 condition(s) for custody', 'es-MX').text, 'El expediente no cumple 2 condición(es) para custody')
+    t.same(translateDetail('You may not write: identity.givenName, notes.notes', 'es-MX'), {
+      text: 'No puede escribir: identity.givenName, notes.notes',
+      missing: false,
+    })
+    t.same(
+      translateDetail('The case does not meet 2 condition(s) for custody', 'es-MX').text,
+      'El expediente no cumple 2 condición(es) para custody',
+    )
     t.same(translateDetail('No such case', 'en'), { text: 'No such case', missing: false })
     t.same(translateDetail('A detail nobody catalogued', 'es-MX'), { text: 'A detail nobody catalogued', missing: true })
     t.equal(findDetail('A detail nobody catalogued'), undefined)
@@ -100,7 +106,13 @@ t.test('problems over HTTP follow Accept-Language', async (t) => {
     t.match(es.headers['content-type'], /^application\/problem\+json/)
     t.equal(es.headers['content-language'], 'es-MX')
     t.match(es.headers.vary, /Accept-Language/)
-    t.same(es.json(), { type: 'urn:atd:problem:unauthorized', title: 'Se requiere autenticación', status: 401, detail: 'Se requiere un token bearer válido', instance: '/me' })
+    t.same(es.json(), {
+      type: 'urn:atd:problem:unauthorized',
+      title: 'Se requiere autenticación',
+      status: 401,
+      detail: 'Se requiere un token bearer válido',
+      instance: '/me',
+    })
     const en = await app.inject({ method: 'GET', url: '/me', headers: { 'accept-language': 'en-GB' } })
     t.equal(en.json().title, 'Authentication required')
     t.equal(en.json().detail, 'A valid bearer token is required')
@@ -119,7 +131,12 @@ t.test('problems over HTTP follow Accept-Language', async (t) => {
     t.equal(invalid.json().detail, 'Faltan algunos campos o tienen un formato incorrecto')
     const route = await app.inject({ method: 'GET', url: '/no-such-route', headers })
     t.same([route.json().title, route.json().detail], ['No encontrado', 'No existe esta ruta'])
-    const json = await app.inject({ method: 'POST', url: '/cases', headers: { ...headers, 'content-type': 'application/json' }, payload: '{' })
+    const json = await app.inject({
+      method: 'POST',
+      url: '/cases',
+      headers: { ...headers, 'content-type': 'application/json' },
+      payload: '{',
+    })
     t.same([json.statusCode, json.json().detail], [400, 'El cuerpo no es JSON válido'])
   })
 })
@@ -148,7 +165,11 @@ t.test('GET /vocabulary', async (t) => {
     t.same(Object.keys(en.json().lists).sort(), names)
     t.same(Object.keys(es.json().lists).sort(), names)
     for (const [name, codes] of Object.entries(VOCABULARY_LISTS)) {
-      t.same(es.json().lists[name].map((entry: { code: string }) => entry.code), codes, `${name}: every code, in order`)
+      t.same(
+        es.json().lists[name].map((entry: { code: string }) => entry.code),
+        codes,
+        `${name}: every code, in order`,
+      )
     }
     const label = (body: { lists: Record<string, { code: string; label: string }[]> }, list: string, code: string) =>
       body.lists[list]!.find((entry) => entry.code === code)?.label
@@ -172,7 +193,11 @@ t.test('GET / says what this is and where the reference is', async (t) => {
   const { app } = await build(t)
   const root = await app.inject({ method: 'GET', url: '/' })
   t.equal(root.statusCode, 200, root.body)
-  t.match(root.json(), { name: String, version: String, links: { docs: '/docs', openapi: '/openapi.json', health: '/health', vocabulary: '/vocabulary' } })
+  t.match(root.json(), {
+    name: String,
+    version: String,
+    links: { docs: '/docs', openapi: '/openapi.json', health: '/health', vocabulary: '/vocabulary' },
+  })
   for (const link of Object.values(root.json().links as Record<string, string>)) {
     const followed = await app.inject({ method: 'GET', url: link })
     t.ok(followed.statusCode < 400, `${link} answers ${followed.statusCode}`)
@@ -183,7 +208,11 @@ t.test('the start-up message names the docs address and what to try, with the re
   const { baseUrlOf, startupMessage } = await import('../../src/startup-message.js')
   t.equal(baseUrlOf({ address: '0.0.0.0', port: 4321 }, 3000), 'http://127.0.0.1:4321')
   t.equal(baseUrlOf({ address: '::1', port: 80, family: 'IPv6' }, 3000), 'http://[::1]:80')
-  const text = startupMessage({ baseUrl: 'http://127.0.0.1:4321', demoUsers: [{ subject: 'demo-ngo-caseworker', role: 'ngo_caseworker' }], tokenCommand: 'npm run -s token --' })
+  const text = startupMessage({
+    baseUrl: 'http://127.0.0.1:4321',
+    demoUsers: [{ subject: 'demo-ngo-caseworker', role: 'ngo_caseworker' }],
+    tokenCommand: 'npm run -s token --',
+  })
   t.match(text, 'http://127.0.0.1:4321/docs')
   t.match(text, 'TOKEN=$(npm run -s token -- demo-ngo-caseworker)')
   t.match(text, 'curl -s "http://127.0.0.1:4321/cases?limit=1"')
@@ -203,7 +232,9 @@ t.test('through the client generated from openapi.yaml (test/helpers/api-client.
   t.equal(missing.response.status, 404)
   t.equal(missing.error?.type, 'urn:atd:problem:not-found')
   t.equal(missing.error?.detail, 'No existe el expediente')
-  const created = await client.POST('/cases', { body: { riskLevel: 'high', demographics: { nationality: 'GT', sex: 'female', separationStatus: 'unaccompanied' } } as never })
+  const created = await client.POST('/cases', {
+    body: { riskLevel: 'high', demographics: { nationality: 'GT', sex: 'female', separationStatus: 'unaccompanied' } } as never,
+  })
   t.ok(created.response.status === 201 || created.response.status === 400, `POST /cases answers ${created.response.status}`)
   if (created.data?.id) {
     const read = await client.GET('/cases/{id}', { params: { path: { id: created.data.id } } })

@@ -28,7 +28,11 @@ t.test('GET /me/permissions answers the caller’s effective permissions, as the
       const body = response.json()
       t.equal(body.role, role)
       t.equal(body.organizationId, user.organizationId)
-      for (const [letter, key] of [['r', 'read'], ['c', 'create'], ['u', 'update']] as const) {
+      for (const [letter, key] of [
+        ['r', 'read'],
+        ['c', 'create'],
+        ['u', 'update'],
+      ] as const) {
         const want = expected(role, letter)
         t.same([...body.sections[key]].sort(), [...want.sections].sort(), `${key} sections`)
         // Derived fields are read-only for everyone: never offered for writing.
@@ -49,7 +53,11 @@ t.test('GET /me/permissions answers the caller’s effective permissions, as the
       // The packed rules rebuild an ability that agrees with the lists, conditions included.
       const rebuilt = createMongoAbility(unpackRules(body.rules))
       const ownCase = { __caslSubjectType__: 'Case', participantOrganizationIds: [user.organizationId], stage: 'identification' }
-      const otherCase = { __caslSubjectType__: 'Case', participantOrganizationIds: ['0190a0b0-0000-7000-8000-000000000000'], stage: 'identification' }
+      const otherCase = {
+        __caslSubjectType__: 'Case',
+        participantOrganizationIds: ['0190a0b0-0000-7000-8000-000000000000'],
+        stage: 'identification',
+      }
       for (const field of expected(role, 'r').fields) t.ok(rebuilt.can('read', ownCase as never, field), `rules let ${role} read ${field}`)
       t.equal(rebuilt.can('read', otherCase as never, 'case.id'), role === 'oversight_auditor', 'rules carry the scope condition')
     })
@@ -66,7 +74,8 @@ t.test('GET /me/permissions answers the caller’s effective permissions, as the
       '/cases/{id}/notes/{noteId}': ['get', 'patch'],
       '/cases/{id}/history': ['get'],
     })) {
-      for (const method of methods) t.ok(spec.paths[path]?.[method]?.responses?.['200'] ?? spec.paths[path]?.[method]?.responses?.['201'], `${method} ${path}`)
+      for (const method of methods)
+        t.ok(spec.paths[path]?.[method]?.responses?.['200'] ?? spec.paths[path]?.[method]?.responses?.['201'], `${method} ${path}`)
     }
     t.ok(spec.paths['/cases/{id}/participants'].post.responses['409'], 'a refused share is documented')
   })

@@ -10,7 +10,11 @@ t.test('GET /me', async (t) => {
       const user = await createUser(database, role)
       const response = await app.inject({ method: 'GET', url: '/me', headers: user.headers })
       t.equal(response.statusCode, 200, `${role}: ${response.body}`)
-      const organization = await database.db.selectFrom('organizations').selectAll().where('id', '=', user.organizationId).executeTakeFirstOrThrow()
+      const organization = await database.db
+        .selectFrom('organizations')
+        .selectAll()
+        .where('id', '=', user.organizationId)
+        .executeTakeFirstOrThrow()
       t.same(response.json(), {
         id: user.id,
         subject: user.subject,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
-import { build, createCast, createOrganization, createUser, type TestUser } from '../helpers/build.js'
+import { build, createCast, type TestUser } from '../helpers/build.js'
 
 const marker = (label: string) => `NOTE${randomBytes(6).toString('hex')}${label}`
 
@@ -12,16 +12,31 @@ t.test('case notes', async (t) => {
 
   const created = await app.inject({ method: 'POST', url: '/cases', headers: ngo.headers, payload: { riskLevel: 'medium' } })
   const caseId = created.json().id as string
-  const consent = await app.inject({ method: 'POST', url: `/cases/${caseId}/consents`, headers: ngo.headers, payload: { givenBy: 'child_assent', scopes: ['share_with_organizations'] } })
+  const consent = await app.inject({
+    method: 'POST',
+    url: `/cases/${caseId}/consents`,
+    headers: ngo.headers,
+    payload: { givenBy: 'child_assent', scopes: ['share_with_organizations'] },
+  })
   for (const organizationId of [legalAid, migrationAuthority]) {
-    const shared = await app.inject({ method: 'POST', url: `/cases/${caseId}/participants`, headers: ngo.headers, payload: { organizationId, consentId: consent.json().id } })
+    const shared = await app.inject({
+      method: 'POST',
+      url: `/cases/${caseId}/participants`,
+      headers: ngo.headers,
+      payload: { organizationId, consentId: consent.json().id },
+    })
     t.equal(shared.statusCode, 201, shared.body)
   }
   const url = `/cases/${caseId}/notes`
   const post = (user: TestUser, payload: Record<string, unknown>) => app.inject({ method: 'POST', url, headers: user.headers, payload })
   const get = (user: TestUser, path = url) => app.inject({ method: 'GET', url: path, headers: user.headers })
   const patch = (user: TestUser, noteId: string, ifMatch: string | undefined, payload: Record<string, unknown>) =>
-    app.inject({ method: 'PATCH', url: `${url}/${noteId}`, headers: { ...user.headers, ...(ifMatch ? { 'if-match': ifMatch } : {}) }, payload })
+    app.inject({
+      method: 'PATCH',
+      url: `${url}/${noteId}`,
+      headers: { ...user.headers, ...(ifMatch ? { 'if-match': ifMatch } : {}) },
+      payload,
+    })
 
   const firstBody = marker('visit')
   const first = await post(ngo, { body: firstBody, category: 'home_visit' })
@@ -121,7 +136,10 @@ t.test('case notes', async (t) => {
     t.ok(all.length >= 3)
     t.same(
       all.map((item) => item.id),
-      all.map((item) => item.id).sort().reverse(),
+      all
+        .map((item) => item.id)
+        .sort()
+        .reverse(),
     )
     const firstPage = (await get(ngo, `${url}?limit=2`)).json()
     t.equal(firstPage.items.length, 2)
@@ -134,7 +152,11 @@ t.test('case notes', async (t) => {
   })
 
   await t.test('every note change is audited with the field name, never the text', async (t) => {
-    const events = await database.db.selectFrom('audit_events').select(['action', 'fields', 'outcome', 'reason']).where('action', 'like', 'note.%').execute()
+    const events = await database.db
+      .selectFrom('audit_events')
+      .select(['action', 'fields', 'outcome', 'reason'])
+      .where('action', 'like', 'note.%')
+      .execute()
     t.ok(events.some((event) => event.action === 'note.update' && event.outcome === 'allowed' && event.fields.includes('notes.notes')))
     t.ok(events.some((event) => event.action === 'note.create' && event.outcome === 'denied'))
     t.notOk(JSON.stringify(events).includes(firstBody))

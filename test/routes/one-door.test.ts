@@ -17,22 +17,45 @@ t.test('one door: a withheld section stays behind its wall at every door', async
 
   // A girl who turns 18 in a month, held in a migration station, with an asylum claim intended.
   const birth = new Date(Date.now() - (18 * 365.25 - 30) * 86_400_000).toISOString().slice(0, 10)
-  const created = await send(ngo, 'POST', '/cases', { riskLevel: 'high', identity: { givenName: 'Dulce', dateOfBirth: birth }, protection: { notes: 'first disclosure' } })
+  const created = await send(ngo, 'POST', '/cases', {
+    riskLevel: 'high',
+    identity: { givenName: 'Dulce', dateOfBirth: birth },
+    protection: { notes: 'first disclosure' },
+  })
   t.equal(created.statusCode, 201, created.body)
   const caseId: string = created.json().id
   await database.db
     .updateTable('cases')
-    .set({ opened_at: daysFromNow(-40), legal_status: JSON.stringify({ asylumClaimStatus: 'intended' }), custody: JSON.stringify({ procuraduriaNotifiedAt: daysFromNow(-39) }) })
+    .set({
+      opened_at: daysFromNow(-40),
+      legal_status: JSON.stringify({ asylumClaimStatus: 'intended' }),
+      custody: JSON.stringify({ procuraduriaNotifiedAt: daysFromNow(-39) }),
+    })
     .where('id', '=', caseId)
     .execute()
-  const consent = await send(ngo, 'POST', `/cases/${caseId}/consents`, { givenBy: 'child_and_guardian', scopes: ['share_with_organizations'] })
+  const consent = await send(ngo, 'POST', `/cases/${caseId}/consents`, {
+    givenBy: 'child_and_guardian',
+    scopes: ['share_with_organizations'],
+  })
   for (const user of [officer, migration]) {
-    t.equal((await send(ngo, 'POST', `/cases/${caseId}/participants`, { organizationId: user.organizationId, consentId: consent.json().id })).statusCode, 201)
+    t.equal(
+      (await send(ngo, 'POST', `/cases/${caseId}/participants`, { organizationId: user.organizationId, consentId: consent.json().id }))
+        .statusCode,
+      201,
+    )
   }
-  t.equal((await send(ngo, 'POST', `/cases/${caseId}/placements`, { type: 'migration_station', startedAt: daysFromNow(-2) })).statusCode, 201)
+  t.equal(
+    (await send(ngo, 'POST', `/cases/${caseId}/placements`, { type: 'migration_station', startedAt: daysFromNow(-2) })).statusCode,
+    201,
+  )
 
-  const alertRules = async (user: typeof ngo) => ((await send(user, 'GET', '/alerts?limit=100')).json().items as { caseId: string; rule: string }[]).filter((item) => item.caseId === caseId).map((item) => item.rule).sort()
-  const listed = async (user: typeof ngo, query: string) => ((await send(user, 'GET', `/cases?limit=100&${query}`)).json().items as { id: string }[]).some((item) => item.id === caseId)
+  const alertRules = async (user: typeof ngo) =>
+    ((await send(user, 'GET', '/alerts?limit=100')).json().items as { caseId: string; rule: string }[])
+      .filter((item) => item.caseId === caseId)
+      .map((item) => item.rule)
+      .sort()
+  const listed = async (user: typeof ngo, query: string) =>
+    ((await send(user, 'GET', `/cases?limit=100&${query}`)).json().items as { id: string }[]).some((item) => item.id === caseId)
 
   await t.test('before any withholding the Procuraduría sees the alerts and filters on custody', async (t) => {
     t.same(await alertRules(officer), ['asylum_claim_not_filed', 'in_migration_station', 'turning_18'])
@@ -42,7 +65,10 @@ t.test('one door: a withheld section stays behind its wall at every door', async
   const withhold = await send(ngo, 'POST', `/cases/${caseId}/consents`, {
     givenBy: 'child_and_guardian',
     scopes: ['services'],
-    withheld: ['custody', 'identity', 'legalStatus', 'protection'].map((section) => ({ section, fromOrganizationId: officer.organizationId })),
+    withheld: ['custody', 'identity', 'legalStatus', 'protection'].map((section) => ({
+      section,
+      fromOrganizationId: officer.organizationId,
+    })),
   })
   t.equal(withhold.statusCode, 201, withhold.body)
 
@@ -62,11 +88,19 @@ t.test('one door: a withheld section stays behind its wall at every door', async
   await t.test('a write to a withheld section is refused and changes nothing, not even the ETag', async (t) => {
     const read = await send(officer, 'GET', `/cases/${caseId}`)
     t.notOk('custody' in read.json() || 'identity' in read.json(), 'withheld sections are absent')
-    const before = await database.db.selectFrom('cases').select(sql<string>`cases::text`.as('row')).where('id', '=', caseId).executeTakeFirstOrThrow()
+    const before = await database.db
+      .selectFrom('cases')
+      .select(sql<string>`cases::text`.as('row'))
+      .where('id', '=', caseId)
+      .executeTakeFirstOrThrow()
     const refused = await send(officer, 'PATCH', `/cases/${caseId}`, { identity: { givenName: 'Guess' } }, read.headers.etag as string)
     t.equal(refused.statusCode, 403)
     t.same(refused.json().deniedFields, ['identity.givenName'])
-    const after = await database.db.selectFrom('cases').select(sql<string>`cases::text`.as('row')).where('id', '=', caseId).executeTakeFirstOrThrow()
+    const after = await database.db
+      .selectFrom('cases')
+      .select(sql<string>`cases::text`.as('row'))
+      .where('id', '=', caseId)
+      .executeTakeFirstOrThrow()
     t.equal(after.row, before.row)
     t.equal((await send(officer, 'GET', `/cases/${caseId}`)).headers.etag, read.headers.etag)
   })
@@ -74,7 +108,13 @@ t.test('one door: a withheld section stays behind its wall at every door', async
   await t.test('a change behind a wall moves nobody else’s ETag, version or updatedAt', async (t) => {
     const seen = (await send(migration, 'GET', `/cases/${caseId}`)).json()
     const ngoRead = await send(ngo, 'GET', `/cases/${caseId}`)
-    const changed = await send(ngo, 'PATCH', `/cases/${caseId}`, { protection: { notes: 'a later disclosure' } }, ngoRead.headers.etag as string)
+    const changed = await send(
+      ngo,
+      'PATCH',
+      `/cases/${caseId}`,
+      { protection: { notes: 'a later disclosure' } },
+      ngoRead.headers.etag as string,
+    )
     t.equal(changed.statusCode, 200, changed.body)
     t.not(changed.headers.etag, ngoRead.headers.etag, 'the writer’s own version moves')
     const again = await send(migration, 'GET', `/cases/${caseId}`)
@@ -99,39 +139,52 @@ t.test('one door: a withheld section stays behind its wall at every door', async
     })
     t.equal(participant.statusCode, 403, participant.body)
     for (const target of [ngo.organizationId, auditor.organizationId]) {
-      const refused = await send(officer, 'POST', `/cases/${caseId}/consents`, { givenBy: 'child_assent', scopes: ['services'], withheld: [{ section: 'custody', fromOrganizationId: target }] })
+      const refused = await send(officer, 'POST', `/cases/${caseId}/consents`, {
+        givenBy: 'child_assent',
+        scopes: ['services'],
+        withheld: [{ section: 'custody', fromOrganizationId: target }],
+      })
       t.equal(refused.statusCode, 422, refused.body)
     }
   })
 
   await t.test('withdrawing the consent lifts its withholdings', async (t) => {
-    const withdrawn = await send(ngo, 'PATCH', `/cases/${caseId}/consents/${withhold.json().id}`, { withdrawnAt: new Date().toISOString() }, '"1"')
+    const withdrawn = await send(
+      ngo,
+      'PATCH',
+      `/cases/${caseId}/consents/${withhold.json().id}`,
+      { withdrawnAt: new Date().toISOString() },
+      '"1"',
+    )
     t.equal(withdrawn.statusCode, 200, withdrawn.body)
     t.same(await alertRules(officer), ['asylum_claim_not_filed', 'in_migration_station', 'turning_18'])
     t.ok('identity' in (await send(officer, 'GET', `/cases/${caseId}`)).json())
   })
 })
 
-t.test('a route that declares no contract keeps the service from starting; one that promised an audit event and wrote none answers nothing', async (t) => {
-  const fastify = (await import('fastify')).default
-  const { MissingRouteContractError, routeContracts } = await import('../../src/access/route-contract.js')
-  const bare = fastify()
-  await bare.register(routeContracts)
-  await t.rejects(async () => {
-    await bare.register(async (scope) => {
-      scope.get('/cases/:id/secrets', async () => ({ secret: true }))
+t.test(
+  'a route that declares no contract keeps the service from starting; one that promised an audit event and wrote none answers nothing',
+  async (t) => {
+    const fastify = (await import('fastify')).default
+    const { MissingRouteContractError, routeContracts } = await import('../../src/access/route-contract.js')
+    const bare = fastify()
+    await bare.register(routeContracts)
+    await t.rejects(async () => {
+      await bare.register(async (scope) => {
+        scope.get('/cases/:id/secrets', async () => ({ secret: true }))
+      })
+      await bare.ready()
+    }, MissingRouteContractError)
+    const declared = fastify({ logger: false })
+    await declared.register(routeContracts)
+    await declared.register(async (scope) => {
+      scope.get('/cases/:id/secrets', { config: { contract: { audit: 'secret.read', changes: false } } }, async () => ({ secret: true }))
     })
-    await bare.ready()
-  }, MissingRouteContractError)
-  const declared = fastify({ logger: false })
-  await declared.register(routeContracts)
-  await declared.register(async (scope) => {
-    scope.get('/cases/:id/secrets', { config: { contract: { audit: 'secret.read', changes: false } } }, async () => ({ secret: true }))
-  })
-  await declared.ready()
-  const answer = await declared.inject({ method: 'GET', url: '/cases/1/secrets' })
-  t.equal(answer.statusCode, 500)
-  t.notMatch(answer.body, /secret"?:/)
-  await bare.close().catch(() => undefined)
-  await declared.close()
-})
+    await declared.ready()
+    const answer = await declared.inject({ method: 'GET', url: '/cases/1/secrets' })
+    t.equal(answer.statusCode, 500)
+    t.notMatch(answer.body, /secret"?:/)
+    await bare.close().catch(() => undefined)
+    await declared.close()
+  },
+)

@@ -5,7 +5,8 @@ import { build, createUser } from '../helpers/build.js'
 t.test('organisations are managed by the system administrator', async (t) => {
   const { app, database } = await build(t)
   const admin = await createUser(database, 'system_admin')
-  const post = (payload: unknown, headers = admin.headers) => app.inject({ method: 'POST', url: '/organizations', headers, payload: payload as object })
+  const post = (payload: unknown, headers = admin.headers) =>
+    app.inject({ method: 'POST', url: '/organizations', headers, payload: payload as object })
   const list = (query = '', headers = admin.headers) => app.inject({ method: 'GET', url: `/organizations${query}`, headers })
 
   await t.test('the admin creates an organisation of every kind', async (t) => {

@@ -13,12 +13,22 @@ t.test('sharing a case with another organisation', async (t) => {
   const migration = await createUser(database, 'migration_officer')
 
   const openCase = async (user: TestUser) => {
-    const response = await app.inject({ method: 'POST', url: '/cases', headers: user.headers, payload: { riskLevel: 'high', identity: { givenName: 'Lucía' } } })
+    const response = await app.inject({
+      method: 'POST',
+      url: '/cases',
+      headers: user.headers,
+      payload: { riskLevel: 'high', identity: { givenName: 'Lucía' } },
+    })
     t.equal(response.statusCode, 201, response.body)
     return response.json().id as string
   }
   const recordConsent = async (user: TestUser, caseId: string, scopes: string[]) => {
-    const response = await app.inject({ method: 'POST', url: `/cases/${caseId}/consents`, headers: user.headers, payload: { givenBy: 'child_and_guardian', scopes } })
+    const response = await app.inject({
+      method: 'POST',
+      url: `/cases/${caseId}/consents`,
+      headers: user.headers,
+      payload: { givenBy: 'child_and_guardian', scopes },
+    })
     t.equal(response.statusCode, 201, response.body)
     return response.json().id as string
   }
@@ -36,7 +46,10 @@ t.test('sharing a case with another organisation', async (t) => {
   await t.test('the creating organisation is the lead participant', async (t) => {
     const response = await app.inject({ method: 'GET', url: `/cases/${caseId}/participants`, headers: ngo.headers })
     t.equal(response.statusCode, 200, response.body)
-    t.match(response.json(), { items: [{ organizationId: ngo.organizationId, basis: 'lead', consentId: null, legalBasis: null, sections: null, endedAt: null }], nextCursor: null })
+    t.match(response.json(), {
+      items: [{ organizationId: ngo.organizationId, basis: 'lead', consentId: null, legalBasis: null, sections: null, endedAt: null }],
+      nextCursor: null,
+    })
   })
 
   await t.test('before a share, the other organisation cannot reach the case', async (t) => {
@@ -78,7 +91,12 @@ t.test('sharing a case with another organisation', async (t) => {
       .where('outcome', '=', 'allowed')
       .execute()
     t.equal(audit.length, 1)
-    t.match(audit[0], { actor_id: ngo.id, case_ids: [caseId], target_organization_id: legalAid, fields: ['case.leadOrganizationId', 'consent.consents'] })
+    t.match(audit[0], {
+      actor_id: ngo.id,
+      case_ids: [caseId],
+      target_organization_id: legalAid,
+      fields: ['case.leadOrganizationId', 'consent.consents'],
+    })
   })
 
   await t.test('an organisation already participating cannot be added again', async (t) => {
@@ -118,7 +136,10 @@ t.test('sharing a case with another organisation', async (t) => {
   })
 
   await t.test('a caseworker cannot share on a legal basis', async (t) => {
-    const response = await share(ngo, caseId, { organizationId: shelter, legalBasis: { code: 'protection_measure', citation: 'Artículo 122 LGDNNA, medida urgente de protección' } })
+    const response = await share(ngo, caseId, {
+      organizationId: shelter,
+      legalBasis: { code: 'protection_measure', citation: 'Artículo 122 LGDNNA, medida urgente de protección' },
+    })
     t.equal(response.statusCode, 403)
     t.equal(response.json().reason, 'legal_basis_requires_protection_officer')
   })
@@ -132,15 +153,28 @@ t.test('sharing a case with another organisation', async (t) => {
     t.match(response.json(), { organizationId: shelter, basis: 'legal_basis', consentId: null, legalBasis })
     t.equal((await app.inject({ method: 'GET', url: `/cases/${ownCase}`, headers: shelterWorker.headers })).statusCode, 200)
     t.ok((await listedIds(shelterWorker)).includes(ownCase))
-    const audit = await database.db.selectFrom('audit_events').select('target_organization_id').where('action', '=', 'case.share').where('outcome', '=', 'allowed').execute()
+    const audit = await database.db
+      .selectFrom('audit_events')
+      .select('target_organization_id')
+      .where('action', '=', 'case.share')
+      .where('outcome', '=', 'allowed')
+      .execute()
     t.ok(audit.some((event) => event.target_organization_id === shelter))
   })
 
   await t.test('bad bodies are 400: both grounds at once, a legal basis without a known code, unknown fields', async (t) => {
-    const both = await share(protection, caseId, { organizationId: shelter, consentId: sharingConsent, legalBasis: { code: 'court_order' } })
+    const both = await share(protection, caseId, {
+      organizationId: shelter,
+      consentId: sharingConsent,
+      legalBasis: { code: 'court_order' },
+    })
     t.equal(both.statusCode, 400)
     const ownCase = await openCase(protection)
-    t.equal((await share(protection, ownCase, { organizationId: shelter, legalBasis: 'Artículo 122 LGDNNA' })).statusCode, 400, 'free text is no code')
+    t.equal(
+      (await share(protection, ownCase, { organizationId: shelter, legalBasis: 'Artículo 122 LGDNNA' })).statusCode,
+      400,
+      'free text is no code',
+    )
     t.equal((await share(protection, ownCase, { organizationId: shelter, legalBasis: { code: 'because' } })).statusCode, 400)
     t.equal((await share(protection, ownCase, { organizationId: shelter, legalBasis: { code: 'court_order' }, extra: 1 })).statusCode, 400)
   })
@@ -161,13 +195,23 @@ t.test('sharing a case with another organisation', async (t) => {
     const ownCase = await openCase(migration)
     const response = await share(migration, ownCase, { organizationId: shelter, legalBasis: { code: 'protection_measure' } })
     t.equal(response.statusCode, 403)
-    const denied = await database.db.selectFrom('audit_events').select(['outcome', 'case_ids']).where('action', '=', 'case.share').where('actor_id', '=', migration.id).execute()
+    const denied = await database.db
+      .selectFrom('audit_events')
+      .select(['outcome', 'case_ids'])
+      .where('action', '=', 'case.share')
+      .where('actor_id', '=', migration.id)
+      .execute()
     t.match(denied, [{ outcome: 'denied', case_ids: [ownCase] }])
   })
 
   await t.test('another organisation gets 404 for read, update and share, and never sees the case listed', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: outsider.headers })).statusCode, 404)
-    const patch = await app.inject({ method: 'PATCH', url: `/cases/${caseId}`, headers: { ...outsider.headers, 'if-match': '"1"' }, payload: { riskLevel: 'low' } })
+    const patch = await app.inject({
+      method: 'PATCH',
+      url: `/cases/${caseId}`,
+      headers: { ...outsider.headers, 'if-match': '"1"' },
+      payload: { riskLevel: 'low' },
+    })
     t.equal(patch.statusCode, 404)
     const sharing = await share(outsider, caseId, { organizationId: outsider.organizationId, consentId: sharingConsent })
     t.equal(sharing.statusCode, 404)
@@ -183,24 +227,37 @@ t.test('sharing a case with another organisation', async (t) => {
     const organizationId = await createOrganization(database, 'civil_society')
     const responses = await Promise.all([1, 2, 3].map(() => share(ngo, caseId, { organizationId, consentId: sharingConsent })))
     t.same(responses.map((response) => response.statusCode).sort(), [201, 409, 409])
-    const rows = await database.db.selectFrom('case_participants').select('organization_id').where('case_id', '=', caseId).where('organization_id', '=', organizationId).execute()
+    const rows = await database.db
+      .selectFrom('case_participants')
+      .select('organization_id')
+      .where('case_id', '=', caseId)
+      .where('organization_id', '=', organizationId)
+      .execute()
     t.equal(rows.length, 1)
   })
 
   await t.test('participants page by cursor', async (t) => {
-    const all = (await app.inject({ method: 'GET', url: `/cases/${caseId}/participants?limit=100`, headers: ngo.headers })).json().items as { organizationId: string }[]
+    const all = (await app.inject({ method: 'GET', url: `/cases/${caseId}/participants?limit=100`, headers: ngo.headers })).json()
+      .items as { organizationId: string }[]
     t.ok(all.length >= 3)
     const seen: string[] = []
     let cursor: string | null = null
     do {
       const page: { items: { organizationId: string }[]; nextCursor: string | null } = (
-        await app.inject({ method: 'GET', url: `/cases/${caseId}/participants?limit=1${cursor ? `&cursor=${cursor}` : ''}`, headers: ngo.headers })
+        await app.inject({
+          method: 'GET',
+          url: `/cases/${caseId}/participants?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+          headers: ngo.headers,
+        })
       ).json()
       t.equal(page.items.length, 1)
       seen.push(page.items[0]!.organizationId)
       cursor = page.nextCursor
     } while (cursor)
-    t.same(seen, all.map((item) => item.organizationId))
+    t.same(
+      seen,
+      all.map((item) => item.organizationId),
+    )
     t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}/participants?cursor=bad`, headers: ngo.headers })).statusCode, 400)
   })
 
@@ -214,9 +271,15 @@ t.test('sharing a case with another organisation', async (t) => {
       payload: { withdrawnAt: new Date().toISOString() },
     })
     t.equal(withdrawn.statusCode, 200, withdrawn.body)
-    t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: attorney.headers })).statusCode, 404, 'access ended with the consent')
+    t.equal(
+      (await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: attorney.headers })).statusCode,
+      404,
+      'access ended with the consent',
+    )
     t.notOk((await listedIds(attorney)).includes(caseId))
-    const participations = (await app.inject({ method: 'GET', url: `/cases/${caseId}/participants?limit=100`, headers: ngo.headers })).json().items as {
+    const participations = (
+      await app.inject({ method: 'GET', url: `/cases/${caseId}/participants?limit=100`, headers: ngo.headers })
+    ).json().items as {
       organizationId: string
       endedAt: string | null
       endReason?: string

@@ -17,49 +17,79 @@ t.test('placements: the current placement, detention days, and the fields behind
   for (const user of [officer, attorney]) {
     await database.db
       .insertInto('case_participants')
-      .values({ organization_id: user.organizationId, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id, legal_basis_citation: 'test' })
+      .values({
+        organization_id: user.organizationId,
+        case_id: caseId,
+        basis: 'legal_basis',
+        legal_basis_code: 'protection_measure',
+        granted_by: ngo.id,
+        legal_basis_citation: 'test',
+      })
       .execute()
   }
   const url = `/cases/${caseId}/placements`
   const readCase = async () => (await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: ngo.headers })).json()
 
-  await t.test('a migration officer records a migration station, but may not write its address (contact) nor a legal citation (legal)', async (t) => {
-    for (const [payload, field] of [
-      [{ type: 'migration_station', facilityAddress: 'Km 1 carretera Siglo', startedAt: daysAgo(5) }, 'contact.facilityAddress'],
-      [{ type: 'migration_station', legalBasis: 'art. 99 LM Siglo', startedAt: daysAgo(5) }, 'legal.legalBasis'],
-    ] as const) {
-      const denied = await app.inject({ method: 'POST', url, headers: officer.headers, payload })
-      t.equal(denied.statusCode, 403, denied.body)
-      t.equal(denied.json().type, 'urn:atd:problem:forbidden-fields')
-      t.same(denied.json().deniedFields, [field])
-      t.notMatch(denied.body, /Siglo/)
-    }
-    t.equal((await database.db.selectFrom('placements').select('id').execute()).length, 0, 'nothing written')
+  await t.test(
+    'a migration officer records a migration station, but may not write its address (contact) nor a legal citation (legal)',
+    async (t) => {
+      for (const [payload, field] of [
+        [{ type: 'migration_station', facilityAddress: 'Km 1 carretera Siglo', startedAt: daysAgo(5) }, 'contact.facilityAddress'],
+        [{ type: 'migration_station', legalBasis: 'art. 99 LM Siglo', startedAt: daysAgo(5) }, 'legal.legalBasis'],
+      ] as const) {
+        const denied = await app.inject({ method: 'POST', url, headers: officer.headers, payload })
+        t.equal(denied.statusCode, 403, denied.body)
+        t.equal(denied.json().type, 'urn:atd:problem:forbidden-fields')
+        t.same(denied.json().deniedFields, [field])
+        t.notMatch(denied.body, /Siglo/)
+      }
+      t.equal((await database.db.selectFrom('placements').select('id').execute()).length, 0, 'nothing written')
 
-    const opened = await app.inject({ method: 'POST', url, headers: officer.headers, payload: { type: 'migration_station', facilityName: 'Estación Siglo XXI', startedAt: daysAgo(5) } })
-    t.equal(opened.statusCode, 201, opened.body)
-    t.equal(opened.headers.etag, '"1"')
-    t.equal(opened.json().current, true)
-    t.equal(opened.json().facilityName, 'Estación Siglo XXI', 'the facility name is custody (the matrix)')
-    t.notOk('facilityAddress' in opened.json() || 'legalBasis' in opened.json() || 'endNotes' in opened.json(), 'the officer reads no contact, legal or notes')
-    const view = await readCase()
-    t.equal(view.custody.placementType, 'migration_station')
-    t.equal(view.custody.inDetention, true)
-    t.equal(view.custody.daysInDetention, 6, 'five days ago to today, both counted')
-  })
+      const opened = await app.inject({
+        method: 'POST',
+        url,
+        headers: officer.headers,
+        payload: { type: 'migration_station', facilityName: 'Estación Siglo XXI', startedAt: daysAgo(5) },
+      })
+      t.equal(opened.statusCode, 201, opened.body)
+      t.equal(opened.headers.etag, '"1"')
+      t.equal(opened.json().current, true)
+      t.equal(opened.json().facilityName, 'Estación Siglo XXI', 'the facility name is custody (the matrix)')
+      t.notOk(
+        'facilityAddress' in opened.json() || 'legalBasis' in opened.json() || 'endNotes' in opened.json(),
+        'the officer reads no contact, legal or notes',
+      )
+      const view = await readCase()
+      t.equal(view.custody.placementType, 'migration_station')
+      t.equal(view.custody.inDetention, true)
+      t.equal(view.custody.daysInDetention, 6, 'five days ago to today, both counted')
+    },
+  )
 
   await t.test('opening a new placement ends the current one in the same transaction', async (t) => {
     const before = await readCase()
     const early = await app.inject({ method: 'POST', url, headers: ngo.headers, payload: { type: 'dif_shelter', startedAt: daysAgo(9) } })
     t.equal(early.statusCode, 422, 'cannot start before the current placement')
-    const future = await app.inject({ method: 'POST', url, headers: ngo.headers, payload: { type: 'dif_shelter', startedAt: new Date(Date.now() + 86_400_000).toISOString() } })
+    const future = await app.inject({
+      method: 'POST',
+      url,
+      headers: ngo.headers,
+      payload: { type: 'dif_shelter', startedAt: new Date(Date.now() + 86_400_000).toISOString() },
+    })
     t.equal(future.statusCode, 422)
 
     const opened = await app.inject({
       method: 'POST',
       url,
       headers: ngo.headers,
-      payload: { type: 'ngo_shelter', facilityName: 'Casa Esperanza', facilityAddress: 'Calle 5, Tapachula', responsibleOrganizationId: ngo.organizationId, startedAt: daysAgo(2), correctionReason: 'moved two days ago, recorded today' },
+      payload: {
+        type: 'ngo_shelter',
+        facilityName: 'Casa Esperanza',
+        facilityAddress: 'Calle 5, Tapachula',
+        responsibleOrganizationId: ngo.organizationId,
+        startedAt: daysAgo(2),
+        correctionReason: 'moved two days ago, recorded today',
+      },
     })
     t.equal(opened.statusCode, 201, opened.body)
     t.equal(opened.json().facilityName, 'Casa Esperanza')
@@ -74,12 +104,24 @@ t.test('placements: the current placement, detention days, and the fields behind
     t.equal(list.statusCode, 200)
     const items = list.json().items
     t.equal(items.length, 2)
-    t.same(items.map((item: { current: boolean }) => item.current), [true, false], 'newest first; one current')
+    t.same(
+      items.map((item: { current: boolean }) => item.current),
+      [true, false],
+      'newest first; one current',
+    )
     t.equal(items[1].endReasonCode, 'replaced_by_new_placement')
     t.equal(items[1].endedAt, items[0].startedAt)
 
-    const history = await database.db.selectFrom('case_history').select(['field']).where('case_id', '=', caseId).where('field', 'like', 'custody.%').execute()
-    t.ok(history.some((entry) => entry.field === 'custody.inDetention'), 'derived changes leave history')
+    const history = await database.db
+      .selectFrom('case_history')
+      .select(['field'])
+      .where('case_id', '=', caseId)
+      .where('field', 'like', 'custody.%')
+      .execute()
+    t.ok(
+      history.some((entry) => entry.field === 'custody.inDetention'),
+      'derived changes leave history',
+    )
   })
 
   await t.test('readers without contact read get placements without the facility address', async (t) => {
@@ -106,7 +148,10 @@ t.test('placements: the current placement, detention days, and the fields behind
     t.same(attorneyDenied.json().deniedFields, ['custody.type'])
     t.equal((await app.inject({ method: 'POST', url, headers: outsider.headers, payload: { type: 'kinship_care' } })).statusCode, 404)
     t.equal((await app.inject({ method: 'GET', url, headers: outsider.headers })).statusCode, 404)
-    t.equal((await app.inject({ method: 'POST', url, headers: ngo.headers, payload: { type: 'kinship_care', inDetention: true } })).statusCode, 400)
+    t.equal(
+      (await app.inject({ method: 'POST', url, headers: ngo.headers, payload: { type: 'kinship_care', inDetention: true } })).statusCode,
+      400,
+    )
     t.equal((await app.inject({ method: 'POST', url, headers: ngo.headers, payload: { type: 'prison' } })).statusCode, 400)
   })
 
@@ -139,17 +184,33 @@ t.test('placements: the current placement, detention days, and the fields behind
     const payload = { endReasonCode: 'family_reunified', endNotes: 'family located' }
     t.equal((await app.inject({ method: 'PATCH', url: patchUrl, headers: ngo.headers, payload })).statusCode, 428)
     t.equal((await app.inject({ method: 'PATCH', url: patchUrl, headers: { ...ngo.headers, 'if-match': '"7"' }, payload })).statusCode, 412)
-    t.equal((await app.inject({ method: 'PATCH', url: patchUrl, headers: { ...auditor.headers, 'if-match': `"${current.version}"` }, payload })).statusCode, 403)
-    const ended = await app.inject({ method: 'PATCH', url: patchUrl, headers: { ...ngo.headers, 'if-match': `"${current.version}"` }, payload })
+    t.equal(
+      (await app.inject({ method: 'PATCH', url: patchUrl, headers: { ...auditor.headers, 'if-match': `"${current.version}"` }, payload }))
+        .statusCode,
+      403,
+    )
+    const ended = await app.inject({
+      method: 'PATCH',
+      url: patchUrl,
+      headers: { ...ngo.headers, 'if-match': `"${current.version}"` },
+      payload,
+    })
     t.equal(ended.statusCode, 200, ended.body)
     t.equal(ended.json().current, false)
     t.equal(ended.json().endReasonCode, 'family_reunified')
     t.equal(ended.json().endNotes, 'family located')
-    const officerView = (await app.inject({ method: 'GET', url, headers: officer.headers })).json().items.find((item: { id: string }) => item.id === current.id)
+    const officerView = (await app.inject({ method: 'GET', url, headers: officer.headers }))
+      .json()
+      .items.find((item: { id: string }) => item.id === current.id)
     t.equal(officerView.endReasonCode, 'family_reunified', 'the code is custody')
     t.notOk('endNotes' in officerView, 'the story is notes: not for the migration officer')
     t.equal(ended.headers.etag, `"${current.version + 1}"`)
-    const again = await app.inject({ method: 'PATCH', url: patchUrl, headers: { ...ngo.headers, 'if-match': ended.headers.etag as string }, payload })
+    const again = await app.inject({
+      method: 'PATCH',
+      url: patchUrl,
+      headers: { ...ngo.headers, 'if-match': ended.headers.etag as string },
+      payload,
+    })
     t.equal(again.statusCode, 409)
     const view = await readCase()
     t.equal(view.custody.placementType, null)

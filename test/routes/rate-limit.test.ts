@@ -7,13 +7,15 @@ import { bearer, makeKeyPair, signToken } from '../helpers/tokens.js'
 
 const REDIS_URL = 'redis://127.0.0.1:6379'
 /** A fresh address per test, so runs sharing one Redis never share counts. */
-const randomAddress = () => `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`
+const randomAddress = () =>
+  `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`
 const forged = () => bearer(signToken('nobody', { keys: makeKeyPair('ES256') }))
 
 async function authFailures(database: TestDatabase): Promise<{ count: number; reason: string | null }[]> {
-  const { rows } = await sql<{ count: number; reason: string | null }>`SELECT event_count AS count, reason FROM audit_events WHERE action = 'auth.failed' ORDER BY id`.execute(
-    database.db,
-  )
+  const { rows } = await sql<{
+    count: number
+    reason: string | null
+  }>`SELECT event_count AS count, reason FROM audit_events WHERE action = 'auth.failed' ORDER BY id`.execute(database.db)
   return rows
 }
 
@@ -75,8 +77,14 @@ t.test('with REDIS_URL, instances share the counts', async (t) => {
   // The same user in both databases, so that both instances let it in.
   const user = await createUser(first.database, 'ngo_caseworker')
   const row = await first.database.db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow()
-  await second.database.db.insertInto('organizations').values({ id: row.organization_id, name: `Copia ${row.id}`, kind: 'civil_society' }).execute()
-  await second.database.db.insertInto('users').values({ id: row.id, subject: row.subject, display_name: row.display_name, role: row.role, organization_id: row.organization_id }).execute()
+  await second.database.db
+    .insertInto('organizations')
+    .values({ id: row.organization_id, name: `Copia ${row.id}`, kind: 'civil_society' })
+    .execute()
+  await second.database.db
+    .insertInto('users')
+    .values({ id: row.id, subject: row.subject, display_name: row.display_name, role: row.role, organization_id: row.organization_id })
+    .execute()
   const shared = randomAddress()
   const answers: number[] = []
   for (let index = 0; index < 10; index++) {
@@ -86,7 +94,9 @@ t.test('with REDIS_URL, instances share the counts', async (t) => {
 })
 
 t.test('when Redis is down, limits fail open and the service answers', async (t) => {
-  const { app, database } = await build(t, { environment: { REDIS_URL: 'redis://127.0.0.1:1', AUTH_FAILURE_LIMIT: '2', RATE_LIMIT_PER_MINUTE: '2' } })
+  const { app, database } = await build(t, {
+    environment: { REDIS_URL: 'redis://127.0.0.1:1', AUTH_FAILURE_LIMIT: '2', RATE_LIMIT_PER_MINUTE: '2' },
+  })
   const user = await createUser(database, 'ngo_caseworker')
   const address = randomAddress()
   for (let index = 0; index < 5; index++) {

@@ -46,7 +46,12 @@ t.test('no door discloses a section behind a wall', async (t) => {
     return marker
   }
   const send = async (user: TestUser, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, ifMatch?: string) => {
-    const response = await app.inject({ method, url, headers: { ...user.headers, ...(ifMatch ? { 'if-match': ifMatch } : {}) }, ...(payload ? { payload: payload as object } : {}) })
+    const response = await app.inject({
+      method,
+      url,
+      headers: { ...user.headers, ...(ifMatch ? { 'if-match': ifMatch } : {}) },
+      ...(payload ? { payload: payload as object } : {}),
+    })
     return response
   }
   const created = async (response: Awaited<ReturnType<typeof send>>) => {
@@ -59,9 +64,17 @@ t.test('no door discloses a section behind a wall', async (t) => {
   for (const [field, marker] of markers) seeded.push({ marker, section: field.slice(0, field.indexOf('.')), what: field })
   const { legalStatus: _legalStatus, legal, ...creatable } = input
   const caseId: string = (await created(await send(lead, 'POST', '/cases', creatable))).id
-  const consent = await created(await send(lead, 'POST', `/cases/${caseId}/consents`, { givenBy: 'child_and_guardian', scopes: ['share_with_organizations'], notes: seed('notes', 'consent notes') }))
+  const consent = await created(
+    await send(lead, 'POST', `/cases/${caseId}/consents`, {
+      givenBy: 'child_and_guardian',
+      scopes: ['share_with_organizations'],
+      notes: seed('notes', 'consent notes'),
+    }),
+  )
   for (const role of ['migration_officer', 'protection_officer', 'attorney'] as const) {
-    await created(await send(lead, 'POST', `/cases/${caseId}/participants`, { organizationId: users[role].organizationId, consentId: consent.id }))
+    await created(
+      await send(lead, 'POST', `/cases/${caseId}/participants`, { organizationId: users[role].organizationId, consentId: consent.id }),
+    )
   }
   // The Procuraduría writes the legal file (it is the guardian) and shares on a cited legal basis.
   const officer = users.protection_officer
@@ -75,12 +88,24 @@ t.test('no door discloses a section behind a wall', async (t) => {
     }),
   )
   const placement = await created(
-    await send(lead, 'POST', `/cases/${caseId}/placements`, { type: 'ngo_shelter', facilityName: seed('custody', 'facility name'), facilityAddress: seed('contact', 'facility address') }),
+    await send(lead, 'POST', `/cases/${caseId}/placements`, {
+      type: 'ngo_shelter',
+      facilityName: seed('custody', 'facility name'),
+      facilityAddress: seed('contact', 'facility address'),
+    }),
   )
   const ended = await created(
-    await send(lead, 'PATCH', `/cases/${caseId}/placements/${placement.id}`, { endReasonCode: 'moved_to_other_care', endNotes: seed('notes', 'placement end notes') }, `"${placement.version}"`),
+    await send(
+      lead,
+      'PATCH',
+      `/cases/${caseId}/placements/${placement.id}`,
+      { endReasonCode: 'moved_to_other_care', endNotes: seed('notes', 'placement end notes') },
+      `"${placement.version}"`,
+    ),
   )
-  await created(await send(officer, 'POST', `/cases/${caseId}/placements`, { type: 'dif_shelter', legalBasis: seed('legal', 'placement legal basis') }))
+  await created(
+    await send(officer, 'POST', `/cases/${caseId}/placements`, { type: 'dif_shelter', legalBasis: seed('legal', 'placement legal basis') }),
+  )
   const note = await created(await send(lead, 'POST', `/cases/${caseId}/notes`, { body: seed('notes', 'note body') }))
   const assessment = await created(await send(lead, 'POST', `/cases/${caseId}/assessments`, { findings: { safety: seed('bidDeliberation', 'assessment findings') } }))
   const determination = await created(await send(officer, 'POST', `/cases/${caseId}/determinations`, { trigger: 'durable_solution', rationale: seed('bidDeliberation', 'determination rationale') }))
@@ -99,18 +124,47 @@ t.test('no door discloses a section behind a wall', async (t) => {
     }),
   )
   await created(await send(decliner, 'POST', `/referrals/${referral.id}/decline`, { reason: seed('notes', 'referral decline reason') }))
-  const completer = await createUser(database, 'ngo_caseworker', await createOrganization(database, 'civil_society', 'Psicosocial (side doors)'))
+  const completer = await createUser(
+    database,
+    'ngo_caseworker',
+    await createOrganization(database, 'civil_society', 'Psicosocial (side doors)'),
+  )
   const completed = await created(
-    await send(lead, 'POST', `/cases/${caseId}/referrals`, { toOrganizationId: completer.organizationId, service: 'psychosocial', sections: ['health', 'notes'], consentId: consent.id, respondBy }),
+    await send(lead, 'POST', `/cases/${caseId}/referrals`, {
+      toOrganizationId: completer.organizationId,
+      service: 'psychosocial',
+      sections: ['health', 'notes'],
+      consentId: consent.id,
+      respondBy,
+    }),
   )
   await created(await send(completer, 'POST', `/referrals/${completed.id}/accept`))
-  await created(await send(completer, 'POST', `/referrals/${completed.id}/complete`, { outcome: 'provided', notes: seed('notes', 'referral completion notes') }))
+  await created(
+    await send(completer, 'POST', `/referrals/${completed.id}/complete`, {
+      outcome: 'provided',
+      notes: seed('notes', 'referral completion notes'),
+    }),
+  )
 
   // A transfer the receiver declined with a reason (notes), and one pending on a cited legal basis (legal).
-  const declinedTransfer = await created(await send(lead, 'POST', `/cases/${caseId}/transfers`, { toOrganizationId: await createOrganization(database, 'civil_society'), consentId: consent.id }))
-  await database.db.updateTable('transfers').set({ status: 'declined', decided_by: lead.id, decided_at: new Date(), decline_reason: seed('notes', 'transfer decline reason') }).where('id', '=', declinedTransfer.id).execute()
+  const declinedTransfer = await created(
+    await send(lead, 'POST', `/cases/${caseId}/transfers`, {
+      toOrganizationId: await createOrganization(database, 'civil_society'),
+      consentId: consent.id,
+    }),
+  )
+  await database.db
+    .updateTable('transfers')
+    .set({ status: 'declined', decided_by: lead.id, decided_at: new Date(), decline_reason: seed('notes', 'transfer decline reason') })
+    .where('id', '=', declinedTransfer.id)
+    .execute()
   await created(await send(lead, 'POST', `/cases/${caseId}/transfers`, { toOrganizationId: extraOrganization, consentId: consent.id }))
-  await database.db.updateTable('transfers').set({ legal_basis_citation: seed('legal', 'transfer citation'), legal_basis_code: 'court_order', consent_id: null }).where('case_id', '=', caseId).where('status', '=', 'pending').execute()
+  await database.db
+    .updateTable('transfers')
+    .set({ legal_basis_citation: seed('legal', 'transfer citation'), legal_basis_code: 'court_order', consent_id: null })
+    .where('case_id', '=', caseId)
+    .where('status', '=', 'pending')
+    .execute()
 
   const parameters: Record<string, string> = {
     id: caseId,
@@ -137,18 +191,28 @@ t.test('no door discloses a section behind a wall', async (t) => {
       return value
     })
   const urls = routes.map((path) => (path === '/cases' ? '/cases?limit=100' : urlOf(path)))
-  t.ok(urls.some((url) => url.includes('/placements')) && urls.includes(`/cases/${caseId}`), `${urls.length} GET routes from the OpenAPI document`)
+  t.ok(
+    urls.some((url) => url.includes('/placements')) && urls.includes(`/cases/${caseId}`),
+    `${urls.length} GET routes from the OpenAPI document`,
+  )
 
   let checked = 0
   for (const role of ROLES) {
     const reader = users[role]
     // The lead and oversight are never withheld from; every other participant, section by section.
-    const withholdable = role === 'ngo_caseworker' || role === 'oversight_auditor' || role === 'system_admin' ? [undefined] : [undefined, ...WITHHOLDABLE_SECTIONS]
+    const withholdable =
+      role === 'ngo_caseworker' || role === 'oversight_auditor' || role === 'system_admin'
+        ? [undefined]
+        : [undefined, ...WITHHOLDABLE_SECTIONS]
     for (const withheld of withholdable) {
       let withholding: { id: string; version: number } | undefined
       if (withheld) {
         withholding = await created(
-          await send(lead, 'POST', `/cases/${caseId}/consents`, { givenBy: 'child_assent', scopes: ['services'], withheld: [{ section: withheld, fromOrganizationId: reader.organizationId }] }),
+          await send(lead, 'POST', `/cases/${caseId}/consents`, {
+            givenBy: 'child_assent',
+            scopes: ['services'],
+            withheld: [{ section: withheld, fromOrganizationId: reader.organizationId }],
+          }),
         )
       }
       for (const url of urls) {
@@ -156,10 +220,19 @@ t.test('no door discloses a section behind a wall', async (t) => {
         const text = `${JSON.stringify(response.headers)}\n${response.body}`
         const found = leaks(text, seeded, role, withheld)
         checked++
-        if (found.length > 0) t.fail(`${role} ${url} (withheld: ${withheld ?? 'nothing'}) discloses ${found.map((item) => item.what).join(', ')}`)
+        if (found.length > 0)
+          t.fail(`${role} ${url} (withheld: ${withheld ?? 'nothing'}) discloses ${found.map((item) => item.what).join(', ')}`)
       }
       if (withholding) {
-        await created(await send(lead, 'PATCH', `/cases/${caseId}/consents/${withholding.id}`, { withdrawnAt: new Date().toISOString() }, `"${withholding.version}"`))
+        await created(
+          await send(
+            lead,
+            'PATCH',
+            `/cases/${caseId}/consents/${withholding.id}`,
+            { withdrawnAt: new Date().toISOString() },
+            `"${withholding.version}"`,
+          ),
+        )
       }
     }
   }

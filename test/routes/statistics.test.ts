@@ -50,18 +50,33 @@ async function seed(database: TestDatabase, createdBy: string, cases: readonly S
         legal:
           item.guardianAfterDays === undefined
             ? {}
-            : { guardian: { type: 'procuraduria', representationType: 'suplencia', appointedAt: after(item.guardianAfterDays * 24).slice(0, 10) } },
+            : {
+                guardian: {
+                  type: 'procuraduria',
+                  representationType: 'suplencia',
+                  appointedAt: after(item.guardianAfterDays * 24).slice(0, 10),
+                },
+              },
         placement_type: item.placementType ?? null,
         placement_since: item.placementDaysAgo === undefined ? null : new Date(Date.now() - item.placementDaysAgo * 86_400_000),
         in_detention: item.inDetention ?? false,
         detention_days_closed: item.detentionDaysClosed ?? 0,
-        best_interests: item.decidedAfterDays === undefined ? null : JSON.stringify({ decidedAt: after(item.decidedAfterDays * 24), outcome: 'family_reunification' }),
+        best_interests:
+          item.decidedAfterDays === undefined
+            ? null
+            : JSON.stringify({ decidedAt: after(item.decidedAfterDays * 24), outcome: 'family_reunification' }),
       })
       .execute()
     for (const [index, organizationId] of item.organizationIds.entries()) {
       await database.db
         .insertInto('case_participants')
-        .values({ organization_id: organizationId, case_id: id, basis: index === 0 ? 'lead' : 'legal_basis', legal_basis_code: index === 0 ? null : 'protection_measure', granted_by: createdBy })
+        .values({
+          organization_id: organizationId,
+          case_id: id,
+          basis: index === 0 ? 'lead' : 'legal_basis',
+          legal_basis_code: index === 0 ? null : 'protection_measure',
+          granted_by: createdBy,
+        })
         .execute()
     }
   }
@@ -85,8 +100,27 @@ t.test('calendar periods', async (t) => {
   t.same(range('2026-W47'), ['week', '2026-11-16T00:00:00.000Z', '2026-11-23T00:00:00.000Z'])
   t.same(range('2026-W01'), ['week', '2025-12-29T00:00:00.000Z', '2026-01-05T00:00:00.000Z'], 'week 1 holds 4 January')
   t.same(range('2026-W53'), ['week', '2026-12-28T00:00:00.000Z', '2027-01-04T00:00:00.000Z'], '2026 starts on a Thursday: 53 weeks')
-  t.same(range('2020-W53'), ['week', '2020-12-28T00:00:00.000Z', '2021-01-04T00:00:00.000Z'], 'a leap year starting on a Wednesday: 53 weeks')
-  for (const bad of ['2027-W53', '2026-W00', '2026-13', '2026-00', '2026-Q0', '2026-Q5', '0000', '99999', '2026-11-01', '26', 'now', '2026-w47', ' 2026', '']) {
+  t.same(
+    range('2020-W53'),
+    ['week', '2020-12-28T00:00:00.000Z', '2021-01-04T00:00:00.000Z'],
+    'a leap year starting on a Wednesday: 53 weeks',
+  )
+  for (const bad of [
+    '2027-W53',
+    '2026-W00',
+    '2026-13',
+    '2026-00',
+    '2026-Q0',
+    '2026-Q5',
+    '0000',
+    '99999',
+    '2026-11-01',
+    '26',
+    'now',
+    '2026-w47',
+    ' 2026',
+    '',
+  ]) {
     t.type(parsePeriod(bad), 'string', `${JSON.stringify(bad)} is not a period`)
   }
 })
@@ -110,7 +144,12 @@ t.test('statistics', async (t) => {
       placementType: 'shelter',
       notifiedAfterHours: (index + 1) * 2,
     })),
-    ...times(3, () => ({ organizationIds: [procuraduria, ngo.organizationId], stage: 'guardianship', separationStatus: 'separated', guardianAfterDays: 10 })),
+    ...times(3, () => ({
+      organizationIds: [procuraduria, ngo.organizationId],
+      stage: 'guardianship',
+      separationStatus: 'separated',
+      guardianAfterDays: 10,
+    })),
     { organizationIds: [procuraduria], stage: 'closed', status: 'closed', detentionDaysClosed: 4, decidedAfterDays: 30 },
     // The other organisation: 6 children in detention (opened 1 September, ISO week 36), 2 in a foster family (June).
     ...times(6, (index) => ({
@@ -123,7 +162,13 @@ t.test('statistics', async (t) => {
       decidedAfterDays: 20 + index * 5,
       openedAt: '2026-09-01T00:00:00.000Z',
     })),
-    ...times(2, () => ({ organizationIds: [otherProcuraduria], stage: 'custody', nationality: 'GT', placementType: 'foster_family', dateOfBirth: bornYearsAgo(3.5) })),
+    ...times(2, () => ({
+      organizationIds: [otherProcuraduria],
+      stage: 'custody',
+      nationality: 'GT',
+      placementType: 'foster_family',
+      dateOfBirth: bornYearsAgo(3.5),
+    })),
   ])
 
   const statisticsAs = async (headers: Record<string, string>, query = '') => {
@@ -132,47 +177,79 @@ t.test('statistics', async (t) => {
     return res.json()
   }
 
-  await t.test('the auditor sees every case: small cells suppressed, counts and totals rounded to 5, agreeing with a direct count', async (t) => {
-    const stats = await statisticsAs(auditor.headers)
-    t.equal(stats.period, null)
-    t.match(stats.method, /multiple of 5/)
-    const direct = async (expression: string) => {
-      const { rows } = await sql<{ value: string; count: number | string }>`
+  await t.test(
+    'the auditor sees every case: small cells suppressed, counts and totals rounded to 5, agreeing with a direct count',
+    async (t) => {
+      const stats = await statisticsAs(auditor.headers)
+      t.equal(stats.period, null)
+      t.match(stats.method, /multiple of 5/)
+      const direct = async (expression: string) => {
+        const { rows } = await sql<{ value: string; count: number | string }>`
         SELECT ${sql.raw(expression)} AS value, count(*) AS count FROM cases WHERE status = 'open' GROUP BY 1`.execute(database.db)
-      return Object.fromEntries(rows.map((row) => [row.value, published(Number(row.count))]))
-    }
-    t.match(stats.openCases.byStage, await direct('stage'))
-    t.same(stats.openCases.byStage, { identification: 5, custody: 15, guardianship: '<5', legal_representation: 0, best_interest_determination: 0, durable_solution: 0 })
-    t.same(stats.openCases.byPlacementType, await direct(`coalesce(placement_type, 'none')`))
-    t.same(stats.openCases.byPlacementType, { shelter: 10, detention: 5, foster_family: '<5', none: '<5' })
-    t.same(stats.openCases.byNationality, await direct(`demographics->>'nationality'`))
-    t.same(stats.openCases.byNationality, { HN: 10, SV: '<5', GT: 10 })
-    t.match(stats.openCases.bySeparationStatus, await direct(`demographics->>'separationStatus'`))
-    t.same(stats.openCases.bySeparationStatus, { unaccompanied: 20, separated: '<5', accompanied: 0 })
-    t.same(stats.openCases.byAgeBracket, { '0-5': '<5', '6-11': 0, '12-14': 10, '15-17': 0, unknown: 10 })
-    t.equal(stats.openCases.total, 25, '23 open cases are published as 25, not as the sum of the rounded cells')
+        return Object.fromEntries(rows.map((row) => [row.value, published(Number(row.count))]))
+      }
+      t.match(stats.openCases.byStage, await direct('stage'))
+      t.same(stats.openCases.byStage, {
+        identification: 5,
+        custody: 15,
+        guardianship: '<5',
+        legal_representation: 0,
+        best_interest_determination: 0,
+        durable_solution: 0,
+      })
+      t.same(stats.openCases.byPlacementType, await direct(`coalesce(placement_type, 'none')`))
+      t.same(stats.openCases.byPlacementType, { shelter: 10, detention: 5, foster_family: '<5', none: '<5' })
+      t.same(stats.openCases.byNationality, await direct(`demographics->>'nationality'`))
+      t.same(stats.openCases.byNationality, { HN: 10, SV: '<5', GT: 10 })
+      t.match(stats.openCases.bySeparationStatus, await direct(`demographics->>'separationStatus'`))
+      t.same(stats.openCases.bySeparationStatus, { unaccompanied: 20, separated: '<5', accompanied: 0 })
+      t.same(stats.openCases.byAgeBracket, { '0-5': '<5', '6-11': 0, '12-14': 10, '15-17': 0, unknown: 10 })
+      t.equal(stats.openCases.total, 25, '23 open cases are published as 25, not as the sum of the rounded cells')
 
-    const { rows } = await sql<{ detained: number | string; days: number | string }>`
+      const { rows } = await sql<{ detained: number | string; days: number | string }>`
       SELECT count(*) FILTER (WHERE in_detention AND status = 'open') AS detained,
              sum(detention_days_closed + CASE WHEN in_detention THEN current_date - placement_since::date + 1 ELSE 0 END) AS days
       FROM cases`.execute(database.db)
-    t.equal(stats.detention.childrenInDetentionNow, published(Number(rows[0]!.detained)))
-    t.equal(Number(rows[0]!.days), 4 + (2 + 3 + 4 + 5 + 6 + 7))
-    t.same(stats.detention, { childrenInDetentionNow: 5, childrenEverDetained: 5, totalDetentionDays: 30 }, '31 days are published as 30')
+      t.equal(stats.detention.childrenInDetentionNow, published(Number(rows[0]!.detained)))
+      t.equal(Number(rows[0]!.days), 4 + (2 + 3 + 4 + 5 + 6 + 7))
+      t.same(stats.detention, { childrenInDetentionNow: 5, childrenEverDetained: 5, totalDetentionDays: 30 }, '31 days are published as 30')
 
-    t.same(stats.medians.hoursToProcuraduriaNotification, { median: 13, cases: 10 }, 'a median over 12 cases; the count of cases is rounded too')
-    t.same(stats.medians.daysToGuardianAppointment, { median: null, cases: '<5', withheld: 'fewer_than_10_cases' })
-    t.same(stats.medians.daysToLegalRepresentation, { median: null, cases: 0, withheld: 'fewer_than_10_cases' })
-    t.same(stats.medians.daysToDecidedDetermination, { median: null, cases: 5, withheld: 'fewer_than_10_cases' }, 'a median over 7 cases is withheld')
-    for (const count of Object.values(stats.openCases).flatMap((cells) => (typeof cells === 'object' ? Object.values(cells as object) : [cells]))) {
-      t.ok(count === '<5' || (Number.isInteger(count) && count % 5 === 0), `${String(count)} is published`)
-    }
-  })
+      t.same(
+        stats.medians.hoursToProcuraduriaNotification,
+        { median: 13, cases: 10 },
+        'a median over 12 cases; the count of cases is rounded too',
+      )
+      t.same(stats.medians.daysToGuardianAppointment, { median: null, cases: '<5', withheld: 'fewer_than_10_cases' })
+      t.same(stats.medians.daysToLegalRepresentation, { median: null, cases: 0, withheld: 'fewer_than_10_cases' })
+      t.same(
+        stats.medians.daysToDecidedDetermination,
+        { median: null, cases: 5, withheld: 'fewer_than_10_cases' },
+        'a median over 7 cases is withheld',
+      )
+      for (const count of Object.values(stats.openCases).flatMap((cells) =>
+        typeof cells === 'object' ? Object.values(cells as object) : [cells],
+      )) {
+        t.ok(count === '<5' || (Number.isInteger(count) && count % 5 === 0), `${String(count)} is published`)
+      }
+    },
+  )
 
   await t.test('a protection officer counts only the cases their organisation participates in', async (t) => {
     const mine = await statisticsAs(officer.headers)
-    t.same(mine.openCases.byStage, { identification: 0, custody: 10, guardianship: '<5', legal_representation: 0, best_interest_determination: 0, durable_solution: 0 })
-    t.same(mine.detention, { childrenInDetentionNow: 0, childrenEverDetained: '<5', totalDetentionDays: null, withheld: 'fewer_than_5_children' })
+    t.same(mine.openCases.byStage, {
+      identification: 0,
+      custody: 10,
+      guardianship: '<5',
+      legal_representation: 0,
+      best_interest_determination: 0,
+      durable_solution: 0,
+    })
+    t.same(mine.detention, {
+      childrenInDetentionNow: 0,
+      childrenEverDetained: '<5',
+      totalDetentionDays: null,
+      withheld: 'fewer_than_5_children',
+    })
     t.same(mine.medians.daysToDecidedDetermination, { median: null, cases: '<5', withheld: 'fewer_than_10_cases' })
     const other = await statisticsAs(otherOfficer.headers)
     t.same(other.openCases.byPlacementType, { detention: 5, foster_family: '<5' })
@@ -189,7 +266,11 @@ t.test('statistics', async (t) => {
     t.same(september.period, { code: '2026-09', from: '2026-09-01T00:00:00.000Z', to: '2026-10-01T00:00:00.000Z' })
     t.same(september.openCases.byNationality, { GT: 5 })
     t.same((await statisticsAs(auditor.headers, '?period=2026-Q3')).openCases.byNationality, { GT: 5 })
-    t.same((await statisticsAs(auditor.headers, '?period=2026-W36')).openCases.byNationality, { GT: 5 }, '1 September 2026 is in ISO week 36')
+    t.same(
+      (await statisticsAs(auditor.headers, '?period=2026-W36')).openCases.byNationality,
+      { GT: 5 },
+      '1 September 2026 is in ISO week 36',
+    )
     t.same((await statisticsAs(auditor.headers, '?period=2026-W35')).openCases.byNationality, {})
     t.same((await statisticsAs(auditor.headers, '?period=2026-Q2')).openCases.byNationality, { HN: 10, SV: '<5', GT: 5 })
     const year = await statisticsAs(auditor.headers, '?period=2026')
@@ -202,12 +283,20 @@ t.test('statistics', async (t) => {
 
   await t.test('arbitrary windows and malformed periods are refused with 400 naming the parameter', async (t) => {
     // The attack of issue 13: a 1 ms window around one case's openedAt showed all its attributes.
-    for (const query of ['?from=2026-09-01T00:00:00Z&to=2026-09-01T00:00:00.001Z', '?from=2026-08-01T00:00:00Z', '?to=2026-08-01T00:00:00Z', '?period=2026&to=2026-08-01T00:00:00Z']) {
+    for (const query of [
+      '?from=2026-09-01T00:00:00Z&to=2026-09-01T00:00:00.001Z',
+      '?from=2026-08-01T00:00:00Z',
+      '?to=2026-08-01T00:00:00Z',
+      '?period=2026&to=2026-08-01T00:00:00Z',
+    ]) {
       const res = await app.inject({ method: 'GET', url: `/statistics${query}`, headers: auditor.headers })
       t.equal(res.statusCode, 400, query)
       t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
       t.match(res.json(), { type: 'urn:atd:problem:bad-request', detail: /fixed calendar period/ })
-      t.ok(res.json().errors.some((error: { path: string }) => error.path === '/from' || error.path === '/to'), 'names from or to')
+      t.ok(
+        res.json().errors.some((error: { path: string }) => error.path === '/from' || error.path === '/to'),
+        'names from or to',
+      )
     }
     for (const period of ['2026-13', '2026-Q5', '2027-W53', '0000', '99999', '2026-11-01', 'last-week']) {
       const res = await app.inject({ method: 'GET', url: `/statistics?period=${period}`, headers: auditor.headers })
@@ -221,9 +310,24 @@ t.test('statistics', async (t) => {
   })
 
   await t.test('one case alone in a period shows no attribute of it', async (t) => {
-    await seed(database, officer.id, [{ organizationIds: [procuraduria], nationality: 'VE', stage: 'custody', placementType: 'kinship_care', dateOfBirth: bornYearsAgo(16.2), openedAt: '2026-03-11T10:00:00.000Z', notifiedAfterHours: 5 }])
+    await seed(database, officer.id, [
+      {
+        organizationIds: [procuraduria],
+        nationality: 'VE',
+        stage: 'custody',
+        placementType: 'kinship_care',
+        dateOfBirth: bornYearsAgo(16.2),
+        openedAt: '2026-03-11T10:00:00.000Z',
+        notifiedAfterHours: 5,
+      },
+    ])
     const week = await statisticsAs(auditor.headers, '?period=2026-W11')
-    const cells = [week.openCases.total, ...Object.values(week.openCases.byNationality), ...Object.values(week.openCases.byPlacementType), ...Object.values(week.openCases.byAgeBracket)]
+    const cells = [
+      week.openCases.total,
+      ...Object.values(week.openCases.byNationality),
+      ...Object.values(week.openCases.byPlacementType),
+      ...Object.values(week.openCases.byAgeBracket),
+    ]
     t.notOk(cells.includes(1), 'no cell reads 1')
     t.same(week.openCases.byNationality, { VE: '<5' })
     t.equal(week.openCases.total, '<5')
@@ -249,7 +353,10 @@ t.test('statistics', async (t) => {
     }
     const requestId = `stats-${Date.now()}`
     await app.inject({ method: 'GET', url: '/statistics', headers: { ...auditor.headers, 'x-request-id': requestId } })
-    const { rows } = await sql<{ action: string; outcome: string }>`SELECT action, outcome FROM audit_events WHERE request_id = ${requestId}`.execute(database.db)
+    const { rows } = await sql<{
+      action: string
+      outcome: string
+    }>`SELECT action, outcome FROM audit_events WHERE request_id = ${requestId}`.execute(database.db)
     t.same(rows, [{ action: 'statistics.read', outcome: 'allowed' }])
   })
 })

@@ -36,7 +36,13 @@ const RECORD_KINDS: readonly RecordKind[] = [
     body: () => {
       const facility = newMarker('facility')
       const address = newMarker('address')
-      return { payload: { type: 'ngo_shelter', facilityName: facility, facilityAddress: address }, markers: [[facility, 'custody'], [address, 'contact']] }
+      return {
+        payload: { type: 'ngo_shelter', facilityName: facility, facilityAddress: address },
+        markers: [
+          [facility, 'custody'],
+          [address, 'contact'],
+        ],
+      }
     },
   },
   {
@@ -86,7 +92,14 @@ t.test('records under a case obey the access matrix for every role', async (t) =
   for (const role of ['migration_officer', 'protection_officer', 'attorney'] as const) {
     await database.db
       .insertInto('case_participants')
-      .values({ organization_id: organizationOf[role]!, case_id: caseId, basis: 'legal_basis', legal_basis_code: 'protection_measure', legal_basis_citation: 'test', granted_by: users.ngo_caseworker.id })
+      .values({
+        organization_id: organizationOf[role]!,
+        case_id: caseId,
+        basis: 'legal_basis',
+        legal_basis_code: 'protection_measure',
+        legal_basis_citation: 'test',
+        granted_by: users.ngo_caseworker.id,
+      })
       .execute()
   }
 
@@ -100,7 +113,12 @@ t.test('records under a case obey the access matrix for every role', async (t) =
   const seeded: { name: string; marker: string; section: string }[] = []
   for (const kind of RECORD_KINDS) {
     const { payload, markers } = kind.body()
-    const response = await app.inject({ method: 'POST', url: `/cases/${caseId}/${kind.name}`, headers: users[writers.get(kind)!].headers, payload })
+    const response = await app.inject({
+      method: 'POST',
+      url: `/cases/${caseId}/${kind.name}`,
+      headers: users[writers.get(kind)!].headers,
+      payload,
+    })
     t.equal(response.statusCode, 201, `${writers.get(kind)} creates ${kind.name}: ${response.body.slice(0, 200)}`)
     seeded.push(...markers.map(([marker, section]) => ({ name: kind.name, marker, section })))
   }

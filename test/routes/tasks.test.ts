@@ -33,7 +33,13 @@ t.test('tasks: each rule fires from the case data and clears when satisfied, onl
   const colleague = await createUser(database, 'protection_officer', protection.organizationId)
   const notified = { procuraduriaNotifiedAt: new Date().toISOString() }
 
-  const send = (user: TestUser, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+  const send = (
+    user: TestUser,
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
     app.inject({ method, url, headers: { ...user.headers, ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) })
   /** A case the NGO leads, shared with the Procuraduría on a legal basis. */
   const openCase = async (payload: Record<string, unknown> = {}, by: TestUser = ngo) => {
@@ -43,7 +49,14 @@ t.test('tasks: each rule fires from the case data and clears when satisfied, onl
     if (by === ngo) {
       await database.db
         .insertInto('case_participants')
-        .values({ organization_id: protection.organizationId, case_id: id, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id, legal_basis_citation: 'test' })
+        .values({
+          organization_id: protection.organizationId,
+          case_id: id,
+          basis: 'legal_basis',
+          legal_basis_code: 'protection_measure',
+          granted_by: ngo.id,
+          legal_basis_citation: 'test',
+        })
         .execute()
     }
     return id
@@ -54,7 +67,11 @@ t.test('tasks: each rule fires from the case data and clears when satisfied, onl
     t.equal(response.statusCode, 200, response.body)
   }
   const backdate = (id: string, days: number) =>
-    database.db.updateTable('cases').set({ opened_at: sql`now() - make_interval(days => ${days})` } as never).where('id', '=', id).execute()
+    database.db
+      .updateTable('cases')
+      .set({ opened_at: sql`now() - make_interval(days => ${days})` } as never)
+      .where('id', '=', id)
+      .execute()
   const place = async (id: string, type: string, startedAt: string) => {
     const placed = await send(ngo, 'POST', `/cases/${id}/placements`, { type, startedAt })
     t.equal(placed.statusCode, 201, placed.body)
@@ -150,7 +167,12 @@ t.test('tasks: each rule fires from the case data and clears when satisfied, onl
 
   await t.test('BID review: due on the date the decision set', async (t) => {
     const id = await openCase({ custody: notified })
-    const draft = await send(protection, 'POST', `/cases/${id}/determinations`, { trigger: 'durable_solution', panel: PANEL, childViews: 'stay', rationale: 'safe' })
+    const draft = await send(protection, 'POST', `/cases/${id}/determinations`, {
+      trigger: 'durable_solution',
+      panel: PANEL,
+      childViews: 'stay',
+      rationale: 'safe',
+    })
     t.equal(draft.statusCode, 201, draft.body)
     const decided = await send(
       protection,
@@ -161,12 +183,18 @@ t.test('tasks: each rule fires from the case data and clears when satisfied, onl
     )
     t.equal(decided.statusCode, 200, decided.body)
     // Time passes: the review date set by the decision is now ten days gone.
-    await sql`UPDATE cases SET best_interests = jsonb_set(best_interests, '{reviewDueAt}', to_jsonb(${dateIn(-10)}::text)) WHERE id = ${id}`.execute(database.db)
+    await sql`UPDATE cases SET best_interests = jsonb_set(best_interests, '{reviewDueAt}', to_jsonb(${dateIn(-10)}::text)) WHERE id = ${id}`.execute(
+      database.db,
+    )
     const task = await taskOn(protection, id, 'bid_review')
     t.equal(task?.overdue, true)
     t.equal(task?.dueAt.slice(0, 10), dateIn(-10))
     t.equal(await taskOn(ngo, id, 'bid_review'), undefined, 'the NGO reads the outcome but may not review it')
-    await database.db.updateTable('cases').set({ status: 'closed', stage: 'closed', closed_at: new Date(), closure_reason: 'solution_achieved' }).where('id', '=', id).execute()
+    await database.db
+      .updateTable('cases')
+      .set({ status: 'closed', stage: 'closed', closed_at: new Date(), closure_reason: 'solution_achieved' })
+      .where('id', '=', id)
+      .execute()
     t.equal(await taskOn(protection, id, 'bid_review'), undefined, 'a closed case has no tasks')
   })
 
@@ -201,7 +229,8 @@ t.test('tasks: each rule fires from the case data and clears when satisfied, onl
     await backdate(id, 20)
     const rules = (await tasksOf(migration, `?caseId=${id}`)).map((task) => task.rule)
     t.ok(rules.includes('notify_procuraduria'), 'INM records the notification')
-    for (const hidden of ['case_plan', 'case_review', 'appoint_guardian', 'file_asylum_claim', 'bid_review']) t.notOk(rules.includes(hidden), hidden)
+    for (const hidden of ['case_plan', 'case_review', 'appoint_guardian', 'file_asylum_claim', 'bid_review'])
+      t.notOk(rules.includes(hidden), hidden)
     t.same(await tasksOf(ngo, `?caseId=${id}`), [], 'a case outside the caller’s scope has no tasks for it')
   })
 
@@ -209,10 +238,15 @@ t.test('tasks: each rule fires from the case data and clears when satisfied, onl
     const id = await openCase()
     const spanish = (await tasksOf(ngo, `?caseId=${id}&rule=notify_procuraduria`))[0]!
     t.match(spanish.title, /Notificar a la Procuraduría/)
-    const response = await send(ngo, 'GET', `/tasks?caseId=${id}&rule=notify_procuraduria`, undefined, { 'accept-language': 'en-US,en;q=0.9,es;q=0.5' })
+    const response = await send(ngo, 'GET', `/tasks?caseId=${id}&rule=notify_procuraduria`, undefined, {
+      'accept-language': 'en-US,en;q=0.9,es;q=0.5',
+    })
     t.equal(response.headers['content-language'], 'en')
     t.match(response.json().items[0].title, /^Notify the Procuraduría/)
-    t.match((await tasksOf(ngo, `?caseId=${id}&rule=notify_procuraduria`, { 'accept-language': 'fr, es-MX;q=0.8' }))[0]!.title, /^Notificar/)
+    t.match(
+      (await tasksOf(ngo, `?caseId=${id}&rule=notify_procuraduria`, { 'accept-language': 'fr, es-MX;q=0.8' }))[0]!.title,
+      /^Notificar/,
+    )
   })
 
   await t.test('filters: rule, overdue, dueBefore, assignedTo', async (t) => {
@@ -225,7 +259,10 @@ t.test('tasks: each rule fires from the case data and clears when satisfied, onl
 
     const assigned = await tasksOf(protection, '?assignedTo=me')
     t.ok(assigned.length > 0)
-    t.ok(assigned.every((task) => task.caseId === mine), 'only the cases assigned to me')
+    t.ok(
+      assigned.every((task) => task.caseId === mine),
+      'only the cases assigned to me',
+    )
     t.ok((await tasksOf(protection, `?assignedTo=${colleague.id}`)).every((task) => task.caseId === theirs))
     t.same(await tasksOf(ngo, '?assignedTo=me'), [], 'an assignment is per organisation')
 
@@ -237,8 +274,19 @@ t.test('tasks: each rule fires from the case data and clears when satisfied, onl
     t.ok((await tasksOf(protection, '?rule=case_plan')).every((task) => task.rule === 'case_plan'))
     const soon = await tasksOf(protection, `?dueBefore=${encodeURIComponent(new Date(Date.now() + 86_400_000).toISOString())}`)
     t.ok(soon.length > 0 && soon.every((task) => Date.parse(task.dueAt) < Date.now() + 86_400_000))
-    t.ok((await tasksOf(protection, `?dueBefore=${dateIn(2)}`)).every((task) => Date.parse(task.dueAt) < Date.parse(`${dateIn(2)}T06:00:00Z`)))
-    for (const bad of ['?rule=nothing', '?overdue=yes', '?dueBefore=0000-01-01', '?dueBefore=99999-01-01', '?assignedTo=someone', '?caseId=12', '?limit=1000', '?colour=red']) {
+    t.ok(
+      (await tasksOf(protection, `?dueBefore=${dateIn(2)}`)).every((task) => Date.parse(task.dueAt) < Date.parse(`${dateIn(2)}T06:00:00Z`)),
+    )
+    for (const bad of [
+      '?rule=nothing',
+      '?overdue=yes',
+      '?dueBefore=0000-01-01',
+      '?dueBefore=99999-01-01',
+      '?assignedTo=someone',
+      '?caseId=12',
+      '?limit=1000',
+      '?colour=red',
+    ]) {
       t.equal((await send(protection, 'GET', `/tasks${bad}`)).statusCode, 400, bad)
     }
   })
@@ -276,9 +324,15 @@ t.test('tasks: each rule fires from the case data and clears when satisfied, onl
       t.equal(response.statusCode, 403)
       t.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
     }
-    const denied = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE action = 'task.list' AND outcome = 'denied'`.execute(database.db)
+    const denied = await sql<{
+      n: number
+    }>`SELECT count(*)::int AS n FROM audit_events WHERE action = 'task.list' AND outcome = 'denied'`.execute(database.db)
     t.equal(denied.rows[0]!.n, 2)
-    const allowed = await sql<{ fields: string[] }>`SELECT fields FROM audit_events WHERE action = 'task.list' AND outcome = 'allowed' AND actor_id = ${protection.id} ORDER BY id DESC LIMIT 1`.execute(database.db)
+    const allowed = await sql<{
+      fields: string[]
+    }>`SELECT fields FROM audit_events WHERE action = 'task.list' AND outcome = 'allowed' AND actor_id = ${protection.id} ORDER BY id DESC LIMIT 1`.execute(
+      database.db,
+    )
     t.ok(allowed.rows[0]!.fields.includes('case.caseNumber'), 'the fields a list disclosed are recorded')
   })
 })

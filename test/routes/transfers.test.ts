@@ -12,7 +12,11 @@ t.test('transfers between agencies', async (t) => {
   const migrationColleague = await createUser(database, 'migration_officer', inm)
   const procuraduria = await createOrganization(database, 'child_protection_authority', 'Procuraduría (transfers)')
   const officer = await createUser(database, 'protection_officer', procuraduria)
-  const otherProcuraduria = await createUser(database, 'protection_officer', await createOrganization(database, 'child_protection_authority'))
+  const otherProcuraduria = await createUser(
+    database,
+    'protection_officer',
+    await createOrganization(database, 'child_protection_authority'),
+  )
   const ngoOrganization = await createOrganization(database, 'civil_society', 'NGO (transfers)')
   const ngo = await createUser(database, 'ngo_caseworker', ngoOrganization)
   const shelter = await createUser(database, 'ngo_caseworker', await createOrganization(database, 'civil_society', 'Shelter (transfers)'))
@@ -25,7 +29,12 @@ t.test('transfers between agencies', async (t) => {
   const send = (user: TestUser, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
     app.inject({ method, url, headers: { ...user.headers, ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) })
   const openCase = async (user: TestUser, extra: Json = {}) => {
-    const response = await send(user, 'POST', '/cases', { riskLevel: 'high', demographics: { sex: 'female', nationality: 'HN', separationStatus: 'unaccompanied' }, identity: { givenName: 'Daniela' }, ...extra })
+    const response = await send(user, 'POST', '/cases', {
+      riskLevel: 'high',
+      demographics: { sex: 'female', nationality: 'HN', separationStatus: 'unaccompanied' },
+      identity: { givenName: 'Daniela' },
+      ...extra,
+    })
     t.equal(response.statusCode, 201, response.body)
     return response.json().id as string
   }
@@ -39,7 +48,13 @@ t.test('transfers between agencies', async (t) => {
     return response.json() as { id: string; version: number }
   }
   const withdraw = async (user: TestUser, caseId: string, consent: { id: string; version: number }) => {
-    const response = await send(user, 'PATCH', `/cases/${caseId}/consents/${consent.id}`, { withdrawnAt: new Date().toISOString() }, { 'if-match': `"${consent.version}"` })
+    const response = await send(
+      user,
+      'PATCH',
+      `/cases/${caseId}/consents/${consent.id}`,
+      { withdrawnAt: new Date().toISOString() },
+      { 'if-match': `"${consent.version}"` },
+    )
     t.equal(response.statusCode, 200, response.body)
   }
   const participants = async (user: TestUser, caseId: string) => {
@@ -47,7 +62,8 @@ t.test('transfers between agencies', async (t) => {
     t.equal(response.statusCode, 200, response.body)
     return response.json().items as Json[]
   }
-  const live = (items: Json[], organizationId: string) => items.filter((item) => item.organizationId === organizationId && item.endedAt === null)
+  const live = (items: Json[], organizationId: string) =>
+    items.filter((item) => item.organizationId === organizationId && item.endedAt === null)
   const expectRefusal = (response: { statusCode: number; body: string; json: () => Json }, status: number, reason?: string) => {
     t.equal(response.statusCode, status, response.body)
     t.equal(response.json().type?.startsWith('urn:atd:problem:'), true)
@@ -62,44 +78,88 @@ t.test('transfers between agencies', async (t) => {
   })
 
   await t.test('a migration officer hands over only to a child-protection authority, on the law', async (t) => {
-    expectRefusal(await transfer(migration, handed, { toOrganizationId: ngoOrganization }), 422, 'handover_requires_child_protection_authority')
+    expectRefusal(
+      await transfer(migration, handed, { toOrganizationId: ngoOrganization }),
+      422,
+      'handover_requires_child_protection_authority',
+    )
     const consent = await transfer(migration, handed, { toOrganizationId: procuraduria, consentId: '0190a0b0-0000-7000-8000-000000000000' })
     expectRefusal(consent, 422, 'handover_rests_on_law')
-    expectRefusal(await transfer(migration, handed, { toOrganizationId: procuraduria, legalBasis: { code: 'court_order' } }), 422, 'handover_rests_on_law')
+    expectRefusal(
+      await transfer(migration, handed, { toOrganizationId: procuraduria, legalBasis: { code: 'court_order' } }),
+      422,
+      'handover_rests_on_law',
+    )
     expectRefusal(await transfer(migration, handed, { toOrganizationId: inm }), 422, 'transfer_to_self')
-    const citation = await transfer(migration, handed, { toOrganizationId: procuraduria, legalBasis: { code: 'migration_law_handover', citation: 'art. 112' } })
+    const citation = await transfer(migration, handed, {
+      toOrganizationId: procuraduria,
+      legalBasis: { code: 'migration_law_handover', citation: 'art. 112' },
+    })
     expectRefusal(citation, 403)
-    t.same(citation.json().deniedFields, ['legal.notes'], 'a citation is free text of section legal, which the migration officer may not write')
+    t.same(
+      citation.json().deniedFields,
+      ['legal.notes'],
+      'a citation is free text of section legal, which the migration officer may not write',
+    )
     t.equal(await readStatus(officer, handed), 404, 'no refused request lets the receiver in')
   })
 
-  await t.test('the hand-over: 201 with its Location; the Procuraduría reads the case at once; procuraduriaNotifiedAt is set', async (t) => {
-    const response = await transfer(migration, handed, { toOrganizationId: procuraduria })
-    t.equal(response.statusCode, 201, response.body)
-    handover = response.json()
-    t.match(handover, { caseId: handed, kind: 'handover', fromOrganizationId: inm, toOrganizationId: procuraduria, consentId: null, legalBasis: { code: 'migration_law_handover' }, status: 'pending', requestedBy: migration.id, decidedAt: null })
-    t.equal(response.headers.location, `/cases/${handed}/transfers/${handover.id}`)
-    const located = await send(migration, 'GET', response.headers.location as string)
-    t.equal(located.statusCode, 200, located.body)
-    t.equal(located.json().id, handover.id)
+  await t.test(
+    'the hand-over: 201 with its Location; the Procuraduría reads the case at once; procuraduriaNotifiedAt is set',
+    async (t) => {
+      const response = await transfer(migration, handed, { toOrganizationId: procuraduria })
+      t.equal(response.statusCode, 201, response.body)
+      handover = response.json()
+      t.match(handover, {
+        caseId: handed,
+        kind: 'handover',
+        fromOrganizationId: inm,
+        toOrganizationId: procuraduria,
+        consentId: null,
+        legalBasis: { code: 'migration_law_handover' },
+        status: 'pending',
+        requestedBy: migration.id,
+        decidedAt: null,
+      })
+      t.equal(response.headers.location, `/cases/${handed}/transfers/${handover.id}`)
+      const located = await send(migration, 'GET', response.headers.location as string)
+      t.equal(located.statusCode, 200, located.body)
+      t.equal(located.json().id, handover.id)
 
-    const read = await send(officer, 'GET', `/cases/${handed}`)
-    t.equal(read.statusCode, 200, read.body)
-    t.equal(read.json().identity.givenName, 'Daniela')
-    t.equal(read.json().leadOrganizationId, inm, 'the migration authority leads until acceptance')
-    const custody = (await send(migration, 'GET', `/cases/${handed}`)).json().custody
-    t.ok(custody?.procuraduriaNotifiedAt, 'custody.procuraduriaNotifiedAt is set')
-    t.ok(Math.abs(Date.parse(custody.procuraduriaNotifiedAt) - Date.now()) < 120_000)
+      const read = await send(officer, 'GET', `/cases/${handed}`)
+      t.equal(read.statusCode, 200, read.body)
+      t.equal(read.json().identity.givenName, 'Daniela')
+      t.equal(read.json().leadOrganizationId, inm, 'the migration authority leads until acceptance')
+      const custody = (await send(migration, 'GET', `/cases/${handed}`)).json().custody
+      t.ok(custody?.procuraduriaNotifiedAt, 'custody.procuraduriaNotifiedAt is set')
+      t.ok(Math.abs(Date.parse(custody.procuraduriaNotifiedAt) - Date.now()) < 120_000)
 
-    const receiver = live(await participants(officer, handed), procuraduria)
-    t.match(receiver, [{ basis: 'legal_basis', legalBasis: { code: 'migration_law_handover' }, grantedBy: migration.id }])
-    const audit = await database.db.selectFrom('audit_events').selectAll().where('action', '=', 'case.transfer').where('outcome', '=', 'allowed').execute()
-    t.match(audit, [{ actor_id: migration.id, case_ids: [handed], target_organization_id: procuraduria }])
-    t.ok((audit[0]!.fields as string[]).includes('custody.procuraduriaNotifiedAt'))
-    const history = await database.db.selectFrom('case_history').select(['field', 'new_value']).where('case_id', '=', handed).where('request_id', '=', audit[0]!.request_id).execute()
-    t.ok(history.some((entry) => entry.field === 'custody.procuraduriaNotifiedAt'), 'history says when the Procuraduría was notified')
-    t.ok(history.some((entry) => entry.field === 'case.leadOrganizationId' && (entry.new_value as Json).transferId === handover.id), 'history names the transfer')
-  })
+      const receiver = live(await participants(officer, handed), procuraduria)
+      t.match(receiver, [{ basis: 'legal_basis', legalBasis: { code: 'migration_law_handover' }, grantedBy: migration.id }])
+      const audit = await database.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'case.transfer')
+        .where('outcome', '=', 'allowed')
+        .execute()
+      t.match(audit, [{ actor_id: migration.id, case_ids: [handed], target_organization_id: procuraduria }])
+      t.ok((audit[0]!.fields as string[]).includes('custody.procuraduriaNotifiedAt'))
+      const history = await database.db
+        .selectFrom('case_history')
+        .select(['field', 'new_value'])
+        .where('case_id', '=', handed)
+        .where('request_id', '=', audit[0]!.request_id)
+        .execute()
+      t.ok(
+        history.some((entry) => entry.field === 'custody.procuraduriaNotifiedAt'),
+        'history says when the Procuraduría was notified',
+      )
+      t.ok(
+        history.some((entry) => entry.field === 'case.leadOrganizationId' && (entry.new_value as Json).transferId === handover.id),
+        'history names the transfer',
+      )
+    },
+  )
 
   await t.test('a hand-over keeps a procuraduriaNotifiedAt already recorded', async (t) => {
     // Notified as the case is opened (a notification cannot precede the case).
@@ -109,8 +169,12 @@ t.test('transfers between agencies', async (t) => {
     t.equal((await send(migration, 'GET', `/cases/${caseId}`)).json().custody.procuraduriaNotifiedAt, notifiedAt)
   })
 
-  await t.test('one pending transfer per case: a second request is 409', async (t) => {
-    expectRefusal(await transfer(migrationColleague, handed, { toOrganizationId: otherProcuraduria.organizationId }), 409, 'transfer_pending')
+  await t.test('one pending transfer per case: a second request is 409', async () => {
+    expectRefusal(
+      await transfer(migrationColleague, handed, { toOrganizationId: otherProcuraduria.organizationId }),
+      409,
+      'transfer_pending',
+    )
   })
 
   await t.test('the inbox: incoming for the receiver, outgoing for the sender, filtered by status', async (t) => {
@@ -118,15 +182,26 @@ t.test('transfers between agencies', async (t) => {
     t.equal(inbox.statusCode, 200, inbox.body)
     t.ok((inbox.json().items as Json[]).some((item) => item.id === handover.id))
     t.notOk((await send(officer, 'GET', '/transfers?direction=outgoing')).json().items.some((item: Json) => item.id === handover.id))
-    t.ok((await send(migration, 'GET', '/transfers?direction=outgoing&status=pending')).json().items.some((item: Json) => item.id === handover.id))
-    t.notOk((await send(officer, 'GET', '/transfers?direction=incoming&status=accepted')).json().items.some((item: Json) => item.id === handover.id))
+    t.ok(
+      (await send(migration, 'GET', '/transfers?direction=outgoing&status=pending'))
+        .json()
+        .items.some((item: Json) => item.id === handover.id),
+    )
+    t.notOk(
+      (await send(officer, 'GET', '/transfers?direction=incoming&status=accepted'))
+        .json()
+        .items.some((item: Json) => item.id === handover.id),
+    )
     t.same((await send(outsider, 'GET', '/transfers?direction=incoming')).json().items, [])
     t.equal((await send(officer, 'GET', '/transfers?direction=sideways')).statusCode, 400)
     t.equal((await send(officer, 'GET', '/transfers?cursor=bad')).statusCode, 400)
     t.equal((await send(admin, 'GET', '/transfers')).statusCode, 403)
     const listed = await send(officer, 'GET', `/cases/${handed}/transfers`)
     t.equal(listed.statusCode, 200)
-    t.same((listed.json().items as Json[]).map((item) => item.id), [handover.id])
+    t.same(
+      (listed.json().items as Json[]).map((item) => item.id),
+      [handover.id],
+    )
     t.equal((await send(outsider, 'GET', `/cases/${handed}/transfers`)).statusCode, 404)
     t.equal((await send(outsider, 'GET', `/cases/${handed}/transfers/${handover.id}`)).statusCode, 404)
   })
@@ -157,19 +232,32 @@ t.test('transfers between agencies', async (t) => {
     const items = await participants(officer, handed)
     t.match(live(items, procuraduria), [{ basis: 'lead' }])
     t.match(live(items, inm), [{ basis: 'legal_basis', legalBasis: { code: 'migration_law_handover' } }])
-    t.ok(items.some((item) => item.organizationId === inm && item.basis === 'lead' && item.endedAt !== null), 'the former lead participation is in the history, ended')
+    t.ok(
+      items.some((item) => item.organizationId === inm && item.basis === 'lead' && item.endedAt !== null),
+      'the former lead participation is in the history, ended',
+    )
     t.equal(await readStatus(migration, handed), 200, 'the migration officer still reads its minimal view')
-    t.equal((await database.db.selectFrom('transfers').select('status').where('id', '=', handover.id).executeTakeFirstOrThrow()).status, 'accepted')
-    const events = await database.db.selectFrom('audit_events').select(['outcome', 'target_organization_id']).where('action', '=', 'transfer.accept').execute()
+    t.equal(
+      (await database.db.selectFrom('transfers').select('status').where('id', '=', handover.id).executeTakeFirstOrThrow()).status,
+      'accepted',
+    )
+    const events = await database.db
+      .selectFrom('audit_events')
+      .select(['outcome', 'target_organization_id'])
+      .where('action', '=', 'transfer.accept')
+      .execute()
     t.equal(events.filter((event) => event.outcome === 'allowed').length, 1)
-    t.ok(events.some((event) => event.outcome === 'denied'), 'refused decisions are recorded')
+    t.ok(
+      events.some((event) => event.outcome === 'denied'),
+      'refused decisions are recorded',
+    )
   })
 
-  await t.test('the migration officer may make no transfer of responsibility, nor one once it no longer leads', async (t) => {
+  await t.test('the migration officer may make no transfer of responsibility, nor one once it no longer leads', async () => {
     expectRefusal(await transfer(migration, handed, { toOrganizationId: otherProcuraduria.organizationId }), 403, 'not_lead')
   })
 
-  await t.test('roles that may not transfer: 403; out of scope: 404', async (t) => {
+  await t.test('roles that may not transfer: 403; out of scope: 404', async () => {
     expectRefusal(await transfer(auditor, handed, { toOrganizationId: ngoOrganization }), 403, 'role')
     expectRefusal(await transfer(admin, handed, { toOrganizationId: ngoOrganization }), 404)
     expectRefusal(await transfer(outsider, handed, { toOrganizationId: ngoOrganization }), 404)
@@ -182,11 +270,23 @@ t.test('transfers between agencies', async (t) => {
     const gone = await consentOf(officer, handed)
     await withdraw(officer, handed, gone)
     expectRefusal(await transfer(officer, handed, { toOrganizationId: ngoOrganization }), 422, 'consent_required')
-    expectRefusal(await transfer(officer, handed, { toOrganizationId: ngoOrganization, consentId: tracing.id }), 422, 'consent_scope_missing')
+    expectRefusal(
+      await transfer(officer, handed, { toOrganizationId: ngoOrganization, consentId: tracing.id }),
+      422,
+      'consent_scope_missing',
+    )
     expectRefusal(await transfer(officer, handed, { toOrganizationId: ngoOrganization, consentId: gone.id }), 422, 'consent_withdrawn')
     expectRefusal(await transfer(officer, handed, { toOrganizationId: inm, consentId: consent.id }), 422, 'organization_kind_not_allowed')
-    expectRefusal(await transfer(officer, handed, { toOrganizationId: await createOrganization(database, 'oversight_body'), consentId: consent.id }), 422, 'organization_cannot_participate')
-    expectRefusal(await transfer(officer, handed, { toOrganizationId: ngoOrganization, legalBasis: { code: 'migration_law_handover' } }), 422, 'handover_rests_on_law')
+    expectRefusal(
+      await transfer(officer, handed, { toOrganizationId: await createOrganization(database, 'oversight_body'), consentId: consent.id }),
+      422,
+      'organization_cannot_participate',
+    )
+    expectRefusal(
+      await transfer(officer, handed, { toOrganizationId: ngoOrganization, legalBasis: { code: 'migration_law_handover' } }),
+      422,
+      'handover_rests_on_law',
+    )
     t.equal(await readStatus(ngo, handed), 404)
   })
 
@@ -209,9 +309,15 @@ t.test('transfers between agencies', async (t) => {
   })
 
   await t.test('declined by an organisation that took part before: it keeps its participation', async (t) => {
-    const shared = await send(officer, 'POST', `/cases/${handed}/participants`, { organizationId: attorney.organizationId, consentId: consent.id })
+    const shared = await send(officer, 'POST', `/cases/${handed}/participants`, {
+      organizationId: attorney.organizationId,
+      consentId: consent.id,
+    })
     t.equal(shared.statusCode, 201, shared.body)
-    const requested = await transfer(officer, handed, { toOrganizationId: attorney.organizationId, legalBasis: { code: 'protection_measure', citation: 'LGDNNA art. 122' } })
+    const requested = await transfer(officer, handed, {
+      toOrganizationId: attorney.organizationId,
+      legalBasis: { code: 'protection_measure', citation: 'LGDNNA art. 122' },
+    })
     t.equal(requested.statusCode, 201, requested.body)
     t.equal((await decline(attorney, requested.json().id, { reason: 'We represent the child, we do not lead' })).statusCode, 200)
     t.equal(await readStatus(attorney, handed), 200)
@@ -243,7 +349,8 @@ t.test('transfers between agencies', async (t) => {
   })
 
   await t.test('ending a participation: by the lead or a protection officer, with a reason; never the lead', async (t) => {
-    const end = (user: TestUser, organizationId: string, payload: Json) => send(user, 'POST', `/cases/${handed}/participants/${organizationId}/end`, payload)
+    const end = (user: TestUser, organizationId: string, payload: Json) =>
+      send(user, 'POST', `/cases/${handed}/participants/${organizationId}/end`, payload)
     expectRefusal(await end(ngo, ngoOrganization, { reason: 'leaving' }), 409, 'lead_cannot_be_ended')
     expectRefusal(await end(ngo, attorney.organizationId, {}), 422, 'reason_required')
     expectRefusal(await end(migration, attorney.organizationId, { reason: 'x' }), 403, 'role')
@@ -261,8 +368,16 @@ t.test('transfers between agencies', async (t) => {
     t.equal(byOfficer.statusCode, 200, byOfficer.body)
     t.equal(await readStatus(migration, handed), 404)
     const items = await participants(ngo, handed)
-    t.ok(items.some((item) => item.organizationId === attorney.organizationId && item.endedAt !== null), 'the history keeps ended participations')
-    const audit = await database.db.selectFrom('audit_events').select(['target_organization_id', 'outcome']).where('action', '=', 'participant.end').where('outcome', '=', 'allowed').execute()
+    t.ok(
+      items.some((item) => item.organizationId === attorney.organizationId && item.endedAt !== null),
+      'the history keeps ended participations',
+    )
+    const audit = await database.db
+      .selectFrom('audit_events')
+      .select(['target_organization_id', 'outcome'])
+      .where('action', '=', 'participant.end')
+      .where('outcome', '=', 'allowed')
+      .execute()
     t.same(audit.map((event) => event.target_organization_id).sort(), [attorney.organizationId, inm].sort())
   })
 
@@ -275,7 +390,11 @@ t.test('transfers between agencies', async (t) => {
     await withdraw(ngo, handed, current)
     t.equal(await readStatus(shelter, handed), 404, 'the receiver of the pending transfer loses the case')
     t.equal(await readStatus(officer, handed), 404, 'the former lead, on that consent alone, loses the case')
-    const transferRow = await database.db.selectFrom('transfers').selectAll().where('id', '=', requested.json().id).executeTakeFirstOrThrow()
+    const transferRow = await database.db
+      .selectFrom('transfers')
+      .selectAll()
+      .where('id', '=', requested.json().id)
+      .executeTakeFirstOrThrow()
     t.match(transferRow, { status: 'declined', decline_reason: 'consent_withdrawn' })
     expectRefusal(await accept(shelter, requested.json().id), 409, 'transfer_already_decided')
   })

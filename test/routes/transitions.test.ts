@@ -16,18 +16,31 @@ t.test('a child walks from identification to a closed case through every guard',
   const outsider = await createUser(database, 'protection_officer')
 
   const openCase = async () => {
-    const created = await app.inject({ method: 'POST', url: '/cases', headers: ngo.headers, payload: { riskLevel: 'high', identity: { givenName: 'Ixchel' } } })
+    const created = await app.inject({
+      method: 'POST',
+      url: '/cases',
+      headers: ngo.headers,
+      payload: { riskLevel: 'high', identity: { givenName: 'Ixchel' } },
+    })
     const id: string = created.json().id
     for (const user of [protection, attorney, officer]) {
       await database.db
         .insertInto('case_participants')
-        .values({ organization_id: user.organizationId, case_id: id, basis: 'legal_basis', legal_basis_code: 'protection_measure', granted_by: ngo.id, legal_basis_citation: 'test' })
+        .values({
+          organization_id: user.organizationId,
+          case_id: id,
+          basis: 'legal_basis',
+          legal_basis_code: 'protection_measure',
+          granted_by: ngo.id,
+          legal_basis_citation: 'test',
+        })
         .execute()
     }
     return id
   }
   const caseId = await openCase()
-  const move = (user: TestUser, payload: Record<string, unknown>, id = caseId) => app.inject({ method: 'POST', url: `/cases/${id}/transitions`, headers: user.headers, payload })
+  const move = (user: TestUser, payload: Record<string, unknown>, id = caseId) =>
+    app.inject({ method: 'POST', url: `/cases/${id}/transitions`, headers: user.headers, payload })
   const patchCase = async (user: TestUser, payload: Record<string, unknown>) => {
     const etag = (await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: user.headers })).headers.etag as string
     const patched = await app.inject({ method: 'PATCH', url: `/cases/${caseId}`, headers: { ...user.headers, 'if-match': etag }, payload })
@@ -42,7 +55,12 @@ t.test('a child walks from identification to a closed case through every guard',
     return refused
   }
   const decide = async (body: Record<string, unknown>, outcome: string) => {
-    const draft = await app.inject({ method: 'POST', url: `/cases/${caseId}/determinations`, headers: protection.headers, payload: { trigger: 'durable_solution', panel: PANEL, childViews: 'Wants to stay with her aunt', rationale: 'Safety first', ...body } })
+    const draft = await app.inject({
+      method: 'POST',
+      url: `/cases/${caseId}/determinations`,
+      headers: protection.headers,
+      payload: { trigger: 'durable_solution', panel: PANEL, childViews: 'Wants to stay with her aunt', rationale: 'Safety first', ...body },
+    })
     t.equal(draft.statusCode, 201, draft.body)
     const decided = await app.inject({
       method: 'POST',
@@ -54,29 +72,37 @@ t.test('a child walks from identification to a closed case through every guard',
     return draft.json().id as string
   }
 
-  await t.test('to custody: a current placement and the Procuraduría notification; a migration officer may make this move only', async (t) => {
-    const skipByOfficer = await move(officer, { to: 'guardianship' })
-    t.equal(skipByOfficer.statusCode, 403, 'a migration officer may only move identification -> custody')
-    await expectUnmet(officer, { to: 'custody' }, ['no_current_placement', 'procuraduria_not_notified'])
-    const placed = await app.inject({ method: 'POST', url: `/cases/${caseId}/placements`, headers: officer.headers, payload: { type: 'inm_temporary_custody' } })
-    t.equal(placed.statusCode, 201, placed.body)
-    await expectUnmet(officer, { to: 'custody' }, ['procuraduria_not_notified'])
-    await patchCase(ngo, { custody: { procuraduriaNotifiedAt: new Date().toISOString() } })
-    const before = (await stage()).version
-    const withReason = await move(officer, { to: 'custody', reason: 'channelled to DIF' })
-    t.equal(withReason.statusCode, 403, 'a reason is free text (section notes), which the migration officer may not write')
-    t.same(withReason.json().deniedFields, ['notes.notes'])
-    const moved = await move(officer, { to: 'custody' })
-    t.equal(moved.statusCode, 201, moved.body)
-    t.match(moved.json(), { from: 'identification', to: 'custody', actorId: officer.id, actorRole: 'migration_officer' })
-    t.notOk('reason' in moved.json(), 'nor read one')
-    const after = await stage()
-    t.equal(after.stage, 'custody')
-    t.equal(after.version, before + 1, 'a transition bumps the case version')
-    t.equal(moved.headers.etag, `"${after.version}"`)
-    const officerAgain = await move(officer, { to: 'guardianship' })
-    t.equal(officerAgain.statusCode, 403, 'not from custody')
-  })
+  await t.test(
+    'to custody: a current placement and the Procuraduría notification; a migration officer may make this move only',
+    async (t) => {
+      const skipByOfficer = await move(officer, { to: 'guardianship' })
+      t.equal(skipByOfficer.statusCode, 403, 'a migration officer may only move identification -> custody')
+      await expectUnmet(officer, { to: 'custody' }, ['no_current_placement', 'procuraduria_not_notified'])
+      const placed = await app.inject({
+        method: 'POST',
+        url: `/cases/${caseId}/placements`,
+        headers: officer.headers,
+        payload: { type: 'inm_temporary_custody' },
+      })
+      t.equal(placed.statusCode, 201, placed.body)
+      await expectUnmet(officer, { to: 'custody' }, ['procuraduria_not_notified'])
+      await patchCase(ngo, { custody: { procuraduriaNotifiedAt: new Date().toISOString() } })
+      const before = (await stage()).version
+      const withReason = await move(officer, { to: 'custody', reason: 'channelled to DIF' })
+      t.equal(withReason.statusCode, 403, 'a reason is free text (section notes), which the migration officer may not write')
+      t.same(withReason.json().deniedFields, ['notes.notes'])
+      const moved = await move(officer, { to: 'custody' })
+      t.equal(moved.statusCode, 201, moved.body)
+      t.match(moved.json(), { from: 'identification', to: 'custody', actorId: officer.id, actorRole: 'migration_officer' })
+      t.notOk('reason' in moved.json(), 'nor read one')
+      const after = await stage()
+      t.equal(after.stage, 'custody')
+      t.equal(after.version, before + 1, 'a transition bumps the case version')
+      t.equal(moved.headers.etag, `"${after.version}"`)
+      const officerAgain = await move(officer, { to: 'guardianship' })
+      t.equal(officerAgain.statusCode, 403, 'not from custody')
+    },
+  )
 
   await t.test('skipping forward is refused; roles without transition are refused', async (t) => {
     const skipped = await move(ngo, { to: 'legal_representation' })
@@ -92,18 +118,39 @@ t.test('a child walks from identification to a closed case through every guard',
 
   await t.test('to guardianship, legal representation and best-interest determination', async (t) => {
     await expectUnmet(ngo, { to: 'guardianship' }, ['no_guardian'])
-    await patchCase(attorney, { legal: { guardian: { type: 'procuraduria', representationType: 'suplencia', appointedAt: '2026-11-02', organizationId: protection.organizationId } } })
+    await patchCase(attorney, {
+      legal: {
+        guardian: {
+          type: 'procuraduria',
+          representationType: 'suplencia',
+          appointedAt: '2026-11-02',
+          organizationId: protection.organizationId,
+        },
+      },
+    })
     t.equal((await move(attorney, { to: 'guardianship' })).statusCode, 201)
 
     await expectUnmet(ngo, { to: 'legal_representation' }, ['no_legal_representation'])
-    await patchCase(attorney, { legal: { representation: { attorneyName: 'Lic. Sofía Ruiz', organizationId: attorney.organizationId, since: '2026-11-03' } } })
+    await patchCase(attorney, {
+      legal: { representation: { attorneyName: 'Lic. Sofía Ruiz', organizationId: attorney.organizationId, since: '2026-11-03' } },
+    })
     t.equal((await move(ngo, { to: 'legal_representation' })).statusCode, 201)
 
     await expectUnmet(ngo, { to: 'best_interest_determination' }, ['no_completed_assessment'])
-    const draft = await app.inject({ method: 'POST', url: `/cases/${caseId}/assessments`, headers: ngo.headers, payload: { findings: { family: 'Aunt in Tapachula' } } })
+    const draft = await app.inject({
+      method: 'POST',
+      url: `/cases/${caseId}/assessments`,
+      headers: ngo.headers,
+      payload: { findings: { family: 'Aunt in Tapachula' } },
+    })
     t.equal(draft.statusCode, 201, draft.body)
     await expectUnmet(ngo, { to: 'best_interest_determination' }, ['no_completed_assessment'])
-    const completed = await app.inject({ method: 'POST', url: `/cases/${caseId}/assessments`, headers: ngo.headers, payload: { findings: { childViews: 'Wants to stay' }, completedAt: new Date().toISOString() } })
+    const completed = await app.inject({
+      method: 'POST',
+      url: `/cases/${caseId}/assessments`,
+      headers: ngo.headers,
+      payload: { findings: { childViews: 'Wants to stay' }, completedAt: new Date().toISOString() },
+    })
     t.equal(completed.statusCode, 201, completed.body)
     t.equal((await move(ngo, { to: 'best_interest_determination' })).statusCode, 201)
   })
@@ -166,7 +213,12 @@ t.test('a child walks from identification to a closed case through every guard',
     )
     t.equal(items[7].closureReason, 'solution_achieved')
     t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}/transitions`, headers: outsider.headers })).statusCode, 404)
-    const history = await database.db.selectFrom('case_history').select('field').where('case_id', '=', caseId).where('field', '=', 'case.stage').execute()
+    const history = await database.db
+      .selectFrom('case_history')
+      .select('field')
+      .where('case_id', '=', caseId)
+      .where('field', '=', 'case.stage')
+      .execute()
     t.equal(history.length, 9, 'every move leaves field-level history')
   })
 
@@ -175,7 +227,11 @@ t.test('a child walks from identification to a closed case through every guard',
     const skipped = await move(ngo, { to: 'closed', closureReason: 'solution_achieved' }, second)
     t.equal(skipped.statusCode, 409)
     t.equal(skipped.json().code, 'stage_skipped')
-    t.equal((await move(officer, { to: 'closed', closureReason: 'turned_18' }, second)).statusCode, 403, 'not a move the migration officer may make')
+    t.equal(
+      (await move(officer, { to: 'closed', closureReason: 'turned_18' }, second)).statusCode,
+      403,
+      'not a move the migration officer may make',
+    )
     const closed = await move(ngo, { to: 'closed', closureReason: 'turned_18', reason: 'came of age' }, second)
     t.equal(closed.statusCode, 201, closed.body)
   })

@@ -21,9 +21,13 @@ async function setReadOnly(database: TestDatabase, readOnly: boolean): Promise<v
   try {
     await client.query('SET default_transaction_read_only = off')
     const name = (await client.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name
-    await client.query(`ALTER DATABASE ${name} ${readOnly ? 'SET default_transaction_read_only = on' : 'RESET default_transaction_read_only'}`)
+    await client.query(
+      `ALTER DATABASE ${name} ${readOnly ? 'SET default_transaction_read_only = on' : 'RESET default_transaction_read_only'}`,
+    )
     // Sessions take database settings when they start: end the app's sessions so new ones do.
-    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')
+    await client.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    )
   } finally {
     await client.end()
   }
@@ -68,7 +72,10 @@ t.test('what counts as the database being unavailable', async (t) => {
   t.ok(isDatabaseUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })))
   t.ok(isDatabaseUnavailable(new Error('Connection terminated unexpectedly')))
   t.ok(isDatabaseUnavailable(new Error('wrapped', { cause: Object.assign(new Error('x'), { code: '08006' }) })))
-  t.notOk(isDatabaseUnavailable(Object.assign(new Error('duplicate key'), { code: '23505' })), 'a constraint is the request, not the database')
+  t.notOk(
+    isDatabaseUnavailable(Object.assign(new Error('duplicate key'), { code: '23505' })),
+    'a constraint is the request, not the database',
+  )
   t.notOk(isDatabaseUnavailable(new Error('anything else')))
   t.notOk(isDatabaseUnavailable('a string'))
 })

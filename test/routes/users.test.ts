@@ -11,7 +11,8 @@ t.test('users are managed by the system administrator', async (t) => {
   const ngo = await createOrganization(database, 'civil_society', 'Albergue de prueba')
   const procuraduria = await createOrganization(database, 'child_protection_authority', 'Procuraduría de prueba')
   const legalAid = await createOrganization(database, 'legal_aid', 'Clínica de prueba')
-  const post = (payload: unknown, headers = admin.headers) => app.inject({ method: 'POST', url: '/users', headers, payload: payload as object })
+  const post = (payload: unknown, headers = admin.headers) =>
+    app.inject({ method: 'POST', url: '/users', headers, payload: payload as object })
   const patch = (id: string, payload: unknown, headers = admin.headers) =>
     app.inject({ method: 'PATCH', url: `/users/${id}`, headers, payload: payload as object })
 
@@ -36,14 +37,28 @@ t.test('users are managed by the system administrator', async (t) => {
 
   await t.test('a role that does not fit the organisation kind is a 422 problem', async (t) => {
     for (const role of ROLES) {
-      const response = await post({ subject: `misfit-${role}`, displayName: 'Misfit', role, organizationId: role === 'ngo_caseworker' ? legalAid : ngo })
+      const response = await post({
+        subject: `misfit-${role}`,
+        displayName: 'Misfit',
+        role,
+        organizationId: role === 'ngo_caseworker' ? legalAid : ngo,
+      })
       t.equal(response.statusCode, 422, `${role}: ${response.body}`)
       t.equal(response.json().type, 'urn:atd:problem:unprocessable-entity')
       t.same(response.json().allowedKinds, ROLE_ORGANIZATION_KINDS[role])
     }
-    const unknownOrganization = await post({ subject: 'orphan', displayName: 'Orphan', role: 'ngo_caseworker', organizationId: '01900000-0000-7000-8000-000000000000' })
+    const unknownOrganization = await post({
+      subject: 'orphan',
+      displayName: 'Orphan',
+      role: 'ngo_caseworker',
+      organizationId: '01900000-0000-7000-8000-000000000000',
+    })
     t.equal(unknownOrganization.statusCode, 422)
-    const count = await database.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('subject', 'like', 'misfit-%').executeTakeFirstOrThrow()
+    const count = await database.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('subject', 'like', 'misfit-%')
+      .executeTakeFirstOrThrow()
     t.equal(Number(count.n), 0, 'nothing was created')
   })
 
@@ -54,14 +69,24 @@ t.test('users are managed by the system administrator', async (t) => {
   })
 
   await t.test('invalid bodies are 400 problems listing the paths, never the values', async (t) => {
-    const unknown = await post({ subject: 's-extra', displayName: 'X', role: 'ngo_caseworker', organizationId: ngo, active: false, permissions: ['all-cases'] })
+    const unknown = await post({
+      subject: 's-extra',
+      displayName: 'X',
+      role: 'ngo_caseworker',
+      organizationId: ngo,
+      active: false,
+      permissions: ['all-cases'],
+    })
     t.equal(unknown.statusCode, 400, unknown.body)
     t.equal(unknown.json().type, 'urn:atd:problem:validation-error')
     t.match(unknown.body, /permissions/)
     t.notMatch(unknown.body, /all-cases/)
     const bad = await post({ subject: '', displayName: 'x'.repeat(201), role: 'superuser', organizationId: 'not-a-uuid' })
     t.equal(bad.statusCode, 400)
-    const paths = bad.json().errors.map((error: { path: string }) => error.path).sort()
+    const paths = bad
+      .json()
+      .errors.map((error: { path: string }) => error.path)
+      .sort()
     t.same(paths, ['/displayName', '/organizationId', '/role', '/subject'])
     t.notMatch(bad.body, /superuser|not-a-uuid/)
   })
@@ -105,12 +130,19 @@ t.test('users are managed by the system administrator', async (t) => {
     const seen: string[] = []
     let cursor: string | null = null
     do {
-      const page: LightMyRequestResponse = await app.inject({ method: 'GET', url: `/users?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, headers: admin.headers })
+      const page: LightMyRequestResponse = await app.inject({
+        method: 'GET',
+        url: `/users?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        headers: admin.headers,
+      })
       t.equal(page.statusCode, 200, page.body)
       seen.push(...page.json().items.map((item: { id: string }) => item.id))
       cursor = page.json().nextCursor
     } while (cursor)
-    t.same(seen, all.map((item: { id: string }) => item.id))
+    t.same(
+      seen,
+      all.map((item: { id: string }) => item.id),
+    )
   })
 
   await t.test('the admin reads one user with its full record', async (t) => {
@@ -122,15 +154,30 @@ t.test('users are managed by the system administrator', async (t) => {
   await t.test('every other role gets a 403 problem, and nothing changes', async (t) => {
     for (const role of ROLES.filter((role) => role !== 'system_admin')) {
       const user = await createUser(database, role)
-      t.equal((await post({ subject: `by-${role}`, displayName: 'X', role: 'system_admin', organizationId: user.organizationId }, user.headers)).statusCode, 403, `${role} POST`)
+      t.equal(
+        (await post({ subject: `by-${role}`, displayName: 'X', role: 'system_admin', organizationId: user.organizationId }, user.headers))
+          .statusCode,
+        403,
+        `${role} POST`,
+      )
       const listed = await app.inject({ method: 'GET', url: '/users', headers: user.headers })
       if (role === 'oversight_auditor') {
         t.equal(listed.statusCode, 200, `${role} GET`)
-        for (const item of listed.json().items as Record<string, unknown>[]) t.same(Object.keys(item).sort(), ['active', 'displayName', 'id', 'organizationId', 'role'])
+        for (const item of listed.json().items as Record<string, unknown>[])
+          t.same(Object.keys(item).sort(), ['active', 'displayName', 'id', 'organizationId', 'role'])
         const one = await app.inject({ method: 'GET', url: `/users/${admin.id}`, headers: user.headers })
         t.equal(one.statusCode, 200, one.body)
-        t.same(one.json(), { id: admin.id, displayName: one.json().displayName, role: 'system_admin', organizationId: admin.organizationId, active: true })
-        t.equal((await app.inject({ method: 'GET', url: '/users/0190a0b0-0000-7000-8000-000000000000', headers: user.headers })).statusCode, 404)
+        t.same(one.json(), {
+          id: admin.id,
+          displayName: one.json().displayName,
+          role: 'system_admin',
+          organizationId: admin.organizationId,
+          active: true,
+        })
+        t.equal(
+          (await app.inject({ method: 'GET', url: '/users/0190a0b0-0000-7000-8000-000000000000', headers: user.headers })).statusCode,
+          404,
+        )
       } else {
         t.equal(listed.statusCode, 403, `${role} GET`)
         t.equal((await app.inject({ method: 'GET', url: `/users/${user.id}`, headers: user.headers })).statusCode, 403, `${role} GET one`)
@@ -149,7 +196,11 @@ t.test('users are managed by the system administrator', async (t) => {
       method: 'POST',
       url: '/cases',
       headers: caseworker.headers,
-      payload: { riskLevel: 'high', demographics: { sex: 'female', nationality: 'GT', separationStatus: 'unaccompanied' }, identity: { givenName: 'Ana' } },
+      payload: {
+        riskLevel: 'high',
+        demographics: { sex: 'female', nationality: 'GT', separationStatus: 'unaccompanied' },
+        identity: { givenName: 'Ana' },
+      },
     })
     t.equal(created.statusCode, 201, created.body)
     const caseId = created.json().id
@@ -210,7 +261,10 @@ t.test('BOOTSTRAP_ADMIN_SUBJECT ensures a system_admin in a platform organisatio
   await t.test('a bootstrap admin deactivated by another admin is reactivated at the next start', async (t) => {
     const admin = await createUser(database, 'system_admin')
     const bootstrap = await database.db.selectFrom('users').select('id').where('subject', '=', 'idp|first-admin').executeTakeFirstOrThrow()
-    t.equal((await app.inject({ method: 'PATCH', url: `/users/${bootstrap.id}`, headers: admin.headers, payload: { active: false } })).statusCode, 200)
+    t.equal(
+      (await app.inject({ method: 'PATCH', url: `/users/${bootstrap.id}`, headers: admin.headers, payload: { active: false } })).statusCode,
+      200,
+    )
     t.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(signToken('idp|first-admin')) })).statusCode, 401)
     t.equal(await ensureBootstrapAdmin(database.db, 'idp|first-admin'), 'reactivated')
     t.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(signToken('idp|first-admin')) })).statusCode, 200)

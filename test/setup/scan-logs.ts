@@ -8,7 +8,9 @@ const markerDirectory = path.resolve('.tap', 'markers')
 const read = (directory: string) =>
   existsSync(directory) ? readdirSync(directory).map((name) => readFileSync(path.join(directory, name), 'utf8')) : []
 
-const markers = read(markerDirectory).flatMap((text) => text.split('\n')).filter((line) => line.length > 0)
+const markers = read(markerDirectory)
+  .flatMap((text) => text.split('\n'))
+  .filter((line) => line.length > 0)
 const logs = read(logDirectory)
 const forbidden: [string, RegExp][] = [
   ['a JSON Web Token', /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/],
@@ -32,7 +34,9 @@ if (lines === 0) {
 // A problem detail the code raised that a message catalogue (src/i18n/*.json) lacks: add it to both.
 const untranslated = logs.flatMap((log) => log.split('\n')).filter((line) => line.includes('problem detail missing from a catalogue'))
 if (untranslated.length > 0) {
-  process.stderr.write(`catalogue scan: ${untranslated.length} problem details missing from src/i18n/en.json or es-MX.json:\n${untranslated.slice(0, 20).join('\n')}\n`)
+  process.stderr.write(
+    `catalogue scan: ${untranslated.length} problem details missing from src/i18n/en.json or es-MX.json:\n${untranslated.slice(0, 20).join('\n')}\n`,
+  )
   process.exit(1)
 }
 if (leaks.length > 0) {
