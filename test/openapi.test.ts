@@ -151,7 +151,8 @@ t.test('every field of every schema says what it is (descriptions live in the zo
     }
     for (const [key, child] of Object.entries(schema)) {
       if (key === 'example' || key === 'examples') continue
-      if (key === 'properties') for (const [name, property] of Object.entries(child as Record<string, unknown>)) visit(property, `${where}.${name}`)
+      if (key === 'properties')
+        for (const [name, property] of Object.entries(child as Record<string, unknown>)) visit(property, `${where}.${name}`)
       else visit(child, where)
     }
   }
@@ -160,7 +161,8 @@ t.test('every field of every schema says what it is (descriptions live in the zo
     for (const [method, operation] of Object.entries(item)) {
       const where = `${method.toUpperCase()} ${path}`
       visit(operation.requestBody, `${where} body`)
-      for (const [status, response] of Object.entries((operation.responses ?? {}) as Record<string, unknown>)) visit(response, `${where} ${status}`)
+      for (const [status, response] of Object.entries((operation.responses ?? {}) as Record<string, unknown>))
+        visit(response, `${where} ${status}`)
     }
   }
   t.same(undescribed, [], 'no property without a description')

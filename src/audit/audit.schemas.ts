@@ -40,7 +40,10 @@ export const auditEventSchema = z.object({
   policyVersion: z.string().describe('the version of the access policy that decided'),
 })
 
-export const auditEventListSchema = z.object({ items: z.array(auditEventSchema).describe('events, newest first'), nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page') })
+export const auditEventListSchema = z.object({
+  items: z.array(auditEventSchema).describe('events, newest first'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/)
 
@@ -75,7 +78,9 @@ export const verifyResultSchema = z.union([
   z.object({
     intact: z.literal(false).describe('false: the chain is broken'),
     brokenAt: z.number().int().describe('the first sequence number where it breaks'),
-    reason: z.enum(['missing-link', 'event-missing', 'previous-hash-mismatch', 'hash-mismatch', 'checkpoint-mismatch']).describe('how it breaks'),
+    reason: z
+      .enum(['missing-link', 'event-missing', 'previous-hash-mismatch', 'hash-mismatch', 'checkpoint-mismatch'])
+      .describe('how it breaks'),
   }),
 ])
 

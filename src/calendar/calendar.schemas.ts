@@ -25,8 +25,13 @@ export const nonWorkingDaySchema = z
   .object({
     date: z.string().describe('YYYY-MM-DD'),
     reason: z.string().describe('why it is not a working day (the holiday’s name or the declaration)'),
-    source: z.enum(['law', 'declared']).describe('`law`: a rest day of the Federal Labour Law art. 74; `declared`: declared non-working by an authority'),
+    source: z
+      .enum(['law', 'declared'])
+      .describe('`law`: a rest day of the Federal Labour Law art. 74; `declared`: declared non-working by an authority'),
   })
   .describe('A day that is not a working day, besides Saturdays and Sundays')
 
-export const nonWorkingDayListSchema = z.object({ year: z.number().int().describe('the year asked for'), items: z.array(nonWorkingDaySchema).describe('the year’s non-working days besides weekends, by date') })
+export const nonWorkingDayListSchema = z.object({
+  year: z.number().int().describe('the year asked for'),
+  items: z.array(nonWorkingDaySchema).describe('the year’s non-working days besides weekends, by date'),
+})

@@ -95,7 +95,8 @@ const asylumSchema = z.strictObject({
       kind: z.enum(['recurso_de_revision', 'amparo']).describe('the remedy: recurso de revisión or amparo'),
       outcome: text(200).nullish().describe('how the appeal ended'),
     })
-    .nullish().describe('an appeal against the decision: when, which remedy, and its outcome'),
+    .nullish()
+    .describe('an appeal against the decision: when, which remedy, and its outcome'),
 })
 
 /** Writable fields per section. `null` clears a field on update. */
@@ -103,7 +104,9 @@ export const WRITABLE_SECTION_FIELDS = {
   demographics: {
     sex: z.enum(['female', 'male', 'other', 'unknown']).describe('the child’s sex'),
     nationality: countryCode.describe('the child’s nationality (ISO 3166-1 alpha-2)'),
-    separationStatus: z.enum(SEPARATION_STATUSES).describe('unaccompanied: no adult caring for the child; separated: with an adult who is not the parent or usual carer; accompanied'),
+    separationStatus: z
+      .enum(SEPARATION_STATUSES)
+      .describe('unaccompanied: no adult caring for the child; separated: with an adult who is not the parent or usual carer; accompanied'),
   },
   identity: {
     givenName: text(200).describe('the child’s given names'),

@@ -11,7 +11,10 @@ import {
 } from './case-sections.js'
 
 const derivedFieldSchemas: Record<string, z.ZodType> = {
-  ageBracket: z.enum([...AGE_BRACKETS, '18+']).nullable().describe('the child’s age bracket today, from the date of birth'),
+  ageBracket: z
+    .enum([...AGE_BRACKETS, '18+'])
+    .nullable()
+    .describe('the child’s age bracket today, from the date of birth'),
   placementType: z.string().nullable().describe('the type of the current placement'),
   placementSince: z.string().nullable().describe('since when the child is in the current placement (UTC)'),
   responsibleOrganizationId: z.string().nullable().describe('the organisation responsible for the child in the current placement'),
@@ -39,7 +42,10 @@ export const caseViewSchema = z
   .object({
     id: z.uuid().optional().describe('the case’s id (UUID v7)'),
     caseNumber: z.string().optional().describe('the case’s human-readable number, by year'),
-    childRef: z.string().optional().describe('the child’s pseudonym: the same child has the same childRef across cases; the only name oversight reads'),
+    childRef: z
+      .string()
+      .optional()
+      .describe('the child’s pseudonym: the same child has the same childRef across cases; the only name oversight reads'),
     stage: z.enum(STAGES).optional().describe('where the case stands in its lifecycle (POST /cases/{id}/transitions moves it)'),
     status: z.enum(['open', 'closed']).optional().describe('closed once the case reaches stage closed'),
     riskLevel: z.enum(RISK_LEVELS).optional().describe('how urgently the child needs protection'),
@@ -47,9 +53,17 @@ export const caseViewSchema = z
     openedAt: z.string().optional().describe('when the case was opened (UTC)'),
     closedAt: z.string().nullable().optional().describe('when it was closed (UTC); null while open'),
     closureReason: z.enum(CLOSURE_REASONS).nullable().optional().describe('why it was closed; null while open'),
-    version: z.number().int().optional().describe('the case’s version as the reader sees it; its ETag is this number in quotes, to send back as If-Match'),
+    version: z
+      .number()
+      .int()
+      .optional()
+      .describe('the case’s version as the reader sees it; its ETag is this number in quotes, to send back as If-Match'),
     updatedAt: z.string().optional().describe('when the case last changed (UTC)'),
-    assignedTo: z.uuid().nullable().optional().describe('the user the reader’s organisation assigned the case to (PUT /cases/{id}/assignment), or null'),
+    assignedTo: z
+      .uuid()
+      .nullable()
+      .optional()
+      .describe('the user the reader’s organisation assigned the case to (PUT /cases/{id}/assignment), or null'),
     nextStages: z
       .array(
         z.object({
@@ -89,12 +103,14 @@ export const createdCaseSchema = caseViewSchema.extend({
         score: z.number().min(0).max(1).describe('how alike the children look, 0 to 1'),
       }),
     )
-    .describe('earlier cases the creator may read whose child looks the same (name, date of birth or age bracket, nationality), best first'),
+    .describe(
+      'earlier cases the creator may read whose child looks the same (name, date of birth or age bracket, nationality), best first',
+    ),
 })
 
 export const caseListSchema = z.object({
   items: z.array(caseViewSchema).describe('cases, in the order asked for'),
-  nextCursor: z.string().nullable().describe("the cursor of the next page (send it as `cursor`); null on the last page"),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
 })
 
 export const caseIdParamsSchema = z.strictObject({ id: z.uuid() })

@@ -16,4 +16,7 @@ export const alertSchema = z.object({
   since: z.string().describe('when the alert became due'),
 })
 
-export const alertListSchema = z.object({ items: z.array(alertSchema).describe('alerts, the most severe and oldest first'), nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page') })
+export const alertListSchema = z.object({
+  items: z.array(alertSchema).describe('alerts, the most severe and oldest first'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})

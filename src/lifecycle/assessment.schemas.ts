@@ -16,10 +16,18 @@ export const ASSESSMENT_FACTOR_DESCRIPTIONS: Readonly<Record<(typeof ASSESSMENT_
 }
 
 const finding = z.string().trim().min(1).max(8000)
-const findingsSchema = z.strictObject(Object.fromEntries(ASSESSMENT_FACTORS.map((factor) => [factor, finding.optional().describe(ASSESSMENT_FACTOR_DESCRIPTIONS[factor])])) as Record<(typeof ASSESSMENT_FACTORS)[number], z.ZodOptional<typeof finding>>)
+const findingsSchema = z.strictObject(
+  Object.fromEntries(
+    ASSESSMENT_FACTORS.map((factor) => [factor, finding.optional().describe(ASSESSMENT_FACTOR_DESCRIPTIONS[factor])]),
+  ) as Record<(typeof ASSESSMENT_FACTORS)[number], z.ZodOptional<typeof finding>>,
+)
 
 export const newAssessmentSchema = z.strictObject({
-  findings: findingsSchema.default({}).describe('what the assessor found, by factor (childViews, family, safety, health, education, identity, development); section bidDeliberation'),
+  findings: findingsSchema
+    .default({})
+    .describe(
+      'what the assessor found, by factor (childViews, family, safety, health, education, identity, development); section bidDeliberation',
+    ),
   recommendation: z.string().trim().min(1).max(8000).optional().describe('the assessor’s recommendation; section bidDeliberation'),
   completedAt: isoDateTime.optional().describe('given: the assessment is recorded as completed'),
 })

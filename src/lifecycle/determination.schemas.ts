@@ -29,9 +29,15 @@ const panelMemberSchema = z.strictObject({
   name: text(200).describe('the member’s name'),
   role: text(120).describe('the member’s role on the panel (e.g. psychologist, attorney)'),
   organizationId: z.uuid().nullish().describe('the member’s organisation, when it has one here'),
-  undertakingSignedAt: pastDate.nullish().describe('the date the member signed the confidentiality undertaking: not in the future, not after the decision'),
+  undertakingSignedAt: pastDate
+    .nullish()
+    .describe('the date the member signed the confidentiality undertaking: not in the future, not after the decision'),
 })
-const factorsSchema = z.strictObject(Object.fromEntries(ASSESSMENT_FACTORS.map((factor) => [factor, text(8000).optional().describe(ASSESSMENT_FACTOR_DESCRIPTIONS[factor])])) as Record<(typeof ASSESSMENT_FACTORS)[number], z.ZodOptional<z.ZodString>>)
+const factorsSchema = z.strictObject(
+  Object.fromEntries(
+    ASSESSMENT_FACTORS.map((factor) => [factor, text(8000).optional().describe(ASSESSMENT_FACTOR_DESCRIPTIONS[factor])]),
+  ) as Record<(typeof ASSESSMENT_FACTORS)[number], z.ZodOptional<z.ZodString>>,
+)
 const optionSchema = z.strictObject({
   option: z.enum(DETERMINATION_OUTCOMES).describe('a solution the panel weighed'),
   assessment: text(4000).nullish().describe('how the panel weighed it'),

@@ -345,7 +345,9 @@ export function finishDocument(document: Json): Json {
   components.headers = { ...HEADERS, ...components.headers }
   const hasIfMatch = (item: Json) =>
     Object.values(item).some(
-      (operation: any) => Array.isArray(operation?.parameters) && operation.parameters.some((p: Json) => p.in === 'header' && String(p.name).toLowerCase() === 'if-match'),
+      (operation: any) =>
+        Array.isArray(operation?.parameters) &&
+        operation.parameters.some((p: Json) => p.in === 'header' && String(p.name).toLowerCase() === 'if-match'),
     )
   for (const [path, item] of Object.entries((document.paths ?? {}) as Json)) {
     const ifMatchHere = hasIfMatch(item as Json)

@@ -19,7 +19,10 @@ export const directoryOrganizationSchema = z.object({
   kind: organizationKindSchema.describe('what the organisation is; it decides which roles its users may have'),
   createdAt: z.string().optional().describe('system_admin only'),
 })
-export const directoryOrganizationListSchema = z.object({ items: z.array(directoryOrganizationSchema).describe('the organisations of this page, by id'), nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page') })
+export const directoryOrganizationListSchema = z.object({
+  items: z.array(directoryOrganizationSchema).describe('the organisations of this page, by id'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})
 
 /** A user as the directory shows it; `subject` and the times only in the admin's view. */
 export const directoryUserSchema = z.object({
@@ -32,7 +35,10 @@ export const directoryUserSchema = z.object({
   createdAt: z.string().optional().describe('system_admin only'),
   updatedAt: z.string().optional().describe('system_admin only'),
 })
-export const directoryUserListSchema = z.object({ items: z.array(directoryUserSchema).describe('the users of this page, by id'), nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page') })
+export const directoryUserListSchema = z.object({
+  items: z.array(directoryUserSchema).describe('the users of this page, by id'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})
 
 export const isAdministrator = (request: FastifyRequest): boolean => request.ability.can('manage', 'Organization')
 

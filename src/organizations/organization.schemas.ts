@@ -22,7 +22,10 @@ export const organizationPatchSchema = z.strictObject({
 
 export const organizationParamsSchema = z.strictObject({ id: z.uuid() })
 
-export const organizationListSchema = z.object({ items: z.array(organizationSchema).describe('the organisations of this page, by id'), nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page') })
+export const organizationListSchema = z.object({
+  items: z.array(organizationSchema).describe('the organisations of this page, by id'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})
 
 export type NewOrganization = z.infer<typeof newOrganizationSchema>
 export type Organization = z.infer<typeof organizationSchema>

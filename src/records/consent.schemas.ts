@@ -12,7 +12,10 @@ export const WITHHOLDABLE_SECTIONS = [...CASE_VIEW_SECTIONS, 'bidDeliberation', 
 const withheldSchema = z.strictObject({
   section: z.enum(WITHHOLDABLE_SECTIONS).describe('the section withheld'),
   /** absent: withheld from every participating organisation other than the lead (never from oversight) */
-  fromOrganizationId: z.uuid().optional().describe('the organisation it is withheld from; absent: every participant but the lead (never oversight)'),
+  fromOrganizationId: z
+    .uuid()
+    .optional()
+    .describe('the organisation it is withheld from; absent: every participant but the lead (never oversight)'),
 })
 
 export const newConsentSchema = z.strictObject({
@@ -23,7 +26,11 @@ export const newConsentSchema = z.strictObject({
     .max(CONSENT_SCOPES.length)
     .refine((scopes) => new Set(scopes).size === scopes.length, 'Each scope at most once')
     .describe('what the consent allows; share_with_organizations lets the case be shared, referred and transferred on it'),
-  withheld: z.array(withheldSchema).max(30).default([]).describe('sections the child or guardian withholds, from one organisation or from every participant but the lead'),
+  withheld: z
+    .array(withheldSchema)
+    .max(30)
+    .default([])
+    .describe('sections the child or guardian withholds, from one organisation or from every participant but the lead'),
   /** when the child or guardian gave it; now when absent */
   givenAt: isoDateTime.optional().describe('when the child or guardian gave it; now when absent'),
   notes: z.string().trim().min(1).max(2000).optional().describe('free text: section notes'),
@@ -31,7 +38,9 @@ export const newConsentSchema = z.strictObject({
 export type NewConsentInput = z.infer<typeof newConsentSchema>
 
 /** A consent changes only by being withdrawn. */
-export const consentWithdrawalSchema = z.strictObject({ withdrawnAt: isoDateTime.describe('when it was withdrawn; participations and pending transfers resting on it alone end with it') })
+export const consentWithdrawalSchema = z.strictObject({
+  withdrawnAt: isoDateTime.describe('when it was withdrawn; participations and pending transfers resting on it alone end with it'),
+})
 export type ConsentWithdrawalInput = z.infer<typeof consentWithdrawalSchema>
 
 export const consentViewSchema = z.object({
@@ -45,7 +54,8 @@ export const consentViewSchema = z.object({
         section: z.string().describe('the section withheld'),
         fromOrganizationId: z.uuid().optional().describe('the organisation it is withheld from; absent: every participant but the lead'),
       }),
-    ).describe('the sections it withholds, and from whom (absent: from every participant but the lead)'),
+    )
+    .describe('the sections it withholds, and from whom (absent: from every participant but the lead)'),
   givenAt: z.string().describe('when it was given (UTC)'),
   withdrawnAt: z.string().nullable().describe('when it was withdrawn (UTC); null while in force'),
   notes: z.string().nullable().optional().describe('free text: section notes'),
@@ -56,6 +66,9 @@ export const consentViewSchema = z.object({
 })
 export type ConsentView = z.infer<typeof consentViewSchema>
 
-export const consentListSchema = z.object({ items: z.array(consentViewSchema).describe('consents, oldest first'), nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page') })
+export const consentListSchema = z.object({
+  items: z.array(consentViewSchema).describe('consents, oldest first'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})
 
 export const consentParamsSchema = z.strictObject({ id: z.uuid(), consentId: z.uuid() })

@@ -20,5 +20,8 @@ export const historyEntrySchema = z.object({
 export type HistoryEntry = z.infer<typeof historyEntrySchema>
 
 export const historyPageSchema = z
-  .object({ items: z.array(historyEntrySchema).describe('changes, oldest first'), nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page') })
+  .object({
+    items: z.array(historyEntrySchema).describe('changes, oldest first'),
+    nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+  })
   .describe('Field-level changes of a case, oldest first, of the fields the caller may read only')

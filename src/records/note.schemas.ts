@@ -38,6 +38,9 @@ export const noteViewSchema = z.object({
 })
 export type NoteView = z.infer<typeof noteViewSchema>
 
-export const noteListSchema = z.object({ items: z.array(noteViewSchema).describe('notes, oldest first'), nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page') })
+export const noteListSchema = z.object({
+  items: z.array(noteViewSchema).describe('notes, oldest first'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})
 
 export const noteParamsSchema = z.strictObject({ id: z.uuid(), noteId: z.uuid() })

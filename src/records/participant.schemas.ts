@@ -14,7 +14,9 @@ export const LEGAL_BASIS_CODES = [
 export type LegalBasisCode = (typeof LEGAL_BASIS_CODES)[number]
 
 export const legalBasisSchema = z.strictObject({
-  code: z.enum(LEGAL_BASIS_CODES).describe('the legal ground (migration_law_handover, protection_measure, court_order, emergency_protection)'),
+  code: z
+    .enum(LEGAL_BASIS_CODES)
+    .describe('the legal ground (migration_law_handover, protection_measure, court_order, emergency_protection)'),
   citation: z.string().trim().min(1).max(2000).optional().describe('free text (the article, the order): section legal'),
 })
 
@@ -49,7 +51,9 @@ export const participantViewSchema = z.object({
   organizationKind: z.enum(ORGANIZATION_KINDS).describe('its kind'),
   basis: z.enum(PARTICIPATION_BASES).describe('lead: it leads the case; consent or legal_basis: what its participation rests on'),
   consentId: z.uuid().nullable().describe('the consent it rests on (basis consent), else null'),
-  legalBasis: legalBasisViewSchema.describe('the legal ground it rests on (basis legal_basis), else null; its citation only for readers of section legal'),
+  legalBasis: legalBasisViewSchema.describe(
+    'the legal ground it rests on (basis legal_basis), else null; its citation only for readers of section legal',
+  ),
   sections: z.array(z.string()).nullable().describe('null: every section; otherwise the sections a referral named'),
   grantedBy: z.uuid().describe('the user who granted it'),
   since: z.string().describe('when it began (UTC)'),
@@ -59,4 +63,7 @@ export const participantViewSchema = z.object({
 })
 export type ParticipantView = z.infer<typeof participantViewSchema>
 
-export const participantListSchema = z.object({ items: z.array(participantViewSchema).describe('participations, oldest grant first, ended ones too'), nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page') })
+export const participantListSchema = z.object({
+  items: z.array(participantViewSchema).describe('participations, oldest grant first, ended ones too'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})

@@ -15,7 +15,13 @@ import { findConsent } from './consent.repository.js'
 import { SHARING_SCOPE } from './consent.schemas.js'
 import { CONSENT_FIELD } from './consent.service.js'
 import type { LegalBasisCode, ParticipantView, ShareCaseInput } from './participant.schemas.js'
-import { type ParticipationRow, findParticipation, findParticipationOfOrganization, insertParticipation, listParticipationsOfCase } from './participant.repository.js'
+import {
+  type ParticipationRow,
+  findParticipation,
+  findParticipationOfOrganization,
+  insertParticipation,
+  listParticipationsOfCase,
+} from './participant.repository.js'
 import { cursorOfId } from './record-cursor.js'
 
 /** Organisations that never hold a case: the platform runs the service, oversight reads all cases anyway. */
@@ -210,7 +216,13 @@ export async function listParticipants(
 }
 
 /** An organisation's participation in a case: the live one, or else the latest that ended; 404 when it never took part. */
-export async function readParticipant(db: Kysely<Database>, actor: CaseActor, caseId: string, organizationId: string, recordAudit: RecordAudit): Promise<ParticipantView> {
+export async function readParticipant(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  organizationId: string,
+  recordAudit: RecordAudit,
+): Promise<ParticipantView> {
   const { access } = await openCase(db, actor, caseId)
   const readable = readableRecordFields(access, PARTICIPATION_RECORD)
   const row = await findParticipationOfOrganization(db, caseId, organizationId, freeTextOptions(readable))

@@ -40,7 +40,10 @@ export const newReferralSchema = z
   .strictObject({
     toOrganizationId: z.uuid().describe('the organisation asked to provide the service'),
     service: z.enum(REFERRAL_SERVICES).describe('the service the child needs'),
-    sections: z.array(z.string().max(40)).max(20).describe(`the sections the receiver needs, from: ${REFERABLE_SECTIONS.join(', ')}`),
+    sections: z
+      .array(z.string().max(40))
+      .max(20)
+      .describe(`the sections the receiver needs, from: ${REFERABLE_SECTIONS.join(', ')}`),
     consentId: z.uuid().optional().describe('a consent of this case whose scopes include share_with_organizations'),
     legalBasis: legalBasisSchema.optional().describe('the legal ground a protection officer refers on, instead of a consent'),
     respondBy: isoDate.describe('the date by which the receiver should accept or decline; not in the past'),
@@ -87,7 +90,9 @@ export const referralViewSchema = z
     endReason: z.enum(REFERRAL_END_REASONS).nullable().describe('why it ended without completion'),
     requestedBy: z.uuid().optional().describe('the user who made it'),
     consentId: z.uuid().nullable().optional().describe('the consent it rests on, else null'),
-    legalBasis: legalBasisViewSchema.optional().describe('the legal ground it rests on, else null; its citation only for readers of section legal'),
+    legalBasis: legalBasisViewSchema
+      .optional()
+      .describe('the legal ground it rests on, else null; its citation only for readers of section legal'),
     decidedBy: z.uuid().nullable().optional().describe('the user who accepted or declined it'),
     declineReason: z.string().nullable().optional().describe('free text: section notes'),
     completionNotes: z.string().nullable().optional().describe('free text: section notes'),
@@ -97,13 +102,19 @@ export const referralViewSchema = z
   .describe('A referral: the stub fields for its receiver until it accepts, the rest for readers of the case')
 export type ReferralView = z.infer<typeof referralViewSchema>
 
-export const referralListSchema = z.object({ items: z.array(referralViewSchema).describe('referrals, in the order the route states'), nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page') })
+export const referralListSchema = z.object({
+  items: z.array(referralViewSchema).describe('referrals, in the order the route states'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})
 
 export const referralParamsSchema = z.strictObject({ rid: z.uuid() })
 export const caseReferralParamsSchema = z.strictObject({ id: z.uuid(), rid: z.uuid() })
 
 export const referralInboxQuerySchema = z.strictObject({
-  direction: z.enum(['incoming', 'outgoing']).default('incoming').describe('incoming: referrals to the caller’s organisation; outgoing: from it'),
+  direction: z
+    .enum(['incoming', 'outgoing'])
+    .default('incoming')
+    .describe('incoming: referrals to the caller’s organisation; outgoing: from it'),
   status: z.enum(REFERRAL_STATUSES).optional().describe('only referrals in this status'),
   limit: z.coerce.number().int().min(1).max(100).default(25).describe('page size (1-100)'),
   cursor: z.string().max(200).optional().describe('nextCursor of the page before'),

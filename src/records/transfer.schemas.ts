@@ -30,7 +30,11 @@ export type TransferDeclineInput = z.infer<typeof transferDeclineSchema>
 export const transferViewSchema = z.object({
   id: z.uuid().describe('the record’s id (UUID v7, time-ordered)'),
   caseId: z.uuid().describe('the case it belongs to'),
-  kind: z.enum(TRANSFER_KINDS).describe('handover: the migration authority puts the child at the Procuraduría’s disposal; responsibility: another transfer of the lead'),
+  kind: z
+    .enum(TRANSFER_KINDS)
+    .describe(
+      'handover: the migration authority puts the child at the Procuraduría’s disposal; responsibility: another transfer of the lead',
+    ),
   fromOrganizationId: z.uuid().describe('the lead organisation that asked'),
   toOrganizationId: z.uuid().describe('the organisation asked to lead'),
   consentId: z.uuid().nullable().describe('the consent it rests on, else null'),
@@ -44,12 +48,18 @@ export const transferViewSchema = z.object({
 })
 export type TransferView = z.infer<typeof transferViewSchema>
 
-export const transferListSchema = z.object({ items: z.array(transferViewSchema).describe('transfers, in the order the route states'), nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page') })
+export const transferListSchema = z.object({
+  items: z.array(transferViewSchema).describe('transfers, in the order the route states'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})
 
 export const transferParamsSchema = z.strictObject({ tid: z.uuid() })
 export const caseTransferParamsSchema = z.strictObject({ id: z.uuid(), tid: z.uuid() })
 
 export const transferInboxQuerySchema = pageQuerySchema.extend({
-  direction: z.enum(['incoming', 'outgoing']).default('incoming').describe('incoming: transfers to the caller’s organisation; outgoing: from it'),
+  direction: z
+    .enum(['incoming', 'outgoing'])
+    .default('incoming')
+    .describe('incoming: transfers to the caller’s organisation; outgoing: from it'),
   status: z.enum(TRANSFER_STATUSES).optional().describe('only transfers in this status'),
 })

@@ -2,7 +2,12 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { pageQuerySchema } from '../http/pagination.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
-import { directoryOrganization, directoryOrganizationListSchema, directoryOrganizationSchema, isAdministrator } from '../organizations/directory.js'
+import {
+  directoryOrganization,
+  directoryOrganizationListSchema,
+  directoryOrganizationSchema,
+  isAdministrator,
+} from '../organizations/directory.js'
 import { audited } from '../audit/audited.js'
 import {
   newOrganizationSchema,

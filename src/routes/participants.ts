@@ -30,7 +30,12 @@ export async function participantRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id: caseId } = request.params
-      const participant = await audited(app, request, (trx, recordAudit) => shareCase(trx, actorOf(request), caseId, request.body, recordAudit), { caseId })
+      const participant = await audited(
+        app,
+        request,
+        (trx, recordAudit) => shareCase(trx, actorOf(request), caseId, request.body, recordAudit),
+        { caseId },
+      )
       return reply.code(201).header('location', `/cases/${caseId}/participants/${participant.organizationId}`).send(participant)
     },
   )
@@ -72,7 +77,9 @@ export async function participantRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { id: caseId, organizationId } = request.params
-      return audited(app, request, (trx, recordAudit) => readParticipant(trx, actorOf(request), caseId, organizationId, recordAudit), { caseId })
+      return audited(app, request, (trx, recordAudit) => readParticipant(trx, actorOf(request), caseId, organizationId, recordAudit), {
+        caseId,
+      })
     },
   )
 }

@@ -36,7 +36,11 @@ export async function transitionRoutes(app: FastifyInstance): Promise<void> {
         },
       )
       // The ETag is the case's: a transition changes the case's version.
-      return reply.code(201).header('etag', etagOf(result.version)).header('location', `/cases/${id}/transitions/${result.view.id}`).send(result.view)
+      return reply
+        .code(201)
+        .header('etag', etagOf(result.version))
+        .header('location', `/cases/${id}/transitions/${result.view.id}`)
+        .send(result.view)
     },
   )
 
@@ -70,7 +74,9 @@ export async function transitionRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { id, transitionId } = request.params
-      return audited(app, request, (trx, recordAudit) => readCaseTransition(trx, actorOf(request), id, transitionId, recordAudit), { caseId: id })
+      return audited(app, request, (trx, recordAudit) => readCaseTransition(trx, actorOf(request), id, transitionId, recordAudit), {
+        caseId: id,
+      })
     },
   )
 }

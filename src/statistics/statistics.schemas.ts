@@ -54,23 +54,27 @@ export const statisticsSchema = z.object({
     .describe('the calendar period; null for every case'),
   method: z.string().describe('how the figures were protected, in one sentence'),
   openCases: breakdownSchema.describe('the open cases, broken down'),
-  detention: z.object({
-    childrenInDetentionNow: publishedCountSchema.describe('children held in a migration station now'),
-    childrenEverDetained: publishedCountSchema.describe('children ever held in a migration station'),
-    totalDetentionDays: z
-      .number()
-      .int()
-      .multipleOf(5)
-      .nullable()
-      .describe('calendar days started in a migration station, rounded to a multiple of 5; null when 1 to 4 children were ever detained'),
-    withheld: z.enum(WITHHELD_REASONS).optional().describe('why totalDetentionDays is null'),
-  }).describe('children held in migration stations'),
-  medians: z.object({
-    hoursToProcuraduriaNotification: medianSchema.describe('hours from opening to notifying the Procuraduría'),
-    daysToGuardianAppointment: medianSchema.describe('days from opening to appointing a guardian'),
-    daysToLegalRepresentation: medianSchema.describe('days from opening to legal representation'),
-    daysToDecidedDetermination: medianSchema.describe('days from opening to a decided best-interests determination'),
-  }).describe('how long the protection steps took, as medians'),
+  detention: z
+    .object({
+      childrenInDetentionNow: publishedCountSchema.describe('children held in a migration station now'),
+      childrenEverDetained: publishedCountSchema.describe('children ever held in a migration station'),
+      totalDetentionDays: z
+        .number()
+        .int()
+        .multipleOf(5)
+        .nullable()
+        .describe('calendar days started in a migration station, rounded to a multiple of 5; null when 1 to 4 children were ever detained'),
+      withheld: z.enum(WITHHELD_REASONS).optional().describe('why totalDetentionDays is null'),
+    })
+    .describe('children held in migration stations'),
+  medians: z
+    .object({
+      hoursToProcuraduriaNotification: medianSchema.describe('hours from opening to notifying the Procuraduría'),
+      daysToGuardianAppointment: medianSchema.describe('days from opening to appointing a guardian'),
+      daysToLegalRepresentation: medianSchema.describe('days from opening to legal representation'),
+      daysToDecidedDetermination: medianSchema.describe('days from opening to a decided best-interests determination'),
+    })
+    .describe('how long the protection steps took, as medians'),
 })
 
 export type Statistics = z.infer<typeof statisticsSchema>

@@ -31,8 +31,12 @@ export const taskSchema = z
     overdue: z.boolean().describe('true: its due time has passed'),
     title: z.string().describe('what to do, in es-MX or English by Accept-Language (es-MX by default)'),
     resolveWith: z
-      .object({ method: z.enum(['POST', 'PATCH', 'PUT']).describe('its method'), path: z.string().describe('its path') }).describe('the route that resolves the task'),
+      .object({ method: z.enum(['POST', 'PATCH', 'PUT']).describe('its method'), path: z.string().describe('its path') })
+      .describe('the route that resolves the task'),
   })
   .describe('A task: what the caller should do on a case, and by when')
 
-export const taskListSchema = z.object({ items: z.array(taskSchema).describe('tasks, the earliest due first'), nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page') })
+export const taskListSchema = z.object({
+  items: z.array(taskSchema).describe('tasks, the earliest due first'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})

@@ -24,7 +24,9 @@ t.test('the Location of every created record answers that record to its creator'
   // A case the Procuraduría takes part in, with a consent that allows sharing.
   const { legalStatus: _legalStatus, legal: _legal, ...creatable } = fullCaseInput().input
   const caseId: string = (await made(await send(lead, 'POST', '/cases', creatable))).id
-  const consent = await made(await send(lead, 'POST', `/cases/${caseId}/consents`, { givenBy: 'child_and_guardian', scopes: ['share_with_organizations'] }))
+  const consent = await made(
+    await send(lead, 'POST', `/cases/${caseId}/consents`, { givenBy: 'child_and_guardian', scopes: ['share_with_organizations'] }),
+  )
   await made(await send(lead, 'POST', `/cases/${caseId}/participants`, { organizationId: officer.organizationId, consentId: consent.id }))
   const respondBy = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10)
   const caseEtag = async () => (await send(lead, 'GET', `/cases/${caseId}`)).headers.etag as string
@@ -38,23 +40,42 @@ t.test('the Location of every created record answers that record to its creator'
     '/cases/{id}/placements': async () => ({ caller: lead, payload: { type: 'ngo_shelter', facilityName: 'Albergue Casa Esperanza' } }),
     '/cases/{id}/assessments': async () => ({ caller: lead, payload: { findings: { safety: 'Sin riesgo inmediato en el albergue.' } } }),
     '/cases/{id}/determinations': async () => ({ caller: officer, payload: { trigger: 'durable_solution' } }),
-    '/cases/{id}/participants': async () => ({ caller: lead, payload: { organizationId: await createOrganization(database, 'civil_society'), consentId: consent.id } }),
+    '/cases/{id}/participants': async () => ({
+      caller: lead,
+      payload: { organizationId: await createOrganization(database, 'civil_society'), consentId: consent.id },
+    }),
     '/cases/{id}/referrals': async () => ({
       caller: lead,
-      payload: { toOrganizationId: await createOrganization(database, 'civil_society'), service: 'psychosocial', sections: ['health'], consentId: consent.id, respondBy },
+      payload: {
+        toOrganizationId: await createOrganization(database, 'civil_society'),
+        service: 'psychosocial',
+        sections: ['health'],
+        consentId: consent.id,
+        respondBy,
+      },
     }),
-    '/cases/{id}/transfers': async () => ({ caller: lead, payload: { toOrganizationId: await createOrganization(database, 'civil_society'), consentId: consent.id } }),
+    '/cases/{id}/transfers': async () => ({
+      caller: lead,
+      payload: { toOrganizationId: await createOrganization(database, 'civil_society'), consentId: consent.id },
+    }),
     '/cases/{id}/transitions': async () => ({ caller: lead, payload: { to: 'custody' }, ifMatch: await caseEtag() }),
     '/organizations': async () => ({ caller: admin, payload: { name: `Casa Refugio ${caseId}`, kind: 'civil_society' } }),
     '/users': async () => ({
       caller: admin,
-      payload: { subject: `new-caseworker-${caseId}`, displayName: 'Mariana Torres', role: 'ngo_caseworker', organizationId: lead.organizationId },
+      payload: {
+        subject: `new-caseworker-${caseId}`,
+        displayName: 'Mariana Torres',
+        role: 'ngo_caseworker',
+        organizationId: lead.organizationId,
+      },
     }),
     '/calendar/non-working-days': async () => ({ caller: admin, payload: { date: '2031-04-17', reason: 'Jueves Santo' } }),
   }
 
   const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, any>> }
-  const creating = Object.entries(document.paths).flatMap(([path, item]) => (item.post?.responses?.['201'] ? [{ path, documented: item.post.responses['201'] }] : []))
+  const creating = Object.entries(document.paths).flatMap(([path, item]) =>
+    item.post?.responses?.['201'] ? [{ path, documented: item.post.responses['201'] }] : [],
+  )
   t.ok(creating.length >= 13, `${creating.length} creating routes in the OpenAPI document`)
   t.same(
     Object.keys(recipes).filter((path) => !creating.some((route) => route.path === path)),

@@ -66,25 +66,28 @@ t.test('organisations are managed by the system administrator', async (t) => {
     t.equal((await list('?unknown=1')).statusCode, 400)
   })
 
-  await t.test('every other role gets a 403 problem on create, and nothing is created; it reads the directory (id, name, kind)', async (t) => {
-    const before = (await list('?limit=100')).json().items.length
-    for (const role of ROLES.filter((role) => role !== 'system_admin')) {
-      const user = await createUser(database, role)
-      const created = await post({ name: `By ${role}`, kind: 'civil_society' }, user.headers)
-      t.equal(created.statusCode, 403, `${role} POST`)
-      t.equal(created.json().type, 'urn:atd:problem:forbidden')
-      const directory = await list('?limit=100', user.headers)
-      t.equal(directory.statusCode, 200, `${role} GET`)
-      const own = (directory.json().items as Record<string, unknown>[]).find((item) => item.id === user.organizationId)
-      t.ok(own, `${role} finds its own organisation`)
-      t.same(Object.keys(own ?? {}).sort(), ['id', 'kind', 'name'], `${role} sees id, name and kind only`)
-      const one = await app.inject({ method: 'GET', url: `/organizations/${user.organizationId}`, headers: user.headers })
-      t.equal(one.statusCode, 200, `${role} GET /organizations/{id}`)
-      t.same(one.json(), own, `${role} reads one organisation as the directory lists it`)
-    }
-    // createUser made one organisation per role straight in the database.
-    t.equal((await list('?limit=100')).json().items.length, before + ROLES.length - 1)
-  })
+  await t.test(
+    'every other role gets a 403 problem on create, and nothing is created; it reads the directory (id, name, kind)',
+    async (t) => {
+      const before = (await list('?limit=100')).json().items.length
+      for (const role of ROLES.filter((role) => role !== 'system_admin')) {
+        const user = await createUser(database, role)
+        const created = await post({ name: `By ${role}`, kind: 'civil_society' }, user.headers)
+        t.equal(created.statusCode, 403, `${role} POST`)
+        t.equal(created.json().type, 'urn:atd:problem:forbidden')
+        const directory = await list('?limit=100', user.headers)
+        t.equal(directory.statusCode, 200, `${role} GET`)
+        const own = (directory.json().items as Record<string, unknown>[]).find((item) => item.id === user.organizationId)
+        t.ok(own, `${role} finds its own organisation`)
+        t.same(Object.keys(own ?? {}).sort(), ['id', 'kind', 'name'], `${role} sees id, name and kind only`)
+        const one = await app.inject({ method: 'GET', url: `/organizations/${user.organizationId}`, headers: user.headers })
+        t.equal(one.statusCode, 200, `${role} GET /organizations/{id}`)
+        t.same(one.json(), own, `${role} reads one organisation as the directory lists it`)
+      }
+      // createUser made one organisation per role straight in the database.
+      t.equal((await list('?limit=100')).json().items.length, before + ROLES.length - 1)
+    },
+  )
 
   await t.test('one organisation: the admin reads createdAt too; an unknown id is a 404 problem', async (t) => {
     const created = await post({ name: 'Casa del Migrante (one)', kind: 'civil_society' })

@@ -67,8 +67,19 @@ t.test('sharing a case with another organisation', async (t) => {
   await t.test('a share on a consent covering sharing lets the organisation in', async (t) => {
     const response = await share(ngo, caseId, { organizationId: legalAid, consentId: sharingConsent })
     t.equal(response.statusCode, 201, response.body)
-    t.match(response.json(), { organizationId: legalAid, basis: 'consent', consentId: sharingConsent, legalBasis: null, grantedBy: ngo.id, endedAt: null })
-    t.equal(response.headers.location, `/cases/${caseId}/participants/${legalAid}`, 'the Location names the participation by its organisation')
+    t.match(response.json(), {
+      organizationId: legalAid,
+      basis: 'consent',
+      consentId: sharingConsent,
+      legalBasis: null,
+      grantedBy: ngo.id,
+      endedAt: null,
+    })
+    t.equal(
+      response.headers.location,
+      `/cases/${caseId}/participants/${legalAid}`,
+      'the Location names the participation by its organisation',
+    )
     const one = await app.inject({ method: 'GET', url: response.headers.location as string, headers: attorney.headers })
     t.equal(one.statusCode, 200, one.body)
     t.same(one.json(), response.json(), 'the new participant reads its participation')
@@ -217,7 +228,11 @@ t.test('sharing a case with another organisation', async (t) => {
     t.equal(sharing.statusCode, 404)
     t.notMatch(sharing.body, sharingConsent)
     t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}/participants`, headers: outsider.headers })).statusCode, 404)
-    t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}/participants/${ngo.organizationId}`, headers: outsider.headers })).statusCode, 404)
+    t.equal(
+      (await app.inject({ method: 'GET', url: `/cases/${caseId}/participants/${ngo.organizationId}`, headers: outsider.headers }))
+        .statusCode,
+      404,
+    )
     t.notOk((await listedIds(outsider)).includes(caseId))
     const stillOut = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: outsider.headers })
     t.equal(stillOut.statusCode, 404, 'a refused share lets nobody in')

@@ -107,9 +107,24 @@ t.test('no door discloses a section behind a wall', async (t) => {
     await send(officer, 'POST', `/cases/${caseId}/placements`, { type: 'dif_shelter', legalBasis: seed('legal', 'placement legal basis') }),
   )
   const note = await created(await send(lead, 'POST', `/cases/${caseId}/notes`, { body: seed('notes', 'note body') }))
-  const assessment = await created(await send(lead, 'POST', `/cases/${caseId}/assessments`, { findings: { safety: seed('bidDeliberation', 'assessment findings') } }))
-  const determination = await created(await send(officer, 'POST', `/cases/${caseId}/determinations`, { trigger: 'durable_solution', rationale: seed('bidDeliberation', 'determination rationale') }))
-  const transition = await created(await send(lead, 'POST', `/cases/${caseId}/transitions`, { to: 'custody', reason: seed('notes', 'transition reason') }, await readEtag(lead)))
+  const assessment = await created(
+    await send(lead, 'POST', `/cases/${caseId}/assessments`, { findings: { safety: seed('bidDeliberation', 'assessment findings') } }),
+  )
+  const determination = await created(
+    await send(officer, 'POST', `/cases/${caseId}/determinations`, {
+      trigger: 'durable_solution',
+      rationale: seed('bidDeliberation', 'determination rationale'),
+    }),
+  )
+  const transition = await created(
+    await send(
+      lead,
+      'POST',
+      `/cases/${caseId}/transitions`,
+      { to: 'custody', reason: seed('notes', 'transition reason') },
+      await readEtag(lead),
+    ),
+  )
   t.ok(ended.id)
   // Referrals carry free text too: a cited legal basis (legal), a decline's reason and a completion's notes (notes).
   const respondBy = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10)
