@@ -21,26 +21,29 @@ export const accessLogQuerySchema = z.strictObject(auditFilterShape)
 
 /** An audit event as the auditor reads it: names of fields and ids, never a value of case data. */
 export const auditEventSchema = z.object({
-  id: z.number().int(),
+  id: z.number().int().describe('the event’s id'),
   seq: z.number().int().nullable().describe('Position in the hash chain; null until sealed (within seconds)'),
-  occurredAt: z.string(),
-  requestId: z.string(),
-  actorId: z.string().nullable(),
-  actorRole: z.string().nullable(),
-  actorOrganizationId: z.string().nullable(),
-  action: z.string(),
-  caseIds: z.array(z.string()),
+  occurredAt: z.string().describe('when it happened (UTC)'),
+  requestId: z.string().describe('the request it records'),
+  actorId: z.string().nullable().describe('the user who acted; null for an unknown token'),
+  actorRole: z.string().nullable().describe('that user’s role then'),
+  actorOrganizationId: z.string().nullable().describe('that user’s organisation then'),
+  action: z.string().describe('what was done, as the route’s contract names it (e.g. case.read)'),
+  caseIds: z.array(z.string()).describe('the cases it touched'),
   fields: z.array(z.string()).describe('section.field names the answer disclosed (or a refusal named)'),
   changedFields: z.array(z.string()).describe('section.field names a change changed; empty for reads and refusals'),
-  outcome: z.enum(['allowed', 'denied']),
-  reason: z.string().nullable(),
-  targetOrganizationId: z.string().nullable(),
+  outcome: z.enum(['allowed', 'denied']).describe('allowed or denied'),
+  reason: z.string().nullable().describe('why it was denied (a stable code); null when allowed'),
+  targetOrganizationId: z.string().nullable().describe('the organisation a share, transfer or administrative act was about'),
   targetUserId: z.string().nullable().describe('The user an administrative act was about'),
   count: z.number().int().describe('How many attempts the event stands for: refused tokens from one address are one event per window'),
-  policyVersion: z.string(),
+  policyVersion: z.string().describe('the version of the access policy that decided'),
 })
 
-export const auditEventListSchema = z.object({ items: z.array(auditEventSchema), nextCursor: z.string().nullable() })
+export const auditEventListSchema = z.object({
+  items: z.array(auditEventSchema).describe('events, newest first'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/)
 
@@ -67,16 +70,22 @@ export const verifyQuerySchema = z
   })
 
 export const verifyResultSchema = z.union([
-  z.object({ intact: z.literal(true), verifiedThrough: z.number().int(), headHash: z.string().nullable() }),
   z.object({
-    intact: z.literal(false),
-    brokenAt: z.number().int(),
-    reason: z.enum(['missing-link', 'event-missing', 'previous-hash-mismatch', 'hash-mismatch', 'checkpoint-mismatch']),
+    intact: z.literal(true).describe('true: every sealed event is where the chain says'),
+    verifiedThrough: z.number().int().describe('the last sequence number verified'),
+    headHash: z.string().nullable().describe('the chain’s hash there; keep it with verifiedThrough to verify from it later'),
+  }),
+  z.object({
+    intact: z.literal(false).describe('false: the chain is broken'),
+    brokenAt: z.number().int().describe('the first sequence number where it breaks'),
+    reason: z
+      .enum(['missing-link', 'event-missing', 'previous-hash-mismatch', 'hash-mismatch', 'checkpoint-mismatch'])
+      .describe('how it breaks'),
   }),
 ])
 
 export const checkpointSchema = z.object({
   seq: z.number().int().describe('0 while nothing is sealed'),
-  hash: z.string().nullable(),
-  sealedAt: z.string().nullable(),
+  hash: z.string().nullable().describe('the chain’s hash at seq; keep it to verify against later'),
+  sealedAt: z.string().nullable().describe('when seq was sealed (UTC)'),
 })

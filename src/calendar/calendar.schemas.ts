@@ -4,13 +4,13 @@ import { z } from 'zod'
 const calendarDate = z.iso.date().refine((value) => /^(20\d\d|2100)-/.test(value), 'a date between 2000 and 2100')
 
 export const nonWorkingDayQuerySchema = z.strictObject({
-  year: z.coerce.number().int().min(2000).max(2100),
+  year: z.coerce.number().int().min(2000).max(2100).describe('the calendar year (2000-2100)'),
 })
 
 export const nonWorkingDayParamsSchema = z.strictObject({ date: calendarDate })
 
 export const newNonWorkingDaySchema = z.strictObject({
-  date: calendarDate,
+  date: calendarDate.describe('the day to declare non-working, YYYY-MM-DD'),
   reason: z
     .string()
     .trim()
@@ -24,11 +24,14 @@ export type NewNonWorkingDayInput = z.infer<typeof newNonWorkingDaySchema>
 export const nonWorkingDaySchema = z
   .object({
     date: z.string().describe('YYYY-MM-DD'),
-    reason: z.string(),
+    reason: z.string().describe('why it is not a working day (the holiday’s name or the declaration)'),
     source: z
       .enum(['law', 'declared'])
       .describe('`law`: a rest day of the Federal Labour Law art. 74; `declared`: declared non-working by an authority'),
   })
   .describe('A day that is not a working day, besides Saturdays and Sundays')
 
-export const nonWorkingDayListSchema = z.object({ year: z.number().int(), items: z.array(nonWorkingDaySchema) })
+export const nonWorkingDayListSchema = z.object({
+  year: z.number().int().describe('the year asked for'),
+  items: z.array(nonWorkingDaySchema).describe('the year’s non-working days besides weekends, by date'),
+})

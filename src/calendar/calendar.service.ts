@@ -10,6 +10,13 @@ export async function nonWorkingDaysOf(db: Kysely<Database>, year: number) {
   return { year, items: await listNonWorkingDays(db, year) }
 }
 
+/** One non-working day, or a 404 for a working day (and for a Saturday or Sunday, which the calendar does not list). */
+export async function readNonWorkingDay(db: Kysely<Database>, date: string) {
+  const day = await findNonWorkingDay(db, date)
+  if (!day) throw notFound('non-working day')
+  return day
+}
+
 /** Declares a day non-working; 409 when it already is (by law or by an earlier declaration). */
 export async function declareNonWorkingDay(db: Kysely<Database>, actor: Principal, input: NewNonWorkingDayInput, recordAudit: RecordAudit) {
   const day = await insertDeclaredDay(db, { date: input.date, reason: input.reason, createdBy: actor.userId })

@@ -7,10 +7,10 @@ export type AssignmentInput = z.infer<typeof assignmentInputSchema>
 
 export const assignmentSchema = z
   .object({
-    caseId: z.uuid(),
+    caseId: z.uuid().describe('the case it belongs to'),
     organizationId: z.uuid().describe('the caller’s organisation: each participating organisation assigns its own user'),
-    userId: z.uuid(),
-    assignedBy: z.uuid(),
-    assignedAt: z.string(),
+    userId: z.uuid().describe('the user who works on the case'),
+    assignedBy: z.uuid().describe('the user who assigned it'),
+    assignedAt: z.string().describe('when it was assigned (UTC)'),
   })
   .describe('Who works on the case for one organisation')

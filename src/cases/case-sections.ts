@@ -55,94 +55,103 @@ export const REPRESENTATION_TYPES = ['originaria', 'coadyuvante', 'suplencia'] a
 export const TRACING_STATUSES = ['not_started', 'in_progress', 'located', 'not_located', 'contact_established'] as const
 
 const familyMemberSchema = z.strictObject({
-  relationship: text(60),
-  name: text(200).nullish(),
-  phone: text(40).nullish(),
-  location: text(200).nullish(),
-  country: countryCode.nullish(),
-  tracingStatus: z.enum(TRACING_STATUSES).nullish(),
+  relationship: text(60).describe('how the person is related to the child (mother, uncle…)'),
+  name: text(200).nullish().describe('the person’s name'),
+  phone: text(40).nullish().describe('a phone number'),
+  location: text(200).nullish().describe('where the person lives'),
+  country: countryCode.nullish().describe('the country where the person lives (ISO 3166-1 alpha-2)'),
+  tracingStatus: z.enum(TRACING_STATUSES).nullish().describe('where family tracing stands'),
 })
 
 const identityDocumentSchema = z.strictObject({
-  type: text(60),
-  number: text(80).nullish(),
-  issuingCountry: countryCode.nullish(),
+  type: text(60).describe('the kind of document (birth certificate, passport…)'),
+  number: text(80).nullish().describe('its number'),
+  issuingCountry: countryCode.nullish().describe('the country that issued it (ISO 3166-1 alpha-2)'),
 })
 
 const guardianSchema = z.strictObject({
-  type: z.enum(['parent', 'relative', 'procuraduria', 'appointed_guardian']),
-  name: text(200).nullish(),
-  organizationId: z.uuid().nullish(),
-  representationType: z.enum(REPRESENTATION_TYPES),
-  appointedAt: pastDate,
+  type: z.enum(['parent', 'relative', 'procuraduria', 'appointed_guardian']).describe('who the guardian is'),
+  name: text(200).nullish().describe('the guardian’s name'),
+  organizationId: z.uuid().nullish().describe('the guardian’s organisation (the Procuraduría)'),
+  representationType: z.enum(REPRESENTATION_TYPES).describe('originaria, coadyuvante or suplencia (LGDNNA art. 106)'),
+  appointedAt: pastDate.describe('when the guardian was appointed (YYYY-MM-DD)'),
 })
 
 const representationSchema = z.strictObject({
-  attorneyName: text(200),
-  organizationId: z.uuid(),
-  since: pastDate,
+  attorneyName: text(200).describe('the child’s attorney'),
+  organizationId: z.uuid().describe('the attorney’s organisation'),
+  since: pastDate.describe('since when the attorney represents the child (YYYY-MM-DD)'),
 })
 
 const asylumSchema = z.strictObject({
-  fileNumber: text(80).nullish(),
-  filedAt: pastDate.nullish(),
-  interviewAt: isoDate.nullish(),
-  decision: z.enum(['recognized', 'complementary_protection', 'denied']).nullish(),
-  decisionDate: pastDate.nullish(),
-  appeal: z.strictObject({ filedAt: pastDate, kind: z.enum(['recurso_de_revision', 'amparo']), outcome: text(200).nullish() }).nullish(),
+  fileNumber: text(80).nullish().describe('the COMAR file number'),
+  filedAt: pastDate.nullish().describe('when the claim was filed (YYYY-MM-DD)'),
+  interviewAt: isoDate.nullish().describe('the date of the eligibility interview'),
+  decision: z.enum(['recognized', 'complementary_protection', 'denied']).nullish().describe('COMAR’s decision'),
+  decisionDate: pastDate.nullish().describe('when COMAR decided (YYYY-MM-DD)'),
+  appeal: z
+    .strictObject({
+      filedAt: pastDate.describe('when the appeal was filed (YYYY-MM-DD)'),
+      kind: z.enum(['recurso_de_revision', 'amparo']).describe('the remedy: recurso de revisión or amparo'),
+      outcome: text(200).nullish().describe('how the appeal ended'),
+    })
+    .nullish()
+    .describe('an appeal against the decision: when, which remedy, and its outcome'),
 })
 
 /** Writable fields per section. `null` clears a field on update. */
 export const WRITABLE_SECTION_FIELDS = {
   demographics: {
-    sex: z.enum(['female', 'male', 'other', 'unknown']),
-    nationality: countryCode,
-    separationStatus: z.enum(SEPARATION_STATUSES),
+    sex: z.enum(['female', 'male', 'other', 'unknown']).describe('the child’s sex'),
+    nationality: countryCode.describe('the child’s nationality (ISO 3166-1 alpha-2)'),
+    separationStatus: z
+      .enum(SEPARATION_STATUSES)
+      .describe('unaccompanied: no adult caring for the child; separated: with an adult who is not the parent or usual carer; accompanied'),
   },
   identity: {
-    givenName: text(200),
-    familyName: text(200),
-    otherNames: shortList(text(200), 10),
-    dateOfBirth,
-    dateOfBirthEstimated: z.boolean(),
-    languages: shortList(text(60), 10),
-    indigenousIdentity: text(100),
-    identityDocuments: shortList(identityDocumentSchema, 10),
+    givenName: text(200).describe('the child’s given names'),
+    familyName: text(200).describe('the child’s family names'),
+    otherNames: shortList(text(200), 10).describe('other names the child is known by'),
+    dateOfBirth: dateOfBirth.describe('the date of birth (YYYY-MM-DD), stated or estimated'),
+    dateOfBirthEstimated: z.boolean().describe('true: the date of birth is an estimate (age assessment)'),
+    languages: shortList(text(60), 10).describe('the languages the child speaks, the one best understood first'),
+    indigenousIdentity: text(100).describe('the indigenous people the child identifies with'),
+    identityDocuments: shortList(identityDocumentSchema, 10).describe('the documents the child holds'),
   },
   contact: {
-    currentAddress: text(500),
-    phone: text(40),
-    family: shortList(familyMemberSchema, 20),
+    currentAddress: text(500).describe('where the child can be reached'),
+    phone: text(40).describe('a phone number for the child'),
+    family: shortList(familyMemberSchema, 20).describe('relatives, and where tracing them stands'),
   },
   health: {
-    conditions: shortList(text(200), 30),
-    disabilities: shortList(text(200), 30),
-    medications: shortList(text(200), 30),
-    urgentMedicalNeed: z.boolean(),
-    notes: text(4000),
+    conditions: shortList(text(200), 30).describe('health conditions'),
+    disabilities: shortList(text(200), 30).describe('disabilities'),
+    medications: shortList(text(200), 30).describe('medications the child takes'),
+    urgentMedicalNeed: z.boolean().describe('true: the child needs medical care now'),
+    notes: text(4000).describe('free text about the child’s health'),
   },
   protection: {
-    traffickingIndicators: shortList(text(200), 30),
-    violenceExperienced: shortList(text(200), 30),
-    riskOnReturn: text(4000),
-    asylumNeedIdentified: z.boolean(),
-    notes: text(4000),
+    traffickingIndicators: shortList(text(200), 30).describe('signs of trafficking observed'),
+    violenceExperienced: shortList(text(200), 30).describe('violence the child experienced'),
+    riskOnReturn: text(4000).describe('what the child risks if returned (free text)'),
+    asylumNeedIdentified: z.boolean().describe('true: the child may need international protection'),
+    notes: text(4000).describe('free text about the child’s protection'),
   },
   custody: {
-    procuraduriaNotifiedAt: pastDateTime,
-    channelledAt: pastDateTime,
+    procuraduriaNotifiedAt: pastDateTime.describe('when the Procuraduría was notified of the child (Ley de Migración art. 112)'),
+    channelledAt: pastDateTime.describe('when the child was channelled to a shelter'),
   },
   legalStatus: {
-    migrationStatus: z.enum(MIGRATION_STATUSES),
-    asylumClaimStatus: z.enum(ASYLUM_CLAIM_STATUSES),
+    migrationStatus: z.enum(MIGRATION_STATUSES).describe('the child’s migration status in Mexico'),
+    asylumClaimStatus: z.enum(ASYLUM_CLAIM_STATUSES).describe('where the child’s asylum claim stands'),
     /** When the child entered Mexico: the asylum filing limit counts from it. */
-    entryDate: pastDate,
+    entryDate: pastDate.describe('when the child entered Mexico (YYYY-MM-DD): the asylum filing limit counts from it'),
   },
   legal: {
-    guardian: guardianSchema,
-    representation: representationSchema,
-    asylum: asylumSchema,
-    notes: text(4000),
+    guardian: guardianSchema.describe('the child’s guardian (tutela)'),
+    representation: representationSchema.describe('the child’s legal representation'),
+    asylum: asylumSchema.describe('the asylum claim before COMAR'),
+    notes: text(4000).describe('free text about the legal file'),
   },
 } as const
 
@@ -184,7 +193,7 @@ export const SECTION_COLUMNS = {
 } as const satisfies Record<WritableSection | 'bestInterests', string>
 
 /** The only top-level case field a caller writes; the rest is set by the service or transitions. */
-export const WRITABLE_CASE_FIELDS = { riskLevel: z.enum(RISK_LEVELS) } as const
+export const WRITABLE_CASE_FIELDS = { riskLevel: z.enum(RISK_LEVELS).describe('how urgently the child needs protection') } as const
 
 /** All case-file fields by section, as the policy must classify them. */
 export function caseFileFieldsBySection(): Record<string, string[]> {
@@ -215,7 +224,7 @@ function sectionInput(section: WritableSection, nullable: boolean) {
       nullable ? (schema as z.ZodType).nullable().optional() : (schema as z.ZodType).optional(),
     ]),
   )
-  return z.strictObject(shape)
+  return z.strictObject(shape).describe(`section ${section}`)
 }
 
 export const newCaseSchema = z.strictObject({

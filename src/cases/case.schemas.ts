@@ -11,18 +11,21 @@ import {
 } from './case-sections.js'
 
 const derivedFieldSchemas: Record<string, z.ZodType> = {
-  ageBracket: z.enum([...AGE_BRACKETS, '18+']).nullable(),
-  placementType: z.string().nullable(),
-  placementSince: z.string().nullable(),
-  responsibleOrganizationId: z.string().nullable(),
-  inDetention: z.boolean(),
-  daysInDetention: z.number().int(),
-  guardianAppointed: z.boolean(),
-  legallyRepresented: z.boolean(),
-  determinationId: z.string().nullable(),
-  outcome: z.string().nullable(),
-  decidedAt: z.string().nullable(),
-  reviewDueAt: z.string().nullable(),
+  ageBracket: z
+    .enum([...AGE_BRACKETS, '18+'])
+    .nullable()
+    .describe('the child’s age bracket today, from the date of birth'),
+  placementType: z.string().nullable().describe('the type of the current placement'),
+  placementSince: z.string().nullable().describe('since when the child is in the current placement (UTC)'),
+  responsibleOrganizationId: z.string().nullable().describe('the organisation responsible for the child in the current placement'),
+  inDetention: z.boolean().describe('true: the child is held in a migration station now'),
+  daysInDetention: z.number().int().describe('calendar days started in a migration station, over every stay'),
+  guardianAppointed: z.boolean().describe('true: legal.guardian is recorded'),
+  legallyRepresented: z.boolean().describe('true: legal.representation is recorded'),
+  determinationId: z.string().nullable().describe('the decided best-interests determination in force'),
+  outcome: z.string().nullable().describe('its outcome'),
+  decidedAt: z.string().nullable().describe('when it was decided'),
+  reviewDueAt: z.string().nullable().describe('when it is to be reviewed'),
 }
 
 function sectionView(section: (typeof CASE_VIEW_SECTIONS)[number]) {
@@ -31,24 +34,31 @@ function sectionView(section: (typeof CASE_VIEW_SECTIONS)[number]) {
   const shape: Record<string, z.ZodType> = {}
   for (const [name, schema] of Object.entries(writable)) shape[name] = schema.nullable().optional()
   for (const name of derived) shape[name] = derivedFieldSchemas[name]!.optional()
-  return z.object(shape).optional()
+  return z.object(shape).optional().describe(`section ${section}: present only when the reader may read some of it`)
 }
 
 /** A case as some caller reads it: every field is optional because the policy decides which appear. */
 export const caseViewSchema = z
   .object({
-    id: z.uuid().optional(),
-    caseNumber: z.string().optional(),
-    childRef: z.string().optional(),
-    stage: z.enum(STAGES).optional(),
-    status: z.enum(['open', 'closed']).optional(),
-    riskLevel: z.enum(RISK_LEVELS).optional(),
-    leadOrganizationId: z.uuid().optional(),
-    openedAt: z.string().optional(),
-    closedAt: z.string().nullable().optional(),
-    closureReason: z.enum(CLOSURE_REASONS).nullable().optional(),
-    version: z.number().int().optional(),
-    updatedAt: z.string().optional(),
+    id: z.uuid().optional().describe('the case’s id (UUID v7)'),
+    caseNumber: z.string().optional().describe('the case’s human-readable number, by year'),
+    childRef: z
+      .string()
+      .optional()
+      .describe('the child’s pseudonym: the same child has the same childRef across cases; the only name oversight reads'),
+    stage: z.enum(STAGES).optional().describe('where the case stands in its lifecycle (POST /cases/{id}/transitions moves it)'),
+    status: z.enum(['open', 'closed']).optional().describe('closed once the case reaches stage closed'),
+    riskLevel: z.enum(RISK_LEVELS).optional().describe('how urgently the child needs protection'),
+    leadOrganizationId: z.uuid().optional().describe('the organisation that leads the case'),
+    openedAt: z.string().optional().describe('when the case was opened (UTC)'),
+    closedAt: z.string().nullable().optional().describe('when it was closed (UTC); null while open'),
+    closureReason: z.enum(CLOSURE_REASONS).nullable().optional().describe('why it was closed; null while open'),
+    version: z
+      .number()
+      .int()
+      .optional()
+      .describe('the case’s version as the reader sees it; its ETag is this number in quotes, to send back as If-Match'),
+    updatedAt: z.string().optional().describe('when the case last changed (UTC)'),
     assignedTo: z
       .uuid()
       .nullable()
@@ -57,9 +67,18 @@ export const caseViewSchema = z
     nextStages: z
       .array(
         z.object({
-          to: z.enum(STAGES),
-          allowed: z.boolean(),
-          unmet: z.array(z.object({ code: z.string(), message: z.string(), satisfiedBy: z.string(), roles: z.array(z.string()) })),
+          to: z.enum(STAGES).describe('a stage the case may move to'),
+          allowed: z.boolean().describe('true: the reader may move it there now'),
+          unmet: z
+            .array(
+              z.object({
+                code: z.string().describe('the condition’s code (GET /vocabulary, guardConditions)'),
+                message: z.string().describe('the condition in words, in the answer’s language'),
+                satisfiedBy: z.string().describe('the field or route that satisfies it'),
+                roles: z.array(z.string()).describe('the roles that may satisfy it'),
+              }),
+            )
+            .describe('the conditions still unmet'),
         }),
       )
       .optional()
@@ -77,12 +96,21 @@ export const caseListQuerySchema = z.strictObject({
 /** The 201 of POST /cases: the case, and earlier cases the creator may read whose child looks the same. */
 export const createdCaseSchema = caseViewSchema.extend({
   possibleDuplicates: z
-    .array(z.object({ id: z.uuid(), caseNumber: z.string(), score: z.number().min(0).max(1) }))
+    .array(
+      z.object({
+        id: z.uuid().describe('the earlier case'),
+        caseNumber: z.string().describe('its number'),
+        score: z.number().min(0).max(1).describe('how alike the children look, 0 to 1'),
+      }),
+    )
     .describe(
       'earlier cases the creator may read whose child looks the same (name, date of birth or age bracket, nationality), best first',
     ),
 })
 
-export const caseListSchema = z.object({ items: z.array(caseViewSchema), nextCursor: z.string().nullable() })
+export const caseListSchema = z.object({
+  items: z.array(caseViewSchema).describe('cases, in the order asked for'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})
 
 export const caseIdParamsSchema = z.strictObject({ id: z.uuid() })

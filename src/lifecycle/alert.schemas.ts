@@ -9,11 +9,14 @@ export const alertQuerySchema = z.strictObject({
 })
 
 export const alertSchema = z.object({
-  caseId: z.uuid(),
-  caseNumber: z.string(),
-  rule: z.enum(ALERT_RULE_NAMES as [string, ...string[]]),
-  severity: z.enum(ALERT_SEVERITIES),
+  caseId: z.uuid().describe('the case it belongs to'),
+  caseNumber: z.string().describe('the case’s human-readable number'),
+  rule: z.enum(ALERT_RULE_NAMES as [string, ...string[]]).describe('the rule that raised it (GET /vocabulary)'),
+  severity: z.enum(ALERT_SEVERITIES).describe('how urgent it is'),
   since: z.string().describe('when the alert became due'),
 })
 
-export const alertListSchema = z.object({ items: z.array(alertSchema), nextCursor: z.string().nullable() })
+export const alertListSchema = z.object({
+  items: z.array(alertSchema).describe('alerts, the most severe and oldest first'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})

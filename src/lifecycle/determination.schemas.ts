@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { isoDate, isoDateOrDateTime } from '../http/dates.js'
-import { ASSESSMENT_FACTORS } from './assessment.schemas.js'
+import { ASSESSMENT_FACTORS, ASSESSMENT_FACTOR_DESCRIPTIONS } from './assessment.schemas.js'
 import { pastDate } from '../cases/date-rules.js'
 
 export const DETERMINATION_OUTCOMES = [
@@ -26,29 +26,31 @@ const text = (max: number) => z.string().trim().min(1).max(max)
 const dateOrDateTime = isoDateOrDateTime
 
 const panelMemberSchema = z.strictObject({
-  name: text(200),
-  role: text(120),
-  organizationId: z.uuid().nullish(),
+  name: text(200).describe('the member’s name'),
+  role: text(120).describe('the member’s role on the panel (e.g. psychologist, attorney)'),
+  organizationId: z.uuid().nullish().describe('the member’s organisation, when it has one here'),
   undertakingSignedAt: pastDate
     .nullish()
     .describe('the date the member signed the confidentiality undertaking: not in the future, not after the decision'),
 })
 const factorsSchema = z.strictObject(
-  Object.fromEntries(ASSESSMENT_FACTORS.map((factor) => [factor, text(8000).optional()])) as Record<
-    (typeof ASSESSMENT_FACTORS)[number],
-    z.ZodOptional<z.ZodString>
-  >,
+  Object.fromEntries(
+    ASSESSMENT_FACTORS.map((factor) => [factor, text(8000).optional().describe(ASSESSMENT_FACTOR_DESCRIPTIONS[factor])]),
+  ) as Record<(typeof ASSESSMENT_FACTORS)[number], z.ZodOptional<z.ZodString>>,
 )
-const optionSchema = z.strictObject({ option: z.enum(DETERMINATION_OUTCOMES), assessment: text(4000).nullish() })
+const optionSchema = z.strictObject({
+  option: z.enum(DETERMINATION_OUTCOMES).describe('a solution the panel weighed'),
+  assessment: text(4000).nullish().describe('how the panel weighed it'),
+})
 
 const deliberation = {
-  trigger: z.enum(DETERMINATION_TRIGGERS),
-  panel: z.array(panelMemberSchema).max(20),
-  childViews: text(8000),
-  factors: factorsSchema,
-  optionsConsidered: z.array(optionSchema).max(12),
-  rationale: text(8000),
-  dissent: text(8000),
+  trigger: z.enum(DETERMINATION_TRIGGERS).describe('why the panel sits'),
+  panel: z.array(panelMemberSchema).max(20).describe('the panel’s members'),
+  childViews: text(8000).describe('what the child said, in the child’s words where possible'),
+  factors: factorsSchema.describe('the panel’s findings by factor (childViews, family, safety, health, education, identity, development)'),
+  optionsConsidered: z.array(optionSchema).max(12).describe('the solutions the panel weighed'),
+  rationale: text(8000).describe('why the panel decides as it does'),
+  dissent: text(8000).describe('a member’s dissent, if any'),
 }
 
 export const newDeterminationSchema = z.strictObject({
@@ -68,33 +70,33 @@ export const determinationPatchSchema = newDeterminationSchema.omit({ supersedes
 export type DeterminationPatchInput = z.infer<typeof determinationPatchSchema>
 
 export const decisionSchema = z.strictObject({
-  outcome: z.enum(DETERMINATION_OUTCOMES),
-  decidedAt: dateOrDateTime,
-  reviewDueAt: isoDate,
+  outcome: z.enum(DETERMINATION_OUTCOMES).describe('the solution decided'),
+  decidedAt: dateOrDateTime.describe('when the panel decided (a date or a time)'),
+  reviewDueAt: isoDate.describe('when the decision is to be reviewed (YYYY-MM-DD)'),
 })
 export type DecisionInput = z.infer<typeof decisionSchema>
 
 /** A determination as some caller reads it: the deliberation only for readers of bidDeliberation. */
 export const determinationViewSchema = z.object({
-  id: z.uuid(),
-  caseId: z.uuid(),
-  status: z.enum(DETERMINATION_STATUSES).optional(),
-  supersedesId: z.uuid().nullable().optional(),
-  outcome: z.enum(DETERMINATION_OUTCOMES).nullable().optional(),
-  decidedAt: z.string().nullable().optional(),
-  reviewDueAt: z.string().nullable().optional(),
-  trigger: z.enum(DETERMINATION_TRIGGERS).optional(),
-  panel: z.array(z.record(z.string(), z.unknown())).optional(),
-  childViews: z.string().nullable().optional(),
-  factors: z.record(z.string(), z.string()).optional(),
-  optionsConsidered: z.array(z.record(z.string(), z.unknown())).optional(),
-  rationale: z.string().nullable().optional(),
-  dissent: z.string().nullable().optional(),
-  createdBy: z.uuid().optional(),
-  createdAt: z.string(),
-  version: z.number().int(),
+  id: z.uuid().describe('the record’s id (UUID v7, time-ordered)'),
+  caseId: z.uuid().describe('the case it belongs to'),
+  status: z.enum(DETERMINATION_STATUSES).optional().describe('draft until decided; superseded once a review decides again'),
+  supersedesId: z.uuid().nullable().optional().describe('the decided determination this one reviews'),
+  outcome: z.enum(DETERMINATION_OUTCOMES).nullable().optional().describe('the solution decided; null while a draft'),
+  decidedAt: z.string().nullable().optional().describe('when it was decided; null while a draft'),
+  reviewDueAt: z.string().nullable().optional().describe('when it is to be reviewed; null while a draft'),
+  trigger: z.enum(DETERMINATION_TRIGGERS).optional().describe('why the panel sits'),
+  panel: z.array(z.record(z.string(), z.unknown())).optional().describe('the panel’s members (section bidDeliberation)'),
+  childViews: z.string().nullable().optional().describe('what the child said (section bidDeliberation)'),
+  factors: z.record(z.string(), z.string()).optional().describe('the findings by factor (section bidDeliberation)'),
+  optionsConsidered: z.array(z.record(z.string(), z.unknown())).optional().describe('the solutions weighed (section bidDeliberation)'),
+  rationale: z.string().nullable().optional().describe('why the panel decided so (section bidDeliberation)'),
+  dissent: z.string().nullable().optional().describe('a dissent (section bidDeliberation)'),
+  createdBy: z.uuid().optional().describe('the user who opened it'),
+  createdAt: z.string().describe('when it was recorded (UTC)'),
+  version: z.number().int().describe('its version; its ETag is this number in quotes, to send back as If-Match'),
 })
-export const determinationListSchema = z.object({ items: z.array(determinationViewSchema) })
+export const determinationListSchema = z.object({ items: z.array(determinationViewSchema).describe('determinations, oldest first') })
 export const determinationParamsSchema = z.strictObject({ id: z.uuid(), did: z.uuid() })
 
 /** Stable codes of what a decision may lack. */

@@ -16,10 +16,10 @@ export const PLACEMENT_TYPES = [
 const text = (max: number) => z.string().trim().min(1).max(max)
 
 export const newPlacementSchema = z.strictObject({
-  type: z.enum(PLACEMENT_TYPES),
-  facilityName: text(200).optional(),
-  facilityAddress: text(500).optional(),
-  responsibleOrganizationId: z.uuid().optional(),
+  type: z.enum(PLACEMENT_TYPES).describe('where the child lives: a migration station, a shelter, a family…'),
+  facilityName: text(200).optional().describe('the facility’s name (section custody)'),
+  facilityAddress: text(500).optional().describe('the facility’s address (section contact)'),
+  responsibleOrganizationId: z.uuid().optional().describe('the organisation responsible for the child there'),
   legalBasis: text(1000).optional().describe('free text (a protection measure, a court order): section legal'),
   startedAt: isoDateTime
     .optional()
@@ -47,7 +47,7 @@ export const PLACEMENT_END_REASONS = [
 
 export const endPlacementSchema = z.strictObject({
   endedAt: isoDateTime.optional().describe('defaults to now'),
-  endReasonCode: z.enum(PLACEMENT_END_REASONS),
+  endReasonCode: z.enum(PLACEMENT_END_REASONS).describe('why the placement ended'),
   endNotes: text(2000).optional().describe('free text: section notes'),
   correctionReason: text(2000)
     .optional()
@@ -57,23 +57,23 @@ export type EndPlacementInput = z.infer<typeof endPlacementSchema>
 
 /** A placement as some caller reads it: each field only where the access rule lets its section through. */
 export const placementViewSchema = z.object({
-  id: z.uuid(),
-  caseId: z.uuid(),
-  type: z.enum(PLACEMENT_TYPES),
-  facilityName: z.string().nullable().optional(),
-  facilityAddress: z.string().nullable().optional(),
-  responsibleOrganizationId: z.uuid().nullable().optional(),
-  legalBasis: z.string().nullable().optional(),
-  startedAt: z.string().optional(),
-  endedAt: z.string().nullable().optional(),
-  endReasonCode: z.enum(PLACEMENT_END_REASONS).nullable().optional(),
-  endNotes: z.string().nullable().optional(),
-  current: z.boolean(),
+  id: z.uuid().describe('the record’s id (UUID v7, time-ordered)'),
+  caseId: z.uuid().describe('the case it belongs to'),
+  type: z.enum(PLACEMENT_TYPES).describe('where the child lives'),
+  facilityName: z.string().nullable().optional().describe('the facility’s name (section custody)'),
+  facilityAddress: z.string().nullable().optional().describe('the facility’s address (section contact)'),
+  responsibleOrganizationId: z.uuid().nullable().optional().describe('the organisation responsible for the child there'),
+  legalBasis: z.string().nullable().optional().describe('free text: section legal'),
+  startedAt: z.string().optional().describe('when the child arrived (UTC)'),
+  endedAt: z.string().nullable().optional().describe('when the child left (UTC); null while current'),
+  endReasonCode: z.enum(PLACEMENT_END_REASONS).nullable().optional().describe('why the placement ended'),
+  endNotes: z.string().nullable().optional().describe('free text: section notes'),
+  current: z.boolean().describe('true: where the child lives now'),
   backdated: z.boolean().optional().describe('a date of this placement was recorded after the fact'),
-  createdAt: z.string(),
-  version: z.number().int(),
+  createdAt: z.string().describe('when it was recorded (UTC)'),
+  version: z.number().int().describe('its version; its ETag is this number in quotes, to send back as If-Match'),
 })
 
-export const placementListSchema = z.object({ items: z.array(placementViewSchema) })
+export const placementListSchema = z.object({ items: z.array(placementViewSchema).describe('placements, the earliest first') })
 
 export const placementParamsSchema = z.strictObject({ id: z.uuid(), pid: z.uuid() })

@@ -10,6 +10,10 @@ export async function listTransitions(db: Kysely<Database>, caseId: string) {
   return db.selectFrom('stage_transitions').selectAll().where('case_id', '=', caseId).orderBy('at').orderBy('id').execute()
 }
 
+export async function findTransition(db: Kysely<Database>, caseId: string, id: string) {
+  return db.selectFrom('stage_transitions').selectAll().where('case_id', '=', caseId).where('id', '=', id).executeTakeFirst()
+}
+
 export async function readLifecycleColumns(db: Kysely<Database>, caseId: string) {
   return db
     .selectFrom('cases')

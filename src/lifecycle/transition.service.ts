@@ -7,14 +7,14 @@ import { type CaseActor, openCase } from '../cases/case.service.js'
 import { readerVersion } from '../access/reader-version.js'
 import { TRANSITION_RECORD, pickReadable, policyFieldsOf, readableRecordFields } from '../access/record-classes.js'
 import type { Database } from '../db/schema.js'
-import { AppError } from '../http/problem.js'
+import { AppError, notFound } from '../http/problem.js'
 import type { Policy } from '../access/policy.js'
 import { transitionAllowed } from '../access/restricted-transitions.js'
 import { readGuardFacts } from './guard.repository.js'
 import { unmetConditions } from './stage-guards.js'
 import { guardConditions } from './guard-conditions.js'
 import type { TransitionRequest } from './transition.schemas.js'
-import { insertTransition, listTransitions, readLifecycleColumns, updateLifecycleColumns } from './transition.repository.js'
+import { findTransition, insertTransition, listTransitions, readLifecycleColumns, updateLifecycleColumns } from './transition.repository.js'
 import { iso } from '../http/iso-time.js'
 
 const indexOf = (stage: string) => STAGES.indexOf(stage as Stage)
@@ -154,4 +154,13 @@ export async function listCaseTransitions(db: Kysely<Database>, actor: CaseActor
   const rows = await listTransitions(db, caseId)
   await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(TRANSITION_RECORD, readable) })
   return { items: rows.map((row) => viewFor(row, readable)) }
+}
+
+export async function readCaseTransition(db: Kysely<Database>, actor: CaseActor, caseId: string, id: string, recordAudit: RecordAudit) {
+  const { access } = await openCase(db, actor, caseId)
+  const readable = readableRecordFields(access, TRANSITION_RECORD)
+  const row = await findTransition(db, caseId, id)
+  if (!row) throw notFound('transition')
+  await recordAudit({ caseIds: [caseId], fields: policyFieldsOf(TRANSITION_RECORD, readable) })
+  return viewFor(row, readable)
 }

@@ -78,14 +78,13 @@ const PROBLEM_EXTENSIONS: Json = {
     description: 'validation-error: each malformed field (where, JSON pointer, message); the value sent is never repeated',
     items: {
       type: 'object',
-      properties: { in: { type: 'string' }, path: { type: 'string' }, message: { type: 'string' } },
+      properties: {
+        in: { type: 'string', description: 'where the field is: body, querystring, params or headers' },
+        path: { type: 'string', description: 'the field, as a JSON pointer' },
+        message: { type: 'string', description: 'what is wrong with it' },
+      },
       required: ['in', 'path', 'message'],
     },
-  },
-  deniedFields: {
-    type: 'array',
-    items: { type: 'string' },
-    description: 'forbidden-fields, forbidden: the fields (section.field) this user may not write or filter on',
   },
   readOnlyFields: { type: 'array', items: { type: 'string' }, description: 'read-only-field: derived fields that nobody writes' },
   unmetConditions: {
@@ -97,10 +96,10 @@ const PROBLEM_EXTENSIONS: Json = {
         {
           type: 'object',
           properties: {
-            code: { type: 'string' },
-            message: { type: 'string' },
-            satisfiedBy: {},
-            roles: { type: 'array', items: { type: 'string' } },
+            code: { type: 'string', description: 'the condition’s code' },
+            message: { type: 'string', description: 'the condition in words, in the answer’s language' },
+            satisfiedBy: { description: 'the field or route that satisfies it' },
+            roles: { type: 'array', items: { type: 'string' }, description: 'the roles that may satisfy it' },
           },
           required: ['code'],
         },
@@ -204,6 +203,16 @@ function problemResponseComponents(): Json {
 
 const MAX_SAFE = 9007199254740991
 
+/**
+ * A field described in its schema and made nullable where it is used (`anyOf: [described, null]`)
+ * keeps its description on the field, where readers and generated clients look for it.
+ */
+function hoistDescription(property: Json): void {
+  if (!property || property.description || !Array.isArray(property.anyOf)) return
+  const described = property.anyOf.filter((member: Json) => member?.type !== 'null')
+  if (described.length === 1 && typeof described[0]?.description === 'string') property.description = described[0].description
+}
+
 /** Walks every schema: drops zod's ±2^53 integer bounds, gives timestamps their format. */
 function tidySchema(node: unknown, key?: string): void {
   if (Array.isArray(node)) {
@@ -217,7 +226,10 @@ function tidySchema(node: unknown, key?: string): void {
   const isString = schema.type === 'string' || (Array.isArray(schema.type) && schema.type.includes('string'))
   if (key && isString && !schema.format && !schema.enum && !schema.pattern && /(At|Since)$/.test(key)) schema.format = 'date-time'
   if (schema.properties && typeof schema.properties === 'object') {
-    for (const [name, child] of Object.entries(schema.properties)) tidySchema(child, name)
+    for (const [name, child] of Object.entries(schema.properties)) {
+      tidySchema(child, name)
+      hoistDescription(child as Json)
+    }
   }
   for (const [name, child] of Object.entries(schema)) {
     if (name !== 'properties' && name !== 'example' && name !== 'examples' && typeof child === 'object') tidySchema(child)
@@ -231,7 +243,13 @@ function successDescription(method: string, status: string, operation: Json): st
   return summary ? `OK: ${summary[0]!.toLowerCase()}${summary.slice(1)}` : method === 'get' ? 'OK' : 'Done'
 }
 
-function finishOperation(path: string, method: string, operation: Json, pathHasIfMatch: boolean, hasItemRead: boolean): void {
+/** The GET route of the records a create makes: the create answers its Location, and its ETag when the record is versioned (changed with If-Match). */
+interface ItemRead {
+  readonly exists: boolean
+  readonly versioned: boolean
+}
+
+function finishOperation(path: string, method: string, operation: Json, pathHasIfMatch: boolean, itemRead: ItemRead): void {
   const responses: Json = (operation.responses ??= {})
   const isPublic = Array.isArray(operation.security) && operation.security.length === 0
   const parameters: Json[] = (operation.parameters ??= [])
@@ -265,9 +283,9 @@ function finishOperation(path: string, method: string, operation: Json, pathHasI
     if (!response.description || response.description === 'Default Response')
       response.description = successDescription(method, status, operation)
     const headers: Json = (response.headers ??= {})
-    if (status === '201' && hasItemRead) {
+    if (status === '201' && itemRead.exists) {
       headers.location = { $ref: '#/components/headers/Location' }
-      headers.etag = { $ref: '#/components/headers/ETag' }
+      if (itemRead.versioned) headers.etag = { $ref: '#/components/headers/ETag' }
     } else if (status === '200' && (hasIfMatch || (method === 'get' && pathHasIfMatch))) {
       headers.etag = { $ref: '#/components/headers/ETag' }
     }
@@ -325,18 +343,21 @@ export function finishDocument(document: Json): Json {
   schemas.Problem = problemComponent()
   components.responses = { ...problemResponseComponents(), ...components.responses }
   components.headers = { ...HEADERS, ...components.headers }
-  for (const [path, item] of Object.entries((document.paths ?? {}) as Json)) {
-    const ifMatchHere = Object.values(item as Json).some(
+  const hasIfMatch = (item: Json) =>
+    Object.values(item).some(
       (operation: any) =>
         Array.isArray(operation?.parameters) &&
         operation.parameters.some((p: Json) => p.in === 'header' && String(p.name).toLowerCase() === 'if-match'),
     )
+  for (const [path, item] of Object.entries((document.paths ?? {}) as Json)) {
+    const ifMatchHere = hasIfMatch(item as Json)
+    const itemPath = Object.entries(document.paths as Json).find(
+      ([other, otherItem]) => other.startsWith(`${path}/{`) && !other.slice(path.length + 1).includes('/') && (otherItem as Json).get,
+    )
+    const itemRead: ItemRead = { exists: itemPath !== undefined, versioned: itemPath !== undefined && hasIfMatch(itemPath[1] as Json) }
     for (const [method, operation] of Object.entries(item as Json)) {
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue
-      const hasItemRead = Object.entries(document.paths as Json).some(
-        ([other, otherItem]) => other.startsWith(`${path}/{`) && !other.slice(path.length + 1).includes('/') && (otherItem as Json).get,
-      )
-      finishOperation(path, method, operation as Json, ifMatchHere, hasItemRead)
+      finishOperation(path, method, operation as Json, ifMatchHere, itemRead)
     }
   }
   tidySchema(document.paths)

@@ -14,25 +14,31 @@ import type { User } from '../users/user.schemas.js'
 
 /** An organisation as the directory shows it; `createdAt` only in the admin's view. */
 export const directoryOrganizationSchema = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  kind: organizationKindSchema,
+  id: z.uuid().describe('the record’s id (UUID v7, time-ordered)'),
+  name: z.string().describe('the organisation’s name'),
+  kind: organizationKindSchema.describe('what the organisation is; it decides which roles its users may have'),
   createdAt: z.string().optional().describe('system_admin only'),
 })
-export const directoryOrganizationListSchema = z.object({ items: z.array(directoryOrganizationSchema), nextCursor: z.string().nullable() })
+export const directoryOrganizationListSchema = z.object({
+  items: z.array(directoryOrganizationSchema).describe('the organisations of this page, by id'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})
 
 /** A user as the directory shows it; `subject` and the times only in the admin's view. */
 export const directoryUserSchema = z.object({
-  id: z.uuid(),
-  displayName: z.string(),
-  role: z.enum(ROLES),
-  organizationId: z.uuid(),
-  active: z.boolean(),
+  id: z.uuid().describe('the record’s id (UUID v7, time-ordered)'),
+  displayName: z.string().describe('the name shown for the user, e.g. in audit events'),
+  role: z.enum(ROLES).describe('the user’s role (policies/access-matrix.yaml)'),
+  organizationId: z.uuid().describe('the organisation the user works for'),
+  active: z.boolean().describe('false: the user is refused (401)'),
   subject: z.string().optional().describe('system_admin only'),
   createdAt: z.string().optional().describe('system_admin only'),
   updatedAt: z.string().optional().describe('system_admin only'),
 })
-export const directoryUserListSchema = z.object({ items: z.array(directoryUserSchema), nextCursor: z.string().nullable() })
+export const directoryUserListSchema = z.object({
+  items: z.array(directoryUserSchema).describe('the users of this page, by id'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})
 
 export const isAdministrator = (request: FastifyRequest): boolean => request.ability.can('manage', 'Organization')
 

@@ -4,16 +4,16 @@ import { ORGANIZATION_KINDS } from '../auth/principal.js'
 export const organizationKindSchema = z.enum(ORGANIZATION_KINDS)
 
 export const newOrganizationSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  kind: organizationKindSchema,
+  name: z.string().trim().min(1).max(200).describe('the organisation’s name, unique'),
+  kind: organizationKindSchema.describe('what the organisation is; it decides which roles its users may have'),
 })
 
 export const organizationSchema = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  kind: organizationKindSchema,
+  id: z.uuid().describe('the record’s id (UUID v7, time-ordered)'),
+  name: z.string().describe('the organisation’s name, unique'),
+  kind: organizationKindSchema.describe('what the organisation is; it decides which roles its users may have'),
   active: z.boolean().describe('false: its users are refused (401) and it receives no shares'),
-  createdAt: z.string(),
+  createdAt: z.string().describe('when it was recorded (UTC)'),
 })
 
 export const organizationPatchSchema = z.strictObject({
@@ -22,7 +22,10 @@ export const organizationPatchSchema = z.strictObject({
 
 export const organizationParamsSchema = z.strictObject({ id: z.uuid() })
 
-export const organizationListSchema = z.object({ items: z.array(organizationSchema), nextCursor: z.string().nullable() })
+export const organizationListSchema = z.object({
+  items: z.array(organizationSchema).describe('the organisations of this page, by id'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})
 
 export type NewOrganization = z.infer<typeof newOrganizationSchema>
 export type Organization = z.infer<typeof organizationSchema>

@@ -73,6 +73,13 @@ export async function changeOrganization(
   return toOrganization(row!)
 }
 
+/** One organisation, or a 404. */
+export async function readOrganization(db: Kysely<Database>, id: string): Promise<Organization> {
+  const row = await findOrganizationById(db, id)
+  if (!row) throw notFound('organization')
+  return toOrganization(row)
+}
+
 export async function pageOfOrganizations(db: Kysely<Database>, limit: number, cursor: string | undefined): Promise<Page<Organization>> {
   const rows = await listOrganizations(db, { limit: limit + 1, after: decodeCursor('organizations', cursor, ['uuid'])?.[0] })
   return pageOf(rows.map(toOrganization), limit, (organization) => encodeCursor('organizations', organization.id))

@@ -8,17 +8,20 @@ export const historyQuerySchema = z.strictObject({
 })
 
 export const historyEntrySchema = z.object({
-  id: z.string(),
+  id: z.string().describe('the entry’s id'),
   /** `section.field` */
-  field: z.string(),
-  oldValue: z.unknown(),
-  newValue: z.unknown(),
-  actorId: z.uuid(),
-  changedAt: z.string(),
-  requestId: z.string(),
+  field: z.string().describe('the field that changed, as section.field'),
+  oldValue: z.unknown().describe('its value before (any JSON value; null when it was unset)'),
+  newValue: z.unknown().describe('its value after (any JSON value; null when cleared)'),
+  actorId: z.uuid().describe('the user who changed it'),
+  changedAt: z.string().describe('when it changed (UTC)'),
+  requestId: z.string().describe('the request that changed it, as in the audit trail'),
 })
 export type HistoryEntry = z.infer<typeof historyEntrySchema>
 
 export const historyPageSchema = z
-  .object({ items: z.array(historyEntrySchema), nextCursor: z.string().nullable() })
+  .object({
+    items: z.array(historyEntrySchema).describe('changes, oldest first'),
+    nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+  })
   .describe('Field-level changes of a case, oldest first, of the fields the caller may read only')

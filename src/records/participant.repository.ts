@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from 'kysely'
+import { type Insertable, type Kysely, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import type { CaseParticipantTable, Database } from '../db/schema.js'
 
@@ -42,6 +42,21 @@ export async function findParticipation(
   return (await participationsOf(db, caseId, options).where('case_participants.id', '=', id).executeTakeFirst()) as
     | ParticipationRow
     | undefined
+}
+
+/** An organisation's participation in a case: the live one, or else its latest. */
+export async function findParticipationOfOrganization(
+  db: Kysely<Database>,
+  caseId: string,
+  organizationId: string,
+  options: { withCitation: boolean; withEndReason: boolean },
+) {
+  return (await participationsOf(db, caseId, options)
+    .where('case_participants.organization_id', '=', organizationId)
+    .orderBy(sql`case_participants.ended_at IS NULL`, 'desc')
+    .orderBy('case_participants.id', 'desc')
+    .limit(1)
+    .executeTakeFirst()) as ParticipationRow | undefined
 }
 
 /** The history of participation, oldest grant first; the cursor is the last participation listed. */

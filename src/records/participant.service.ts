@@ -6,7 +6,7 @@ import type { OrganizationKind } from '../auth/principal.js'
 import { insertHistory } from '../cases/case.repository.js'
 import { type CaseActor, openCase } from '../cases/case.service.js'
 import type { Database } from '../db/schema.js'
-import { AppError } from '../http/problem.js'
+import { AppError, notFound } from '../http/problem.js'
 import { detailText } from '../i18n/messages.js'
 import type { Page } from '../http/pagination.js'
 import { iso } from '../http/iso-time.js'
@@ -15,7 +15,13 @@ import { findConsent } from './consent.repository.js'
 import { SHARING_SCOPE } from './consent.schemas.js'
 import { CONSENT_FIELD } from './consent.service.js'
 import type { LegalBasisCode, ParticipantView, ShareCaseInput } from './participant.schemas.js'
-import { type ParticipationRow, findParticipation, insertParticipation, listParticipationsOfCase } from './participant.repository.js'
+import {
+  type ParticipationRow,
+  findParticipation,
+  findParticipationOfOrganization,
+  insertParticipation,
+  listParticipationsOfCase,
+} from './participant.repository.js'
 import { cursorOfId } from './record-cursor.js'
 import { REFERABLE_SECTIONS } from './referral.schemas.js'
 
@@ -217,4 +223,20 @@ export async function listParticipants(
     items: page.map((row) => toParticipantView(row, readable)),
     nextCursor: rows.length > query.limit && last ? cursorOfId(last.id) : null,
   }
+}
+
+/** An organisation's participation in a case: the live one, or else the latest that ended; 404 when it never took part. */
+export async function readParticipant(
+  db: Kysely<Database>,
+  actor: CaseActor,
+  caseId: string,
+  organizationId: string,
+  recordAudit: RecordAudit,
+): Promise<ParticipantView> {
+  const { access } = await openCase(db, actor, caseId)
+  const readable = readableRecordFields(access, PARTICIPATION_RECORD)
+  const row = await findParticipationOfOrganization(db, caseId, organizationId, freeTextOptions(readable))
+  if (!row) throw notFound('participation')
+  await recordAudit({ caseIds: [caseId], fields: [...new Set([...readable].map((field) => PARTICIPATION_RECORD.fields[field]))] })
+  return toParticipantView(row, readable)
 }

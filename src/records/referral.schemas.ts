@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { isoDate as boundedDate } from '../http/dates.js'
-import { LEGAL_BASIS_CODES, legalBasisSchema } from './participant.schemas.js'
+import { legalBasisSchema, legalBasisViewSchema } from './participant.schemas.js'
 import { WITHHOLDABLE_SECTIONS } from './consent.schemas.js'
 
 /** The services a case is referred for (PRODUCT.md, "Names and shapes of the newer resources"). */
@@ -38,14 +38,14 @@ const isoDate = boundedDate.describe('a date, YYYY-MM-DD')
  */
 export const newReferralSchema = z
   .strictObject({
-    toOrganizationId: z.uuid(),
-    service: z.enum(REFERRAL_SERVICES),
+    toOrganizationId: z.uuid().describe('the organisation asked to provide the service'),
+    service: z.enum(REFERRAL_SERVICES).describe('the service the child needs'),
     sections: z
       .array(z.string().max(40))
       .max(20)
       .describe(`the sections the receiver needs, from: ${REFERABLE_SECTIONS.join(', ')}`),
-    consentId: z.uuid().optional(),
-    legalBasis: legalBasisSchema.optional(),
+    consentId: z.uuid().optional().describe('a consent of this case whose scopes include share_with_organizations'),
+    legalBasis: legalBasisSchema.optional().describe('the legal ground a protection officer refers on, instead of a consent'),
     respondBy: isoDate.describe('the date by which the receiver should accept or decline; not in the past'),
   })
   .refine((referral) => referral.consentId === undefined || referral.legalBasis === undefined, 'Give consentId or legalBasis, not both')
@@ -58,7 +58,7 @@ export const referralDeclineSchema = z.strictObject({
 export type ReferralDeclineInput = z.infer<typeof referralDeclineSchema>
 
 export const referralCompletionSchema = z.strictObject({
-  outcome: z.enum(REFERRAL_OUTCOMES),
+  outcome: z.enum(REFERRAL_OUTCOMES).describe('whether the service was provided'),
   notes: z.string().trim().min(1).max(4000).optional().describe('free text: section notes'),
 })
 export type ReferralCompletionInput = z.infer<typeof referralCompletionSchema>
@@ -70,47 +70,52 @@ export type ReferralCompletionInput = z.infer<typeof referralCompletionSchema>
  */
 export const referralViewSchema = z
   .object({
-    id: z.uuid(),
-    caseId: z.uuid(),
-    caseNumber: z.string().optional(),
-    childRef: z.string().optional(),
-    fromOrganizationId: z.uuid(),
-    fromOrganizationName: z.string(),
-    toOrganizationId: z.uuid(),
-    toOrganizationName: z.string(),
-    service: z.enum(REFERRAL_SERVICES),
-    sections: z.array(z.string()),
-    respondBy: z.string(),
-    status: z.enum(REFERRAL_STATUSES),
-    requestedAt: z.string(),
-    decidedAt: z.string().nullable(),
-    outcome: z.enum(REFERRAL_OUTCOMES).nullable(),
-    completedAt: z.string().nullable(),
-    endedAt: z.string().nullable(),
-    endReason: z.enum(REFERRAL_END_REASONS).nullable(),
-    requestedBy: z.uuid().optional(),
-    consentId: z.uuid().nullable().optional(),
-    legalBasis: z
-      .object({ code: z.enum(LEGAL_BASIS_CODES), citation: z.string().nullable().optional() })
-      .nullable()
-      .optional(),
-    decidedBy: z.uuid().nullable().optional(),
+    id: z.uuid().describe('the record’s id (UUID v7, time-ordered)'),
+    caseId: z.uuid().describe('the case it belongs to'),
+    caseNumber: z.string().optional().describe('the case’s human-readable number'),
+    childRef: z.string().optional().describe('the child’s pseudonym: the same child has the same childRef across cases'),
+    fromOrganizationId: z.uuid().describe('the organisation that refers'),
+    fromOrganizationName: z.string().describe('its name'),
+    toOrganizationId: z.uuid().describe('the organisation referred to'),
+    toOrganizationName: z.string().describe('its name'),
+    service: z.enum(REFERRAL_SERVICES).describe('the service asked for'),
+    sections: z.array(z.string()).describe('the sections the receiver reads once it accepts'),
+    respondBy: z.string().describe('the date by which the receiver should answer (YYYY-MM-DD)'),
+    status: z.enum(REFERRAL_STATUSES).describe('pending until the receiver accepts or declines; completed or ended afterwards'),
+    requestedAt: z.string().describe('when it was made (UTC)'),
+    decidedAt: z.string().nullable().describe('when the receiver accepted or declined (UTC); null while pending'),
+    outcome: z.enum(REFERRAL_OUTCOMES).nullable().describe('whether the service was provided; null until completed'),
+    completedAt: z.string().nullable().describe('when it was completed (UTC); null until then'),
+    endedAt: z.string().nullable().describe('when it ended without completion (UTC); null otherwise'),
+    endReason: z.enum(REFERRAL_END_REASONS).nullable().describe('why it ended without completion'),
+    requestedBy: z.uuid().optional().describe('the user who made it'),
+    consentId: z.uuid().nullable().optional().describe('the consent it rests on, else null'),
+    legalBasis: legalBasisViewSchema
+      .optional()
+      .describe('the legal ground it rests on, else null; its citation only for readers of section legal'),
+    decidedBy: z.uuid().nullable().optional().describe('the user who accepted or declined it'),
     declineReason: z.string().nullable().optional().describe('free text: section notes'),
     completionNotes: z.string().nullable().optional().describe('free text: section notes'),
-    completedBy: z.uuid().nullable().optional(),
-    participationId: z.uuid().nullable().optional(),
+    completedBy: z.uuid().nullable().optional().describe('the user who completed it'),
+    participationId: z.uuid().nullable().optional().describe('the participation its acceptance granted'),
   })
   .describe('A referral: the stub fields for its receiver until it accepts, the rest for readers of the case')
 export type ReferralView = z.infer<typeof referralViewSchema>
 
-export const referralListSchema = z.object({ items: z.array(referralViewSchema), nextCursor: z.string().nullable() })
+export const referralListSchema = z.object({
+  items: z.array(referralViewSchema).describe('referrals, in the order the route states'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})
 
 export const referralParamsSchema = z.strictObject({ rid: z.uuid() })
 export const caseReferralParamsSchema = z.strictObject({ id: z.uuid(), rid: z.uuid() })
 
 export const referralInboxQuerySchema = z.strictObject({
-  direction: z.enum(['incoming', 'outgoing']).default('incoming'),
-  status: z.enum(REFERRAL_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(200).optional(),
+  direction: z
+    .enum(['incoming', 'outgoing'])
+    .default('incoming')
+    .describe('incoming: referrals to the caller’s organisation; outgoing: from it'),
+  status: z.enum(REFERRAL_STATUSES).optional().describe('only referrals in this status'),
+  limit: z.coerce.number().int().min(1).max(100).default(25).describe('page size (1-100)'),
+  cursor: z.string().max(200).optional().describe('nextCursor of the page before'),
 })

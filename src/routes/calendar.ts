@@ -9,7 +9,7 @@ import {
   nonWorkingDayQuerySchema,
   nonWorkingDaySchema,
 } from '../calendar/calendar.schemas.js'
-import { declareNonWorkingDay, nonWorkingDaysOf, withdrawNonWorkingDay } from '../calendar/calendar.service.js'
+import { declareNonWorkingDay, nonWorkingDaysOf, readNonWorkingDay, withdrawNonWorkingDay } from '../calendar/calendar.service.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
 
 /** The working-day calendar: the law's rest days and the days an authority declares non-working. */
@@ -50,8 +50,22 @@ export async function calendarRoutes(app: FastifyInstance): Promise<void> {
         app.requireAbility(request, 'manage', 'Organization')
         return declareNonWorkingDay(trx, request.principal, request.body, recordAudit)
       })
-      return reply.code(201).send(day)
+      return reply.code(201).header('location', `/calendar/non-working-days/${day.date}`).send(day)
     },
+  )
+
+  routes.get(
+    '/calendar/non-working-days/:date',
+    {
+      config: { contract: { audit: null, changes: false, discloses: 'the working-day calendar: public dates, no case data' } },
+      schema: {
+        tags: ['calendar'],
+        summary: 'One non-working day (404 for a working day, and for a Saturday or Sunday that is not a rest day of its own)',
+        params: nonWorkingDayParamsSchema,
+        response: { 200: nonWorkingDaySchema, ...problemResponses },
+      },
+    },
+    async (request) => readNonWorkingDay(app.db, request.params.date),
   )
 
   routes.delete(

@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { AppError } from '../http/problem.js'
 import { problemSchema } from '../http/problem-schema.js'
 
-const statusSchema = z.object({ status: z.string() })
+const statusSchema = z.object({ status: z.string().describe('ok: the process answers; ready: it reaches its database') })
 
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>()

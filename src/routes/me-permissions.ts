@@ -7,20 +7,20 @@ import { problemResponses } from '../http/problem-schema.js'
 import { DERIVED_SECTION_FIELDS } from '../cases/case-sections.js'
 import { roleSchema } from '../users/user.schemas.js'
 
-const byLetterSchema = z.object({ read: z.array(z.string()), create: z.array(z.string()), update: z.array(z.string()) })
+const byLetterSchema = z.object({
+  read: z.array(z.string()).describe('what the caller may read'),
+  create: z.array(z.string()).describe('what the caller may set when creating'),
+  update: z.array(z.string()).describe('what the caller may change'),
+})
 
 const permissionsSchema = z
   .object({
     role: roleSchema,
-    organizationId: z.uuid(),
-    /** sections with at least one field the caller may read, create or update on some case in scope */
-    sections: byLetterSchema,
-    /** `section.field` names, likewise; derived fields are never among those to create or update */
-    fields: byLetterSchema,
-    /** the policy's actions the caller may take (on some case in scope, for the case actions) */
-    actions: z.array(z.string()),
-    /** CASL's packed rules, conditions included: a client rebuilds them with unpackRules */
-    rules: z.array(z.array(z.unknown())),
+    organizationId: z.uuid().describe('the caller’s organisation'),
+    sections: byLetterSchema.describe('sections with at least one field the caller may read, create or update on some case in scope'),
+    fields: byLetterSchema.describe('`section.field` names, likewise; derived fields are never among those to create or update'),
+    actions: z.array(z.string()).describe('the policy’s actions the caller may take (on some case in scope, for the case actions)'),
+    rules: z.array(z.array(z.unknown())).describe('CASL’s packed rules, conditions included: a client rebuilds them with unpackRules'),
   })
   .describe('What the caller may do, so a client draws only what the user may use')
 

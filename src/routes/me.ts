@@ -6,11 +6,17 @@ import { organizationKindSchema } from '../organizations/organization.schemas.js
 import { roleSchema } from '../users/user.schemas.js'
 
 const meSchema = z.object({
-  id: z.uuid(),
-  subject: z.string(),
-  displayName: z.string(),
-  role: roleSchema,
-  organization: z.object({ id: z.uuid(), name: z.string(), kind: organizationKindSchema }),
+  id: z.uuid().describe('the caller’s user id'),
+  subject: z.string().describe('the `sub` claim of the caller’s token'),
+  displayName: z.string().describe('the caller’s name as shown'),
+  role: roleSchema.describe('the caller’s role'),
+  organization: z
+    .object({
+      id: z.uuid().describe('its id'),
+      name: z.string().describe('its name'),
+      kind: organizationKindSchema.describe('its kind'),
+    })
+    .describe('the organisation the caller works for'),
 })
 
 export async function meRoutes(app: FastifyInstance): Promise<void> {

@@ -2,7 +2,12 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { pageQuerySchema } from '../http/pagination.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
-import { directoryOrganization, directoryOrganizationListSchema, isAdministrator } from '../organizations/directory.js'
+import {
+  directoryOrganization,
+  directoryOrganizationListSchema,
+  directoryOrganizationSchema,
+  isAdministrator,
+} from '../organizations/directory.js'
 import { audited } from '../audit/audited.js'
 import {
   newOrganizationSchema,
@@ -10,7 +15,7 @@ import {
   organizationPatchSchema,
   organizationSchema,
 } from '../organizations/organization.schemas.js'
-import { changeOrganization, createOrganization, pageOfOrganizations } from '../organizations/organization.service.js'
+import { changeOrganization, createOrganization, pageOfOrganizations, readOrganization } from '../organizations/organization.service.js'
 
 export async function organizationRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>()
@@ -32,7 +37,7 @@ export async function organizationRoutes(app: FastifyInstance): Promise<void> {
         app.requireAbility(request, 'manage', 'Organization')
         return createOrganization(trx, request.body, recordAudit)
       })
-      return reply.code(201).send(organization)
+      return reply.code(201).header('location', `/organizations/${organization.id}`).send(organization)
     },
   )
   routes.patch(
@@ -80,6 +85,22 @@ export async function organizationRoutes(app: FastifyInstance): Promise<void> {
       const page = await pageOfOrganizations(app.db, request.query.limit, request.query.cursor)
       const full = isAdministrator(request)
       return { ...page, items: page.items.map((organization) => directoryOrganization(organization, full)) }
+    },
+  )
+  routes.get(
+    '/organizations/:id',
+    {
+      config: { contract: { audit: null, changes: false, discloses: 'organisations and users: the directory, no case data' } },
+      schema: {
+        tags: ['administration'],
+        summary: 'One organisation (every user: id, name, kind; system_admin: also createdAt)',
+        params: organizationParamsSchema,
+        response: { 200: directoryOrganizationSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      app.requireAbility(request, 'read', 'Directory')
+      return directoryOrganization(await readOrganization(app.db, request.params.id), isAdministrator(request))
     },
   )
 }

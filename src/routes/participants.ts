@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { audited } from '../audit/audited.js'
+import { z } from 'zod'
 import { caseIdParamsSchema } from '../cases/case.schemas.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
 import { pageQuerySchema } from '../http/pagination.js'
 import { participantListSchema, participantViewSchema, shareCaseSchema } from '../records/participant.schemas.js'
-import { listParticipants, shareCase } from '../records/participant.service.js'
+import { listParticipants, readParticipant, shareCase } from '../records/participant.service.js'
 import { idFromCursor } from '../records/record-cursor.js'
 import { actorOf } from './cases.js'
 
@@ -35,7 +36,7 @@ export async function participantRoutes(app: FastifyInstance): Promise<void> {
         (trx, recordAudit) => shareCase(trx, actorOf(request), caseId, request.body, recordAudit),
         { caseId },
       )
-      return reply.code(201).send(participant)
+      return reply.code(201).header('location', `/cases/${caseId}/participants/${participant.organizationId}`).send(participant)
     },
   )
 
@@ -60,6 +61,25 @@ export async function participantRoutes(app: FastifyInstance): Promise<void> {
         (trx, recordAudit) => listParticipants(trx, actorOf(request), caseId, { limit, after: idFromCursor(cursor) }, recordAudit),
         { caseId },
       )
+    },
+  )
+
+  routes.get(
+    '/cases/:id/participants/:organizationId',
+    {
+      config: { contract: { audit: 'participant.read', changes: false } },
+      schema: {
+        tags: ['participants'],
+        summary: "One organisation's participation in a case: the live one, or else the latest that ended",
+        params: z.strictObject({ id: z.uuid(), organizationId: z.uuid() }),
+        response: { 200: participantViewSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { id: caseId, organizationId } = request.params
+      return audited(app, request, (trx, recordAudit) => readParticipant(trx, actorOf(request), caseId, organizationId, recordAudit), {
+        caseId,
+      })
     },
   )
 }

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { audited } from '../audit/audited.js'
+import { z } from 'zod'
 import { caseIdParamsSchema } from '../cases/case.schemas.js'
 import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
-import { z } from 'zod'
 import { AppError } from '../http/problem.js'
 import { problemResponses, problemSchema } from '../http/problem-schema.js'
 import { transitionListSchema, transitionRequestSchema, transitionViewSchema } from '../lifecycle/transition.schemas.js'
-import { listCaseTransitions, moveCase } from '../lifecycle/transition.service.js'
+import { listCaseTransitions, moveCase, readCaseTransition } from '../lifecycle/transition.service.js'
 import { actorOf } from './cases.js'
 
 export async function transitionRoutes(app: FastifyInstance): Promise<void> {
@@ -21,6 +21,7 @@ export async function transitionRoutes(app: FastifyInstance): Promise<void> {
         tags: ['lifecycle'],
         summary:
           'Move a case to another stage (If-Match required: a transition is an update); forward moves are guarded (409 guard-failed lists every unmet condition)',
+        description: 'The answer carries the ETag of the case (a move changes the case), for a PATCH /cases/{id} that follows.',
         params: caseIdParamsSchema,
         headers: z.object({ 'if-match': z.string().max(100).optional() }),
         body: transitionRequestSchema,
@@ -47,7 +48,11 @@ export async function transitionRoutes(app: FastifyInstance): Promise<void> {
         },
       )
       // The ETag is the case's: a transition changes the case's version.
-      return reply.code(201).header('etag', etagOf(result.version)).send(result.view)
+      return reply
+        .code(201)
+        .header('etag', etagOf(result.version))
+        .header('location', `/cases/${id}/transitions/${result.view.id}`)
+        .send(result.view)
     },
   )
 
@@ -65,6 +70,25 @@ export async function transitionRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { id } = request.params
       return audited(app, request, (trx, recordAudit) => listCaseTransitions(trx, actorOf(request), id, recordAudit), { caseId: id })
+    },
+  )
+
+  routes.get(
+    '/cases/:id/transitions/:transitionId',
+    {
+      config: { contract: { audit: 'case.transitions.read', changes: false } },
+      schema: {
+        tags: ['lifecycle'],
+        summary: 'One stage change of a case',
+        params: z.strictObject({ id: z.uuid(), transitionId: z.uuid() }),
+        response: { 200: transitionViewSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { id, transitionId } = request.params
+      return audited(app, request, (trx, recordAudit) => readCaseTransition(trx, actorOf(request), id, transitionId, recordAudit), {
+        caseId: id,
+      })
     },
   )
 }

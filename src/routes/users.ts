@@ -28,7 +28,7 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
         app.requireAbility(request, 'manage', 'User')
         return createUser(trx, request.body, recordAudit)
       })
-      return reply.code(201).send(user)
+      return reply.code(201).header('location', `/users/${user.id}`).send(user)
     },
   )
   routes.get(

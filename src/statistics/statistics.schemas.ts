@@ -35,42 +35,46 @@ const medianSchema = z.object({
 })
 
 const breakdownSchema = z.object({
-  byStage: countsSchema,
-  byPlacementType: countsSchema,
-  byNationality: countsSchema,
-  byAgeBracket: countsSchema,
-  bySeparationStatus: countsSchema,
+  byStage: countsSchema.describe('open cases by stage'),
+  byPlacementType: countsSchema.describe('open cases by the type of the current placement'),
+  byNationality: countsSchema.describe('open cases by the child’s nationality'),
+  byAgeBracket: countsSchema.describe('open cases by the child’s age bracket'),
+  bySeparationStatus: countsSchema.describe('open cases by separation status'),
   total: publishedCountSchema.describe('all open cases, rounded on its own (not the sum of the rounded cells)'),
 })
 
 export const statisticsSchema = z.object({
   period: z
     .object({
-      code: z.string(),
+      code: z.string().describe('the period as asked (2026-11, 2026-Q4, 2026, 2026-W47)'),
       from: z.string().describe('first instant of the period (UTC)'),
       to: z.string().describe('first instant after the period (UTC)'),
     })
     .nullable()
     .describe('the calendar period; null for every case'),
   method: z.string().describe('how the figures were protected, in one sentence'),
-  openCases: breakdownSchema,
-  detention: z.object({
-    childrenInDetentionNow: publishedCountSchema,
-    childrenEverDetained: publishedCountSchema,
-    totalDetentionDays: z
-      .number()
-      .int()
-      .multipleOf(5)
-      .nullable()
-      .describe('calendar days started in a migration station, rounded to a multiple of 5; null when 1 to 4 children were ever detained'),
-    withheld: z.enum(WITHHELD_REASONS).optional().describe('why totalDetentionDays is null'),
-  }),
-  medians: z.object({
-    hoursToProcuraduriaNotification: medianSchema,
-    daysToGuardianAppointment: medianSchema,
-    daysToLegalRepresentation: medianSchema,
-    daysToDecidedDetermination: medianSchema,
-  }),
+  openCases: breakdownSchema.describe('the open cases, broken down'),
+  detention: z
+    .object({
+      childrenInDetentionNow: publishedCountSchema.describe('children held in a migration station now'),
+      childrenEverDetained: publishedCountSchema.describe('children ever held in a migration station'),
+      totalDetentionDays: z
+        .number()
+        .int()
+        .multipleOf(5)
+        .nullable()
+        .describe('calendar days started in a migration station, rounded to a multiple of 5; null when 1 to 4 children were ever detained'),
+      withheld: z.enum(WITHHELD_REASONS).optional().describe('why totalDetentionDays is null'),
+    })
+    .describe('children held in migration stations'),
+  medians: z
+    .object({
+      hoursToProcuraduriaNotification: medianSchema.describe('hours from opening to notifying the Procuraduría'),
+      daysToGuardianAppointment: medianSchema.describe('days from opening to appointing a guardian'),
+      daysToLegalRepresentation: medianSchema.describe('days from opening to legal representation'),
+      daysToDecidedDetermination: medianSchema.describe('days from opening to a decided best-interests determination'),
+    })
+    .describe('how long the protection steps took, as medians'),
 })
 
 export type Statistics = z.infer<typeof statisticsSchema>

@@ -24,14 +24,19 @@ export type TaskQueryInput = z.infer<typeof taskQuerySchema>
 
 export const taskSchema = z
   .object({
-    rule: z.enum(TASK_RULE_NAMES),
-    caseId: z.uuid(),
-    caseNumber: z.string(),
+    rule: z.enum(TASK_RULE_NAMES).describe('the rule that makes the task (GET /vocabulary)'),
+    caseId: z.uuid().describe('the case it belongs to'),
+    caseNumber: z.string().describe('the case’s human-readable number'),
     dueAt: z.string().describe('when the task is due (UTC)'),
-    overdue: z.boolean(),
+    overdue: z.boolean().describe('true: its due time has passed'),
     title: z.string().describe('what to do, in es-MX or English by Accept-Language (es-MX by default)'),
-    resolveWith: z.object({ method: z.enum(['POST', 'PATCH', 'PUT']), path: z.string() }).describe('the route that resolves the task'),
+    resolveWith: z
+      .object({ method: z.enum(['POST', 'PATCH', 'PUT']).describe('its method'), path: z.string().describe('its path') })
+      .describe('the route that resolves the task'),
   })
   .describe('A task: what the caller should do on a case, and by when')
 
-export const taskListSchema = z.object({ items: z.array(taskSchema), nextCursor: z.string().nullable() })
+export const taskListSchema = z.object({
+  items: z.array(taskSchema).describe('tasks, the earliest due first'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
+})

@@ -135,7 +135,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One organisation (every user: id, name, kind; system_admin: also createdAt)
+         * @description One organisation (every user: id, name, kind; system_admin: also createdAt). Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Records no audit event; it discloses organisations and users: the directory, no case data.
+         */
+        get: operations["getOrganization"];
         put?: never;
         post?: never;
         delete?: never;
@@ -310,6 +314,26 @@ export interface paths {
          * @description A refusal names its `reason`: 422 consent_required, consent_not_found, consent_withdrawn, consent_scope_missing (the ground does not hold), section_not_covered (the sharer takes part in some sections only, as a referral’s receiver: a share passes on every section, so it refers instead; `sections` names those it lacks); 403 legal_basis_requires_protection_officer; 409 already_participant.
          */
         post: operations["createCaseParticipant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{id}/participants/{organizationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One organisation's participation in a case: the live one, or else the latest that ended
+         * @description One organisation's participation in a case: the live one, or else the latest that ended. Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `participant.read`.
+         */
+        get: operations["getCaseParticipant"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -735,9 +759,29 @@ export interface paths {
         put?: never;
         /**
          * Move a case to another stage (If-Match required: a transition is an update); forward moves are guarded (409 guard-failed lists every unmet condition)
-         * @description Move a case to another stage (If-Match required: a transition is an update); forward moves are guarded (409 guard-failed lists every unmet condition). Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `case.transition`. The change and its audit event are written in one transaction.
+         * @description The answer carries the ETag of the case (a move changes the case), for a PATCH /cases/{id} that follows.
          */
         post: operations["createCaseTransition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{id}/transitions/{transitionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One stage change of a case
+         * @description One stage change of a case. Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `case.transitions.read`.
+         */
+        get: operations["getCaseTransition"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1019,7 +1063,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One non-working day (404 for a working day, and for a Saturday or Sunday that is not a rest day of its own)
+         * @description One non-working day (404 for a working day, and for a Saturday or Sunday that is not a rest day of its own). Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Records no audit event; it discloses the working-day calendar: public dates, no case data.
+         */
+        get: operations["getCalendarNonWorkingDay"];
         put?: never;
         post?: never;
         /**
@@ -1189,19 +1237,24 @@ export interface components {
             instance?: string;
             /** @description validation-error: each malformed field (where, JSON pointer, message); the value sent is never repeated */
             errors?: {
+                /** @description where the field is: body, querystring, params or headers */
                 in: string;
+                /** @description the field, as a JSON pointer */
                 path: string;
+                /** @description what is wrong with it */
                 message: string;
             }[];
-            /** @description forbidden-fields, forbidden: the fields (section.field) this user may not write or filter on */
-            deniedFields?: string[];
             /** @description read-only-field: derived fields that nobody writes */
             readOnlyFields?: string[];
             /** @description guard-failed: every condition the move lacks (codes: GET /vocabulary, list guardConditions) */
             unmetConditions?: (string | {
+                /** @description the condition’s code */
                 code: string;
+                /** @description the condition in words, in the answer’s language */
                 message?: string;
+                /** @description the field or route that satisfies it */
                 satisfiedBy?: unknown;
+                /** @description the roles that may satisfy it */
                 roles?: string[];
             })[];
             /** @description forbidden, conflict, unprocessable-entity: a stable code saying which wall or rule refused (e.g. consent_required, withholding_from_lead, role) */
@@ -1213,248 +1266,486 @@ export interface components {
         };
         /** @description A case file, with only the sections and fields the caller may read */
         Case: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the case’s id (UUID v7)
+             */
             id?: string;
+            /** @description the case’s human-readable number, by year */
             caseNumber?: string;
+            /** @description the child’s pseudonym: the same child has the same childRef across cases; the only name oversight reads */
             childRef?: string;
-            /** @enum {string} */
+            /**
+             * @description where the case stands in its lifecycle (POST /cases/{id}/transitions moves it)
+             * @enum {string}
+             */
             stage?: "identification" | "custody" | "guardianship" | "legal_representation" | "best_interest_determination" | "durable_solution" | "closed";
-            /** @enum {string} */
+            /**
+             * @description closed once the case reaches stage closed
+             * @enum {string}
+             */
             status?: "open" | "closed";
-            /** @enum {string} */
+            /**
+             * @description how urgently the child needs protection
+             * @enum {string}
+             */
             riskLevel?: "low" | "medium" | "high" | "critical";
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the organisation that leads the case
+             */
             leadOrganizationId?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when the case was opened (UTC)
+             */
             openedAt?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it was closed (UTC); null while open
+             */
             closedAt?: string | null;
+            /** @description why it was closed; null while open */
             closureReason?: ("solution_achieved" | "turned_18" | "transferred" | "death" | "no_longer_needed") | null;
+            /** @description the case’s version as the reader sees it; its ETag is this number in quotes, to send back as If-Match */
             version?: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when the case last changed (UTC)
+             */
             updatedAt?: string;
             /** @description the user the reader’s organisation assigned the case to (PUT /cases/{id}/assignment), or null */
             assignedTo?: string | null;
             /** @description single read only: the next stage the reader may move the case to, and the conditions still unmet */
             nextStages?: {
-                /** @enum {string} */
+                /**
+                 * @description a stage the case may move to
+                 * @enum {string}
+                 */
                 to: "identification" | "custody" | "guardianship" | "legal_representation" | "best_interest_determination" | "durable_solution" | "closed";
+                /** @description true: the reader may move it there now */
                 allowed: boolean;
+                /** @description the conditions still unmet */
                 unmet: {
+                    /** @description the condition’s code (GET /vocabulary, guardConditions) */
                     code: string;
+                    /** @description the condition in words, in the answer’s language */
                     message: string;
+                    /** @description the field or route that satisfies it */
                     satisfiedBy: string;
+                    /** @description the roles that may satisfy it */
                     roles: string[];
                 }[];
             }[];
+            /** @description section demographics: present only when the reader may read some of it */
             demographics?: {
+                /** @description the child’s sex */
                 sex?: ("female" | "male" | "other" | "unknown") | null;
+                /** @description the child’s nationality (ISO 3166-1 alpha-2) */
                 nationality?: string | null;
+                /** @description unaccompanied: no adult caring for the child; separated: with an adult who is not the parent or usual carer; accompanied */
                 separationStatus?: ("unaccompanied" | "separated" | "accompanied") | null;
+                /** @description the child’s age bracket today, from the date of birth */
                 ageBracket?: ("0-5" | "6-11" | "12-14" | "15-17" | "18+") | null;
             };
+            /** @description section identity: present only when the reader may read some of it */
             identity?: {
+                /** @description the child’s given names */
                 givenName?: string | null;
+                /** @description the child’s family names */
                 familyName?: string | null;
+                /** @description other names the child is known by */
                 otherNames?: string[] | null;
+                /** @description the date of birth (YYYY-MM-DD), stated or estimated */
                 dateOfBirth?: string | null;
+                /** @description true: the date of birth is an estimate (age assessment) */
                 dateOfBirthEstimated?: boolean | null;
+                /** @description the languages the child speaks, the one best understood first */
                 languages?: string[] | null;
+                /** @description the indigenous people the child identifies with */
                 indigenousIdentity?: string | null;
+                /** @description the documents the child holds */
                 identityDocuments?: {
+                    /** @description the kind of document (birth certificate, passport…) */
                     type: string;
+                    /** @description its number */
                     number?: string | null;
+                    /** @description the country that issued it (ISO 3166-1 alpha-2) */
                     issuingCountry?: string | null;
                 }[] | null;
             };
+            /** @description section contact: present only when the reader may read some of it */
             contact?: {
+                /** @description where the child can be reached */
                 currentAddress?: string | null;
+                /** @description a phone number for the child */
                 phone?: string | null;
+                /** @description relatives, and where tracing them stands */
                 family?: {
+                    /** @description how the person is related to the child (mother, uncle…) */
                     relationship: string;
+                    /** @description the person’s name */
                     name?: string | null;
+                    /** @description a phone number */
                     phone?: string | null;
+                    /** @description where the person lives */
                     location?: string | null;
+                    /** @description the country where the person lives (ISO 3166-1 alpha-2) */
                     country?: string | null;
+                    /** @description where family tracing stands */
                     tracingStatus?: ("not_started" | "in_progress" | "located" | "not_located" | "contact_established") | null;
                 }[] | null;
             };
+            /** @description section health: present only when the reader may read some of it */
             health?: {
+                /** @description health conditions */
                 conditions?: string[] | null;
+                /** @description disabilities */
                 disabilities?: string[] | null;
+                /** @description medications the child takes */
                 medications?: string[] | null;
+                /** @description true: the child needs medical care now */
                 urgentMedicalNeed?: boolean | null;
+                /** @description free text about the child’s health */
                 notes?: string | null;
             };
+            /** @description section protection: present only when the reader may read some of it */
             protection?: {
+                /** @description signs of trafficking observed */
                 traffickingIndicators?: string[] | null;
+                /** @description violence the child experienced */
                 violenceExperienced?: string[] | null;
+                /** @description what the child risks if returned (free text) */
                 riskOnReturn?: string | null;
+                /** @description true: the child may need international protection */
                 asylumNeedIdentified?: boolean | null;
+                /** @description free text about the child’s protection */
                 notes?: string | null;
             };
+            /** @description section custody: present only when the reader may read some of it */
             custody?: {
+                /** @description when the Procuraduría was notified of the child (Ley de Migración art. 112) */
                 procuraduriaNotifiedAt?: string | null;
+                /** @description when the child was channelled to a shelter */
                 channelledAt?: string | null;
+                /** @description the type of the current placement */
                 placementType?: string | null;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description since when the child is in the current placement (UTC)
+                 */
                 placementSince?: string | null;
+                /** @description the organisation responsible for the child in the current placement */
                 responsibleOrganizationId?: string | null;
+                /** @description true: the child is held in a migration station now */
                 inDetention?: boolean;
+                /** @description calendar days started in a migration station, over every stay */
                 daysInDetention?: number;
             };
+            /** @description section legalStatus: present only when the reader may read some of it */
             legalStatus?: {
+                /** @description the child’s migration status in Mexico */
                 migrationStatus?: ("irregular" | "humanitarian_visitor" | "asylum_seeker" | "refugee" | "complementary_protection" | "permanent_resident" | "returned") | null;
+                /** @description where the child’s asylum claim stands */
                 asylumClaimStatus?: ("not_applicable" | "intended" | "filed" | "interview_scheduled" | "recognized" | "complementary_protection" | "denied" | "appealed" | "withdrawn") | null;
+                /** @description when the child entered Mexico (YYYY-MM-DD): the asylum filing limit counts from it */
                 entryDate?: string | null;
+                /** @description true: legal.guardian is recorded */
                 guardianAppointed?: boolean;
+                /** @description true: legal.representation is recorded */
                 legallyRepresented?: boolean;
             };
+            /** @description section legal: present only when the reader may read some of it */
             legal?: {
+                /** @description the child’s guardian (tutela) */
                 guardian?: {
-                    /** @enum {string} */
+                    /**
+                     * @description who the guardian is
+                     * @enum {string}
+                     */
                     type: "parent" | "relative" | "procuraduria" | "appointed_guardian";
+                    /** @description the guardian’s name */
                     name?: string | null;
+                    /** @description the guardian’s organisation (the Procuraduría) */
                     organizationId?: string | null;
-                    /** @enum {string} */
+                    /**
+                     * @description originaria, coadyuvante or suplencia (LGDNNA art. 106)
+                     * @enum {string}
+                     */
                     representationType: "originaria" | "coadyuvante" | "suplencia";
-                    /** Format: date */
+                    /**
+                     * Format: date
+                     * @description when the guardian was appointed (YYYY-MM-DD)
+                     */
                     appointedAt: string;
                 } | null;
+                /** @description the child’s legal representation */
                 representation?: {
+                    /** @description the child’s attorney */
                     attorneyName: string;
-                    /** Format: uuid */
+                    /**
+                     * Format: uuid
+                     * @description the attorney’s organisation
+                     */
                     organizationId: string;
-                    /** Format: date */
+                    /**
+                     * Format: date
+                     * @description since when the attorney represents the child (YYYY-MM-DD)
+                     */
                     since: string;
                 } | null;
+                /** @description the asylum claim before COMAR */
                 asylum?: {
+                    /** @description the COMAR file number */
                     fileNumber?: string | null;
+                    /** @description when the claim was filed (YYYY-MM-DD) */
                     filedAt?: string | null;
+                    /** @description the date of the eligibility interview */
                     interviewAt?: string | null;
+                    /** @description COMAR’s decision */
                     decision?: ("recognized" | "complementary_protection" | "denied") | null;
+                    /** @description when COMAR decided (YYYY-MM-DD) */
                     decisionDate?: string | null;
+                    /** @description an appeal against the decision: when, which remedy, and its outcome */
                     appeal?: {
-                        /** Format: date */
+                        /**
+                         * Format: date
+                         * @description when the appeal was filed (YYYY-MM-DD)
+                         */
                         filedAt: string;
-                        /** @enum {string} */
+                        /**
+                         * @description the remedy: recurso de revisión or amparo
+                         * @enum {string}
+                         */
                         kind: "recurso_de_revision" | "amparo";
+                        /** @description how the appeal ended */
                         outcome?: string | null;
                     } | null;
                 } | null;
+                /** @description free text about the legal file */
                 notes?: string | null;
             };
+            /** @description section bestInterests: present only when the reader may read some of it */
             bestInterests?: {
+                /** @description the decided best-interests determination in force */
                 determinationId?: string | null;
+                /** @description its outcome */
                 outcome?: string | null;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description when it was decided
+                 */
                 decidedAt?: string | null;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description when it is to be reviewed
+                 */
                 reviewDueAt?: string | null;
             };
         };
         CaseList: {
+            /** @description cases, in the order asked for */
             items: components["schemas"]["Case"][];
+            /** @description the cursor of the next page (send it as `cursor`); null on the last page */
             nextCursor: string | null;
         };
         NewCase: {
-            /** @enum {string} */
+            /**
+             * @description how urgently the child needs protection
+             * @enum {string}
+             */
             riskLevel: "low" | "medium" | "high" | "critical";
+            /** @description section demographics */
             demographics?: {
-                /** @enum {string} */
+                /**
+                 * @description the child’s sex
+                 * @enum {string}
+                 */
                 sex?: "female" | "male" | "other" | "unknown";
-                /** @description ISO 3166-1 alpha-2 country code */
+                /** @description the child’s nationality (ISO 3166-1 alpha-2) */
                 nationality?: string;
-                /** @enum {string} */
+                /**
+                 * @description unaccompanied: no adult caring for the child; separated: with an adult who is not the parent or usual carer; accompanied
+                 * @enum {string}
+                 */
                 separationStatus?: "unaccompanied" | "separated" | "accompanied";
             };
+            /** @description section identity */
             identity?: {
+                /** @description the child’s given names */
                 givenName?: string;
+                /** @description the child’s family names */
                 familyName?: string;
+                /** @description other names the child is known by */
                 otherNames?: string[];
-                /** Format: date */
+                /**
+                 * Format: date
+                 * @description the date of birth (YYYY-MM-DD), stated or estimated
+                 */
                 dateOfBirth?: string;
+                /** @description true: the date of birth is an estimate (age assessment) */
                 dateOfBirthEstimated?: boolean;
+                /** @description the languages the child speaks, the one best understood first */
                 languages?: string[];
+                /** @description the indigenous people the child identifies with */
                 indigenousIdentity?: string;
+                /** @description the documents the child holds */
                 identityDocuments?: {
+                    /** @description the kind of document (birth certificate, passport…) */
                     type: string;
+                    /** @description its number */
                     number?: string | null;
+                    /** @description the country that issued it (ISO 3166-1 alpha-2) */
                     issuingCountry?: string | null;
                 }[];
             };
+            /** @description section contact */
             contact?: {
+                /** @description where the child can be reached */
                 currentAddress?: string;
+                /** @description a phone number for the child */
                 phone?: string;
+                /** @description relatives, and where tracing them stands */
                 family?: {
+                    /** @description how the person is related to the child (mother, uncle…) */
                     relationship: string;
+                    /** @description the person’s name */
                     name?: string | null;
+                    /** @description a phone number */
                     phone?: string | null;
+                    /** @description where the person lives */
                     location?: string | null;
+                    /** @description the country where the person lives (ISO 3166-1 alpha-2) */
                     country?: string | null;
+                    /** @description where family tracing stands */
                     tracingStatus?: ("not_started" | "in_progress" | "located" | "not_located" | "contact_established") | null;
                 }[];
             };
+            /** @description section health */
             health?: {
+                /** @description health conditions */
                 conditions?: string[];
+                /** @description disabilities */
                 disabilities?: string[];
+                /** @description medications the child takes */
                 medications?: string[];
+                /** @description true: the child needs medical care now */
                 urgentMedicalNeed?: boolean;
+                /** @description free text about the child’s health */
                 notes?: string;
             };
+            /** @description section protection */
             protection?: {
+                /** @description signs of trafficking observed */
                 traffickingIndicators?: string[];
+                /** @description violence the child experienced */
                 violenceExperienced?: string[];
+                /** @description what the child risks if returned (free text) */
                 riskOnReturn?: string;
+                /** @description true: the child may need international protection */
                 asylumNeedIdentified?: boolean;
+                /** @description free text about the child’s protection */
                 notes?: string;
             };
+            /** @description section custody */
             custody?: {
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description when the Procuraduría was notified of the child (Ley de Migración art. 112)
+                 */
                 procuraduriaNotifiedAt?: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description when the child was channelled to a shelter
+                 */
                 channelledAt?: string;
             };
+            /** @description section legalStatus */
             legalStatus?: {
-                /** @enum {string} */
+                /**
+                 * @description the child’s migration status in Mexico
+                 * @enum {string}
+                 */
                 migrationStatus?: "irregular" | "humanitarian_visitor" | "asylum_seeker" | "refugee" | "complementary_protection" | "permanent_resident" | "returned";
-                /** @enum {string} */
+                /**
+                 * @description where the child’s asylum claim stands
+                 * @enum {string}
+                 */
                 asylumClaimStatus?: "not_applicable" | "intended" | "filed" | "interview_scheduled" | "recognized" | "complementary_protection" | "denied" | "appealed" | "withdrawn";
-                /** Format: date */
+                /**
+                 * Format: date
+                 * @description when the child entered Mexico (YYYY-MM-DD): the asylum filing limit counts from it
+                 */
                 entryDate?: string;
             };
+            /** @description section legal */
             legal?: {
+                /** @description the child’s guardian (tutela) */
                 guardian?: {
-                    /** @enum {string} */
+                    /**
+                     * @description who the guardian is
+                     * @enum {string}
+                     */
                     type: "parent" | "relative" | "procuraduria" | "appointed_guardian";
+                    /** @description the guardian’s name */
                     name?: string | null;
+                    /** @description the guardian’s organisation (the Procuraduría) */
                     organizationId?: string | null;
-                    /** @enum {string} */
+                    /**
+                     * @description originaria, coadyuvante or suplencia (LGDNNA art. 106)
+                     * @enum {string}
+                     */
                     representationType: "originaria" | "coadyuvante" | "suplencia";
-                    /** Format: date */
+                    /**
+                     * Format: date
+                     * @description when the guardian was appointed (YYYY-MM-DD)
+                     */
                     appointedAt: string;
                 };
+                /** @description the child’s legal representation */
                 representation?: {
+                    /** @description the child’s attorney */
                     attorneyName: string;
-                    /** Format: uuid */
+                    /**
+                     * Format: uuid
+                     * @description the attorney’s organisation
+                     */
                     organizationId: string;
-                    /** Format: date */
+                    /**
+                     * Format: date
+                     * @description since when the attorney represents the child (YYYY-MM-DD)
+                     */
                     since: string;
                 };
+                /** @description the asylum claim before COMAR */
                 asylum?: {
+                    /** @description the COMAR file number */
                     fileNumber?: string | null;
+                    /** @description when the claim was filed (YYYY-MM-DD) */
                     filedAt?: string | null;
+                    /** @description the date of the eligibility interview */
                     interviewAt?: string | null;
+                    /** @description COMAR’s decision */
                     decision?: ("recognized" | "complementary_protection" | "denied") | null;
+                    /** @description when COMAR decided (YYYY-MM-DD) */
                     decisionDate?: string | null;
+                    /** @description an appeal against the decision: when, which remedy, and its outcome */
                     appeal?: {
-                        /** Format: date */
+                        /**
+                         * Format: date
+                         * @description when the appeal was filed (YYYY-MM-DD)
+                         */
                         filedAt: string;
-                        /** @enum {string} */
+                        /**
+                         * @description the remedy: recurso de revisión or amparo
+                         * @enum {string}
+                         */
                         kind: "recurso_de_revision" | "amparo";
+                        /** @description how the appeal ended */
                         outcome?: string | null;
                     } | null;
                 };
+                /** @description free text about the legal file */
                 notes?: string;
             };
             /**
@@ -1464,130 +1755,249 @@ export interface components {
             sameChildAs?: string;
         };
         CasePatch: {
-            /** @enum {string} */
+            /**
+             * @description how urgently the child needs protection
+             * @enum {string}
+             */
             riskLevel?: "low" | "medium" | "high" | "critical";
+            /** @description section demographics */
             demographics?: {
+                /** @description the child’s sex */
                 sex?: ("female" | "male" | "other" | "unknown") | null;
+                /** @description the child’s nationality (ISO 3166-1 alpha-2) */
                 nationality?: string | null;
+                /** @description unaccompanied: no adult caring for the child; separated: with an adult who is not the parent or usual carer; accompanied */
                 separationStatus?: ("unaccompanied" | "separated" | "accompanied") | null;
             };
+            /** @description section identity */
             identity?: {
+                /** @description the child’s given names */
                 givenName?: string | null;
+                /** @description the child’s family names */
                 familyName?: string | null;
+                /** @description other names the child is known by */
                 otherNames?: string[] | null;
+                /** @description the date of birth (YYYY-MM-DD), stated or estimated */
                 dateOfBirth?: string | null;
+                /** @description true: the date of birth is an estimate (age assessment) */
                 dateOfBirthEstimated?: boolean | null;
+                /** @description the languages the child speaks, the one best understood first */
                 languages?: string[] | null;
+                /** @description the indigenous people the child identifies with */
                 indigenousIdentity?: string | null;
+                /** @description the documents the child holds */
                 identityDocuments?: {
+                    /** @description the kind of document (birth certificate, passport…) */
                     type: string;
+                    /** @description its number */
                     number?: string | null;
+                    /** @description the country that issued it (ISO 3166-1 alpha-2) */
                     issuingCountry?: string | null;
                 }[] | null;
             };
+            /** @description section contact */
             contact?: {
+                /** @description where the child can be reached */
                 currentAddress?: string | null;
+                /** @description a phone number for the child */
                 phone?: string | null;
+                /** @description relatives, and where tracing them stands */
                 family?: {
+                    /** @description how the person is related to the child (mother, uncle…) */
                     relationship: string;
+                    /** @description the person’s name */
                     name?: string | null;
+                    /** @description a phone number */
                     phone?: string | null;
+                    /** @description where the person lives */
                     location?: string | null;
+                    /** @description the country where the person lives (ISO 3166-1 alpha-2) */
                     country?: string | null;
+                    /** @description where family tracing stands */
                     tracingStatus?: ("not_started" | "in_progress" | "located" | "not_located" | "contact_established") | null;
                 }[] | null;
             };
+            /** @description section health */
             health?: {
+                /** @description health conditions */
                 conditions?: string[] | null;
+                /** @description disabilities */
                 disabilities?: string[] | null;
+                /** @description medications the child takes */
                 medications?: string[] | null;
+                /** @description true: the child needs medical care now */
                 urgentMedicalNeed?: boolean | null;
+                /** @description free text about the child’s health */
                 notes?: string | null;
             };
+            /** @description section protection */
             protection?: {
+                /** @description signs of trafficking observed */
                 traffickingIndicators?: string[] | null;
+                /** @description violence the child experienced */
                 violenceExperienced?: string[] | null;
+                /** @description what the child risks if returned (free text) */
                 riskOnReturn?: string | null;
+                /** @description true: the child may need international protection */
                 asylumNeedIdentified?: boolean | null;
+                /** @description free text about the child’s protection */
                 notes?: string | null;
             };
+            /** @description section custody */
             custody?: {
+                /** @description when the Procuraduría was notified of the child (Ley de Migración art. 112) */
                 procuraduriaNotifiedAt?: string | null;
+                /** @description when the child was channelled to a shelter */
                 channelledAt?: string | null;
             };
+            /** @description section legalStatus */
             legalStatus?: {
+                /** @description the child’s migration status in Mexico */
                 migrationStatus?: ("irregular" | "humanitarian_visitor" | "asylum_seeker" | "refugee" | "complementary_protection" | "permanent_resident" | "returned") | null;
+                /** @description where the child’s asylum claim stands */
                 asylumClaimStatus?: ("not_applicable" | "intended" | "filed" | "interview_scheduled" | "recognized" | "complementary_protection" | "denied" | "appealed" | "withdrawn") | null;
+                /** @description when the child entered Mexico (YYYY-MM-DD): the asylum filing limit counts from it */
                 entryDate?: string | null;
             };
+            /** @description section legal */
             legal?: {
+                /** @description the child’s guardian (tutela) */
                 guardian?: {
-                    /** @enum {string} */
+                    /**
+                     * @description who the guardian is
+                     * @enum {string}
+                     */
                     type: "parent" | "relative" | "procuraduria" | "appointed_guardian";
+                    /** @description the guardian’s name */
                     name?: string | null;
+                    /** @description the guardian’s organisation (the Procuraduría) */
                     organizationId?: string | null;
-                    /** @enum {string} */
+                    /**
+                     * @description originaria, coadyuvante or suplencia (LGDNNA art. 106)
+                     * @enum {string}
+                     */
                     representationType: "originaria" | "coadyuvante" | "suplencia";
-                    /** Format: date */
+                    /**
+                     * Format: date
+                     * @description when the guardian was appointed (YYYY-MM-DD)
+                     */
                     appointedAt: string;
                 } | null;
+                /** @description the child’s legal representation */
                 representation?: {
+                    /** @description the child’s attorney */
                     attorneyName: string;
-                    /** Format: uuid */
+                    /**
+                     * Format: uuid
+                     * @description the attorney’s organisation
+                     */
                     organizationId: string;
-                    /** Format: date */
+                    /**
+                     * Format: date
+                     * @description since when the attorney represents the child (YYYY-MM-DD)
+                     */
                     since: string;
                 } | null;
+                /** @description the asylum claim before COMAR */
                 asylum?: {
+                    /** @description the COMAR file number */
                     fileNumber?: string | null;
+                    /** @description when the claim was filed (YYYY-MM-DD) */
                     filedAt?: string | null;
+                    /** @description the date of the eligibility interview */
                     interviewAt?: string | null;
+                    /** @description COMAR’s decision */
                     decision?: ("recognized" | "complementary_protection" | "denied") | null;
+                    /** @description when COMAR decided (YYYY-MM-DD) */
                     decisionDate?: string | null;
+                    /** @description an appeal against the decision: when, which remedy, and its outcome */
                     appeal?: {
-                        /** Format: date */
+                        /**
+                         * Format: date
+                         * @description when the appeal was filed (YYYY-MM-DD)
+                         */
                         filedAt: string;
-                        /** @enum {string} */
+                        /**
+                         * @description the remedy: recurso de revisión or amparo
+                         * @enum {string}
+                         */
                         kind: "recurso_de_revision" | "amparo";
+                        /** @description how the appeal ended */
                         outcome?: string | null;
                     } | null;
                 } | null;
+                /** @description free text about the legal file */
                 notes?: string | null;
             };
         };
         Placement: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the record’s id (UUID v7, time-ordered)
+             */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the case it belongs to
+             */
             caseId: string;
-            /** @enum {string} */
+            /**
+             * @description where the child lives
+             * @enum {string}
+             */
             type: "migration_station" | "inm_temporary_custody" | "dif_shelter" | "dif_first_reception" | "ngo_shelter" | "foster_family" | "kinship_care" | "supervised_independent_living" | "family_reunified";
+            /** @description the facility’s name (section custody) */
             facilityName?: string | null;
+            /** @description the facility’s address (section contact) */
             facilityAddress?: string | null;
+            /** @description the organisation responsible for the child there */
             responsibleOrganizationId?: string | null;
+            /** @description free text: section legal */
             legalBasis?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when the child arrived (UTC)
+             */
             startedAt?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when the child left (UTC); null while current
+             */
             endedAt?: string | null;
+            /** @description why the placement ended */
             endReasonCode?: ("replaced_by_new_placement" | "moved_to_other_care" | "released_from_detention" | "family_reunified" | "placement_breakdown" | "left_without_notice" | "turned_18" | "case_closed" | "other") | null;
+            /** @description free text: section notes */
             endNotes?: string | null;
+            /** @description true: where the child lives now */
             current: boolean;
             /** @description a date of this placement was recorded after the fact */
             backdated?: boolean;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it was recorded (UTC)
+             */
             createdAt: string;
+            /** @description its version; its ETag is this number in quotes, to send back as If-Match */
             version: number;
         };
         PlacementList: {
+            /** @description placements, the earliest first */
             items: components["schemas"]["Placement"][];
         };
         NewPlacement: {
-            /** @enum {string} */
+            /**
+             * @description where the child lives: a migration station, a shelter, a family…
+             * @enum {string}
+             */
             type: "migration_station" | "inm_temporary_custody" | "dif_shelter" | "dif_first_reception" | "ngo_shelter" | "foster_family" | "kinship_care" | "supervised_independent_living" | "family_reunified";
+            /** @description the facility’s name (section custody) */
             facilityName?: string;
+            /** @description the facility’s address (section contact) */
             facilityAddress?: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the organisation responsible for the child there
+             */
             responsibleOrganizationId?: string;
             /** @description free text (a protection measure, a court order): section legal */
             legalBasis?: string;
@@ -1600,42 +2010,81 @@ export interface components {
             correctionReason?: string;
         };
         Assessment: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the record’s id (UUID v7, time-ordered)
+             */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the case it belongs to
+             */
             caseId: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the user who assesses
+             */
             assessorId: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the assessor’s organisation: only it may change the assessment
+             */
             authorOrganizationId: string;
-            /** @enum {string} */
+            /**
+             * @description draft until completed; a completed assessment no longer changes
+             * @enum {string}
+             */
             status: "draft" | "completed";
+            /** @description what the assessor found, by factor (section bidDeliberation) */
             findings: {
                 [key: string]: string;
             };
+            /** @description the recommendation (section bidDeliberation) */
             recommendation: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it was completed (UTC); null while a draft
+             */
             completedAt: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it was recorded (UTC)
+             */
             createdAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it last changed (UTC)
+             */
             updatedAt: string;
+            /** @description its version; its ETag is this number in quotes, to send back as If-Match */
             version: number;
         };
         AssessmentList: {
+            /** @description assessments, oldest first */
             items: components["schemas"]["Assessment"][];
         };
         NewAssessment: {
-            /** @default {} */
+            /**
+             * @description what the assessor found, by factor (childViews, family, safety, health, education, identity, development); section bidDeliberation
+             * @default {}
+             */
             findings: {
+                /** @description the child’s views and wishes, heard in the child’s language */
                 childViews?: string;
+                /** @description the family: who and where they are, and the child’s bonds with them */
                 family?: string;
+                /** @description the child’s safety where the child is and where the child might go */
                 safety?: string;
+                /** @description the child’s physical and mental health and its care */
                 health?: string;
+                /** @description the child’s schooling and what it needs */
                 education?: string;
+                /** @description the child’s identity: culture, language, religion, indigenous people */
                 identity?: string;
+                /** @description the child’s development and what the child needs to grow */
                 development?: string;
             };
+            /** @description the assessor’s recommendation; section bidDeliberation */
             recommendation?: string;
             /**
              * Format: date-time
@@ -1644,96 +2093,175 @@ export interface components {
             completedAt?: string;
         };
         Determination: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the record’s id (UUID v7, time-ordered)
+             */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the case it belongs to
+             */
             caseId: string;
-            /** @enum {string} */
+            /**
+             * @description draft until decided; superseded once a review decides again
+             * @enum {string}
+             */
             status?: "draft" | "decided" | "superseded";
+            /** @description the decided determination this one reviews */
             supersedesId?: string | null;
+            /** @description the solution decided; null while a draft */
             outcome?: ("family_reunification" | "assisted_return" | "local_integration" | "resettlement" | "maintain_arrangement" | "change_arrangement") | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it was decided; null while a draft
+             */
             decidedAt?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it is to be reviewed; null while a draft
+             */
             reviewDueAt?: string | null;
-            /** @enum {string} */
+            /**
+             * @description why the panel sits
+             * @enum {string}
+             */
             trigger?: "durable_solution" | "separation_from_parents" | "return" | "change_of_arrangement" | "review" | "other";
+            /** @description the panel’s members (section bidDeliberation) */
             panel?: {
                 [key: string]: unknown;
             }[];
+            /** @description what the child said (section bidDeliberation) */
             childViews?: string | null;
+            /** @description the findings by factor (section bidDeliberation) */
             factors?: {
                 [key: string]: string;
             };
+            /** @description the solutions weighed (section bidDeliberation) */
             optionsConsidered?: {
                 [key: string]: unknown;
             }[];
+            /** @description why the panel decided so (section bidDeliberation) */
             rationale?: string | null;
+            /** @description a dissent (section bidDeliberation) */
             dissent?: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the user who opened it
+             */
             createdBy?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it was recorded (UTC)
+             */
             createdAt: string;
+            /** @description its version; its ETag is this number in quotes, to send back as If-Match */
             version: number;
         };
         DeterminationList: {
+            /** @description determinations, oldest first */
             items: components["schemas"]["Determination"][];
         };
         NewDetermination: {
-            /** @enum {string} */
+            /**
+             * @description why the panel sits
+             * @enum {string}
+             */
             trigger: "durable_solution" | "separation_from_parents" | "return" | "change_of_arrangement" | "review" | "other";
             /**
              * Format: uuid
              * @description a decided determination of the same case that this one reviews
              */
             supersedesId?: string;
+            /** @description the panel’s members */
             panel?: {
+                /** @description the member’s name */
                 name: string;
+                /** @description the member’s role on the panel (e.g. psychologist, attorney) */
                 role: string;
+                /** @description the member’s organisation, when it has one here */
                 organizationId?: string | null;
                 /** @description the date the member signed the confidentiality undertaking: not in the future, not after the decision */
                 undertakingSignedAt?: string | null;
             }[];
+            /** @description what the child said, in the child’s words where possible */
             childViews?: string;
+            /** @description the panel’s findings by factor (childViews, family, safety, health, education, identity, development) */
             factors?: {
+                /** @description the child’s views and wishes, heard in the child’s language */
                 childViews?: string;
+                /** @description the family: who and where they are, and the child’s bonds with them */
                 family?: string;
+                /** @description the child’s safety where the child is and where the child might go */
                 safety?: string;
+                /** @description the child’s physical and mental health and its care */
                 health?: string;
+                /** @description the child’s schooling and what it needs */
                 education?: string;
+                /** @description the child’s identity: culture, language, religion, indigenous people */
                 identity?: string;
+                /** @description the child’s development and what the child needs to grow */
                 development?: string;
             };
+            /** @description the solutions the panel weighed */
             optionsConsidered?: {
-                /** @enum {string} */
+                /**
+                 * @description a solution the panel weighed
+                 * @enum {string}
+                 */
                 option: "family_reunification" | "assisted_return" | "local_integration" | "resettlement" | "maintain_arrangement" | "change_arrangement";
+                /** @description how the panel weighed it */
                 assessment?: string | null;
             }[];
+            /** @description why the panel decides as it does */
             rationale?: string;
+            /** @description a member’s dissent, if any */
             dissent?: string;
         };
         Transition: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the record’s id (UUID v7, time-ordered)
+             */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the case it belongs to
+             */
             caseId: string;
-            /** @enum {string} */
+            /**
+             * @description the stage before the move
+             * @enum {string}
+             */
             from: "identification" | "custody" | "guardianship" | "legal_representation" | "best_interest_determination" | "durable_solution" | "closed";
-            /** @enum {string} */
+            /**
+             * @description the stage after the move
+             * @enum {string}
+             */
             to: "identification" | "custody" | "guardianship" | "legal_representation" | "best_interest_determination" | "durable_solution" | "closed";
             /** @description free text: section notes */
             reason?: string | null;
+            /** @description why the case was closed; null unless it moved to closed */
             closureReason: ("solution_achieved" | "turned_18" | "transferred" | "death" | "no_longer_needed") | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the user who moved it
+             */
             actorId: string;
+            /** @description that user’s role at the time */
             actorRole: string;
+            /** @description when it moved (UTC) */
             at: string;
         };
         TransitionList: {
+            /** @description the stage changes, oldest first */
             items: components["schemas"]["Transition"][];
         };
         TransitionRequest: {
-            /** @enum {string} */
+            /**
+             * @description the stage to move to: the next one, an earlier one (with a reason), or closed
+             * @enum {string}
+             */
             to: "identification" | "custody" | "guardianship" | "legal_representation" | "best_interest_determination" | "durable_solution" | "closed";
             /** @description required for a move back; free text: section notes */
             reason?: string;
@@ -1744,197 +2272,368 @@ export interface components {
             closureReason?: "solution_achieved" | "turned_18" | "transferred" | "death" | "no_longer_needed";
         };
         Consent: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the record’s id (UUID v7, time-ordered)
+             */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the case it belongs to
+             */
             caseId: string;
-            /** @enum {string} */
+            /**
+             * @description who gave it
+             * @enum {string}
+             */
             givenBy: "child_assent" | "guardian_consent" | "child_and_guardian";
+            /** @description what it allows */
             scopes: ("share_with_organizations" | "tracing" | "services" | "medical" | "legal_representation")[];
+            /** @description the sections it withholds, and from whom (absent: from every participant but the lead) */
             withheld: {
+                /** @description the section withheld */
                 section: string;
-                /** Format: uuid */
+                /**
+                 * Format: uuid
+                 * @description the organisation it is withheld from; absent: every participant but the lead
+                 */
                 fromOrganizationId?: string;
             }[];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it was given (UTC)
+             */
             givenAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it was withdrawn (UTC); null while in force
+             */
             withdrawnAt: string | null;
+            /** @description free text: section notes */
             notes?: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the user who recorded it
+             */
             recordedBy: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description that user’s organisation
+             */
             recordedByOrganizationId: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it was recorded (UTC)
+             */
             createdAt: string;
+            /** @description its version; its ETag is this number in quotes, to send back as If-Match */
             version: number;
         };
         ConsentList: {
+            /** @description consents, oldest first */
             items: components["schemas"]["Consent"][];
+            /** @description the cursor of the next page (send it as `cursor`); null on the last page */
             nextCursor: string | null;
         };
         NewConsent: {
-            /** @enum {string} */
+            /**
+             * @description who gave it: the child’s assent, the guardian’s consent, or both
+             * @enum {string}
+             */
             givenBy: "child_assent" | "guardian_consent" | "child_and_guardian";
+            /** @description what the consent allows; share_with_organizations lets the case be shared, referred and transferred on it */
             scopes: ("share_with_organizations" | "tracing" | "services" | "medical" | "legal_representation")[];
-            /** @default [] */
+            /**
+             * @description sections the child or guardian withholds, from one organisation or from every participant but the lead
+             * @default []
+             */
             withheld: {
-                /** @enum {string} */
+                /**
+                 * @description the section withheld
+                 * @enum {string}
+                 */
                 section: "demographics" | "identity" | "contact" | "health" | "protection" | "custody" | "legalStatus" | "legal" | "bestInterests" | "bidDeliberation" | "notes";
-                /** Format: uuid */
+                /**
+                 * Format: uuid
+                 * @description the organisation it is withheld from; absent: every participant but the lead (never oversight)
+                 */
                 fromOrganizationId?: string;
             }[];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when the child or guardian gave it; now when absent
+             */
             givenAt?: string;
             /** @description free text: section notes */
             notes?: string;
         };
         Note: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the record’s id (UUID v7, time-ordered)
+             */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the case it belongs to
+             */
             caseId: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the user who wrote it
+             */
             authorId: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the organisation of its author: only it may change the note
+             */
             authorOrganizationId: string;
+            /** @description the note’s text (section notes) */
             body: string;
-            /** @enum {string} */
+            /**
+             * @description what kind of note it is
+             * @enum {string}
+             */
             category: "general" | "interview" | "home_visit" | "family_contact" | "referral" | "follow_up";
+            /** @description true: the note was marked as entered in error and should not be relied on */
             enteredInError: boolean;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it was recorded (UTC)
+             */
             createdAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it last changed (UTC)
+             */
             updatedAt: string;
+            /** @description its version; its ETag is this number in quotes, to send back as If-Match */
             version: number;
         };
         NoteList: {
+            /** @description notes, oldest first */
             items: components["schemas"]["Note"][];
+            /** @description the cursor of the next page (send it as `cursor`); null on the last page */
             nextCursor: string | null;
         };
         NewNote: {
+            /** @description the note’s text; free text of section notes */
             body: string;
             /**
+             * @description what kind of note it is; general when absent
              * @default general
              * @enum {string}
              */
             category: "general" | "interview" | "home_visit" | "family_contact" | "referral" | "follow_up";
         };
         Participant: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the participation’s id (UUID v7)
+             */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the participating organisation
+             */
             organizationId: string;
+            /** @description its name */
             organizationName: string;
-            /** @enum {string} */
+            /**
+             * @description its kind
+             * @enum {string}
+             */
             organizationKind: "migration_authority" | "child_protection_authority" | "civil_society" | "legal_aid" | "oversight_body" | "platform";
-            /** @enum {string} */
+            /**
+             * @description lead: it leads the case; consent or legal_basis: what its participation rests on
+             * @enum {string}
+             */
             basis: "lead" | "consent" | "legal_basis";
+            /** @description the consent it rests on (basis consent), else null */
             consentId: string | null;
+            /** @description the legal ground it rests on (basis legal_basis), else null; its citation only for readers of section legal */
             legalBasis: {
-                /** @enum {string} */
+                /**
+                 * @description the legal ground
+                 * @enum {string}
+                 */
                 code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                /** @description the article or order cited (section legal) */
                 citation?: string | null;
             } | null;
             /** @description null: every section; otherwise the sections a referral named */
             sections: string[] | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the user who granted it
+             */
             grantedBy: string;
+            /** @description when it began (UTC) */
             since: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it ended (UTC); null while live
+             */
             endedAt: string | null;
+            /** @description the user who ended it; null while live or when a withdrawn consent ended it */
             endedBy: string | null;
             /** @description free text: section notes */
             endReason?: string | null;
         };
         ParticipantList: {
+            /** @description participations, oldest grant first, ended ones too */
             items: components["schemas"]["Participant"][];
+            /** @description the cursor of the next page (send it as `cursor`); null on the last page */
             nextCursor: string | null;
         };
         ShareCase: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the organisation to share the case with
+             */
             organizationId: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description a consent of this case whose scopes include share_with_organizations
+             */
             consentId?: string;
+            /** @description the legal ground a protection officer shares on, instead of a consent */
             legalBasis?: components["schemas"]["LegalBasis"];
         };
         LegalBasis: {
-            /** @enum {string} */
+            /**
+             * @description the legal ground (migration_law_handover, protection_measure, court_order, emergency_protection)
+             * @enum {string}
+             */
             code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
             /** @description free text (the article, the order): section legal */
             citation?: string;
         };
         User: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the record’s id (UUID v7, time-ordered)
+             */
             id: string;
+            /** @description the `sub` claim of the user’s tokens */
             subject: string;
+            /** @description the name shown for the user */
             displayName: string;
+            /** @description the user’s role */
             role: components["schemas"]["Role"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the organisation the user works for
+             */
             organizationId: string;
+            /** @description false: the user is refused (401) */
             active: boolean;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it was recorded (UTC)
+             */
             createdAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it last changed (UTC)
+             */
             updatedAt: string;
         };
         /** @enum {string} */
         Role: "migration_officer" | "protection_officer" | "ngo_caseworker" | "attorney" | "oversight_auditor" | "system_admin";
         Organization: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the record’s id (UUID v7, time-ordered)
+             */
             id: string;
+            /** @description the organisation’s name, unique */
             name: string;
+            /** @description what the organisation is; it decides which roles its users may have */
             kind: components["schemas"]["OrganizationKind"];
             /** @description false: its users are refused (401) and it receives no shares */
             active: boolean;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it was recorded (UTC)
+             */
             createdAt: string;
         };
         /** @enum {string} */
         OrganizationKind: "migration_authority" | "child_protection_authority" | "civil_society" | "legal_aid" | "oversight_body" | "platform";
         AuditEvent: {
+            /** @description the event’s id */
             id: number;
             /** @description Position in the hash chain; null until sealed (within seconds) */
             seq: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it happened (UTC)
+             */
             occurredAt: string;
+            /** @description the request it records */
             requestId: string;
+            /** @description the user who acted; null for an unknown token */
             actorId: string | null;
+            /** @description that user’s role then */
             actorRole: string | null;
+            /** @description that user’s organisation then */
             actorOrganizationId: string | null;
+            /** @description what was done, as the route’s contract names it (e.g. case.read) */
             action: string;
+            /** @description the cases it touched */
             caseIds: string[];
             /** @description section.field names the answer disclosed (or a refusal named) */
             fields: string[];
             /** @description section.field names a change changed; empty for reads and refusals */
             changedFields: string[];
-            /** @enum {string} */
+            /**
+             * @description allowed or denied
+             * @enum {string}
+             */
             outcome: "allowed" | "denied";
+            /** @description why it was denied (a stable code); null when allowed */
             reason: string | null;
+            /** @description the organisation a share, transfer or administrative act was about */
             targetOrganizationId: string | null;
             /** @description The user an administrative act was about */
             targetUserId: string | null;
             /** @description How many attempts the event stands for: refused tokens from one address are one event per window */
             count: number;
+            /** @description the version of the access policy that decided */
             policyVersion: string;
         };
         AuditEventList: {
+            /** @description events, newest first */
             items: components["schemas"]["AuditEvent"][];
+            /** @description the cursor of the next page (send it as `cursor`); null on the last page */
             nextCursor: string | null;
         };
         Alert: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description the case it belongs to
+             */
             caseId: string;
+            /** @description the case’s human-readable number */
             caseNumber: string;
-            /** @enum {string} */
+            /**
+             * @description the rule that raised it (GET /vocabulary)
+             * @enum {string}
+             */
             rule: "in_migration_station" | "detention_corrected" | "procuraduria_not_notified" | "no_guardian" | "asylum_claim_not_filed" | "determination_review_overdue" | "turning_18" | "referral_response_overdue" | "transfer_response_overdue";
-            /** @enum {string} */
+            /**
+             * @description how urgent it is
+             * @enum {string}
+             */
             severity: "critical" | "high" | "medium" | "low";
             /** @description when the alert became due */
             since: string;
         };
         AlertList: {
+            /** @description alerts, the most severe and oldest first */
             items: components["schemas"]["Alert"][];
+            /** @description the cursor of the next page (send it as `cursor`); null on the last page */
             nextCursor: string | null;
         };
     };
@@ -2137,6 +2836,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description ok: the process answers; ready: it reaches its database */
                         status: string;
                     };
                 };
@@ -2163,6 +2863,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description ok: the process answers; ready: it reaches its database */
                         status: string;
                     };
                 };
@@ -2216,14 +2917,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the caller’s user id
+                         */
                         id: string;
+                        /** @description the `sub` claim of the caller’s token */
                         subject: string;
+                        /** @description the caller’s name as shown */
                         displayName: string;
                         role: components["schemas"]["Role"];
+                        /** @description the organisation the caller works for */
                         organization: {
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description its id
+                             */
                             id: string;
+                            /** @description its name */
                             name: string;
                             kind: components["schemas"]["OrganizationKind"];
                         };
@@ -2258,9 +2969,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description the organisations of this page, by id */
                         items: {
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the record’s id (UUID v7, time-ordered)
+                             */
                             id: string;
+                            /** @description the organisation’s name */
                             name: string;
                             kind: components["schemas"]["OrganizationKind"];
                             /**
@@ -2269,6 +2985,7 @@ export interface operations {
                              */
                             createdAt?: string;
                         }[];
+                        /** @description the cursor of the next page (send it as `cursor`); null on the last page */
                         nextCursor: string | null;
                     };
                 };
@@ -2292,6 +3009,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description the organisation’s name, unique */
                     name: string;
                     kind: components["schemas"]["OrganizationKind"];
                 };
@@ -2301,6 +3019,7 @@ export interface operations {
             /** @description Created: the record as the creator may read it */
             201: {
                 headers: {
+                    location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2314,6 +3033,49 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: one organisation (every user: id, name, kind; system_admin: also createdAt) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description the record’s id (UUID v7, time-ordered)
+                         */
+                        id: string;
+                        /** @description the organisation’s name */
+                        name: string;
+                        kind: components["schemas"]["OrganizationKind"];
+                        /**
+                         * Format: date-time
+                         * @description system_admin only
+                         */
+                        createdAt?: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2378,14 +3140,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description the users of this page, by id */
                         items: {
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the record’s id (UUID v7, time-ordered)
+                             */
                             id: string;
+                            /** @description the name shown for the user, e.g. in audit events */
                             displayName: string;
-                            /** @enum {string} */
+                            /**
+                             * @description the user’s role (policies/access-matrix.yaml)
+                             * @enum {string}
+                             */
                             role: "migration_officer" | "protection_officer" | "ngo_caseworker" | "attorney" | "oversight_auditor" | "system_admin";
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the organisation the user works for
+                             */
                             organizationId: string;
+                            /** @description false: the user is refused (401) */
                             active: boolean;
                             /** @description system_admin only */
                             subject?: string;
@@ -2400,6 +3174,7 @@ export interface operations {
                              */
                             updatedAt?: string;
                         }[];
+                        /** @description the cursor of the next page (send it as `cursor`); null on the last page */
                         nextCursor: string | null;
                     };
                 };
@@ -2423,10 +3198,15 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description the `sub` claim of the user’s tokens, unique */
                     subject: string;
+                    /** @description the name shown for the user */
                     displayName: string;
                     role: components["schemas"]["Role"];
-                    /** Format: uuid */
+                    /**
+                     * Format: uuid
+                     * @description the organisation the user works for
+                     */
                     organizationId: string;
                 };
             };
@@ -2436,7 +3216,6 @@ export interface operations {
             201: {
                 headers: {
                     location: components["headers"]["Location"];
-                    etag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2474,13 +3253,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the record’s id (UUID v7, time-ordered)
+                         */
                         id: string;
+                        /** @description the name shown for the user, e.g. in audit events */
                         displayName: string;
-                        /** @enum {string} */
+                        /**
+                         * @description the user’s role (policies/access-matrix.yaml)
+                         * @enum {string}
+                         */
                         role: "migration_officer" | "protection_officer" | "ngo_caseworker" | "attorney" | "oversight_auditor" | "system_admin";
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation the user works for
+                         */
                         organizationId: string;
+                        /** @description false: the user is refused (401) */
                         active: boolean;
                         /** @description system_admin only */
                         subject?: string;
@@ -2518,7 +3308,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description false: the user is refused (401) from the next request on */
                     active?: boolean;
+                    /** @description the name shown for the user */
                     displayName?: string;
                     role?: components["schemas"]["Role"];
                 };
@@ -2622,150 +3414,292 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the case’s id (UUID v7)
+                         */
                         id?: string;
+                        /** @description the case’s human-readable number, by year */
                         caseNumber?: string;
+                        /** @description the child’s pseudonym: the same child has the same childRef across cases; the only name oversight reads */
                         childRef?: string;
-                        /** @enum {string} */
+                        /**
+                         * @description where the case stands in its lifecycle (POST /cases/{id}/transitions moves it)
+                         * @enum {string}
+                         */
                         stage?: "identification" | "custody" | "guardianship" | "legal_representation" | "best_interest_determination" | "durable_solution" | "closed";
-                        /** @enum {string} */
+                        /**
+                         * @description closed once the case reaches stage closed
+                         * @enum {string}
+                         */
                         status?: "open" | "closed";
-                        /** @enum {string} */
+                        /**
+                         * @description how urgently the child needs protection
+                         * @enum {string}
+                         */
                         riskLevel?: "low" | "medium" | "high" | "critical";
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation that leads the case
+                         */
                         leadOrganizationId?: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when the case was opened (UTC)
+                         */
                         openedAt?: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was closed (UTC); null while open
+                         */
                         closedAt?: string | null;
+                        /** @description why it was closed; null while open */
                         closureReason?: ("solution_achieved" | "turned_18" | "transferred" | "death" | "no_longer_needed") | null;
+                        /** @description the case’s version as the reader sees it; its ETag is this number in quotes, to send back as If-Match */
                         version?: number;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when the case last changed (UTC)
+                         */
                         updatedAt?: string;
                         /** @description the user the reader’s organisation assigned the case to (PUT /cases/{id}/assignment), or null */
                         assignedTo?: string | null;
                         /** @description single read only: the next stage the reader may move the case to, and the conditions still unmet */
                         nextStages?: {
-                            /** @enum {string} */
+                            /**
+                             * @description a stage the case may move to
+                             * @enum {string}
+                             */
                             to: "identification" | "custody" | "guardianship" | "legal_representation" | "best_interest_determination" | "durable_solution" | "closed";
+                            /** @description true: the reader may move it there now */
                             allowed: boolean;
+                            /** @description the conditions still unmet */
                             unmet: {
+                                /** @description the condition’s code (GET /vocabulary, guardConditions) */
                                 code: string;
+                                /** @description the condition in words, in the answer’s language */
                                 message: string;
+                                /** @description the field or route that satisfies it */
                                 satisfiedBy: string;
+                                /** @description the roles that may satisfy it */
                                 roles: string[];
                             }[];
                         }[];
+                        /** @description section demographics: present only when the reader may read some of it */
                         demographics?: {
+                            /** @description the child’s sex */
                             sex?: ("female" | "male" | "other" | "unknown") | null;
+                            /** @description the child’s nationality (ISO 3166-1 alpha-2) */
                             nationality?: string | null;
+                            /** @description unaccompanied: no adult caring for the child; separated: with an adult who is not the parent or usual carer; accompanied */
                             separationStatus?: ("unaccompanied" | "separated" | "accompanied") | null;
+                            /** @description the child’s age bracket today, from the date of birth */
                             ageBracket?: ("0-5" | "6-11" | "12-14" | "15-17" | "18+") | null;
                         };
+                        /** @description section identity: present only when the reader may read some of it */
                         identity?: {
+                            /** @description the child’s given names */
                             givenName?: string | null;
+                            /** @description the child’s family names */
                             familyName?: string | null;
+                            /** @description other names the child is known by */
                             otherNames?: string[] | null;
+                            /** @description the date of birth (YYYY-MM-DD), stated or estimated */
                             dateOfBirth?: string | null;
+                            /** @description true: the date of birth is an estimate (age assessment) */
                             dateOfBirthEstimated?: boolean | null;
+                            /** @description the languages the child speaks, the one best understood first */
                             languages?: string[] | null;
+                            /** @description the indigenous people the child identifies with */
                             indigenousIdentity?: string | null;
+                            /** @description the documents the child holds */
                             identityDocuments?: {
+                                /** @description the kind of document (birth certificate, passport…) */
                                 type: string;
+                                /** @description its number */
                                 number?: string | null;
+                                /** @description the country that issued it (ISO 3166-1 alpha-2) */
                                 issuingCountry?: string | null;
                             }[] | null;
                         };
+                        /** @description section contact: present only when the reader may read some of it */
                         contact?: {
+                            /** @description where the child can be reached */
                             currentAddress?: string | null;
+                            /** @description a phone number for the child */
                             phone?: string | null;
+                            /** @description relatives, and where tracing them stands */
                             family?: {
+                                /** @description how the person is related to the child (mother, uncle…) */
                                 relationship: string;
+                                /** @description the person’s name */
                                 name?: string | null;
+                                /** @description a phone number */
                                 phone?: string | null;
+                                /** @description where the person lives */
                                 location?: string | null;
+                                /** @description the country where the person lives (ISO 3166-1 alpha-2) */
                                 country?: string | null;
+                                /** @description where family tracing stands */
                                 tracingStatus?: ("not_started" | "in_progress" | "located" | "not_located" | "contact_established") | null;
                             }[] | null;
                         };
+                        /** @description section health: present only when the reader may read some of it */
                         health?: {
+                            /** @description health conditions */
                             conditions?: string[] | null;
+                            /** @description disabilities */
                             disabilities?: string[] | null;
+                            /** @description medications the child takes */
                             medications?: string[] | null;
+                            /** @description true: the child needs medical care now */
                             urgentMedicalNeed?: boolean | null;
+                            /** @description free text about the child’s health */
                             notes?: string | null;
                         };
+                        /** @description section protection: present only when the reader may read some of it */
                         protection?: {
+                            /** @description signs of trafficking observed */
                             traffickingIndicators?: string[] | null;
+                            /** @description violence the child experienced */
                             violenceExperienced?: string[] | null;
+                            /** @description what the child risks if returned (free text) */
                             riskOnReturn?: string | null;
+                            /** @description true: the child may need international protection */
                             asylumNeedIdentified?: boolean | null;
+                            /** @description free text about the child’s protection */
                             notes?: string | null;
                         };
+                        /** @description section custody: present only when the reader may read some of it */
                         custody?: {
+                            /** @description when the Procuraduría was notified of the child (Ley de Migración art. 112) */
                             procuraduriaNotifiedAt?: string | null;
+                            /** @description when the child was channelled to a shelter */
                             channelledAt?: string | null;
+                            /** @description the type of the current placement */
                             placementType?: string | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description since when the child is in the current placement (UTC)
+                             */
                             placementSince?: string | null;
+                            /** @description the organisation responsible for the child in the current placement */
                             responsibleOrganizationId?: string | null;
+                            /** @description true: the child is held in a migration station now */
                             inDetention?: boolean;
+                            /** @description calendar days started in a migration station, over every stay */
                             daysInDetention?: number;
                         };
+                        /** @description section legalStatus: present only when the reader may read some of it */
                         legalStatus?: {
+                            /** @description the child’s migration status in Mexico */
                             migrationStatus?: ("irregular" | "humanitarian_visitor" | "asylum_seeker" | "refugee" | "complementary_protection" | "permanent_resident" | "returned") | null;
+                            /** @description where the child’s asylum claim stands */
                             asylumClaimStatus?: ("not_applicable" | "intended" | "filed" | "interview_scheduled" | "recognized" | "complementary_protection" | "denied" | "appealed" | "withdrawn") | null;
+                            /** @description when the child entered Mexico (YYYY-MM-DD): the asylum filing limit counts from it */
                             entryDate?: string | null;
+                            /** @description true: legal.guardian is recorded */
                             guardianAppointed?: boolean;
+                            /** @description true: legal.representation is recorded */
                             legallyRepresented?: boolean;
                         };
+                        /** @description section legal: present only when the reader may read some of it */
                         legal?: {
+                            /** @description the child’s guardian (tutela) */
                             guardian?: {
-                                /** @enum {string} */
+                                /**
+                                 * @description who the guardian is
+                                 * @enum {string}
+                                 */
                                 type: "parent" | "relative" | "procuraduria" | "appointed_guardian";
+                                /** @description the guardian’s name */
                                 name?: string | null;
+                                /** @description the guardian’s organisation (the Procuraduría) */
                                 organizationId?: string | null;
-                                /** @enum {string} */
+                                /**
+                                 * @description originaria, coadyuvante or suplencia (LGDNNA art. 106)
+                                 * @enum {string}
+                                 */
                                 representationType: "originaria" | "coadyuvante" | "suplencia";
-                                /** Format: date */
+                                /**
+                                 * Format: date
+                                 * @description when the guardian was appointed (YYYY-MM-DD)
+                                 */
                                 appointedAt: string;
                             } | null;
+                            /** @description the child’s legal representation */
                             representation?: {
+                                /** @description the child’s attorney */
                                 attorneyName: string;
-                                /** Format: uuid */
+                                /**
+                                 * Format: uuid
+                                 * @description the attorney’s organisation
+                                 */
                                 organizationId: string;
-                                /** Format: date */
+                                /**
+                                 * Format: date
+                                 * @description since when the attorney represents the child (YYYY-MM-DD)
+                                 */
                                 since: string;
                             } | null;
+                            /** @description the asylum claim before COMAR */
                             asylum?: {
+                                /** @description the COMAR file number */
                                 fileNumber?: string | null;
+                                /** @description when the claim was filed (YYYY-MM-DD) */
                                 filedAt?: string | null;
+                                /** @description the date of the eligibility interview */
                                 interviewAt?: string | null;
+                                /** @description COMAR’s decision */
                                 decision?: ("recognized" | "complementary_protection" | "denied") | null;
+                                /** @description when COMAR decided (YYYY-MM-DD) */
                                 decisionDate?: string | null;
+                                /** @description an appeal against the decision: when, which remedy, and its outcome */
                                 appeal?: {
-                                    /** Format: date */
+                                    /**
+                                     * Format: date
+                                     * @description when the appeal was filed (YYYY-MM-DD)
+                                     */
                                     filedAt: string;
-                                    /** @enum {string} */
+                                    /**
+                                     * @description the remedy: recurso de revisión or amparo
+                                     * @enum {string}
+                                     */
                                     kind: "recurso_de_revision" | "amparo";
+                                    /** @description how the appeal ended */
                                     outcome?: string | null;
                                 } | null;
                             } | null;
+                            /** @description free text about the legal file */
                             notes?: string | null;
                         };
+                        /** @description section bestInterests: present only when the reader may read some of it */
                         bestInterests?: {
+                            /** @description the decided best-interests determination in force */
                             determinationId?: string | null;
+                            /** @description its outcome */
                             outcome?: string | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description when it was decided
+                             */
                             decidedAt?: string | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description when it is to be reviewed
+                             */
                             reviewDueAt?: string | null;
                         };
                         /** @description earlier cases the creator may read whose child looks the same (name, date of birth or age bracket, nationality), best first */
                         possibleDuplicates: {
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the earlier case
+                             */
                             id: string;
+                            /** @description its number */
                             caseNumber: string;
+                            /** @description how alike the children look, 0 to 1 */
                             score: number;
                         }[];
                     };
@@ -2976,7 +3910,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description when it was withdrawn; participations and pending transfers resting on it alone end with it
+                     */
                     withdrawnAt: string;
                 };
             };
@@ -3058,6 +3995,7 @@ export interface operations {
             /** @description Created: the record as the creator may read it */
             201: {
                 headers: {
+                    location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3072,6 +4010,36 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCaseParticipant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: one organisation's participation in a case: the live one, or else the latest that ended */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Participant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3099,51 +4067,103 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description referrals, in the order the route states */
                         items: {
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the record’s id (UUID v7, time-ordered)
+                             */
                             id: string;
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the case it belongs to
+                             */
                             caseId: string;
+                            /** @description the case’s human-readable number */
                             caseNumber?: string;
+                            /** @description the child’s pseudonym: the same child has the same childRef across cases */
                             childRef?: string;
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the organisation that refers
+                             */
                             fromOrganizationId: string;
+                            /** @description its name */
                             fromOrganizationName: string;
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the organisation referred to
+                             */
                             toOrganizationId: string;
+                            /** @description its name */
                             toOrganizationName: string;
-                            /** @enum {string} */
+                            /**
+                             * @description the service asked for
+                             * @enum {string}
+                             */
                             service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                            /** @description the sections the receiver reads once it accepts */
                             sections: string[];
+                            /** @description the date by which the receiver should answer (YYYY-MM-DD) */
                             respondBy: string;
-                            /** @enum {string} */
+                            /**
+                             * @description pending until the receiver accepts or declines; completed or ended afterwards
+                             * @enum {string}
+                             */
                             status: "pending" | "accepted" | "declined" | "completed" | "ended";
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description when it was made (UTC)
+                             */
                             requestedAt: string;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description when the receiver accepted or declined (UTC); null while pending
+                             */
                             decidedAt: string | null;
+                            /** @description whether the service was provided; null until completed */
                             outcome: ("provided" | "partially_provided" | "not_provided") | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description when it was completed (UTC); null until then
+                             */
                             completedAt: string | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description when it ended without completion (UTC); null otherwise
+                             */
                             endedAt: string | null;
+                            /** @description why it ended without completion */
                             endReason: ("consent_withdrawn" | "participation_ended") | null;
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the user who made it
+                             */
                             requestedBy?: string;
+                            /** @description the consent it rests on, else null */
                             consentId?: string | null;
+                            /** @description the legal ground it rests on, else null; its citation only for readers of section legal */
                             legalBasis?: {
-                                /** @enum {string} */
+                                /**
+                                 * @description the legal ground
+                                 * @enum {string}
+                                 */
                                 code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                                /** @description the article or order cited (section legal) */
                                 citation?: string | null;
                             } | null;
+                            /** @description the user who accepted or declined it */
                             decidedBy?: string | null;
                             /** @description free text: section notes */
                             declineReason?: string | null;
                             /** @description free text: section notes */
                             completionNotes?: string | null;
+                            /** @description the user who completed it */
                             completedBy?: string | null;
+                            /** @description the participation its acceptance granted */
                             participationId?: string | null;
                         }[];
+                        /** @description the cursor of the next page (send it as `cursor`); null on the last page */
                         nextCursor: string | null;
                     };
                 };
@@ -3172,13 +4192,22 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: uuid */
+                    /**
+                     * Format: uuid
+                     * @description the organisation asked to provide the service
+                     */
                     toOrganizationId: string;
-                    /** @enum {string} */
+                    /**
+                     * @description the service the child needs
+                     * @enum {string}
+                     */
                     service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
                     /** @description the sections the receiver needs, from: demographics, identity, contact, health, protection, custody, legalStatus, legal, bestInterests, bidDeliberation, notes, consent */
                     sections: string[];
-                    /** Format: uuid */
+                    /**
+                     * Format: uuid
+                     * @description a consent of this case whose scopes include share_with_organizations
+                     */
                     consentId?: string;
                     legalBasis?: components["schemas"]["LegalBasis"];
                     /**
@@ -3194,53 +4223,102 @@ export interface operations {
             201: {
                 headers: {
                     location: components["headers"]["Location"];
-                    etag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the record’s id (UUID v7, time-ordered)
+                         */
                         id: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the case it belongs to
+                         */
                         caseId: string;
+                        /** @description the case’s human-readable number */
                         caseNumber?: string;
+                        /** @description the child’s pseudonym: the same child has the same childRef across cases */
                         childRef?: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation that refers
+                         */
                         fromOrganizationId: string;
+                        /** @description its name */
                         fromOrganizationName: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation referred to
+                         */
                         toOrganizationId: string;
+                        /** @description its name */
                         toOrganizationName: string;
-                        /** @enum {string} */
+                        /**
+                         * @description the service asked for
+                         * @enum {string}
+                         */
                         service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                        /** @description the sections the receiver reads once it accepts */
                         sections: string[];
+                        /** @description the date by which the receiver should answer (YYYY-MM-DD) */
                         respondBy: string;
-                        /** @enum {string} */
+                        /**
+                         * @description pending until the receiver accepts or declines; completed or ended afterwards
+                         * @enum {string}
+                         */
                         status: "pending" | "accepted" | "declined" | "completed" | "ended";
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was made (UTC)
+                         */
                         requestedAt: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when the receiver accepted or declined (UTC); null while pending
+                         */
                         decidedAt: string | null;
+                        /** @description whether the service was provided; null until completed */
                         outcome: ("provided" | "partially_provided" | "not_provided") | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was completed (UTC); null until then
+                         */
                         completedAt: string | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it ended without completion (UTC); null otherwise
+                         */
                         endedAt: string | null;
+                        /** @description why it ended without completion */
                         endReason: ("consent_withdrawn" | "participation_ended") | null;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the user who made it
+                         */
                         requestedBy?: string;
+                        /** @description the consent it rests on, else null */
                         consentId?: string | null;
+                        /** @description the legal ground it rests on, else null; its citation only for readers of section legal */
                         legalBasis?: {
-                            /** @enum {string} */
+                            /**
+                             * @description the legal ground
+                             * @enum {string}
+                             */
                             code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            /** @description the article or order cited (section legal) */
                             citation?: string | null;
                         } | null;
+                        /** @description the user who accepted or declined it */
                         decidedBy?: string | null;
                         /** @description free text: section notes */
                         declineReason?: string | null;
                         /** @description free text: section notes */
                         completionNotes?: string | null;
+                        /** @description the user who completed it */
                         completedBy?: string | null;
+                        /** @description the participation its acceptance granted */
                         participationId?: string | null;
                     };
                 };
@@ -3277,48 +4355,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the record’s id (UUID v7, time-ordered)
+                         */
                         id: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the case it belongs to
+                         */
                         caseId: string;
+                        /** @description the case’s human-readable number */
                         caseNumber?: string;
+                        /** @description the child’s pseudonym: the same child has the same childRef across cases */
                         childRef?: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation that refers
+                         */
                         fromOrganizationId: string;
+                        /** @description its name */
                         fromOrganizationName: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation referred to
+                         */
                         toOrganizationId: string;
+                        /** @description its name */
                         toOrganizationName: string;
-                        /** @enum {string} */
+                        /**
+                         * @description the service asked for
+                         * @enum {string}
+                         */
                         service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                        /** @description the sections the receiver reads once it accepts */
                         sections: string[];
+                        /** @description the date by which the receiver should answer (YYYY-MM-DD) */
                         respondBy: string;
-                        /** @enum {string} */
+                        /**
+                         * @description pending until the receiver accepts or declines; completed or ended afterwards
+                         * @enum {string}
+                         */
                         status: "pending" | "accepted" | "declined" | "completed" | "ended";
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was made (UTC)
+                         */
                         requestedAt: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when the receiver accepted or declined (UTC); null while pending
+                         */
                         decidedAt: string | null;
+                        /** @description whether the service was provided; null until completed */
                         outcome: ("provided" | "partially_provided" | "not_provided") | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was completed (UTC); null until then
+                         */
                         completedAt: string | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it ended without completion (UTC); null otherwise
+                         */
                         endedAt: string | null;
+                        /** @description why it ended without completion */
                         endReason: ("consent_withdrawn" | "participation_ended") | null;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the user who made it
+                         */
                         requestedBy?: string;
+                        /** @description the consent it rests on, else null */
                         consentId?: string | null;
+                        /** @description the legal ground it rests on, else null; its citation only for readers of section legal */
                         legalBasis?: {
-                            /** @enum {string} */
+                            /**
+                             * @description the legal ground
+                             * @enum {string}
+                             */
                             code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            /** @description the article or order cited (section legal) */
                             citation?: string | null;
                         } | null;
+                        /** @description the user who accepted or declined it */
                         decidedBy?: string | null;
                         /** @description free text: section notes */
                         declineReason?: string | null;
                         /** @description free text: section notes */
                         completionNotes?: string | null;
+                        /** @description the user who completed it */
                         completedBy?: string | null;
+                        /** @description the participation its acceptance granted */
                         participationId?: string | null;
                     };
                 };
@@ -3335,9 +4463,13 @@ export interface operations {
     listReferrals: {
         parameters: {
             query?: {
+                /** @description incoming: referrals to the caller’s organisation; outgoing: from it */
                 direction?: "incoming" | "outgoing";
+                /** @description only referrals in this status */
                 status?: "pending" | "accepted" | "declined" | "completed" | "ended";
+                /** @description page size (1-100) */
                 limit?: number;
+                /** @description nextCursor of the page before */
                 cursor?: string;
             };
             header?: never;
@@ -3353,51 +4485,103 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description referrals, in the order the route states */
                         items: {
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the record’s id (UUID v7, time-ordered)
+                             */
                             id: string;
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the case it belongs to
+                             */
                             caseId: string;
+                            /** @description the case’s human-readable number */
                             caseNumber?: string;
+                            /** @description the child’s pseudonym: the same child has the same childRef across cases */
                             childRef?: string;
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the organisation that refers
+                             */
                             fromOrganizationId: string;
+                            /** @description its name */
                             fromOrganizationName: string;
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the organisation referred to
+                             */
                             toOrganizationId: string;
+                            /** @description its name */
                             toOrganizationName: string;
-                            /** @enum {string} */
+                            /**
+                             * @description the service asked for
+                             * @enum {string}
+                             */
                             service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                            /** @description the sections the receiver reads once it accepts */
                             sections: string[];
+                            /** @description the date by which the receiver should answer (YYYY-MM-DD) */
                             respondBy: string;
-                            /** @enum {string} */
+                            /**
+                             * @description pending until the receiver accepts or declines; completed or ended afterwards
+                             * @enum {string}
+                             */
                             status: "pending" | "accepted" | "declined" | "completed" | "ended";
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description when it was made (UTC)
+                             */
                             requestedAt: string;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description when the receiver accepted or declined (UTC); null while pending
+                             */
                             decidedAt: string | null;
+                            /** @description whether the service was provided; null until completed */
                             outcome: ("provided" | "partially_provided" | "not_provided") | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description when it was completed (UTC); null until then
+                             */
                             completedAt: string | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description when it ended without completion (UTC); null otherwise
+                             */
                             endedAt: string | null;
+                            /** @description why it ended without completion */
                             endReason: ("consent_withdrawn" | "participation_ended") | null;
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the user who made it
+                             */
                             requestedBy?: string;
+                            /** @description the consent it rests on, else null */
                             consentId?: string | null;
+                            /** @description the legal ground it rests on, else null; its citation only for readers of section legal */
                             legalBasis?: {
-                                /** @enum {string} */
+                                /**
+                                 * @description the legal ground
+                                 * @enum {string}
+                                 */
                                 code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                                /** @description the article or order cited (section legal) */
                                 citation?: string | null;
                             } | null;
+                            /** @description the user who accepted or declined it */
                             decidedBy?: string | null;
                             /** @description free text: section notes */
                             declineReason?: string | null;
                             /** @description free text: section notes */
                             completionNotes?: string | null;
+                            /** @description the user who completed it */
                             completedBy?: string | null;
+                            /** @description the participation its acceptance granted */
                             participationId?: string | null;
                         }[];
+                        /** @description the cursor of the next page (send it as `cursor`); null on the last page */
                         nextCursor: string | null;
                     };
                 };
@@ -3429,48 +4613,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the record’s id (UUID v7, time-ordered)
+                         */
                         id: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the case it belongs to
+                         */
                         caseId: string;
+                        /** @description the case’s human-readable number */
                         caseNumber?: string;
+                        /** @description the child’s pseudonym: the same child has the same childRef across cases */
                         childRef?: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation that refers
+                         */
                         fromOrganizationId: string;
+                        /** @description its name */
                         fromOrganizationName: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation referred to
+                         */
                         toOrganizationId: string;
+                        /** @description its name */
                         toOrganizationName: string;
-                        /** @enum {string} */
+                        /**
+                         * @description the service asked for
+                         * @enum {string}
+                         */
                         service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                        /** @description the sections the receiver reads once it accepts */
                         sections: string[];
+                        /** @description the date by which the receiver should answer (YYYY-MM-DD) */
                         respondBy: string;
-                        /** @enum {string} */
+                        /**
+                         * @description pending until the receiver accepts or declines; completed or ended afterwards
+                         * @enum {string}
+                         */
                         status: "pending" | "accepted" | "declined" | "completed" | "ended";
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was made (UTC)
+                         */
                         requestedAt: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when the receiver accepted or declined (UTC); null while pending
+                         */
                         decidedAt: string | null;
+                        /** @description whether the service was provided; null until completed */
                         outcome: ("provided" | "partially_provided" | "not_provided") | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was completed (UTC); null until then
+                         */
                         completedAt: string | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it ended without completion (UTC); null otherwise
+                         */
                         endedAt: string | null;
+                        /** @description why it ended without completion */
                         endReason: ("consent_withdrawn" | "participation_ended") | null;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the user who made it
+                         */
                         requestedBy?: string;
+                        /** @description the consent it rests on, else null */
                         consentId?: string | null;
+                        /** @description the legal ground it rests on, else null; its citation only for readers of section legal */
                         legalBasis?: {
-                            /** @enum {string} */
+                            /**
+                             * @description the legal ground
+                             * @enum {string}
+                             */
                             code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            /** @description the article or order cited (section legal) */
                             citation?: string | null;
                         } | null;
+                        /** @description the user who accepted or declined it */
                         decidedBy?: string | null;
                         /** @description free text: section notes */
                         declineReason?: string | null;
                         /** @description free text: section notes */
                         completionNotes?: string | null;
+                        /** @description the user who completed it */
                         completedBy?: string | null;
+                        /** @description the participation its acceptance granted */
                         participationId?: string | null;
                     };
                 };
@@ -3502,48 +4736,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the record’s id (UUID v7, time-ordered)
+                         */
                         id: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the case it belongs to
+                         */
                         caseId: string;
+                        /** @description the case’s human-readable number */
                         caseNumber?: string;
+                        /** @description the child’s pseudonym: the same child has the same childRef across cases */
                         childRef?: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation that refers
+                         */
                         fromOrganizationId: string;
+                        /** @description its name */
                         fromOrganizationName: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation referred to
+                         */
                         toOrganizationId: string;
+                        /** @description its name */
                         toOrganizationName: string;
-                        /** @enum {string} */
+                        /**
+                         * @description the service asked for
+                         * @enum {string}
+                         */
                         service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                        /** @description the sections the receiver reads once it accepts */
                         sections: string[];
+                        /** @description the date by which the receiver should answer (YYYY-MM-DD) */
                         respondBy: string;
-                        /** @enum {string} */
+                        /**
+                         * @description pending until the receiver accepts or declines; completed or ended afterwards
+                         * @enum {string}
+                         */
                         status: "pending" | "accepted" | "declined" | "completed" | "ended";
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was made (UTC)
+                         */
                         requestedAt: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when the receiver accepted or declined (UTC); null while pending
+                         */
                         decidedAt: string | null;
+                        /** @description whether the service was provided; null until completed */
                         outcome: ("provided" | "partially_provided" | "not_provided") | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was completed (UTC); null until then
+                         */
                         completedAt: string | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it ended without completion (UTC); null otherwise
+                         */
                         endedAt: string | null;
+                        /** @description why it ended without completion */
                         endReason: ("consent_withdrawn" | "participation_ended") | null;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the user who made it
+                         */
                         requestedBy?: string;
+                        /** @description the consent it rests on, else null */
                         consentId?: string | null;
+                        /** @description the legal ground it rests on, else null; its citation only for readers of section legal */
                         legalBasis?: {
-                            /** @enum {string} */
+                            /**
+                             * @description the legal ground
+                             * @enum {string}
+                             */
                             code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            /** @description the article or order cited (section legal) */
                             citation?: string | null;
                         } | null;
+                        /** @description the user who accepted or declined it */
                         decidedBy?: string | null;
                         /** @description free text: section notes */
                         declineReason?: string | null;
                         /** @description free text: section notes */
                         completionNotes?: string | null;
+                        /** @description the user who completed it */
                         completedBy?: string | null;
+                        /** @description the participation its acceptance granted */
                         participationId?: string | null;
                     };
                 };
@@ -3584,48 +4868,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the record’s id (UUID v7, time-ordered)
+                         */
                         id: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the case it belongs to
+                         */
                         caseId: string;
+                        /** @description the case’s human-readable number */
                         caseNumber?: string;
+                        /** @description the child’s pseudonym: the same child has the same childRef across cases */
                         childRef?: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation that refers
+                         */
                         fromOrganizationId: string;
+                        /** @description its name */
                         fromOrganizationName: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation referred to
+                         */
                         toOrganizationId: string;
+                        /** @description its name */
                         toOrganizationName: string;
-                        /** @enum {string} */
+                        /**
+                         * @description the service asked for
+                         * @enum {string}
+                         */
                         service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                        /** @description the sections the receiver reads once it accepts */
                         sections: string[];
+                        /** @description the date by which the receiver should answer (YYYY-MM-DD) */
                         respondBy: string;
-                        /** @enum {string} */
+                        /**
+                         * @description pending until the receiver accepts or declines; completed or ended afterwards
+                         * @enum {string}
+                         */
                         status: "pending" | "accepted" | "declined" | "completed" | "ended";
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was made (UTC)
+                         */
                         requestedAt: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when the receiver accepted or declined (UTC); null while pending
+                         */
                         decidedAt: string | null;
+                        /** @description whether the service was provided; null until completed */
                         outcome: ("provided" | "partially_provided" | "not_provided") | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was completed (UTC); null until then
+                         */
                         completedAt: string | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it ended without completion (UTC); null otherwise
+                         */
                         endedAt: string | null;
+                        /** @description why it ended without completion */
                         endReason: ("consent_withdrawn" | "participation_ended") | null;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the user who made it
+                         */
                         requestedBy?: string;
+                        /** @description the consent it rests on, else null */
                         consentId?: string | null;
+                        /** @description the legal ground it rests on, else null; its citation only for readers of section legal */
                         legalBasis?: {
-                            /** @enum {string} */
+                            /**
+                             * @description the legal ground
+                             * @enum {string}
+                             */
                             code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            /** @description the article or order cited (section legal) */
                             citation?: string | null;
                         } | null;
+                        /** @description the user who accepted or declined it */
                         decidedBy?: string | null;
                         /** @description free text: section notes */
                         declineReason?: string | null;
                         /** @description free text: section notes */
                         completionNotes?: string | null;
+                        /** @description the user who completed it */
                         completedBy?: string | null;
+                        /** @description the participation its acceptance granted */
                         participationId?: string | null;
                     };
                 };
@@ -3655,7 +4989,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @enum {string} */
+                    /**
+                     * @description whether the service was provided
+                     * @enum {string}
+                     */
                     outcome: "provided" | "partially_provided" | "not_provided";
                     /** @description free text: section notes */
                     notes?: string;
@@ -3670,48 +5007,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the record’s id (UUID v7, time-ordered)
+                         */
                         id: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the case it belongs to
+                         */
                         caseId: string;
+                        /** @description the case’s human-readable number */
                         caseNumber?: string;
+                        /** @description the child’s pseudonym: the same child has the same childRef across cases */
                         childRef?: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation that refers
+                         */
                         fromOrganizationId: string;
+                        /** @description its name */
                         fromOrganizationName: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation referred to
+                         */
                         toOrganizationId: string;
+                        /** @description its name */
                         toOrganizationName: string;
-                        /** @enum {string} */
+                        /**
+                         * @description the service asked for
+                         * @enum {string}
+                         */
                         service: "legal_representation" | "psychosocial" | "shelter" | "health" | "education" | "family_tracing" | "interpretation";
+                        /** @description the sections the receiver reads once it accepts */
                         sections: string[];
+                        /** @description the date by which the receiver should answer (YYYY-MM-DD) */
                         respondBy: string;
-                        /** @enum {string} */
+                        /**
+                         * @description pending until the receiver accepts or declines; completed or ended afterwards
+                         * @enum {string}
+                         */
                         status: "pending" | "accepted" | "declined" | "completed" | "ended";
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was made (UTC)
+                         */
                         requestedAt: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when the receiver accepted or declined (UTC); null while pending
+                         */
                         decidedAt: string | null;
+                        /** @description whether the service was provided; null until completed */
                         outcome: ("provided" | "partially_provided" | "not_provided") | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was completed (UTC); null until then
+                         */
                         completedAt: string | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it ended without completion (UTC); null otherwise
+                         */
                         endedAt: string | null;
+                        /** @description why it ended without completion */
                         endReason: ("consent_withdrawn" | "participation_ended") | null;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the user who made it
+                         */
                         requestedBy?: string;
+                        /** @description the consent it rests on, else null */
                         consentId?: string | null;
+                        /** @description the legal ground it rests on, else null; its citation only for readers of section legal */
                         legalBasis?: {
-                            /** @enum {string} */
+                            /**
+                             * @description the legal ground
+                             * @enum {string}
+                             */
                             code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            /** @description the article or order cited (section legal) */
                             citation?: string | null;
                         } | null;
+                        /** @description the user who accepted or declined it */
                         decidedBy?: string | null;
                         /** @description free text: section notes */
                         declineReason?: string | null;
                         /** @description free text: section notes */
                         completionNotes?: string | null;
+                        /** @description the user who completed it */
                         completedBy?: string | null;
+                        /** @description the participation its acceptance granted */
                         participationId?: string | null;
                     };
                 };
@@ -3751,35 +5138,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description transfers, in the order the route states */
                         items: {
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the record’s id (UUID v7, time-ordered)
+                             */
                             id: string;
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the case it belongs to
+                             */
                             caseId: string;
-                            /** @enum {string} */
+                            /**
+                             * @description handover: the migration authority puts the child at the Procuraduría’s disposal; responsibility: another transfer of the lead
+                             * @enum {string}
+                             */
                             kind: "handover" | "responsibility";
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the lead organisation that asked
+                             */
                             fromOrganizationId: string;
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the organisation asked to lead
+                             */
                             toOrganizationId: string;
+                            /** @description the consent it rests on, else null */
                             consentId: string | null;
+                            /** @description the legal ground it rests on, else null; its citation only for readers of section legal */
                             legalBasis: {
-                                /** @enum {string} */
+                                /**
+                                 * @description the legal ground
+                                 * @enum {string}
+                                 */
                                 code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                                /** @description the article or order cited (section legal) */
                                 citation?: string | null;
                             } | null;
-                            /** @enum {string} */
+                            /**
+                             * @description pending until the receiver accepts or declines
+                             * @enum {string}
+                             */
                             status: "pending" | "accepted" | "declined";
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the user who asked
+                             */
                             requestedBy: string;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description when it was asked (UTC)
+                             */
                             requestedAt: string;
+                            /** @description the user who accepted or declined; null while pending */
                             decidedBy: string | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description when it was decided (UTC); null while pending
+                             */
                             decidedAt: string | null;
                             /** @description free text: section notes */
                             declineReason?: string | null;
                         }[];
+                        /** @description the cursor of the next page (send it as `cursor`); null on the last page */
                         nextCursor: string | null;
                     };
                 };
@@ -3805,9 +5228,15 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: uuid */
+                    /**
+                     * Format: uuid
+                     * @description the organisation that is to lead the case
+                     */
                     toOrganizationId: string;
-                    /** Format: uuid */
+                    /**
+                     * Format: uuid
+                     * @description a consent of this case whose scopes include share_with_organizations
+                     */
                     consentId?: string;
                     legalBasis?: components["schemas"]["LegalBasis"];
                 };
@@ -3818,35 +5247,68 @@ export interface operations {
             201: {
                 headers: {
                     location: components["headers"]["Location"];
-                    etag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the record’s id (UUID v7, time-ordered)
+                         */
                         id: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the case it belongs to
+                         */
                         caseId: string;
-                        /** @enum {string} */
+                        /**
+                         * @description handover: the migration authority puts the child at the Procuraduría’s disposal; responsibility: another transfer of the lead
+                         * @enum {string}
+                         */
                         kind: "handover" | "responsibility";
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the lead organisation that asked
+                         */
                         fromOrganizationId: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation asked to lead
+                         */
                         toOrganizationId: string;
+                        /** @description the consent it rests on, else null */
                         consentId: string | null;
+                        /** @description the legal ground it rests on, else null; its citation only for readers of section legal */
                         legalBasis: {
-                            /** @enum {string} */
+                            /**
+                             * @description the legal ground
+                             * @enum {string}
+                             */
                             code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            /** @description the article or order cited (section legal) */
                             citation?: string | null;
                         } | null;
-                        /** @enum {string} */
+                        /**
+                         * @description pending until the receiver accepts or declines
+                         * @enum {string}
+                         */
                         status: "pending" | "accepted" | "declined";
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the user who asked
+                         */
                         requestedBy: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was asked (UTC)
+                         */
                         requestedAt: string;
+                        /** @description the user who accepted or declined; null while pending */
                         decidedBy: string | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was decided (UTC); null while pending
+                         */
                         decidedAt: string | null;
                         /** @description free text: section notes */
                         declineReason?: string | null;
@@ -3885,30 +5347,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the record’s id (UUID v7, time-ordered)
+                         */
                         id: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the case it belongs to
+                         */
                         caseId: string;
-                        /** @enum {string} */
+                        /**
+                         * @description handover: the migration authority puts the child at the Procuraduría’s disposal; responsibility: another transfer of the lead
+                         * @enum {string}
+                         */
                         kind: "handover" | "responsibility";
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the lead organisation that asked
+                         */
                         fromOrganizationId: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation asked to lead
+                         */
                         toOrganizationId: string;
+                        /** @description the consent it rests on, else null */
                         consentId: string | null;
+                        /** @description the legal ground it rests on, else null; its citation only for readers of section legal */
                         legalBasis: {
-                            /** @enum {string} */
+                            /**
+                             * @description the legal ground
+                             * @enum {string}
+                             */
                             code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            /** @description the article or order cited (section legal) */
                             citation?: string | null;
                         } | null;
-                        /** @enum {string} */
+                        /**
+                         * @description pending until the receiver accepts or declines
+                         * @enum {string}
+                         */
                         status: "pending" | "accepted" | "declined";
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the user who asked
+                         */
                         requestedBy: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was asked (UTC)
+                         */
                         requestedAt: string;
+                        /** @description the user who accepted or declined; null while pending */
                         decidedBy: string | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was decided (UTC); null while pending
+                         */
                         decidedAt: string | null;
                         /** @description free text: section notes */
                         declineReason?: string | null;
@@ -3930,7 +5426,9 @@ export interface operations {
                 limit?: number;
                 /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
+                /** @description incoming: transfers to the caller’s organisation; outgoing: from it */
                 direction?: "incoming" | "outgoing";
+                /** @description only transfers in this status */
                 status?: "pending" | "accepted" | "declined";
             };
             header?: never;
@@ -3946,35 +5444,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description transfers, in the order the route states */
                         items: {
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the record’s id (UUID v7, time-ordered)
+                             */
                             id: string;
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the case it belongs to
+                             */
                             caseId: string;
-                            /** @enum {string} */
+                            /**
+                             * @description handover: the migration authority puts the child at the Procuraduría’s disposal; responsibility: another transfer of the lead
+                             * @enum {string}
+                             */
                             kind: "handover" | "responsibility";
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the lead organisation that asked
+                             */
                             fromOrganizationId: string;
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the organisation asked to lead
+                             */
                             toOrganizationId: string;
+                            /** @description the consent it rests on, else null */
                             consentId: string | null;
+                            /** @description the legal ground it rests on, else null; its citation only for readers of section legal */
                             legalBasis: {
-                                /** @enum {string} */
+                                /**
+                                 * @description the legal ground
+                                 * @enum {string}
+                                 */
                                 code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                                /** @description the article or order cited (section legal) */
                                 citation?: string | null;
                             } | null;
-                            /** @enum {string} */
+                            /**
+                             * @description pending until the receiver accepts or declines
+                             * @enum {string}
+                             */
                             status: "pending" | "accepted" | "declined";
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the user who asked
+                             */
                             requestedBy: string;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description when it was asked (UTC)
+                             */
                             requestedAt: string;
+                            /** @description the user who accepted or declined; null while pending */
                             decidedBy: string | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description when it was decided (UTC); null while pending
+                             */
                             decidedAt: string | null;
                             /** @description free text: section notes */
                             declineReason?: string | null;
                         }[];
+                        /** @description the cursor of the next page (send it as `cursor`); null on the last page */
                         nextCursor: string | null;
                     };
                 };
@@ -4006,30 +5540,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the record’s id (UUID v7, time-ordered)
+                         */
                         id: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the case it belongs to
+                         */
                         caseId: string;
-                        /** @enum {string} */
+                        /**
+                         * @description handover: the migration authority puts the child at the Procuraduría’s disposal; responsibility: another transfer of the lead
+                         * @enum {string}
+                         */
                         kind: "handover" | "responsibility";
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the lead organisation that asked
+                         */
                         fromOrganizationId: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation asked to lead
+                         */
                         toOrganizationId: string;
+                        /** @description the consent it rests on, else null */
                         consentId: string | null;
+                        /** @description the legal ground it rests on, else null; its citation only for readers of section legal */
                         legalBasis: {
-                            /** @enum {string} */
+                            /**
+                             * @description the legal ground
+                             * @enum {string}
+                             */
                             code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            /** @description the article or order cited (section legal) */
                             citation?: string | null;
                         } | null;
-                        /** @enum {string} */
+                        /**
+                         * @description pending until the receiver accepts or declines
+                         * @enum {string}
+                         */
                         status: "pending" | "accepted" | "declined";
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the user who asked
+                         */
                         requestedBy: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was asked (UTC)
+                         */
                         requestedAt: string;
+                        /** @description the user who accepted or declined; null while pending */
                         decidedBy: string | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was decided (UTC); null while pending
+                         */
                         decidedAt: string | null;
                         /** @description free text: section notes */
                         declineReason?: string | null;
@@ -4072,30 +5640,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the record’s id (UUID v7, time-ordered)
+                         */
                         id: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the case it belongs to
+                         */
                         caseId: string;
-                        /** @enum {string} */
+                        /**
+                         * @description handover: the migration authority puts the child at the Procuraduría’s disposal; responsibility: another transfer of the lead
+                         * @enum {string}
+                         */
                         kind: "handover" | "responsibility";
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the lead organisation that asked
+                         */
                         fromOrganizationId: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the organisation asked to lead
+                         */
                         toOrganizationId: string;
+                        /** @description the consent it rests on, else null */
                         consentId: string | null;
+                        /** @description the legal ground it rests on, else null; its citation only for readers of section legal */
                         legalBasis: {
-                            /** @enum {string} */
+                            /**
+                             * @description the legal ground
+                             * @enum {string}
+                             */
                             code: "migration_law_handover" | "protection_measure" | "court_order" | "emergency_protection";
+                            /** @description the article or order cited (section legal) */
                             citation?: string | null;
                         } | null;
-                        /** @enum {string} */
+                        /**
+                         * @description pending until the receiver accepts or declines
+                         * @enum {string}
+                         */
                         status: "pending" | "accepted" | "declined";
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the user who asked
+                         */
                         requestedBy: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was asked (UTC)
+                         */
                         requestedAt: string;
+                        /** @description the user who accepted or declined; null while pending */
                         decidedBy: string | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was decided (UTC); null while pending
+                         */
                         decidedAt: string | null;
                         /** @description free text: section notes */
                         declineReason?: string | null;
@@ -4277,8 +5879,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description the corrected text (the earlier text stays in the history) */
                     body?: string;
-                    /** @enum {string} */
+                    /**
+                     * @description the corrected kind of note
+                     * @enum {string}
+                     */
                     category?: "general" | "interview" | "home_visit" | "family_contact" | "referral" | "follow_up";
                     /**
                      * @description marks the note as entered in error; it cannot be unmarked
@@ -4334,17 +5940,30 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description changes, oldest first */
                         items: {
+                            /** @description the entry’s id */
                             id: string;
+                            /** @description the field that changed, as section.field */
                             field: string;
+                            /** @description its value before (any JSON value; null when it was unset) */
                             oldValue: unknown;
+                            /** @description its value after (any JSON value; null when cleared) */
                             newValue: unknown;
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the user who changed it
+                             */
                             actorId: string;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description when it changed (UTC)
+                             */
                             changedAt: string;
+                            /** @description the request that changed it, as in the audit trail */
                             requestId: string;
                         }[];
+                        /** @description the cursor of the next page (send it as `cursor`); null on the last page */
                         nextCursor: string | null;
                     };
                 };
@@ -4375,19 +5994,32 @@ export interface operations {
                 content: {
                     "application/json": {
                         role: components["schemas"]["Role"];
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the caller’s organisation
+                         */
                         organizationId: string;
+                        /** @description sections with at least one field the caller may read, create or update on some case in scope */
                         sections: {
+                            /** @description what the caller may read */
                             read: string[];
+                            /** @description what the caller may set when creating */
                             create: string[];
+                            /** @description what the caller may change */
                             update: string[];
                         };
+                        /** @description `section.field` names, likewise; derived fields are never among those to create or update */
                         fields: {
+                            /** @description what the caller may read */
                             read: string[];
+                            /** @description what the caller may set when creating */
                             create: string[];
+                            /** @description what the caller may change */
                             update: string[];
                         };
+                        /** @description the policy’s actions the caller may take (on some case in scope, for the case actions) */
                         actions: string[];
+                        /** @description CASL’s packed rules, conditions included: a client rebuilds them with unpackRules */
                         rules: unknown[][];
                     };
                 };
@@ -4522,7 +6154,10 @@ export interface operations {
                      * @description defaults to now
                      */
                     endedAt?: string;
-                    /** @enum {string} */
+                    /**
+                     * @description why the placement ended
+                     * @enum {string}
+                     */
                     endReasonCode: "replaced_by_new_placement" | "moved_to_other_care" | "released_from_detention" | "family_reunified" | "placement_breakdown" | "left_without_notice" | "turned_18" | "case_closed" | "other";
                     /** @description free text: section notes */
                     endNotes?: string;
@@ -4608,6 +6243,7 @@ export interface operations {
             /** @description Created: the record as the creator may read it */
             201: {
                 headers: {
+                    location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4624,6 +6260,36 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCaseTransition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                transitionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: one stage change of a case */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transition"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4748,14 +6414,22 @@ export interface operations {
                 "application/json": {
                     /** @description factors given replace stored ones */
                     findings?: {
+                        /** @description the child’s views and wishes, heard in the child’s language */
                         childViews?: string;
+                        /** @description the family: who and where they are, and the child’s bonds with them */
                         family?: string;
+                        /** @description the child’s safety where the child is and where the child might go */
                         safety?: string;
+                        /** @description the child’s physical and mental health and its care */
                         health?: string;
+                        /** @description the child’s schooling and what it needs */
                         education?: string;
+                        /** @description the child’s identity: culture, language, religion, indigenous people */
                         identity?: string;
+                        /** @description the child’s development and what the child needs to grow */
                         development?: string;
                     };
+                    /** @description the assessor’s recommendation; section bidDeliberation */
                     recommendation?: string;
                     /**
                      * Format: date-time
@@ -4908,31 +6582,54 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @enum {string} */
+                    /**
+                     * @description why the panel sits
+                     * @enum {string}
+                     */
                     trigger?: "durable_solution" | "separation_from_parents" | "return" | "change_of_arrangement" | "review" | "other";
+                    /** @description the panel’s members */
                     panel?: {
+                        /** @description the member’s name */
                         name: string;
+                        /** @description the member’s role on the panel (e.g. psychologist, attorney) */
                         role: string;
+                        /** @description the member’s organisation, when it has one here */
                         organizationId?: string | null;
                         /** @description the date the member signed the confidentiality undertaking: not in the future, not after the decision */
                         undertakingSignedAt?: string | null;
                     }[];
+                    /** @description what the child said, in the child’s words where possible */
                     childViews?: string;
+                    /** @description the panel’s findings by factor (childViews, family, safety, health, education, identity, development) */
                     factors?: {
+                        /** @description the child’s views and wishes, heard in the child’s language */
                         childViews?: string;
+                        /** @description the family: who and where they are, and the child’s bonds with them */
                         family?: string;
+                        /** @description the child’s safety where the child is and where the child might go */
                         safety?: string;
+                        /** @description the child’s physical and mental health and its care */
                         health?: string;
+                        /** @description the child’s schooling and what it needs */
                         education?: string;
+                        /** @description the child’s identity: culture, language, religion, indigenous people */
                         identity?: string;
+                        /** @description the child’s development and what the child needs to grow */
                         development?: string;
                     };
+                    /** @description the solutions the panel weighed */
                     optionsConsidered?: {
-                        /** @enum {string} */
+                        /**
+                         * @description a solution the panel weighed
+                         * @enum {string}
+                         */
                         option: "family_reunification" | "assisted_return" | "local_integration" | "resettlement" | "maintain_arrangement" | "change_arrangement";
+                        /** @description how the panel weighed it */
                         assessment?: string | null;
                     }[];
+                    /** @description why the panel decides as it does */
                     rationale?: string;
+                    /** @description a member’s dissent, if any */
                     dissent?: string;
                 };
             };
@@ -4978,10 +6675,17 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @enum {string} */
+                    /**
+                     * @description the solution decided
+                     * @enum {string}
+                     */
                     outcome: "family_reunification" | "assisted_return" | "local_integration" | "resettlement" | "maintain_arrangement" | "change_arrangement";
+                    /** @description when the panel decided (a date or a time) */
                     decidedAt: string;
-                    /** Format: date */
+                    /**
+                     * Format: date
+                     * @description when the decision is to be reviewed (YYYY-MM-DD)
+                     */
                     reviewDueAt: string;
                 };
             };
@@ -5144,15 +6848,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @enum {boolean} */
+                        /**
+                         * @description true: every sealed event is where the chain says
+                         * @enum {boolean}
+                         */
                         intact: true;
+                        /** @description the last sequence number verified */
                         verifiedThrough: number;
+                        /** @description the chain’s hash there; keep it with verifiedThrough to verify from it later */
                         headHash: string | null;
                     } | {
-                        /** @enum {boolean} */
+                        /**
+                         * @description false: the chain is broken
+                         * @enum {boolean}
+                         */
                         intact: false;
+                        /** @description the first sequence number where it breaks */
                         brokenAt: number;
-                        /** @enum {string} */
+                        /**
+                         * @description how it breaks
+                         * @enum {string}
+                         */
                         reason: "missing-link" | "event-missing" | "previous-hash-mismatch" | "hash-mismatch" | "checkpoint-mismatch";
                     };
                 };
@@ -5184,8 +6900,12 @@ export interface operations {
                     "application/json": {
                         /** @description 0 while nothing is sealed */
                         seq: number;
+                        /** @description the chain’s hash at seq; keep it to verify against later */
                         hash: string | null;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when seq was sealed (UTC)
+                         */
                         sealedAt: string | null;
                     };
                 };
@@ -5222,6 +6942,7 @@ export interface operations {
                     "application/json": {
                         /** @description the calendar period; null for every case */
                         period: {
+                            /** @description the period as asked (2026-11, 2026-Q4, 2026, 2026-W47) */
                             code: string;
                             /** @description first instant of the period (UTC) */
                             from: string;
@@ -5230,27 +6951,36 @@ export interface operations {
                         } | null;
                         /** @description how the figures were protected, in one sentence */
                         method: string;
+                        /** @description the open cases, broken down */
                         openCases: {
+                            /** @description open cases by stage */
                             byStage: {
                                 [key: string]: number | "<5";
                             };
+                            /** @description open cases by the type of the current placement */
                             byPlacementType: {
                                 [key: string]: number | "<5";
                             };
+                            /** @description open cases by the child’s nationality */
                             byNationality: {
                                 [key: string]: number | "<5";
                             };
+                            /** @description open cases by the child’s age bracket */
                             byAgeBracket: {
                                 [key: string]: number | "<5";
                             };
+                            /** @description open cases by separation status */
                             bySeparationStatus: {
                                 [key: string]: number | "<5";
                             };
                             /** @description all open cases, rounded on its own (not the sum of the rounded cells) */
                             total: number | "<5";
                         };
+                        /** @description children held in migration stations */
                         detention: {
+                            /** @description children held in a migration station now */
                             childrenInDetentionNow: number | "<5";
+                            /** @description children ever held in a migration station */
                             childrenEverDetained: number | "<5";
                             /** @description calendar days started in a migration station, rounded to a multiple of 5; null when 1 to 4 children were ever detained */
                             totalDetentionDays: number | null;
@@ -5260,7 +6990,9 @@ export interface operations {
                              */
                             withheld?: "fewer_than_10_cases" | "fewer_than_5_children";
                         };
+                        /** @description how long the protection steps took, as medians */
                         medians: {
+                            /** @description hours from opening to notifying the Procuraduría */
                             hoursToProcuraduriaNotification: {
                                 /** @description the median, to one decimal; null when fewer than 10 cases have the timing */
                                 median: number | null;
@@ -5272,6 +7004,7 @@ export interface operations {
                                  */
                                 withheld?: "fewer_than_10_cases" | "fewer_than_5_children";
                             };
+                            /** @description days from opening to appointing a guardian */
                             daysToGuardianAppointment: {
                                 /** @description the median, to one decimal; null when fewer than 10 cases have the timing */
                                 median: number | null;
@@ -5283,6 +7016,7 @@ export interface operations {
                                  */
                                 withheld?: "fewer_than_10_cases" | "fewer_than_5_children";
                             };
+                            /** @description days from opening to legal representation */
                             daysToLegalRepresentation: {
                                 /** @description the median, to one decimal; null when fewer than 10 cases have the timing */
                                 median: number | null;
@@ -5294,6 +7028,7 @@ export interface operations {
                                  */
                                 withheld?: "fewer_than_10_cases" | "fewer_than_5_children";
                             };
+                            /** @description days from opening to a decided best-interests determination */
                             daysToDecidedDetermination: {
                                 /** @description the median, to one decimal; null when fewer than 10 cases have the timing */
                                 median: number | null;
@@ -5321,6 +7056,7 @@ export interface operations {
     listCalendarNonWorkingDays: {
         parameters: {
             query: {
+                /** @description the calendar year (2000-2100) */
                 year: number;
             };
             header?: never;
@@ -5336,10 +7072,13 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description the year asked for */
                         year: number;
+                        /** @description the year’s non-working days besides weekends, by date */
                         items: {
                             /** @description YYYY-MM-DD */
                             date: string;
+                            /** @description why it is not a working day (the holiday’s name or the declaration) */
                             reason: string;
                             /**
                              * @description `law`: a rest day of the Federal Labour Law art. 74; `declared`: declared non-working by an authority
@@ -5369,7 +7108,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: date */
+                    /**
+                     * Format: date
+                     * @description the day to declare non-working, YYYY-MM-DD
+                     */
                     date: string;
                     /** @description why the day is not a working day (an authority’s declaration, e.g. Holy Thursday) */
                     reason: string;
@@ -5380,12 +7122,14 @@ export interface operations {
             /** @description A day that is not a working day, besides Saturdays and Sundays */
             201: {
                 headers: {
+                    location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
                         /** @description YYYY-MM-DD */
                         date: string;
+                        /** @description why it is not a working day (the holiday’s name or the declaration) */
                         reason: string;
                         /**
                          * @description `law`: a rest day of the Federal Labour Law art. 74; `declared`: declared non-working by an authority
@@ -5402,6 +7146,45 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCalendarNonWorkingDay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A day that is not a working day, besides Saturdays and Sundays */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description YYYY-MM-DD */
+                        date: string;
+                        /** @description why it is not a working day (the holiday’s name or the declaration) */
+                        reason: string;
+                        /**
+                         * @description `law`: a rest day of the Federal Labour Law art. 74; `declared`: declared non-working by an authority
+                         * @enum {string}
+                         */
+                        source: "law" | "declared";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -5461,27 +7244,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description tasks, the earliest due first */
                         items: {
-                            /** @enum {string} */
+                            /**
+                             * @description the rule that makes the task (GET /vocabulary)
+                             * @enum {string}
+                             */
                             rule: "notify_procuraduria" | "leave_migration_station" | "appoint_guardian" | "file_asylum_claim" | "case_plan" | "case_review" | "residential_review" | "bid_review" | "turning_18" | "respond_to_referral" | "respond_to_transfer";
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the case it belongs to
+                             */
                             caseId: string;
+                            /** @description the case’s human-readable number */
                             caseNumber: string;
                             /**
                              * Format: date-time
                              * @description when the task is due (UTC)
                              */
                             dueAt: string;
+                            /** @description true: its due time has passed */
                             overdue: boolean;
                             /** @description what to do, in es-MX or English by Accept-Language (es-MX by default) */
                             title: string;
                             /** @description the route that resolves the task */
                             resolveWith: {
-                                /** @enum {string} */
+                                /**
+                                 * @description its method
+                                 * @enum {string}
+                                 */
                                 method: "POST" | "PATCH" | "PUT";
+                                /** @description its path */
                                 path: string;
                             };
                         }[];
+                        /** @description the cursor of the next page (send it as `cursor`); null on the last page */
                         nextCursor: string | null;
                     };
                 };
@@ -5523,18 +7320,30 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the case it belongs to
+                         */
                         caseId: string;
                         /**
                          * Format: uuid
                          * @description the caller’s organisation: each participating organisation assigns its own user
                          */
                         organizationId: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the user who works on the case
+                         */
                         userId: string;
-                        /** Format: uuid */
+                        /**
+                         * Format: uuid
+                         * @description the user who assigned it
+                         */
                         assignedBy: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description when it was assigned (UTC)
+                         */
                         assignedAt: string;
                     };
                 };

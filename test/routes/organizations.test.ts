@@ -80,14 +80,30 @@ t.test('organisations are managed by the system administrator', async (t) => {
         const own = (directory.json().items as Record<string, unknown>[]).find((item) => item.id === user.organizationId)
         t.ok(own, `${role} finds its own organisation`)
         t.same(Object.keys(own ?? {}).sort(), ['id', 'kind', 'name'], `${role} sees id, name and kind only`)
+        const one = await app.inject({ method: 'GET', url: `/organizations/${user.organizationId}`, headers: user.headers })
+        t.equal(one.statusCode, 200, `${role} GET /organizations/{id}`)
+        t.same(one.json(), own, `${role} reads one organisation as the directory lists it`)
       }
       // createUser made one organisation per role straight in the database.
       t.equal((await list('?limit=100')).json().items.length, before + ROLES.length - 1)
     },
   )
 
+  await t.test('one organisation: the admin reads createdAt too; an unknown id is a 404 problem', async (t) => {
+    const created = await post({ name: 'Casa del Migrante (one)', kind: 'civil_society' })
+    t.equal(created.statusCode, 201, created.body)
+    t.equal(created.headers.location, `/organizations/${created.json().id}`, 'the Location names the new organisation')
+    const one = await app.inject({ method: 'GET', url: created.headers.location as string, headers: admin.headers })
+    t.equal(one.statusCode, 200, one.body)
+    t.same(Object.keys(one.json()).sort(), ['createdAt', 'id', 'kind', 'name'])
+    const missing = await app.inject({ method: 'GET', url: '/organizations/0190f0a2-6c1e-7c3a-9d2b-5a4f3e2d1c0b', headers: admin.headers })
+    t.equal(missing.statusCode, 404)
+    t.equal(missing.json().type, 'urn:atd:problem:not-found')
+  })
+
   await t.test('without a token it is a 401 problem', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: '/organizations' })).statusCode, 401)
+    t.equal((await app.inject({ method: 'GET', url: `/organizations/${admin.organizationId}` })).statusCode, 401)
     t.equal((await app.inject({ method: 'POST', url: '/organizations', payload: { name: 'x', kind: 'platform' } })).statusCode, 401)
   })
 })

@@ -75,6 +75,14 @@ t.test('sharing a case with another organisation', async (t) => {
       grantedBy: ngo.id,
       endedAt: null,
     })
+    t.equal(
+      response.headers.location,
+      `/cases/${caseId}/participants/${legalAid}`,
+      'the Location names the participation by its organisation',
+    )
+    const one = await app.inject({ method: 'GET', url: response.headers.location as string, headers: attorney.headers })
+    t.equal(one.statusCode, 200, one.body)
+    t.same(one.json(), response.json(), 'the new participant reads its participation')
 
     const read = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: attorney.headers })
     t.equal(read.statusCode, 200, read.body)
@@ -220,6 +228,11 @@ t.test('sharing a case with another organisation', async (t) => {
     t.equal(sharing.statusCode, 404)
     t.notMatch(sharing.body, sharingConsent)
     t.equal((await app.inject({ method: 'GET', url: `/cases/${caseId}/participants`, headers: outsider.headers })).statusCode, 404)
+    t.equal(
+      (await app.inject({ method: 'GET', url: `/cases/${caseId}/participants/${ngo.organizationId}`, headers: outsider.headers }))
+        .statusCode,
+      404,
+    )
     t.notOk((await listedIds(outsider)).includes(caseId))
     const stillOut = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: outsider.headers })
     t.equal(stillOut.statusCode, 404, 'a refused share lets nobody in')
@@ -289,5 +302,10 @@ t.test('sharing a case with another organisation', async (t) => {
     const ended = participations.find((item) => item.organizationId === legalAid)
     t.ok(ended?.endedAt, 'the participation is kept, ended')
     t.equal(ended?.endReason, 'consent_withdrawn')
+    const one = await app.inject({ method: 'GET', url: `/cases/${caseId}/participants/${legalAid}`, headers: ngo.headers })
+    t.equal(one.statusCode, 200, one.body)
+    t.same(one.json(), ended, 'the ended participation is read by its organisation')
+    const never = await app.inject({ method: 'GET', url: `/cases/${caseId}/participants/${outsider.organizationId}`, headers: ngo.headers })
+    t.equal(never.statusCode, 404, 'an organisation that never took part is a 404')
   })
 })

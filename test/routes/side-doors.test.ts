@@ -116,7 +116,7 @@ t.test('no door discloses a section behind a wall', async (t) => {
       rationale: seed('bidDeliberation', 'determination rationale'),
     }),
   )
-  await created(
+  const transition = await created(
     await send(
       lead,
       'POST',
@@ -190,6 +190,9 @@ t.test('no door discloses a section behind a wall', async (t) => {
     did: determination.id,
     tid: declinedTransfer.id,
     rid: referral.id,
+    transitionId: transition.id,
+    organizationId: extraOrganization,
+    date: '2031-01-01',
   }
   const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> }
   const routes = Object.entries(document.paths)
