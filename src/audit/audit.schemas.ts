@@ -2,6 +2,9 @@ import { z } from 'zod'
 import { isoDateTime } from '../http/dates.js'
 import { cursorSchema } from '../http/cursor.js'
 
+export const AUDIT_OUTCOMES = ['allowed', 'denied'] as const
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number]
+
 const auditFilterShape = {
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: cursorSchema.optional(),
@@ -11,7 +14,7 @@ const auditFilterShape = {
     .string()
     .regex(/^[a-z_.-]{1,80}$/)
     .optional(),
-  outcome: z.enum(['allowed', 'denied']).optional(),
+  outcome: z.enum(AUDIT_OUTCOMES).optional(),
   from: isoDateTime.optional(),
   to: isoDateTime.optional(),
 }
@@ -32,7 +35,7 @@ export const auditEventSchema = z.object({
   caseIds: z.array(z.string()),
   fields: z.array(z.string()).describe('section.field names the answer disclosed (or a refusal named)'),
   changedFields: z.array(z.string()).describe('section.field names a change changed; empty for reads and refusals'),
-  outcome: z.enum(['allowed', 'denied']),
+  outcome: z.enum(AUDIT_OUTCOMES),
   reason: z.string().nullable(),
   targetOrganizationId: z.string().nullable(),
   targetUserId: z.string().nullable().describe('The user an administrative act was about'),

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { caseSearchQueryShape } from './case-search.js'
 import {
   AGE_BRACKETS,
+  CASE_STATUSES,
   CASE_VIEW_SECTIONS,
   CLOSURE_REASONS,
   RISK_LEVELS,
@@ -41,7 +42,7 @@ export const caseViewSchema = z
     caseNumber: z.string().optional(),
     childRef: z.string().optional(),
     stage: z.enum(STAGES).optional(),
-    status: z.enum(['open', 'closed']).optional(),
+    status: z.enum(CASE_STATUSES).optional(),
     riskLevel: z.enum(RISK_LEVELS).optional(),
     leadOrganizationId: z.uuid().optional(),
     openedAt: z.string().optional(),

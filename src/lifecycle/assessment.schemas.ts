@@ -3,6 +3,8 @@ import { isoDateTime } from '../http/dates.js'
 
 /** The factors a best-interests assessment weighs (UNHCR; CRC General Comment 14). */
 export const ASSESSMENT_FACTORS = ['childViews', 'family', 'safety', 'health', 'education', 'identity', 'development'] as const
+export const ASSESSMENT_STATUSES = ['draft', 'completed'] as const
+export type AssessmentStatus = (typeof ASSESSMENT_STATUSES)[number]
 
 const finding = z.string().trim().min(1).max(8000)
 const findingsSchema = z.strictObject(
@@ -31,7 +33,7 @@ export const assessmentViewSchema = z.object({
   caseId: z.uuid(),
   assessorId: z.uuid(),
   authorOrganizationId: z.uuid(),
-  status: z.enum(['draft', 'completed']),
+  status: z.enum(ASSESSMENT_STATUSES),
   findings: z.record(z.string(), z.string()),
   recommendation: z.string().nullable(),
   completedAt: z.string().nullable(),
