@@ -30,13 +30,13 @@ export const withheldSections = (organizationId: string) => sql<string[]>`ARRAY(
     AND (entry ->> 'fromOrganizationId' = ${organizationId} OR entry ->> 'fromOrganizationId' IS NULL))`
 
 /** The select list of the facts, under the names CaseAccessFacts reads. */
-export function accessFactSelections(organizationId: string): RawBuilder<unknown>[] {
+export function accessFactSelections(organizationId: string) {
   return [
-    liveParticipantIds.as('participant_organization_ids') as never,
-    sql`cases.lead_organization_id`.as('access_lead_organization_id') as never,
-    participationSections(organizationId).as('participation_sections') as never,
-    withheldSections(organizationId).as('withheld_sections') as never,
-  ]
+    liveParticipantIds.as('participant_organization_ids'),
+    sql<string>`cases.lead_organization_id`.as('access_lead_organization_id'),
+    participationSections(organizationId).as('participation_sections'),
+    withheldSections(organizationId).as('withheld_sections'),
+  ] as const
 }
 
 /** A selected row's facts, as the rule takes them. */

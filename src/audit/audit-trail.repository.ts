@@ -1,12 +1,14 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
+import type { Role } from '../auth/principal.js'
+import type { AuditOutcome } from './audit.schemas.js'
 
 export interface AuditEventFilters {
   readonly caseId?: string | undefined
   readonly actorId?: string | undefined
   readonly organizationId?: string | undefined
   readonly action?: string | undefined
-  readonly outcome?: 'allowed' | 'denied' | undefined
+  readonly outcome?: AuditOutcome | undefined
   readonly from?: string | undefined
   readonly to?: string | undefined
 }
@@ -16,12 +18,12 @@ export interface AuditEventRow {
   occurred_at: Date | string
   request_id: string
   actor_id: string | null
-  actor_role: string | null
+  actor_role: Role | null
   actor_organization_id: string | null
   action: string
   case_ids: string[]
   fields: string[]
-  outcome: 'allowed' | 'denied'
+  outcome: AuditOutcome
   reason: string | null
   policy_version: string
   /** present once the share migration added it */

@@ -1,16 +1,18 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
+import type { Role } from '../auth/principal.js'
+import type { AuditOutcome } from './audit.schemas.js'
 
 export interface AuditEventInput {
   readonly requestId: string
   readonly actorId: string | null
-  readonly actorRole: string | null
+  readonly actorRole: Role | null
   readonly actorOrganizationId: string | null
   readonly action: string
   readonly caseIds: readonly string[]
   /** `section.field` names disclosed or changed: names, never values. */
   readonly fields: readonly string[]
-  readonly outcome: 'allowed' | 'denied'
+  readonly outcome: AuditOutcome
   readonly reason?: string | undefined
   readonly policyVersion: string
   /** The organisation a share let in (case.share). */
@@ -32,13 +34,13 @@ export async function insertAuditEvent(db: Kysely<Database>, event: AuditEventIn
       actor_role: event.actorRole,
       actor_organization_id: event.actorOrganizationId,
       action: event.action,
-      case_ids: [...event.caseIds] as never,
-      fields: [...new Set(event.fields)].sort() as never,
+      case_ids: [...event.caseIds],
+      fields: [...new Set(event.fields)].sort(),
       outcome: event.outcome,
       reason: event.reason ?? null,
       policy_version: event.policyVersion,
       target_organization_id: event.targetOrganizationId ?? null,
-      changed_fields: [...new Set(event.changedFields ?? [])].sort() as never,
+      changed_fields: [...new Set(event.changedFields ?? [])].sort(),
       target_user_id: event.targetUserId ?? null,
       event_count: event.count ?? 1,
     })

@@ -2,6 +2,9 @@ import { z } from 'zod'
 import { isoDateTime } from '../http/dates.js'
 import { cursorSchema } from '../http/cursor.js'
 
+export const AUDIT_OUTCOMES = ['allowed', 'denied'] as const
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number]
+
 const auditFilterShape = {
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: cursorSchema.optional(),
@@ -11,7 +14,7 @@ const auditFilterShape = {
     .string()
     .regex(/^[a-z_.-]{1,80}$/)
     .optional(),
-  outcome: z.enum(['allowed', 'denied']).optional(),
+  outcome: z.enum(AUDIT_OUTCOMES).optional(),
   from: isoDateTime.optional(),
   to: isoDateTime.optional(),
 }
@@ -32,7 +35,7 @@ export const auditEventSchema = z.object({
   caseIds: z.array(z.string()).describe('the cases it touched'),
   fields: z.array(z.string()).describe('section.field names the answer disclosed (or a refusal named)'),
   changedFields: z.array(z.string()).describe('section.field names a change changed; empty for reads and refusals'),
-  outcome: z.enum(['allowed', 'denied']).describe('allowed or denied'),
+  outcome: z.enum(AUDIT_OUTCOMES).describe('allowed or denied'),
   reason: z.string().nullable().describe('why it was denied (a stable code); null when allowed'),
   targetOrganizationId: z.string().nullable().describe('the organisation a share, transfer or administrative act was about'),
   targetUserId: z.string().nullable().describe('The user an administrative act was about'),

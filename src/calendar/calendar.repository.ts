@@ -1,10 +1,11 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
+import type { NonWorkingDaySource } from './calendar.schemas.js'
 
 export interface NonWorkingDayRow {
   date: string
   reason: string
-  source: 'law' | 'declared'
+  source: NonWorkingDaySource
 }
 
 const columns = [sql<string>`non_working_days.date::text`.as('date'), 'non_working_days.reason', 'non_working_days.source'] as const

@@ -3,6 +3,10 @@ import { z } from 'zod'
 /** A calendar date the calendar keeps: years 2000-2100 (year 0 or 99999 is a 400, never a 500). */
 const calendarDate = z.iso.date().refine((value) => /^(20\d\d|2100)-/.test(value), 'a date between 2000 and 2100')
 
+/** `law`: a rest day of the Federal Labour Law art. 74; `declared`: declared non-working by an authority. */
+export const NON_WORKING_DAY_SOURCES = ['law', 'declared'] as const
+export type NonWorkingDaySource = (typeof NON_WORKING_DAY_SOURCES)[number]
+
 export const nonWorkingDayQuerySchema = z.strictObject({
   year: z.coerce.number().int().min(2000).max(2100).describe('the calendar year (2000-2100)'),
 })
@@ -26,7 +30,7 @@ export const nonWorkingDaySchema = z
     date: z.string().describe('YYYY-MM-DD'),
     reason: z.string().describe('why it is not a working day (the holiday’s name or the declaration)'),
     source: z
-      .enum(['law', 'declared'])
+      .enum(NON_WORKING_DAY_SOURCES)
       .describe('`law`: a rest day of the Federal Labour Law art. 74; `declared`: declared non-working by an authority'),
   })
   .describe('A day that is not a working day, besides Saturdays and Sundays')

@@ -37,7 +37,7 @@ export async function upsertAssignment(
     .onConflict((conflict) =>
       conflict
         .columns(['case_id', 'organization_id'])
-        .doUpdateSet({ user_id: row.userId, assigned_by: row.assignedBy, assigned_at: sql`now()` as never }),
+        .doUpdateSet({ user_id: row.userId, assigned_by: row.assignedBy, assigned_at: sql<Date>`now()` }),
     )
     .returningAll()
     .executeTakeFirstOrThrow()

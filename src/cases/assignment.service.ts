@@ -29,7 +29,7 @@ export async function assignCase(
   access.requireAction('assign', 'assign cases')
   const organizationId = actor.principal.organizationId
   const assignee = await findAssignee(db, input.userId)
-  if (!assignee || assignee.organization_id !== organizationId || !assignee.active || !caseRoles.includes(assignee.role as Role)) {
+  if (!assignee || assignee.organization_id !== organizationId || !assignee.active || !caseRoles.includes(assignee.role)) {
     throw new AppError('unprocessable-entity', 'The assignee must be an active user of your organisation whose role works on cases', {
       reason: 'assignee_not_eligible',
     })

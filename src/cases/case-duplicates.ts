@@ -69,8 +69,9 @@ export async function findPossibleDuplicates(
           eb.ref('cases.id'),
           eb.ref('cases.stage'),
           eb.ref('cases.case_number'),
-          ...(accessFactSelections(actor.principal.organizationId) as never[]),
+          ...accessFactSelections(actor.principal.organizationId),
           score.as('score'),
+          // eb.ref gives unaliased expressions, which Kysely's select types refuse; the rows are typed below.
         ] as never[],
     )
     .where((eb) => scope(eb))
@@ -93,7 +94,7 @@ export async function findPossibleDuplicates(
   } & Record<string, unknown>)[]
   return rows
     .filter((row) => {
-      const access = accessOf(actor, row as never)
+      const access = accessOf(actor, row)
       return access.canRead('case.id') && access.canRead('case.caseNumber')
     })
     .slice(0, MAXIMUM_ANSWERS)

@@ -139,7 +139,7 @@ export async function searchCasesInScope(
 
   let query = db
     .selectFrom('cases')
-    .select((eb) => [...sectionSelections(eb, reader), keyText(options.sort.key, expression).as('search_key') as never])
+    .select((eb) => [...sectionSelections(eb, reader), keyText(options.sort.key, expression).as('search_key')])
     .where((eb) => scope(eb))
     .orderBy(sql`${expression} ${direction}`)
     .orderBy(sql`cases.id ${direction}`)

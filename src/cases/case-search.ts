@@ -4,7 +4,7 @@ import { isoDate } from '../http/dates.js'
 import { readableFields } from '../access/abilities.js'
 import type { AppAbility } from '../access/abilities.js'
 import { AppError } from '../http/problem.js'
-import { AGE_BRACKETS, RISK_LEVELS, STAGES } from './case-sections.js'
+import { AGE_BRACKETS, CASE_STATUSES, RISK_LEVELS, STAGES } from './case-sections.js'
 import { PLACEMENT_TYPES } from '../lifecycle/placement.schemas.js'
 
 /**
@@ -22,7 +22,7 @@ const NAME_FIELDS = ['identity.givenName', 'identity.familyName', 'identity.othe
 /** The search parameters of GET /cases (besides limit and cursor). */
 export const caseSearchQueryShape = {
   stage: z.enum(STAGES).optional(),
-  status: z.enum(['open', 'closed']).optional(),
+  status: z.enum(CASE_STATUSES).optional(),
   riskLevel: z.enum(RISK_LEVELS).optional(),
   inDetention: z
     .enum(['true', 'false'])

@@ -24,10 +24,15 @@ export const STAGES = [
 ] as const
 export type Stage = (typeof STAGES)[number]
 
+export const CASE_STATUSES = ['open', 'closed'] as const
+export type CaseStatus = (typeof CASE_STATUSES)[number]
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const
+export type RiskLevel = (typeof RISK_LEVELS)[number]
 export const CLOSURE_REASONS = ['solution_achieved', 'turned_18', 'transferred', 'death', 'no_longer_needed'] as const
+export type ClosureReason = (typeof CLOSURE_REASONS)[number]
 export const AGE_BRACKETS = ['0-5', '6-11', '12-14', '15-17'] as const
 export const SEPARATION_STATUSES = ['unaccompanied', 'separated', 'accompanied'] as const
+export type SeparationStatus = (typeof SEPARATION_STATUSES)[number]
 export const MIGRATION_STATUSES = [
   'irregular',
   'humanitarian_visitor',

@@ -1,9 +1,9 @@
 import { v7 as uuidv7 } from 'uuid'
-import { type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
+import { type Expression, type ExpressionBuilder, type InsertObject, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { CaseTable, Database } from '../db/schema.js'
 import { accessFactSelections } from '../access/case-access-sql.js'
 import { assigneeOf } from './assignment.repository.js'
-import type { CaseViewSection } from './case-sections.js'
+import type { CaseViewSection, Stage } from './case-sections.js'
 
 type CaseExpressionBuilder = ExpressionBuilder<Database, 'cases'>
 
@@ -73,13 +73,15 @@ export function sectionSelections(eb: CaseExpressionBuilder, reader: CaseSelecti
   }
   if (sections.has('legal')) add(eb.ref('cases.legal'))
   if (sections.has('bestInterests')) add(eb.ref('cases.best_interests'))
+  // The list depends on the reader's sections, which Kysely cannot follow: the rows are typed by
+  // SelectedCaseRow, whose keys are present only when their section was selected.
   return selections as never[]
 }
 
 /** A case row as selected for some set of sections: only the selected keys are present. */
 export interface SelectedCaseRow {
   id: string
-  stage: string
+  stage: Stage
   section_versions: Record<string, number>
   section_updated_at: Record<string, string>
   participant_organization_ids: string[]
@@ -127,7 +129,7 @@ export async function nextCaseNumber(db: Kysely<Database>, year: number): Promis
   return row.last_value
 }
 
-export async function insertCase(db: Kysely<Database>, row: Omit<import('kysely').Insertable<CaseTable>, never>): Promise<void> {
+export async function insertCase(db: Kysely<Database>, row: InsertObject<Database, 'cases'>): Promise<void> {
   await db.insertInto('cases').values(row).execute()
 }
 
@@ -157,7 +159,7 @@ export async function updateCaseReturning(
 ): Promise<SelectedCaseRow> {
   const row = await db
     .updateTable('cases')
-    .set({ ...changes, ...sectionBump(touchedSections) } as never)
+    .set({ ...changes, ...sectionBump(touchedSections) })
     .where('id', '=', id)
     .returning((eb) => sectionSelections(eb as CaseExpressionBuilder, reader))
     .executeTakeFirstOrThrow()
@@ -169,15 +171,18 @@ export async function updateCaseReturning(
  * change time becomes now (in UTC text, whatever the session's time zone), so a reader's ETag
  * moves only when a section it may read changes (PRODUCT.md, "Versions and ETags per reader").
  */
+/** The columns a write to a case sets besides its own: the versions and times of the sections it touches. */
+export type SectionBump = ReturnType<typeof sectionBump>
+
 export function sectionBump(sections: readonly string[]) {
   const unique = [...new Set(sections)]
   const versions = unique.map((section) => sql`${section}::text, COALESCE((cases.section_versions ->> ${section})::integer, 0) + 1`)
   const times = unique.map((section) => sql`${section}::text, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`)
   return {
-    section_versions: sql`cases.section_versions || jsonb_build_object(${sql.join(versions)})`,
-    section_updated_at: sql`cases.section_updated_at || jsonb_build_object(${sql.join(times)})`,
-    version: sql`cases.version + 1`,
-    updated_at: sql`now()`,
+    section_versions: sql<string>`cases.section_versions || jsonb_build_object(${sql.join(versions)})`,
+    section_updated_at: sql<string>`cases.section_updated_at || jsonb_build_object(${sql.join(times)})`,
+    version: sql<number>`cases.version + 1`,
+    updated_at: sql<Date>`now()`,
   }
 }
 

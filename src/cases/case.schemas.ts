@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { caseSearchQueryShape } from './case-search.js'
 import {
   AGE_BRACKETS,
+  CASE_STATUSES,
   CASE_VIEW_SECTIONS,
   CLOSURE_REASONS,
   RISK_LEVELS,
@@ -47,7 +48,7 @@ export const caseViewSchema = z
       .optional()
       .describe('the child’s pseudonym: the same child has the same childRef across cases; the only name oversight reads'),
     stage: z.enum(STAGES).optional().describe('where the case stands in its lifecycle (POST /cases/{id}/transitions moves it)'),
-    status: z.enum(['open', 'closed']).optional().describe('closed once the case reaches stage closed'),
+    status: z.enum(CASE_STATUSES).optional().describe('closed once the case reaches stage closed'),
     riskLevel: z.enum(RISK_LEVELS).optional().describe('how urgently the child needs protection'),
     leadOrganizationId: z.uuid().optional().describe('the organisation that leads the case'),
     openedAt: z.string().optional().describe('when the case was opened (UTC)'),

@@ -1,6 +1,6 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, type Updateable, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import type { Database } from '../db/schema.js'
+import type { CaseTable, Database } from '../db/schema.js'
 import { AppError, notFound } from '../http/problem.js'
 import { deniedFields, readableFields } from '../access/abilities.js'
 import { CaseAccess, type CaseReader, forbiddenFields, sectionOf } from '../access/case-access.js'
@@ -69,7 +69,8 @@ function selectionOf(actor: CaseActor, alsoSelect: readonly string[] = []): Case
   return { sections: sectionsToSelect([...readableFields(actor.ability), ...alsoSelect]), organizationId: actor.principal.organizationId }
 }
 
-export const accessOf = (actor: CaseReader, row: SelectedCaseRow): CaseAccess => new CaseAccess(actor, accessFactsOf(row))
+export const accessOf = (actor: CaseReader, row: Parameters<typeof accessFactsOf>[0]): CaseAccess =>
+  new CaseAccess(actor, accessFactsOf(row))
 
 /**
  * A case the caller reaches, or 404: a case outside the caller's scope does not exist for them.
@@ -210,7 +211,7 @@ export async function createCase(
     date_of_birth: (input.identity?.dateOfBirth as string | undefined) ?? null,
     ...Object.fromEntries(Object.entries(sections).map(([column, value]) => [column, JSON.stringify(value)])),
     section_versions: JSON.stringify({ case: 1 }),
-    section_updated_at: sql`jsonb_build_object('case', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))` as never,
+    section_updated_at: sql<string>`jsonb_build_object('case', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))`,
   })
   await insertLeadParticipation(db, id, actor.principal.organizationId, actor.principal.userId)
   await insertHistory(
@@ -257,7 +258,7 @@ export async function patchCase(
   checkCaseDates(input, target.row.opened_at as Date)
 
   const current = target.row as Record<string, unknown>
-  const changes: Record<string, unknown> = {}
+  const changes: Updateable<CaseTable> = {}
   const history: Parameters<typeof insertHistory>[1] = []
   const note = (field: string, oldValue: unknown, newValue: unknown) => {
     if (!sameValue(oldValue, newValue))
@@ -281,7 +282,8 @@ export async function patchCase(
     const before = (current[column] ?? {}) as Record<string, unknown>
     for (const [field, value] of Object.entries(sectionChanges)) note(`${section}.${field}`, before[field], value)
     changes[column] = JSON.stringify(mergeSection(before, sectionChanges))
-    if (section === 'identity' && 'dateOfBirth' in sectionChanges) changes.date_of_birth = sectionChanges.dateOfBirth ?? null
+    if (section === 'identity' && 'dateOfBirth' in sectionChanges)
+      changes.date_of_birth = (sectionChanges.dateOfBirth as string | null | undefined) ?? null
   }
 
   let changed = target
@@ -289,7 +291,7 @@ export async function patchCase(
     const row = await updateCaseReturning(
       db,
       id,
-      changes as never,
+      changes,
       history.map((entry) => sectionOf(entry.field)),
       selectionOf(actor),
     )

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import { STAGES, type Stage } from '../cases/case-sections.js'
 import { childRefFor, loadChildRefKey } from '../cases/child-ref.js'
+import type { PlacementType } from '../lifecycle/placement.schemas.js'
 import type { Database } from './schema.js'
 
 // Invented children shaped like the real caseload (DOMAIN.md): mostly 12-17, from Guatemala,
@@ -29,7 +30,7 @@ const CHILDREN = [
   ['Cristian', 'Orellana', 'SV', 'male', ['español'], null],
 ] as const
 
-const PLACEMENTS_BY_STAGE: Record<Stage, string> = {
+const PLACEMENTS_BY_STAGE: Record<Stage, PlacementType> = {
   identification: 'inm_temporary_custody',
   custody: 'dif_first_reception',
   guardianship: 'dif_shelter',

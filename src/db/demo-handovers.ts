@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import { childRefFor, loadChildRefKey } from '../cases/child-ref.js'
+import type { LegalBasisCode, ParticipationBasis } from '../records/participant.schemas.js'
 import type { Database } from './schema.js'
 
 const HOUR = 3_600_000
@@ -95,11 +96,11 @@ export async function loadDemoHandovers(
   const participation = (row: {
     caseId: string
     organizationId: string
-    basis: 'lead' | 'consent' | 'legal_basis'
+    basis: ParticipationBasis
     grantedBy: string
     since: Date
     consentId?: string
-    code?: string
+    code?: LegalBasisCode
     ended?: { at: Date; by: string; reason: string }
   }) =>
     db

@@ -1,4 +1,16 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { AuditOutcome } from '../audit/audit.schemas.js'
+import type { OrganizationKind, Role } from '../auth/principal.js'
+import type { NonWorkingDaySource } from '../calendar/calendar.schemas.js'
+import type { CaseStatus, ClosureReason, RiskLevel, SeparationStatus, Stage } from '../cases/case-sections.js'
+import type { AssessmentStatus } from '../lifecycle/assessment.schemas.js'
+import type { DeterminationOutcome, DeterminationStatus, DeterminationTrigger } from '../lifecycle/determination.schemas.js'
+import type { PlacementEndReason, PlacementType } from '../lifecycle/placement.schemas.js'
+import type { ConsentGiver, ConsentScope } from '../records/consent.schemas.js'
+import type { NoteCategory } from '../records/note.schemas.js'
+import type { LegalBasisCode, ParticipationBasis } from '../records/participant.schemas.js'
+import type { ReferralEndReason, ReferralOutcome, ReferralService, ReferralStatus } from '../records/referral.schemas.js'
+import type { TransferKind, TransferStatus } from '../records/transfer.schemas.js'
 
 /** Written as a Date or ISO text, read as the driver's Date. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>
@@ -8,7 +20,7 @@ type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | str
 export interface OrganizationTable {
   id: string
   name: string
-  kind: string
+  kind: OrganizationKind
   created_at: DefaultedTimestamp
   /** false: its users are refused and it receives no shares */
   active: Generated<boolean>
@@ -18,7 +30,7 @@ export interface UserTable {
   id: string
   subject: string
   display_name: string
-  role: string
+  role: Role
   organization_id: string
   active: Generated<boolean>
   created_at: DefaultedTimestamp
@@ -77,13 +89,13 @@ export interface CaseTable {
   id: string
   case_number: string
   child_ref: string
-  stage: ColumnType<string, string | undefined, string>
-  status: ColumnType<string, string | undefined, string>
-  risk_level: string
+  stage: ColumnType<Stage, Stage | undefined, Stage>
+  status: ColumnType<CaseStatus, CaseStatus | undefined, CaseStatus>
+  risk_level: RiskLevel
   lead_organization_id: string
   opened_at: DefaultedTimestamp
   closed_at: Timestamp | null
-  closure_reason: string | null
+  closure_reason: ClosureReason | null
   version: ColumnType<number, number | undefined, number>
   updated_at: DefaultedTimestamp
   created_by: string
@@ -96,7 +108,7 @@ export interface CaseTable {
   custody: Json
   legal_status: Json
   legal: Json
-  placement_type: string | null
+  placement_type: PlacementType | null
   placement_since: Timestamp | null
   responsible_organization_id: string | null
   in_detention: ColumnType<boolean, boolean | undefined, boolean>
@@ -116,8 +128,8 @@ export interface CaseNumberCounterTable {
 export interface ConsentTable {
   id: string
   case_id: string
-  given_by: string
-  scopes: string[]
+  given_by: ConsentGiver
+  scopes: ConsentScope[]
   withheld: ColumnType<unknown[], string | undefined, string>
   given_at: Timestamp
   withdrawn_at: Timestamp | null
@@ -128,8 +140,6 @@ export interface ConsentTable {
   version: ColumnType<number, number | undefined, number>
 }
 
-export type ParticipationBasis = 'lead' | 'consent' | 'legal_basis'
-
 /** One participation of an organisation in a case, from its grant to its end (a record, never deleted). */
 export interface CaseParticipantTable {
   id: Generated<string>
@@ -137,7 +147,7 @@ export interface CaseParticipantTable {
   case_id: string
   basis: ParticipationBasis
   consent_id: ColumnType<string | null, string | null | undefined, string | null>
-  legal_basis_code: ColumnType<string | null, string | null | undefined, string | null>
+  legal_basis_code: ColumnType<LegalBasisCode | null, LegalBasisCode | null | undefined, LegalBasisCode | null>
   legal_basis_citation: ColumnType<string | null, string | null | undefined, string | null>
   /** null: every section; otherwise the sections a referral named */
   sections: ColumnType<string[] | null, string[] | null | undefined, string[] | null>
@@ -164,12 +174,12 @@ export interface AuditEventTable {
   occurred_at: DefaultedTimestamp
   request_id: string
   actor_id: string | null
-  actor_role: string | null
+  actor_role: Role | null
   actor_organization_id: string | null
   action: string
   case_ids: ColumnType<string[], string[] | undefined, never>
   fields: ColumnType<string[], string[] | undefined, never>
-  outcome: 'allowed' | 'denied'
+  outcome: AuditOutcome
   reason: string | null
   policy_version: string
   /** the organisation a share let in (case.share); null for every other event */
@@ -199,13 +209,13 @@ export interface AuditPendingTable {
 /** The facts statistics count, one narrow row per case, kept by a trigger on cases. */
 export interface CaseStatisticsTable {
   id: string
-  stage: string
-  status: string
+  stage: Stage
+  status: CaseStatus
   opened_at: Date
   date_of_birth: string | null
-  placement_type: string | null
+  placement_type: PlacementType | null
   nationality: string | null
-  separation_status: string | null
+  separation_status: SeparationStatus | null
   in_detention: boolean
   placement_since: Date | null
   detention_days_closed: number
@@ -222,7 +232,7 @@ export interface CaseNoteTable {
   author_organization_id: string
   entered_in_error: ColumnType<boolean, boolean | undefined, boolean>
   body: string
-  category: string
+  category: NoteCategory
   created_at: DefaultedTimestamp
   updated_at: DefaultedTimestamp
   version: ColumnType<number, number | undefined, number>
@@ -231,14 +241,14 @@ export interface CaseNoteTable {
 export interface PlacementTable {
   id: string
   case_id: string
-  type: string
+  type: PlacementType
   facility_name: string | null
   facility_address: string | null
   responsible_organization_id: string | null
   legal_basis: string | null
   started_at: Timestamp
   ended_at: Timestamp | null
-  end_reason_code: string | null
+  end_reason_code: PlacementEndReason | null
   end_notes: string | null
   created_by: string
   created_by_organization_id: string
@@ -253,7 +263,7 @@ export interface PlacementCorrectionTable {
   id: string
   case_id: string
   placement_id: string
-  placement_type: string
+  placement_type: PlacementType
   field: 'endedAt'
   corrected_to: Timestamp
   detention_days_before: number
@@ -268,12 +278,12 @@ export interface PlacementCorrectionTable {
 export interface StageTransitionTable {
   id: string
   case_id: string
-  from_stage: string
-  to_stage: string
+  from_stage: Stage
+  to_stage: Stage
   reason: string | null
-  closure_reason: string | null
+  closure_reason: ClosureReason | null
   actor_id: string
-  actor_role: string
+  actor_role: Role
   at: DefaultedTimestamp
 }
 
@@ -286,7 +296,7 @@ export interface AssessmentTable {
   author_organization_id: string
   findings: JsonValue<Record<string, string>>
   recommendation: string | null
-  status: 'draft' | 'completed'
+  status: AssessmentStatus
   completed_at: Timestamp | null
   created_at: DefaultedTimestamp
   updated_at: DefaultedTimestamp
@@ -296,15 +306,15 @@ export interface AssessmentTable {
 export interface DeterminationTable {
   id: string
   case_id: string
-  status: 'draft' | 'decided' | 'superseded'
-  trigger: string
+  status: DeterminationStatus
+  trigger: DeterminationTrigger
   panel: JsonValue<Record<string, unknown>[]>
   child_views: string | null
   factors: JsonValue<Record<string, string>>
   options_considered: JsonValue<Record<string, unknown>[]>
   rationale: string | null
   dissent: string | null
-  outcome: string | null
+  outcome: DeterminationOutcome | null
   decided_at: Timestamp | null
   /** a date; selected as text so no time zone shifts it */
   review_due_at: ColumnType<string | null, string | null | undefined, string | null>
@@ -331,48 +341,40 @@ export interface ReferralTable {
   case_id: string
   from_organization_id: string
   to_organization_id: string
-  service: string
+  service: ReferralService
   sections: string[]
   consent_id: string | null
-  legal_basis_code: string | null
+  legal_basis_code: LegalBasisCode | null
   legal_basis_citation: string | null
   /** a date (YYYY-MM-DD) */
   respond_by: ColumnType<string, string, string>
-  status: ColumnType<
-    'pending' | 'accepted' | 'declined' | 'completed' | 'ended',
-    'pending' | undefined,
-    'accepted' | 'declined' | 'completed' | 'ended'
-  >
+  status: ColumnType<ReferralStatus, 'pending' | undefined, Exclude<ReferralStatus, 'pending'>>
   requested_by: string
   requested_at: DefaultedTimestamp
   decided_by: ColumnType<string | null, string | null | undefined, string | null>
   decided_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
   decline_reason: ColumnType<string | null, string | null | undefined, string | null>
-  outcome: ColumnType<string | null, string | null | undefined, string | null>
+  outcome: ColumnType<ReferralOutcome | null, ReferralOutcome | null | undefined, ReferralOutcome | null>
   completion_notes: ColumnType<string | null, string | null | undefined, string | null>
   completed_by: ColumnType<string | null, string | null | undefined, string | null>
   completed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
   participation_id: ColumnType<string | null, string | null | undefined, string | null>
   ended_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
-  end_reason: ColumnType<string | null, string | null | undefined, string | null>
+  end_reason: ColumnType<ReferralEndReason | null, ReferralEndReason | null | undefined, ReferralEndReason | null>
 }
 
 /** A hand-over or transfer of responsibility (migrations/2026-12-02-10-transfers.ts). */
 export interface TransferTable {
   id: string
   case_id: string
-  kind: 'handover' | 'responsibility'
+  kind: TransferKind
   from_organization_id: string
   to_organization_id: string
   consent_id: ColumnType<string | null, string | null | undefined, string | null>
-  legal_basis_code: ColumnType<string | null, string | null | undefined, string | null>
+  legal_basis_code: ColumnType<LegalBasisCode | null, LegalBasisCode | null | undefined, LegalBasisCode | null>
   legal_basis_citation: ColumnType<string | null, string | null | undefined, string | null>
   receiver_participation_id: ColumnType<string | null, string | null | undefined, string | null>
-  status: ColumnType<
-    'pending' | 'accepted' | 'declined',
-    'pending' | 'accepted' | 'declined' | undefined,
-    'pending' | 'accepted' | 'declined'
-  >
+  status: ColumnType<TransferStatus, TransferStatus | undefined, TransferStatus>
   requested_by: string
   requested_at: DefaultedTimestamp
   decided_by: ColumnType<string | null, string | null | undefined, string | null>
@@ -385,7 +387,7 @@ export interface NonWorkingDayTable {
   /** a date; selected as text so no time zone shifts it */
   date: string
   reason: string
-  source: 'law' | 'declared'
+  source: NonWorkingDaySource
   created_by: string | null
   created_at: DefaultedTimestamp
 }

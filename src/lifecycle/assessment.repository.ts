@@ -17,7 +17,7 @@ export async function findAssessment(db: Kysely<Database>, caseId: string, id: s
 export async function updateAssessment(db: Kysely<Database>, id: string, expectedVersion: number, changes: Updateable<AssessmentTable>) {
   return db
     .updateTable('assessments')
-    .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` } as never)
+    .set({ ...changes, version: sql<number>`version + 1`, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .where('version', '=', expectedVersion)
     .where('status', '=', 'draft')

@@ -3,6 +3,8 @@ import { isoDateTime } from '../http/dates.js'
 
 /** The factors a best-interests assessment weighs (UNHCR; CRC General Comment 14). */
 export const ASSESSMENT_FACTORS = ['childViews', 'family', 'safety', 'health', 'education', 'identity', 'development'] as const
+export const ASSESSMENT_STATUSES = ['draft', 'completed'] as const
+export type AssessmentStatus = (typeof ASSESSMENT_STATUSES)[number]
 
 /** What each factor weighs, as the API reference describes it. */
 export const ASSESSMENT_FACTOR_DESCRIPTIONS: Readonly<Record<(typeof ASSESSMENT_FACTORS)[number], string>> = {
@@ -45,7 +47,7 @@ export const assessmentViewSchema = z.object({
   caseId: z.uuid().describe('the case it belongs to'),
   assessorId: z.uuid().describe('the user who assesses'),
   authorOrganizationId: z.uuid().describe('the assessor’s organisation: only it may change the assessment'),
-  status: z.enum(['draft', 'completed']).describe('draft until completed; a completed assessment no longer changes'),
+  status: z.enum(ASSESSMENT_STATUSES).describe('draft until completed; a completed assessment no longer changes'),
   findings: z.record(z.string(), z.string()).describe('what the assessor found, by factor (section bidDeliberation)'),
   recommendation: z.string().nullable().describe('the recommendation (section bidDeliberation)'),
   completedAt: z.string().nullable().describe('when it was completed (UTC); null while a draft'),

@@ -54,7 +54,7 @@ export async function syncCustodyColumns(db: Kysely<Database>, caseId: string, c
   if (changed.length === 0 && before.detention_days_closed === after.detention_days_closed) return []
   await db
     .updateTable('cases')
-    .set({ ...after, ...sectionBump(['custody']) } as never)
+    .set({ ...after, ...sectionBump(['custody']) })
     .where('id', '=', caseId)
     .execute()
   await insertHistory(
@@ -102,7 +102,7 @@ export async function syncBestInterests(db: Kysely<Database>, caseId: string, co
   if (changed.length === 0) return []
   await db
     .updateTable('cases')
-    .set({ best_interests: after ? JSON.stringify(after) : null, ...sectionBump(['bestInterests']) } as never)
+    .set({ best_interests: after ? JSON.stringify(after) : null, ...sectionBump(['bestInterests']) })
     .where('id', '=', caseId)
     .execute()
   await insertHistory(

@@ -32,21 +32,20 @@ export interface DeterminationColumns {
 }
 
 function selectDeterminations(db: Kysely<Database>, columns: DeterminationColumns) {
-  return db
-    .selectFrom('determinations')
-    .select(
-      (eb) =>
-        [
-          eb.ref('id'),
-          eb.ref('case_id'),
-          eb.ref('created_at'),
-          eb.ref('version'),
-          ...(columns.outcome
-            ? [...OUTCOME_COLUMNS.map((column) => eb.ref(column)), sql<string | null>`review_due_at::text`.as('review_due_at')]
-            : []),
-          ...(columns.deliberation ? DELIBERATION_COLUMNS.map((column) => eb.ref(column)) : []),
-        ] as never[],
-    )
+  return db.selectFrom('determinations').select(
+    (eb) =>
+      [
+        eb.ref('id'),
+        eb.ref('case_id'),
+        eb.ref('created_at'),
+        eb.ref('version'),
+        ...(columns.outcome
+          ? [...OUTCOME_COLUMNS.map((column) => eb.ref(column)), sql<string | null>`review_due_at::text`.as('review_due_at')]
+          : []),
+        ...(columns.deliberation ? DELIBERATION_COLUMNS.map((column) => eb.ref(column)) : []),
+        // eb.ref gives unaliased expressions, which Kysely's select types refuse; the rows are typed by DeterminationRow.
+      ] as never[],
+  )
 }
 
 export async function listDeterminations(db: Kysely<Database>, caseId: string, columns: DeterminationColumns): Promise<DeterminationRow[]> {
@@ -92,7 +91,7 @@ export async function updateDraft(
 ): Promise<boolean> {
   const result = await db
     .updateTable('determinations')
-    .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` } as never)
+    .set({ ...changes, version: sql<number>`version + 1`, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .where('version', '=', expectedVersion)
     .where('status', '=', 'draft')
@@ -103,7 +102,7 @@ export async function updateDraft(
 export async function markSuperseded(db: Kysely<Database>, id: string): Promise<boolean> {
   const result = await db
     .updateTable('determinations')
-    .set({ status: 'superseded', version: sql`version + 1`, updated_at: sql`now()` } as never)
+    .set({ status: 'superseded', version: sql<number>`version + 1`, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .where('status', '=', 'decided')
     .executeTakeFirst()

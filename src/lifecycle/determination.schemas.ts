@@ -11,6 +11,7 @@ export const DETERMINATION_OUTCOMES = [
   'maintain_arrangement',
   'change_arrangement',
 ] as const
+export type DeterminationOutcome = (typeof DETERMINATION_OUTCOMES)[number]
 /** Why a panel sits (DOMAIN.md: a BID is required before these decisions, and at each review). */
 export const DETERMINATION_TRIGGERS = [
   'durable_solution',
@@ -20,7 +21,9 @@ export const DETERMINATION_TRIGGERS = [
   'review',
   'other',
 ] as const
+export type DeterminationTrigger = (typeof DETERMINATION_TRIGGERS)[number]
 export const DETERMINATION_STATUSES = ['draft', 'decided', 'superseded'] as const
+export type DeterminationStatus = (typeof DETERMINATION_STATUSES)[number]
 
 const text = (max: number) => z.string().trim().min(1).max(max)
 const dateOrDateTime = isoDateOrDateTime

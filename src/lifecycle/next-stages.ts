@@ -26,7 +26,7 @@ export async function nextStagesOf(
   { row, access }: OpenCase,
   role: Parameters<typeof transitionAllowed>[1],
 ): Promise<NextStage[]> {
-  const from = row.stage as Stage
+  const from = row.stage
   const to = STAGES[STAGES.indexOf(from) + 1]
   if (!to || !access.may('transition') || !transitionAllowed(policy, role, { from, to })) return []
   const unmet = unmetConditions(to, await readGuardFacts(db, row.id), to === 'closed' ? 'solution_achieved' : undefined)

@@ -5,6 +5,7 @@ import type { CaseActor } from '../cases/case.service.js'
 import { CLOCK_TOLERANCE_MS, recordRuleViolation } from '../cases/date-rules.js'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
+import type { PlacementType } from './placement.schemas.js'
 
 /**
  * Placement dates against the world (PRODUCT.md, "The case lifecycle"):
@@ -38,7 +39,7 @@ export function checkPlacementStart(startedAt: string, caseOpenedAt: Date): void
 }
 
 export interface RetroactiveEnd {
-  readonly placement: { readonly id: string; readonly type: string; readonly started_at: Date }
+  readonly placement: { readonly id: string; readonly type: PlacementType; readonly started_at: Date }
   /** the new end of the placement */
   readonly endedAt: string
   /** the request field that sets it: endedAt, or startedAt of the placement that replaces it */

@@ -1,5 +1,6 @@
 import type { Insertable, Kysely } from 'kysely'
 import type { Database, PlacementTable } from '../db/schema.js'
+import type { PlacementEndReason, PlacementType } from './placement.schemas.js'
 
 const BASE_COLUMNS = [
   'id',
@@ -17,14 +18,14 @@ const BASE_COLUMNS = [
 export interface PlacementRow {
   id: string
   case_id: string
-  type: string
+  type: PlacementType
   facility_name?: string | null
   facility_address?: string | null
   responsible_organization_id: string | null
   legal_basis?: string | null
   started_at: Date
   ended_at: Date | null
-  end_reason_code: string | null
+  end_reason_code: PlacementEndReason | null
   end_notes?: string | null
   created_at: Date
   version: number
@@ -88,7 +89,7 @@ export async function insertPlacement(db: Kysely<Database>, row: Insertable<Plac
 export async function endPlacement(
   db: Kysely<Database>,
   id: string,
-  change: { endedAt: string; endReasonCode: string; endNotes?: string | null; expectedVersion?: number },
+  change: { endedAt: string; endReasonCode: PlacementEndReason; endNotes?: string | null; expectedVersion?: number },
 ): Promise<boolean> {
   let query = db
     .updateTable('placements')

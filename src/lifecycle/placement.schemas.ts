@@ -12,6 +12,7 @@ export const PLACEMENT_TYPES = [
   'supervised_independent_living',
   'family_reunified',
 ] as const
+export type PlacementType = (typeof PLACEMENT_TYPES)[number]
 
 const text = (max: number) => z.string().trim().min(1).max(max)
 
@@ -44,6 +45,7 @@ export const PLACEMENT_END_REASONS = [
   'case_closed',
   'other',
 ] as const
+export type PlacementEndReason = (typeof PLACEMENT_END_REASONS)[number]
 
 export const endPlacementSchema = z.strictObject({
   endedAt: isoDateTime.optional().describe('defaults to now'),

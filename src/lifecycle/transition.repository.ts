@@ -1,6 +1,7 @@
 import type { Insertable, Kysely } from 'kysely'
 import type { Database, StageTransitionTable } from '../db/schema.js'
 import { sectionBump } from '../cases/case.repository.js'
+import type { CaseStatus, ClosureReason, Stage } from '../cases/case-sections.js'
 
 export async function insertTransition(db: Kysely<Database>, row: Insertable<StageTransitionTable>) {
   return db.insertInto('stage_transitions').values(row).returningAll().executeTakeFirstOrThrow()
@@ -22,15 +23,19 @@ export async function readLifecycleColumns(db: Kysely<Database>, caseId: string)
     .executeTakeFirstOrThrow()
 }
 
+/** What a move writes on the case. */
+export interface LifecycleChange {
+  stage: Stage
+  status: CaseStatus
+  closed_at: string | null
+  closure_reason: ClosureReason | null
+}
+
 /** Moves the case (its row is locked by the caller); stage and status are the case's own section. */
-export async function updateLifecycleColumns(
-  db: Kysely<Database>,
-  caseId: string,
-  change: { stage: string; status: string; closed_at: string | null; closure_reason: string | null },
-): Promise<void> {
+export async function updateLifecycleColumns(db: Kysely<Database>, caseId: string, change: LifecycleChange): Promise<void> {
   await db
     .updateTable('cases')
-    .set({ ...change, ...sectionBump(['case']) } as never)
+    .set({ ...change, ...sectionBump(['case']) })
     .where('id', '=', caseId)
     .execute()
 }

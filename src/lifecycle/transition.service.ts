@@ -14,10 +14,17 @@ import { readGuardFacts } from './guard.repository.js'
 import { unmetConditions } from './stage-guards.js'
 import { guardConditions } from './guard-conditions.js'
 import type { TransitionRequest } from './transition.schemas.js'
-import { findTransition, insertTransition, listTransitions, readLifecycleColumns, updateLifecycleColumns } from './transition.repository.js'
+import {
+  findTransition,
+  type LifecycleChange,
+  insertTransition,
+  listTransitions,
+  readLifecycleColumns,
+  updateLifecycleColumns,
+} from './transition.repository.js'
 import { iso } from '../http/iso-time.js'
 
-const indexOf = (stage: string) => STAGES.indexOf(stage as Stage)
+const indexOf = (stage: Stage) => STAGES.indexOf(stage)
 
 /** The transitions' fields belong to the top-level `case` section (stage, closure reason). */
 const TRANSITION_FIELDS = ['case.stage', 'case.status', 'case.closedAt', 'case.closureReason']
@@ -33,10 +40,10 @@ const viewFor = (row: TransitionRow, readable: ReadonlySet<TransitionField>) =>
 const toView = (row: TransitionRow) => ({
   id: row.id,
   caseId: row.case_id,
-  from: row.from_stage as Stage,
-  to: row.to_stage as Stage,
+  from: row.from_stage,
+  to: row.to_stage,
   reason: row.reason,
-  closureReason: row.closure_reason as never,
+  closureReason: row.closure_reason,
   actorId: row.actor_id,
   actorRole: row.actor_role,
   at: iso(row.at) as string,
@@ -61,7 +68,7 @@ export async function moveCase(
   recordAudit: RecordAudit,
 ) {
   const { row: caseRow, access } = await openCase(db, actor, caseId, { forUpdate: true })
-  const from = caseRow.stage as Stage
+  const from = caseRow.stage
   const { to } = input
   if (!access.may('transition') || !transitionAllowed(policy, actor.principal.role, { from, to })) {
     throw new AppError('forbidden', 'Your role may not make this stage change')
@@ -102,7 +109,7 @@ export async function moveCase(
 
   const before = await readLifecycleColumns(db, caseId)
   const closing = to === 'closed'
-  const after = {
+  const after: LifecycleChange = {
     stage: to,
     status: closing ? 'closed' : 'open',
     closed_at: closing ? new Date().toISOString() : null,

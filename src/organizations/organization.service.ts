@@ -22,7 +22,7 @@ export function toOrganization(row: OrganizationRow): Organization {
   return {
     id: row.id,
     name: row.name,
-    kind: row.kind as Organization['kind'],
+    kind: row.kind,
     active: row.active,
     createdAt: new Date(row.created_at).toISOString(),
   }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { type AppAbility, defineAbilitiesFor } from '../access/abilities.js'
+import { type AppAbility, type AppAction, type AppSubjectType, defineAbilitiesFor } from '../access/abilities.js'
 import { type Policy, policyVersion } from '../access/policy.js'
 import { AppError } from '../http/problem.js'
 
@@ -13,7 +13,7 @@ declare module 'fastify' {
     readonly policy: Policy
     readonly policyVersion: string
     /** 403 unless the caller may do this (for actions that are not about one case). */
-    requireAbility(request: import('fastify').FastifyRequest, action: string, subject: string): void
+    requireAbility(request: import('fastify').FastifyRequest, action: AppAction, subject: AppSubjectType): void
   }
 }
 
@@ -47,7 +47,7 @@ async function abilitiesPlugin(app: FastifyInstance, options: { policy: Policy }
     },
   })
   app.decorate('requireAbility', (request, action, subject) => {
-    if (!request.ability.can(action as never, subject as never)) {
+    if (!request.ability.can(action, subject)) {
       throw new AppError('forbidden', 'Your role does not allow this')
     }
   })

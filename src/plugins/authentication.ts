@@ -1,7 +1,7 @@
 import fastifyJwt, { type TokenOrHeader } from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Principal, Role, OrganizationKind } from '../auth/principal.js'
+import type { Principal } from '../auth/principal.js'
 import { JwksKeyStore } from '../auth/jwks-key-store.js'
 import type { VerificationKey } from '../auth/verification-key.js'
 import { findActivePrincipalRow } from '../auth/user.repository.js'
@@ -131,9 +131,9 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
       userId: row.userId,
       subject: row.subject,
       displayName: row.displayName,
-      role: row.role as Role,
+      role: row.role,
       organizationId: row.organizationId,
-      organizationKind: row.organizationKind as OrganizationKind,
+      organizationKind: row.organizationKind,
     }
     principals.remember(request.principal, generation)
   })

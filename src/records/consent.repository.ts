@@ -26,7 +26,7 @@ export async function listConsentsOfCase(db: Kysely<Database>, caseId: string, o
 export async function markConsentWithdrawn(db: Kysely<Database>, consentId: string, expectedVersion: number, withdrawnAt: string) {
   return db
     .updateTable('consents')
-    .set({ withdrawn_at: withdrawnAt, version: sql`version + 1` } as never)
+    .set({ withdrawn_at: withdrawnAt, version: sql<number>`version + 1` })
     .where('id', '=', consentId)
     .where('version', '=', expectedVersion)
     .returningAll()
@@ -49,7 +49,7 @@ export async function organizationKinds(db: Kysely<Database>, ids: readonly stri
 export async function endParticipationsOnConsent(db: Kysely<Database>, consentId: string, endedBy: string): Promise<string[]> {
   const rows = await db
     .updateTable('case_participants')
-    .set({ ended_at: sql`now()` as never, ended_by: endedBy, end_reason: 'consent_withdrawn' })
+    .set({ ended_at: sql<Date>`now()`, ended_by: endedBy, end_reason: 'consent_withdrawn' })
     .where('consent_id', '=', consentId)
     .where('basis', '=', 'consent')
     .where('ended_at', 'is', null)

@@ -3,7 +3,9 @@ import { isoDateTime } from '../http/dates.js'
 import { CASE_VIEW_SECTIONS } from '../cases/case-sections.js'
 
 export const CONSENT_GIVERS = ['child_assent', 'guardian_consent', 'child_and_guardian'] as const
+export type ConsentGiver = (typeof CONSENT_GIVERS)[number]
 export const CONSENT_SCOPES = ['share_with_organizations', 'tracing', 'services', 'medical', 'legal_representation'] as const
+export type ConsentScope = (typeof CONSENT_SCOPES)[number]
 /** The scope a consent must carry for a case to be shared on it. */
 export const SHARING_SCOPE = 'share_with_organizations'
 /** What a consent may withhold: any section of the case file or of its sub-resources. */

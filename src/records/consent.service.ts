@@ -42,8 +42,8 @@ export function toConsentView(row: Selectable<ConsentTable>): ConsentView {
   return {
     id: row.id,
     caseId: row.case_id,
-    givenBy: row.given_by as ConsentView['givenBy'],
-    scopes: row.scopes as ConsentView['scopes'],
+    givenBy: row.given_by,
+    scopes: row.scopes,
     withheld: row.withheld as ConsentView['withheld'],
     givenAt: iso(row.given_at),
     withdrawnAt: row.withdrawn_at ? iso(row.withdrawn_at) : null,

@@ -27,7 +27,7 @@ export async function updateNote(
 ) {
   return db
     .updateTable('case_notes')
-    .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` } as never)
+    .set({ ...changes, version: sql<number>`version + 1`, updated_at: sql<Date>`now()` })
     .where('id', '=', noteId)
     .where('version', '=', expectedVersion)
     .returningAll()

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 
 export const NOTE_CATEGORIES = ['general', 'interview', 'home_visit', 'family_contact', 'referral', 'follow_up'] as const
+export type NoteCategory = (typeof NOTE_CATEGORIES)[number]
 export const MAX_NOTE_LENGTH = 8000
 
 const noteBody = z.string().trim().min(1).max(MAX_NOTE_LENGTH)

@@ -28,7 +28,7 @@ export function toNoteView(row: Selectable<CaseNoteTable>): NoteView {
     authorId: row.author_id,
     authorOrganizationId: row.author_organization_id,
     body: row.body,
-    category: row.category as NoteView['category'],
+    category: row.category,
     enteredInError: row.entered_in_error,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),

@@ -42,6 +42,7 @@ export const shareCaseSchema = z
 export type ShareCaseInput = z.infer<typeof shareCaseSchema>
 
 export const PARTICIPATION_BASES = ['lead', 'consent', 'legal_basis'] as const
+export type ParticipationBasis = (typeof PARTICIPATION_BASES)[number]
 
 /** One participation, from its grant to its end; free text only for readers of its section. */
 export const participantViewSchema = z.object({

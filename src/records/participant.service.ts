@@ -67,7 +67,7 @@ type ParticipationField = keyof typeof PARTICIPATION_RECORD.fields
 export function toParticipantView(row: ParticipationRow, readable: ReadonlySet<ParticipationField>): ParticipantView {
   const legalBasis = row.legal_basis_code
     ? {
-        code: row.legal_basis_code as LegalBasisCode,
+        code: row.legal_basis_code,
         ...(readable.has('legalBasisCitation') ? { citation: row.legal_basis_citation ?? null } : {}),
       }
     : null
@@ -75,7 +75,7 @@ export function toParticipantView(row: ParticipationRow, readable: ReadonlySet<P
     id: row.id,
     organizationId: row.organization_id,
     organizationName: row.organization_name,
-    organizationKind: row.organization_kind as ParticipantView['organizationKind'],
+    organizationKind: row.organization_kind,
     basis: row.basis,
     consentId: row.consent_id,
     legalBasis,
@@ -117,7 +117,7 @@ export async function requireParticipatingOrganization(db: Kysely<Database>, org
   if (!organization) throw new AppError('unprocessable-entity', 'No such organisation', { reason: 'unknown_organization' })
   if (!organization.active)
     throw new AppError('unprocessable-entity', 'This organisation is deactivated', { reason: 'organization_inactive' })
-  if (NON_PARTICIPATING_KINDS.includes(organization.kind as OrganizationKind)) {
+  if (NON_PARTICIPATING_KINDS.includes(organization.kind)) {
     throw new AppError('unprocessable-entity', `An organisation of kind ${organization.kind} cannot participate in a case`, {
       reason: 'organization_cannot_participate',
     })

@@ -1,6 +1,6 @@
 import { type Insertable, type Kysely, sql } from 'kysely'
 import type { Database, ReferralTable } from '../db/schema.js'
-import type { ReferralStatus } from './referral.schemas.js'
+import type { ReferralOutcome, ReferralStatus } from './referral.schemas.js'
 
 export interface ReferralFreeText {
   readonly withCitation: boolean
@@ -130,7 +130,7 @@ export async function participatesIn(db: Kysely<Database>, caseId: string, organ
 export async function markAccepted(db: Kysely<Database>, id: string, decidedBy: string, participationId: string): Promise<void> {
   await db
     .updateTable('referrals')
-    .set({ status: 'accepted', decided_by: decidedBy, decided_at: sql`now()` as never, participation_id: participationId })
+    .set({ status: 'accepted', decided_by: decidedBy, decided_at: sql<Date>`now()`, participation_id: participationId })
     .where('id', '=', id)
     .execute()
 }
@@ -138,7 +138,7 @@ export async function markAccepted(db: Kysely<Database>, id: string, decidedBy: 
 export async function markDeclined(db: Kysely<Database>, id: string, decidedBy: string, reason: string): Promise<void> {
   await db
     .updateTable('referrals')
-    .set({ status: 'declined', decided_by: decidedBy, decided_at: sql`now()` as never, decline_reason: reason })
+    .set({ status: 'declined', decided_by: decidedBy, decided_at: sql<Date>`now()`, decline_reason: reason })
     .where('id', '=', id)
     .execute()
 }
@@ -147,12 +147,12 @@ export async function markCompleted(
   db: Kysely<Database>,
   id: string,
   completedBy: string,
-  outcome: string,
+  outcome: ReferralOutcome,
   notes: string | null,
 ): Promise<void> {
   await db
     .updateTable('referrals')
-    .set({ status: 'completed', completed_by: completedBy, completed_at: sql`now()` as never, outcome, completion_notes: notes })
+    .set({ status: 'completed', completed_by: completedBy, completed_at: sql<Date>`now()`, outcome, completion_notes: notes })
     .where('id', '=', id)
     .execute()
 }
@@ -161,7 +161,7 @@ export async function markCompleted(
 export async function endPendingReferralsOnConsent(db: Kysely<Database>, consentId: string) {
   return db
     .updateTable('referrals')
-    .set({ status: 'ended', ended_at: sql`now()` as never, end_reason: 'consent_withdrawn' })
+    .set({ status: 'ended', ended_at: sql<Date>`now()`, end_reason: 'consent_withdrawn' })
     .where('consent_id', '=', consentId)
     .where('status', '=', 'pending')
     .returning(['id', 'case_id', 'to_organization_id'])
@@ -172,7 +172,7 @@ export async function endPendingReferralsOnConsent(db: Kysely<Database>, consent
 export async function endAcceptedReferralsWithoutParticipation(db: Kysely<Database>, caseId: string) {
   return db
     .updateTable('referrals')
-    .set({ status: 'ended', ended_at: sql`now()` as never, end_reason: 'participation_ended' })
+    .set({ status: 'ended', ended_at: sql<Date>`now()`, end_reason: 'participation_ended' })
     .where('case_id', '=', caseId)
     .where('status', '=', 'accepted')
     .where(sql<boolean>`EXISTS (SELECT 1 FROM case_participants p WHERE p.id = referrals.participation_id AND p.ended_at IS NOT NULL)`)

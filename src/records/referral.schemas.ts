@@ -19,9 +19,11 @@ export const REFERRAL_STATUSES = ['pending', 'accepted', 'declined', 'completed'
 export type ReferralStatus = (typeof REFERRAL_STATUSES)[number]
 
 export const REFERRAL_OUTCOMES = ['provided', 'partially_provided', 'not_provided'] as const
+export type ReferralOutcome = (typeof REFERRAL_OUTCOMES)[number]
 
 /** Why a referral ended without being declined or completed: codes, never prose. */
 export const REFERRAL_END_REASONS = ['consent_withdrawn', 'participation_ended'] as const
+export type ReferralEndReason = (typeof REFERRAL_END_REASONS)[number]
 
 /**
  * The sections a referral may name: every section of the case file and of its records. The case's

@@ -21,7 +21,6 @@ import type { Page } from '../http/pagination.js'
 import { AppError, notFound } from '../http/problem.js'
 import { findConsent } from './consent.repository.js'
 import { SHARING_SCOPE } from './consent.schemas.js'
-import type { LegalBasisCode } from './participant.schemas.js'
 import { insertParticipation } from './participant.repository.js'
 import { requireParticipatingOrganization } from './participant.service.js'
 import { cursorOfId } from './record-cursor.js'
@@ -181,7 +180,7 @@ function caseReaderView(row: ReferralRow, readable: ReadonlySet<ReferralField>):
   const view = toReferralView(row)
   view.legalBasis = row.legal_basis_code
     ? {
-        code: row.legal_basis_code as LegalBasisCode,
+        code: row.legal_basis_code,
         ...(readable.has('legalBasisCitation') ? { citation: row.legal_basis_citation ?? null } : {}),
       }
     : null

@@ -1,7 +1,8 @@
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
 import { accessFactSelections } from '../access/case-access-sql.js'
-import type { ScopeFilter } from '../cases/case.repository.js'
+import type { ScopeFilter, SectionBump } from '../cases/case.repository.js'
 import type { Database, TransferTable } from '../db/schema.js'
+import type { TransferStatus } from './transfer.schemas.js'
 
 export type TransferRow = Selectable<TransferTable>
 
@@ -57,7 +58,7 @@ export async function decideTransfer(
     .set({
       status: decision.status,
       decided_by: decision.decidedBy,
-      decided_at: sql`now()` as never,
+      decided_at: sql<Date>`now()`,
       decline_reason: decision.declineReason ?? null,
     })
     .where('id', '=', id)
@@ -82,18 +83,19 @@ export async function listTransfersOfOrganization(
   db: Kysely<Database>,
   scope: ScopeFilter,
   organizationId: string,
-  options: { direction: 'incoming' | 'outgoing'; status: string | undefined; limit: number; before: string | undefined },
+  options: { direction: 'incoming' | 'outgoing'; status: TransferStatus | undefined; limit: number; before: string | undefined },
 ): Promise<InboxRow[]> {
   let query = db
     .selectFrom('transfers')
     .innerJoin('cases', 'cases.id', 'transfers.case_id')
     .selectAll('transfers')
-    .select(['cases.stage', ...(accessFactSelections(organizationId) as never[])])
+    .select(['cases.stage', ...accessFactSelections(organizationId)])
     .where(options.direction === 'incoming' ? 'transfers.to_organization_id' : 'transfers.from_organization_id', '=', organizationId)
+    // The scope is written for a builder over `cases` alone; here `cases` is joined to `transfers`.
     .where((eb) => scope(eb as never))
     .orderBy('transfers.id', 'desc')
     .limit(options.limit)
-  if (options.status) query = query.where('transfers.status', '=', options.status as never)
+  if (options.status) query = query.where('transfers.status', '=', options.status)
   if (options.before) query = query.where('transfers.id', '<', options.before)
   return (await query.execute()) as unknown as InboxRow[]
 }
@@ -102,7 +104,7 @@ export async function listTransfersOfOrganization(
 export async function declineTransfersOnConsent(db: Kysely<Database>, consentId: string, decidedBy: string): Promise<string[]> {
   const rows = await db
     .updateTable('transfers')
-    .set({ status: 'declined', decided_by: decidedBy, decided_at: sql`now()` as never, decline_reason: 'consent_withdrawn' })
+    .set({ status: 'declined', decided_by: decidedBy, decided_at: sql<Date>`now()`, decline_reason: 'consent_withdrawn' })
     .where('consent_id', '=', consentId)
     .where('status', '=', 'pending')
     .returning('id')
@@ -111,18 +113,13 @@ export async function declineTransfersOnConsent(db: Kysely<Database>, consentId:
 }
 
 /** Sets custody.procuraduriaNotifiedAt when unset (the hand-over notifies the Procuraduría); whether it did. */
-export async function markProcuraduriaNotified(
-  db: Kysely<Database>,
-  caseId: string,
-  at: string,
-  bump: Record<string, unknown>,
-): Promise<boolean> {
+export async function markProcuraduriaNotified(db: Kysely<Database>, caseId: string, at: string, bump: SectionBump): Promise<boolean> {
   const row = await db
     .updateTable('cases')
     .set({
-      custody: sql`COALESCE(cases.custody, '{}'::jsonb) || jsonb_build_object('procuraduriaNotifiedAt', ${at}::text)` as never,
+      custody: sql<string>`COALESCE(cases.custody, '{}'::jsonb) || jsonb_build_object('procuraduriaNotifiedAt', ${at}::text)`,
       ...bump,
-    } as never)
+    })
     .where('id', '=', caseId)
     .where(sql<boolean>`(cases.custody ->> 'procuraduriaNotifiedAt') IS NULL`)
     .returning('id')
@@ -131,15 +128,10 @@ export async function markProcuraduriaNotified(
 }
 
 /** Makes the organisation the case's lead. */
-export async function setLeadOrganization(
-  db: Kysely<Database>,
-  caseId: string,
-  organizationId: string,
-  bump: Record<string, unknown>,
-): Promise<void> {
+export async function setLeadOrganization(db: Kysely<Database>, caseId: string, organizationId: string, bump: SectionBump): Promise<void> {
   await db
     .updateTable('cases')
-    .set({ lead_organization_id: organizationId, ...bump } as never)
+    .set({ lead_organization_id: organizationId, ...bump })
     .where('id', '=', caseId)
     .execute()
 }
@@ -154,7 +146,7 @@ export async function endParticipation(
 ): Promise<string | undefined> {
   const row = await db
     .updateTable('case_participants')
-    .set({ ended_at: sql`now()` as never, ended_by: endedBy, end_reason: reason })
+    .set({ ended_at: sql<Date>`now()`, ended_by: endedBy, end_reason: reason })
     .where('case_id', '=', caseId)
     .where('organization_id', '=', organizationId)
     .where('ended_at', 'is', null)

@@ -38,7 +38,7 @@ import {
   pendingTransferOfCase,
   setLeadOrganization,
 } from './transfer.repository.js'
-import type { NewTransferInput, TransferDeclineInput, TransferView } from './transfer.schemas.js'
+import type { NewTransferInput, TransferDeclineInput, TransferKind, TransferStatus, TransferView } from './transfer.schemas.js'
 
 /** Who leads and who takes part: the case's own field that transfers change. */
 const LEAD_FIELD = PARTICIPATION_RECORD.anchor
@@ -56,7 +56,7 @@ function unprocessable(reason: string, detail: string): never {
 export function toTransferView(row: TransferRow, readable: ReadonlySet<TransferField>): TransferView {
   const legalBasis = row.legal_basis_code
     ? {
-        code: row.legal_basis_code as LegalBasisCode,
+        code: row.legal_basis_code,
         ...(readable.has('legalBasisCitation') ? { citation: row.legal_basis_citation ?? null } : {}),
       }
     : null
@@ -102,7 +102,7 @@ export async function requestTransfer(
   if (organization.id === principal.organizationId)
     unprocessable('transfer_to_self', detailText('A case is not transferred to the organisation that leads it'))
 
-  let kind: 'handover' | 'responsibility'
+  let kind: TransferKind
   let legalBasis: ShareCaseInput['legalBasis']
   if (principal.role === 'migration_officer') {
     if (organization.kind !== 'child_protection_authority') {
@@ -351,7 +351,7 @@ export async function readTransfer(
 export async function transferInbox(
   db: Kysely<Database>,
   actor: CaseActor,
-  query: { direction: 'incoming' | 'outgoing'; status: string | undefined; limit: number; before: string | undefined },
+  query: { direction: 'incoming' | 'outgoing'; status: TransferStatus | undefined; limit: number; before: string | undefined },
   recordAudit: RecordAudit,
 ): Promise<Page<TransferView>> {
   if (actor.scope.kind === 'none') throw new AppError('forbidden', 'Your role reaches no case', { reason: 'role' })

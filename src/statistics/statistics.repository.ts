@@ -40,6 +40,7 @@ export interface TimingRow {
  * cases.stage, which it carries under the same names.
  */
 function casesInScope(db: Kysely<Database>, scope: ScopeFilter, filters: StatisticsFilters) {
+  // The scope is written for `cases`; this narrow copy carries the columns it names under the same names.
   let query = db.selectFrom('case_statistics as cases').where(scope as never)
   if (filters.from) query = query.where('cases.opened_at', '>=', filters.from)
   if (filters.to) query = query.where('cases.opened_at', '<', filters.to)

@@ -17,7 +17,7 @@ export function toUser(row: UserRow): User {
     id: row.id,
     subject: row.subject,
     displayName: row.display_name,
-    role: row.role as Role,
+    role: row.role,
     organizationId: row.organization_id,
     active: row.active,
     createdAt: new Date(row.created_at).toISOString(),
@@ -43,7 +43,7 @@ export async function createUser(db: Kysely<Database>, input: NewUser, recordAud
   if (!organization) throw new AppError('unprocessable-entity', 'No such organisation', { reason: 'unknown_organization' })
   if (!organization.active)
     throw new AppError('unprocessable-entity', 'This organisation is deactivated', { reason: 'organization_inactive' })
-  assertRoleFitsOrganization(input.role, organization.kind as OrganizationKind)
+  assertRoleFitsOrganization(input.role, organization.kind)
   if (await findUserBySubject(db, input.subject))
     throw new AppError('conflict', 'A user with this subject exists', { reason: 'subject_exists' })
   const row = await insertUser(db, {
@@ -77,7 +77,7 @@ export async function changeUser(db: Kysely<Database>, id: string, patch: UserPa
   }
   if (patch.role) {
     const organization = await findOrganizationById(db, current.organization_id)
-    assertRoleFitsOrganization(patch.role, organization!.kind as OrganizationKind)
+    assertRoleFitsOrganization(patch.role, organization!.kind)
   }
   const changedFields = [
     ...(patch.active !== undefined && patch.active !== current.active ? ['user.active'] : []),

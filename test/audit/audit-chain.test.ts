@@ -71,14 +71,14 @@ async function insertEvents(database: TestDatabase, count: number): Promise<void
     await database.db
       .insertInto('audit_events')
       .values({
-        occurred_at: times[n % times.length] as never,
+        occurred_at: times[n % times.length],
         request_id: n % 3 === 0 ? `req "${n}" \\ ñandú 🦜\n\t\u0001` : `req-${n}`,
         actor_id: n % 4 === 0 ? null : uuidv7(),
         actor_role: n % 4 === 0 ? null : 'ngo_caseworker',
         actor_organization_id: n % 4 === 0 ? null : uuidv7(),
         action: n % 2 ? 'case.read' : 'case.update',
-        case_ids: (n % 5 === 0 ? [] : [uuidv7(), uuidv7()]) as never,
-        fields: (n % 5 === 0 ? [] : ['identity.givenName', 'health.notes', 'odd "name", with \\ comma']) as never,
+        case_ids: n % 5 === 0 ? [] : [uuidv7(), uuidv7()],
+        fields: n % 5 === 0 ? [] : ['identity.givenName', 'health.notes', 'odd "name", with \\ comma'],
         outcome: n % 7 === 0 ? 'denied' : 'allowed',
         reason: n % 7 === 0 ? 'forbidden-fields' : null,
         policy_version: 'abc123',
@@ -187,14 +187,14 @@ t.test('the published definition: form 3 is SHA-256 of prev_hash and the JSON ar
   await database.db
     .insertInto('audit_events')
     .values({
-      occurred_at: '2026-11-25 04:00:00.5-06' as never,
+      occurred_at: '2026-11-25 04:00:00.5-06',
       request_id: 'req "1" ñ',
       actor_id: id,
       actor_role: 'oversight_auditor',
       actor_organization_id: null,
       action: 'audit.verify',
-      case_ids: [] as never,
-      fields: ['a.b', 'c "d"'] as never,
+      case_ids: [],
+      fields: ['a.b', 'c "d"'],
       outcome: 'allowed',
       reason: null,
       policy_version: 'v1',

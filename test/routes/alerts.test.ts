@@ -51,7 +51,7 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
   const backdate = (id: string, days: number) =>
     database.db
       .updateTable('cases')
-      .set({ opened_at: sql`now() - make_interval(days => ${days})` } as never)
+      .set({ opened_at: sql<Date>`now() - make_interval(days => ${days})` })
       .where('id', '=', id)
       .execute()
   const place = async (user: TestUser, id: string, type: string, startedAt: string) => {
@@ -97,7 +97,7 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
   // A decision is not dated before its draft: the draft is opened 61 days ago, straight in the database.
   await database.db
     .updateTable('determinations')
-    .set({ created_at: sql`now() - interval '61 days'` } as never)
+    .set({ created_at: sql<Date>`now() - interval '61 days'` })
     .where('id', '=', draft.json().id)
     .execute()
   const decided = await app.inject({

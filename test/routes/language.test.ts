@@ -233,7 +233,7 @@ t.test('through the client generated from openapi.yaml (test/helpers/api-client.
   t.equal(missing.error?.type, 'urn:atd:problem:not-found')
   t.equal(missing.error?.detail, 'No existe el expediente')
   const created = await client.POST('/cases', {
-    body: { riskLevel: 'high', demographics: { nationality: 'GT', sex: 'female', separationStatus: 'unaccompanied' } } as never,
+    body: { riskLevel: 'high', demographics: { nationality: 'GT', sex: 'female', separationStatus: 'unaccompanied' } },
   })
   t.ok(created.response.status === 201 || created.response.status === 400, `POST /cases answers ${created.response.status}`)
   if (created.data?.id) {

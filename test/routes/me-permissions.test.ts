@@ -58,8 +58,8 @@ t.test('GET /me/permissions answers the caller’s effective permissions, as the
         participantOrganizationIds: ['0190a0b0-0000-7000-8000-000000000000'],
         stage: 'identification',
       }
-      for (const field of expected(role, 'r').fields) t.ok(rebuilt.can('read', ownCase as never, field), `rules let ${role} read ${field}`)
-      t.equal(rebuilt.can('read', otherCase as never, 'case.id'), role === 'oversight_auditor', 'rules carry the scope condition')
+      for (const field of expected(role, 'r').fields) t.ok(rebuilt.can('read', ownCase, field), `rules let ${role} read ${field}`)
+      t.equal(rebuilt.can('read', otherCase, 'case.id'), role === 'oversight_auditor', 'rules carry the scope condition')
     })
   }
 

@@ -408,7 +408,7 @@ t.test('the record holds', async (t) => {
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)
     await database.db
       .updateTable('determinations')
-      .set({ created_at: sql`now() - interval '3 days'` } as never)
+      .set({ created_at: sql<Date>`now() - interval '3 days'` })
       .where('id', '=', review.json().id)
       .execute()
     const signedAfter = await send(

@@ -4,15 +4,17 @@ import { v7 as uuidv7 } from 'uuid'
 import { build, createOrganization, createUser } from '../helpers/build.js'
 import type { TestDatabase } from '../helpers/database.js'
 import { parsePeriod } from '../../src/statistics/period.js'
+import type { CaseStatus, Stage } from '../../src/cases/case-sections.js'
+import type { PlacementType } from '../../src/lifecycle/placement.schemas.js'
 
 interface SeedCase {
   readonly organizationIds: readonly string[]
-  readonly stage?: string
-  readonly status?: 'open' | 'closed'
+  readonly stage?: Stage
+  readonly status?: CaseStatus
   readonly nationality?: string
   readonly separationStatus?: string
   readonly dateOfBirth?: string
-  readonly placementType?: string
+  readonly placementType?: PlacementType
   readonly inDetention?: boolean
   readonly placementDaysAgo?: number
   readonly detentionDaysClosed?: number
@@ -82,7 +84,7 @@ async function seed(database: TestDatabase, createdBy: string, cases: readonly S
   }
 }
 
-const times = <T>(count: number, make: (index: number) => T): T[] => Array.from({ length: count }, (_, index) => make(index))
+const times = (count: number, make: (index: number) => SeedCase): SeedCase[] => Array.from({ length: count }, (_, index) => make(index))
 
 const bornYearsAgo = (years: number) => new Date(Date.now() - years * 365.25 * 86_400_000).toISOString().slice(0, 10)
 
@@ -141,7 +143,7 @@ t.test('statistics', async (t) => {
       stage: 'custody',
       nationality: index < 11 ? 'HN' : 'SV',
       dateOfBirth: bornYearsAgo(13.5),
-      placementType: 'shelter',
+      placementType: 'dif_shelter',
       notifiedAfterHours: (index + 1) * 2,
     })),
     ...times(3, () => ({
@@ -156,7 +158,7 @@ t.test('statistics', async (t) => {
       organizationIds: [otherProcuraduria],
       stage: 'identification',
       nationality: 'GT',
-      placementType: 'detention',
+      placementType: 'migration_station',
       inDetention: true,
       placementDaysAgo: index + 1,
       decidedAfterDays: 20 + index * 5,
@@ -198,7 +200,7 @@ t.test('statistics', async (t) => {
         durable_solution: 0,
       })
       t.same(stats.openCases.byPlacementType, await direct(`coalesce(placement_type, 'none')`))
-      t.same(stats.openCases.byPlacementType, { shelter: 10, detention: 5, foster_family: '<5', none: '<5' })
+      t.same(stats.openCases.byPlacementType, { dif_shelter: 10, migration_station: 5, foster_family: '<5', none: '<5' })
       t.same(stats.openCases.byNationality, await direct(`demographics->>'nationality'`))
       t.same(stats.openCases.byNationality, { HN: 10, SV: '<5', GT: 10 })
       t.match(stats.openCases.bySeparationStatus, await direct(`demographics->>'separationStatus'`))
@@ -252,7 +254,7 @@ t.test('statistics', async (t) => {
     })
     t.same(mine.medians.daysToDecidedDetermination, { median: null, cases: '<5', withheld: 'fewer_than_10_cases' })
     const other = await statisticsAs(otherOfficer.headers)
-    t.same(other.openCases.byPlacementType, { detention: 5, foster_family: '<5' })
+    t.same(other.openCases.byPlacementType, { migration_station: 5, foster_family: '<5' })
     t.same(other.detention, { childrenInDetentionNow: 5, childrenEverDetained: 5, totalDetentionDays: 25 })
     const askingForAnother = await statisticsAs(otherOfficer.headers, `?organizationId=${procuraduria}`)
     t.same(askingForAnother.openCases.byNationality, {}, 'naming another organisation does not widen the scope')

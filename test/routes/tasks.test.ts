@@ -69,7 +69,7 @@ t.test('tasks: each rule fires from the case data and clears when satisfied, onl
   const backdate = (id: string, days: number) =>
     database.db
       .updateTable('cases')
-      .set({ opened_at: sql`now() - make_interval(days => ${days})` } as never)
+      .set({ opened_at: sql<Date>`now() - make_interval(days => ${days})` })
       .where('id', '=', id)
       .execute()
   const place = async (id: string, type: string, startedAt: string) => {
