@@ -142,7 +142,10 @@ t.test('every field of every schema says what it is (descriptions live in the zo
   const document = parse(await renderOpenApi(app))
   const undescribed: string[] = []
   const visit = (node: unknown, where: string): void => {
-    if (Array.isArray(node)) return node.forEach((item) => visit(item, where))
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item, where)
+      return
+    }
     if (!node || typeof node !== 'object') return
     const schema = node as Record<string, any>
     for (const [name, property] of Object.entries((schema.properties ?? {}) as Record<string, any>)) {

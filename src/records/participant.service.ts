@@ -14,7 +14,7 @@ import { findOrganizationById } from '../organizations/organization.repository.j
 import { findConsent } from './consent.repository.js'
 import { SHARING_SCOPE } from './consent.schemas.js'
 import { CONSENT_FIELD } from './consent.service.js'
-import type { LegalBasisCode, ParticipantView, ShareCaseInput } from './participant.schemas.js'
+import type { ParticipantView, ShareCaseInput } from './participant.schemas.js'
 import {
   type ParticipationRow,
   findParticipation,
