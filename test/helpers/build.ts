@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Kysely } from 'kysely'
 import { pino } from 'pino'
 import type { Test } from 'tap'
 import { v7 as uuidv7 } from 'uuid'
@@ -11,6 +12,7 @@ import type { VerificationKey } from '../../src/auth/verification-key.js'
 import { type Config, loadConfig } from '../../src/config.js'
 import { loggerOptions } from '../../src/logger.js'
 import { loadPolicy } from '../../src/access/policy.js'
+import type { Database } from '../../src/db/schema.js'
 import { createTestDatabase, type TestDatabase } from './database.js'
 import { bearer, signToken, TEST_AUDIENCE, TEST_ISSUER, testKeys } from './tokens.js'
 
@@ -86,6 +88,24 @@ export async function createUser(database: TestDatabase, role: Role, organizatio
     .values({ id, subject, display_name: `Test ${role}`, role, organization_id: orgId })
     .execute()
   return { id, subject, role, organizationId: orgId, headers: bearer(signToken(subject)) }
+}
+
+/**
+ * Makes an organisation a participant of a case on a legal basis (a protection measure), straight
+ * in the database: the quickest way to put a case in an organisation's scope.
+ */
+export async function grantParticipation(db: Kysely<Database>, organizationId: string, caseId: string, grantedBy: string): Promise<void> {
+  await db
+    .insertInto('case_participants')
+    .values({
+      organization_id: organizationId,
+      case_id: caseId,
+      basis: 'legal_basis',
+      legal_basis_code: 'protection_measure',
+      granted_by: grantedBy,
+      legal_basis_citation: 'test',
+    })
+    .execute()
 }
 
 /** The usual cast around one case: a lead caseworker, a user of every other role, and an outsider. */

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import t from 'tap'
-import { build, createUser, type TestUser } from '../helpers/build.js'
+import { build, createUser, type TestUser, grantParticipation } from '../helpers/build.js'
 
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString()
 const dateIn = (days: number, yearsBack = 0) => {
@@ -34,17 +34,7 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
     t.equal(created.statusCode, 201, created.body)
     const id: string = created.json().id
     if (user === ngo) {
-      await database.db
-        .insertInto('case_participants')
-        .values({
-          organization_id: protection.organizationId,
-          case_id: id,
-          basis: 'legal_basis',
-          legal_basis_code: 'protection_measure',
-          granted_by: ngo.id,
-          legal_basis_citation: 'test',
-        })
-        .execute()
+      await grantParticipation(database.db, protection.organizationId, id, ngo.id)
     }
     return id
   }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import t from 'tap'
-import { build, createUser, type TestUser } from '../helpers/build.js'
+import { build, createUser, type TestUser, grantParticipation } from '../helpers/build.js'
 
 t.test('assignment: each participating organisation assigns the case to one of its own users', async (t) => {
   const { app, database } = await build(t)
@@ -17,17 +17,7 @@ t.test('assignment: each participating organisation assigns the case to one of i
   t.equal(created.statusCode, 201, created.body)
   const caseId: string = created.json().id
   t.equal(created.json().assignedTo, null, 'a new case is assigned to no one')
-  await database.db
-    .insertInto('case_participants')
-    .values({
-      organization_id: protection.organizationId,
-      case_id: caseId,
-      basis: 'legal_basis',
-      legal_basis_code: 'protection_measure',
-      granted_by: ngo.id,
-      legal_basis_citation: 'test',
-    })
-    .execute()
+  await grantParticipation(database.db, protection.organizationId, caseId, ngo.id)
   await database.db
     .insertInto('case_participants')
     .values({

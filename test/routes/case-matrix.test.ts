@@ -5,7 +5,7 @@ import { sql } from 'kysely'
 import { ROLES, type Role } from '../../src/auth/principal.js'
 import { CASE_VIEW_SECTIONS, WRITABLE_SECTIONS, WRITABLE_SECTION_FIELDS } from '../../src/cases/case-sections.js'
 import { specMatrix, mayCreate, mayCreateField, mayRead, mayReadField, mayUpdateField, holdsAction } from '../helpers/access-matrix.js'
-import { build, createOrganization, createUser, type TestUser } from '../helpers/build.js'
+import { build, createOrganization, createUser, type TestUser, grantParticipation } from '../helpers/build.js'
 import { fullCaseInput, sampleValue } from '../helpers/case-samples.js'
 
 /** 'section.field' names a role may read on a case in its scope, per the spec. */
@@ -91,17 +91,7 @@ t.test('the live API enforces the access matrix for every role, section and fiel
     .where('id', '=', caseId)
     .execute()
   for (const organizationId of [organizations.migration_authority, organizations.child_protection_authority, organizations.legal_aid]) {
-    await db
-      .insertInto('case_participants')
-      .values({
-        organization_id: organizationId,
-        case_id: caseId,
-        basis: 'legal_basis',
-        legal_basis_code: 'protection_measure',
-        legal_basis_citation: 'test',
-        granted_by: users.ngo_caseworker.id,
-      })
-      .execute()
+    await grantParticipation(db, organizationId, caseId, users.ngo_caseworker.id)
   }
 
   for (const role of ROLES) {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { sql } from 'kysely'
-import { build, createUser } from '../helpers/build.js'
+import { build, createUser, grantParticipation } from '../helpers/build.js'
 import { fullCaseInput } from '../helpers/case-samples.js'
 
 const snapshot = (db: import('kysely').Kysely<any>, id: string) =>
@@ -176,17 +176,7 @@ t.test('cases', async (t) => {
   await t.test('a section the child’s consent withholds from an organisation is absent from its reads', async (t) => {
     const created = (await open()).json()
     const procuraduria = await createUser(database, 'protection_officer')
-    await database.db
-      .insertInto('case_participants')
-      .values({
-        organization_id: procuraduria.organizationId,
-        case_id: created.id,
-        basis: 'legal_basis',
-        legal_basis_code: 'protection_measure',
-        legal_basis_citation: 'test',
-        granted_by: ngo.id,
-      })
-      .execute()
+    await grantParticipation(database.db, procuraduria.organizationId, created.id, ngo.id)
     const before = (await app.inject({ method: 'GET', url: `/cases/${created.id}`, headers: procuraduria.headers })).json()
     t.ok(before.contact, 'the protection officer reads contact at first')
     const consent = await app.inject({

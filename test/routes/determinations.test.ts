@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, createUser, type TestUser } from '../helpers/build.js'
+import { build, createUser, type TestUser, grantParticipation } from '../helpers/build.js'
 
 const SIGNED = (name: string) => ({ name, role: 'panel member', undertakingSignedAt: '2026-10-01' })
 
@@ -15,17 +15,7 @@ t.test('best-interests assessments and determinations', async (t) => {
   const created = await app.inject({ method: 'POST', url: '/cases', headers: ngo.headers, payload: { riskLevel: 'medium' } })
   const caseId: string = created.json().id
   for (const user of [protection, attorney, officer]) {
-    await database.db
-      .insertInto('case_participants')
-      .values({
-        organization_id: user.organizationId,
-        case_id: caseId,
-        basis: 'legal_basis',
-        legal_basis_code: 'protection_measure',
-        granted_by: ngo.id,
-        legal_basis_citation: 'test',
-      })
-      .execute()
+    await grantParticipation(database.db, user.organizationId, caseId, ngo.id)
   }
   const send = (method: 'GET' | 'POST' | 'PATCH', url: string, user: TestUser, payload?: Record<string, unknown>, etag?: string) =>
     app.inject({

@@ -5,7 +5,7 @@
 // 4xx is a problem document. RUNS_PER_OPERATION × operations requests per database (880 with the 44 operations of today).
 import fc from 'fast-check'
 import t from 'tap'
-import { build, createCast, createUser, type TestUser } from '../helpers/build.js'
+import { build, createCast, createUser, type TestUser, grantParticipation } from '../helpers/build.js'
 
 const RUNS_PER_OPERATION = 20
 
@@ -148,17 +148,7 @@ t.test('fuzzing every operation of the OpenAPI document: no 5xx, every 4xx a pro
   t.equal(created.statusCode, 201, created.body)
   const caseId: string = created.json().id
   for (const user of [cast.attorney, cast.migration, protection]) {
-    await database.db
-      .insertInto('case_participants')
-      .values({
-        organization_id: user.organizationId,
-        case_id: caseId,
-        basis: 'legal_basis',
-        legal_basis_code: 'protection_measure',
-        granted_by: cast.ngo.id,
-        legal_basis_citation: 'test',
-      })
-      .execute()
+    await grantParticipation(database.db, user.organizationId, caseId, cast.ngo.id)
   }
   const note = await app.inject({
     method: 'POST',

@@ -3,7 +3,7 @@
 import t, { type Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { v7 as uuidv7 } from 'uuid'
-import { build, createCast, createUser, type TestUser } from '../helpers/build.js'
+import { build, createCast, createUser, type TestUser, grantParticipation } from '../helpers/build.js'
 import { sign } from 'node:crypto'
 import { bearer, signToken, TEST_AUDIENCE, TEST_ISSUER, testKeys } from '../helpers/tokens.js'
 
@@ -33,17 +33,7 @@ t.test('hostile input is a 4xx problem on every edge', async (t) => {
   })
   t.equal(consent.statusCode, 201, consent.body)
   for (const user of [attorney, migration, protection]) {
-    await database.db
-      .insertInto('case_participants')
-      .values({
-        organization_id: user.organizationId,
-        case_id: caseId,
-        basis: 'legal_basis',
-        legal_basis_code: 'protection_measure',
-        granted_by: ngo.id,
-        legal_basis_citation: 'test',
-      })
-      .execute()
+    await grantParticipation(database.db, user.organizationId, caseId, ngo.id)
   }
   const note = await app.inject({ method: 'POST', url: `/cases/${caseId}/notes`, headers: ngo.headers, payload: { body: 'First visit' } })
   t.equal(note.statusCode, 201, note.body)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, createUser } from '../helpers/build.js'
+import { build, createUser, grantParticipation } from '../helpers/build.js'
 
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString()
 
@@ -15,17 +15,7 @@ t.test('placements: the current placement, detention days, and the fields behind
   t.equal(created.statusCode, 201, created.body)
   const caseId: string = created.json().id
   for (const user of [officer, attorney]) {
-    await database.db
-      .insertInto('case_participants')
-      .values({
-        organization_id: user.organizationId,
-        case_id: caseId,
-        basis: 'legal_basis',
-        legal_basis_code: 'protection_measure',
-        granted_by: ngo.id,
-        legal_basis_citation: 'test',
-      })
-      .execute()
+    await grantParticipation(database.db, user.organizationId, caseId, ngo.id)
   }
   const url = `/cases/${caseId}/placements`
   const readCase = async () => (await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: ngo.headers })).json()

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import t from 'tap'
-import { build, createUser, type TestUser } from '../helpers/build.js'
+import { build, createUser, type TestUser, grantParticipation } from '../helpers/build.js'
 
 // Issue 13, "The record bends": every example is refused with a problem naming the field, and
 // nothing changes.
@@ -24,17 +24,7 @@ t.test('the record holds', async (t) => {
     t.equal(created.statusCode, 201, created.body)
     const id: string = created.json().id
     for (const user of [officer, protection]) {
-      await database.db
-        .insertInto('case_participants')
-        .values({
-          organization_id: user.organizationId,
-          case_id: id,
-          basis: 'legal_basis',
-          legal_basis_code: 'protection_measure',
-          granted_by: ngo.id,
-          legal_basis_citation: 'test',
-        })
-        .execute()
+      await grantParticipation(database.db, user.organizationId, id, ngo.id)
     }
     return id
   }
@@ -272,17 +262,7 @@ t.test('the record holds', async (t) => {
   await t.test('a determination is decided by distinct members, signed before, dated after its draft, with If-Match, once', async (t) => {
     const bidCase = await openCase()
     const attorney = await createUser(database, 'attorney')
-    await database.db
-      .insertInto('case_participants')
-      .values({
-        organization_id: attorney.organizationId,
-        case_id: bidCase,
-        basis: 'legal_basis',
-        legal_basis_code: 'protection_measure',
-        granted_by: ngo.id,
-        legal_basis_citation: 'test',
-      })
-      .execute()
+    await grantParticipation(database.db, attorney.organizationId, bidCase, ngo.id)
     const today = new Date().toISOString().slice(0, 10)
     const send = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: Record<string, unknown>, etag?: string) =>
       app.inject({

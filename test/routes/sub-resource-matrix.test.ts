@@ -4,7 +4,7 @@
 import t from 'tap'
 import { ROLES, type Role } from '../../src/auth/principal.js'
 import { mayCreate, mayRead } from '../helpers/access-matrix.js'
-import { build, createOrganization, createUser, type TestUser } from '../helpers/build.js'
+import { build, createOrganization, createUser, type TestUser, grantParticipation } from '../helpers/build.js'
 import { newMarker } from '../helpers/case-samples.js'
 
 interface RecordKind {
@@ -90,17 +90,7 @@ t.test('records under a case obey the access matrix for every role', async (t) =
   const created = await app.inject({ method: 'POST', url: '/cases', headers: users.ngo_caseworker.headers, payload: { riskLevel: 'high' } })
   const caseId: string = created.json().id
   for (const role of ['migration_officer', 'protection_officer', 'attorney'] as const) {
-    await database.db
-      .insertInto('case_participants')
-      .values({
-        organization_id: organizationOf[role]!,
-        case_id: caseId,
-        basis: 'legal_basis',
-        legal_basis_code: 'protection_measure',
-        legal_basis_citation: 'test',
-        granted_by: users.ngo_caseworker.id,
-      })
-      .execute()
+    await grantParticipation(database.db, organizationOf[role]!, caseId, users.ngo_caseworker.id)
   }
 
   // Each kind of record is first written by a role the matrix lets write it, so every role has something to read.

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, createUser, type TestUser } from '../helpers/build.js'
+import { build, createUser, type TestUser, grantParticipation } from '../helpers/build.js'
 
 const PANEL = [
   { name: 'Lic. Laura Pérez', role: 'procuraduria lawyer', undertakingSignedAt: '2026-10-01' },
@@ -24,17 +24,7 @@ t.test('a child walks from identification to a closed case through every guard',
     })
     const id: string = created.json().id
     for (const user of [protection, attorney, officer]) {
-      await database.db
-        .insertInto('case_participants')
-        .values({
-          organization_id: user.organizationId,
-          case_id: id,
-          basis: 'legal_basis',
-          legal_basis_code: 'protection_measure',
-          granted_by: ngo.id,
-          legal_basis_citation: 'test',
-        })
-        .execute()
+      await grantParticipation(database.db, user.organizationId, id, ngo.id)
     }
     return id
   }
