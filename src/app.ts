@@ -55,17 +55,26 @@ export interface AppOptions {
   readonly policy: Policy
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/
+
+/** The caller's X-Request-Id when it is a plain token of at most 64 characters. */
+export function clientRequestIdOf(request: RawRequestDefaultExpression): string | undefined {
+  const given = request.headers['x-request-id']
+  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : undefined
+}
 
 /** Options of the Fastify instance itself; the server and the tests build it the same way. */
 export function fastifyOptions(): FastifyServerOptions {
   return {
     bodyLimit: 256 * 1024,
     requestIdHeader: false,
-    // A caller's X-Request-Id is kept when it is a plain token, so logs join across systems.
-    genReqId: (request: RawRequestDefaultExpression) => {
-      const given = request.headers['x-request-id']
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    // Every request gets an id of the server's own: a caller's X-Request-Id could repeat another's.
+    genReqId: () => randomUUID(),
+    // The caller's X-Request-Id, when it is a plain token, is kept beside it in the logs, so logs
+    // still join across systems; anything else is dropped unread.
+    childLoggerFactory: (logger, bindings, options, rawRequest) => {
+      const given = clientRequestIdOf(rawRequest as RawRequestDefaultExpression)
+      return logger.child(given ? { ...bindings, clientRequestId: given } : bindings, options)
     },
     routerOptions: { maxParamLength: 200 },
     // A URL that does not decode, or a parameter over the limit, answers a problem like any error.

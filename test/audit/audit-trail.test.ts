@@ -41,8 +41,8 @@ t.test('the audit trail over the live API', async (t) => {
       ['migration', migration],
       ['auditor', auditor],
     ] as const) {
-      const requestId = `read-${name}-${Date.now()}`
-      const read = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: { ...user.headers, 'x-request-id': requestId } })
+      const read = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: user.headers })
+      const requestId = read.headers['x-request-id'] as string
       t.equal(read.statusCode, 200)
       const events = await auditEventsOf(database, requestId)
       t.equal(events.length, 1, `${name}: one event`)
@@ -69,8 +69,8 @@ t.test('the audit trail over the live API', async (t) => {
 
   await t.test('a refused attempt is recorded as denied, naming the case only when it exists', async (t) => {
     const outsider = await createUser(database, 'ngo_caseworker')
-    const requestId = `outside-${Date.now()}`
-    const res = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: { ...outsider.headers, 'x-request-id': requestId } })
+    const res = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: outsider.headers })
+    const requestId = res.headers['x-request-id'] as string
     t.equal(res.statusCode, 404)
     const [event] = await auditEventsOf(database, requestId)
     t.match(event, { outcome: 'denied', reason: 'out-of-scope', actor_id: outsider.id })
@@ -142,14 +142,14 @@ t.test('the audit trail over the live API', async (t) => {
   await t.test('only the auditor reads the trail, and every read of it is audited', async (t) => {
     for (const url of ['/audit-events', `/cases/${caseId}/access-log`, '/audit-events/verify', '/audit-events/checkpoint']) {
       for (const user of [ngo, migration]) {
-        const requestId = `refused-${Date.now()}-${Math.random().toString(36).slice(2)}`
-        const res = await app.inject({ method: 'GET', url, headers: { ...user.headers, 'x-request-id': requestId } })
+        const res = await app.inject({ method: 'GET', url, headers: user.headers })
+        const requestId = res.headers['x-request-id'] as string
         t.equal(res.statusCode, 403, `${user.role} ${url}`)
         const [event] = await auditEventsOf(database, requestId)
         t.match(event, { outcome: 'denied', reason: 'forbidden' }, `${user.role} ${url} is recorded`)
       }
-      const requestId = `auditor-${Date.now()}-${Math.random().toString(36).slice(2)}`
-      const res = await app.inject({ method: 'GET', url, headers: { ...auditor.headers, 'x-request-id': requestId } })
+      const res = await app.inject({ method: 'GET', url, headers: auditor.headers })
+      const requestId = res.headers['x-request-id'] as string
       t.equal(res.statusCode, 200, `auditor ${url}`)
       const events = await auditEventsOf(database, requestId)
       t.equal(events.length, 1, `the auditor's ${url} is recorded`)
@@ -216,8 +216,8 @@ t.test('the audit trail over the live API', async (t) => {
       ['unknown', bearer(token)],
     ]
     for (const [label, headers] of cases) {
-      const requestId = `login-${label}-${Date.now()}`
-      const res = await app.inject({ method: 'GET', url: '/cases', headers: { ...headers, 'x-request-id': requestId } })
+      const res = await app.inject({ method: 'GET', url: '/cases', headers: headers })
+      const requestId = res.headers['x-request-id'] as string
       t.equal(res.statusCode, 401, label)
       const events = await auditEventsOf(database, requestId)
       t.equal(events.length, 1, `${label}: one event`)

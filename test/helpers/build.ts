@@ -28,6 +28,8 @@ export interface TestApp {
   readonly app: FastifyInstance
   readonly database: TestDatabase
   readonly config: Config
+  /** Where this app's logs go (pino's JSON lines). */
+  readonly logFile: string
 }
 
 /**
@@ -59,7 +61,7 @@ export async function build(t: Test, options: BuildOptions = {}): Promise<TestAp
   })
   await fastify.ready()
   t.teardown(() => fastify.close())
-  return { app: fastify, database, config }
+  return { app: fastify, database, config, logFile }
 }
 
 export interface TestUser {

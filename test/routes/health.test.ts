@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { sql } from 'kysely'
 import t from 'tap'
 import { connectDatabase } from '../../src/db/connect.js'
@@ -6,7 +7,7 @@ import { build, createUser } from '../helpers/build.js'
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 t.test('service routes and behaviour shared by every route', async (t) => {
-  const { app, database } = await build(t)
+  const { app, database, logFile } = await build(t)
   const admin = await createUser(database, 'system_admin')
 
   await t.test('/health and /ready answer without a token', async (t) => {
@@ -28,18 +29,35 @@ t.test('service routes and behaviour shared by every route', async (t) => {
     t.ok(spec.json().paths['/me'], 'the reference describes the API')
   })
 
-  await t.test('X-Request-Id is echoed, and generated when absent or not a plain token', async (t) => {
+  await t.test('every request gets a server-made id; a plain-token X-Request-Id is kept beside it in the logs', async (t) => {
+    const logLinesOf = (requestId: string) =>
+      readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes(requestId))
+        .map((line) => JSON.parse(line))
     const given = await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'caller-req.42:a_b-c' } })
-    t.equal(given.headers['x-request-id'], 'caller-req.42:a_b-c')
+    const serverId = given.headers['x-request-id'] as string
+    t.match(serverId, UUID, 'the id is the server’s, not the caller’s')
+    t.ok(logLinesOf(serverId).length > 0)
+    t.ok(
+      logLinesOf(serverId).every((line) => line.reqId === serverId && line.clientRequestId === 'caller-req.42:a_b-c'),
+      'every log line of the request names both ids',
+    )
     const absent = await app.inject({ method: 'GET', url: '/health' })
     t.match(absent.headers['x-request-id'], UUID)
     for (const invalid of ['has spaces in it', 'x'.repeat(65), 'new\\nline', '<script>', '']) {
       const response = await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': invalid } })
-      t.match(response.headers['x-request-id'], UUID, `replaced: ${JSON.stringify(invalid.slice(0, 20))}`)
+      const id = response.headers['x-request-id'] as string
+      t.match(id, UUID)
+      t.ok(
+        logLinesOf(id).every((line) => line.clientRequestId === undefined),
+        `not kept: ${JSON.stringify(invalid.slice(0, 20))}`,
+      )
     }
     const failing = await app.inject({ method: 'GET', url: '/me', headers: { 'x-request-id': 'on-an-error' } })
     t.equal(failing.statusCode, 401)
-    t.equal(failing.headers['x-request-id'], 'on-an-error', 'echoed on errors too')
+    t.match(failing.headers['x-request-id'], UUID, 'on errors too')
+    t.ok(logLinesOf(failing.headers['x-request-id'] as string).some((line) => line.clientRequestId === 'on-an-error'))
   })
 
   await t.test('security headers from helmet are present', async (t) => {
