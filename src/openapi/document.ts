@@ -86,6 +86,11 @@ const PROBLEM_EXTENSIONS: Json = {
       required: ['in', 'path', 'message'],
     },
   },
+  deniedFields: {
+    type: 'array',
+    items: { type: 'string' },
+    description: 'forbidden-fields, forbidden: the fields (section.field) this user may not write or filter on',
+  },
   readOnlyFields: { type: 'array', items: { type: 'string' }, description: 'read-only-field: derived fields that nobody writes' },
   unmetConditions: {
     type: 'array',

@@ -1244,6 +1244,8 @@ export interface components {
                 /** @description what is wrong with it */
                 message: string;
             }[];
+            /** @description forbidden-fields, forbidden: the fields (section.field) this user may not write or filter on */
+            deniedFields?: string[];
             /** @description read-only-field: derived fields that nobody writes */
             readOnlyFields?: string[];
             /** @description guard-failed: every condition the move lacks (codes: GET /vocabulary, list guardConditions) */
