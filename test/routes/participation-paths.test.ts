@@ -568,7 +568,7 @@ t.test('every participation path, by every role, toward every receiving kind', a
       'determination',
     )
     const leadEtag = (await send(lead, 'GET', `/cases/${caseId}`)).headers.etag as string
-    await ok(
+    const transition = await ok(
       await send(
         lead,
         'POST',
@@ -647,6 +647,9 @@ t.test('every participation path, by every role, toward every receiving kind', a
       aid: assessment.id,
       did: determination.id,
       tid: transfer.id,
+      transitionId: transition.id,
+      organizationId: officer.organizationId,
+      date: '2031-01-01',
     }
     const urlsFor = (rid: string) =>
       routes.map(({ route, paged }) => {
