@@ -2811,6 +2811,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "ATD case service",
+                     *       "version": "0.1.0",
+                     *       "links": {
+                     *         "docs": "/docs",
+                     *         "openapi": "/openapi.json",
+                     *         "health": "/health",
+                     *         "vocabulary": "/vocabulary"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ServiceRoot"];
                 };
             };
@@ -2835,6 +2847,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "open"
+                     *     }
+                     */
                     "application/json": {
                         /** @description ok: the process answers; ready: it reaches its database */
                         status: string;
@@ -2862,6 +2879,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "open"
+                     *     }
+                     */
                     "application/json": {
                         /** @description ok: the process answers; ready: it reaches its database */
                         status: string;
@@ -2892,6 +2914,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "lang": "es-MX",
+                     *       "lists": {
+                     *         "riskLevels": [
+                     *           {
+                     *             "code": "low",
+                     *             "label": "Bajo"
+                     *           },
+                     *           {
+                     *             "code": "high",
+                     *             "label": "Alto"
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Vocabulary"];
                 };
             };
@@ -2916,6 +2955,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "subject": "demo-ngo-caseworker",
+                     *       "displayName": "Mariana Gálvez",
+                     *       "role": "ngo_caseworker",
+                     *       "organization": {
+                     *         "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *         "name": "Red de Albergues Casa Esperanza (demo)",
+                     *         "kind": "civil_society"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -2968,6 +3020,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "name": "Red de Albergues Casa Esperanza (demo)",
+                     *           "kind": "civil_society",
+                     *           "createdAt": "2026-01-05T16:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": {
                         /** @description the organisations of this page, by id */
                         items: {
@@ -3008,6 +3073,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Red de Albergues Casa Esperanza (demo)",
+                 *       "kind": "civil_society"
+                 *     }
+                 */
                 "application/json": {
                     /** @description the organisation’s name, unique */
                     name: string;
@@ -3023,6 +3094,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "name": "Red de Albergues Casa Esperanza (demo)",
+                     *       "kind": "civil_society",
+                     *       "active": true,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Organization"];
                 };
             };
@@ -3055,6 +3135,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "name": "Red de Albergues Casa Esperanza (demo)",
+                     *       "kind": "civil_society",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -3092,6 +3180,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "active": true
+                 *     }
+                 */
                 "application/json": {
                     /** @description false deactivates the organisation: all its users are refused at once */
                     active: boolean;
@@ -3105,6 +3198,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "name": "Red de Albergues Casa Esperanza (demo)",
+                     *       "kind": "civil_society",
+                     *       "active": true,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Organization"];
                 };
             };
@@ -3139,6 +3241,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "displayName": "Mariana Gálvez",
+                     *           "role": "ngo_caseworker",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "active": true,
+                     *           "subject": "demo-ngo-caseworker",
+                     *           "createdAt": "2026-01-05T16:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T16:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": {
                         /** @description the users of this page, by id */
                         items: {
@@ -3197,6 +3316,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "subject": "demo-ngo-caseworker",
+                 *       "displayName": "Mariana Gálvez",
+                 *       "role": "ngo_caseworker",
+                 *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147"
+                 *     }
+                 */
                 "application/json": {
                     /** @description the `sub` claim of the user’s tokens, unique */
                     subject: string;
@@ -3219,6 +3346,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "subject": "demo-ngo-caseworker",
+                     *       "displayName": "Mariana Gálvez",
+                     *       "role": "ngo_caseworker",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "active": true,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["User"];
                 };
             };
@@ -3252,6 +3391,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "displayName": "Mariana Gálvez",
+                     *       "role": "ngo_caseworker",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "active": true,
+                     *       "subject": "demo-ngo-caseworker",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -3307,6 +3458,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "active": true,
+                 *       "displayName": "Mariana Gálvez",
+                 *       "role": "ngo_caseworker"
+                 *     }
+                 */
                 "application/json": {
                     /** @description false: the user is refused (401) from the next request on */
                     active?: boolean;
@@ -3323,6 +3481,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "subject": "demo-ngo-caseworker",
+                     *       "displayName": "Mariana Gálvez",
+                     *       "role": "ngo_caseworker",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "active": true,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["User"];
                 };
             };
@@ -3377,6 +3547,137 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseNumber": "ATD-2026-000001",
+                     *           "stage": "identification",
+                     *           "status": "open",
+                     *           "riskLevel": "low",
+                     *           "leadOrganizationId": "019b8a1c-9700-7794-8970-9700794d794d",
+                     *           "openedAt": "2026-01-05T16:00:00.000Z",
+                     *           "closedAt": "2026-01-05T16:00:00.000Z",
+                     *           "closureReason": "solution_achieved",
+                     *           "version": 1,
+                     *           "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *           "assignedTo": "019b8a1c-f10a-7d02-8f10-f10ad02cd02c",
+                     *           "nextStages": [
+                     *             {
+                     *               "to": "custody",
+                     *               "allowed": true,
+                     *               "unmet": [
+                     *                 {
+                     *                   "code": "demo-ngo-caseworker",
+                     *                   "message": "demo-ngo-caseworker",
+                     *                   "satisfiedBy": "demo-ngo-caseworker",
+                     *                   "roles": []
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ],
+                     *           "demographics": {
+                     *             "sex": "female",
+                     *             "nationality": "GT",
+                     *             "separationStatus": "unaccompanied",
+                     *             "ageBracket": "0-5"
+                     *           },
+                     *           "identity": {
+                     *             "givenName": "Ana Lucía",
+                     *             "familyName": "Pérez Xol",
+                     *             "otherNames": [],
+                     *             "dateOfBirth": "2013-12-06",
+                     *             "dateOfBirthEstimated": true,
+                     *             "languages": [
+                     *               "Q'eqchi'",
+                     *               "español"
+                     *             ],
+                     *             "indigenousIdentity": "Q'eqchi'",
+                     *             "identityDocuments": [
+                     *               {
+                     *                 "type": "ngo_shelter",
+                     *                 "issuingCountry": "GT"
+                     *               }
+                     *             ]
+                     *           },
+                     *           "contact": {
+                     *             "currentAddress": "Tapachula, Chiapas",
+                     *             "family": [
+                     *               {
+                     *                 "relationship": "mother",
+                     *                 "name": "Red de Albergues Casa Esperanza (demo)",
+                     *                 "location": "Tapachula, Chiapas",
+                     *                 "country": "GT",
+                     *                 "tracingStatus": "located"
+                     *               }
+                     *             ]
+                     *           },
+                     *           "health": {
+                     *             "conditions": [
+                     *               "dehydration on arrival"
+                     *             ],
+                     *             "disabilities": [],
+                     *             "medications": [],
+                     *             "urgentMedicalNeed": false
+                     *           },
+                     *           "protection": {
+                     *             "traffickingIndicators": [
+                     *               "debt to smuggler"
+                     *             ],
+                     *             "violenceExperienced": [],
+                     *             "riskOnReturn": "Threats from a gang in the home town",
+                     *             "asylumNeedIdentified": true
+                     *           },
+                     *           "custody": {
+                     *             "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
+                     *             "channelledAt": "2026-01-06T12:00:00.000Z",
+                     *             "placementSince": "2026-01-05T16:00:00.000Z",
+                     *             "inDetention": true,
+                     *             "daysInDetention": 1
+                     *           },
+                     *           "legalStatus": {
+                     *             "migrationStatus": "humanitarian_visitor",
+                     *             "asylumClaimStatus": "filed",
+                     *             "entryDate": "2026-01-05",
+                     *             "guardianAppointed": true,
+                     *             "legallyRepresented": true
+                     *           },
+                     *           "legal": {
+                     *             "guardian": {
+                     *               "type": "procuraduria",
+                     *               "name": "Red de Albergues Casa Esperanza (demo)",
+                     *               "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *               "representationType": "suplencia",
+                     *               "appointedAt": "2026-01-10"
+                     *             },
+                     *             "representation": {
+                     *               "attorneyName": "Lic. Sofía Ruiz",
+                     *               "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *               "since": "2026-01-13"
+                     *             },
+                     *             "asylum": {
+                     *               "filedAt": "2026-01-05",
+                     *               "interviewAt": "2026-01-05",
+                     *               "decision": "recognized",
+                     *               "decisionDate": "2026-01-05",
+                     *               "appeal": {
+                     *                 "filedAt": "2026-01-05",
+                     *                 "kind": "recurso_de_revision",
+                     *                 "outcome": "family_reunification"
+                     *               }
+                     *             }
+                     *           },
+                     *           "bestInterests": {
+                     *             "outcome": "family_reunification",
+                     *             "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *             "reviewDueAt": "2026-01-05T16:00:00.000Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CaseList"];
                 };
             };
@@ -3401,6 +3702,97 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "riskLevel": "low",
+                 *       "demographics": {
+                 *         "sex": "female",
+                 *         "nationality": "GT",
+                 *         "separationStatus": "unaccompanied"
+                 *       },
+                 *       "identity": {
+                 *         "givenName": "Ana Lucía",
+                 *         "familyName": "Pérez Xol",
+                 *         "otherNames": [],
+                 *         "dateOfBirth": "2013-12-06",
+                 *         "dateOfBirthEstimated": true,
+                 *         "languages": [
+                 *           "Q'eqchi'",
+                 *           "español"
+                 *         ],
+                 *         "indigenousIdentity": "Q'eqchi'",
+                 *         "identityDocuments": [
+                 *           {
+                 *             "type": "ngo_shelter",
+                 *             "issuingCountry": "GT"
+                 *           }
+                 *         ]
+                 *       },
+                 *       "contact": {
+                 *         "currentAddress": "Tapachula, Chiapas",
+                 *         "family": [
+                 *           {
+                 *             "relationship": "mother",
+                 *             "name": "Red de Albergues Casa Esperanza (demo)",
+                 *             "location": "Tapachula, Chiapas",
+                 *             "country": "GT",
+                 *             "tracingStatus": "located"
+                 *           }
+                 *         ]
+                 *       },
+                 *       "health": {
+                 *         "conditions": [
+                 *           "dehydration on arrival"
+                 *         ],
+                 *         "disabilities": [],
+                 *         "medications": [],
+                 *         "urgentMedicalNeed": false
+                 *       },
+                 *       "protection": {
+                 *         "traffickingIndicators": [
+                 *           "debt to smuggler"
+                 *         ],
+                 *         "violenceExperienced": [],
+                 *         "riskOnReturn": "Threats from a gang in the home town",
+                 *         "asylumNeedIdentified": true
+                 *       },
+                 *       "custody": {
+                 *         "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
+                 *         "channelledAt": "2026-01-06T12:00:00.000Z"
+                 *       },
+                 *       "legalStatus": {
+                 *         "migrationStatus": "humanitarian_visitor",
+                 *         "asylumClaimStatus": "filed",
+                 *         "entryDate": "2026-01-05"
+                 *       },
+                 *       "legal": {
+                 *         "guardian": {
+                 *           "type": "procuraduria",
+                 *           "name": "Red de Albergues Casa Esperanza (demo)",
+                 *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                 *           "representationType": "suplencia",
+                 *           "appointedAt": "2026-01-10"
+                 *         },
+                 *         "representation": {
+                 *           "attorneyName": "Lic. Sofía Ruiz",
+                 *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                 *           "since": "2026-01-13"
+                 *         },
+                 *         "asylum": {
+                 *           "filedAt": "2026-01-05",
+                 *           "interviewAt": "2026-01-05",
+                 *           "decision": "recognized",
+                 *           "decisionDate": "2026-01-05",
+                 *           "appeal": {
+                 *             "filedAt": "2026-01-05",
+                 *             "kind": "recurso_de_revision",
+                 *             "outcome": "family_reunification"
+                 *           }
+                 *         }
+                 *       },
+                 *       "sameChildAs": "019b8a1c-d89d-789f-8d89-d89d89ff89ff"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewCase"];
             };
         };
@@ -3413,6 +3805,139 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "stage": "identification",
+                     *       "status": "open",
+                     *       "riskLevel": "low",
+                     *       "leadOrganizationId": "019b8a1c-9700-7794-8970-9700794d794d",
+                     *       "openedAt": "2026-01-05T16:00:00.000Z",
+                     *       "closedAt": "2026-01-05T16:00:00.000Z",
+                     *       "closureReason": "solution_achieved",
+                     *       "version": 1,
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "assignedTo": "019b8a1c-f10a-7d02-8f10-f10ad02cd02c",
+                     *       "nextStages": [
+                     *         {
+                     *           "to": "custody",
+                     *           "allowed": true,
+                     *           "unmet": [
+                     *             {
+                     *               "code": "demo-ngo-caseworker",
+                     *               "message": "demo-ngo-caseworker",
+                     *               "satisfiedBy": "demo-ngo-caseworker",
+                     *               "roles": []
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "demographics": {
+                     *         "sex": "female",
+                     *         "nationality": "GT",
+                     *         "separationStatus": "unaccompanied",
+                     *         "ageBracket": "0-5"
+                     *       },
+                     *       "identity": {
+                     *         "givenName": "Ana Lucía",
+                     *         "familyName": "Pérez Xol",
+                     *         "otherNames": [],
+                     *         "dateOfBirth": "2013-12-06",
+                     *         "dateOfBirthEstimated": true,
+                     *         "languages": [
+                     *           "Q'eqchi'",
+                     *           "español"
+                     *         ],
+                     *         "indigenousIdentity": "Q'eqchi'",
+                     *         "identityDocuments": [
+                     *           {
+                     *             "type": "ngo_shelter",
+                     *             "issuingCountry": "GT"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "contact": {
+                     *         "currentAddress": "Tapachula, Chiapas",
+                     *         "family": [
+                     *           {
+                     *             "relationship": "mother",
+                     *             "name": "Red de Albergues Casa Esperanza (demo)",
+                     *             "location": "Tapachula, Chiapas",
+                     *             "country": "GT",
+                     *             "tracingStatus": "located"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "health": {
+                     *         "conditions": [
+                     *           "dehydration on arrival"
+                     *         ],
+                     *         "disabilities": [],
+                     *         "medications": [],
+                     *         "urgentMedicalNeed": false
+                     *       },
+                     *       "protection": {
+                     *         "traffickingIndicators": [
+                     *           "debt to smuggler"
+                     *         ],
+                     *         "violenceExperienced": [],
+                     *         "riskOnReturn": "Threats from a gang in the home town",
+                     *         "asylumNeedIdentified": true
+                     *       },
+                     *       "custody": {
+                     *         "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
+                     *         "channelledAt": "2026-01-06T12:00:00.000Z",
+                     *         "placementSince": "2026-01-05T16:00:00.000Z",
+                     *         "inDetention": true,
+                     *         "daysInDetention": 1
+                     *       },
+                     *       "legalStatus": {
+                     *         "migrationStatus": "humanitarian_visitor",
+                     *         "asylumClaimStatus": "filed",
+                     *         "entryDate": "2026-01-05",
+                     *         "guardianAppointed": true,
+                     *         "legallyRepresented": true
+                     *       },
+                     *       "legal": {
+                     *         "guardian": {
+                     *           "type": "procuraduria",
+                     *           "name": "Red de Albergues Casa Esperanza (demo)",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "representationType": "suplencia",
+                     *           "appointedAt": "2026-01-10"
+                     *         },
+                     *         "representation": {
+                     *           "attorneyName": "Lic. Sofía Ruiz",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "since": "2026-01-13"
+                     *         },
+                     *         "asylum": {
+                     *           "filedAt": "2026-01-05",
+                     *           "interviewAt": "2026-01-05",
+                     *           "decision": "recognized",
+                     *           "decisionDate": "2026-01-05",
+                     *           "appeal": {
+                     *             "filedAt": "2026-01-05",
+                     *             "kind": "recurso_de_revision",
+                     *             "outcome": "family_reunification"
+                     *           }
+                     *         }
+                     *       },
+                     *       "bestInterests": {
+                     *         "outcome": "family_reunification",
+                     *         "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *         "reviewDueAt": "2026-01-05T16:00:00.000Z"
+                     *       },
+                     *       "possibleDuplicates": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseNumber": "ATD-2026-000001",
+                     *           "score": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -3736,6 +4261,132 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "stage": "identification",
+                     *       "status": "open",
+                     *       "riskLevel": "low",
+                     *       "leadOrganizationId": "019b8a1c-9700-7794-8970-9700794d794d",
+                     *       "openedAt": "2026-01-05T16:00:00.000Z",
+                     *       "closedAt": "2026-01-05T16:00:00.000Z",
+                     *       "closureReason": "solution_achieved",
+                     *       "version": 1,
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "assignedTo": "019b8a1c-f10a-7d02-8f10-f10ad02cd02c",
+                     *       "nextStages": [
+                     *         {
+                     *           "to": "custody",
+                     *           "allowed": true,
+                     *           "unmet": [
+                     *             {
+                     *               "code": "demo-ngo-caseworker",
+                     *               "message": "demo-ngo-caseworker",
+                     *               "satisfiedBy": "demo-ngo-caseworker",
+                     *               "roles": []
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "demographics": {
+                     *         "sex": "female",
+                     *         "nationality": "GT",
+                     *         "separationStatus": "unaccompanied",
+                     *         "ageBracket": "0-5"
+                     *       },
+                     *       "identity": {
+                     *         "givenName": "Ana Lucía",
+                     *         "familyName": "Pérez Xol",
+                     *         "otherNames": [],
+                     *         "dateOfBirth": "2013-12-06",
+                     *         "dateOfBirthEstimated": true,
+                     *         "languages": [
+                     *           "Q'eqchi'",
+                     *           "español"
+                     *         ],
+                     *         "indigenousIdentity": "Q'eqchi'",
+                     *         "identityDocuments": [
+                     *           {
+                     *             "type": "ngo_shelter",
+                     *             "issuingCountry": "GT"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "contact": {
+                     *         "currentAddress": "Tapachula, Chiapas",
+                     *         "family": [
+                     *           {
+                     *             "relationship": "mother",
+                     *             "name": "Red de Albergues Casa Esperanza (demo)",
+                     *             "location": "Tapachula, Chiapas",
+                     *             "country": "GT",
+                     *             "tracingStatus": "located"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "health": {
+                     *         "conditions": [
+                     *           "dehydration on arrival"
+                     *         ],
+                     *         "disabilities": [],
+                     *         "medications": [],
+                     *         "urgentMedicalNeed": false
+                     *       },
+                     *       "protection": {
+                     *         "traffickingIndicators": [
+                     *           "debt to smuggler"
+                     *         ],
+                     *         "violenceExperienced": [],
+                     *         "riskOnReturn": "Threats from a gang in the home town",
+                     *         "asylumNeedIdentified": true
+                     *       },
+                     *       "custody": {
+                     *         "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
+                     *         "channelledAt": "2026-01-06T12:00:00.000Z",
+                     *         "placementSince": "2026-01-05T16:00:00.000Z",
+                     *         "inDetention": true,
+                     *         "daysInDetention": 1
+                     *       },
+                     *       "legalStatus": {
+                     *         "migrationStatus": "humanitarian_visitor",
+                     *         "asylumClaimStatus": "filed",
+                     *         "entryDate": "2026-01-05",
+                     *         "guardianAppointed": true,
+                     *         "legallyRepresented": true
+                     *       },
+                     *       "legal": {
+                     *         "guardian": {
+                     *           "type": "procuraduria",
+                     *           "name": "Red de Albergues Casa Esperanza (demo)",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "representationType": "suplencia",
+                     *           "appointedAt": "2026-01-10"
+                     *         },
+                     *         "representation": {
+                     *           "attorneyName": "Lic. Sofía Ruiz",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "since": "2026-01-13"
+                     *         },
+                     *         "asylum": {
+                     *           "filedAt": "2026-01-05",
+                     *           "interviewAt": "2026-01-05",
+                     *           "decision": "recognized",
+                     *           "decisionDate": "2026-01-05",
+                     *           "appeal": {
+                     *             "filedAt": "2026-01-05",
+                     *             "kind": "recurso_de_revision",
+                     *             "outcome": "family_reunification"
+                     *           }
+                     *         }
+                     *       },
+                     *       "bestInterests": {
+                     *         "outcome": "family_reunification",
+                     *         "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *         "reviewDueAt": "2026-01-05T16:00:00.000Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Case"];
                 };
             };
@@ -3762,6 +4413,96 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "riskLevel": "low",
+                 *       "demographics": {
+                 *         "sex": "female",
+                 *         "nationality": "GT",
+                 *         "separationStatus": "unaccompanied"
+                 *       },
+                 *       "identity": {
+                 *         "givenName": "Ana Lucía",
+                 *         "familyName": "Pérez Xol",
+                 *         "otherNames": [],
+                 *         "dateOfBirth": "2013-12-06",
+                 *         "dateOfBirthEstimated": true,
+                 *         "languages": [
+                 *           "Q'eqchi'",
+                 *           "español"
+                 *         ],
+                 *         "indigenousIdentity": "Q'eqchi'",
+                 *         "identityDocuments": [
+                 *           {
+                 *             "type": "ngo_shelter",
+                 *             "issuingCountry": "GT"
+                 *           }
+                 *         ]
+                 *       },
+                 *       "contact": {
+                 *         "currentAddress": "Tapachula, Chiapas",
+                 *         "family": [
+                 *           {
+                 *             "relationship": "mother",
+                 *             "name": "Red de Albergues Casa Esperanza (demo)",
+                 *             "location": "Tapachula, Chiapas",
+                 *             "country": "GT",
+                 *             "tracingStatus": "located"
+                 *           }
+                 *         ]
+                 *       },
+                 *       "health": {
+                 *         "conditions": [
+                 *           "dehydration on arrival"
+                 *         ],
+                 *         "disabilities": [],
+                 *         "medications": [],
+                 *         "urgentMedicalNeed": false
+                 *       },
+                 *       "protection": {
+                 *         "traffickingIndicators": [
+                 *           "debt to smuggler"
+                 *         ],
+                 *         "violenceExperienced": [],
+                 *         "riskOnReturn": "Threats from a gang in the home town",
+                 *         "asylumNeedIdentified": true
+                 *       },
+                 *       "custody": {
+                 *         "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
+                 *         "channelledAt": "2026-01-06T12:00:00.000Z"
+                 *       },
+                 *       "legalStatus": {
+                 *         "migrationStatus": "humanitarian_visitor",
+                 *         "asylumClaimStatus": "filed",
+                 *         "entryDate": "2026-01-05"
+                 *       },
+                 *       "legal": {
+                 *         "guardian": {
+                 *           "type": "procuraduria",
+                 *           "name": "Red de Albergues Casa Esperanza (demo)",
+                 *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                 *           "representationType": "suplencia",
+                 *           "appointedAt": "2026-01-10"
+                 *         },
+                 *         "representation": {
+                 *           "attorneyName": "Lic. Sofía Ruiz",
+                 *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                 *           "since": "2026-01-13"
+                 *         },
+                 *         "asylum": {
+                 *           "filedAt": "2026-01-05",
+                 *           "interviewAt": "2026-01-05",
+                 *           "decision": "recognized",
+                 *           "decisionDate": "2026-01-05",
+                 *           "appeal": {
+                 *             "filedAt": "2026-01-05",
+                 *             "kind": "recurso_de_revision",
+                 *             "outcome": "family_reunification"
+                 *           }
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["CasePatch"];
             };
         };
@@ -3773,6 +4514,132 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "stage": "identification",
+                     *       "status": "open",
+                     *       "riskLevel": "low",
+                     *       "leadOrganizationId": "019b8a1c-9700-7794-8970-9700794d794d",
+                     *       "openedAt": "2026-01-05T16:00:00.000Z",
+                     *       "closedAt": "2026-01-05T16:00:00.000Z",
+                     *       "closureReason": "solution_achieved",
+                     *       "version": 1,
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "assignedTo": "019b8a1c-f10a-7d02-8f10-f10ad02cd02c",
+                     *       "nextStages": [
+                     *         {
+                     *           "to": "custody",
+                     *           "allowed": true,
+                     *           "unmet": [
+                     *             {
+                     *               "code": "demo-ngo-caseworker",
+                     *               "message": "demo-ngo-caseworker",
+                     *               "satisfiedBy": "demo-ngo-caseworker",
+                     *               "roles": []
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "demographics": {
+                     *         "sex": "female",
+                     *         "nationality": "GT",
+                     *         "separationStatus": "unaccompanied",
+                     *         "ageBracket": "0-5"
+                     *       },
+                     *       "identity": {
+                     *         "givenName": "Ana Lucía",
+                     *         "familyName": "Pérez Xol",
+                     *         "otherNames": [],
+                     *         "dateOfBirth": "2013-12-06",
+                     *         "dateOfBirthEstimated": true,
+                     *         "languages": [
+                     *           "Q'eqchi'",
+                     *           "español"
+                     *         ],
+                     *         "indigenousIdentity": "Q'eqchi'",
+                     *         "identityDocuments": [
+                     *           {
+                     *             "type": "ngo_shelter",
+                     *             "issuingCountry": "GT"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "contact": {
+                     *         "currentAddress": "Tapachula, Chiapas",
+                     *         "family": [
+                     *           {
+                     *             "relationship": "mother",
+                     *             "name": "Red de Albergues Casa Esperanza (demo)",
+                     *             "location": "Tapachula, Chiapas",
+                     *             "country": "GT",
+                     *             "tracingStatus": "located"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "health": {
+                     *         "conditions": [
+                     *           "dehydration on arrival"
+                     *         ],
+                     *         "disabilities": [],
+                     *         "medications": [],
+                     *         "urgentMedicalNeed": false
+                     *       },
+                     *       "protection": {
+                     *         "traffickingIndicators": [
+                     *           "debt to smuggler"
+                     *         ],
+                     *         "violenceExperienced": [],
+                     *         "riskOnReturn": "Threats from a gang in the home town",
+                     *         "asylumNeedIdentified": true
+                     *       },
+                     *       "custody": {
+                     *         "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
+                     *         "channelledAt": "2026-01-06T12:00:00.000Z",
+                     *         "placementSince": "2026-01-05T16:00:00.000Z",
+                     *         "inDetention": true,
+                     *         "daysInDetention": 1
+                     *       },
+                     *       "legalStatus": {
+                     *         "migrationStatus": "humanitarian_visitor",
+                     *         "asylumClaimStatus": "filed",
+                     *         "entryDate": "2026-01-05",
+                     *         "guardianAppointed": true,
+                     *         "legallyRepresented": true
+                     *       },
+                     *       "legal": {
+                     *         "guardian": {
+                     *           "type": "procuraduria",
+                     *           "name": "Red de Albergues Casa Esperanza (demo)",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "representationType": "suplencia",
+                     *           "appointedAt": "2026-01-10"
+                     *         },
+                     *         "representation": {
+                     *           "attorneyName": "Lic. Sofía Ruiz",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "since": "2026-01-13"
+                     *         },
+                     *         "asylum": {
+                     *           "filedAt": "2026-01-05",
+                     *           "interviewAt": "2026-01-05",
+                     *           "decision": "recognized",
+                     *           "decisionDate": "2026-01-05",
+                     *           "appeal": {
+                     *             "filedAt": "2026-01-05",
+                     *             "kind": "recurso_de_revision",
+                     *             "outcome": "family_reunification"
+                     *           }
+                     *         }
+                     *       },
+                     *       "bestInterests": {
+                     *         "outcome": "family_reunification",
+                     *         "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *         "reviewDueAt": "2026-01-05T16:00:00.000Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Case"];
                 };
             };
@@ -3810,6 +4677,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "givenBy": "child_assent",
+                     *           "scopes": [
+                     *             "share_with_organizations"
+                     *           ],
+                     *           "withheld": [
+                     *             {
+                     *               "section": "demo-ngo-caseworker",
+                     *               "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237"
+                     *             }
+                     *           ],
+                     *           "givenAt": "2026-01-05T16:00:00.000Z",
+                     *           "withdrawnAt": "2026-01-05T16:00:00.000Z",
+                     *           "recordedBy": "019b8a1c-e4d4-7867-8e4d-e4d4867c867c",
+                     *           "recordedByOrganizationId": "019b8a1c-8eeb-73fa-88ee-8eeb3fa63fa6",
+                     *           "createdAt": "2026-01-05T16:00:00.000Z",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "nextCursor": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ConsentList"];
                 };
             };
@@ -3836,6 +4730,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "givenBy": "child_assent",
+                 *       "scopes": [
+                 *         "share_with_organizations"
+                 *       ],
+                 *       "withheld": [
+                 *         {
+                 *           "section": "demographics",
+                 *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237"
+                 *         }
+                 *       ],
+                 *       "givenAt": "2026-01-05T16:00:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewConsent"];
             };
         };
@@ -3848,6 +4757,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "givenBy": "child_assent",
+                     *       "scopes": [
+                     *         "share_with_organizations"
+                     *       ],
+                     *       "withheld": [
+                     *         {
+                     *           "section": "demo-ngo-caseworker",
+                     *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237"
+                     *         }
+                     *       ],
+                     *       "givenAt": "2026-01-05T16:00:00.000Z",
+                     *       "withdrawnAt": "2026-01-05T16:00:00.000Z",
+                     *       "recordedBy": "019b8a1c-e4d4-7867-8e4d-e4d4867c867c",
+                     *       "recordedByOrganizationId": "019b8a1c-8eeb-73fa-88ee-8eeb3fa63fa6",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Consent"];
                 };
             };
@@ -3882,6 +4813,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "givenBy": "child_assent",
+                     *       "scopes": [
+                     *         "share_with_organizations"
+                     *       ],
+                     *       "withheld": [
+                     *         {
+                     *           "section": "demo-ngo-caseworker",
+                     *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237"
+                     *         }
+                     *       ],
+                     *       "givenAt": "2026-01-05T16:00:00.000Z",
+                     *       "withdrawnAt": "2026-01-05T16:00:00.000Z",
+                     *       "recordedBy": "019b8a1c-e4d4-7867-8e4d-e4d4867c867c",
+                     *       "recordedByOrganizationId": "019b8a1c-8eeb-73fa-88ee-8eeb3fa63fa6",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Consent"];
                 };
             };
@@ -3909,6 +4862,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "withdrawnAt": "2026-01-05T16:00:00.000Z"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Format: date-time
@@ -3926,6 +4884,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "givenBy": "child_assent",
+                     *       "scopes": [
+                     *         "share_with_organizations"
+                     *       ],
+                     *       "withheld": [
+                     *         {
+                     *           "section": "demo-ngo-caseworker",
+                     *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237"
+                     *         }
+                     *       ],
+                     *       "givenAt": "2026-01-05T16:00:00.000Z",
+                     *       "withdrawnAt": "2026-01-05T16:00:00.000Z",
+                     *       "recordedBy": "019b8a1c-e4d4-7867-8e4d-e4d4867c867c",
+                     *       "recordedByOrganizationId": "019b8a1c-8eeb-73fa-88ee-8eeb3fa63fa6",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Consent"];
                 };
             };
@@ -3965,6 +4945,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "organizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *           "organizationKind": "migration_authority",
+                     *           "basis": "legal_basis",
+                     *           "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *           "legalBasis": {
+                     *             "code": "migration_law_handover"
+                     *           },
+                     *           "sections": [],
+                     *           "grantedBy": "019b8a1c-5828-75ce-8582-58285ce15ce1",
+                     *           "since": "2026-01-13",
+                     *           "endedAt": "2026-01-05T16:00:00.000Z",
+                     *           "endedBy": "019b8a1c-f52f-7742-8f52-f52f74267426",
+                     *           "endReason": "transfer_accepted"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ParticipantList"];
                 };
             };
@@ -3988,6 +4992,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                 *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                 *       "legalBasis": {
+                 *         "code": "migration_law_handover"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ShareCase"];
             };
         };
@@ -3999,6 +5012,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "organizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *       "organizationKind": "migration_authority",
+                     *       "basis": "legal_basis",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "sections": [],
+                     *       "grantedBy": "019b8a1c-5828-75ce-8582-58285ce15ce1",
+                     *       "since": "2026-01-13",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedBy": "019b8a1c-f52f-7742-8f52-f52f74267426",
+                     *       "endReason": "transfer_accepted"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Participant"];
                 };
             };
@@ -4033,6 +5065,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "organizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *       "organizationKind": "migration_authority",
+                     *       "basis": "legal_basis",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "sections": [],
+                     *       "grantedBy": "019b8a1c-5828-75ce-8582-58285ce15ce1",
+                     *       "since": "2026-01-13",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedBy": "019b8a1c-f52f-7742-8f52-f52f74267426",
+                     *       "endReason": "transfer_accepted"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Participant"];
                 };
             };
@@ -4066,6 +5117,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "caseNumber": "ATD-2026-000001",
+                     *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *           "fromOrganizationName": "demo-ngo-caseworker",
+                     *           "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *           "toOrganizationName": "demo-ngo-caseworker",
+                     *           "service": "legal_representation",
+                     *           "sections": [],
+                     *           "respondBy": "demo-ngo-caseworker",
+                     *           "status": "completed",
+                     *           "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *           "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *           "outcome": "provided",
+                     *           "completedAt": "2026-01-05T16:00:00.000Z",
+                     *           "endedAt": "2026-01-05T16:00:00.000Z",
+                     *           "endReason": "consent_withdrawn",
+                     *           "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *           "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *           "legalBasis": {
+                     *             "code": "migration_law_handover"
+                     *           },
+                     *           "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *           "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *           "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": {
                         /** @description referrals, in the order the route states */
                         items: {
@@ -4191,6 +5276,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                 *       "service": "legal_representation",
+                 *       "sections": [],
+                 *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                 *       "legalBasis": {
+                 *         "code": "migration_law_handover"
+                 *       },
+                 *       "respondBy": "2026-01-05"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Format: uuid
@@ -4226,6 +5323,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "fromOrganizationName": "demo-ngo-caseworker",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "toOrganizationName": "demo-ngo-caseworker",
+                     *       "service": "legal_representation",
+                     *       "sections": [],
+                     *       "respondBy": "demo-ngo-caseworker",
+                     *       "status": "completed",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "outcome": "provided",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReason": "consent_withdrawn",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *       "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -4354,6 +5480,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "fromOrganizationName": "demo-ngo-caseworker",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "toOrganizationName": "demo-ngo-caseworker",
+                     *       "service": "legal_representation",
+                     *       "sections": [],
+                     *       "respondBy": "demo-ngo-caseworker",
+                     *       "status": "completed",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "outcome": "provided",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReason": "consent_withdrawn",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *       "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -4484,6 +5639,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "caseNumber": "ATD-2026-000001",
+                     *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *           "fromOrganizationName": "demo-ngo-caseworker",
+                     *           "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *           "toOrganizationName": "demo-ngo-caseworker",
+                     *           "service": "legal_representation",
+                     *           "sections": [],
+                     *           "respondBy": "demo-ngo-caseworker",
+                     *           "status": "completed",
+                     *           "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *           "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *           "outcome": "provided",
+                     *           "completedAt": "2026-01-05T16:00:00.000Z",
+                     *           "endedAt": "2026-01-05T16:00:00.000Z",
+                     *           "endReason": "consent_withdrawn",
+                     *           "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *           "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *           "legalBasis": {
+                     *             "code": "migration_law_handover"
+                     *           },
+                     *           "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *           "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *           "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": {
                         /** @description referrals, in the order the route states */
                         items: {
@@ -4612,6 +5801,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "fromOrganizationName": "demo-ngo-caseworker",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "toOrganizationName": "demo-ngo-caseworker",
+                     *       "service": "legal_representation",
+                     *       "sections": [],
+                     *       "respondBy": "demo-ngo-caseworker",
+                     *       "status": "completed",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "outcome": "provided",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReason": "consent_withdrawn",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *       "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -4735,6 +5953,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "fromOrganizationName": "demo-ngo-caseworker",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "toOrganizationName": "demo-ngo-caseworker",
+                     *       "service": "legal_representation",
+                     *       "sections": [],
+                     *       "respondBy": "demo-ngo-caseworker",
+                     *       "status": "completed",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "outcome": "provided",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReason": "consent_withdrawn",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *       "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -4854,6 +6101,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Demo history"
+                 *     }
+                 */
                 "application/json": {
                     /** @description why the organisation cannot take the referral; free text: section notes */
                     reason?: string;
@@ -4867,6 +6119,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "fromOrganizationName": "demo-ngo-caseworker",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "toOrganizationName": "demo-ngo-caseworker",
+                     *       "service": "legal_representation",
+                     *       "sections": [],
+                     *       "respondBy": "demo-ngo-caseworker",
+                     *       "status": "completed",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "outcome": "provided",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReason": "consent_withdrawn",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *       "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -4988,6 +6269,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "outcome": "provided"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description whether the service was provided
@@ -5006,6 +6292,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "fromOrganizationName": "demo-ngo-caseworker",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "toOrganizationName": "demo-ngo-caseworker",
+                     *       "service": "legal_representation",
+                     *       "sections": [],
+                     *       "respondBy": "demo-ngo-caseworker",
+                     *       "status": "completed",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "outcome": "provided",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReason": "consent_withdrawn",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *       "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -5137,6 +6452,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "kind": "handover",
+                     *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *           "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *           "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *           "legalBasis": {
+                     *             "code": "migration_law_handover"
+                     *           },
+                     *           "status": "pending",
+                     *           "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *           "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *           "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *           "decidedAt": "2026-01-05T16:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": {
                         /** @description transfers, in the order the route states */
                         items: {
@@ -5227,6 +6565,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                 *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                 *       "legalBasis": {
+                 *         "code": "migration_law_handover"
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Format: uuid
@@ -5250,6 +6597,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "kind": "handover",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "status": "pending",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -5346,6 +6711,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "kind": "handover",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "status": "pending",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -5443,6 +6826,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "kind": "handover",
+                     *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *           "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *           "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *           "legalBasis": {
+                     *             "code": "migration_law_handover"
+                     *           },
+                     *           "status": "pending",
+                     *           "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *           "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *           "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *           "decidedAt": "2026-01-05T16:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": {
                         /** @description transfers, in the order the route states */
                         items: {
@@ -5539,6 +6945,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "kind": "handover",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "status": "pending",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -5626,6 +7050,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Demo history"
+                 *     }
+                 */
                 "application/json": {
                     /** @description required; free text: section notes */
                     reason?: string;
@@ -5639,6 +7068,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "kind": "handover",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "status": "pending",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -5729,6 +7176,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Demo history"
+                 *     }
+                 */
                 "application/json": {
                     /** @description required; free text: section notes */
                     reason?: string;
@@ -5742,6 +7194,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "organizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *       "organizationKind": "migration_authority",
+                     *       "basis": "legal_basis",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "sections": [],
+                     *       "grantedBy": "019b8a1c-5828-75ce-8582-58285ce15ce1",
+                     *       "since": "2026-01-13",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedBy": "019b8a1c-f52f-7742-8f52-f52f74267426",
+                     *       "endReason": "transfer_accepted"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Participant"];
                 };
             };
@@ -5779,6 +7250,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "authorId": "019b8a1c-0046-7e40-8004-0046e40be40b",
+                     *           "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *           "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
+                     *           "category": "general",
+                     *           "enteredInError": true,
+                     *           "createdAt": "2026-01-05T16:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "nextCursor": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": components["schemas"]["NoteList"];
                 };
             };
@@ -5805,6 +7295,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
+                 *       "category": "general"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewNote"];
             };
         };
@@ -5817,6 +7313,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "authorId": "019b8a1c-0046-7e40-8004-0046e40be40b",
+                     *       "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *       "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
+                     *       "category": "general",
+                     *       "enteredInError": true,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Note"];
                 };
             };
@@ -5851,6 +7361,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "authorId": "019b8a1c-0046-7e40-8004-0046e40be40b",
+                     *       "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *       "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
+                     *       "category": "general",
+                     *       "enteredInError": true,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Note"];
                 };
             };
@@ -5878,6 +7402,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
+                 *       "category": "general",
+                 *       "enteredInError": true
+                 *     }
+                 */
                 "application/json": {
                     /** @description the corrected text (the earlier text stays in the history) */
                     body?: string;
@@ -5902,6 +7433,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "authorId": "019b8a1c-0046-7e40-8004-0046e40be40b",
+                     *       "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *       "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
+                     *       "category": "general",
+                     *       "enteredInError": true,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Note"];
                 };
             };
@@ -5939,6 +7484,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "demo-ngo-caseworker",
+                     *           "field": "identity.languages",
+                     *           "oldValue": [
+                     *             "español"
+                     *           ],
+                     *           "newValue": [
+                     *             "Q'eqchi'",
+                     *             "español"
+                     *           ],
+                     *           "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
+                     *           "changedAt": "2026-01-05T16:00:00.000Z",
+                     *           "requestId": "demo-ngo-caseworker"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": {
                         /** @description changes, oldest first */
                         items: {
@@ -5992,6 +7558,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "role": "ngo_caseworker",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "sections": {
+                     *         "read": [],
+                     *         "create": [],
+                     *         "update": []
+                     *       },
+                     *       "fields": {
+                     *         "read": [],
+                     *         "create": [],
+                     *         "update": []
+                     *       },
+                     *       "actions": [],
+                     *       "rules": [
+                     *         [
+                     *           null
+                     *         ]
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         role: components["schemas"]["Role"];
                         /**
@@ -6049,6 +7637,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "type": "ngo_shelter",
+                     *           "facilityName": "Casa de acogida (demo)",
+                     *           "facilityAddress": "Tapachula, Chiapas",
+                     *           "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *           "legalBasis": "Medida de protección (demo)",
+                     *           "startedAt": "2026-01-05T16:00:00.000Z",
+                     *           "endedAt": "2026-01-05T16:00:00.000Z",
+                     *           "endReasonCode": "replaced_by_new_placement",
+                     *           "current": true,
+                     *           "backdated": true,
+                     *           "createdAt": "2026-01-05T16:00:00.000Z",
+                     *           "version": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PlacementList"];
                 };
             };
@@ -6075,6 +7685,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "type": "ngo_shelter",
+                 *       "facilityName": "Casa de acogida (demo)",
+                 *       "facilityAddress": "Tapachula, Chiapas",
+                 *       "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                 *       "legalBasis": "Medida de protección (demo)",
+                 *       "startedAt": "2026-01-05T16:00:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewPlacement"];
             };
         };
@@ -6087,6 +7707,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "type": "ngo_shelter",
+                     *       "facilityName": "Casa de acogida (demo)",
+                     *       "facilityAddress": "Tapachula, Chiapas",
+                     *       "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *       "legalBasis": "Medida de protección (demo)",
+                     *       "startedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReasonCode": "replaced_by_new_placement",
+                     *       "current": true,
+                     *       "backdated": true,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Placement"];
                 };
             };
@@ -6121,6 +7759,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "type": "ngo_shelter",
+                     *       "facilityName": "Casa de acogida (demo)",
+                     *       "facilityAddress": "Tapachula, Chiapas",
+                     *       "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *       "legalBasis": "Medida de protección (demo)",
+                     *       "startedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReasonCode": "replaced_by_new_placement",
+                     *       "current": true,
+                     *       "backdated": true,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Placement"];
                 };
             };
@@ -6148,6 +7804,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "endedAt": "2026-01-05T16:00:00.000Z",
+                 *       "endReasonCode": "replaced_by_new_placement"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Format: date-time
@@ -6174,6 +7836,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "type": "ngo_shelter",
+                     *       "facilityName": "Casa de acogida (demo)",
+                     *       "facilityAddress": "Tapachula, Chiapas",
+                     *       "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *       "legalBasis": "Medida de protección (demo)",
+                     *       "startedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReasonCode": "replaced_by_new_placement",
+                     *       "current": true,
+                     *       "backdated": true,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Placement"];
                 };
             };
@@ -6210,6 +7890,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "from": "identification",
+                     *           "to": "custody",
+                     *           "reason": "Demo history",
+                     *           "closureReason": "solution_achieved",
+                     *           "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
+                     *           "actorRole": "demo-ngo-caseworker",
+                     *           "at": "demo-ngo-caseworker"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["TransitionList"];
                 };
             };
@@ -6236,6 +7933,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "to": "custody",
+                 *       "reason": "Demo history",
+                 *       "closureReason": "solution_achieved"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TransitionRequest"];
             };
         };
@@ -6247,6 +7951,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "from": "identification",
+                     *       "to": "custody",
+                     *       "reason": "Demo history",
+                     *       "closureReason": "solution_achieved",
+                     *       "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
+                     *       "actorRole": "demo-ngo-caseworker",
+                     *       "at": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Transition"];
                 };
             };
@@ -6283,6 +8000,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "from": "identification",
+                     *       "to": "custody",
+                     *       "reason": "Demo history",
+                     *       "closureReason": "solution_achieved",
+                     *       "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
+                     *       "actorRole": "demo-ngo-caseworker",
+                     *       "at": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Transition"];
                 };
             };
@@ -6312,6 +8042,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "assessorId": "019b8a1c-383f-7f9f-8383-383ff9f7f9f7",
+                     *           "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *           "status": "completed",
+                     *           "findings": {},
+                     *           "recommendation": "Family-based care with an aunt",
+                     *           "completedAt": "2026-01-05T16:00:00.000Z",
+                     *           "createdAt": "2026-01-05T16:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *           "version": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["AssessmentList"];
                 };
             };
@@ -6338,6 +8087,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "findings": {
+                 *         "childViews": "Wants to stay with an aunt in Mexico",
+                 *         "family": "Mother located",
+                 *         "safety": "Safe placement"
+                 *       },
+                 *       "recommendation": "Family-based care with an aunt",
+                 *       "completedAt": "2026-01-05T16:00:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewAssessment"];
             };
         };
@@ -6350,6 +8110,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "assessorId": "019b8a1c-383f-7f9f-8383-383ff9f7f9f7",
+                     *       "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *       "status": "completed",
+                     *       "findings": {},
+                     *       "recommendation": "Family-based care with an aunt",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Assessment"];
                 };
             };
@@ -6384,6 +8159,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "assessorId": "019b8a1c-383f-7f9f-8383-383ff9f7f9f7",
+                     *       "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *       "status": "completed",
+                     *       "findings": {},
+                     *       "recommendation": "Family-based care with an aunt",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Assessment"];
                 };
             };
@@ -6411,6 +8201,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "findings": {
+                 *         "childViews": "Wants to stay with an aunt in Mexico",
+                 *         "family": "Mother located",
+                 *         "safety": "Safe placement"
+                 *       },
+                 *       "recommendation": "Family-based care with an aunt",
+                 *       "completedAt": "2026-01-05T16:00:00.000Z"
+                 *     }
+                 */
                 "application/json": {
                     /** @description factors given replace stored ones */
                     findings?: {
@@ -6447,6 +8248,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "assessorId": "019b8a1c-383f-7f9f-8383-383ff9f7f9f7",
+                     *       "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *       "status": "completed",
+                     *       "findings": {},
+                     *       "recommendation": "Family-based care with an aunt",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Assessment"];
                 };
             };
@@ -6482,6 +8298,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "status": "decided",
+                     *           "supersedesId": "019b8a1c-dd02-70b9-8dd0-dd020b950b95",
+                     *           "outcome": "family_reunification",
+                     *           "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *           "reviewDueAt": "2026-01-05T16:00:00.000Z",
+                     *           "trigger": "durable_solution",
+                     *           "panel": [
+                     *             {}
+                     *           ],
+                     *           "childViews": "Wants to stay with an aunt in Mexico",
+                     *           "factors": {},
+                     *           "optionsConsidered": [
+                     *             {}
+                     *           ],
+                     *           "rationale": "Family-based care serves the child best",
+                     *           "createdBy": "019b8a1c-0b14-7e5a-80b1-0b14e5a6e5a6",
+                     *           "createdAt": "2026-01-05T16:00:00.000Z",
+                     *           "version": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["DeterminationList"];
                 };
             };
@@ -6508,6 +8352,32 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "trigger": "durable_solution",
+                 *       "supersedesId": "019b8a1c-dd02-70b9-8dd0-dd020b950b95",
+                 *       "panel": [
+                 *         {
+                 *           "name": "Red de Albergues Casa Esperanza (demo)",
+                 *           "role": "ngo_caseworker",
+                 *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                 *           "undertakingSignedAt": "2026-01-05"
+                 *         }
+                 *       ],
+                 *       "childViews": "Wants to stay with an aunt in Mexico",
+                 *       "factors": {
+                 *         "childViews": "Wants to stay with an aunt in Mexico",
+                 *         "family": "Mother located",
+                 *         "safety": "Safe placement"
+                 *       },
+                 *       "optionsConsidered": [
+                 *         {
+                 *           "option": "family_reunification"
+                 *         }
+                 *       ],
+                 *       "rationale": "Family-based care serves the child best"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewDetermination"];
             };
         };
@@ -6520,6 +8390,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "status": "decided",
+                     *       "supersedesId": "019b8a1c-dd02-70b9-8dd0-dd020b950b95",
+                     *       "outcome": "family_reunification",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "reviewDueAt": "2026-01-05T16:00:00.000Z",
+                     *       "trigger": "durable_solution",
+                     *       "panel": [
+                     *         {}
+                     *       ],
+                     *       "childViews": "Wants to stay with an aunt in Mexico",
+                     *       "factors": {},
+                     *       "optionsConsidered": [
+                     *         {}
+                     *       ],
+                     *       "rationale": "Family-based care serves the child best",
+                     *       "createdBy": "019b8a1c-0b14-7e5a-80b1-0b14e5a6e5a6",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Determination"];
                 };
             };
@@ -6554,6 +8448,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "status": "decided",
+                     *       "supersedesId": "019b8a1c-dd02-70b9-8dd0-dd020b950b95",
+                     *       "outcome": "family_reunification",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "reviewDueAt": "2026-01-05T16:00:00.000Z",
+                     *       "trigger": "durable_solution",
+                     *       "panel": [
+                     *         {}
+                     *       ],
+                     *       "childViews": "Wants to stay with an aunt in Mexico",
+                     *       "factors": {},
+                     *       "optionsConsidered": [
+                     *         {}
+                     *       ],
+                     *       "rationale": "Family-based care serves the child best",
+                     *       "createdBy": "019b8a1c-0b14-7e5a-80b1-0b14e5a6e5a6",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Determination"];
                 };
             };
@@ -6581,6 +8499,31 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "trigger": "durable_solution",
+                 *       "panel": [
+                 *         {
+                 *           "name": "Red de Albergues Casa Esperanza (demo)",
+                 *           "role": "ngo_caseworker",
+                 *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                 *           "undertakingSignedAt": "2026-01-05"
+                 *         }
+                 *       ],
+                 *       "childViews": "Wants to stay with an aunt in Mexico",
+                 *       "factors": {
+                 *         "childViews": "Wants to stay with an aunt in Mexico",
+                 *         "family": "Mother located",
+                 *         "safety": "Safe placement"
+                 *       },
+                 *       "optionsConsidered": [
+                 *         {
+                 *           "option": "family_reunification"
+                 *         }
+                 *       ],
+                 *       "rationale": "Family-based care serves the child best"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description why the panel sits
@@ -6642,6 +8585,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "status": "decided",
+                     *       "supersedesId": "019b8a1c-dd02-70b9-8dd0-dd020b950b95",
+                     *       "outcome": "family_reunification",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "reviewDueAt": "2026-01-05T16:00:00.000Z",
+                     *       "trigger": "durable_solution",
+                     *       "panel": [
+                     *         {}
+                     *       ],
+                     *       "childViews": "Wants to stay with an aunt in Mexico",
+                     *       "factors": {},
+                     *       "optionsConsidered": [
+                     *         {}
+                     *       ],
+                     *       "rationale": "Family-based care serves the child best",
+                     *       "createdBy": "019b8a1c-0b14-7e5a-80b1-0b14e5a6e5a6",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Determination"];
                 };
             };
@@ -6674,6 +8641,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "outcome": "family_reunification",
+                 *       "decidedAt": "2026-01-05",
+                 *       "reviewDueAt": "2026-01-05"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description the solution decided
@@ -6698,6 +8672,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "status": "decided",
+                     *       "supersedesId": "019b8a1c-dd02-70b9-8dd0-dd020b950b95",
+                     *       "outcome": "family_reunification",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "reviewDueAt": "2026-01-05T16:00:00.000Z",
+                     *       "trigger": "durable_solution",
+                     *       "panel": [
+                     *         {}
+                     *       ],
+                     *       "childViews": "Wants to stay with an aunt in Mexico",
+                     *       "factors": {},
+                     *       "optionsConsidered": [
+                     *         {}
+                     *       ],
+                     *       "rationale": "Family-based care serves the child best",
+                     *       "createdBy": "019b8a1c-0b14-7e5a-80b1-0b14e5a6e5a6",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Determination"];
                 };
             };
@@ -6736,6 +8734,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "caseNumber": "ATD-2026-000001",
+                     *           "rule": "in_migration_station",
+                     *           "severity": "critical",
+                     *           "since": "2026-01-13"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AlertList"];
                 };
             };
@@ -6774,6 +8786,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "seq": 1,
+                     *           "occurredAt": "2026-01-05T16:00:00.000Z",
+                     *           "requestId": "demo-ngo-caseworker",
+                     *           "actorId": "demo-ngo-caseworker",
+                     *           "actorRole": "demo-ngo-caseworker",
+                     *           "actorOrganizationId": "demo-ngo-caseworker",
+                     *           "action": "demo-ngo-caseworker",
+                     *           "caseIds": [],
+                     *           "fields": [],
+                     *           "changedFields": [],
+                     *           "outcome": "allowed",
+                     *           "reason": "Demo history",
+                     *           "targetOrganizationId": "demo-ngo-caseworker",
+                     *           "targetUserId": "demo-ngo-caseworker",
+                     *           "count": 1,
+                     *           "policyVersion": "demo-ngo-caseworker"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditEventList"];
                 };
             };
@@ -6813,6 +8851,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "seq": 1,
+                     *           "occurredAt": "2026-01-05T16:00:00.000Z",
+                     *           "requestId": "demo-ngo-caseworker",
+                     *           "actorId": "demo-ngo-caseworker",
+                     *           "actorRole": "demo-ngo-caseworker",
+                     *           "actorOrganizationId": "demo-ngo-caseworker",
+                     *           "action": "demo-ngo-caseworker",
+                     *           "caseIds": [],
+                     *           "fields": [],
+                     *           "changedFields": [],
+                     *           "outcome": "allowed",
+                     *           "reason": "Demo history",
+                     *           "targetOrganizationId": "demo-ngo-caseworker",
+                     *           "targetUserId": "demo-ngo-caseworker",
+                     *           "count": 1,
+                     *           "policyVersion": "demo-ngo-caseworker"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditEventList"];
                 };
             };
@@ -6847,6 +8911,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "intact": true,
+                     *       "verifiedThrough": 1,
+                     *       "headHash": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * @description true: every sealed event is where the chain says
@@ -6897,6 +8968,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "seq": 1,
+                     *       "hash": "demo-ngo-caseworker",
+                     *       "sealedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description 0 while nothing is sealed */
                         seq: number;
@@ -6939,6 +9017,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "period": {
+                     *         "code": "demo-ngo-caseworker",
+                     *         "from": "identification",
+                     *         "to": "custody"
+                     *       },
+                     *       "method": "demo-ngo-caseworker",
+                     *       "openCases": {
+                     *         "byStage": {},
+                     *         "byPlacementType": {},
+                     *         "byNationality": {},
+                     *         "byAgeBracket": {},
+                     *         "bySeparationStatus": {},
+                     *         "total": 20
+                     *       },
+                     *       "detention": {
+                     *         "childrenInDetentionNow": 20,
+                     *         "childrenEverDetained": 20,
+                     *         "totalDetentionDays": 20,
+                     *         "withheld": "fewer_than_10_cases"
+                     *       },
+                     *       "medians": {
+                     *         "hoursToProcuraduriaNotification": {
+                     *           "median": 1,
+                     *           "cases": 20,
+                     *           "withheld": "fewer_than_10_cases"
+                     *         },
+                     *         "daysToGuardianAppointment": {
+                     *           "median": 1,
+                     *           "cases": 20,
+                     *           "withheld": "fewer_than_10_cases"
+                     *         },
+                     *         "daysToLegalRepresentation": {
+                     *           "median": 1,
+                     *           "cases": 20,
+                     *           "withheld": "fewer_than_10_cases"
+                     *         },
+                     *         "daysToDecidedDetermination": {
+                     *           "median": 1,
+                     *           "cases": 20,
+                     *           "withheld": "fewer_than_10_cases"
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** @description the calendar period; null for every case */
                         period: {
@@ -7071,6 +9195,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "year": 1,
+                     *       "items": [
+                     *         {
+                     *           "date": "demo-ngo-caseworker",
+                     *           "reason": "Demo history",
+                     *           "source": "law"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description the year asked for */
                         year: number;
@@ -7107,6 +9243,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "date": "2026-01-05",
+                 *       "reason": "Demo history"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Format: date
@@ -7126,6 +9268,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "date": "demo-ngo-caseworker",
+                     *       "reason": "Demo history",
+                     *       "source": "law"
+                     *     }
+                     */
                     "application/json": {
                         /** @description YYYY-MM-DD */
                         date: string;
@@ -7168,6 +9317,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "date": "demo-ngo-caseworker",
+                     *       "reason": "Demo history",
+                     *       "source": "law"
+                     *     }
+                     */
                     "application/json": {
                         /** @description YYYY-MM-DD */
                         date: string;
@@ -7243,6 +9399,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "rule": "notify_procuraduria",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "caseNumber": "ATD-2026-000001",
+                     *           "dueAt": "2026-01-05T16:00:00.000Z",
+                     *           "overdue": true,
+                     *           "title": "demo-ngo-caseworker",
+                     *           "resolveWith": {
+                     *             "method": "POST",
+                     *             "path": "demo-ngo-caseworker"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": {
                         /** @description tasks, the earliest due first */
                         items: {
@@ -7303,6 +9478,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "userId": "019b8a1c-11f9-767d-811f-11f967df67df"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Format: uuid
@@ -7319,6 +9499,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "userId": "019b8a1c-11f9-767d-811f-11f967df67df",
+                     *       "assignedBy": "019b8a1c-0341-7067-8034-0341067c067c",
+                     *       "assignedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
