@@ -205,7 +205,21 @@ t.test('every request body and 2xx JSON answer has an example that fits its sche
       }
     }
   }
-  t.same(missing, [], 'every request body and 2xx JSON answer has an example')
+  for (const [name, response] of Object.entries(document.components.responses as Record<string, any>)) {
+    const content = response.content?.['application/problem+json']
+    const examples = Object.entries((content?.examples ?? {}) as Record<string, any>)
+    if (!content || examples.length === 0) {
+      missing.push(`response ${name}`)
+      continue
+    }
+    const validate = ajv.compile(rebase(content.schema))
+    for (const [code, example] of examples) {
+      checked++
+      if (!validate(example.value)) invalid.push(`response ${name} ${code}: ${ajv.errorsText(validate.errors)}`)
+      else if (example.value.type !== `urn:atd:problem:${code}`) invalid.push(`response ${name} ${code}: type ${example.value.type}`)
+    }
+  }
+  t.same(missing, [], 'every request body, 2xx JSON answer and problem response has an example')
   t.same(invalid, [], 'every example validates against its schema')
   t.ok(checked > 60, `checked ${checked} examples`)
   const newCase = document.paths['/cases'].post.requestBody.content['application/json'].example

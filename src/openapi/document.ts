@@ -1,6 +1,6 @@
 import { PROBLEM_TYPE_PREFIX, PROBLEM_TYPES } from '../http/problem.js'
 import { CATALOGUES } from '../i18n/catalogue.js'
-import { attachExamples } from './examples.js'
+import { attachExamples, problemExamples } from './examples.js'
 
 /**
  * The OpenAPI document as a product, in one module: what every route would otherwise repeat is
@@ -87,6 +87,11 @@ const PROBLEM_EXTENSIONS: Json = {
       },
       required: ['in', 'path', 'message'],
     },
+  },
+  deniedFields: {
+    type: 'array',
+    items: { type: 'string' },
+    description: 'forbidden-fields: the fields this caller may not write (section.field)',
   },
   readOnlyFields: { type: 'array', items: { type: 'string' }, description: 'read-only-field: derived fields that nobody writes' },
   unmetConditions: {
@@ -198,7 +203,12 @@ function problemResponseComponents(): Json {
     const headers: Json = { 'content-language': { $ref: '#/components/headers/ContentLanguage' } }
     if (status === '429') Object.assign(headers, { 'retry-after': { $ref: '#/components/headers/RetryAfter' }, ...RATE_LIMIT_HEADERS })
     if (status === '503') headers['retry-after'] = { $ref: '#/components/headers/RetryAfter' }
-    responses[name] = { description, headers, content: PROBLEM_CONTENT }
+    const examples = problemExamples(Number(status))
+    const content =
+      Object.keys(examples).length > 0
+        ? { 'application/problem+json': { ...PROBLEM_CONTENT['application/problem+json'], examples } }
+        : PROBLEM_CONTENT
+    responses[name] = { description, headers, content }
   }
   return responses
 }

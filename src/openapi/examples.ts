@@ -1,5 +1,6 @@
 import { DEMO_CHILDREN, DEMO_DAY, demoDateOfBirth } from '../db/demo-cases.js'
 import { DEMO_ORGANIZATIONS, DEMO_USERS } from '../db/demo-data.js'
+import { PROBLEM_TYPE_PREFIX, PROBLEM_TYPES, type ProblemCode } from '../http/problem.js'
 
 /**
  * The examples of openapi.yaml, in one place: every request body and every 2xx JSON answer gets one,
@@ -252,4 +253,36 @@ export function attachExamples(document: Json): void {
       }
     }
   }
+}
+
+/** What a problem of each type adds to its document, on the demo child's case. */
+const PROBLEM_EXTRAS: Partial<Record<ProblemCode, Json>> = {
+  'validation-error': {
+    detail: 'identity.dateOfBirth: Invalid ISO date',
+    errors: [{ in: 'body', path: '/identity/dateOfBirth', message: 'Invalid ISO date' }],
+  },
+  'read-only-field': { detail: 'These fields are derived: custody.daysInDetention', readOnlyFields: ['custody.daysInDetention'] },
+  'forbidden-fields': { detail: 'You may not write: health.conditions', deniedFields: ['health.conditions'] },
+  forbidden: { reason: 'role' },
+  'guard-failed': { unmetConditions: ['procuraduria_not_notified'] },
+  conflict: { code: 'same_stage' },
+}
+
+/** One example per problem type a status answers (components/responses), each on the demo child's case. */
+export function problemExamples(status: number): Json {
+  const examples: Json = {}
+  for (const [code, type] of Object.entries(PROBLEM_TYPES) as [ProblemCode, (typeof PROBLEM_TYPES)[ProblemCode]][]) {
+    if (type.status !== status) continue
+    examples[code] = {
+      summary: type.title,
+      value: {
+        type: `${PROBLEM_TYPE_PREFIX}${code}`,
+        title: type.title,
+        status,
+        instance: `/cases/${uuidFor('id')}`,
+        ...PROBLEM_EXTRAS[code],
+      },
+    }
+  }
+  return examples
 }

@@ -1244,6 +1244,8 @@ export interface components {
                 /** @description what is wrong with it */
                 message: string;
             }[];
+            /** @description forbidden-fields: the fields this caller may not write (section.field) */
+            deniedFields?: string[];
             /** @description read-only-field: derived fields that nobody writes */
             readOnlyFields?: string[];
             /** @description guard-failed: every condition the move lacks (codes: GET /vocabulary, list guardConditions) */
