@@ -1,5 +1,6 @@
 import { DEMO_CHILDREN, DEMO_DAY, demoDateOfBirth } from '../db/demo-cases.js'
 import { DEMO_ORGANIZATIONS, DEMO_USERS } from '../db/demo-data.js'
+import { STATISTICS_METHOD } from '../statistics/statistics.service.js'
 import { PROBLEM_TYPE_PREFIX, PROBLEM_TYPES, type ProblemCode } from '../http/problem.js'
 
 /**
@@ -14,12 +15,14 @@ type Json = Record<string, any>
 
 /** The demo's clock, fixed so that the committed document does not change from day to day. */
 const DEMO_NOW = Date.parse('2026-01-15T16:00:00.000Z')
+const DEMO_MONTH = new Date(DEMO_NOW).toISOString().slice(0, 7)
 const CHILD_INDEX = 0
 const [givenName, familyName, nationality, sex, languages, indigenousIdentity] = DEMO_CHILDREN[CHILD_INDEX]!
 const openedAt = new Date(DEMO_NOW - (10 + CHILD_INDEX * 6) * DEMO_DAY)
 const dateOfBirth = demoDateOfBirth(DEMO_NOW, CHILD_INDEX)
 const caseworker = DEMO_USERS.find((user) => user.subject === 'demo-ngo-caseworker')!
 const shelter = DEMO_ORGANIZATIONS.find((organization) => organization.key === caseworker.organization)!
+const protection = DEMO_ORGANIZATIONS.find((organization) => organization.key === 'procuraduria')!
 
 const day = (offset: number) => new Date(openedAt.getTime() + offset * DEMO_DAY).toISOString().slice(0, 10)
 const dateTime = (offsetHours: number) => new Date(openedAt.getTime() + offsetHours * 3600_000).toISOString()
@@ -74,7 +77,6 @@ const BY_NAME: Record<string, readonly unknown[]> = {
   legalBasisText: ['LGDNNA art. 122: representación en suplencia y coordinación interinstitucional'],
   basis: ['legal_basis'],
   reason: ['Demo history', 'transfer_accepted'],
-  closureReason: ['solution_achieved'],
   endReason: ['transfer_accepted'],
   outcome: ['family_reunification'],
   trigger: ['durable_solution'],
@@ -92,9 +94,43 @@ const BY_NAME: Record<string, readonly unknown[]> = {
   appointedAt: [day(5)],
   since: [day(8)],
   body: [`Entrevista inicial: ${givenName} habla ${languages.join(' y ')}; pide intérprete (demo)`],
+  ageBracket: ['12-14'],
+  nextCursor: [null],
+  fromOrganizationName: [shelter.name],
+  toOrganizationName: [protection.name],
+  respondBy: [dateTime(72)],
+  actorRole: [caseworker.role],
+  section: ['identity'],
+  action: ['case.read'],
+  date: [day(0)],
+  at: [dateTime(0)],
+  path: [`/cases/${uuidFor('id')}`],
+  closedAt: [null],
+  closureReason: [null],
+  allowed: [true],
   field: ['identity.languages'],
   oldValue: [['español']],
   newValue: [[...languages]],
+}
+
+/**
+ * Values by parent and field, where the field's name alone says too little: the demo's determination
+ * panel; `undefined` leaves an optional field out (the demo records no documents or relatives' names).
+ */
+const BY_PLACE: Record<string, readonly unknown[]> = {
+  'panel.name': ['Lic. Andrés Coutiño'],
+  'nextStages.unmet': [[]],
+  'unmet.code': ['procuraduria_not_notified'],
+  'unmet.message': ['Record when the Procuraduría de Protección was notified.'],
+  'unmet.satisfiedBy': ['custody.procuraduriaNotifiedAt'],
+  'period.code': [DEMO_MONTH],
+  'period.from': [`${DEMO_MONTH}-01T00:00:00.000Z`],
+  'period.to': [new Date(Date.UTC(2026, 1, 1)).toISOString()],
+  '.method': [STATISTICS_METHOD],
+  '.closureReason': [undefined],
+  'panel.role': ['chair'],
+  'family.name': [undefined],
+  'identity.identityDocuments': [undefined],
 }
 
 /** A stable UUID (version 7 shape) per field name, so the same id reads the same across examples. */
@@ -162,6 +198,10 @@ export function exampleOf(schema: Json | undefined, components: Json, name = '',
   if (schema.const !== undefined) return schema.const
   const alternatives: Json[] | undefined = schema.anyOf ?? schema.oneOf
   if (alternatives) {
+    // A nullable field the demo leaves empty (an open case's closedAt) is null.
+    const plain = alternatives.map((member) => (member?.$ref ? undefined : member)).filter((member): member is Json => !!member)
+    const hint = (BY_NAME[name] ?? []).find((candidate) => plain.some((member) => fits(member, candidate)))
+    if (hint !== undefined) return hint
     const described = alternatives.filter((member) => member?.type !== 'null')
     for (const member of described) {
       const value = exampleOf(member, components, name, depth + 1)
@@ -180,7 +220,11 @@ export function exampleOf(schema: Json | undefined, components: Json, name = '',
       const value: Json = {}
       const required = new Set<string>(schema.required ?? [])
       for (const [key, property] of Object.entries((schema.properties ?? {}) as Json)) {
-        const item = exampleOf(property, components, key, depth + 1)
+        const placed = BY_PLACE[`${name}.${key}`]
+        if (placed && placed[0] === undefined && !required.has(key)) continue
+        const item = placed
+          ? (placed.find((candidate) => fits(resolve(property, components), candidate)) ?? exampleOf(property, components, key, depth + 1))
+          : exampleOf(property, components, key, depth + 1)
         // An optional free-text field the demo gives no value is left out rather than invented.
         if (item === undefined || (item === INVENTED && !required.has(key))) continue
         value[key] = item === INVENTED ? stringFor(resolve(property, components), key, true) : item
@@ -202,7 +246,7 @@ export function exampleOf(schema: Json | undefined, components: Json, name = '',
       if (schema.multipleOf) return schema.multipleOf * 4
       return schema.minimum !== undefined ? Math.max(schema.minimum, 1) : 1
     case 'boolean':
-      return true
+      return false
     case 'string':
       return stringFor(schema, name, false)
     default:
@@ -228,6 +272,7 @@ function stringFor(schema: Json, name: string, invent: boolean): string | typeof
   if (schema.format === 'date' || schema.pattern?.includes('-02-29')) return day(0)
   if (schema.format === 'uri') return 'urn:atd:problem:not-found'
   if (schema.format === 'uri-reference') return `/cases/${uuidFor('id')}`
+  if (/(^id|Id)$/.test(name) && fits(schema, uuidFor(name))) return uuidFor(name)
   if (!invent) return INVENTED
   for (const candidate of STRING_CANDIDATES) if (fits(schema, candidate)) return candidate
   return 'x'.repeat(Math.max(1, schema.minLength ?? 1))

@@ -3032,7 +3032,7 @@ export interface operations {
                      *           "createdAt": "2026-01-05T16:00:00.000Z"
                      *         }
                      *       ],
-                     *       "nextCursor": "demo-ngo-caseworker"
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": {
@@ -3101,7 +3101,7 @@ export interface operations {
                      *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
                      *       "name": "Red de Albergues Casa Esperanza (demo)",
                      *       "kind": "civil_society",
-                     *       "active": true,
+                     *       "active": false,
                      *       "createdAt": "2026-01-05T16:00:00.000Z"
                      *     }
                      */
@@ -3184,7 +3184,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "active": true
+                 *       "active": false
                  *     }
                  */
                 "application/json": {
@@ -3205,7 +3205,7 @@ export interface operations {
                      *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
                      *       "name": "Red de Albergues Casa Esperanza (demo)",
                      *       "kind": "civil_society",
-                     *       "active": true,
+                     *       "active": false,
                      *       "createdAt": "2026-01-05T16:00:00.000Z"
                      *     }
                      */
@@ -3251,13 +3251,13 @@ export interface operations {
                      *           "displayName": "Mariana Gálvez",
                      *           "role": "ngo_caseworker",
                      *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
-                     *           "active": true,
+                     *           "active": false,
                      *           "subject": "demo-ngo-caseworker",
                      *           "createdAt": "2026-01-05T16:00:00.000Z",
                      *           "updatedAt": "2026-01-05T16:00:00.000Z"
                      *         }
                      *       ],
-                     *       "nextCursor": "demo-ngo-caseworker"
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": {
@@ -3355,7 +3355,7 @@ export interface operations {
                      *       "displayName": "Mariana Gálvez",
                      *       "role": "ngo_caseworker",
                      *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
-                     *       "active": true,
+                     *       "active": false,
                      *       "createdAt": "2026-01-05T16:00:00.000Z",
                      *       "updatedAt": "2026-01-05T16:00:00.000Z"
                      *     }
@@ -3399,7 +3399,7 @@ export interface operations {
                      *       "displayName": "Mariana Gálvez",
                      *       "role": "ngo_caseworker",
                      *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
-                     *       "active": true,
+                     *       "active": false,
                      *       "subject": "demo-ngo-caseworker",
                      *       "createdAt": "2026-01-05T16:00:00.000Z",
                      *       "updatedAt": "2026-01-05T16:00:00.000Z"
@@ -3462,7 +3462,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "active": true,
+                 *       "active": false,
                  *       "displayName": "Mariana Gálvez",
                  *       "role": "ngo_caseworker"
                  *     }
@@ -3490,7 +3490,7 @@ export interface operations {
                      *       "displayName": "Mariana Gálvez",
                      *       "role": "ngo_caseworker",
                      *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
-                     *       "active": true,
+                     *       "active": false,
                      *       "createdAt": "2026-01-05T16:00:00.000Z",
                      *       "updatedAt": "2026-01-05T16:00:00.000Z"
                      *     }
@@ -3560,8 +3560,8 @@ export interface operations {
                      *           "riskLevel": "low",
                      *           "leadOrganizationId": "019b8a1c-9700-7794-8970-9700794d794d",
                      *           "openedAt": "2026-01-05T16:00:00.000Z",
-                     *           "closedAt": "2026-01-05T16:00:00.000Z",
-                     *           "closureReason": "solution_achieved",
+                     *           "closedAt": null,
+                     *           "closureReason": null,
                      *           "version": 1,
                      *           "updatedAt": "2026-01-05T16:00:00.000Z",
                      *           "assignedTo": "019b8a1c-f10a-7d02-8f10-f10ad02cd02c",
@@ -3569,21 +3569,14 @@ export interface operations {
                      *             {
                      *               "to": "custody",
                      *               "allowed": true,
-                     *               "unmet": [
-                     *                 {
-                     *                   "code": "demo-ngo-caseworker",
-                     *                   "message": "demo-ngo-caseworker",
-                     *                   "satisfiedBy": "demo-ngo-caseworker",
-                     *                   "roles": []
-                     *                 }
-                     *               ]
+                     *               "unmet": []
                      *             }
                      *           ],
                      *           "demographics": {
                      *             "sex": "female",
                      *             "nationality": "GT",
                      *             "separationStatus": "unaccompanied",
-                     *             "ageBracket": "0-5"
+                     *             "ageBracket": "12-14"
                      *           },
                      *           "identity": {
                      *             "givenName": "Ana Lucía",
@@ -3595,20 +3588,13 @@ export interface operations {
                      *               "Q'eqchi'",
                      *               "español"
                      *             ],
-                     *             "indigenousIdentity": "Q'eqchi'",
-                     *             "identityDocuments": [
-                     *               {
-                     *                 "type": "ngo_shelter",
-                     *                 "issuingCountry": "GT"
-                     *               }
-                     *             ]
+                     *             "indigenousIdentity": "Q'eqchi'"
                      *           },
                      *           "contact": {
                      *             "currentAddress": "Tapachula, Chiapas",
                      *             "family": [
                      *               {
                      *                 "relationship": "mother",
-                     *                 "name": "Red de Albergues Casa Esperanza (demo)",
                      *                 "location": "Tapachula, Chiapas",
                      *                 "country": "GT",
                      *                 "tracingStatus": "located"
@@ -3635,15 +3621,16 @@ export interface operations {
                      *             "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
                      *             "channelledAt": "2026-01-06T12:00:00.000Z",
                      *             "placementSince": "2026-01-05T16:00:00.000Z",
-                     *             "inDetention": true,
+                     *             "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *             "inDetention": false,
                      *             "daysInDetention": 1
                      *           },
                      *           "legalStatus": {
                      *             "migrationStatus": "humanitarian_visitor",
                      *             "asylumClaimStatus": "filed",
                      *             "entryDate": "2026-01-05",
-                     *             "guardianAppointed": true,
-                     *             "legallyRepresented": true
+                     *             "guardianAppointed": false,
+                     *             "legallyRepresented": false
                      *           },
                      *           "legal": {
                      *             "guardian": {
@@ -3671,13 +3658,14 @@ export interface operations {
                      *             }
                      *           },
                      *           "bestInterests": {
+                     *             "determinationId": "019b8a1c-2651-7c20-8265-2651c201c201",
                      *             "outcome": "family_reunification",
                      *             "decidedAt": "2026-01-05T16:00:00.000Z",
                      *             "reviewDueAt": "2026-01-05T16:00:00.000Z"
                      *           }
                      *         }
                      *       ],
-                     *       "nextCursor": "demo-ngo-caseworker"
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": components["schemas"]["CaseList"];
@@ -3722,20 +3710,13 @@ export interface operations {
                  *           "Q'eqchi'",
                  *           "español"
                  *         ],
-                 *         "indigenousIdentity": "Q'eqchi'",
-                 *         "identityDocuments": [
-                 *           {
-                 *             "type": "ngo_shelter",
-                 *             "issuingCountry": "GT"
-                 *           }
-                 *         ]
+                 *         "indigenousIdentity": "Q'eqchi'"
                  *       },
                  *       "contact": {
                  *         "currentAddress": "Tapachula, Chiapas",
                  *         "family": [
                  *           {
                  *             "relationship": "mother",
-                 *             "name": "Red de Albergues Casa Esperanza (demo)",
                  *             "location": "Tapachula, Chiapas",
                  *             "country": "GT",
                  *             "tracingStatus": "located"
@@ -3816,8 +3797,7 @@ export interface operations {
                      *       "riskLevel": "low",
                      *       "leadOrganizationId": "019b8a1c-9700-7794-8970-9700794d794d",
                      *       "openedAt": "2026-01-05T16:00:00.000Z",
-                     *       "closedAt": "2026-01-05T16:00:00.000Z",
-                     *       "closureReason": "solution_achieved",
+                     *       "closedAt": null,
                      *       "version": 1,
                      *       "updatedAt": "2026-01-05T16:00:00.000Z",
                      *       "assignedTo": "019b8a1c-f10a-7d02-8f10-f10ad02cd02c",
@@ -3825,21 +3805,14 @@ export interface operations {
                      *         {
                      *           "to": "custody",
                      *           "allowed": true,
-                     *           "unmet": [
-                     *             {
-                     *               "code": "demo-ngo-caseworker",
-                     *               "message": "demo-ngo-caseworker",
-                     *               "satisfiedBy": "demo-ngo-caseworker",
-                     *               "roles": []
-                     *             }
-                     *           ]
+                     *           "unmet": []
                      *         }
                      *       ],
                      *       "demographics": {
                      *         "sex": "female",
                      *         "nationality": "GT",
                      *         "separationStatus": "unaccompanied",
-                     *         "ageBracket": "0-5"
+                     *         "ageBracket": "12-14"
                      *       },
                      *       "identity": {
                      *         "givenName": "Ana Lucía",
@@ -3851,20 +3824,13 @@ export interface operations {
                      *           "Q'eqchi'",
                      *           "español"
                      *         ],
-                     *         "indigenousIdentity": "Q'eqchi'",
-                     *         "identityDocuments": [
-                     *           {
-                     *             "type": "ngo_shelter",
-                     *             "issuingCountry": "GT"
-                     *           }
-                     *         ]
+                     *         "indigenousIdentity": "Q'eqchi'"
                      *       },
                      *       "contact": {
                      *         "currentAddress": "Tapachula, Chiapas",
                      *         "family": [
                      *           {
                      *             "relationship": "mother",
-                     *             "name": "Red de Albergues Casa Esperanza (demo)",
                      *             "location": "Tapachula, Chiapas",
                      *             "country": "GT",
                      *             "tracingStatus": "located"
@@ -3891,15 +3857,16 @@ export interface operations {
                      *         "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
                      *         "channelledAt": "2026-01-06T12:00:00.000Z",
                      *         "placementSince": "2026-01-05T16:00:00.000Z",
-                     *         "inDetention": true,
+                     *         "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *         "inDetention": false,
                      *         "daysInDetention": 1
                      *       },
                      *       "legalStatus": {
                      *         "migrationStatus": "humanitarian_visitor",
                      *         "asylumClaimStatus": "filed",
                      *         "entryDate": "2026-01-05",
-                     *         "guardianAppointed": true,
-                     *         "legallyRepresented": true
+                     *         "guardianAppointed": false,
+                     *         "legallyRepresented": false
                      *       },
                      *       "legal": {
                      *         "guardian": {
@@ -3927,6 +3894,7 @@ export interface operations {
                      *         }
                      *       },
                      *       "bestInterests": {
+                     *         "determinationId": "019b8a1c-2651-7c20-8265-2651c201c201",
                      *         "outcome": "family_reunification",
                      *         "decidedAt": "2026-01-05T16:00:00.000Z",
                      *         "reviewDueAt": "2026-01-05T16:00:00.000Z"
@@ -4272,8 +4240,7 @@ export interface operations {
                      *       "riskLevel": "low",
                      *       "leadOrganizationId": "019b8a1c-9700-7794-8970-9700794d794d",
                      *       "openedAt": "2026-01-05T16:00:00.000Z",
-                     *       "closedAt": "2026-01-05T16:00:00.000Z",
-                     *       "closureReason": "solution_achieved",
+                     *       "closedAt": null,
                      *       "version": 1,
                      *       "updatedAt": "2026-01-05T16:00:00.000Z",
                      *       "assignedTo": "019b8a1c-f10a-7d02-8f10-f10ad02cd02c",
@@ -4281,21 +4248,14 @@ export interface operations {
                      *         {
                      *           "to": "custody",
                      *           "allowed": true,
-                     *           "unmet": [
-                     *             {
-                     *               "code": "demo-ngo-caseworker",
-                     *               "message": "demo-ngo-caseworker",
-                     *               "satisfiedBy": "demo-ngo-caseworker",
-                     *               "roles": []
-                     *             }
-                     *           ]
+                     *           "unmet": []
                      *         }
                      *       ],
                      *       "demographics": {
                      *         "sex": "female",
                      *         "nationality": "GT",
                      *         "separationStatus": "unaccompanied",
-                     *         "ageBracket": "0-5"
+                     *         "ageBracket": "12-14"
                      *       },
                      *       "identity": {
                      *         "givenName": "Ana Lucía",
@@ -4307,20 +4267,13 @@ export interface operations {
                      *           "Q'eqchi'",
                      *           "español"
                      *         ],
-                     *         "indigenousIdentity": "Q'eqchi'",
-                     *         "identityDocuments": [
-                     *           {
-                     *             "type": "ngo_shelter",
-                     *             "issuingCountry": "GT"
-                     *           }
-                     *         ]
+                     *         "indigenousIdentity": "Q'eqchi'"
                      *       },
                      *       "contact": {
                      *         "currentAddress": "Tapachula, Chiapas",
                      *         "family": [
                      *           {
                      *             "relationship": "mother",
-                     *             "name": "Red de Albergues Casa Esperanza (demo)",
                      *             "location": "Tapachula, Chiapas",
                      *             "country": "GT",
                      *             "tracingStatus": "located"
@@ -4347,15 +4300,16 @@ export interface operations {
                      *         "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
                      *         "channelledAt": "2026-01-06T12:00:00.000Z",
                      *         "placementSince": "2026-01-05T16:00:00.000Z",
-                     *         "inDetention": true,
+                     *         "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *         "inDetention": false,
                      *         "daysInDetention": 1
                      *       },
                      *       "legalStatus": {
                      *         "migrationStatus": "humanitarian_visitor",
                      *         "asylumClaimStatus": "filed",
                      *         "entryDate": "2026-01-05",
-                     *         "guardianAppointed": true,
-                     *         "legallyRepresented": true
+                     *         "guardianAppointed": false,
+                     *         "legallyRepresented": false
                      *       },
                      *       "legal": {
                      *         "guardian": {
@@ -4383,6 +4337,7 @@ export interface operations {
                      *         }
                      *       },
                      *       "bestInterests": {
+                     *         "determinationId": "019b8a1c-2651-7c20-8265-2651c201c201",
                      *         "outcome": "family_reunification",
                      *         "decidedAt": "2026-01-05T16:00:00.000Z",
                      *         "reviewDueAt": "2026-01-05T16:00:00.000Z"
@@ -4433,20 +4388,13 @@ export interface operations {
                  *           "Q'eqchi'",
                  *           "español"
                  *         ],
-                 *         "indigenousIdentity": "Q'eqchi'",
-                 *         "identityDocuments": [
-                 *           {
-                 *             "type": "ngo_shelter",
-                 *             "issuingCountry": "GT"
-                 *           }
-                 *         ]
+                 *         "indigenousIdentity": "Q'eqchi'"
                  *       },
                  *       "contact": {
                  *         "currentAddress": "Tapachula, Chiapas",
                  *         "family": [
                  *           {
                  *             "relationship": "mother",
-                 *             "name": "Red de Albergues Casa Esperanza (demo)",
                  *             "location": "Tapachula, Chiapas",
                  *             "country": "GT",
                  *             "tracingStatus": "located"
@@ -4525,8 +4473,7 @@ export interface operations {
                      *       "riskLevel": "low",
                      *       "leadOrganizationId": "019b8a1c-9700-7794-8970-9700794d794d",
                      *       "openedAt": "2026-01-05T16:00:00.000Z",
-                     *       "closedAt": "2026-01-05T16:00:00.000Z",
-                     *       "closureReason": "solution_achieved",
+                     *       "closedAt": null,
                      *       "version": 1,
                      *       "updatedAt": "2026-01-05T16:00:00.000Z",
                      *       "assignedTo": "019b8a1c-f10a-7d02-8f10-f10ad02cd02c",
@@ -4534,21 +4481,14 @@ export interface operations {
                      *         {
                      *           "to": "custody",
                      *           "allowed": true,
-                     *           "unmet": [
-                     *             {
-                     *               "code": "demo-ngo-caseworker",
-                     *               "message": "demo-ngo-caseworker",
-                     *               "satisfiedBy": "demo-ngo-caseworker",
-                     *               "roles": []
-                     *             }
-                     *           ]
+                     *           "unmet": []
                      *         }
                      *       ],
                      *       "demographics": {
                      *         "sex": "female",
                      *         "nationality": "GT",
                      *         "separationStatus": "unaccompanied",
-                     *         "ageBracket": "0-5"
+                     *         "ageBracket": "12-14"
                      *       },
                      *       "identity": {
                      *         "givenName": "Ana Lucía",
@@ -4560,20 +4500,13 @@ export interface operations {
                      *           "Q'eqchi'",
                      *           "español"
                      *         ],
-                     *         "indigenousIdentity": "Q'eqchi'",
-                     *         "identityDocuments": [
-                     *           {
-                     *             "type": "ngo_shelter",
-                     *             "issuingCountry": "GT"
-                     *           }
-                     *         ]
+                     *         "indigenousIdentity": "Q'eqchi'"
                      *       },
                      *       "contact": {
                      *         "currentAddress": "Tapachula, Chiapas",
                      *         "family": [
                      *           {
                      *             "relationship": "mother",
-                     *             "name": "Red de Albergues Casa Esperanza (demo)",
                      *             "location": "Tapachula, Chiapas",
                      *             "country": "GT",
                      *             "tracingStatus": "located"
@@ -4600,15 +4533,16 @@ export interface operations {
                      *         "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
                      *         "channelledAt": "2026-01-06T12:00:00.000Z",
                      *         "placementSince": "2026-01-05T16:00:00.000Z",
-                     *         "inDetention": true,
+                     *         "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *         "inDetention": false,
                      *         "daysInDetention": 1
                      *       },
                      *       "legalStatus": {
                      *         "migrationStatus": "humanitarian_visitor",
                      *         "asylumClaimStatus": "filed",
                      *         "entryDate": "2026-01-05",
-                     *         "guardianAppointed": true,
-                     *         "legallyRepresented": true
+                     *         "guardianAppointed": false,
+                     *         "legallyRepresented": false
                      *       },
                      *       "legal": {
                      *         "guardian": {
@@ -4636,6 +4570,7 @@ export interface operations {
                      *         }
                      *       },
                      *       "bestInterests": {
+                     *         "determinationId": "019b8a1c-2651-7c20-8265-2651c201c201",
                      *         "outcome": "family_reunification",
                      *         "decidedAt": "2026-01-05T16:00:00.000Z",
                      *         "reviewDueAt": "2026-01-05T16:00:00.000Z"
@@ -4691,7 +4626,7 @@ export interface operations {
                      *           ],
                      *           "withheld": [
                      *             {
-                     *               "section": "demo-ngo-caseworker",
+                     *               "section": "identity",
                      *               "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237"
                      *             }
                      *           ],
@@ -4703,7 +4638,7 @@ export interface operations {
                      *           "version": 1
                      *         }
                      *       ],
-                     *       "nextCursor": "demo-ngo-caseworker"
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": components["schemas"]["ConsentList"];
@@ -4740,7 +4675,7 @@ export interface operations {
                  *       ],
                  *       "withheld": [
                  *         {
-                 *           "section": "demographics",
+                 *           "section": "identity",
                  *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237"
                  *         }
                  *       ],
@@ -4769,7 +4704,7 @@ export interface operations {
                      *       ],
                      *       "withheld": [
                      *         {
-                     *           "section": "demo-ngo-caseworker",
+                     *           "section": "identity",
                      *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237"
                      *         }
                      *       ],
@@ -4825,7 +4760,7 @@ export interface operations {
                      *       ],
                      *       "withheld": [
                      *         {
-                     *           "section": "demo-ngo-caseworker",
+                     *           "section": "identity",
                      *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237"
                      *         }
                      *       ],
@@ -4896,7 +4831,7 @@ export interface operations {
                      *       ],
                      *       "withheld": [
                      *         {
-                     *           "section": "demo-ngo-caseworker",
+                     *           "section": "identity",
                      *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237"
                      *         }
                      *       ],
@@ -4968,7 +4903,7 @@ export interface operations {
                      *           "endReason": "transfer_accepted"
                      *         }
                      *       ],
-                     *       "nextCursor": "demo-ngo-caseworker"
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": components["schemas"]["ParticipantList"];
@@ -5127,12 +5062,12 @@ export interface operations {
                      *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
                      *           "caseNumber": "ATD-2026-000001",
                      *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
-                     *           "fromOrganizationName": "demo-ngo-caseworker",
+                     *           "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
                      *           "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
-                     *           "toOrganizationName": "demo-ngo-caseworker",
+                     *           "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
                      *           "service": "legal_representation",
                      *           "sections": [],
-                     *           "respondBy": "demo-ngo-caseworker",
+                     *           "respondBy": "2026-01-08T16:00:00.000Z",
                      *           "status": "completed",
                      *           "requestedAt": "2026-01-05T16:00:00.000Z",
                      *           "decidedAt": "2026-01-05T16:00:00.000Z",
@@ -5150,7 +5085,7 @@ export interface operations {
                      *           "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
                      *         }
                      *       ],
-                     *       "nextCursor": "demo-ngo-caseworker"
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": {
@@ -5331,12 +5266,12 @@ export interface operations {
                      *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
                      *       "caseNumber": "ATD-2026-000001",
                      *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
-                     *       "fromOrganizationName": "demo-ngo-caseworker",
+                     *       "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
                      *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
-                     *       "toOrganizationName": "demo-ngo-caseworker",
+                     *       "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
                      *       "service": "legal_representation",
                      *       "sections": [],
-                     *       "respondBy": "demo-ngo-caseworker",
+                     *       "respondBy": "2026-01-08T16:00:00.000Z",
                      *       "status": "completed",
                      *       "requestedAt": "2026-01-05T16:00:00.000Z",
                      *       "decidedAt": "2026-01-05T16:00:00.000Z",
@@ -5488,12 +5423,12 @@ export interface operations {
                      *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
                      *       "caseNumber": "ATD-2026-000001",
                      *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
-                     *       "fromOrganizationName": "demo-ngo-caseworker",
+                     *       "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
                      *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
-                     *       "toOrganizationName": "demo-ngo-caseworker",
+                     *       "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
                      *       "service": "legal_representation",
                      *       "sections": [],
-                     *       "respondBy": "demo-ngo-caseworker",
+                     *       "respondBy": "2026-01-08T16:00:00.000Z",
                      *       "status": "completed",
                      *       "requestedAt": "2026-01-05T16:00:00.000Z",
                      *       "decidedAt": "2026-01-05T16:00:00.000Z",
@@ -5649,12 +5584,12 @@ export interface operations {
                      *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
                      *           "caseNumber": "ATD-2026-000001",
                      *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
-                     *           "fromOrganizationName": "demo-ngo-caseworker",
+                     *           "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
                      *           "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
-                     *           "toOrganizationName": "demo-ngo-caseworker",
+                     *           "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
                      *           "service": "legal_representation",
                      *           "sections": [],
-                     *           "respondBy": "demo-ngo-caseworker",
+                     *           "respondBy": "2026-01-08T16:00:00.000Z",
                      *           "status": "completed",
                      *           "requestedAt": "2026-01-05T16:00:00.000Z",
                      *           "decidedAt": "2026-01-05T16:00:00.000Z",
@@ -5672,7 +5607,7 @@ export interface operations {
                      *           "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
                      *         }
                      *       ],
-                     *       "nextCursor": "demo-ngo-caseworker"
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": {
@@ -5809,12 +5744,12 @@ export interface operations {
                      *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
                      *       "caseNumber": "ATD-2026-000001",
                      *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
-                     *       "fromOrganizationName": "demo-ngo-caseworker",
+                     *       "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
                      *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
-                     *       "toOrganizationName": "demo-ngo-caseworker",
+                     *       "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
                      *       "service": "legal_representation",
                      *       "sections": [],
-                     *       "respondBy": "demo-ngo-caseworker",
+                     *       "respondBy": "2026-01-08T16:00:00.000Z",
                      *       "status": "completed",
                      *       "requestedAt": "2026-01-05T16:00:00.000Z",
                      *       "decidedAt": "2026-01-05T16:00:00.000Z",
@@ -5961,12 +5896,12 @@ export interface operations {
                      *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
                      *       "caseNumber": "ATD-2026-000001",
                      *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
-                     *       "fromOrganizationName": "demo-ngo-caseworker",
+                     *       "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
                      *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
-                     *       "toOrganizationName": "demo-ngo-caseworker",
+                     *       "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
                      *       "service": "legal_representation",
                      *       "sections": [],
-                     *       "respondBy": "demo-ngo-caseworker",
+                     *       "respondBy": "2026-01-08T16:00:00.000Z",
                      *       "status": "completed",
                      *       "requestedAt": "2026-01-05T16:00:00.000Z",
                      *       "decidedAt": "2026-01-05T16:00:00.000Z",
@@ -6127,12 +6062,12 @@ export interface operations {
                      *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
                      *       "caseNumber": "ATD-2026-000001",
                      *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
-                     *       "fromOrganizationName": "demo-ngo-caseworker",
+                     *       "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
                      *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
-                     *       "toOrganizationName": "demo-ngo-caseworker",
+                     *       "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
                      *       "service": "legal_representation",
                      *       "sections": [],
-                     *       "respondBy": "demo-ngo-caseworker",
+                     *       "respondBy": "2026-01-08T16:00:00.000Z",
                      *       "status": "completed",
                      *       "requestedAt": "2026-01-05T16:00:00.000Z",
                      *       "decidedAt": "2026-01-05T16:00:00.000Z",
@@ -6300,12 +6235,12 @@ export interface operations {
                      *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
                      *       "caseNumber": "ATD-2026-000001",
                      *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
-                     *       "fromOrganizationName": "demo-ngo-caseworker",
+                     *       "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
                      *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
-                     *       "toOrganizationName": "demo-ngo-caseworker",
+                     *       "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
                      *       "service": "legal_representation",
                      *       "sections": [],
-                     *       "respondBy": "demo-ngo-caseworker",
+                     *       "respondBy": "2026-01-08T16:00:00.000Z",
                      *       "status": "completed",
                      *       "requestedAt": "2026-01-05T16:00:00.000Z",
                      *       "decidedAt": "2026-01-05T16:00:00.000Z",
@@ -6474,7 +6409,7 @@ export interface operations {
                      *           "decidedAt": "2026-01-05T16:00:00.000Z"
                      *         }
                      *       ],
-                     *       "nextCursor": "demo-ngo-caseworker"
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": {
@@ -6848,7 +6783,7 @@ export interface operations {
                      *           "decidedAt": "2026-01-05T16:00:00.000Z"
                      *         }
                      *       ],
-                     *       "nextCursor": "demo-ngo-caseworker"
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": {
@@ -7262,13 +7197,13 @@ export interface operations {
                      *           "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
                      *           "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
                      *           "category": "general",
-                     *           "enteredInError": true,
+                     *           "enteredInError": false,
                      *           "createdAt": "2026-01-05T16:00:00.000Z",
                      *           "updatedAt": "2026-01-05T16:00:00.000Z",
                      *           "version": 1
                      *         }
                      *       ],
-                     *       "nextCursor": "demo-ngo-caseworker"
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": components["schemas"]["NoteList"];
@@ -7323,7 +7258,7 @@ export interface operations {
                      *       "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
                      *       "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
                      *       "category": "general",
-                     *       "enteredInError": true,
+                     *       "enteredInError": false,
                      *       "createdAt": "2026-01-05T16:00:00.000Z",
                      *       "updatedAt": "2026-01-05T16:00:00.000Z",
                      *       "version": 1
@@ -7371,7 +7306,7 @@ export interface operations {
                      *       "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
                      *       "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
                      *       "category": "general",
-                     *       "enteredInError": true,
+                     *       "enteredInError": false,
                      *       "createdAt": "2026-01-05T16:00:00.000Z",
                      *       "updatedAt": "2026-01-05T16:00:00.000Z",
                      *       "version": 1
@@ -7443,7 +7378,7 @@ export interface operations {
                      *       "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
                      *       "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
                      *       "category": "general",
-                     *       "enteredInError": true,
+                     *       "enteredInError": false,
                      *       "createdAt": "2026-01-05T16:00:00.000Z",
                      *       "updatedAt": "2026-01-05T16:00:00.000Z",
                      *       "version": 1
@@ -7490,7 +7425,7 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "id": "demo-ngo-caseworker",
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
                      *           "field": "identity.languages",
                      *           "oldValue": [
                      *             "español"
@@ -7501,10 +7436,10 @@ export interface operations {
                      *           ],
                      *           "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
                      *           "changedAt": "2026-01-05T16:00:00.000Z",
-                     *           "requestId": "demo-ngo-caseworker"
+                     *           "requestId": "019b8a1c-3675-7ee9-8367-3675ee9fee9f"
                      *         }
                      *       ],
-                     *       "nextCursor": "demo-ngo-caseworker"
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": {
@@ -7653,8 +7588,8 @@ export interface operations {
                      *           "startedAt": "2026-01-05T16:00:00.000Z",
                      *           "endedAt": "2026-01-05T16:00:00.000Z",
                      *           "endReasonCode": "replaced_by_new_placement",
-                     *           "current": true,
-                     *           "backdated": true,
+                     *           "current": false,
+                     *           "backdated": false,
                      *           "createdAt": "2026-01-05T16:00:00.000Z",
                      *           "version": 1
                      *         }
@@ -7721,8 +7656,8 @@ export interface operations {
                      *       "startedAt": "2026-01-05T16:00:00.000Z",
                      *       "endedAt": "2026-01-05T16:00:00.000Z",
                      *       "endReasonCode": "replaced_by_new_placement",
-                     *       "current": true,
-                     *       "backdated": true,
+                     *       "current": false,
+                     *       "backdated": false,
                      *       "createdAt": "2026-01-05T16:00:00.000Z",
                      *       "version": 1
                      *     }
@@ -7773,8 +7708,8 @@ export interface operations {
                      *       "startedAt": "2026-01-05T16:00:00.000Z",
                      *       "endedAt": "2026-01-05T16:00:00.000Z",
                      *       "endReasonCode": "replaced_by_new_placement",
-                     *       "current": true,
-                     *       "backdated": true,
+                     *       "current": false,
+                     *       "backdated": false,
                      *       "createdAt": "2026-01-05T16:00:00.000Z",
                      *       "version": 1
                      *     }
@@ -7850,8 +7785,8 @@ export interface operations {
                      *       "startedAt": "2026-01-05T16:00:00.000Z",
                      *       "endedAt": "2026-01-05T16:00:00.000Z",
                      *       "endReasonCode": "replaced_by_new_placement",
-                     *       "current": true,
-                     *       "backdated": true,
+                     *       "current": false,
+                     *       "backdated": false,
                      *       "createdAt": "2026-01-05T16:00:00.000Z",
                      *       "version": 1
                      *     }
@@ -7901,10 +7836,10 @@ export interface operations {
                      *           "from": "identification",
                      *           "to": "custody",
                      *           "reason": "Demo history",
-                     *           "closureReason": "solution_achieved",
+                     *           "closureReason": null,
                      *           "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
-                     *           "actorRole": "demo-ngo-caseworker",
-                     *           "at": "demo-ngo-caseworker"
+                     *           "actorRole": "ngo_caseworker",
+                     *           "at": "2026-01-05T16:00:00.000Z"
                      *         }
                      *       ]
                      *     }
@@ -7938,8 +7873,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "to": "custody",
-                 *       "reason": "Demo history",
-                 *       "closureReason": "solution_achieved"
+                 *       "reason": "Demo history"
                  *     }
                  */
                 "application/json": components["schemas"]["TransitionRequest"];
@@ -7960,10 +7894,10 @@ export interface operations {
                      *       "from": "identification",
                      *       "to": "custody",
                      *       "reason": "Demo history",
-                     *       "closureReason": "solution_achieved",
+                     *       "closureReason": null,
                      *       "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
-                     *       "actorRole": "demo-ngo-caseworker",
-                     *       "at": "demo-ngo-caseworker"
+                     *       "actorRole": "ngo_caseworker",
+                     *       "at": "2026-01-05T16:00:00.000Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Transition"];
@@ -8009,10 +7943,10 @@ export interface operations {
                      *       "from": "identification",
                      *       "to": "custody",
                      *       "reason": "Demo history",
-                     *       "closureReason": "solution_achieved",
+                     *       "closureReason": null,
                      *       "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
-                     *       "actorRole": "demo-ngo-caseworker",
-                     *       "at": "demo-ngo-caseworker"
+                     *       "actorRole": "ngo_caseworker",
+                     *       "at": "2026-01-05T16:00:00.000Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Transition"];
@@ -8360,8 +8294,8 @@ export interface operations {
                  *       "supersedesId": "019b8a1c-dd02-70b9-8dd0-dd020b950b95",
                  *       "panel": [
                  *         {
-                 *           "name": "Red de Albergues Casa Esperanza (demo)",
-                 *           "role": "ngo_caseworker",
+                 *           "name": "Lic. Andrés Coutiño",
+                 *           "role": "chair",
                  *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
                  *           "undertakingSignedAt": "2026-01-05"
                  *         }
@@ -8506,8 +8440,8 @@ export interface operations {
                  *       "trigger": "durable_solution",
                  *       "panel": [
                  *         {
-                 *           "name": "Red de Albergues Casa Esperanza (demo)",
-                 *           "role": "ngo_caseworker",
+                 *           "name": "Lic. Andrés Coutiño",
+                 *           "role": "chair",
                  *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
                  *           "undertakingSignedAt": "2026-01-05"
                  *         }
@@ -8747,7 +8681,7 @@ export interface operations {
                      *           "since": "2026-01-13"
                      *         }
                      *       ],
-                     *       "nextCursor": "demo-ngo-caseworker"
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": components["schemas"]["AlertList"];
@@ -8795,23 +8729,23 @@ export interface operations {
                      *           "id": 1,
                      *           "seq": 1,
                      *           "occurredAt": "2026-01-05T16:00:00.000Z",
-                     *           "requestId": "demo-ngo-caseworker",
-                     *           "actorId": "demo-ngo-caseworker",
-                     *           "actorRole": "demo-ngo-caseworker",
-                     *           "actorOrganizationId": "demo-ngo-caseworker",
-                     *           "action": "demo-ngo-caseworker",
+                     *           "requestId": "019b8a1c-3675-7ee9-8367-3675ee9fee9f",
+                     *           "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
+                     *           "actorRole": "ngo_caseworker",
+                     *           "actorOrganizationId": "019b8a1c-e7a5-707c-8e7a-e7a507c807c8",
+                     *           "action": "case.read",
                      *           "caseIds": [],
                      *           "fields": [],
                      *           "changedFields": [],
                      *           "outcome": "allowed",
                      *           "reason": "Demo history",
-                     *           "targetOrganizationId": "demo-ngo-caseworker",
-                     *           "targetUserId": "demo-ngo-caseworker",
+                     *           "targetOrganizationId": "019b8a1c-4896-7783-8489-4896783a783a",
+                     *           "targetUserId": "019b8a1c-d0da-7066-8d0d-d0da06660666",
                      *           "count": 1,
                      *           "policyVersion": "demo-ngo-caseworker"
                      *         }
                      *       ],
-                     *       "nextCursor": "demo-ngo-caseworker"
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": components["schemas"]["AuditEventList"];
@@ -8860,23 +8794,23 @@ export interface operations {
                      *           "id": 1,
                      *           "seq": 1,
                      *           "occurredAt": "2026-01-05T16:00:00.000Z",
-                     *           "requestId": "demo-ngo-caseworker",
-                     *           "actorId": "demo-ngo-caseworker",
-                     *           "actorRole": "demo-ngo-caseworker",
-                     *           "actorOrganizationId": "demo-ngo-caseworker",
-                     *           "action": "demo-ngo-caseworker",
+                     *           "requestId": "019b8a1c-3675-7ee9-8367-3675ee9fee9f",
+                     *           "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
+                     *           "actorRole": "ngo_caseworker",
+                     *           "actorOrganizationId": "019b8a1c-e7a5-707c-8e7a-e7a507c807c8",
+                     *           "action": "case.read",
                      *           "caseIds": [],
                      *           "fields": [],
                      *           "changedFields": [],
                      *           "outcome": "allowed",
                      *           "reason": "Demo history",
-                     *           "targetOrganizationId": "demo-ngo-caseworker",
-                     *           "targetUserId": "demo-ngo-caseworker",
+                     *           "targetOrganizationId": "019b8a1c-4896-7783-8489-4896783a783a",
+                     *           "targetUserId": "019b8a1c-d0da-7066-8d0d-d0da06660666",
                      *           "count": 1,
                      *           "policyVersion": "demo-ngo-caseworker"
                      *         }
                      *       ],
-                     *       "nextCursor": "demo-ngo-caseworker"
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": components["schemas"]["AuditEventList"];
@@ -9022,11 +8956,11 @@ export interface operations {
                     /**
                      * @example {
                      *       "period": {
-                     *         "code": "demo-ngo-caseworker",
-                     *         "from": "identification",
-                     *         "to": "custody"
+                     *         "code": "2026-01",
+                     *         "from": "2026-01-01T00:00:00.000Z",
+                     *         "to": "2026-02-01T00:00:00.000Z"
                      *       },
-                     *       "method": "demo-ngo-caseworker",
+                     *       "method": "Figures cover the cases opened in one fixed calendar period (UTC), never an arbitrary window. A count of 1 to 4 reads \"<5\"; 0 reads 0; every other count, and every total, is rounded to the nearest multiple of 5 (totals are rounded on their own, not summed from rounded cells). A median is given only over at least 10 cases; total detention days are rounded to a multiple of 5 and withheld when 1 to 4 children were ever detained.",
                      *       "openCases": {
                      *         "byStage": {},
                      *         "byPlacementType": {},
@@ -9202,7 +9136,7 @@ export interface operations {
                      *       "year": 1,
                      *       "items": [
                      *         {
-                     *           "date": "demo-ngo-caseworker",
+                     *           "date": "2026-01-05",
                      *           "reason": "Demo history",
                      *           "source": "law"
                      *         }
@@ -9272,7 +9206,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "date": "demo-ngo-caseworker",
+                     *       "date": "2026-01-05",
                      *       "reason": "Demo history",
                      *       "source": "law"
                      *     }
@@ -9321,7 +9255,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "date": "demo-ngo-caseworker",
+                     *       "date": "2026-01-05",
                      *       "reason": "Demo history",
                      *       "source": "law"
                      *     }
@@ -9409,15 +9343,15 @@ export interface operations {
                      *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
                      *           "caseNumber": "ATD-2026-000001",
                      *           "dueAt": "2026-01-05T16:00:00.000Z",
-                     *           "overdue": true,
+                     *           "overdue": false,
                      *           "title": "demo-ngo-caseworker",
                      *           "resolveWith": {
                      *             "method": "POST",
-                     *             "path": "demo-ngo-caseworker"
+                     *             "path": "/cases/019b8a1c-3738-76ae-8373-37386ae06ae0"
                      *           }
                      *         }
                      *       ],
-                     *       "nextCursor": "demo-ngo-caseworker"
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": {
