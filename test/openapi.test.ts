@@ -171,3 +171,65 @@ t.test('every field of every schema says what it is (descriptions live in the zo
   t.same(undescribed, [], 'no property without a description')
   t.ok(Object.keys(document.components.schemas).length > 10, 'the walk reached the components')
 })
+
+t.test('every request body and 2xx JSON answer has an example that fits its schema (src/openapi/examples.ts)', async (t) => {
+  const { app } = await build(t)
+  const document = parse(await renderOpenApi(app))
+  const { Ajv2020 } = await import('ajv/dist/2020.js')
+  const { default: addFormats } = await import('ajv-formats')
+  const ajv = new Ajv2020({ strict: false, allErrors: true })
+  ;(addFormats as unknown as (ajv: unknown) => void)(ajv)
+  // The schemas refer to `#/components/schemas/…`: validate against the document's own components.
+  ajv.addSchema({ $id: 'openapi', components: document.components })
+  const rebase = (schema: unknown) => JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi#/components/'))
+  const missing: string[] = []
+  const invalid: string[] = []
+  let checked = 0
+  for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, any>>)) {
+    for (const [method, operation] of Object.entries(item)) {
+      const where = `${method.toUpperCase()} ${path}`
+      const media: [string, any][] = []
+      if (operation.requestBody) media.push([`${where} body`, operation.requestBody.content?.['application/json']])
+      for (const [status, response] of Object.entries(operation.responses as Record<string, any>)) {
+        if (/^2\d\d$/.test(status) && status !== '204') media.push([`${where} ${status}`, response.content?.['application/json']])
+      }
+      for (const [what, content] of media) {
+        if (!content) continue
+        if (content.example === undefined) {
+          missing.push(what)
+          continue
+        }
+        const validate = ajv.compile(rebase(content.schema))
+        checked++
+        if (!validate(content.example)) invalid.push(`${what}: ${ajv.errorsText(validate.errors)}`)
+      }
+    }
+  }
+  for (const [name, response] of Object.entries(document.components.responses as Record<string, any>)) {
+    const content = response.content?.['application/problem+json']
+    const examples = Object.entries((content?.examples ?? {}) as Record<string, any>)
+    if (!content || examples.length === 0) {
+      missing.push(`response ${name}`)
+      continue
+    }
+    const validate = ajv.compile(rebase(content.schema))
+    for (const [code, example] of examples) {
+      checked++
+      if (!validate(example.value)) invalid.push(`response ${name} ${code}: ${ajv.errorsText(validate.errors)}`)
+      else if (example.value.type !== `urn:atd:problem:${code}`) invalid.push(`response ${name} ${code}: type ${example.value.type}`)
+    }
+  }
+  t.same(missing, [], 'every request body, 2xx JSON answer and problem response has an example')
+  t.same(invalid, [], 'every example validates against its schema')
+  t.ok(checked > 60, `checked ${checked} examples`)
+  const newCase = document.paths['/cases'].post.requestBody.content['application/json'].example
+  const { DEMO_CHILDREN } = await import('../src/db/demo-cases.js')
+  t.ok(
+    DEMO_CHILDREN.some(([given, family]) => newCase.identity.givenName === given && newCase.identity.familyName === family),
+    'the case examples are a demo child',
+  )
+  // A broken example is caught: the check is not vacuous.
+  const caseSchema = ajv.compile(rebase({ $ref: '#/components/schemas/Case' }))
+  const caseExample = document.paths['/cases/{id}'].get.responses['200'].content['application/json'].example
+  t.notOk(caseSchema({ ...caseExample, stage: 'nowhere' }), 'an example with a wrong stage does not validate')
+})

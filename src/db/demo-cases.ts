@@ -7,7 +7,7 @@ import type { Database } from './schema.js'
 
 // Invented children shaped like the real caseload (DOMAIN.md): mostly 12-17, from Guatemala,
 // Honduras and El Salvador, many speaking an indigenous language, unaccompanied more than separated.
-const CHILDREN = [
+export const DEMO_CHILDREN = [
   ['Ana Lucía', 'Pérez Xol', 'GT', 'female', ["Q'eqchi'", 'español'], "Q'eqchi'"],
   ['José Manuel', 'López Tzul', 'GT', 'male', ['Mam', 'español'], 'Mam'],
   ['Dulce María', 'Hernández', 'HN', 'female', ['español'], null],
@@ -40,7 +40,14 @@ const PLACEMENTS_BY_STAGE: Record<Stage, PlacementType> = {
   closed: 'family_reunified',
 }
 
-const DAY = 86_400_000
+export const DEMO_DAY = 86_400_000
+const DAY = DEMO_DAY
+
+/** The date of birth the demo gives its child number `index`, `now` being the load's clock. */
+export function demoDateOfBirth(now: number, index: number): string {
+  const age = 12 + (index % 6)
+  return new Date(now - age * 365.25 * DAY - (index * 17 + 40) * DAY).toISOString().slice(0, 10)
+}
 
 /** Demo cases at every stage, in several organisations, one child held in a migration station. */
 export async function loadDemoCases(
@@ -51,15 +58,14 @@ export async function loadDemoCases(
   const childRefKey = await loadChildRefKey(db, undefined)
   const now = Date.now()
   const year = new Date(now).getUTCFullYear()
-  for (const [index, child] of CHILDREN.entries()) {
+  for (const [index, child] of DEMO_CHILDREN.entries()) {
     const [givenName, familyName, nationality, sex, languages, indigenousIdentity] = child
     const stage = STAGES[index % STAGES.length]!
     const stageIndex = STAGES.indexOf(stage)
     const inDetention = index === 3
     const id = uuidv7()
     const openedAt = new Date(now - (10 + index * 6) * DAY)
-    const age = 12 + (index % 6)
-    const dateOfBirth = new Date(now - age * 365.25 * DAY - (index * 17 + 40) * DAY).toISOString().slice(0, 10)
+    const dateOfBirth = demoDateOfBirth(now, index)
     const lead = index % 3 === 0 ? 'procuraduria' : index % 3 === 1 ? 'ngo' : 'ngo-other'
     const creator =
       lead === 'procuraduria' ? 'demo-protection-officer' : lead === 'ngo' ? 'demo-ngo-caseworker' : 'demo-ngo-caseworker-other'

@@ -11,7 +11,7 @@ export interface DemoUser {
 }
 
 // Invented organisations and people, shaped like the real network around a southern border city.
-const DEMO_ORGANIZATIONS: readonly { key: string; name: string; kind: OrganizationKind }[] = [
+export const DEMO_ORGANIZATIONS: readonly { key: string; name: string; kind: OrganizationKind }[] = [
   { key: 'inm', name: 'INM Oficina de Representación Chiapas (demo)', kind: 'migration_authority' },
   { key: 'procuraduria', name: 'Procuraduría de Protección de NNA de Chiapas (demo)', kind: 'child_protection_authority' },
   { key: 'procuraduria-federal', name: 'Procuraduría Federal de Protección de NNA (demo)', kind: 'child_protection_authority' },
@@ -22,7 +22,7 @@ const DEMO_ORGANIZATIONS: readonly { key: string; name: string; kind: Organizati
   { key: 'platform', name: 'Plataforma ATD (demo)', kind: 'platform' },
 ]
 
-const DEMO_USERS: readonly { subject: string; displayName: string; role: Role; organization: string }[] = [
+export const DEMO_USERS: readonly { subject: string; displayName: string; role: Role; organization: string }[] = [
   { subject: 'demo-migration-officer', displayName: 'Agente Rosa Méndez', role: 'migration_officer', organization: 'inm' },
   { subject: 'demo-protection-officer', displayName: 'Lic. Andrés Coutiño', role: 'protection_officer', organization: 'procuraduria' },
   { subject: 'demo-ngo-caseworker', displayName: 'Mariana Gálvez', role: 'ngo_caseworker', organization: 'ngo' },

@@ -1,5 +1,6 @@
 import { PROBLEM_TYPE_PREFIX, PROBLEM_TYPES } from '../http/problem.js'
 import { CATALOGUES } from '../i18n/catalogue.js'
+import { attachExamples, problemExamples } from './examples.js'
 
 /**
  * The OpenAPI document as a product, in one module: what every route would otherwise repeat is
@@ -9,7 +10,8 @@ import { CATALOGUES } from '../i18n/catalogue.js'
  * - `finishDocument`: problems as application/problem+json ($ref Problem, with the type catalogue and
  *   extension fields), the standard problem responses, ETag / If-Match (required) / Idempotency-Key /
  *   Location / Retry-After / RateLimit headers, date-time formats, no ±2^53 bounds, licence, servers,
- *   the token's claims.
+ *   the token's claims;
+ * - an example on every request body and 2xx answer, from the demo's invented children (./examples.ts).
  */
 
 type Json = Record<string, any>
@@ -201,7 +203,12 @@ function problemResponseComponents(): Json {
     const headers: Json = { 'content-language': { $ref: '#/components/headers/ContentLanguage' } }
     if (status === '429') Object.assign(headers, { 'retry-after': { $ref: '#/components/headers/RetryAfter' }, ...RATE_LIMIT_HEADERS })
     if (status === '503') headers['retry-after'] = { $ref: '#/components/headers/RetryAfter' }
-    responses[name] = { description, headers, content: PROBLEM_CONTENT }
+    const examples = problemExamples(Number(status))
+    const content =
+      Object.keys(examples).length > 0
+        ? { 'application/problem+json': { ...PROBLEM_CONTENT['application/problem+json'], examples } }
+        : PROBLEM_CONTENT
+    responses[name] = { description, headers, content }
   }
   return responses
 }
@@ -368,5 +375,6 @@ export function finishDocument(document: Json): Json {
   tidySchema(document.paths)
   tidySchema(schemas)
   tidyComponents(document)
+  attachExamples(document)
   return document
 }

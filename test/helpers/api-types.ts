@@ -2813,6 +2813,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "ATD case service",
+                     *       "version": "0.1.0",
+                     *       "links": {
+                     *         "docs": "/docs",
+                     *         "openapi": "/openapi.json",
+                     *         "health": "/health",
+                     *         "vocabulary": "/vocabulary"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ServiceRoot"];
                 };
             };
@@ -2837,6 +2849,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "open"
+                     *     }
+                     */
                     "application/json": {
                         /** @description ok: the process answers; ready: it reaches its database */
                         status: string;
@@ -2864,6 +2881,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "open"
+                     *     }
+                     */
                     "application/json": {
                         /** @description ok: the process answers; ready: it reaches its database */
                         status: string;
@@ -2894,6 +2916,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "lang": "es-MX",
+                     *       "lists": {
+                     *         "riskLevels": [
+                     *           {
+                     *             "code": "low",
+                     *             "label": "Bajo"
+                     *           },
+                     *           {
+                     *             "code": "high",
+                     *             "label": "Alto"
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Vocabulary"];
                 };
             };
@@ -2918,6 +2957,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "subject": "demo-ngo-caseworker",
+                     *       "displayName": "Mariana Gálvez",
+                     *       "role": "ngo_caseworker",
+                     *       "organization": {
+                     *         "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *         "name": "Red de Albergues Casa Esperanza (demo)",
+                     *         "kind": "civil_society"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -2970,6 +3022,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "name": "Red de Albergues Casa Esperanza (demo)",
+                     *           "kind": "civil_society",
+                     *           "createdAt": "2026-01-05T16:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         /** @description the organisations of this page, by id */
                         items: {
@@ -3010,6 +3075,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Red de Albergues Casa Esperanza (demo)",
+                 *       "kind": "civil_society"
+                 *     }
+                 */
                 "application/json": {
                     /** @description the organisation’s name, unique */
                     name: string;
@@ -3025,6 +3096,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "name": "Red de Albergues Casa Esperanza (demo)",
+                     *       "kind": "civil_society",
+                     *       "active": false,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Organization"];
                 };
             };
@@ -3057,6 +3137,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "name": "Red de Albergues Casa Esperanza (demo)",
+                     *       "kind": "civil_society",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -3094,6 +3182,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "active": false
+                 *     }
+                 */
                 "application/json": {
                     /** @description false deactivates the organisation: all its users are refused at once */
                     active: boolean;
@@ -3107,6 +3200,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "name": "Red de Albergues Casa Esperanza (demo)",
+                     *       "kind": "civil_society",
+                     *       "active": false,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Organization"];
                 };
             };
@@ -3141,6 +3243,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "displayName": "Mariana Gálvez",
+                     *           "role": "ngo_caseworker",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "active": false,
+                     *           "subject": "demo-ngo-caseworker",
+                     *           "createdAt": "2026-01-05T16:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T16:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         /** @description the users of this page, by id */
                         items: {
@@ -3199,6 +3318,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "subject": "demo-ngo-caseworker",
+                 *       "displayName": "Mariana Gálvez",
+                 *       "role": "ngo_caseworker",
+                 *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147"
+                 *     }
+                 */
                 "application/json": {
                     /** @description the `sub` claim of the user’s tokens, unique */
                     subject: string;
@@ -3221,6 +3348,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "subject": "demo-ngo-caseworker",
+                     *       "displayName": "Mariana Gálvez",
+                     *       "role": "ngo_caseworker",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "active": false,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["User"];
                 };
             };
@@ -3254,6 +3393,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "displayName": "Mariana Gálvez",
+                     *       "role": "ngo_caseworker",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "active": false,
+                     *       "subject": "demo-ngo-caseworker",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -3309,6 +3460,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "active": false,
+                 *       "displayName": "Mariana Gálvez",
+                 *       "role": "ngo_caseworker"
+                 *     }
+                 */
                 "application/json": {
                     /** @description false: the user is refused (401) from the next request on */
                     active?: boolean;
@@ -3325,6 +3483,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "subject": "demo-ngo-caseworker",
+                     *       "displayName": "Mariana Gálvez",
+                     *       "role": "ngo_caseworker",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "active": false,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["User"];
                 };
             };
@@ -3379,6 +3549,125 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseNumber": "ATD-2026-000001",
+                     *           "stage": "identification",
+                     *           "status": "open",
+                     *           "riskLevel": "low",
+                     *           "leadOrganizationId": "019b8a1c-9700-7794-8970-9700794d794d",
+                     *           "openedAt": "2026-01-05T16:00:00.000Z",
+                     *           "closedAt": null,
+                     *           "closureReason": null,
+                     *           "version": 1,
+                     *           "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *           "assignedTo": "019b8a1c-f10a-7d02-8f10-f10ad02cd02c",
+                     *           "nextStages": [
+                     *             {
+                     *               "to": "custody",
+                     *               "allowed": true,
+                     *               "unmet": []
+                     *             }
+                     *           ],
+                     *           "demographics": {
+                     *             "sex": "female",
+                     *             "nationality": "GT",
+                     *             "separationStatus": "unaccompanied",
+                     *             "ageBracket": "12-14"
+                     *           },
+                     *           "identity": {
+                     *             "givenName": "Ana Lucía",
+                     *             "familyName": "Pérez Xol",
+                     *             "otherNames": [],
+                     *             "dateOfBirth": "2013-12-06",
+                     *             "dateOfBirthEstimated": true,
+                     *             "languages": [
+                     *               "Q'eqchi'",
+                     *               "español"
+                     *             ],
+                     *             "indigenousIdentity": "Q'eqchi'"
+                     *           },
+                     *           "contact": {
+                     *             "currentAddress": "Tapachula, Chiapas",
+                     *             "family": [
+                     *               {
+                     *                 "relationship": "mother",
+                     *                 "location": "Tapachula, Chiapas",
+                     *                 "country": "GT",
+                     *                 "tracingStatus": "located"
+                     *               }
+                     *             ]
+                     *           },
+                     *           "health": {
+                     *             "conditions": [
+                     *               "dehydration on arrival"
+                     *             ],
+                     *             "disabilities": [],
+                     *             "medications": [],
+                     *             "urgentMedicalNeed": false
+                     *           },
+                     *           "protection": {
+                     *             "traffickingIndicators": [
+                     *               "debt to smuggler"
+                     *             ],
+                     *             "violenceExperienced": [],
+                     *             "riskOnReturn": "Threats from a gang in the home town",
+                     *             "asylumNeedIdentified": true
+                     *           },
+                     *           "custody": {
+                     *             "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
+                     *             "channelledAt": "2026-01-06T12:00:00.000Z",
+                     *             "placementSince": "2026-01-05T16:00:00.000Z",
+                     *             "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *             "inDetention": false,
+                     *             "daysInDetention": 1
+                     *           },
+                     *           "legalStatus": {
+                     *             "migrationStatus": "humanitarian_visitor",
+                     *             "asylumClaimStatus": "filed",
+                     *             "entryDate": "2026-01-05",
+                     *             "guardianAppointed": false,
+                     *             "legallyRepresented": false
+                     *           },
+                     *           "legal": {
+                     *             "guardian": {
+                     *               "type": "procuraduria",
+                     *               "name": "Red de Albergues Casa Esperanza (demo)",
+                     *               "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *               "representationType": "suplencia",
+                     *               "appointedAt": "2026-01-10"
+                     *             },
+                     *             "representation": {
+                     *               "attorneyName": "Lic. Sofía Ruiz",
+                     *               "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *               "since": "2026-01-13"
+                     *             },
+                     *             "asylum": {
+                     *               "filedAt": "2026-01-05",
+                     *               "interviewAt": "2026-01-05",
+                     *               "decision": "recognized",
+                     *               "decisionDate": "2026-01-05",
+                     *               "appeal": {
+                     *                 "filedAt": "2026-01-05",
+                     *                 "kind": "recurso_de_revision",
+                     *                 "outcome": "family_reunification"
+                     *               }
+                     *             }
+                     *           },
+                     *           "bestInterests": {
+                     *             "determinationId": "019b8a1c-2651-7c20-8265-2651c201c201",
+                     *             "outcome": "family_reunification",
+                     *             "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *             "reviewDueAt": "2026-01-05T16:00:00.000Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["CaseList"];
                 };
             };
@@ -3403,6 +3692,90 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "riskLevel": "low",
+                 *       "demographics": {
+                 *         "sex": "female",
+                 *         "nationality": "GT",
+                 *         "separationStatus": "unaccompanied"
+                 *       },
+                 *       "identity": {
+                 *         "givenName": "Ana Lucía",
+                 *         "familyName": "Pérez Xol",
+                 *         "otherNames": [],
+                 *         "dateOfBirth": "2013-12-06",
+                 *         "dateOfBirthEstimated": true,
+                 *         "languages": [
+                 *           "Q'eqchi'",
+                 *           "español"
+                 *         ],
+                 *         "indigenousIdentity": "Q'eqchi'"
+                 *       },
+                 *       "contact": {
+                 *         "currentAddress": "Tapachula, Chiapas",
+                 *         "family": [
+                 *           {
+                 *             "relationship": "mother",
+                 *             "location": "Tapachula, Chiapas",
+                 *             "country": "GT",
+                 *             "tracingStatus": "located"
+                 *           }
+                 *         ]
+                 *       },
+                 *       "health": {
+                 *         "conditions": [
+                 *           "dehydration on arrival"
+                 *         ],
+                 *         "disabilities": [],
+                 *         "medications": [],
+                 *         "urgentMedicalNeed": false
+                 *       },
+                 *       "protection": {
+                 *         "traffickingIndicators": [
+                 *           "debt to smuggler"
+                 *         ],
+                 *         "violenceExperienced": [],
+                 *         "riskOnReturn": "Threats from a gang in the home town",
+                 *         "asylumNeedIdentified": true
+                 *       },
+                 *       "custody": {
+                 *         "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
+                 *         "channelledAt": "2026-01-06T12:00:00.000Z"
+                 *       },
+                 *       "legalStatus": {
+                 *         "migrationStatus": "humanitarian_visitor",
+                 *         "asylumClaimStatus": "filed",
+                 *         "entryDate": "2026-01-05"
+                 *       },
+                 *       "legal": {
+                 *         "guardian": {
+                 *           "type": "procuraduria",
+                 *           "name": "Red de Albergues Casa Esperanza (demo)",
+                 *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                 *           "representationType": "suplencia",
+                 *           "appointedAt": "2026-01-10"
+                 *         },
+                 *         "representation": {
+                 *           "attorneyName": "Lic. Sofía Ruiz",
+                 *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                 *           "since": "2026-01-13"
+                 *         },
+                 *         "asylum": {
+                 *           "filedAt": "2026-01-05",
+                 *           "interviewAt": "2026-01-05",
+                 *           "decision": "recognized",
+                 *           "decisionDate": "2026-01-05",
+                 *           "appeal": {
+                 *             "filedAt": "2026-01-05",
+                 *             "kind": "recurso_de_revision",
+                 *             "outcome": "family_reunification"
+                 *           }
+                 *         }
+                 *       },
+                 *       "sameChildAs": "019b8a1c-d89d-789f-8d89-d89d89ff89ff"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewCase"];
             };
         };
@@ -3415,6 +3788,126 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "stage": "identification",
+                     *       "status": "open",
+                     *       "riskLevel": "low",
+                     *       "leadOrganizationId": "019b8a1c-9700-7794-8970-9700794d794d",
+                     *       "openedAt": "2026-01-05T16:00:00.000Z",
+                     *       "closedAt": null,
+                     *       "version": 1,
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "assignedTo": "019b8a1c-f10a-7d02-8f10-f10ad02cd02c",
+                     *       "nextStages": [
+                     *         {
+                     *           "to": "custody",
+                     *           "allowed": true,
+                     *           "unmet": []
+                     *         }
+                     *       ],
+                     *       "demographics": {
+                     *         "sex": "female",
+                     *         "nationality": "GT",
+                     *         "separationStatus": "unaccompanied",
+                     *         "ageBracket": "12-14"
+                     *       },
+                     *       "identity": {
+                     *         "givenName": "Ana Lucía",
+                     *         "familyName": "Pérez Xol",
+                     *         "otherNames": [],
+                     *         "dateOfBirth": "2013-12-06",
+                     *         "dateOfBirthEstimated": true,
+                     *         "languages": [
+                     *           "Q'eqchi'",
+                     *           "español"
+                     *         ],
+                     *         "indigenousIdentity": "Q'eqchi'"
+                     *       },
+                     *       "contact": {
+                     *         "currentAddress": "Tapachula, Chiapas",
+                     *         "family": [
+                     *           {
+                     *             "relationship": "mother",
+                     *             "location": "Tapachula, Chiapas",
+                     *             "country": "GT",
+                     *             "tracingStatus": "located"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "health": {
+                     *         "conditions": [
+                     *           "dehydration on arrival"
+                     *         ],
+                     *         "disabilities": [],
+                     *         "medications": [],
+                     *         "urgentMedicalNeed": false
+                     *       },
+                     *       "protection": {
+                     *         "traffickingIndicators": [
+                     *           "debt to smuggler"
+                     *         ],
+                     *         "violenceExperienced": [],
+                     *         "riskOnReturn": "Threats from a gang in the home town",
+                     *         "asylumNeedIdentified": true
+                     *       },
+                     *       "custody": {
+                     *         "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
+                     *         "channelledAt": "2026-01-06T12:00:00.000Z",
+                     *         "placementSince": "2026-01-05T16:00:00.000Z",
+                     *         "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *         "inDetention": false,
+                     *         "daysInDetention": 1
+                     *       },
+                     *       "legalStatus": {
+                     *         "migrationStatus": "humanitarian_visitor",
+                     *         "asylumClaimStatus": "filed",
+                     *         "entryDate": "2026-01-05",
+                     *         "guardianAppointed": false,
+                     *         "legallyRepresented": false
+                     *       },
+                     *       "legal": {
+                     *         "guardian": {
+                     *           "type": "procuraduria",
+                     *           "name": "Red de Albergues Casa Esperanza (demo)",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "representationType": "suplencia",
+                     *           "appointedAt": "2026-01-10"
+                     *         },
+                     *         "representation": {
+                     *           "attorneyName": "Lic. Sofía Ruiz",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "since": "2026-01-13"
+                     *         },
+                     *         "asylum": {
+                     *           "filedAt": "2026-01-05",
+                     *           "interviewAt": "2026-01-05",
+                     *           "decision": "recognized",
+                     *           "decisionDate": "2026-01-05",
+                     *           "appeal": {
+                     *             "filedAt": "2026-01-05",
+                     *             "kind": "recurso_de_revision",
+                     *             "outcome": "family_reunification"
+                     *           }
+                     *         }
+                     *       },
+                     *       "bestInterests": {
+                     *         "determinationId": "019b8a1c-2651-7c20-8265-2651c201c201",
+                     *         "outcome": "family_reunification",
+                     *         "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *         "reviewDueAt": "2026-01-05T16:00:00.000Z"
+                     *       },
+                     *       "possibleDuplicates": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseNumber": "ATD-2026-000001",
+                     *           "score": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -3738,6 +4231,119 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "stage": "identification",
+                     *       "status": "open",
+                     *       "riskLevel": "low",
+                     *       "leadOrganizationId": "019b8a1c-9700-7794-8970-9700794d794d",
+                     *       "openedAt": "2026-01-05T16:00:00.000Z",
+                     *       "closedAt": null,
+                     *       "version": 1,
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "assignedTo": "019b8a1c-f10a-7d02-8f10-f10ad02cd02c",
+                     *       "nextStages": [
+                     *         {
+                     *           "to": "custody",
+                     *           "allowed": true,
+                     *           "unmet": []
+                     *         }
+                     *       ],
+                     *       "demographics": {
+                     *         "sex": "female",
+                     *         "nationality": "GT",
+                     *         "separationStatus": "unaccompanied",
+                     *         "ageBracket": "12-14"
+                     *       },
+                     *       "identity": {
+                     *         "givenName": "Ana Lucía",
+                     *         "familyName": "Pérez Xol",
+                     *         "otherNames": [],
+                     *         "dateOfBirth": "2013-12-06",
+                     *         "dateOfBirthEstimated": true,
+                     *         "languages": [
+                     *           "Q'eqchi'",
+                     *           "español"
+                     *         ],
+                     *         "indigenousIdentity": "Q'eqchi'"
+                     *       },
+                     *       "contact": {
+                     *         "currentAddress": "Tapachula, Chiapas",
+                     *         "family": [
+                     *           {
+                     *             "relationship": "mother",
+                     *             "location": "Tapachula, Chiapas",
+                     *             "country": "GT",
+                     *             "tracingStatus": "located"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "health": {
+                     *         "conditions": [
+                     *           "dehydration on arrival"
+                     *         ],
+                     *         "disabilities": [],
+                     *         "medications": [],
+                     *         "urgentMedicalNeed": false
+                     *       },
+                     *       "protection": {
+                     *         "traffickingIndicators": [
+                     *           "debt to smuggler"
+                     *         ],
+                     *         "violenceExperienced": [],
+                     *         "riskOnReturn": "Threats from a gang in the home town",
+                     *         "asylumNeedIdentified": true
+                     *       },
+                     *       "custody": {
+                     *         "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
+                     *         "channelledAt": "2026-01-06T12:00:00.000Z",
+                     *         "placementSince": "2026-01-05T16:00:00.000Z",
+                     *         "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *         "inDetention": false,
+                     *         "daysInDetention": 1
+                     *       },
+                     *       "legalStatus": {
+                     *         "migrationStatus": "humanitarian_visitor",
+                     *         "asylumClaimStatus": "filed",
+                     *         "entryDate": "2026-01-05",
+                     *         "guardianAppointed": false,
+                     *         "legallyRepresented": false
+                     *       },
+                     *       "legal": {
+                     *         "guardian": {
+                     *           "type": "procuraduria",
+                     *           "name": "Red de Albergues Casa Esperanza (demo)",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "representationType": "suplencia",
+                     *           "appointedAt": "2026-01-10"
+                     *         },
+                     *         "representation": {
+                     *           "attorneyName": "Lic. Sofía Ruiz",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "since": "2026-01-13"
+                     *         },
+                     *         "asylum": {
+                     *           "filedAt": "2026-01-05",
+                     *           "interviewAt": "2026-01-05",
+                     *           "decision": "recognized",
+                     *           "decisionDate": "2026-01-05",
+                     *           "appeal": {
+                     *             "filedAt": "2026-01-05",
+                     *             "kind": "recurso_de_revision",
+                     *             "outcome": "family_reunification"
+                     *           }
+                     *         }
+                     *       },
+                     *       "bestInterests": {
+                     *         "determinationId": "019b8a1c-2651-7c20-8265-2651c201c201",
+                     *         "outcome": "family_reunification",
+                     *         "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *         "reviewDueAt": "2026-01-05T16:00:00.000Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Case"];
                 };
             };
@@ -3764,6 +4370,89 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "riskLevel": "low",
+                 *       "demographics": {
+                 *         "sex": "female",
+                 *         "nationality": "GT",
+                 *         "separationStatus": "unaccompanied"
+                 *       },
+                 *       "identity": {
+                 *         "givenName": "Ana Lucía",
+                 *         "familyName": "Pérez Xol",
+                 *         "otherNames": [],
+                 *         "dateOfBirth": "2013-12-06",
+                 *         "dateOfBirthEstimated": true,
+                 *         "languages": [
+                 *           "Q'eqchi'",
+                 *           "español"
+                 *         ],
+                 *         "indigenousIdentity": "Q'eqchi'"
+                 *       },
+                 *       "contact": {
+                 *         "currentAddress": "Tapachula, Chiapas",
+                 *         "family": [
+                 *           {
+                 *             "relationship": "mother",
+                 *             "location": "Tapachula, Chiapas",
+                 *             "country": "GT",
+                 *             "tracingStatus": "located"
+                 *           }
+                 *         ]
+                 *       },
+                 *       "health": {
+                 *         "conditions": [
+                 *           "dehydration on arrival"
+                 *         ],
+                 *         "disabilities": [],
+                 *         "medications": [],
+                 *         "urgentMedicalNeed": false
+                 *       },
+                 *       "protection": {
+                 *         "traffickingIndicators": [
+                 *           "debt to smuggler"
+                 *         ],
+                 *         "violenceExperienced": [],
+                 *         "riskOnReturn": "Threats from a gang in the home town",
+                 *         "asylumNeedIdentified": true
+                 *       },
+                 *       "custody": {
+                 *         "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
+                 *         "channelledAt": "2026-01-06T12:00:00.000Z"
+                 *       },
+                 *       "legalStatus": {
+                 *         "migrationStatus": "humanitarian_visitor",
+                 *         "asylumClaimStatus": "filed",
+                 *         "entryDate": "2026-01-05"
+                 *       },
+                 *       "legal": {
+                 *         "guardian": {
+                 *           "type": "procuraduria",
+                 *           "name": "Red de Albergues Casa Esperanza (demo)",
+                 *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                 *           "representationType": "suplencia",
+                 *           "appointedAt": "2026-01-10"
+                 *         },
+                 *         "representation": {
+                 *           "attorneyName": "Lic. Sofía Ruiz",
+                 *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                 *           "since": "2026-01-13"
+                 *         },
+                 *         "asylum": {
+                 *           "filedAt": "2026-01-05",
+                 *           "interviewAt": "2026-01-05",
+                 *           "decision": "recognized",
+                 *           "decisionDate": "2026-01-05",
+                 *           "appeal": {
+                 *             "filedAt": "2026-01-05",
+                 *             "kind": "recurso_de_revision",
+                 *             "outcome": "family_reunification"
+                 *           }
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["CasePatch"];
             };
         };
@@ -3775,6 +4464,119 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "stage": "identification",
+                     *       "status": "open",
+                     *       "riskLevel": "low",
+                     *       "leadOrganizationId": "019b8a1c-9700-7794-8970-9700794d794d",
+                     *       "openedAt": "2026-01-05T16:00:00.000Z",
+                     *       "closedAt": null,
+                     *       "version": 1,
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "assignedTo": "019b8a1c-f10a-7d02-8f10-f10ad02cd02c",
+                     *       "nextStages": [
+                     *         {
+                     *           "to": "custody",
+                     *           "allowed": true,
+                     *           "unmet": []
+                     *         }
+                     *       ],
+                     *       "demographics": {
+                     *         "sex": "female",
+                     *         "nationality": "GT",
+                     *         "separationStatus": "unaccompanied",
+                     *         "ageBracket": "12-14"
+                     *       },
+                     *       "identity": {
+                     *         "givenName": "Ana Lucía",
+                     *         "familyName": "Pérez Xol",
+                     *         "otherNames": [],
+                     *         "dateOfBirth": "2013-12-06",
+                     *         "dateOfBirthEstimated": true,
+                     *         "languages": [
+                     *           "Q'eqchi'",
+                     *           "español"
+                     *         ],
+                     *         "indigenousIdentity": "Q'eqchi'"
+                     *       },
+                     *       "contact": {
+                     *         "currentAddress": "Tapachula, Chiapas",
+                     *         "family": [
+                     *           {
+                     *             "relationship": "mother",
+                     *             "location": "Tapachula, Chiapas",
+                     *             "country": "GT",
+                     *             "tracingStatus": "located"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "health": {
+                     *         "conditions": [
+                     *           "dehydration on arrival"
+                     *         ],
+                     *         "disabilities": [],
+                     *         "medications": [],
+                     *         "urgentMedicalNeed": false
+                     *       },
+                     *       "protection": {
+                     *         "traffickingIndicators": [
+                     *           "debt to smuggler"
+                     *         ],
+                     *         "violenceExperienced": [],
+                     *         "riskOnReturn": "Threats from a gang in the home town",
+                     *         "asylumNeedIdentified": true
+                     *       },
+                     *       "custody": {
+                     *         "procuraduriaNotifiedAt": "2026-01-05T22:00:00.000Z",
+                     *         "channelledAt": "2026-01-06T12:00:00.000Z",
+                     *         "placementSince": "2026-01-05T16:00:00.000Z",
+                     *         "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *         "inDetention": false,
+                     *         "daysInDetention": 1
+                     *       },
+                     *       "legalStatus": {
+                     *         "migrationStatus": "humanitarian_visitor",
+                     *         "asylumClaimStatus": "filed",
+                     *         "entryDate": "2026-01-05",
+                     *         "guardianAppointed": false,
+                     *         "legallyRepresented": false
+                     *       },
+                     *       "legal": {
+                     *         "guardian": {
+                     *           "type": "procuraduria",
+                     *           "name": "Red de Albergues Casa Esperanza (demo)",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "representationType": "suplencia",
+                     *           "appointedAt": "2026-01-10"
+                     *         },
+                     *         "representation": {
+                     *           "attorneyName": "Lic. Sofía Ruiz",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "since": "2026-01-13"
+                     *         },
+                     *         "asylum": {
+                     *           "filedAt": "2026-01-05",
+                     *           "interviewAt": "2026-01-05",
+                     *           "decision": "recognized",
+                     *           "decisionDate": "2026-01-05",
+                     *           "appeal": {
+                     *             "filedAt": "2026-01-05",
+                     *             "kind": "recurso_de_revision",
+                     *             "outcome": "family_reunification"
+                     *           }
+                     *         }
+                     *       },
+                     *       "bestInterests": {
+                     *         "determinationId": "019b8a1c-2651-7c20-8265-2651c201c201",
+                     *         "outcome": "family_reunification",
+                     *         "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *         "reviewDueAt": "2026-01-05T16:00:00.000Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Case"];
                 };
             };
@@ -3812,6 +4614,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "givenBy": "child_assent",
+                     *           "scopes": [
+                     *             "share_with_organizations"
+                     *           ],
+                     *           "withheld": [
+                     *             {
+                     *               "section": "identity",
+                     *               "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237"
+                     *             }
+                     *           ],
+                     *           "givenAt": "2026-01-05T16:00:00.000Z",
+                     *           "withdrawnAt": "2026-01-05T16:00:00.000Z",
+                     *           "recordedBy": "019b8a1c-e4d4-7867-8e4d-e4d4867c867c",
+                     *           "recordedByOrganizationId": "019b8a1c-8eeb-73fa-88ee-8eeb3fa63fa6",
+                     *           "createdAt": "2026-01-05T16:00:00.000Z",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ConsentList"];
                 };
             };
@@ -3838,6 +4667,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "givenBy": "child_assent",
+                 *       "scopes": [
+                 *         "share_with_organizations"
+                 *       ],
+                 *       "withheld": [
+                 *         {
+                 *           "section": "identity",
+                 *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237"
+                 *         }
+                 *       ],
+                 *       "givenAt": "2026-01-05T16:00:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewConsent"];
             };
         };
@@ -3850,6 +4694,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "givenBy": "child_assent",
+                     *       "scopes": [
+                     *         "share_with_organizations"
+                     *       ],
+                     *       "withheld": [
+                     *         {
+                     *           "section": "identity",
+                     *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237"
+                     *         }
+                     *       ],
+                     *       "givenAt": "2026-01-05T16:00:00.000Z",
+                     *       "withdrawnAt": "2026-01-05T16:00:00.000Z",
+                     *       "recordedBy": "019b8a1c-e4d4-7867-8e4d-e4d4867c867c",
+                     *       "recordedByOrganizationId": "019b8a1c-8eeb-73fa-88ee-8eeb3fa63fa6",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Consent"];
                 };
             };
@@ -3884,6 +4750,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "givenBy": "child_assent",
+                     *       "scopes": [
+                     *         "share_with_organizations"
+                     *       ],
+                     *       "withheld": [
+                     *         {
+                     *           "section": "identity",
+                     *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237"
+                     *         }
+                     *       ],
+                     *       "givenAt": "2026-01-05T16:00:00.000Z",
+                     *       "withdrawnAt": "2026-01-05T16:00:00.000Z",
+                     *       "recordedBy": "019b8a1c-e4d4-7867-8e4d-e4d4867c867c",
+                     *       "recordedByOrganizationId": "019b8a1c-8eeb-73fa-88ee-8eeb3fa63fa6",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Consent"];
                 };
             };
@@ -3911,6 +4799,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "withdrawnAt": "2026-01-05T16:00:00.000Z"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Format: date-time
@@ -3928,6 +4821,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "givenBy": "child_assent",
+                     *       "scopes": [
+                     *         "share_with_organizations"
+                     *       ],
+                     *       "withheld": [
+                     *         {
+                     *           "section": "identity",
+                     *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237"
+                     *         }
+                     *       ],
+                     *       "givenAt": "2026-01-05T16:00:00.000Z",
+                     *       "withdrawnAt": "2026-01-05T16:00:00.000Z",
+                     *       "recordedBy": "019b8a1c-e4d4-7867-8e4d-e4d4867c867c",
+                     *       "recordedByOrganizationId": "019b8a1c-8eeb-73fa-88ee-8eeb3fa63fa6",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Consent"];
                 };
             };
@@ -3967,6 +4882,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *           "organizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *           "organizationKind": "migration_authority",
+                     *           "basis": "legal_basis",
+                     *           "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *           "legalBasis": {
+                     *             "code": "migration_law_handover"
+                     *           },
+                     *           "sections": [],
+                     *           "grantedBy": "019b8a1c-5828-75ce-8582-58285ce15ce1",
+                     *           "since": "2026-01-13",
+                     *           "endedAt": "2026-01-05T16:00:00.000Z",
+                     *           "endedBy": "019b8a1c-f52f-7742-8f52-f52f74267426",
+                     *           "endReason": "transfer_accepted"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ParticipantList"];
                 };
             };
@@ -3990,6 +4929,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                 *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                 *       "legalBasis": {
+                 *         "code": "migration_law_handover"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ShareCase"];
             };
         };
@@ -4001,6 +4949,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "organizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *       "organizationKind": "migration_authority",
+                     *       "basis": "legal_basis",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "sections": [],
+                     *       "grantedBy": "019b8a1c-5828-75ce-8582-58285ce15ce1",
+                     *       "since": "2026-01-13",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedBy": "019b8a1c-f52f-7742-8f52-f52f74267426",
+                     *       "endReason": "transfer_accepted"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Participant"];
                 };
             };
@@ -4035,6 +5002,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "organizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *       "organizationKind": "migration_authority",
+                     *       "basis": "legal_basis",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "sections": [],
+                     *       "grantedBy": "019b8a1c-5828-75ce-8582-58285ce15ce1",
+                     *       "since": "2026-01-13",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedBy": "019b8a1c-f52f-7742-8f52-f52f74267426",
+                     *       "endReason": "transfer_accepted"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Participant"];
                 };
             };
@@ -4068,6 +5054,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "caseNumber": "ATD-2026-000001",
+                     *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *           "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *           "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *           "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
+                     *           "service": "legal_representation",
+                     *           "sections": [],
+                     *           "respondBy": "2026-01-08T16:00:00.000Z",
+                     *           "status": "completed",
+                     *           "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *           "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *           "outcome": "provided",
+                     *           "completedAt": "2026-01-05T16:00:00.000Z",
+                     *           "endedAt": "2026-01-05T16:00:00.000Z",
+                     *           "endReason": "consent_withdrawn",
+                     *           "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *           "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *           "legalBasis": {
+                     *             "code": "migration_law_handover"
+                     *           },
+                     *           "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *           "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *           "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         /** @description referrals, in the order the route states */
                         items: {
@@ -4193,6 +5213,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                 *       "service": "legal_representation",
+                 *       "sections": [],
+                 *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                 *       "legalBasis": {
+                 *         "code": "migration_law_handover"
+                 *       },
+                 *       "respondBy": "2026-01-05"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Format: uuid
@@ -4228,6 +5260,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
+                     *       "service": "legal_representation",
+                     *       "sections": [],
+                     *       "respondBy": "2026-01-08T16:00:00.000Z",
+                     *       "status": "completed",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "outcome": "provided",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReason": "consent_withdrawn",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *       "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -4356,6 +5417,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
+                     *       "service": "legal_representation",
+                     *       "sections": [],
+                     *       "respondBy": "2026-01-08T16:00:00.000Z",
+                     *       "status": "completed",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "outcome": "provided",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReason": "consent_withdrawn",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *       "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -4486,6 +5576,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "caseNumber": "ATD-2026-000001",
+                     *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *           "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *           "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *           "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
+                     *           "service": "legal_representation",
+                     *           "sections": [],
+                     *           "respondBy": "2026-01-08T16:00:00.000Z",
+                     *           "status": "completed",
+                     *           "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *           "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *           "outcome": "provided",
+                     *           "completedAt": "2026-01-05T16:00:00.000Z",
+                     *           "endedAt": "2026-01-05T16:00:00.000Z",
+                     *           "endReason": "consent_withdrawn",
+                     *           "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *           "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *           "legalBasis": {
+                     *             "code": "migration_law_handover"
+                     *           },
+                     *           "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *           "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *           "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         /** @description referrals, in the order the route states */
                         items: {
@@ -4614,6 +5738,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
+                     *       "service": "legal_representation",
+                     *       "sections": [],
+                     *       "respondBy": "2026-01-08T16:00:00.000Z",
+                     *       "status": "completed",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "outcome": "provided",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReason": "consent_withdrawn",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *       "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -4737,6 +5890,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
+                     *       "service": "legal_representation",
+                     *       "sections": [],
+                     *       "respondBy": "2026-01-08T16:00:00.000Z",
+                     *       "status": "completed",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "outcome": "provided",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReason": "consent_withdrawn",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *       "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -4856,6 +6038,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Demo history"
+                 *     }
+                 */
                 "application/json": {
                     /** @description why the organisation cannot take the referral; free text: section notes */
                     reason?: string;
@@ -4869,6 +6056,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
+                     *       "service": "legal_representation",
+                     *       "sections": [],
+                     *       "respondBy": "2026-01-08T16:00:00.000Z",
+                     *       "status": "completed",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "outcome": "provided",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReason": "consent_withdrawn",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *       "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -4990,6 +6206,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "outcome": "provided"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description whether the service was provided
@@ -5008,6 +6229,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "caseNumber": "ATD-2026-000001",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "fromOrganizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "toOrganizationName": "Procuraduría de Protección de NNA de Chiapas (demo)",
+                     *       "service": "legal_representation",
+                     *       "sections": [],
+                     *       "respondBy": "2026-01-08T16:00:00.000Z",
+                     *       "status": "completed",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "outcome": "provided",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReason": "consent_withdrawn",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "completedBy": "019b8a1c-4508-787a-8450-450887ab87ab",
+                     *       "participationId": "019b8a1c-a0d2-7c07-8a0d-a0d2c07bc07b"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -5139,6 +6389,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "kind": "handover",
+                     *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *           "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *           "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *           "legalBasis": {
+                     *             "code": "migration_law_handover"
+                     *           },
+                     *           "status": "pending",
+                     *           "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *           "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *           "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *           "decidedAt": "2026-01-05T16:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         /** @description transfers, in the order the route states */
                         items: {
@@ -5229,6 +6502,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                 *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                 *       "legalBasis": {
+                 *         "code": "migration_law_handover"
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Format: uuid
@@ -5252,6 +6534,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "kind": "handover",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "status": "pending",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -5348,6 +6648,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "kind": "handover",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "status": "pending",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -5445,6 +6763,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "kind": "handover",
+                     *           "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *           "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *           "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *           "legalBasis": {
+                     *             "code": "migration_law_handover"
+                     *           },
+                     *           "status": "pending",
+                     *           "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *           "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *           "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *           "decidedAt": "2026-01-05T16:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         /** @description transfers, in the order the route states */
                         items: {
@@ -5541,6 +6882,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "kind": "handover",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "status": "pending",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -5628,6 +6987,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Demo history"
+                 *     }
+                 */
                 "application/json": {
                     /** @description required; free text: section notes */
                     reason?: string;
@@ -5641,6 +7005,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "kind": "handover",
+                     *       "fromOrganizationId": "019b8a1c-af43-7b23-8af4-af43b237b237",
+                     *       "toOrganizationId": "019b8a1c-4239-7ffa-8423-4239ffaeffae",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "status": "pending",
+                     *       "requestedBy": "019b8a1c-dae9-780d-8dae-dae980de80de",
+                     *       "requestedAt": "2026-01-05T16:00:00.000Z",
+                     *       "decidedBy": "019b8a1c-d4d3-716b-8d4d-d4d316ba16ba",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
@@ -5731,6 +7113,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Demo history"
+                 *     }
+                 */
                 "application/json": {
                     /** @description required; free text: section notes */
                     reason?: string;
@@ -5744,6 +7131,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "organizationName": "Red de Albergues Casa Esperanza (demo)",
+                     *       "organizationKind": "migration_authority",
+                     *       "basis": "legal_basis",
+                     *       "consentId": "019b8a1c-6cae-7f8e-86ca-6caef8e8f8e8",
+                     *       "legalBasis": {
+                     *         "code": "migration_law_handover"
+                     *       },
+                     *       "sections": [],
+                     *       "grantedBy": "019b8a1c-5828-75ce-8582-58285ce15ce1",
+                     *       "since": "2026-01-13",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedBy": "019b8a1c-f52f-7742-8f52-f52f74267426",
+                     *       "endReason": "transfer_accepted"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Participant"];
                 };
             };
@@ -5781,6 +7187,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "authorId": "019b8a1c-0046-7e40-8004-0046e40be40b",
+                     *           "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *           "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
+                     *           "category": "general",
+                     *           "enteredInError": false,
+                     *           "createdAt": "2026-01-05T16:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["NoteList"];
                 };
             };
@@ -5807,6 +7232,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
+                 *       "category": "general"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewNote"];
             };
         };
@@ -5819,6 +7250,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "authorId": "019b8a1c-0046-7e40-8004-0046e40be40b",
+                     *       "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *       "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
+                     *       "category": "general",
+                     *       "enteredInError": false,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Note"];
                 };
             };
@@ -5853,6 +7298,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "authorId": "019b8a1c-0046-7e40-8004-0046e40be40b",
+                     *       "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *       "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
+                     *       "category": "general",
+                     *       "enteredInError": false,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Note"];
                 };
             };
@@ -5880,6 +7339,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
+                 *       "category": "general",
+                 *       "enteredInError": true
+                 *     }
+                 */
                 "application/json": {
                     /** @description the corrected text (the earlier text stays in the history) */
                     body?: string;
@@ -5904,6 +7370,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "authorId": "019b8a1c-0046-7e40-8004-0046e40be40b",
+                     *       "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *       "body": "Entrevista inicial: Ana Lucía habla Q'eqchi' y español; pide intérprete (demo)",
+                     *       "category": "general",
+                     *       "enteredInError": false,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Note"];
                 };
             };
@@ -5941,6 +7421,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "field": "identity.languages",
+                     *           "oldValue": [
+                     *             "español"
+                     *           ],
+                     *           "newValue": [
+                     *             "Q'eqchi'",
+                     *             "español"
+                     *           ],
+                     *           "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
+                     *           "changedAt": "2026-01-05T16:00:00.000Z",
+                     *           "requestId": "019b8a1c-3675-7ee9-8367-3675ee9fee9f"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         /** @description changes, oldest first */
                         items: {
@@ -5994,6 +7495,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "role": "ngo_caseworker",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "sections": {
+                     *         "read": [],
+                     *         "create": [],
+                     *         "update": []
+                     *       },
+                     *       "fields": {
+                     *         "read": [],
+                     *         "create": [],
+                     *         "update": []
+                     *       },
+                     *       "actions": [],
+                     *       "rules": [
+                     *         [
+                     *           null
+                     *         ]
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         role: components["schemas"]["Role"];
                         /**
@@ -6051,6 +7574,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "type": "ngo_shelter",
+                     *           "facilityName": "Casa de acogida (demo)",
+                     *           "facilityAddress": "Tapachula, Chiapas",
+                     *           "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *           "legalBasis": "Medida de protección (demo)",
+                     *           "startedAt": "2026-01-05T16:00:00.000Z",
+                     *           "endedAt": "2026-01-05T16:00:00.000Z",
+                     *           "endReasonCode": "replaced_by_new_placement",
+                     *           "current": false,
+                     *           "backdated": false,
+                     *           "createdAt": "2026-01-05T16:00:00.000Z",
+                     *           "version": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PlacementList"];
                 };
             };
@@ -6077,6 +7622,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "type": "ngo_shelter",
+                 *       "facilityName": "Casa de acogida (demo)",
+                 *       "facilityAddress": "Tapachula, Chiapas",
+                 *       "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                 *       "legalBasis": "Medida de protección (demo)",
+                 *       "startedAt": "2026-01-05T16:00:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewPlacement"];
             };
         };
@@ -6089,6 +7644,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "type": "ngo_shelter",
+                     *       "facilityName": "Casa de acogida (demo)",
+                     *       "facilityAddress": "Tapachula, Chiapas",
+                     *       "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *       "legalBasis": "Medida de protección (demo)",
+                     *       "startedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReasonCode": "replaced_by_new_placement",
+                     *       "current": false,
+                     *       "backdated": false,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Placement"];
                 };
             };
@@ -6123,6 +7696,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "type": "ngo_shelter",
+                     *       "facilityName": "Casa de acogida (demo)",
+                     *       "facilityAddress": "Tapachula, Chiapas",
+                     *       "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *       "legalBasis": "Medida de protección (demo)",
+                     *       "startedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReasonCode": "replaced_by_new_placement",
+                     *       "current": false,
+                     *       "backdated": false,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Placement"];
                 };
             };
@@ -6150,6 +7741,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "endedAt": "2026-01-05T16:00:00.000Z",
+                 *       "endReasonCode": "replaced_by_new_placement"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Format: date-time
@@ -6176,6 +7773,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "type": "ngo_shelter",
+                     *       "facilityName": "Casa de acogida (demo)",
+                     *       "facilityAddress": "Tapachula, Chiapas",
+                     *       "responsibleOrganizationId": "019b8a1c-37ab-795b-837a-37ab95b995b9",
+                     *       "legalBasis": "Medida de protección (demo)",
+                     *       "startedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endedAt": "2026-01-05T16:00:00.000Z",
+                     *       "endReasonCode": "replaced_by_new_placement",
+                     *       "current": false,
+                     *       "backdated": false,
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Placement"];
                 };
             };
@@ -6212,6 +7827,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "from": "identification",
+                     *           "to": "custody",
+                     *           "reason": "Demo history",
+                     *           "closureReason": null,
+                     *           "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
+                     *           "actorRole": "ngo_caseworker",
+                     *           "at": "2026-01-05T16:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["TransitionList"];
                 };
             };
@@ -6238,6 +7870,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "to": "custody",
+                 *       "reason": "Demo history"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TransitionRequest"];
             };
         };
@@ -6249,6 +7887,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "from": "identification",
+                     *       "to": "custody",
+                     *       "reason": "Demo history",
+                     *       "closureReason": null,
+                     *       "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
+                     *       "actorRole": "ngo_caseworker",
+                     *       "at": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Transition"];
                 };
             };
@@ -6285,6 +7936,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "from": "identification",
+                     *       "to": "custody",
+                     *       "reason": "Demo history",
+                     *       "closureReason": null,
+                     *       "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
+                     *       "actorRole": "ngo_caseworker",
+                     *       "at": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Transition"];
                 };
             };
@@ -6314,6 +7978,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "assessorId": "019b8a1c-383f-7f9f-8383-383ff9f7f9f7",
+                     *           "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *           "status": "completed",
+                     *           "findings": {},
+                     *           "recommendation": "Family-based care with an aunt",
+                     *           "completedAt": "2026-01-05T16:00:00.000Z",
+                     *           "createdAt": "2026-01-05T16:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *           "version": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["AssessmentList"];
                 };
             };
@@ -6340,6 +8023,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "findings": {
+                 *         "childViews": "Wants to stay with an aunt in Mexico",
+                 *         "family": "Mother located",
+                 *         "safety": "Safe placement"
+                 *       },
+                 *       "recommendation": "Family-based care with an aunt",
+                 *       "completedAt": "2026-01-05T16:00:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewAssessment"];
             };
         };
@@ -6352,6 +8046,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "assessorId": "019b8a1c-383f-7f9f-8383-383ff9f7f9f7",
+                     *       "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *       "status": "completed",
+                     *       "findings": {},
+                     *       "recommendation": "Family-based care with an aunt",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Assessment"];
                 };
             };
@@ -6386,6 +8095,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "assessorId": "019b8a1c-383f-7f9f-8383-383ff9f7f9f7",
+                     *       "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *       "status": "completed",
+                     *       "findings": {},
+                     *       "recommendation": "Family-based care with an aunt",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Assessment"];
                 };
             };
@@ -6413,6 +8137,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "findings": {
+                 *         "childViews": "Wants to stay with an aunt in Mexico",
+                 *         "family": "Mother located",
+                 *         "safety": "Safe placement"
+                 *       },
+                 *       "recommendation": "Family-based care with an aunt",
+                 *       "completedAt": "2026-01-05T16:00:00.000Z"
+                 *     }
+                 */
                 "application/json": {
                     /** @description factors given replace stored ones */
                     findings?: {
@@ -6449,6 +8184,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "assessorId": "019b8a1c-383f-7f9f-8383-383ff9f7f9f7",
+                     *       "authorOrganizationId": "019b8a1c-470c-7fbf-8470-470cfbfcfbfc",
+                     *       "status": "completed",
+                     *       "findings": {},
+                     *       "recommendation": "Family-based care with an aunt",
+                     *       "completedAt": "2026-01-05T16:00:00.000Z",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Assessment"];
                 };
             };
@@ -6484,6 +8234,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "status": "decided",
+                     *           "supersedesId": "019b8a1c-dd02-70b9-8dd0-dd020b950b95",
+                     *           "outcome": "family_reunification",
+                     *           "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *           "reviewDueAt": "2026-01-05T16:00:00.000Z",
+                     *           "trigger": "durable_solution",
+                     *           "panel": [
+                     *             {}
+                     *           ],
+                     *           "childViews": "Wants to stay with an aunt in Mexico",
+                     *           "factors": {},
+                     *           "optionsConsidered": [
+                     *             {}
+                     *           ],
+                     *           "rationale": "Family-based care serves the child best",
+                     *           "createdBy": "019b8a1c-0b14-7e5a-80b1-0b14e5a6e5a6",
+                     *           "createdAt": "2026-01-05T16:00:00.000Z",
+                     *           "version": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["DeterminationList"];
                 };
             };
@@ -6510,6 +8288,32 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "trigger": "durable_solution",
+                 *       "supersedesId": "019b8a1c-dd02-70b9-8dd0-dd020b950b95",
+                 *       "panel": [
+                 *         {
+                 *           "name": "Lic. Andrés Coutiño",
+                 *           "role": "chair",
+                 *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                 *           "undertakingSignedAt": "2026-01-05"
+                 *         }
+                 *       ],
+                 *       "childViews": "Wants to stay with an aunt in Mexico",
+                 *       "factors": {
+                 *         "childViews": "Wants to stay with an aunt in Mexico",
+                 *         "family": "Mother located",
+                 *         "safety": "Safe placement"
+                 *       },
+                 *       "optionsConsidered": [
+                 *         {
+                 *           "option": "family_reunification"
+                 *         }
+                 *       ],
+                 *       "rationale": "Family-based care serves the child best"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewDetermination"];
             };
         };
@@ -6522,6 +8326,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "status": "decided",
+                     *       "supersedesId": "019b8a1c-dd02-70b9-8dd0-dd020b950b95",
+                     *       "outcome": "family_reunification",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "reviewDueAt": "2026-01-05T16:00:00.000Z",
+                     *       "trigger": "durable_solution",
+                     *       "panel": [
+                     *         {}
+                     *       ],
+                     *       "childViews": "Wants to stay with an aunt in Mexico",
+                     *       "factors": {},
+                     *       "optionsConsidered": [
+                     *         {}
+                     *       ],
+                     *       "rationale": "Family-based care serves the child best",
+                     *       "createdBy": "019b8a1c-0b14-7e5a-80b1-0b14e5a6e5a6",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Determination"];
                 };
             };
@@ -6556,6 +8384,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "status": "decided",
+                     *       "supersedesId": "019b8a1c-dd02-70b9-8dd0-dd020b950b95",
+                     *       "outcome": "family_reunification",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "reviewDueAt": "2026-01-05T16:00:00.000Z",
+                     *       "trigger": "durable_solution",
+                     *       "panel": [
+                     *         {}
+                     *       ],
+                     *       "childViews": "Wants to stay with an aunt in Mexico",
+                     *       "factors": {},
+                     *       "optionsConsidered": [
+                     *         {}
+                     *       ],
+                     *       "rationale": "Family-based care serves the child best",
+                     *       "createdBy": "019b8a1c-0b14-7e5a-80b1-0b14e5a6e5a6",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Determination"];
                 };
             };
@@ -6583,6 +8435,31 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "trigger": "durable_solution",
+                 *       "panel": [
+                 *         {
+                 *           "name": "Lic. Andrés Coutiño",
+                 *           "role": "chair",
+                 *           "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                 *           "undertakingSignedAt": "2026-01-05"
+                 *         }
+                 *       ],
+                 *       "childViews": "Wants to stay with an aunt in Mexico",
+                 *       "factors": {
+                 *         "childViews": "Wants to stay with an aunt in Mexico",
+                 *         "family": "Mother located",
+                 *         "safety": "Safe placement"
+                 *       },
+                 *       "optionsConsidered": [
+                 *         {
+                 *           "option": "family_reunification"
+                 *         }
+                 *       ],
+                 *       "rationale": "Family-based care serves the child best"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description why the panel sits
@@ -6644,6 +8521,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "status": "decided",
+                     *       "supersedesId": "019b8a1c-dd02-70b9-8dd0-dd020b950b95",
+                     *       "outcome": "family_reunification",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "reviewDueAt": "2026-01-05T16:00:00.000Z",
+                     *       "trigger": "durable_solution",
+                     *       "panel": [
+                     *         {}
+                     *       ],
+                     *       "childViews": "Wants to stay with an aunt in Mexico",
+                     *       "factors": {},
+                     *       "optionsConsidered": [
+                     *         {}
+                     *       ],
+                     *       "rationale": "Family-based care serves the child best",
+                     *       "createdBy": "019b8a1c-0b14-7e5a-80b1-0b14e5a6e5a6",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Determination"];
                 };
             };
@@ -6676,6 +8577,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "outcome": "family_reunification",
+                 *       "decidedAt": "2026-01-05",
+                 *       "reviewDueAt": "2026-01-05"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description the solution decided
@@ -6700,6 +8608,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "019b8a1c-3738-76ae-8373-37386ae06ae0",
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "status": "decided",
+                     *       "supersedesId": "019b8a1c-dd02-70b9-8dd0-dd020b950b95",
+                     *       "outcome": "family_reunification",
+                     *       "decidedAt": "2026-01-05T16:00:00.000Z",
+                     *       "reviewDueAt": "2026-01-05T16:00:00.000Z",
+                     *       "trigger": "durable_solution",
+                     *       "panel": [
+                     *         {}
+                     *       ],
+                     *       "childViews": "Wants to stay with an aunt in Mexico",
+                     *       "factors": {},
+                     *       "optionsConsidered": [
+                     *         {}
+                     *       ],
+                     *       "rationale": "Family-based care serves the child best",
+                     *       "createdBy": "019b8a1c-0b14-7e5a-80b1-0b14e5a6e5a6",
+                     *       "createdAt": "2026-01-05T16:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Determination"];
                 };
             };
@@ -6738,6 +8670,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "caseNumber": "ATD-2026-000001",
+                     *           "rule": "in_migration_station",
+                     *           "severity": "critical",
+                     *           "since": "2026-01-13"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AlertList"];
                 };
             };
@@ -6776,6 +8722,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "seq": 1,
+                     *           "occurredAt": "2026-01-05T16:00:00.000Z",
+                     *           "requestId": "019b8a1c-3675-7ee9-8367-3675ee9fee9f",
+                     *           "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
+                     *           "actorRole": "ngo_caseworker",
+                     *           "actorOrganizationId": "019b8a1c-e7a5-707c-8e7a-e7a507c807c8",
+                     *           "action": "case.read",
+                     *           "caseIds": [],
+                     *           "fields": [],
+                     *           "changedFields": [],
+                     *           "outcome": "allowed",
+                     *           "reason": "Demo history",
+                     *           "targetOrganizationId": "019b8a1c-4896-7783-8489-4896783a783a",
+                     *           "targetUserId": "019b8a1c-d0da-7066-8d0d-d0da06660666",
+                     *           "count": 1,
+                     *           "policyVersion": "demo-ngo-caseworker"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditEventList"];
                 };
             };
@@ -6815,6 +8787,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "seq": 1,
+                     *           "occurredAt": "2026-01-05T16:00:00.000Z",
+                     *           "requestId": "019b8a1c-3675-7ee9-8367-3675ee9fee9f",
+                     *           "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
+                     *           "actorRole": "ngo_caseworker",
+                     *           "actorOrganizationId": "019b8a1c-e7a5-707c-8e7a-e7a507c807c8",
+                     *           "action": "case.read",
+                     *           "caseIds": [],
+                     *           "fields": [],
+                     *           "changedFields": [],
+                     *           "outcome": "allowed",
+                     *           "reason": "Demo history",
+                     *           "targetOrganizationId": "019b8a1c-4896-7783-8489-4896783a783a",
+                     *           "targetUserId": "019b8a1c-d0da-7066-8d0d-d0da06660666",
+                     *           "count": 1,
+                     *           "policyVersion": "demo-ngo-caseworker"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditEventList"];
                 };
             };
@@ -6849,6 +8847,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "intact": true,
+                     *       "verifiedThrough": 1,
+                     *       "headHash": "demo-ngo-caseworker"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * @description true: every sealed event is where the chain says
@@ -6899,6 +8904,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "seq": 1,
+                     *       "hash": "demo-ngo-caseworker",
+                     *       "sealedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description 0 while nothing is sealed */
                         seq: number;
@@ -6941,6 +8953,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "period": {
+                     *         "code": "2026-01",
+                     *         "from": "2026-01-01T00:00:00.000Z",
+                     *         "to": "2026-02-01T00:00:00.000Z"
+                     *       },
+                     *       "method": "Figures cover the cases opened in one fixed calendar period (UTC), never an arbitrary window. A count of 1 to 4 reads \"<5\"; 0 reads 0; every other count, and every total, is rounded to the nearest multiple of 5 (totals are rounded on their own, not summed from rounded cells). A median is given only over at least 10 cases; total detention days are rounded to a multiple of 5 and withheld when 1 to 4 children were ever detained.",
+                     *       "openCases": {
+                     *         "byStage": {},
+                     *         "byPlacementType": {},
+                     *         "byNationality": {},
+                     *         "byAgeBracket": {},
+                     *         "bySeparationStatus": {},
+                     *         "total": 20
+                     *       },
+                     *       "detention": {
+                     *         "childrenInDetentionNow": 20,
+                     *         "childrenEverDetained": 20,
+                     *         "totalDetentionDays": 20,
+                     *         "withheld": "fewer_than_10_cases"
+                     *       },
+                     *       "medians": {
+                     *         "hoursToProcuraduriaNotification": {
+                     *           "median": 1,
+                     *           "cases": 20,
+                     *           "withheld": "fewer_than_10_cases"
+                     *         },
+                     *         "daysToGuardianAppointment": {
+                     *           "median": 1,
+                     *           "cases": 20,
+                     *           "withheld": "fewer_than_10_cases"
+                     *         },
+                     *         "daysToLegalRepresentation": {
+                     *           "median": 1,
+                     *           "cases": 20,
+                     *           "withheld": "fewer_than_10_cases"
+                     *         },
+                     *         "daysToDecidedDetermination": {
+                     *           "median": 1,
+                     *           "cases": 20,
+                     *           "withheld": "fewer_than_10_cases"
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** @description the calendar period; null for every case */
                         period: {
@@ -7073,6 +9131,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "year": 1,
+                     *       "items": [
+                     *         {
+                     *           "date": "2026-01-05",
+                     *           "reason": "Demo history",
+                     *           "source": "law"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description the year asked for */
                         year: number;
@@ -7109,6 +9179,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "date": "2026-01-05",
+                 *       "reason": "Demo history"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Format: date
@@ -7128,6 +9204,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "date": "2026-01-05",
+                     *       "reason": "Demo history",
+                     *       "source": "law"
+                     *     }
+                     */
                     "application/json": {
                         /** @description YYYY-MM-DD */
                         date: string;
@@ -7170,6 +9253,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "date": "2026-01-05",
+                     *       "reason": "Demo history",
+                     *       "source": "law"
+                     *     }
+                     */
                     "application/json": {
                         /** @description YYYY-MM-DD */
                         date: string;
@@ -7245,6 +9335,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "rule": "notify_procuraduria",
+                     *           "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *           "caseNumber": "ATD-2026-000001",
+                     *           "dueAt": "2026-01-05T16:00:00.000Z",
+                     *           "overdue": false,
+                     *           "title": "demo-ngo-caseworker",
+                     *           "resolveWith": {
+                     *             "method": "POST",
+                     *             "path": "/cases/019b8a1c-3738-76ae-8373-37386ae06ae0"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         /** @description tasks, the earliest due first */
                         items: {
@@ -7305,6 +9414,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "userId": "019b8a1c-11f9-767d-811f-11f967df67df"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Format: uuid
@@ -7321,6 +9435,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "caseId": "019b8a1c-4559-7fce-8455-4559fce4fce4",
+                     *       "organizationId": "019b8a1c-44b7-7814-844b-44b781478147",
+                     *       "userId": "019b8a1c-11f9-767d-811f-11f967df67df",
+                     *       "assignedBy": "019b8a1c-0341-7067-8034-0341067c067c",
+                     *       "assignedAt": "2026-01-05T16:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /**
                          * Format: uuid
