@@ -13,6 +13,7 @@ import { type Config, loadConfig } from '../../src/config.js'
 import { loggerOptions } from '../../src/logger.js'
 import { loadPolicy } from '../../src/access/policy.js'
 import type { Database } from '../../src/db/schema.js'
+import { type ApiClient, apiClient } from './api-client.js'
 import { createTestDatabase, type TestDatabase } from './database.js'
 import { bearer, signToken, TEST_AUDIENCE, TEST_ISSUER, testKeys } from './tokens.js'
 
@@ -30,6 +31,11 @@ export interface TestApp {
   readonly config: Config
   /** Where this app's logs go (pino's JSON lines). */
   readonly logFile: string
+  /**
+   * The typed client generated from openapi.yaml, calling this app as the given user (or anonymously):
+   * a route or shape that drifts from the document fails the type check.
+   */
+  readonly api: (as?: { readonly headers: Record<string, string> }, headers?: Record<string, string>) => ApiClient
 }
 
 /**
@@ -61,7 +67,9 @@ export async function build(t: Test, options: BuildOptions = {}): Promise<TestAp
   })
   await fastify.ready()
   t.teardown(() => fastify.close())
-  return { app: fastify, database, config, logFile }
+  const api = (as?: { readonly headers: Record<string, string> }, headers: Record<string, string> = {}) =>
+    apiClient(fastify, { ...as?.headers, ...headers })
+  return { app: fastify, database, config, logFile, api }
 }
 
 export interface TestUser {
