@@ -8,6 +8,8 @@ import { postgresListen } from '../src/db/connect.js'
 import type { Database } from '../src/db/schema.js'
 import { loadPolicy } from '../src/access/policy.js'
 import { benchDatabaseUrl, withClient } from './bench-database.js'
+import { replayCaptureName } from './replay.js'
+import { SEARCH_PATHS, taskPaths } from './scenario-requests.js'
 import { ACTORS, caseIdsOf, patchBody } from './scenarios.js'
 import { authEnvironment, benchToken, makeBenchKeys } from './tokens.js'
 
@@ -23,7 +25,10 @@ export interface CapturedStatement {
 
 export type CapturedScenarios = Record<string, { status: number; statements: CapturedStatement[] }>
 
-export async function captureScenarioSql(databaseUrl: string): Promise<CapturedScenarios> {
+/** Request paths captured one by one for the floor to replay (bench/replay.ts), by scenario. */
+export type ReplayedPaths = Readonly<Record<string, readonly string[]>>
+
+export async function captureScenarioSql(databaseUrl: string, replayed: ReplayedPaths = {}): Promise<CapturedScenarios> {
   const keys = makeBenchKeys()
   let recording: CapturedStatement[] | undefined
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 })
@@ -76,6 +81,11 @@ export async function captureScenarioSql(databaseUrl: string): Promise<CapturedS
       payload: patchBody(Date.now() % 1_000_000),
     })
     await capture('statistics', { method: 'GET', url: '/statistics', headers: auth(ACTORS.auditor.subject) })
+    // The protection officer of the federal Procuraduría searches and works through its tasks.
+    for (const [scenario, paths] of Object.entries(replayed)) {
+      for (const path of paths)
+        await capture(replayCaptureName(scenario, path), { method: 'GET', url: path, headers: auth(ACTORS.protectionOfficer.subject) })
+    }
   } finally {
     await fastify.close()
     await db.destroy()
@@ -84,7 +94,7 @@ export async function captureScenarioSql(databaseUrl: string): Promise<CapturedS
 }
 
 async function main(): Promise<void> {
-  const captured = await captureScenarioSql(benchDatabaseUrl())
+  const captured = await captureScenarioSql(benchDatabaseUrl(), { search: SEARCH_PATHS, tasks: taskPaths() })
   for (const [name, { status, statements }] of Object.entries(captured)) {
     process.stdout.write(`\n== ${name}: HTTP ${status}, ${statements.length} statements (database round trips)\n`)
     for (const statement of statements) process.stdout.write(`-- ${JSON.stringify(statement.parameters)}\n${statement.sql};\n`)

@@ -2,7 +2,7 @@ import { STAGES } from '../src/cases/case-sections.js'
 import { DETERMINATION_OUTCOMES as OUTCOMES } from '../src/lifecycle/determination.schemas.js'
 import { PLACEMENT_TYPES } from '../src/lifecycle/placement.schemas.js'
 import { LARGE_PROTECTION_ORG, kindRange } from './population.js'
-import { chance, hash, isoDate, isoDateTime, pick, pickJson } from './sql-values.js'
+import { chance, hash, isoDate, isoDateTime, past, pick, pickJson } from './sql-values.js'
 
 /**
  * The generator's SQL for cases: `INSERT ... SELECT` over ranges of ordinals, so PostgreSQL makes
@@ -161,26 +161,26 @@ SELECT p.id,
     'asylumNeedIdentified', ${chance(35, 'p.i', 45)},
     'notes', CASE WHEN ${chance(50, 'p.i', 46)} THEN 'Entrevista inicial con psicóloga del albergue. El niño muestra ansiedad y pide contacto con su madre; se acuerda llamada supervisada.' END)),
   jsonb_strip_nulls(jsonb_build_object(
-    'procuraduriaNotifiedAt', CASE WHEN p.stage_rank >= 1 THEN ${isoDateTime("p.opened_at + interval '3 hours'")} END,
-    'channelledAt', CASE WHEN p.stage_rank >= 1 THEN ${isoDateTime("p.opened_at + interval '20 hours'")} END)),
+    'procuraduriaNotifiedAt', CASE WHEN p.stage_rank >= 1 THEN ${isoDateTime(past("p.opened_at + interval '3 hours'"))} END,
+    'channelledAt', CASE WHEN p.stage_rank >= 1 THEN ${isoDateTime(past("p.opened_at + interval '20 hours'"))} END)),
   jsonb_build_object(
     'migrationStatus', ${pick(['irregular', 'irregular', 'humanitarian_visitor', 'asylum_seeker', 'asylum_seeker', 'refugee', 'complementary_protection'], 'p.i', 47)},
     'asylumClaimStatus', ${pick(['not_applicable', 'not_applicable', 'intended', 'filed', 'interview_scheduled', 'recognized', 'denied', 'appealed'], 'p.i', 48)}),
   jsonb_strip_nulls(jsonb_build_object(
     'guardian', CASE WHEN p.stage_rank >= 2 THEN jsonb_build_object('type', 'procuraduria', 'organizationId', ${org('p.protection_org')},
-      'representationType', ${pick(['originaria', 'coadyuvante', 'suplencia'], 'p.i', 49)}, 'appointedAt', ${isoDate("p.opened_at + interval '2 days'")}) END,
+      'representationType', ${pick(['originaria', 'coadyuvante', 'suplencia'], 'p.i', 49)}, 'appointedAt', ${isoDate(past("p.opened_at + interval '2 days'"))}) END,
     'representation', CASE WHEN p.stage_rank >= 3 THEN jsonb_build_object('attorneyName', 'Lic. ' || ${pick(FEMALE.concat(MALE), 'p.i', 50)} || ' ' || ${pick(FAMILY, 'p.i', 51)},
-      'organizationId', ${org('coalesce(p.legal_org, p.protection_org)')}, 'since', ${isoDate("p.opened_at + interval '5 days'")}) END,
+      'organizationId', ${org('coalesce(p.legal_org, p.protection_org)')}, 'since', ${isoDate(past("p.opened_at + interval '5 days'"))}) END,
     'notes', CASE WHEN ${chance(30, 'p.i', 52)} THEN 'Se solicita constancia de trámite ante COMAR.' END)),
   d.placement_type,
-  CASE WHEN d.placement_type IS NOT NULL THEN p.opened_at + interval '20 hours' END,
+  CASE WHEN d.placement_type IS NOT NULL THEN ${past("p.opened_at + interval '20 hours'")} END,
   CASE WHEN d.placement_type = 'ngo_shelter' THEN ${org(`CASE WHEN p.lead_role = 'ngo_caseworker' THEN p.lead_org ELSE coalesce(p.ngo_org, ${civil.from}) END`)}
        WHEN d.placement_type IN ('migration_station', 'inm_temporary_custody') THEN ${org(String(migration.from))}
        WHEN d.placement_type IS NOT NULL THEN ${org('p.protection_org')} END,
   coalesce(d.placement_type = 'migration_station', false),
   CASE WHEN ${chance(3, 'p.i', 53)} THEN 1 + ${hash('p.i', 54)} % 5 ELSE 0 END,
   CASE WHEN p.stage_rank >= 5 THEN jsonb_build_object('determinationId', pg_temp.u('bench-determination-' || p.i),
-    'outcome', ${pick([...OUTCOMES], 'p.i', 55)}, 'decidedAt', ${isoDateTime("p.opened_at + interval '60 days'")},
+    'outcome', ${pick([...OUTCOMES], 'p.i', 55)}, 'decidedAt', ${isoDateTime(past("p.opened_at + interval '60 days'"))},
     'reviewDueAt', ${isoDate("p.opened_at + interval '240 days'")}) END
 FROM bench_plan p
 CROSS JOIN LATERAL (SELECT
@@ -219,3 +219,29 @@ CROSS JOIN LATERAL (VALUES
 WHERE p.i BETWEEN $1 AND $2`
 
 export { caseNumberOf }
+
+const clampedTime = (path: string) => isoDateTime(past(`(${path})::timestamptz`))
+
+/**
+ * Databases generated before the derived times were clamped to the past (see `past`) hold a few
+ * times in the future on their newest cases; this brings them back to the past, and finds nothing
+ * to change in a database generated since.
+ */
+export const REPAIR_FUTURE_TIMES = `UPDATE cases SET
+  custody = custody
+    || CASE WHEN (custody ->> 'procuraduriaNotifiedAt')::timestamptz > now()
+         THEN jsonb_build_object('procuraduriaNotifiedAt', ${clampedTime("custody ->> 'procuraduriaNotifiedAt'")}) ELSE '{}'::jsonb END
+    || CASE WHEN (custody ->> 'channelledAt')::timestamptz > now()
+         THEN jsonb_build_object('channelledAt', ${clampedTime("custody ->> 'channelledAt'")}) ELSE '{}'::jsonb END,
+  legal = CASE WHEN (legal -> 'guardian' ->> 'appointedAt')::date > current_date OR (legal -> 'representation' ->> 'since')::date > current_date
+      THEN jsonb_set(jsonb_set(legal,
+        '{guardian,appointedAt}', to_jsonb(least((legal -> 'guardian' ->> 'appointedAt')::date, current_date)::text)),
+        '{representation,since}', to_jsonb(least((legal -> 'representation' ->> 'since')::date, current_date)::text)) ELSE legal END,
+  best_interests = CASE WHEN (best_interests ->> 'decidedAt')::timestamptz > now()
+      THEN jsonb_set(best_interests, '{decidedAt}', to_jsonb(${clampedTime("best_interests ->> 'decidedAt'")})) ELSE best_interests END,
+  placement_since = ${past('placement_since')}
+WHERE opened_at > now() - interval '61 days'
+  AND ((custody ->> 'procuraduriaNotifiedAt')::timestamptz > now() OR (custody ->> 'channelledAt')::timestamptz > now()
+    OR (legal -> 'guardian' ->> 'appointedAt')::date > current_date OR (legal -> 'representation' ->> 'since')::date > current_date
+    OR (best_interests ->> 'decidedAt')::timestamptz > now()
+    OR placement_since > now())`

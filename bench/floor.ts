@@ -5,6 +5,7 @@ import pg from 'pg'
 import { loadPolicy, policyVersion } from '../src/access/policy.js'
 import { readableFieldsOf } from './audit-sql.js'
 import { INSERT_AUDIT_EVENT, INSERT_HISTORY, UPDATE_CONTACT, listCasesSql, readCaseSql } from './floor-sql.js'
+import { READ_SCRIPT, type ReplayScripts, isAuditInsert, readReplayScripts, replay } from './replay.js'
 
 /**
  * The floor: a bare Fastify server that sends PostgreSQL the same statements the service sends for
@@ -15,10 +16,16 @@ import { INSERT_AUDIT_EVENT, INSERT_HISTORY, UPDATE_CONTACT, listCasesSql, readC
  * Reads send the select and the audit insert as two statements without BEGIN/COMMIT: the audit row
  * is written before the response leaves, which is all a read needs. A write keeps its transaction,
  * since the change and its audit record must commit together.
+ *
+ * `x-bench-floor: naive` on a read asks for the naive floor instead: the textbook audited read,
+ * BEGIN; SELECT; INSERT audit; COMMIT on one connection.
+ *
+ * Search and tasks replay the service's own captured statements for the same path (bench/replay.ts).
  */
 export interface FloorOptions {
   readonly databaseUrl: string
   readonly poolSize?: number
+  readonly replayScripts?: ReplayScripts
 }
 
 interface Actor {
@@ -64,17 +71,66 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
   app.addHook('onClose', () => pool.end())
   app.get('/health', async () => ({ status: 'ok' }))
 
+  const scripts = options.replayScripts ?? {}
+  /**
+   * The naive floor: the service's own read statements (its selects, then the audit insert as a
+   * statement of its own) inside BEGIN … COMMIT on one connection. Where the service's audit insert
+   * is not a statement of its own, the textbook select and insert of floor-sql.ts stand in.
+   */
+  const naiveRead = async (actor: Actor, id: string) => {
+    const readScript = scripts[READ_SCRIPT]
+    if (readScript?.some((statement) => isAuditInsert(statement.sql)))
+      return replay(pool, [{ sql: 'BEGIN', parameters: [] }, ...readScript, { sql: 'COMMIT', parameters: [] }], id) as Promise<
+        { id: string; version: number }[]
+      >
+    const client = await pool.connect()
+    try {
+      await client.query('BEGIN')
+      const { rows } = await client.query(readSql, [actor.organizationId, actor.organizationId, id, actor.organizationId])
+      if (rows[0]) await audit(client, actor, 'case.read', [rows[0].id], fields.ngo_caseworker)
+      await client.query('COMMIT')
+      return rows
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+
+  const replayed = async (url: string) => {
+    const script = scripts[url]
+    return script ? { items: await replay(pool, script) } : undefined
+  }
+
   app.get<{ Params: { id: string } }>('/cases/:id', async (request, reply) => {
     const actor = actorOf(request)
+    if (request.headers['x-bench-floor'] === 'naive') {
+      const [row] = await naiveRead(actor, request.params.id)
+      if (!row) return reply.code(404).send({ status: 404 })
+      return reply.header('etag', `"${row.version}"`).send(row)
+    }
+    // `x-bench-audit: off` measures what the audit record costs: the same read without its insert.
+    const auditOff = request.headers['x-bench-audit'] === 'off'
+    const readScript = scripts[READ_SCRIPT]
+    if (readScript) {
+      const script = auditOff ? readScript.filter((statement) => !isAuditInsert(statement.sql)) : readScript
+      const [row] = (await replay(pool, script, request.params.id)) as { version?: number }[]
+      if (!row) return reply.code(404).send({ status: 404 })
+      return reply.header('etag', `"${row.version}"`).send(row)
+    }
     const { rows } = await pool.query(readSql, [actor.organizationId, actor.organizationId, request.params.id, actor.organizationId])
     const row = rows[0]
     if (!row) return reply.code(404).send({ status: 404 })
-    // `x-bench-audit: off` measures what the audit record costs: the same read without its insert.
-    if (request.headers['x-bench-audit'] !== 'off') await audit(pool, actor, 'case.read', [row.id], fields.ngo_caseworker)
+    if (!auditOff) await audit(pool, actor, 'case.read', [row.id], fields.ngo_caseworker)
     return reply.header('etag', `"${row.version}"`).send(row)
   })
 
+  app.get('/tasks', async (request, reply) => (await replayed(request.url)) ?? reply.code(404).send({ status: 404 }))
+
   app.get<{ Querystring: { stage: string; limit?: string } }>('/cases', async (request) => {
+    const search = await replayed(request.url)
+    if (search) return search
     const actor = actorOf(request)
     const limit = Number(request.query.limit ?? 25)
     const { rows } = await pool.query(listSql, [
@@ -137,7 +193,8 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
 async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL
   if (!databaseUrl) throw new Error('DATABASE_URL is required')
-  const app = await buildFloor({ databaseUrl })
+  const replayFile = process.env.FLOOR_REPLAY_FILE
+  const app = await buildFloor({ databaseUrl, ...(replayFile ? { replayScripts: readReplayScripts(replayFile) } : {}) })
   const close = () => void app.close().then(() => process.exit(0))
   process.on('SIGTERM', close)
   process.on('SIGINT', close)

@@ -3,15 +3,28 @@ import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'no
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { benchDatabaseUrl, ensureBenchDatabase, withClient } from './bench-database.js'
+import { benchDatabaseUrl, ensureBenchDatabase, tableExists, withClient } from './bench-database.js'
 import { type CapturedScenarios, captureScenarioSql } from './capture-sql.js'
 import { floorStatements } from './floor-sql.js'
 import { generate } from './generate.js'
 import { type LoadRequest, type LoadSummary, residentMb, runLoad } from './load.js'
 import { type Server, startServer } from './processes.js'
 import { summarizeByModule, summarizeProfile } from './profile-summary.js'
-import { printTable } from './report.js'
-import { listRequest, patchRequest, readRequest, searchRequest } from './scenario-requests.js'
+import { type PrintableReport, printTable } from './report.js'
+import { ensureAssignments } from './assignments.js'
+import { REPAIR_FUTURE_TIMES } from './case-sql.js'
+import { READ_SCRIPT, readScript, replayScripts, writeReplayScripts } from './replay.js'
+import {
+  LIST_PATHS,
+  SEARCH_PATHS,
+  listRequest,
+  patchRequest,
+  pathsRequest,
+  readRequest,
+  searchRequest,
+  statisticsPaths,
+  taskPaths,
+} from './scenario-requests.js'
 import { ACTORS, caseIdsOf, floorActorHeaders } from './scenarios.js'
 import { authEnvironment, benchToken, makeBenchKeys, type BenchKeys } from './tokens.js'
 
@@ -28,6 +41,13 @@ const { values: args } = parseArgs({
     'scale-check': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     reset: { type: 'boolean', default: false },
+    // Two database names on the bench server for --scale-check, small then large (generated once
+    // and reused like the main one); by default <main database>_scale_10000 and _scale_1000000.
+    'scale-databases': { type: 'string' },
+    // Where the JSON report goes (default bench/results/latest.json).
+    output: { type: 'string' },
+    // Only the scale check (no main run).
+    'scale-only': { type: 'boolean', default: false },
   },
 })
 
@@ -41,7 +61,9 @@ export interface ScenarioResult {
   readonly name: string
   readonly service: LoadSummary & { preconditionFailed?: number; lostUpdates?: number }
   readonly floor: (LoadSummary & { preconditionFailed?: number; lostUpdates?: number }) | undefined
-  readonly roundTrips: { service: number; floor: number | undefined }
+  /** The read only: BEGIN; SELECT; INSERT audit; COMMIT, the textbook audited read. */
+  readonly naiveFloor?: LoadSummary | undefined
+  readonly roundTrips: { service: number; floor: number | undefined; naive?: number }
 }
 
 interface Targets {
@@ -141,6 +163,16 @@ async function timedRequests(target: Targets, urlPath: string, times: number): P
   return { ms, status, body }
 }
 
+/** Round trips of a replayed scenario: its first request's statements, the same for service and floor. */
+function replayTrips(captured: CapturedScenarios, scenario: string): { service: number; floor: number } {
+  const first = Object.entries(captured).find(([name]) => name.startsWith(`${scenario} `))?.[1]
+  const service = first?.statements.length ?? 0
+  return {
+    service,
+    floor: first ? first.statements.filter((s) => !s.sql.trim().toLowerCase().startsWith('select "users"."id"')).length : 0,
+  }
+}
+
 function compareSql(captured: CapturedScenarios) {
   const floor = floorStatements()
   const normalize = (sql: string) => sql.replace(/\s+/g, ' ').trim().toLowerCase()
@@ -180,22 +212,68 @@ async function machineFacts(databaseUrl: string) {
   }
 }
 
-async function ensureData(databaseUrl: string, cases: number, auditEvents: number): Promise<number> {
-  if (args.reset) {
-    await generate({ databaseUrl, cases, auditEvents, reset: true, log })
-    return cases
-  }
+interface Generation {
+  readonly cases: number
+  readonly auditEvents: number
+  readonly seconds: number
+  readonly loadAverage: number[]
+  readonly finishedAt: string
+}
+
+/** The finished generation this database holds, or undefined if it was interrupted (or never made). */
+async function generationOf(databaseUrl: string): Promise<Generation | undefined> {
+  return withClient(databaseUrl, async (client) => {
+    if (!(await tableExists(client, 'bench_generation'))) return undefined
+    const { rows } = await client.query<{
+      cases: number
+      audit_events: number
+      seconds: number
+      load_average: number[]
+      finished_at: Date
+    }>('SELECT * FROM bench_generation ORDER BY finished_at DESC LIMIT 1')
+    const row = rows[0]
+    return row
+      ? {
+          cases: row.cases,
+          auditEvents: row.audit_events,
+          seconds: row.seconds,
+          loadAverage: row.load_average,
+          finishedAt: row.finished_at.toISOString(),
+        }
+      : undefined
+  })
+}
+
+/**
+ * Generates the bench data once: a database that holds a finished generation is reused as it is
+ * (pass --reset to generate again), after the bench's later additions are brought to it.
+ */
+async function ensureData(databaseUrl: string, cases: number, auditEvents: number): Promise<Generation> {
+  if (args.reset) await generate({ databaseUrl, cases, auditEvents, reset: true, log })
   await ensureBenchDatabase(databaseUrl)
-  const existing = await withClient(databaseUrl, async (client) =>
-    Number((await client.query<{ count: string }>('SELECT count(*) AS count FROM cases')).rows[0]?.count),
-  )
-  if (existing > 0) {
-    if (existing !== cases) log(`the bench database holds ${existing} cases (not ${cases}); using them (pass --reset to regenerate)`)
-    return existing
+  let generation = await generationOf(databaseUrl)
+  if (!generation) {
+    const existing = await withClient(databaseUrl, async (client) =>
+      Number((await client.query<{ count: string }>('SELECT count(*) AS count FROM cases')).rows[0]?.count),
+    )
+    if (existing > 0)
+      throw new Error(`${databaseUrl} holds ${existing} cases but no finished generation (interrupted?); pass --reset to generate again`)
+    log(`generating ${cases.toLocaleString('en')} cases…`)
+    await generate({ databaseUrl, cases, auditEvents, log })
+    generation = await generationOf(databaseUrl)
+    if (!generation) throw new Error('the generation left no record')
+  } else {
+    log(
+      `reusing ${generation.cases.toLocaleString('en')} cases and ${generation.auditEvents.toLocaleString('en')} audit events generated in ${generation.seconds} s (${databaseUrl})`,
+    )
   }
-  log(`generating ${cases.toLocaleString('en')} cases…`)
-  await generate({ databaseUrl, cases, auditEvents, log })
-  return cases
+  await withClient(databaseUrl, async (client) => {
+    const assigned = await ensureAssignments(client)
+    if (assigned > 0) log(`  assigned ${assigned.toLocaleString('en')} cases (a caseload per user)`)
+    const repaired = await client.query(REPAIR_FUTURE_TIMES)
+    if (repaired.rowCount) log(`  brought ${repaired.rowCount} derived times back from the future`)
+  })
+  return generation
 }
 
 /** tsx's loader runs in a worker thread that writes its own small profile: the main thread's is the largest. */
@@ -226,42 +304,95 @@ function startService(databaseUrl: string, keys: BenchKeys, profile = false): Pr
   })
 }
 
-/** List p99 on a small and a large database: the scope filter must not scan all cases. */
-async function scaleCheck(keys: BenchKeys) {
+/** The databases of the scale check: small, then large. */
+function scaleDatabases(): { url: string; cases: number }[] {
   const base = benchDatabaseUrl()
+  const named = args['scale-databases']?.split(',')
   const sizes = [10_000, 1_000_000]
-  const results: { cases: number; p99Ms: number; requestsPerSecond: number }[] = []
-  for (const size of sizes) {
+  return sizes.map((cases, index) => {
     const url = new URL(base)
-    url.pathname = `${url.pathname}_scale_${size}`
-    const databaseUrl = url.toString()
-    await ensureData(databaseUrl, size, 10_000)
+    url.pathname = named?.[index] ? `/${named[index]}` : `${url.pathname}_scale_${cases}`
+    return { url: url.toString(), cases }
+  })
+}
+
+/** The scenarios whose cost must not grow with the number of cases, as the protection officer. */
+const SCALE_SCENARIOS = { list: listRequest, search: searchRequest, tasks: pathsRequest(taskPaths()) }
+
+/**
+ * p99 of list, search and tasks on a small and a large database (issue 12, issue 15): the scope
+ * filter, the name match and the caseload must not cost more with more cases.
+ */
+async function scaleCheck(keys: BenchKeys) {
+  const results: { cases: number; scenario: string; p99Ms: number; requestsPerSecond: number; errors: number }[] = []
+  for (const { url: databaseUrl, cases } of scaleDatabases()) {
+    const generation = await ensureData(databaseUrl, cases, 10_000)
     const service = await startService(databaseUrl, keys)
     try {
-      log(`  list at ${size.toLocaleString('en')} cases…`)
-      const summary = await warmThenMeasure(
-        { server: service, headers: { authorization: `Bearer ${benchToken(keys, ACTORS.protectionOfficer.subject)}` } },
-        listRequest,
-      )
-      results.push({ cases: size, p99Ms: summary.p99Ms, requestsPerSecond: summary.requestsPerSecond })
+      const target = { server: service, headers: { authorization: `Bearer ${benchToken(keys, ACTORS.protectionOfficer.subject)}` } }
+      for (const [scenario, request] of Object.entries(SCALE_SCENARIOS)) {
+        if (!wanted(scenario)) continue
+        log(`  ${scenario} at ${generation.cases.toLocaleString('en')} cases…`)
+        const summary = await warmThenMeasure(target, request)
+        results.push({
+          cases: generation.cases,
+          scenario,
+          p99Ms: summary.p99Ms,
+          requestsPerSecond: summary.requestsPerSecond,
+          errors: summary.errors,
+        })
+      }
     } finally {
       await service.stop()
     }
   }
-  const [small, large] = results
-  return { results, p99Ratio: small && large ? Number((large.p99Ms / small.p99Ms).toFixed(2)) : undefined }
+  const ratios: Record<string, number> = {}
+  for (const scenario of Object.keys(SCALE_SCENARIOS)) {
+    const [small, large] = results.filter((result) => result.scenario === scenario)
+    if (small && large) ratios[scenario] = Number((large.p99Ms / Math.max(1, small.p99Ms)).toFixed(2))
+  }
+  return { results, p99Ratios: ratios }
+}
+
+function writeReport(report: PrintableReport): void {
+  const resultFile = args.output ? path.resolve(args.output) : path.join(RESULTS_DIRECTORY, 'latest.json')
+  writeFileSync(resultFile, `${JSON.stringify(report, null, 2)}\n`)
+  printTable(report)
 }
 
 async function main(): Promise<void> {
   log('building the service (npm run build)…')
   execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' })
   mkdirSync(RESULTS_DIRECTORY, { recursive: true })
+  if (args['scale-only']) {
+    const [small] = scaleDatabases()
+    const machine = await machineFacts(small!.url)
+    const scaleCheckResult = await scaleCheck(makeBenchKeys())
+    writeReport({
+      ranAt: new Date().toISOString(),
+      machine: { ...machine, loadAverageAtEnd: os.loadavg().map((load) => Number(load.toFixed(2))) },
+      settings: { cases: 0, connections, durationSeconds, warmupSeconds },
+      scenarios: [],
+      scaleCheck: scaleCheckResult,
+      warnings: [],
+    })
+    return
+  }
   const databaseUrl = benchDatabaseUrl()
-  const cases = await ensureData(databaseUrl, Number(args.cases), Number(args['audit-events']))
+  const generation = await ensureData(databaseUrl, Number(args.cases), Number(args['audit-events']))
+  const cases = generation.cases
   const machine = await machineFacts(databaseUrl)
   log('capturing the SQL of each scenario…')
-  const { warnings, roundTrips } = compareSql(await captureScenarioSql(databaseUrl))
+  const tasksPaths = taskPaths()
+  const replayed = { list: LIST_PATHS, search: SEARCH_PATHS, tasks: tasksPaths }
+  const captured = await captureScenarioSql(databaseUrl, replayed)
+  const { warnings, roundTrips } = compareSql(captured)
   for (const warning of warnings) log(`WARNING ${warning}`)
+  // The floor replays the service's own statements for the read, the list, the search and the tasks.
+  const replayFile = path.join(RESULTS_DIRECTORY, 'replay-scripts.json')
+  const [capturedReadId] = await withClient(databaseUrl, (client) => caseIdsOf(client, ACTORS.caseworker.organizationId, 1))
+  const readScriptStatements = readScript(captured, String(capturedReadId))
+  writeReplayScripts(replayFile, { ...replayScripts(captured, Object.keys(replayed)), [READ_SCRIPT]: readScriptStatements })
 
   const keys = makeBenchKeys()
   // Profiles go to bench/results, where .gitignore keeps *.cpuprofile out of the repository.
@@ -270,7 +401,7 @@ async function main(): Promise<void> {
   const floorServer = await startServer({
     name: 'floor',
     entry: 'bench/floor.ts',
-    env: { DATABASE_URL: databaseUrl },
+    env: { DATABASE_URL: databaseUrl, FLOOR_REPLAY_FILE: replayFile },
     readyPath: '/health',
     logDirectory: RESULTS_DIRECTORY,
   })
@@ -282,11 +413,21 @@ async function main(): Promise<void> {
   const extra: Record<string, unknown> = {}
   try {
     const caseworker = as(ACTORS.caseworker)
+    const officer = as(ACTORS.protectionOfficer)
     const readIds = await withClient(databaseUrl, (client) => caseIdsOf(client, ACTORS.caseworker.organizationId, 5_000))
     if (wanted('read')) {
-      log('read one case (ngo_caseworker)…')
+      log('read one case (ngo_caseworker): service, same-SQL floor, naive floor…')
       const result = await alternate(caseworker.service, caseworker.floor, () => readRequest(readIds))
-      scenarios.push({ name: 'read', ...result, roundTrips: roundTrips.read ?? { service: 0, floor: undefined } })
+      log('    naive floor (BEGIN; SELECT; INSERT audit; COMMIT)…')
+      const naive = { server: floorServer, headers: { ...caseworker.floor.headers, 'x-bench-floor': 'naive' } }
+      const naiveFloor = await warmThenMeasure(naive, () => readRequest(readIds))
+      const floorTrips = readScriptStatements.length
+      scenarios.push({
+        name: 'read',
+        ...result,
+        naiveFloor,
+        roundTrips: { service: roundTrips.read?.service ?? 0, floor: floorTrips, naive: floorTrips + 2 },
+      })
       log('the cost of the audit record: the same read with and without its insert…')
       const unaudited = { server: floorServer, headers: { ...caseworker.floor.headers, 'x-bench-audit': 'off' } }
       const cost = await alternate(caseworker.floor, unaudited, () => readRequest(readIds))
@@ -300,22 +441,20 @@ async function main(): Promise<void> {
     }
     if (wanted('list')) {
       log('list with a stage filter (protection_officer of the federal Procuraduría)…')
-      const officer = as(ACTORS.protectionOfficer)
       const result = await alternate(officer.service, officer.floor, listRequest)
-      scenarios.push({ name: 'list', ...result, roundTrips: roundTrips.list ?? { service: 0, floor: undefined } })
+      scenarios.push({ name: 'list', ...result, roundTrips: replayTrips(captured, 'list') })
     }
     if (wanted('search')) {
       // A name search with typos and names out of order (pg_trgm on the folded names, GIN index),
       // ranked by similarity, as the federal Procuraduría (a participant in ~40% of all cases).
       log('name search, misspelt (protection_officer of the federal Procuraduría)…')
-      const officer = as(ACTORS.protectionOfficer)
-      const summary = await warmThenMeasure(officer.service, searchRequest)
-      scenarios.push({
-        name: 'search',
-        service: summary,
-        floor: undefined,
-        roundTrips: roundTrips.search ?? { service: 0, floor: undefined },
-      })
+      const result = await alternate(officer.service, officer.floor, searchRequest)
+      scenarios.push({ name: 'search', ...result, roundTrips: replayTrips(captured, 'search') })
+    }
+    if (wanted('tasks')) {
+      log('tasks: my overdue, all mine, mine due within the week (protection_officer)…')
+      const result = await alternate(officer.service, officer.floor, pathsRequest(tasksPaths))
+      scenarios.push({ name: 'tasks', ...result, roundTrips: replayTrips(captured, 'tasks') })
     }
     if (wanted('patch')) {
       log('PATCH a section with If-Match (ngo_caseworker)…')
@@ -332,24 +471,18 @@ async function main(): Promise<void> {
     }
     const auditor = as(ACTORS.auditor).service
     if (wanted('statistics')) {
-      const single = await timedRequests(auditor, '/statistics', 3)
-      if (single.status === 404) {
-        log('GET /statistics: the service has no such route yet; skipped')
-        extra.statistics = { skipped: 'GET /statistics answers 404' }
-      } else {
-        log('statistics (oversight_auditor)…')
-        const summary = await warmThenMeasure(auditor, () => ({
-          method: 'GET',
-          setupRequest: (request) => ({ ...request, path: '/statistics' }),
-        }))
-        scenarios.push({
-          name: 'statistics',
-          service: summary,
-          floor: undefined,
-          roundTrips: roundTrips.statistics ?? { service: 0, floor: undefined },
-        })
-        extra.statistics = { singleRequestMs: single.ms, status: single.status }
-      }
+      // Fixed periods only (issue 13): a year, a quarter, a month, a week, in turn.
+      const periods = statisticsPaths()
+      const single = await timedRequests(auditor, periods[0]!, 3)
+      log(`statistics (oversight_auditor, ${connections} clients, periods ${periods.map((p) => p.split('=')[1]).join(' ')})…`)
+      const summary = await warmThenMeasure(auditor, pathsRequest(periods))
+      scenarios.push({
+        name: 'statistics',
+        service: summary,
+        floor: undefined,
+        roundTrips: roundTrips.statistics ?? { service: 0, floor: undefined },
+      })
+      extra.statistics = { singleRequestMs: single.ms, status: single.status, periods }
     }
     if (wanted('verify')) {
       log('chain verification (single timed requests)…')
@@ -372,24 +505,28 @@ async function main(): Promise<void> {
   }
   if (args['scale-check']) extra.scaleCheck = await scaleCheck(keys)
 
+  const ratio = (a: number, b: number) => Number((a / Math.max(1, b)).toFixed(2))
   const report = {
     ranAt: new Date().toISOString(),
-    machine,
-    settings: { cases, auditEvents: Number(args['audit-events']), connections, durationSeconds, warmupSeconds },
+    machine: { ...machine, loadAverageAtEnd: os.loadavg().map((load) => Number(load.toFixed(2))) },
+    settings: { cases, auditEvents: generation.auditEvents, connections, durationSeconds, warmupSeconds },
+    generation,
     scenarios: scenarios.map((scenario) => ({
       ...scenario,
       ratios: scenario.floor
         ? {
-            throughput: Number((scenario.service.requestsPerSecond / Math.max(1, scenario.floor.requestsPerSecond)).toFixed(2)),
-            p99: Number((scenario.service.p99Ms / Math.max(1, scenario.floor.p99Ms)).toFixed(2)),
+            throughput: ratio(scenario.service.requestsPerSecond, scenario.floor.requestsPerSecond),
+            p99: ratio(scenario.service.p99Ms, scenario.floor.p99Ms),
+            ...(scenario.naiveFloor
+              ? { naiveThroughput: ratio(scenario.service.requestsPerSecond, scenario.naiveFloor.requestsPerSecond) }
+              : {}),
           }
         : undefined,
     })),
     ...extra,
     warnings,
   }
-  writeFileSync(path.join(RESULTS_DIRECTORY, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`)
-  printTable(report)
+  writeReport(report)
 }
 
 await main()

@@ -10,14 +10,8 @@ export function readRequest(caseIds: readonly string[]): LoadRequest {
   }
 }
 
-/** GET /cases?stage=…&limit=25, the stage changing with every request. */
-export function listRequest(): LoadRequest {
-  let next = 0
-  return {
-    method: 'GET',
-    setupRequest: (request) => ({ ...request, path: `/cases?stage=${LIST_STAGES[next++ % LIST_STAGES.length]}&limit=25` }),
-  }
-}
+/** The list scenario's paths: a stage filter, 25 a page, the stage changing with every request. */
+export const LIST_PATHS = LIST_STAGES.map((stage) => `/cases?stage=${stage}&limit=25`)
 
 /** Numbers the PATCH bodies of the whole process, so no PATCH repeats an earlier value (a no-op keeps the version). */
 let patchNumber = Math.floor(Math.random() * 50_000_000)
@@ -83,14 +77,49 @@ export const SEARCH_NAMES = [
   'Glenda Choc',
 ]
 
-/** GET /cases?q=…&limit=25: a name search (ranked by similarity), the name changing with every request. */
-export function searchRequest(): LoadRequest {
-  let next = 0
-  return {
-    method: 'GET',
-    setupRequest: (request) => ({
-      ...request,
-      path: `/cases?q=${encodeURIComponent(SEARCH_NAMES[next++ % SEARCH_NAMES.length]!)}&limit=25`,
-    }),
+/** The search scenario's paths: a name search ranked by similarity, 25 a page. */
+export const SEARCH_PATHS = SEARCH_NAMES.map((name) => `/cases?q=${encodeURIComponent(name)}&limit=25`)
+
+/**
+ * The protection officer's day (PRODUCT.md, "Finding cases and the day's work"): what is overdue on
+ * my cases, everything on my cases, and what falls due on them within the week.
+ */
+export function taskPaths(now = new Date()): string[] {
+  const inAWeek = new Date(now.getTime() + 7 * 86_400_000).toISOString().slice(0, 10)
+  return ['/tasks?assignedTo=me&overdue=true', '/tasks?assignedTo=me', `/tasks?assignedTo=me&dueBefore=${inAWeek}`]
+}
+
+/** GET over the given paths in turn, one path per request. */
+export function pathsRequest(paths: readonly string[]): () => LoadRequest {
+  return () => {
+    let next = 0
+    return {
+      method: 'GET',
+      setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length]! }),
+    }
   }
+}
+
+/** GET /cases?stage=…&limit=25, the stage changing with every request. */
+export const listRequest = pathsRequest(LIST_PATHS)
+
+/** GET /cases?q=…&limit=25: a name search (ranked by similarity), the name changing with every request. */
+export const searchRequest = pathsRequest(SEARCH_PATHS)
+
+/**
+ * GET /statistics for fixed periods (a year, a quarter, a month, an ISO week), the period changing
+ * with every request: the oversight view of issue 13 over the generated years.
+ */
+export function statisticsPaths(now = new Date()): string[] {
+  const year = now.getUTCFullYear()
+  const month = String(now.getUTCMonth() + 1).padStart(2, '0')
+  return [
+    `/statistics?period=${year}`,
+    `/statistics?period=${year - 1}`,
+    `/statistics?period=${year}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`,
+    `/statistics?period=${year - 1}-Q2`,
+    `/statistics?period=${year}-${month}`,
+    `/statistics?period=${year - 2}-11`,
+    `/statistics?period=${year - 1}-W47`,
+  ]
 }

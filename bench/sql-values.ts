@@ -32,3 +32,10 @@ export const chance = (percent: number, ordinal: string, salt: number) => `(${ha
 /** ISO 8601 UTC text of a timestamptz expression, as the API writes date-times. */
 export const isoDateTime = (expression: string) => `to_char((${expression}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
 export const isoDate = (expression: string) => `to_char((${expression}), 'YYYY-MM-DD')`
+
+/**
+ * A derived time that must not lie in the future (the service refuses future dates on the record,
+ * and answers only what it would accept): a case opened an hour ago cannot have been channelled
+ * twenty hours after it opened.
+ */
+export const past = (expression: string) => `LEAST(now() - interval '1 minute', ${expression})`
