@@ -132,7 +132,8 @@ t.test('a route without a summary does not start', async (t) => {
 t.test('the typed client’s types are what openapi.yaml generates (npm run api-types)', async (t) => {
   const { default: openapiTS, astToString } = await import('openapi-typescript')
   const { pathToFileURL } = await import('node:url')
-  const generated = astToString(await openapiTS(pathToFileURL(OPENAPI_FILE)))
+  // As `npm run api-types` does: a request field with a default is optional (the service fills it in).
+  const generated = astToString(await openapiTS(pathToFileURL(OPENAPI_FILE), { defaultNonNullable: false }))
   const committed = await readFile('test/helpers/api-types.ts', 'utf8')
   t.ok(committed.endsWith(generated), 'test/helpers/api-types.ts is up to date: run `npm run api-types` after `npm run openapi`')
 })

@@ -2070,7 +2070,7 @@ export interface components {
              * @description what the assessor found, by factor (childViews, family, safety, health, education, identity, development); section bidDeliberation
              * @default {}
              */
-            findings: {
+            findings?: {
                 /** @description the child’s views and wishes, heard in the child’s language */
                 childViews?: string;
                 /** @description the family: who and where they are, and the child’s bonds with them */
@@ -2349,7 +2349,7 @@ export interface components {
              * @description sections the child or guardian withholds, from one organisation or from every participant but the lead
              * @default []
              */
-            withheld: {
+            withheld?: {
                 /**
                  * @description the section withheld
                  * @enum {string}
@@ -2426,7 +2426,7 @@ export interface components {
              * @default general
              * @enum {string}
              */
-            category: "general" | "interview" | "home_visit" | "family_contact" | "referral" | "follow_up";
+            category?: "general" | "interview" | "home_visit" | "family_contact" | "referral" | "follow_up";
         };
         Participant: {
             /**
