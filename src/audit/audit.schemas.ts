@@ -6,20 +6,24 @@ export const AUDIT_OUTCOMES = ['allowed', 'denied'] as const
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number]
 
 const auditFilterShape = {
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: z.coerce.number().int().min(1).max(500).default(50).describe('page size (1-500)'),
   cursor: cursorSchema.optional(),
-  actorId: z.uuid().optional(),
-  organizationId: z.uuid().optional(),
+  actorId: z.uuid().optional().describe('only events of this user'),
+  organizationId: z.uuid().optional().describe('only events of users of this organisation'),
   action: z
     .string()
     .regex(/^[a-z_.-]{1,80}$/)
-    .optional(),
-  outcome: z.enum(AUDIT_OUTCOMES).optional(),
-  from: isoDateTime.optional(),
-  to: isoDateTime.optional(),
+    .optional()
+    .describe('only events of this action (e.g. case.read, transfer.accept)'),
+  outcome: z.enum(AUDIT_OUTCOMES).optional().describe('only allowed or only denied requests'),
+  from: isoDateTime.optional().describe('only events at or after this time (inclusive)'),
+  to: isoDateTime.optional().describe('only events before this time (exclusive)'),
 }
 
-export const auditEventQuerySchema = z.strictObject({ ...auditFilterShape, caseId: z.uuid().optional() })
+export const auditEventQuerySchema = z.strictObject({
+  ...auditFilterShape,
+  caseId: z.uuid().optional().describe('only events about this case'),
+})
 export const accessLogQuerySchema = z.strictObject(auditFilterShape)
 
 /** An audit event as the auditor reads it: names of fields and ids, never a value of case data. */
@@ -52,8 +56,13 @@ const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/)
 
 export const verifyQuerySchema = z
   .strictObject({
-    checkpointSeq: z.coerce.number().int().min(1).optional(),
-    checkpointHash: sha256Hex.optional(),
+    checkpointSeq: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('A checkpoint kept outside the service (GET /audit-events/checkpoint): its sequence number; give checkpointHash with it'),
+    checkpointHash: sha256Hex.optional().describe('The hash kept for checkpointSeq'),
     fromSeq: z.coerce
       .number()
       .int()

@@ -11,7 +11,7 @@ export const nonWorkingDayQuerySchema = z.strictObject({
   year: z.coerce.number().int().min(2000).max(2100).describe('the calendar year (2000-2100)'),
 })
 
-export const nonWorkingDayParamsSchema = z.strictObject({ date: calendarDate })
+export const nonWorkingDayParamsSchema = z.strictObject({ date: calendarDate.describe('the calendar day (YYYY-MM-DD, 2000-2100)') })
 
 export const newNonWorkingDaySchema = z.strictObject({
   date: calendarDate.describe('the day to declare non-working, YYYY-MM-DD'),

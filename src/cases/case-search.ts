@@ -21,23 +21,28 @@ const NAME_FIELDS = ['identity.givenName', 'identity.familyName', 'identity.othe
 
 /** The search parameters of GET /cases (besides limit and cursor). */
 export const caseSearchQueryShape = {
-  stage: z.enum(STAGES).optional(),
-  status: z.enum(CASE_STATUSES).optional(),
-  riskLevel: z.enum(RISK_LEVELS).optional(),
+  stage: z.enum(STAGES).optional().describe('only cases at this stage of their lifecycle'),
+  status: z.enum(CASE_STATUSES).optional().describe('only open or only closed cases'),
+  riskLevel: z.enum(RISK_LEVELS).optional().describe('only cases at this risk level'),
   inDetention: z
     .enum(['true', 'false'])
     .transform((value) => value === 'true')
-    .optional(),
+    .optional()
+    .describe('only cases whose child is (true) or is not (false) held in detention (section custody)'),
   q: z.string().trim().min(1).max(200).optional().describe('a name: accent- and case-insensitive, tolerant of misspellings and name order'),
-  caseNumber: z.string().trim().min(1).max(40).optional(),
-  childRef: z.string().trim().min(1).max(40).optional(),
+  caseNumber: z.string().trim().min(1).max(40).optional().describe('the case’s human-readable number, exactly'),
+  childRef: z.string().trim().min(1).max(40).optional().describe('the child’s pseudonym: every case of the same child'),
   nationality: z
     .string()
     .regex(/^[A-Z]{2}$/, 'ISO 3166 alpha-2')
-    .optional(),
-  ageBracket: z.enum([...AGE_BRACKETS, '18+']).optional(),
-  placementType: z.enum(PLACEMENT_TYPES).optional(),
-  leadOrganizationId: z.uuid().optional(),
+    .optional()
+    .describe('the child’s nationality, ISO 3166 alpha-2 (e.g. HN)'),
+  ageBracket: z
+    .enum([...AGE_BRACKETS, '18+'])
+    .optional()
+    .describe('only cases of children in this age bracket (section demographics)'),
+  placementType: z.enum(PLACEMENT_TYPES).optional().describe('only cases whose current placement is of this type (section custody)'),
+  leadOrganizationId: z.uuid().optional().describe('only cases this organisation leads'),
   assignedTo: z
     .union([z.literal('me'), z.uuid()])
     .optional()

@@ -89,8 +89,8 @@ export const caseViewSchema = z
   .describe('A case file, with only the sections and fields the caller may read')
 
 export const caseListQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(400).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25).describe('page size (1-100)'),
+  cursor: z.string().max(400).optional().describe('`nextCursor` of the previous page, as it was given'),
   ...caseSearchQueryShape,
 })
 
@@ -114,4 +114,4 @@ export const caseListSchema = z.object({
   nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
 })
 
-export const caseIdParamsSchema = z.strictObject({ id: z.uuid() })
+export const caseIdParamsSchema = z.strictObject({ id: z.uuid().describe('the case’s id') })

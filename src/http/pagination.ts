@@ -4,7 +4,7 @@ import { cursorSchema } from './cursor.js'
 export const MAX_PAGE_SIZE = 100
 
 export const pageQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(25),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(25).describe('page size (1-100)'),
   cursor: cursorSchema.optional(),
 })
 

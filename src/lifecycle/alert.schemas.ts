@@ -3,8 +3,8 @@ import { cursorSchema } from '../http/cursor.js'
 import { ALERT_RULE_NAMES, ALERT_SEVERITIES } from './alert-rules.js'
 
 export const alertQuerySchema = z.strictObject({
-  severity: z.enum(ALERT_SEVERITIES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  severity: z.enum(ALERT_SEVERITIES).optional().describe('only alerts this urgent'),
+  limit: z.coerce.number().int().min(1).max(100).default(50).describe('page size (1-100)'),
   cursor: cursorSchema.optional(),
 })
 

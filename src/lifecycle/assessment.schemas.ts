@@ -56,4 +56,7 @@ export const assessmentViewSchema = z.object({
   version: z.number().int().describe('its version; its ETag is this number in quotes, to send back as If-Match'),
 })
 export const assessmentListSchema = z.object({ items: z.array(assessmentViewSchema).describe('assessments, oldest first') })
-export const assessmentParamsSchema = z.strictObject({ id: z.uuid(), aid: z.uuid() })
+export const assessmentParamsSchema = z.strictObject({
+  id: z.uuid().describe('the case’s id'),
+  aid: z.uuid().describe('the assessment’s id'),
+})

@@ -100,7 +100,10 @@ export const determinationViewSchema = z.object({
   version: z.number().int().describe('its version; its ETag is this number in quotes, to send back as If-Match'),
 })
 export const determinationListSchema = z.object({ items: z.array(determinationViewSchema).describe('determinations, oldest first') })
-export const determinationParamsSchema = z.strictObject({ id: z.uuid(), did: z.uuid() })
+export const determinationParamsSchema = z.strictObject({
+  id: z.uuid().describe('the case’s id'),
+  did: z.uuid().describe('the determination’s id'),
+})
 
 /** Stable codes of what a decision may lack. */
 export const DECISION_GUARD_CODES = [

@@ -78,4 +78,7 @@ export const placementViewSchema = z.object({
 
 export const placementListSchema = z.object({ items: z.array(placementViewSchema).describe('placements, the earliest first') })
 
-export const placementParamsSchema = z.strictObject({ id: z.uuid(), pid: z.uuid() })
+export const placementParamsSchema = z.strictObject({
+  id: z.uuid().describe('the case’s id'),
+  pid: z.uuid().describe('the placement’s id'),
+})

@@ -1,6 +1,6 @@
 import { PROBLEM_TYPE_PREFIX, PROBLEM_TYPES } from '../http/problem.js'
 import { CATALOGUES } from '../i18n/catalogue.js'
-import { attachExamples, problemExamples } from './examples.js'
+import { attachExamples, DEMO_CASE_PATH, problemExamples } from './examples.js'
 
 /**
  * The OpenAPI document as a product, in one module: what every route would otherwise repeat is
@@ -153,7 +153,7 @@ function problemComponent(): Json {
       title: 'Some fields may not be written by this user',
       status: 403,
       detail: 'You may not write: health.conditions',
-      instance: '/cases/0190f0a2-6c1e-7c3a-9d2b-5a4f3e2d1c0b',
+      instance: DEMO_CASE_PATH,
       deniedFields: ['health.conditions'],
     },
   }

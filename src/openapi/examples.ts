@@ -24,6 +24,9 @@ const caseworker = DEMO_USERS.find((user) => user.subject === 'demo-ngo-casework
 const shelter = DEMO_ORGANIZATIONS.find((organization) => organization.key === caseworker.organization)!
 const protection = DEMO_ORGANIZATIONS.find((organization) => organization.key === 'procuraduria')!
 
+/** The path of the demo child's case, as a problem's `instance` names it. */
+export const DEMO_CASE_PATH = `/cases/${uuidFor('id')}`
+
 const day = (offset: number) => new Date(openedAt.getTime() + offset * DEMO_DAY).toISOString().slice(0, 10)
 const dateTime = (offsetHours: number) => new Date(openedAt.getTime() + offsetHours * 3600_000).toISOString()
 
@@ -104,7 +107,7 @@ const BY_NAME: Record<string, readonly unknown[]> = {
   action: ['case.read'],
   date: [day(0)],
   at: [dateTime(0)],
-  path: [`/cases/${uuidFor('id')}`],
+  path: [DEMO_CASE_PATH],
   closedAt: [null],
   closureReason: [null],
   allowed: [true],
@@ -271,7 +274,7 @@ function stringFor(schema: Json, name: string, invent: boolean): string | typeof
   if (schema.format === 'date-time' || schema.pattern?.includes('T(?:')) return openedAt.toISOString()
   if (schema.format === 'date' || schema.pattern?.includes('-02-29')) return day(0)
   if (schema.format === 'uri') return 'urn:atd:problem:not-found'
-  if (schema.format === 'uri-reference') return `/cases/${uuidFor('id')}`
+  if (schema.format === 'uri-reference') return DEMO_CASE_PATH
   if (/(^id|Id)$/.test(name) && fits(schema, uuidFor(name))) return uuidFor(name)
   if (!invent) return INVENTED
   for (const candidate of STRING_CANDIDATES) if (fits(schema, candidate)) return candidate
@@ -324,7 +327,7 @@ export function problemExamples(status: number): Json {
         type: `${PROBLEM_TYPE_PREFIX}${code}`,
         title: type.title,
         status,
-        instance: `/cases/${uuidFor('id')}`,
+        instance: DEMO_CASE_PATH,
         ...PROBLEM_EXTRAS[code],
       },
     }

@@ -20,7 +20,7 @@ export const organizationPatchSchema = z.strictObject({
   active: z.boolean().describe('false deactivates the organisation: all its users are refused at once'),
 })
 
-export const organizationParamsSchema = z.strictObject({ id: z.uuid() })
+export const organizationParamsSchema = z.strictObject({ id: z.uuid().describe('the organisation’s id') })
 
 export const organizationListSchema = z.object({
   items: z.array(organizationSchema).describe('the organisations of this page, by id'),

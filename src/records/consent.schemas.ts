@@ -73,4 +73,7 @@ export const consentListSchema = z.object({
   nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
 })
 
-export const consentParamsSchema = z.strictObject({ id: z.uuid(), consentId: z.uuid() })
+export const consentParamsSchema = z.strictObject({
+  id: z.uuid().describe('the case’s id'),
+  consentId: z.uuid().describe('the consent’s id'),
+})

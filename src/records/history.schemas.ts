@@ -3,7 +3,7 @@ import { cursorSchema } from '../http/cursor.js'
 import { MAX_PAGE_SIZE } from '../http/pagination.js'
 
 export const historyQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50).describe('page size (1-100)'),
   cursor: cursorSchema.optional(),
 })
 

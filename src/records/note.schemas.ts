@@ -44,4 +44,4 @@ export const noteListSchema = z.object({
   nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
 })
 
-export const noteParamsSchema = z.strictObject({ id: z.uuid(), noteId: z.uuid() })
+export const noteParamsSchema = z.strictObject({ id: z.uuid().describe('the case’s id'), noteId: z.uuid().describe('the note’s id') })

@@ -109,8 +109,11 @@ export const referralListSchema = z.object({
   nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
 })
 
-export const referralParamsSchema = z.strictObject({ rid: z.uuid() })
-export const caseReferralParamsSchema = z.strictObject({ id: z.uuid(), rid: z.uuid() })
+export const referralParamsSchema = z.strictObject({ rid: z.uuid().describe('the referral’s id') })
+export const caseReferralParamsSchema = z.strictObject({
+  id: z.uuid().describe('the case’s id'),
+  rid: z.uuid().describe('the referral’s id'),
+})
 
 export const referralInboxQuerySchema = z.strictObject({
   direction: z

@@ -53,8 +53,11 @@ export const transferListSchema = z.object({
   nextCursor: z.string().nullable().describe('the cursor of the next page (send it as `cursor`); null on the last page'),
 })
 
-export const transferParamsSchema = z.strictObject({ tid: z.uuid() })
-export const caseTransferParamsSchema = z.strictObject({ id: z.uuid(), tid: z.uuid() })
+export const transferParamsSchema = z.strictObject({ tid: z.uuid().describe('the transfer’s id') })
+export const caseTransferParamsSchema = z.strictObject({
+  id: z.uuid().describe('the case’s id'),
+  tid: z.uuid().describe('the transfer’s id'),
+})
 
 export const transferInboxQuerySchema = pageQuerySchema.extend({
   direction: z

@@ -71,7 +71,10 @@ export async function participantRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['participants'],
         summary: "One organisation's participation in a case: the live one, or else the latest that ended",
-        params: z.strictObject({ id: z.uuid(), organizationId: z.uuid() }),
+        params: z.strictObject({
+          id: z.uuid().describe('the case’s id'),
+          organizationId: z.uuid().describe('the participating organisation’s id'),
+        }),
         response: { 200: participantViewSchema, ...problemResponses },
       },
     },

@@ -7,7 +7,10 @@ import { endParticipationOf } from '../records/participation-end.service.js'
 import { participantViewSchema } from '../records/participant.schemas.js'
 import { actorOf } from './cases.js'
 
-const paramsSchema = z.strictObject({ id: z.uuid(), organizationId: z.uuid() })
+const paramsSchema = z.strictObject({
+  id: z.uuid().describe('the case’s id'),
+  organizationId: z.uuid().describe('the participating organisation’s id'),
+})
 /** A reason is required; its absence is a 422 (well-formed but wrong), not a 400. */
 const bodySchema = z.strictObject({ reason: z.string().trim().max(2000).optional().describe('required; free text: section notes') })
 

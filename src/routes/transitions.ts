@@ -80,7 +80,7 @@ export async function transitionRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['lifecycle'],
         summary: 'One stage change of a case',
-        params: z.strictObject({ id: z.uuid(), transitionId: z.uuid() }),
+        params: z.strictObject({ id: z.uuid().describe('the case’s id'), transitionId: z.uuid().describe('the transition’s id') }),
         response: { 200: transitionViewSchema, ...problemResponses },
       },
     },

@@ -56,7 +56,7 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['administration'],
         summary: 'One user (oversight_auditor: id, displayName, role, organizationId, active; system_admin: the full record)',
-        params: z.strictObject({ id: z.uuid() }),
+        params: z.strictObject({ id: z.uuid().describe('the user’s id') }),
         response: { 200: directoryUserSchema, ...problemResponses },
       },
     },
@@ -75,7 +75,7 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Activate or deactivate a user, rename it or change its role (system_admin)',
         description:
           'Audited as user.update, naming the fields it changed. At least one active system_admin always remains: a change that would remove the last one answers 409 (reason last_active_admin), also when two admins deactivate each other at once.',
-        params: z.strictObject({ id: z.uuid() }),
+        params: z.strictObject({ id: z.uuid().describe('the user’s id') }),
         body: userPatchSchema,
         // 409: it would deactivate the last active system_admin; 422: the role does not fit.
         response: { 200: userSchema, ...problemResponses, 409: problemSchema, 422: problemSchema },

@@ -10,15 +10,16 @@ export const taskQuerySchema = z.strictObject({
     .union([z.literal('me'), z.uuid()])
     .optional()
     .describe('`me` or a user id: the cases the reader’s organisation assigned to that user'),
-  caseId: z.uuid().optional(),
-  rule: z.enum(TASK_RULE_NAMES).optional(),
+  caseId: z.uuid().optional().describe('only the tasks of this case'),
+  rule: z.enum(TASK_RULE_NAMES).optional().describe('only tasks of this rule (GET /vocabulary)'),
   overdue: z
     .enum(['true', 'false'])
     .transform((value) => value === 'true')
-    .optional(),
+    .optional()
+    .describe('only tasks past (true) or not yet past (false) their due time'),
   dueBefore: boundedInstant.optional().describe('only tasks due before this time (a date: its start in Mexico City)'),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(300).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50).describe('page size (1-100)'),
+  cursor: z.string().max(300).optional().describe('`nextCursor` of the previous page, as it was given'),
 })
 export type TaskQueryInput = z.infer<typeof taskQuerySchema>
 

@@ -1214,7 +1214,7 @@ export interface components {
          *       "title": "Some fields may not be written by this user",
          *       "status": 403,
          *       "detail": "You may not write: health.conditions",
-         *       "instance": "/cases/0190f0a2-6c1e-7c3a-9d2b-5a4f3e2d1c0b",
+         *       "instance": "/cases/019b8a1c-3738-76ae-8373-37386ae06ae0",
          *       "deniedFields": [
          *         "health.conditions"
          *       ]
@@ -3006,6 +3006,7 @@ export interface operations {
     listOrganizations: {
         parameters: {
             query?: {
+                /** @description page size (1-100) */
                 limit?: number;
                 /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
@@ -3125,6 +3126,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the organisation’s id */
                 id: string;
             };
             cookie?: never;
@@ -3176,6 +3178,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the organisation’s id */
                 id: string;
             };
             cookie?: never;
@@ -3227,6 +3230,7 @@ export interface operations {
     listUsers: {
         parameters: {
             query?: {
+                /** @description page size (1-100) */
                 limit?: number;
                 /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
@@ -3381,6 +3385,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the user’s id */
                 id: string;
             };
             cookie?: never;
@@ -3454,6 +3459,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the user’s id */
                 id: string;
             };
             cookie?: never;
@@ -3514,19 +3520,31 @@ export interface operations {
     listCases: {
         parameters: {
             query?: {
+                /** @description page size (1-100) */
                 limit?: number;
+                /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
+                /** @description only cases at this stage of their lifecycle */
                 stage?: "identification" | "custody" | "guardianship" | "legal_representation" | "best_interest_determination" | "durable_solution" | "closed";
+                /** @description only open or only closed cases */
                 status?: "open" | "closed";
+                /** @description only cases at this risk level */
                 riskLevel?: "low" | "medium" | "high" | "critical";
+                /** @description only cases whose child is (true) or is not (false) held in detention (section custody) */
                 inDetention?: "true" | "false";
                 /** @description a name: accent- and case-insensitive, tolerant of misspellings and name order */
                 q?: string;
+                /** @description the case’s human-readable number, exactly */
                 caseNumber?: string;
+                /** @description the child’s pseudonym: every case of the same child */
                 childRef?: string;
+                /** @description the child’s nationality, ISO 3166 alpha-2 (e.g. HN) */
                 nationality?: string;
+                /** @description only cases of children in this age bracket (section demographics) */
                 ageBracket?: "0-5" | "6-11" | "12-14" | "15-17" | "18+";
+                /** @description only cases whose current placement is of this type (section custody) */
                 placementType?: "migration_station" | "inm_temporary_custody" | "dif_shelter" | "dif_first_reception" | "ngo_shelter" | "foster_family" | "kinship_care" | "supervised_independent_living" | "family_reunified";
+                /** @description only cases this organisation leads */
                 leadOrganizationId?: string;
                 /** @description `me` or a user id: the assignee of the caller’s organisation */
                 assignedTo?: "me" | string;
@@ -4218,6 +4236,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -4364,6 +4383,7 @@ export interface operations {
                 "if-match": string;
             };
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -4596,12 +4616,14 @@ export interface operations {
     listCaseConsents: {
         parameters: {
             query?: {
+                /** @description page size (1-100) */
                 limit?: number;
                 /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -4661,6 +4683,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -4736,7 +4759,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the consent’s id */
                 consentId: string;
             };
             cookie?: never;
@@ -4792,7 +4817,9 @@ export interface operations {
                 "if-match": string;
             };
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the consent’s id */
                 consentId: string;
             };
             cookie?: never;
@@ -4864,12 +4891,14 @@ export interface operations {
     listCaseParticipants: {
         parameters: {
             query?: {
+                /** @description page size (1-100) */
                 limit?: number;
                 /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -4923,6 +4952,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -4989,7 +5019,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the participating organisation’s id */
                 organizationId: string;
             };
             cookie?: never;
@@ -5036,12 +5068,14 @@ export interface operations {
     listCaseReferrals: {
         parameters: {
             query?: {
+                /** @description page size (1-100) */
                 limit?: number;
                 /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -5207,6 +5241,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -5404,7 +5439,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the referral’s id */
                 rid: string;
             };
             cookie?: never;
@@ -5726,6 +5763,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the referral’s id */
                 rid: string;
             };
             cookie?: never;
@@ -5878,6 +5916,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the referral’s id */
                 rid: string;
             };
             cookie?: never;
@@ -6032,6 +6071,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the referral’s id */
                 rid: string;
             };
             cookie?: never;
@@ -6200,6 +6240,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the referral’s id */
                 rid: string;
             };
             cookie?: never;
@@ -6371,12 +6412,14 @@ export interface operations {
     listCaseTransfers: {
         parameters: {
             query?: {
+                /** @description page size (1-100) */
                 limit?: number;
                 /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -6496,6 +6539,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -6635,7 +6679,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the transfer’s id */
                 tid: string;
             };
             cookie?: never;
@@ -6743,6 +6789,7 @@ export interface operations {
     listTransfers: {
         parameters: {
             query?: {
+                /** @description page size (1-100) */
                 limit?: number;
                 /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
@@ -6870,6 +6917,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the transfer’s id */
                 tid: string;
             };
             cookie?: never;
@@ -6981,6 +7029,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the transfer’s id */
                 tid: string;
             };
             cookie?: never;
@@ -7106,7 +7155,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the participating organisation’s id */
                 organizationId: string;
             };
             cookie?: never;
@@ -7169,12 +7220,14 @@ export interface operations {
     listCaseNotes: {
         parameters: {
             query?: {
+                /** @description page size (1-100) */
                 limit?: number;
                 /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -7226,6 +7279,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -7284,7 +7338,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the note’s id */
                 noteId: string;
             };
             cookie?: never;
@@ -7332,7 +7388,9 @@ export interface operations {
                 "if-match": string;
             };
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the note’s id */
                 noteId: string;
             };
             cookie?: never;
@@ -7403,12 +7461,14 @@ export interface operations {
     getCaseHistory: {
         parameters: {
             query?: {
+                /** @description page size (1-100) */
                 limit?: number;
                 /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -7562,6 +7622,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -7616,6 +7677,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -7682,7 +7744,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the placement’s id */
                 pid: string;
             };
             cookie?: never;
@@ -7734,7 +7798,9 @@ export interface operations {
                 "if-match": string;
             };
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the placement’s id */
                 pid: string;
             };
             cookie?: never;
@@ -7814,6 +7880,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -7864,6 +7931,7 @@ export interface operations {
                 "if-match": string;
             };
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -7923,7 +7991,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the transition’s id */
                 transitionId: string;
             };
             cookie?: never;
@@ -7966,6 +8036,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -8017,6 +8088,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -8081,7 +8153,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the assessment’s id */
                 aid: string;
             };
             cookie?: never;
@@ -8130,7 +8204,9 @@ export interface operations {
                 "if-match": string;
             };
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the assessment’s id */
                 aid: string;
             };
             cookie?: never;
@@ -8222,6 +8298,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -8282,6 +8359,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -8370,7 +8448,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the determination’s id */
                 did: string;
             };
             cookie?: never;
@@ -8428,7 +8508,9 @@ export interface operations {
                 "if-match": string;
             };
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the determination’s id */
                 did: string;
             };
             cookie?: never;
@@ -8570,7 +8652,9 @@ export interface operations {
                 "if-match": string;
             };
             path: {
+                /** @description the case’s id */
                 id: string;
+                /** @description the determination’s id */
                 did: string;
             };
             cookie?: never;
@@ -8653,7 +8737,9 @@ export interface operations {
     listAlerts: {
         parameters: {
             query?: {
+                /** @description only alerts this urgent */
                 severity?: "critical" | "high" | "medium" | "low";
+                /** @description page size (1-100) */
                 limit?: number;
                 /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
@@ -8699,15 +8785,23 @@ export interface operations {
     listAuditEvents: {
         parameters: {
             query?: {
+                /** @description page size (1-500) */
                 limit?: number;
                 /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
+                /** @description only events of this user */
                 actorId?: string;
+                /** @description only events of users of this organisation */
                 organizationId?: string;
+                /** @description only events of this action (e.g. case.read, transfer.accept) */
                 action?: string;
+                /** @description only allowed or only denied requests */
                 outcome?: "allowed" | "denied";
+                /** @description only events at or after this time (inclusive) */
                 from?: string;
+                /** @description only events before this time (exclusive) */
                 to?: string;
+                /** @description only events about this case */
                 caseId?: string;
             };
             header?: never;
@@ -8763,18 +8857,26 @@ export interface operations {
     getCaseAccessLog: {
         parameters: {
             query?: {
+                /** @description page size (1-500) */
                 limit?: number;
                 /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
+                /** @description only events of this user */
                 actorId?: string;
+                /** @description only events of users of this organisation */
                 organizationId?: string;
+                /** @description only events of this action (e.g. case.read, transfer.accept) */
                 action?: string;
+                /** @description only allowed or only denied requests */
                 outcome?: "allowed" | "denied";
+                /** @description only events at or after this time (inclusive) */
                 from?: string;
+                /** @description only events before this time (exclusive) */
                 to?: string;
             };
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;
@@ -8828,7 +8930,9 @@ export interface operations {
     getAuditEventVerify: {
         parameters: {
             query?: {
+                /** @description A checkpoint kept outside the service (GET /audit-events/checkpoint): its sequence number; give checkpointHash with it */
                 checkpointSeq?: number;
+                /** @description The hash kept for checkpointSeq */
                 checkpointHash?: string;
                 /** @description Verify only from this kept checkpoint on (incremental); give fromHash with it */
                 fromSeq?: number;
@@ -9241,6 +9345,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the calendar day (YYYY-MM-DD, 2000-2100) */
                 date: string;
             };
             cookie?: never;
@@ -9287,6 +9392,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the calendar day (YYYY-MM-DD, 2000-2100) */
                 date: string;
             };
             cookie?: never;
@@ -9315,12 +9421,17 @@ export interface operations {
             query?: {
                 /** @description `me` or a user id: the cases the reader’s organisation assigned to that user */
                 assignedTo?: "me" | string;
+                /** @description only the tasks of this case */
                 caseId?: string;
+                /** @description only tasks of this rule (GET /vocabulary) */
                 rule?: "notify_procuraduria" | "leave_migration_station" | "appoint_guardian" | "file_asylum_claim" | "case_plan" | "case_review" | "residential_review" | "bid_review" | "turning_18" | "respond_to_referral" | "respond_to_transfer";
+                /** @description only tasks past (true) or not yet past (false) their due time */
                 overdue?: "true" | "false";
                 /** @description only tasks due before this time (a date: its start in Mexico City) */
                 dueBefore?: string;
+                /** @description page size (1-100) */
                 limit?: number;
+                /** @description `nextCursor` of the previous page, as it was given */
                 cursor?: string;
             };
             header?: never;
@@ -9408,6 +9519,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the case’s id */
                 id: string;
             };
             cookie?: never;

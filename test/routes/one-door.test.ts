@@ -1,29 +1,36 @@
 // The side doors found open before the access rule lived in one place (issue "One door…"), each as a
 // test: a consent that withholds a section from the Procuraduría, tried as its protection officer.
+// Calls go through the client generated from openapi.yaml (build's `api`): a drift from the document
+// fails tsc or the test.
 import { sql } from 'kysely'
 import t from 'tap'
-import { build, createOrganization, createUser } from '../helpers/build.js'
+import type { paths } from '../helpers/api-types.js'
+import { build, createOrganization, createUser, type TestUser } from '../helpers/build.js'
 
 const daysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString()
 
 t.test('one door: a withheld section stays behind its wall at every door', async (t) => {
-  const { app, database } = await build(t)
+  const { database, api } = await build(t)
   const ngo = await createUser(database, 'ngo_caseworker', await createOrganization(database, 'civil_society'))
   const officer = await createUser(database, 'protection_officer', await createOrganization(database, 'child_protection_authority'))
   const migration = await createUser(database, 'migration_officer', await createOrganization(database, 'migration_authority'))
   const auditor = await createUser(database, 'oversight_auditor', await createOrganization(database, 'oversight_body'))
-  const send = (user: typeof ngo, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object, ifMatch?: string) =>
-    app.inject({ method, url, headers: { ...user.headers, ...(ifMatch ? { 'if-match': ifMatch } : {}) }, ...(payload ? { payload } : {}) })
+  const readCase = (user: TestUser) => api(user).GET('/cases/{id}', { params: { path: { id: caseId } } })
+  const patchCase = (user: TestUser, body: paths['/cases/{id}']['patch']['requestBody']['content']['application/json'], ifMatch: string) =>
+    api(user).PATCH('/cases/{id}', { params: { path: { id: caseId }, header: { 'if-match': ifMatch } }, body })
 
   // A girl who turns 18 in a month, held in a migration station, with an asylum claim intended.
   const birth = new Date(Date.now() - (18 * 365.25 - 30) * 86_400_000).toISOString().slice(0, 10)
-  const created = await send(ngo, 'POST', '/cases', {
-    riskLevel: 'high',
-    identity: { givenName: 'Dulce', dateOfBirth: birth },
-    protection: { notes: 'first disclosure' },
+  const created = await api(ngo).POST('/cases', {
+    body: {
+      riskLevel: 'high',
+      identity: { givenName: 'Dulce', dateOfBirth: birth },
+      protection: { notes: 'first disclosure' },
+    },
   })
-  t.equal(created.statusCode, 201, created.body)
-  const caseId: string = created.json().id
+  t.equal(created.response.status, 201, JSON.stringify(created.error))
+  if (!created.data?.id) throw new Error('POST /cases answered no id')
+  const caseId = created.data.id
   await database.db
     .updateTable('cases')
     .set({
@@ -33,44 +40,57 @@ t.test('one door: a withheld section stays behind its wall at every door', async
     })
     .where('id', '=', caseId)
     .execute()
-  const consent = await send(ngo, 'POST', `/cases/${caseId}/consents`, {
-    givenBy: 'child_and_guardian',
-    scopes: ['share_with_organizations'],
+  const consent = await api(ngo).POST('/cases/{id}/consents', {
+    params: { path: { id: caseId } },
+    body: { givenBy: 'child_and_guardian', scopes: ['share_with_organizations'] },
   })
+  const consentId = consent.data?.id ?? 'no consent'
   for (const user of [officer, migration]) {
     t.equal(
-      (await send(ngo, 'POST', `/cases/${caseId}/participants`, { organizationId: user.organizationId, consentId: consent.json().id }))
-        .statusCode,
+      (
+        await api(ngo).POST('/cases/{id}/participants', {
+          params: { path: { id: caseId } },
+          body: { organizationId: user.organizationId, consentId },
+        })
+      ).response.status,
       201,
     )
   }
   t.equal(
-    (await send(ngo, 'POST', `/cases/${caseId}/placements`, { type: 'migration_station', startedAt: daysFromNow(-2) })).statusCode,
+    (
+      await api(ngo).POST('/cases/{id}/placements', {
+        params: { path: { id: caseId } },
+        body: { type: 'migration_station', startedAt: daysFromNow(-2) },
+      })
+    ).response.status,
     201,
   )
 
-  const alertRules = async (user: typeof ngo) =>
-    ((await send(user, 'GET', '/alerts?limit=100')).json().items as { caseId: string; rule: string }[])
+  const alertRules = async (user: TestUser) =>
+    ((await api(user).GET('/alerts', { params: { query: { limit: 100 } } })).data?.items ?? [])
       .filter((item) => item.caseId === caseId)
       .map((item) => item.rule)
       .sort()
-  const listed = async (user: typeof ngo, query: string) =>
-    ((await send(user, 'GET', `/cases?limit=100&${query}`)).json().items as { id: string }[]).some((item) => item.id === caseId)
+  const listed = async (user: TestUser, query: paths['/cases']['get']['parameters']['query']) =>
+    ((await api(user).GET('/cases', { params: { query: { limit: 100, ...query } } })).data?.items ?? []).some((item) => item.id === caseId)
 
   await t.test('before any withholding the Procuraduría sees the alerts and filters on custody', async (t) => {
     t.same(await alertRules(officer), ['asylum_claim_not_filed', 'in_migration_station', 'turning_18'])
-    t.ok(await listed(officer, 'inDetention=true'))
+    t.ok(await listed(officer, { inDetention: 'true' }))
   })
 
-  const withhold = await send(ngo, 'POST', `/cases/${caseId}/consents`, {
-    givenBy: 'child_and_guardian',
-    scopes: ['services'],
-    withheld: ['custody', 'identity', 'legalStatus', 'protection'].map((section) => ({
-      section,
-      fromOrganizationId: officer.organizationId,
-    })),
+  const withhold = await api(ngo).POST('/cases/{id}/consents', {
+    params: { path: { id: caseId } },
+    body: {
+      givenBy: 'child_and_guardian',
+      scopes: ['services'],
+      withheld: (['custody', 'identity', 'legalStatus', 'protection'] as const).map((section) => ({
+        section,
+        fromOrganizationId: officer.organizationId,
+      })),
+    },
   })
-  t.equal(withhold.statusCode, 201, withhold.body)
+  t.equal(withhold.response.status, 201, JSON.stringify(withhold.error))
 
   await t.test('alerts built on a withheld section are not shown: no birthday, no asylum status, no detention', async (t) => {
     t.same(await alertRules(officer), [])
@@ -79,86 +99,89 @@ t.test('one door: a withheld section stays behind its wall at every door', async
   })
 
   await t.test('a filter on a withheld field answers no yes/no about it', async (t) => {
-    t.notOk(await listed(officer, 'inDetention=true'))
-    t.notOk(await listed(officer, 'inDetention=false'))
-    t.ok(await listed(officer, ''), 'the case itself is still listed')
-    t.ok(await listed(ngo, 'inDetention=true'))
+    t.notOk(await listed(officer, { inDetention: 'true' }))
+    t.notOk(await listed(officer, { inDetention: 'false' }))
+    t.ok(await listed(officer, {}), 'the case itself is still listed')
+    t.ok(await listed(ngo, { inDetention: 'true' }))
   })
 
   await t.test('a write to a withheld section is refused and changes nothing, not even the ETag', async (t) => {
-    const read = await send(officer, 'GET', `/cases/${caseId}`)
-    t.notOk('custody' in read.json() || 'identity' in read.json(), 'withheld sections are absent')
+    const read = await readCase(officer)
+    t.equal(read.response.status, 200, JSON.stringify(read.error))
+    const etag = read.response.headers.get('etag') ?? 'no etag'
+    t.notOk('custody' in (read.data ?? {}) || 'identity' in (read.data ?? {}), 'withheld sections are absent')
     const before = await database.db
       .selectFrom('cases')
       .select(sql<string>`cases::text`.as('row'))
       .where('id', '=', caseId)
       .executeTakeFirstOrThrow()
-    const refused = await send(officer, 'PATCH', `/cases/${caseId}`, { identity: { givenName: 'Guess' } }, read.headers.etag as string)
-    t.equal(refused.statusCode, 403)
-    t.same(refused.json().deniedFields, ['identity.givenName'])
+    const refused = await patchCase(officer, { identity: { givenName: 'Guess' } }, etag)
+    t.equal(refused.response.status, 403)
+    t.same(refused.error?.deniedFields, ['identity.givenName'])
     const after = await database.db
       .selectFrom('cases')
       .select(sql<string>`cases::text`.as('row'))
       .where('id', '=', caseId)
       .executeTakeFirstOrThrow()
     t.equal(after.row, before.row)
-    t.equal((await send(officer, 'GET', `/cases/${caseId}`)).headers.etag, read.headers.etag)
+    t.equal((await readCase(officer)).response.headers.get('etag'), etag)
   })
 
   await t.test('a change behind a wall moves nobody else’s ETag, version or updatedAt', async (t) => {
-    const seen = (await send(migration, 'GET', `/cases/${caseId}`)).json()
-    const ngoRead = await send(ngo, 'GET', `/cases/${caseId}`)
-    const changed = await send(
-      ngo,
-      'PATCH',
-      `/cases/${caseId}`,
-      { protection: { notes: 'a later disclosure' } },
-      ngoRead.headers.etag as string,
-    )
-    t.equal(changed.statusCode, 200, changed.body)
-    t.not(changed.headers.etag, ngoRead.headers.etag, 'the writer’s own version moves')
-    const again = await send(migration, 'GET', `/cases/${caseId}`)
-    t.equal(again.json().version, seen.version, 'the migration officer reads no protection: its version stays')
-    t.equal(again.json().updatedAt, seen.updatedAt)
-    const stillFresh = await send(migration, 'PATCH', `/cases/${caseId}`, { riskLevel: 'critical' }, `"${seen.version}"`)
-    t.not(stillFresh.statusCode, 412, 'its If-Match is not stale')
+    const seen = (await readCase(migration)).data
+    const ngoRead = await readCase(ngo)
+    const ngoEtag = ngoRead.response.headers.get('etag') ?? 'no etag'
+    const changed = await patchCase(ngo, { protection: { notes: 'a later disclosure' } }, ngoEtag)
+    t.equal(changed.response.status, 200, JSON.stringify(changed.error))
+    t.not(changed.response.headers.get('etag'), ngoEtag, 'the writer’s own version moves')
+    const again = await readCase(migration)
+    t.equal(again.data?.version, seen?.version, 'the migration officer reads no protection: its version stays')
+    t.equal(again.data?.updatedAt, seen?.updatedAt)
+    const stillFresh = await patchCase(migration, { riskLevel: 'critical' }, `"${seen?.version}"`)
+    t.not(stillFresh.response.status, 412, 'its If-Match is not stale')
   })
 
   await t.test('a note from the NGO does not make the migration officer’s If-Match stale', async (t) => {
-    const seen = await send(migration, 'GET', `/cases/${caseId}`)
-    t.equal((await send(ngo, 'POST', `/cases/${caseId}/notes`, { body: 'home visit' })).statusCode, 201)
-    const patch = await send(migration, 'PATCH', `/cases/${caseId}`, { demographics: { nationality: 'HN' } }, seen.headers.etag as string)
-    t.equal(patch.statusCode, 200, patch.body)
+    const seen = await readCase(migration)
+    t.equal(
+      (await api(ngo).POST('/cases/{id}/notes', { params: { path: { id: caseId } }, body: { body: 'home visit' } })).response.status,
+      201,
+    )
+    const patch = await patchCase(migration, { demographics: { nationality: 'HN' } }, seen.response.headers.get('etag') ?? 'no etag')
+    t.equal(patch.response.status, 200, JSON.stringify(patch.error))
   })
 
   await t.test('only the lead or a protection officer withholds; never from the lead or oversight', async (t) => {
-    const participant = await send(migration, 'POST', `/cases/${caseId}/consents`, {
-      givenBy: 'child_assent',
-      scopes: ['services'],
-      withheld: [{ section: 'identity', fromOrganizationId: officer.organizationId }],
-    })
-    t.equal(participant.statusCode, 403, participant.body)
-    for (const target of [ngo.organizationId, auditor.organizationId]) {
-      const refused = await send(officer, 'POST', `/cases/${caseId}/consents`, {
+    const participant = await api(migration).POST('/cases/{id}/consents', {
+      params: { path: { id: caseId } },
+      body: {
         givenBy: 'child_assent',
         scopes: ['services'],
-        withheld: [{ section: 'custody', fromOrganizationId: target }],
+        withheld: [{ section: 'identity', fromOrganizationId: officer.organizationId }],
+      },
+    })
+    t.equal(participant.response.status, 403, JSON.stringify(participant.error))
+    for (const target of [ngo.organizationId, auditor.organizationId]) {
+      const refused = await api(officer).POST('/cases/{id}/consents', {
+        params: { path: { id: caseId } },
+        body: {
+          givenBy: 'child_assent',
+          scopes: ['services'],
+          withheld: [{ section: 'custody', fromOrganizationId: target }],
+        },
       })
-      t.equal(refused.statusCode, 422, refused.body)
+      t.equal(refused.response.status, 422, JSON.stringify(refused.error))
     }
   })
 
   await t.test('withdrawing the consent lifts its withholdings', async (t) => {
-    const withdrawn = await send(
-      ngo,
-      'PATCH',
-      `/cases/${caseId}/consents/${withhold.json().id}`,
-      { withdrawnAt: new Date().toISOString() },
-      '"1"',
-    )
-    t.equal(withdrawn.statusCode, 200, withdrawn.body)
+    const withdrawn = await api(ngo).PATCH('/cases/{id}/consents/{consentId}', {
+      params: { path: { id: caseId, consentId: withhold.data?.id ?? 'no consent' }, header: { 'if-match': '"1"' } },
+      body: { withdrawnAt: new Date().toISOString() },
+    })
+    t.equal(withdrawn.response.status, 200, JSON.stringify(withdrawn.error))
     t.same(await alertRules(officer), ['asylum_claim_not_filed', 'in_migration_station', 'turning_18'])
-    t.ok('identity' in (await send(officer, 'GET', `/cases/${caseId}`)).json())
+    t.ok('identity' in ((await readCase(officer)).data ?? {}))
   })
 })
 

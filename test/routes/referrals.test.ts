@@ -1,4 +1,8 @@
+// Calls go through the client generated from openapi.yaml (build's `api`): a drift from the document
+// fails tsc or the test; app.inject only where a call breaks the document on purpose, and for the
+// walk over every GET door of the document.
 import t from 'tap'
+import type { paths } from '../helpers/api-types.js'
 import { build, createOrganization, createUser, type TestUser } from '../helpers/build.js'
 import { fullCaseInput, newMarker } from '../helpers/case-samples.js'
 
@@ -12,8 +16,11 @@ const inDays = (days: number) => {
 const markersOutside = (markers: Map<string, string>, sections: readonly string[]) =>
   [...markers].filter(([field]) => !sections.includes(field.slice(0, field.indexOf('.')))).map(([field, marker]) => ({ field, marker }))
 
+type ReferralRequest = paths['/cases/{id}/referrals']['post']['requestBody']['content']['application/json']
+type CompletionRequest = paths['/referrals/{rid}/complete']['post']['requestBody']['content']['application/json']
+
 t.test('referrals for a service', async (t) => {
-  const { app, database } = await build(t)
+  const { app, database, api } = await build(t)
   const lead = await createUser(database, 'ngo_caseworker')
   const officer = await createUser(database, 'protection_officer')
   const psychosocial = await createOrganization(database, 'civil_society', 'Apoyo psicosocial')
@@ -26,29 +33,44 @@ t.test('referrals for a service', async (t) => {
   const auditor = await createUser(database, 'oversight_auditor')
   const outsider = await createUser(database, 'ngo_caseworker')
 
-  const send = (user: TestUser, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object, headers: Record<string, string> = {}) =>
-    app.inject({ method, url, headers: { ...user.headers, ...headers }, ...(payload ? { payload } : {}) })
-  const refer = (user: TestUser, caseId: string, payload: Record<string, unknown>) =>
-    send(user, 'POST', `/cases/${caseId}/referrals`, payload)
-  const answer = (user: TestUser, referralId: string, action: 'accept' | 'decline' | 'complete', payload?: object) =>
-    send(user, 'POST', `/referrals/${referralId}/${action}`, payload)
+  const refer = (user: TestUser, caseId: string, body: ReferralRequest, headers: { 'idempotency-key'?: string } = {}) =>
+    api(user).POST('/cases/{id}/referrals', { params: { path: { id: caseId }, header: headers }, body })
+  const accept = (user: TestUser, rid: string) => api(user).POST('/referrals/{rid}/accept', { params: { path: { rid } } })
+  const decline = (user: TestUser, rid: string, body: { reason?: string }) =>
+    api(user).POST('/referrals/{rid}/decline', { params: { path: { rid } }, body })
+  const complete = (user: TestUser, rid: string, body: CompletionRequest) =>
+    api(user).POST('/referrals/{rid}/complete', { params: { path: { rid } }, body })
+  const readCase = (user: TestUser, id: string) => api(user).GET('/cases/{id}', { params: { path: { id } } })
+  const inbox = (user: TestUser, query: paths['/referrals']['get']['parameters']['query'] = {}) =>
+    api(user).GET('/referrals', { params: { query } })
+  const caseReferral = (user: TestUser, id: string, rid: string) =>
+    api(user).GET('/cases/{id}/referrals/{rid}', { params: { path: { id, rid } } })
+  const caseReferrals = (user: TestUser, id: string) => api(user).GET('/cases/{id}/referrals', { params: { path: { id } } })
+  const idOf = (result: { data?: { id?: string }; response: Response }) => {
+    if (!result.data?.id) throw new Error(`no record in an answer ${result.response.status}`)
+    return result.data.id
+  }
 
   const { input, markers } = fullCaseInput()
   const { legalStatus: _legalStatus, legal: _legal, ...creatable } = input
-  const createdCase = await send(lead, 'POST', '/cases', creatable)
-  t.equal(createdCase.statusCode, 201, createdCase.body)
-  const caseId = createdCase.json().id as string
-  const caseNumber = createdCase.json().caseNumber as string
-  const childRef = createdCase.json().childRef as string
+  const createdCase = await api(lead).POST('/cases', { body: creatable })
+  t.equal(createdCase.response.status, 201, JSON.stringify(createdCase.error))
+  const caseId = idOf(createdCase)
+  const caseNumber = createdCase.data?.caseNumber
+  const childRef = createdCase.data?.childRef
   const noteMarker = newMarker('referral note')
-  t.equal((await send(lead, 'POST', `/cases/${caseId}/notes`, { body: noteMarker })).statusCode, 201)
+  t.equal(
+    (await api(lead).POST('/cases/{id}/notes', { params: { path: { id: caseId } }, body: { body: noteMarker } })).response.status,
+    201,
+  )
   markers.set('notes.body', noteMarker)
-  const consentResponse = await send(lead, 'POST', `/cases/${caseId}/consents`, {
-    givenBy: 'child_and_guardian',
-    scopes: ['share_with_organizations', 'services'],
+  const consentResponse = await api(lead).POST('/cases/{id}/consents', {
+    params: { path: { id: caseId } },
+    body: { givenBy: 'child_and_guardian', scopes: ['share_with_organizations', 'services'] },
   })
-  t.equal(consentResponse.statusCode, 201, consentResponse.body)
-  const consent = consentResponse.json() as { id: string; version: number }
+  t.equal(consentResponse.response.status, 201, JSON.stringify(consentResponse.error))
+  if (!consentResponse.data) throw new Error('POST /cases/{id}/consents answered no consent')
+  const consent = consentResponse.data
 
   const referral = await refer(lead, caseId, {
     toOrganizationId: psychosocial,
@@ -57,12 +79,12 @@ t.test('referrals for a service', async (t) => {
     consentId: consent.id,
     respondBy: inDays(7),
   })
-  t.equal(referral.statusCode, 201, referral.body)
-  const referralId = referral.json().id as string
+  t.equal(referral.response.status, 201, JSON.stringify(referral.error))
+  const referralId = idOf(referral)
 
   await t.test('a referral answers 201 with a Location that reads it', async (t) => {
-    t.equal(referral.headers.location, `/cases/${caseId}/referrals/${referralId}`)
-    t.match(referral.json(), {
+    t.equal(referral.response.headers.get('location'), `/cases/${caseId}/referrals/${referralId}`)
+    t.match(referral.data, {
       caseId,
       caseNumber,
       childRef,
@@ -78,9 +100,10 @@ t.test('referrals for a service', async (t) => {
       requestedBy: lead.id,
       decidedAt: null,
     })
-    const read = await send(lead, 'GET', referral.headers.location as string)
-    t.equal(read.statusCode, 200, read.body)
-    t.same(read.json(), referral.json())
+    // The Location is that path (asserted above): read it through its documented template.
+    const read = await caseReferral(lead, caseId, referralId)
+    t.equal(read.response.status, 200, JSON.stringify(read.error))
+    t.same(read.data, referral.data)
     const audit = await database.db
       .selectFrom('audit_events')
       .select(['actor_id', 'case_ids', 'target_organization_id'])
@@ -101,23 +124,24 @@ t.test('referrals for a service', async (t) => {
   })
 
   await t.test('before it accepts, the receiver sees a stub and nothing of the case', async (t) => {
-    for (const url of [
-      `/cases/${caseId}`,
-      `/cases/${caseId}/referrals`,
-      `/cases/${caseId}/referrals/${referralId}`,
-      `/cases/${caseId}/history`,
-      `/cases/${caseId}/notes`,
-    ]) {
-      t.equal((await send(psychologist, 'GET', url)).statusCode, 404, url)
+    const path = { path: { id: caseId } }
+    for (const [url, answer] of [
+      [`/cases/${caseId}`, await readCase(psychologist, caseId)],
+      [`/cases/${caseId}/referrals`, await caseReferrals(psychologist, caseId)],
+      [`/cases/${caseId}/referrals/${referralId}`, await caseReferral(psychologist, caseId, referralId)],
+      [`/cases/${caseId}/history`, await api(psychologist).GET('/cases/{id}/history', { params: path })],
+      [`/cases/${caseId}/notes`, await api(psychologist).GET('/cases/{id}/notes', { params: path })],
+    ] as const) {
+      t.equal(answer.response.status, 404, url)
     }
-    const cases = await send(psychologist, 'GET', '/cases?limit=100')
+    const cases = await api(psychologist).GET('/cases', { params: { query: { limit: 100 } } })
     t.notOk(
-      (cases.json().items as { id: string }[]).some((item) => item.id === caseId),
+      (cases.data?.items ?? []).some((item) => item.id === caseId),
       'not in its case list',
     )
-    const inbox = await send(psychologist, 'GET', '/referrals?direction=incoming&status=pending')
-    t.equal(inbox.statusCode, 200, inbox.body)
-    const items = inbox.json().items as Record<string, unknown>[]
+    const pending = await inbox(psychologist, { direction: 'incoming', status: 'pending' })
+    t.equal(pending.response.status, 200, JSON.stringify(pending.error))
+    const items = pending.data?.items ?? []
     t.equal(items.length, 1)
     t.same(Object.keys(items[0]!).sort(), [
       'caseId',
@@ -149,14 +173,15 @@ t.test('referrals for a service', async (t) => {
       respondBy: inDays(7),
       status: 'pending',
     })
-    const stub = await send(psychologist, 'GET', `/referrals/${referralId}`)
-    t.equal(stub.statusCode, 200, stub.body)
-    t.same(stub.json(), items[0])
+    const stub = await api(psychologist).GET('/referrals/{rid}', { params: { path: { rid: referralId } } })
+    t.equal(stub.response.status, 200, JSON.stringify(stub.error))
+    t.same(stub.data, items[0])
+    const stubText = `${JSON.stringify(pending.data)}\n${JSON.stringify(stub.data)}`
     for (const { field, marker } of markersOutside(markers, [])) {
-      t.notOk(inbox.body.includes(marker) || stub.body.includes(marker), `the stub carries nothing of ${field}`)
+      t.notOk(stubText.includes(marker), `the stub carries nothing of ${field}`)
     }
-    t.same((await send(psychologist, 'GET', '/referrals?direction=outgoing')).json().items, [], 'nothing outgoing')
-    const outgoing = (await send(lead, 'GET', '/referrals?direction=outgoing')).json().items as { id: string }[]
+    t.same((await inbox(psychologist, { direction: 'outgoing' })).data?.items, [], 'nothing outgoing')
+    const outgoing = (await inbox(lead, { direction: 'outgoing' })).data?.items ?? []
     t.same(
       outgoing.map((item) => item.id),
       [referralId],
@@ -165,11 +190,11 @@ t.test('referrals for a service', async (t) => {
   })
 
   await t.test('organisations neither sending nor receiving get 404, and no inbox entry', async (t) => {
-    t.equal((await send(outsider, 'GET', `/referrals/${referralId}`)).statusCode, 404)
-    t.same((await send(outsider, 'GET', '/referrals')).json().items, [])
-    t.equal((await answer(outsider, referralId, 'accept')).statusCode, 404)
-    t.equal((await answer(outsider, referralId, 'decline', { reason: 'no' })).statusCode, 404)
-    t.equal((await send(outsider, 'GET', `/cases/${caseId}/referrals`)).statusCode, 404)
+    t.equal((await api(outsider).GET('/referrals/{rid}', { params: { path: { rid: referralId } } })).response.status, 404)
+    t.same((await inbox(outsider)).data?.items, [])
+    t.equal((await accept(outsider, referralId)).response.status, 404)
+    t.equal((await decline(outsider, referralId, { reason: 'no' })).response.status, 404)
+    t.equal((await caseReferrals(outsider, caseId)).response.status, 404)
     t.equal(
       (
         await refer(outsider, caseId, {
@@ -179,52 +204,52 @@ t.test('referrals for a service', async (t) => {
           consentId: consent.id,
           respondBy: inDays(3),
         })
-      ).statusCode,
+      ).response.status,
       404,
     )
   })
 
   await t.test('the sender may not answer its own referral', async (t) => {
-    const response = await answer(lead, referralId, 'accept')
-    t.equal(response.statusCode, 403, response.body)
-    t.equal(response.json().reason, 'not_receiver')
+    const { error, response } = await accept(lead, referralId)
+    t.equal(response.status, 403, JSON.stringify(error))
+    t.equal(error?.reason, 'not_receiver')
   })
 
   await t.test('after accepting, the receiver reads only the referred sections', async (t) => {
-    const accepted = await answer(psychologist, referralId, 'accept')
-    t.equal(accepted.statusCode, 200, accepted.body)
-    t.match(accepted.json(), { id: referralId, status: 'accepted', decidedBy: psychologist.id })
-    const participationId = accepted.json().participationId as string
+    const accepted = await accept(psychologist, referralId)
+    t.equal(accepted.response.status, 200, JSON.stringify(accepted.error))
+    t.match(accepted.data, { id: referralId, status: 'accepted', decidedBy: psychologist.id })
+    const participationId = accepted.data?.participationId
     t.ok(participationId)
-    const read = await send(psychologist, 'GET', `/cases/${caseId}`)
-    t.equal(read.statusCode, 200, read.body)
-    const body = read.json()
+    const read = await readCase(psychologist, caseId)
+    t.equal(read.response.status, 200, JSON.stringify(read.error))
+    const body = read.data ?? {}
+    const readText = JSON.stringify(read.data)
     t.ok(body.demographics && body.health, 'demographics and health are there')
     for (const section of ['identity', 'contact', 'protection', 'custody', 'legalStatus', 'legal'])
       t.notOk(section in body, `${section} is absent`)
     for (const { field, marker } of markersOutside(markers, ['demographics', 'health']))
-      t.notOk(read.body.includes(marker), `${field} is absent`)
-    t.ok(read.body.includes(markers.get('health.notes') as string), 'the referred free text is there')
-    t.equal((await send(psychologist, 'GET', `/cases/${caseId}/notes`)).statusCode, 403, 'notes were not referred')
-    const history = await send(psychologist, 'GET', `/cases/${caseId}/history?limit=100`)
-    t.equal(history.statusCode, 200)
+      t.notOk(readText.includes(marker), `${field} is absent`)
+    t.ok(readText.includes(markers.get('health.notes') ?? 'no marker'), 'the referred free text is there')
+    t.equal(
+      (await api(psychologist).GET('/cases/{id}/notes', { params: { path: { id: caseId } } })).response.status,
+      403,
+      'notes were not referred',
+    )
+    const history = await api(psychologist).GET('/cases/{id}/history', { params: { path: { id: caseId }, query: { limit: 100 } } })
+    t.equal(history.response.status, 200)
+    const historyText = JSON.stringify(history.data)
     for (const { field, marker } of markersOutside(markers, ['demographics', 'health']))
-      t.notOk(history.body.includes(marker), `history: ${field} is absent`)
-    const participants = (await send(lead, 'GET', `/cases/${caseId}/participants`)).json().items as {
-      id: string
-      organizationId: string
-      basis: string
-      sections: string[] | null
-      consentId: string | null
-    }[]
+      t.notOk(historyText.includes(marker), `history: ${field} is absent`)
+    const participants = (await api(lead).GET('/cases/{id}/participants', { params: { path: { id: caseId } } })).data?.items ?? []
     t.match(
       participants.find((item) => item.organizationId === psychosocial),
       { id: participationId, basis: 'consent', consentId: consent.id, sections: ['demographics', 'health'] },
     )
-    const caseReferrals = await send(psychologist, 'GET', `/cases/${caseId}/referrals`)
-    t.equal(caseReferrals.statusCode, 200, caseReferrals.body)
+    const listed = await caseReferrals(psychologist, caseId)
+    t.equal(listed.response.status, 200, JSON.stringify(listed.error))
     t.same(
-      (caseReferrals.json().items as { id: string }[]).map((item) => item.id),
+      listed.data?.items.map((item) => item.id),
       [referralId],
     )
     const audit = await database.db
@@ -247,8 +272,13 @@ t.test('referrals for a service', async (t) => {
       .map(([path]) => path.replace('{id}', caseId))
     t.ok(urls.includes(`/cases/${caseId}/referrals`) && urls.includes(`/cases/${caseId}/history`), `${urls.length} doors`)
     const hidden = markersOutside(markers, ['demographics', 'health'])
+    // Every GET door the document has, walked by URL: raw calls, as the paths are only known at run time.
     for (const url of urls) {
-      const response = await send(psychologist, 'GET', url.includes('?') || !url.startsWith('/cases') ? url : `${url}?limit=100`)
+      const response = await app.inject({
+        method: 'GET',
+        url: url.includes('?') || !url.startsWith('/cases') ? url : `${url}?limit=100`,
+        headers: psychologist.headers,
+      })
       const text = `${JSON.stringify(response.headers)}\n${response.body}`
       const found = hidden.filter(({ marker }) => text.includes(marker)).map(({ field }) => field)
       t.same(found, [], `${url} (${response.statusCode})`)
@@ -256,24 +286,23 @@ t.test('referrals for a service', async (t) => {
   })
 
   await t.test('a decided referral cannot be answered again', async (t) => {
-    for (const [action, payload] of [
-      ['accept', undefined],
-      ['decline', { reason: 'Sin cupo' }],
+    for (const [action, answer] of [
+      ['accept', await accept(psychologist, referralId)],
+      ['decline', await decline(psychologist, referralId, { reason: 'Sin cupo' })],
     ] as const) {
-      const response = await answer(psychologist, referralId, action, payload)
-      t.equal(response.statusCode, 409, response.body)
-      t.equal(response.json().reason, 'referral_already_decided')
+      t.equal(answer.response.status, 409, `${action}: ${JSON.stringify(answer.error)}`)
+      t.equal(answer.error?.reason, 'referral_already_decided')
     }
   })
 
   await t.test('the receiver completes the service with an outcome', async (t) => {
-    const completed = await answer(psychologist, referralId, 'complete', { outcome: 'partially_provided' })
-    t.equal(completed.statusCode, 200, completed.body)
-    t.match(completed.json(), { status: 'completed', outcome: 'partially_provided', completedBy: psychologist.id })
-    const notesRefused = await answer(psychologist, referralId, 'complete', { outcome: 'provided' })
-    t.equal(notesRefused.statusCode, 409, 'completed once')
-    t.equal(notesRefused.json().reason, 'referral_not_accepted')
-    t.equal((await send(psychologist, 'GET', `/cases/${caseId}`)).statusCode, 200, 'the participation lasts until it is ended')
+    const completed = await complete(psychologist, referralId, { outcome: 'partially_provided' })
+    t.equal(completed.response.status, 200, JSON.stringify(completed.error))
+    t.match(completed.data, { status: 'completed', outcome: 'partially_provided', completedBy: psychologist.id })
+    const notesRefused = await complete(psychologist, referralId, { outcome: 'provided' })
+    t.equal(notesRefused.response.status, 409, 'completed once')
+    t.equal(notesRefused.error?.reason, 'referral_not_accepted')
+    t.equal((await readCase(psychologist, caseId)).response.status, 200, 'the participation lasts until it is ended')
   })
 
   await t.test('a referral not yet accepted cannot be completed; completion notes need section notes', async (t) => {
@@ -284,18 +313,19 @@ t.test('referrals for a service', async (t) => {
       consentId: consent.id,
       respondBy: inDays(2),
     })
-    t.equal(pending.statusCode, 201, pending.body)
-    const early = await answer(shelterWorker, pending.json().id, 'complete', { outcome: 'provided' })
-    t.equal(early.statusCode, 409)
-    t.equal(early.json().reason, 'referral_not_accepted')
-    t.equal((await answer(shelterWorker, pending.json().id, 'accept')).statusCode, 200)
-    const withNotes = await answer(shelterWorker, pending.json().id, 'complete', { outcome: 'provided', notes: 'Alojada tres semanas' })
-    t.equal(withNotes.statusCode, 403, withNotes.body)
-    t.same(withNotes.json().deniedFields, ['notes.notes'])
+    t.equal(pending.response.status, 201, JSON.stringify(pending.error))
+    const pendingId = idOf(pending)
+    const early = await complete(shelterWorker, pendingId, { outcome: 'provided' })
+    t.equal(early.response.status, 409)
+    t.equal(early.error?.reason, 'referral_not_accepted')
+    t.equal((await accept(shelterWorker, pendingId)).response.status, 200)
+    const withNotes = await complete(shelterWorker, pendingId, { outcome: 'provided', notes: 'Alojada tres semanas' })
+    t.equal(withNotes.response.status, 403, JSON.stringify(withNotes.error))
+    t.same(withNotes.error?.deniedFields, ['notes.notes'])
     const row = await database.db
       .selectFrom('referrals')
       .select(['status', 'completion_notes'])
-      .where('id', '=', pending.json().id)
+      .where('id', '=', pendingId)
       .executeTakeFirstOrThrow()
     t.same(row, { status: 'accepted', completion_notes: null }, 'nothing changed')
   })
@@ -308,39 +338,39 @@ t.test('referrals for a service', async (t) => {
       consentId: consent.id,
       respondBy: inDays(5),
     })
-    t.equal(response.statusCode, 201, response.body)
-    const id = response.json().id as string
+    t.equal(response.response.status, 201, JSON.stringify(response.error))
+    const id = idOf(response)
     for (const payload of [{}, { reason: '   ' }]) {
-      const missing = await answer(attorney, id, 'decline', payload)
-      t.equal(missing.statusCode, 422, missing.body)
-      t.equal(missing.json().reason, 'reason_required')
+      const missing = await decline(attorney, id, payload)
+      t.equal(missing.response.status, 422, JSON.stringify(missing.error))
+      t.equal(missing.error?.reason, 'reason_required')
     }
     const reason = newMarker('decline reason')
-    const declined = await answer(attorney, id, 'decline', { reason })
-    t.equal(declined.statusCode, 200, declined.body)
-    t.match(declined.json(), { status: 'declined' })
-    t.notOk(declined.body.includes(reason), 'the stub carries no free text')
-    t.equal((await send(attorney, 'GET', `/cases/${caseId}`)).statusCode, 404)
-    t.equal((await answer(attorney, id, 'accept')).statusCode, 409)
-    const asLead = await send(lead, 'GET', `/cases/${caseId}/referrals/${id}`)
-    t.match(asLead.json(), { status: 'declined', declineReason: reason, decidedBy: attorney.id })
-    const declinedInbox = (await send(attorney, 'GET', '/referrals?status=declined')).json().items as { id: string }[]
+    const declined = await decline(attorney, id, { reason })
+    t.equal(declined.response.status, 200, JSON.stringify(declined.error))
+    t.match(declined.data, { status: 'declined' })
+    t.notOk(JSON.stringify(declined.data).includes(reason), 'the stub carries no free text')
+    t.equal((await readCase(attorney, caseId)).response.status, 404)
+    t.equal((await accept(attorney, id)).response.status, 409)
+    const asLead = await caseReferral(lead, caseId, id)
+    t.match(asLead.data, { status: 'declined', declineReason: reason, decidedBy: attorney.id })
+    const declinedInbox = (await inbox(attorney, { status: 'declined' })).data?.items ?? []
     t.same(
       declinedInbox.map((item) => item.id),
       [id],
     )
-    t.same((await send(attorney, 'GET', '/referrals?status=pending')).json().items, [])
+    t.same((await inbox(attorney, { status: 'pending' })).data?.items, [])
   })
 
   await t.test('wrong requests are 422, roles that may not are 403, bad bodies 400', async (t) => {
-    const base = {
+    const base: ReferralRequest = {
       toOrganizationId: legalAid,
       service: 'legal_representation',
       sections: ['identity'],
       consentId: consent.id,
       respondBy: inDays(5),
     }
-    const cases: [Record<string, unknown>, string][] = [
+    const cases: [Partial<ReferralRequest>, string][] = [
       [{ sections: [] }, 'sections_required'],
       [{ sections: ['identity', 'case'] }, 'unknown_section'],
       [{ sections: ['secrets'] }, 'unknown_section'],
@@ -355,34 +385,47 @@ t.test('referrals for a service', async (t) => {
     ]
     for (const [change, reason] of cases) {
       const response = await refer(lead, caseId, { ...base, ...change })
-      t.equal(response.statusCode, 422, `${reason}: ${response.body}`)
-      t.equal(response.json().reason, reason)
+      t.equal(response.response.status, 422, `${reason}: ${JSON.stringify(response.error)}`)
+      t.equal(response.error?.reason, reason)
     }
-    const tracingOnly = (await send(lead, 'POST', `/cases/${caseId}/consents`, { givenBy: 'child_assent', scopes: ['tracing'] })).json().id
-    const scope = await refer(lead, caseId, { ...base, consentId: tracingOnly })
-    t.equal(scope.statusCode, 422)
-    t.equal(scope.json().reason, 'consent_scope_missing')
+    const tracingOnly = await api(lead).POST('/cases/{id}/consents', {
+      params: { path: { id: caseId } },
+      body: { givenBy: 'child_assent', scopes: ['tracing'] },
+    })
+    const scope = await refer(lead, caseId, { ...base, consentId: idOf(tracingOnly) })
+    t.equal(scope.response.status, 422)
+    t.equal(scope.error?.reason, 'consent_scope_missing')
     const legalBasis = await refer(lead, caseId, { ...base, consentId: undefined, legalBasis: { code: 'protection_measure' } })
-    t.equal(legalBasis.statusCode, 403)
-    t.equal(legalBasis.json().reason, 'legal_basis_requires_protection_officer')
-    const migrationCase = (await send(migration, 'POST', '/cases', { riskLevel: 'low' })).json().id as string
+    t.equal(legalBasis.response.status, 403)
+    t.equal(legalBasis.error?.reason, 'legal_basis_requires_protection_officer')
+    const migrationCase = idOf(await api(migration).POST('/cases', { body: { riskLevel: 'low' } }))
     const migrationRefers = await refer(migration, migrationCase, {
       ...base,
       consentId: undefined,
       legalBasis: { code: 'migration_law_handover' },
     })
-    t.equal(migrationRefers.statusCode, 403, migrationRefers.body)
-    t.equal((await refer(auditor, caseId, base)).statusCode, 403, 'oversight reaches the case but refers nothing')
+    t.equal(migrationRefers.response.status, 403, JSON.stringify(migrationRefers.error))
+    t.equal((await refer(auditor, caseId, base)).response.status, 403, 'oversight reaches the case but refers nothing')
     const already = await refer(lead, caseId, { ...base, toOrganizationId: psychosocial, service: 'health' })
-    t.equal(already.statusCode, 409)
-    t.equal(already.json().reason, 'already_participant')
-    t.equal((await refer(lead, caseId, { ...base, service: 'haircut' })).statusCode, 400)
-    t.equal((await refer(lead, caseId, { ...base, respondBy: '99999-01-01' })).statusCode, 400)
-    t.equal((await refer(lead, caseId, { ...base, legalBasis: { code: 'court_order' } })).statusCode, 400, 'both grounds')
-    t.equal((await refer(lead, caseId, { ...base, extra: true })).statusCode, 400)
-    t.equal((await answer(attorney, referralId, 'complete', { outcome: 'maybe' })).statusCode, 400)
-    t.equal((await send(lead, 'GET', '/referrals?direction=sideways')).statusCode, 400)
-    t.equal((await send(lead, 'GET', '/referrals?cursor=bad')).statusCode, 400)
+    t.equal(already.response.status, 409)
+    t.equal(already.error?.reason, 'already_participant')
+    // What the document forbids (an unknown service, an unknown field, an unknown outcome or direction):
+    // only raw calls can send it.
+    const raw = (method: 'GET' | 'POST', url: string, payload?: object) =>
+      app.inject({ method, url, headers: lead.headers, ...(payload ? { payload } : {}) })
+    t.equal((await raw('POST', `/cases/${caseId}/referrals`, { ...base, service: 'haircut' })).statusCode, 400)
+    t.equal((await refer(lead, caseId, { ...base, respondBy: '99999-01-01' })).response.status, 400)
+    t.equal((await refer(lead, caseId, { ...base, legalBasis: { code: 'court_order' } })).response.status, 400, 'both grounds')
+    t.equal((await raw('POST', `/cases/${caseId}/referrals`, { ...base, extra: true })).statusCode, 400)
+    const maybe = await app.inject({
+      method: 'POST',
+      url: `/referrals/${referralId}/complete`,
+      headers: attorney.headers,
+      payload: { outcome: 'maybe' },
+    })
+    t.equal(maybe.statusCode, 400)
+    t.equal((await raw('GET', '/referrals?direction=sideways')).statusCode, 400)
+    t.equal((await inbox(lead, { cursor: 'bad' })).response.status, 400)
     const denied = await database.db
       .selectFrom('audit_events')
       .select('reason')
@@ -405,20 +448,20 @@ t.test('referrals for a service', async (t) => {
       consentId: psychConsent,
       respondBy: inDays(5),
     })
-    t.equal(response.statusCode, 422, response.body)
-    t.equal(response.json().reason, 'section_not_covered')
-    t.same(response.json().sections, ['identity'])
+    t.equal(response.response.status, 422, JSON.stringify(response.error))
+    t.equal(response.error?.reason, 'section_not_covered')
+    t.same(response.error?.sections, ['identity'])
   })
 
   await t.test('a protection officer refers on a legal basis; the citation is for readers of legal only', async (t) => {
-    const ownCase = (await send(officer, 'POST', '/cases', { riskLevel: 'high', identity: { givenName: 'Ana' } })).json().id as string
+    const ownCase = idOf(await api(officer).POST('/cases', { body: { riskLevel: 'high', identity: { givenName: 'Ana' } } }))
     t.equal(
       (
-        await send(officer, 'POST', `/cases/${ownCase}/participants`, {
-          organizationId: migration.organizationId,
-          legalBasis: { code: 'migration_law_handover' },
+        await api(officer).POST('/cases/{id}/participants', {
+          params: { path: { id: ownCase } },
+          body: { organizationId: migration.organizationId, legalBasis: { code: 'migration_law_handover' } },
         })
-      ).statusCode,
+      ).response.status,
       201,
     )
     const citation = newMarker('referral citation')
@@ -429,26 +472,21 @@ t.test('referrals for a service', async (t) => {
       legalBasis: { code: 'protection_measure', citation },
       respondBy: inDays(1),
     })
-    t.equal(response.statusCode, 201, response.body)
-    t.match(response.json(), { consentId: null, legalBasis: { code: 'protection_measure', citation } })
-    const asMigration = await send(migration, 'GET', `/cases/${ownCase}/referrals`)
-    t.equal(asMigration.statusCode, 200, asMigration.body)
-    t.match(asMigration.json().items, [{ legalBasis: { code: 'protection_measure' } }])
-    t.notOk(asMigration.body.includes(citation), 'no citation for the migration officer')
-    const asAuditor = await send(auditor, 'GET', `/cases/${ownCase}/referrals`)
-    t.equal(asAuditor.statusCode, 200)
-    t.notOk(asAuditor.body.includes(citation), 'no citation for oversight')
-    const stub = await send(attorney, 'GET', `/referrals/${response.json().id}`)
-    t.notOk(stub.body.includes(citation), 'no citation in the stub')
-    const accepted = await answer(attorney, response.json().id, 'accept')
-    t.equal(accepted.statusCode, 200, accepted.body)
-    t.match(accepted.json(), { legalBasis: { code: 'protection_measure', citation } }, 'the receiver reads legal now')
-    const participants = (await send(officer, 'GET', `/cases/${ownCase}/participants`)).json().items as {
-      organizationId: string
-      basis: string
-      legalBasis: unknown
-      sections: string[]
-    }[]
+    t.equal(response.response.status, 201, JSON.stringify(response.error))
+    t.match(response.data, { consentId: null, legalBasis: { code: 'protection_measure', citation } })
+    const asMigration = await caseReferrals(migration, ownCase)
+    t.equal(asMigration.response.status, 200, JSON.stringify(asMigration.error))
+    t.match(asMigration.data?.items, [{ legalBasis: { code: 'protection_measure' } }])
+    t.notOk(JSON.stringify(asMigration.data).includes(citation), 'no citation for the migration officer')
+    const asAuditor = await caseReferrals(auditor, ownCase)
+    t.equal(asAuditor.response.status, 200)
+    t.notOk(JSON.stringify(asAuditor.data).includes(citation), 'no citation for oversight')
+    const stub = await api(attorney).GET('/referrals/{rid}', { params: { path: { rid: idOf(response) } } })
+    t.notOk(JSON.stringify(stub.data ?? stub.error).includes(citation), 'no citation in the stub')
+    const accepted = await accept(attorney, idOf(response))
+    t.equal(accepted.response.status, 200, JSON.stringify(accepted.error))
+    t.match(accepted.data, { legalBasis: { code: 'protection_measure', citation } }, 'the receiver reads legal now')
+    const participants = (await api(officer).GET('/cases/{id}/participants', { params: { path: { id: ownCase } } })).data?.items ?? []
     t.match(
       participants.find((item) => item.organizationId === legalAid),
       { basis: 'legal_basis', legalBasis: { code: 'protection_measure', citation }, sections: ['identity', 'legal'] },
@@ -468,15 +506,15 @@ t.test('referrals for a service', async (t) => {
       consentId: consent.id,
       respondBy: inDays(4),
     })
-    t.equal(response.statusCode, 201)
-    const id = response.json().id as string
+    t.equal(response.response.status, 201)
+    const id = idOf(response)
     const results = await Promise.all([
-      answer(workers[0]!, id, 'accept'),
-      answer(workers[1]!, id, 'accept'),
-      answer(workers[0]!, id, 'decline', { reason: 'Sin cupo' }),
-      answer(workers[1]!, id, 'accept'),
+      accept(workers[0]!, id),
+      accept(workers[1]!, id),
+      decline(workers[0]!, id, { reason: 'Sin cupo' }),
+      accept(workers[1]!, id),
     ])
-    const codes = results.map((result) => result.statusCode)
+    const codes = results.map((result) => result.response.status)
     t.equal(codes.filter((code) => code === 200).length, 1, `one wins: ${codes.join(',')}`)
     t.equal(codes.filter((code) => code === 409).length, 3)
     const participations = await database.db
@@ -500,13 +538,13 @@ t.test('referrals for a service', async (t) => {
         }),
       ),
     )
-    t.same(twice.map((result) => result.statusCode).sort(), [201, 409], 'one pending referral per receiver')
-    t.equal(twice.find((result) => result.statusCode === 409)?.json().reason, 'referral_pending')
+    t.same(twice.map((result) => result.response.status).sort(), [201, 409], 'one pending referral per receiver')
+    t.equal(twice.find((result) => result.response.status === 409)?.error?.reason, 'referral_pending')
   })
 
   await t.test('a retried referral with the same Idempotency-Key is made once', async (t) => {
     const interpreters = await createOrganization(database, 'civil_society', 'Intérpretes')
-    const payload = {
+    const payload: ReferralRequest = {
       toOrganizationId: interpreters,
       service: 'interpretation',
       sections: ['demographics'],
@@ -514,13 +552,13 @@ t.test('referrals for a service', async (t) => {
       respondBy: inDays(3),
     }
     const headers = { 'idempotency-key': 'referral-retry-0001' }
-    const first = await send(lead, 'POST', `/cases/${caseId}/referrals`, payload, headers)
-    const second = await send(lead, 'POST', `/cases/${caseId}/referrals`, payload, headers)
-    t.equal(first.statusCode, 201, first.body)
-    t.equal(second.statusCode, 201, second.body)
-    t.equal(second.headers['idempotent-replayed'], 'true')
-    t.equal(second.json().id, first.json().id)
-    t.equal(second.headers.location, first.headers.location)
+    const first = await refer(lead, caseId, payload, headers)
+    const second = await refer(lead, caseId, payload, headers)
+    t.equal(first.response.status, 201, JSON.stringify(first.error))
+    t.equal(second.response.status, 201, JSON.stringify(second.error))
+    t.equal(second.response.headers.get('idempotent-replayed'), 'true')
+    t.equal(second.data?.id, first.data?.id)
+    t.equal(second.response.headers.get('location'), first.response.headers.get('location'))
     const rows = await database.db.selectFrom('referrals').select('id').where('to_organization_id', '=', interpreters).execute()
     t.equal(rows.length, 1)
   })
@@ -535,33 +573,29 @@ t.test('referrals for a service', async (t) => {
       consentId: consent.id,
       respondBy: inDays(6),
     })
-    t.equal(pending.statusCode, 201, pending.body)
-    const current = (await send(lead, 'GET', `/cases/${caseId}/consents/${consent.id}`)).json() as { version: number }
-    const withdrawn = await send(
-      lead,
-      'PATCH',
-      `/cases/${caseId}/consents/${consent.id}`,
-      { withdrawnAt: new Date().toISOString() },
-      { 'if-match': `"${current.version}"` },
-    )
-    t.equal(withdrawn.statusCode, 200, withdrawn.body)
+    t.equal(pending.response.status, 201, JSON.stringify(pending.error))
+    const pendingId = idOf(pending)
+    const current = await api(lead).GET('/cases/{id}/consents/{consentId}', { params: { path: { id: caseId, consentId: consent.id } } })
+    const withdrawn = await api(lead).PATCH('/cases/{id}/consents/{consentId}', {
+      params: { path: { id: caseId, consentId: consent.id }, header: { 'if-match': `"${current.data?.version}"` } },
+      body: { withdrawnAt: new Date().toISOString() },
+    })
+    t.equal(withdrawn.response.status, 200, JSON.stringify(withdrawn.error))
 
-    const ended = await send(lead, 'GET', `/cases/${caseId}/referrals/${pending.json().id}`)
-    t.match(ended.json(), { status: 'ended', endReason: 'consent_withdrawn' })
-    const accept = await answer(tracer, pending.json().id, 'accept')
-    t.equal(accept.statusCode, 409, accept.body)
-    const inbox = (await send(tracer, 'GET', '/referrals')).json().items as { status: string }[]
-    t.match(inbox, [{ status: 'ended', endReason: 'consent_withdrawn' }])
+    const ended = await caseReferral(lead, caseId, pendingId)
+    t.match(ended.data, { status: 'ended', endReason: 'consent_withdrawn' })
+    const accepted = await accept(tracer, pendingId)
+    t.equal(accepted.response.status, 409, JSON.stringify(accepted.error))
+    const tracerInbox = (await inbox(tracer)).data?.items
+    t.match(tracerInbox, [{ status: 'ended', endReason: 'consent_withdrawn' }])
 
-    const first = await send(lead, 'GET', `/cases/${caseId}/referrals/${referralId}`)
-    t.match(first.json(), { status: 'completed' }, 'a completed referral stays completed')
-    t.equal((await send(psychologist, 'GET', `/cases/${caseId}`)).statusCode, 404, 'its participation ended with the consent')
-    const shelterReferral = (await send(lead, 'GET', `/cases/${caseId}/referrals`))
-      .json()
-      .items.find((item: { toOrganizationId: string }) => item.toOrganizationId === shelter)
+    const first = await caseReferral(lead, caseId, referralId)
+    t.match(first.data, { status: 'completed' }, 'a completed referral stays completed')
+    t.equal((await readCase(psychologist, caseId)).response.status, 404, 'its participation ended with the consent')
+    const shelterReferral = (await caseReferrals(lead, caseId)).data?.items.find((item) => item.toOrganizationId === shelter)
     t.match(shelterReferral, { status: 'ended', endReason: 'participation_ended' }, 'an accepted referral ends with its participation')
-    t.equal((await send(shelterWorker, 'GET', `/cases/${caseId}`)).statusCode, 404)
-    t.equal((await answer(shelterWorker, shelterReferral.id, 'complete', { outcome: 'provided' })).statusCode, 409)
+    t.equal((await readCase(shelterWorker, caseId)).response.status, 404)
+    t.equal((await complete(shelterWorker, shelterReferral?.id ?? 'no referral', { outcome: 'provided' })).response.status, 409)
 
     const again = await refer(lead, caseId, {
       toOrganizationId: family,
@@ -570,8 +604,8 @@ t.test('referrals for a service', async (t) => {
       consentId: consent.id,
       respondBy: inDays(6),
     })
-    t.equal(again.statusCode, 422)
-    t.equal(again.json().reason, 'consent_withdrawn')
+    t.equal(again.response.status, 422)
+    t.equal(again.error?.reason, 'consent_withdrawn')
     const history = await database.db
       .selectFrom('case_history')
       .select('new_value')
@@ -581,23 +615,21 @@ t.test('referrals for a service', async (t) => {
     t.ok(
       history.some(
         (entry) =>
-          (entry.new_value as { referralId?: string; status?: string }).referralId === pending.json().id &&
+          (entry.new_value as { referralId?: string; status?: string }).referralId === pendingId &&
           (entry.new_value as { status: string }).status === 'ended',
       ),
     )
   })
 
   await t.test('inboxes page by cursor', async (t) => {
-    const all = (await send(lead, 'GET', '/referrals?direction=outgoing&limit=100')).json().items as { id: string }[]
+    const all = (await inbox(lead, { direction: 'outgoing', limit: 100 })).data?.items ?? []
     t.ok(all.length >= 4)
     const seen: string[] = []
     let cursor: string | null = null
     do {
-      const page: { items: { id: string }[]; nextCursor: string | null } = (
-        await send(lead, 'GET', `/referrals?direction=outgoing&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
-      ).json()
-      seen.push(...page.items.map((item) => item.id))
-      cursor = page.nextCursor
+      const { data: page } = await inbox(lead, { direction: 'outgoing', limit: 2, ...(cursor ? { cursor } : {}) })
+      seen.push(...(page?.items ?? []).map((item) => item.id))
+      cursor = page?.nextCursor ?? null
     } while (cursor)
     t.same(
       seen,

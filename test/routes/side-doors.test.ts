@@ -35,7 +35,7 @@ t.test('the side-door checker notices a marker behind a wall', async (t) => {
 })
 
 t.test('no door discloses a section behind a wall', async (t) => {
-  const { app, database } = await build(t)
+  const { app, database, api } = await build(t)
   const users = {} as Record<Role, TestUser>
   for (const role of ROLES) users[role] = await createUser(database, role, await createOrganization(database, ORGANIZATION_KIND[role]))
   const lead = users.ngo_caseworker
@@ -45,127 +45,146 @@ t.test('no door discloses a section behind a wall', async (t) => {
     seeded.push({ marker, section, what })
     return marker
   }
-  const send = async (user: TestUser, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, ifMatch?: string) => {
-    const response = await app.inject({
-      method,
-      url,
-      headers: { ...user.headers, ...(ifMatch ? { 'if-match': ifMatch } : {}) },
-      ...(payload ? { payload: payload as object } : {}),
-    })
-    return response
+  // The walk below goes over every GET path of the document by its URL, so it calls raw; the setup
+  // goes through the client generated from openapi.yaml (build's `api`), typed by the document.
+  const send = (user: TestUser, url: string) => app.inject({ method: 'GET', url, headers: user.headers })
+  const created = async <T>(result: { data?: T; error?: unknown; response: Response }): Promise<T> => {
+    t.ok(result.response.status < 300, JSON.stringify(result.error ?? null).slice(0, 300))
+    if (result.data === undefined) throw new Error(`no record in an answer ${result.response.status}`)
+    return result.data
   }
-  const created = async (response: Awaited<ReturnType<typeof send>>) => {
-    t.ok(response.statusCode < 300, response.body.slice(0, 300))
-    return response.json()
-  }
+  const path = (id: string) => ({ path: { id } })
 
   // A case with a marker in every free-text field of every section the lead may write.
   const { input, markers } = fullCaseInput()
   for (const [field, marker] of markers) seeded.push({ marker, section: field.slice(0, field.indexOf('.')), what: field })
   const { legalStatus: _legalStatus, legal, ...creatable } = input
-  const caseId: string = (await created(await send(lead, 'POST', '/cases', creatable))).id
+  const caseId = (await created(await api(lead).POST('/cases', { body: creatable }))).id ?? 'no case id'
   const consent = await created(
-    await send(lead, 'POST', `/cases/${caseId}/consents`, {
-      givenBy: 'child_and_guardian',
-      scopes: ['share_with_organizations'],
-      notes: seed('notes', 'consent notes'),
+    await api(lead).POST('/cases/{id}/consents', {
+      params: path(caseId),
+      body: { givenBy: 'child_and_guardian', scopes: ['share_with_organizations'], notes: seed('notes', 'consent notes') },
     }),
   )
   for (const role of ['migration_officer', 'protection_officer', 'attorney'] as const) {
     await created(
-      await send(lead, 'POST', `/cases/${caseId}/participants`, { organizationId: users[role].organizationId, consentId: consent.id }),
+      await api(lead).POST('/cases/{id}/participants', {
+        params: path(caseId),
+        body: { organizationId: users[role].organizationId, consentId: consent.id },
+      }),
     )
   }
   // The Procuraduría writes the legal file (it is the guardian) and shares on a cited legal basis.
   const officer = users.protection_officer
-  const readEtag = async (user: TestUser) => (await send(user, 'GET', `/cases/${caseId}`)).headers.etag as string
-  await created(await send(officer, 'PATCH', `/cases/${caseId}`, { legal }, await readEtag(officer)))
+  const readEtag = async (user: TestUser) =>
+    (await api(user).GET('/cases/{id}', { params: path(caseId) })).response.headers.get('etag') ?? 'no etag'
+  await created(
+    await api(officer).PATCH('/cases/{id}', {
+      params: { ...path(caseId), header: { 'if-match': await readEtag(officer) } },
+      body: { legal },
+    }),
+  )
   const extraOrganization = await createOrganization(database, 'civil_society', 'Albergue (side doors)')
   await created(
-    await send(officer, 'POST', `/cases/${caseId}/participants`, {
-      organizationId: extraOrganization,
-      legalBasis: { code: 'protection_measure', citation: seed('legal', 'participation citation') },
+    await api(officer).POST('/cases/{id}/participants', {
+      params: path(caseId),
+      body: {
+        organizationId: extraOrganization,
+        legalBasis: { code: 'protection_measure', citation: seed('legal', 'participation citation') },
+      },
     }),
   )
   const placement = await created(
-    await send(lead, 'POST', `/cases/${caseId}/placements`, {
-      type: 'ngo_shelter',
-      facilityName: seed('custody', 'facility name'),
-      facilityAddress: seed('contact', 'facility address'),
+    await api(lead).POST('/cases/{id}/placements', {
+      params: path(caseId),
+      body: { type: 'ngo_shelter', facilityName: seed('custody', 'facility name'), facilityAddress: seed('contact', 'facility address') },
     }),
   )
   const ended = await created(
-    await send(
-      lead,
-      'PATCH',
-      `/cases/${caseId}/placements/${placement.id}`,
-      { endReasonCode: 'moved_to_other_care', endNotes: seed('notes', 'placement end notes') },
-      `"${placement.version}"`,
-    ),
+    await api(lead).PATCH('/cases/{id}/placements/{pid}', {
+      params: { path: { id: caseId, pid: placement.id }, header: { 'if-match': `"${placement.version}"` } },
+      body: { endReasonCode: 'moved_to_other_care', endNotes: seed('notes', 'placement end notes') },
+    }),
   )
   await created(
-    await send(officer, 'POST', `/cases/${caseId}/placements`, { type: 'dif_shelter', legalBasis: seed('legal', 'placement legal basis') }),
+    await api(officer).POST('/cases/{id}/placements', {
+      params: path(caseId),
+      body: { type: 'dif_shelter', legalBasis: seed('legal', 'placement legal basis') },
+    }),
   )
-  const note = await created(await send(lead, 'POST', `/cases/${caseId}/notes`, { body: seed('notes', 'note body') }))
+  const note = await created(
+    await api(lead).POST('/cases/{id}/notes', { params: path(caseId), body: { body: seed('notes', 'note body') } }),
+  )
   const assessment = await created(
-    await send(lead, 'POST', `/cases/${caseId}/assessments`, { findings: { safety: seed('bidDeliberation', 'assessment findings') } }),
+    await api(lead).POST('/cases/{id}/assessments', {
+      params: path(caseId),
+      body: { findings: { safety: seed('bidDeliberation', 'assessment findings') } },
+    }),
   )
   const determination = await created(
-    await send(officer, 'POST', `/cases/${caseId}/determinations`, {
-      trigger: 'durable_solution',
-      rationale: seed('bidDeliberation', 'determination rationale'),
+    await api(officer).POST('/cases/{id}/determinations', {
+      params: path(caseId),
+      body: { trigger: 'durable_solution', rationale: seed('bidDeliberation', 'determination rationale') },
     }),
   )
   const transition = await created(
-    await send(
-      lead,
-      'POST',
-      `/cases/${caseId}/transitions`,
-      { to: 'custody', reason: seed('notes', 'transition reason') },
-      await readEtag(lead),
-    ),
+    await api(lead).POST('/cases/{id}/transitions', {
+      params: { ...path(caseId), header: { 'if-match': await readEtag(lead) } },
+      body: { to: 'custody', reason: seed('notes', 'transition reason') },
+    }),
   )
   t.ok(ended.id)
   // Referrals carry free text too: a cited legal basis (legal), a decline's reason and a completion's notes (notes).
   const respondBy = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10)
   const decliner = await createUser(database, 'attorney', await createOrganization(database, 'legal_aid', 'Clínica (side doors)'))
   const referral = await created(
-    await send(officer, 'POST', `/cases/${caseId}/referrals`, {
-      toOrganizationId: decliner.organizationId,
-      service: 'legal_representation',
-      sections: ['identity'],
-      legalBasis: { code: 'protection_measure', citation: seed('legal', 'referral citation') },
-      respondBy,
+    await api(officer).POST('/cases/{id}/referrals', {
+      params: path(caseId),
+      body: {
+        toOrganizationId: decliner.organizationId,
+        service: 'legal_representation',
+        sections: ['identity'],
+        legalBasis: { code: 'protection_measure', citation: seed('legal', 'referral citation') },
+        respondBy,
+      },
     }),
   )
-  await created(await send(decliner, 'POST', `/referrals/${referral.id}/decline`, { reason: seed('notes', 'referral decline reason') }))
+  await created(
+    await api(decliner).POST('/referrals/{rid}/decline', {
+      params: { path: { rid: referral.id } },
+      body: { reason: seed('notes', 'referral decline reason') },
+    }),
+  )
   const completer = await createUser(
     database,
     'ngo_caseworker',
     await createOrganization(database, 'civil_society', 'Psicosocial (side doors)'),
   )
   const completed = await created(
-    await send(lead, 'POST', `/cases/${caseId}/referrals`, {
-      toOrganizationId: completer.organizationId,
-      service: 'psychosocial',
-      sections: ['health', 'notes'],
-      consentId: consent.id,
-      respondBy,
+    await api(lead).POST('/cases/{id}/referrals', {
+      params: path(caseId),
+      body: {
+        toOrganizationId: completer.organizationId,
+        service: 'psychosocial',
+        sections: ['health', 'notes'],
+        consentId: consent.id,
+        respondBy,
+      },
     }),
   )
-  await created(await send(completer, 'POST', `/referrals/${completed.id}/accept`))
+  await created(await api(completer).POST('/referrals/{rid}/accept', { params: { path: { rid: completed.id } } }))
   await created(
-    await send(completer, 'POST', `/referrals/${completed.id}/complete`, {
-      outcome: 'provided',
-      notes: seed('notes', 'referral completion notes'),
+    await api(completer).POST('/referrals/{rid}/complete', {
+      params: { path: { rid: completed.id } },
+      body: { outcome: 'provided', notes: seed('notes', 'referral completion notes') },
     }),
   )
 
   // A transfer the receiver declined with a reason (notes), and one pending on a cited legal basis (legal).
   const declinedTransfer = await created(
-    await send(lead, 'POST', `/cases/${caseId}/transfers`, {
-      toOrganizationId: await createOrganization(database, 'civil_society'),
-      consentId: consent.id,
+    await api(lead).POST('/cases/{id}/transfers', {
+      params: path(caseId),
+      body: { toOrganizationId: await createOrganization(database, 'civil_society'), consentId: consent.id },
     }),
   )
   await database.db
@@ -173,7 +192,12 @@ t.test('no door discloses a section behind a wall', async (t) => {
     .set({ status: 'declined', decided_by: lead.id, decided_at: new Date(), decline_reason: seed('notes', 'transfer decline reason') })
     .where('id', '=', declinedTransfer.id)
     .execute()
-  await created(await send(lead, 'POST', `/cases/${caseId}/transfers`, { toOrganizationId: extraOrganization, consentId: consent.id }))
+  await created(
+    await api(lead).POST('/cases/{id}/transfers', {
+      params: path(caseId),
+      body: { toOrganizationId: extraOrganization, consentId: consent.id },
+    }),
+  )
   await database.db
     .updateTable('transfers')
     .set({ legal_basis_citation: seed('legal', 'transfer citation'), legal_basis_code: 'court_order', consent_id: null })
@@ -223,15 +247,18 @@ t.test('no door discloses a section behind a wall', async (t) => {
       let withholding: { id: string; version: number } | undefined
       if (withheld) {
         withholding = await created(
-          await send(lead, 'POST', `/cases/${caseId}/consents`, {
-            givenBy: 'child_assent',
-            scopes: ['services'],
-            withheld: [{ section: withheld, fromOrganizationId: reader.organizationId }],
+          await api(lead).POST('/cases/{id}/consents', {
+            params: path(caseId),
+            body: {
+              givenBy: 'child_assent',
+              scopes: ['services'],
+              withheld: [{ section: withheld, fromOrganizationId: reader.organizationId }],
+            },
           }),
         )
       }
       for (const url of urls) {
-        const response = await send(reader, 'GET', url)
+        const response = await send(reader, url)
         const text = `${JSON.stringify(response.headers)}\n${response.body}`
         const found = leaks(text, seeded, role, withheld)
         checked++
@@ -240,13 +267,10 @@ t.test('no door discloses a section behind a wall', async (t) => {
       }
       if (withholding) {
         await created(
-          await send(
-            lead,
-            'PATCH',
-            `/cases/${caseId}/consents/${withholding.id}`,
-            { withdrawnAt: new Date().toISOString() },
-            `"${withholding.version}"`,
-          ),
+          await api(lead).PATCH('/cases/{id}/consents/{consentId}', {
+            params: { path: { id: caseId, consentId: withholding.id }, header: { 'if-match': `"${withholding.version}"` } },
+            body: { withdrawnAt: new Date().toISOString() },
+          }),
         )
       }
     }

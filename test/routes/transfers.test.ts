@@ -1,12 +1,21 @@
 // Transfers (PRODUCT.md, "Object scope, and how a case moves between agencies"): the migration
 // officer's hand-over to child protection, transfers of responsibility, accept and decline (one
 // wins of two concurrent decisions), the receiver's reads from the request on, the end of a
-// participation, and what a withdrawn consent ends. Runs on PGlite and on PostgreSQL.
+// participation, and what a withdrawn consent ends. Runs on PGlite and on PostgreSQL. Calls go
+// through the client generated from openapi.yaml (build's `api`): a drift from the document fails
+// tsc or the test; app.inject only where a call breaks the document on purpose.
 import t from 'tap'
+import type { components, paths } from '../helpers/api-types.js'
 import { build, createOrganization, createUser, type TestUser } from '../helpers/build.js'
 
+type NewCase = components['schemas']['NewCase']
+type TransferRequest = paths['/cases/{id}/transfers']['post']['requestBody']['content']['application/json']
+type ConsentScope = components['schemas']['NewConsent']['scopes'][number]
+type Participant = components['schemas']['Participant']
+type Problem = components['schemas']['Problem']
+
 t.test('transfers between agencies', async (t) => {
-  const { app, database } = await build(t)
+  const { app, database, api } = await build(t)
   const inm = await createOrganization(database, 'migration_authority', 'INM (transfers)')
   const migration = await createUser(database, 'migration_officer', inm)
   const migrationColleague = await createUser(database, 'migration_officer', inm)
@@ -25,53 +34,66 @@ t.test('transfers between agencies', async (t) => {
   const auditor = await createUser(database, 'oversight_auditor')
   const admin = await createUser(database, 'system_admin')
 
-  type Json = Record<string, any>
-  const send = (user: TestUser, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-    app.inject({ method, url, headers: { ...user.headers, ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) })
-  const openCase = async (user: TestUser, extra: Json = {}) => {
-    const response = await send(user, 'POST', '/cases', {
-      riskLevel: 'high',
-      demographics: { sex: 'female', nationality: 'HN', separationStatus: 'unaccompanied' },
-      identity: { givenName: 'Daniela' },
-      ...extra,
+  const openCase = async (user: TestUser, extra: Partial<NewCase> = {}) => {
+    const { data, error, response } = await api(user).POST('/cases', {
+      body: {
+        riskLevel: 'high',
+        demographics: { sex: 'female', nationality: 'HN', separationStatus: 'unaccompanied' },
+        identity: { givenName: 'Daniela' },
+        ...extra,
+      },
     })
-    t.equal(response.statusCode, 201, response.body)
-    return response.json().id as string
+    t.equal(response.status, 201, JSON.stringify(error))
+    if (!data?.id) throw new Error('POST /cases answered no id')
+    return data.id
   }
-  const transfer = (user: TestUser, caseId: string, payload: Json) => send(user, 'POST', `/cases/${caseId}/transfers`, payload)
-  const accept = (user: TestUser, tid: string) => send(user, 'POST', `/transfers/${tid}/accept`)
-  const decline = (user: TestUser, tid: string, payload: Json) => send(user, 'POST', `/transfers/${tid}/decline`, payload)
-  const readStatus = async (user: TestUser, caseId: string) => (await send(user, 'GET', `/cases/${caseId}`)).statusCode
-  const consentOf = async (user: TestUser, caseId: string, scopes = ['share_with_organizations']) => {
-    const response = await send(user, 'POST', `/cases/${caseId}/consents`, { givenBy: 'child_and_guardian', scopes })
-    t.equal(response.statusCode, 201, response.body)
-    return response.json() as { id: string; version: number }
+  const transfer = (user: TestUser, caseId: string, body: TransferRequest) =>
+    api(user).POST('/cases/{id}/transfers', { params: { path: { id: caseId } }, body })
+  const accept = (user: TestUser, tid: string) => api(user).POST('/transfers/{tid}/accept', { params: { path: { tid } } })
+  const decline = (user: TestUser, tid: string, body: { reason?: string }) =>
+    api(user).POST('/transfers/{tid}/decline', { params: { path: { tid } }, body })
+  const readCase = (user: TestUser, caseId: string) => api(user).GET('/cases/{id}', { params: { path: { id: caseId } } })
+  const readStatus = async (user: TestUser, caseId: string) => (await readCase(user, caseId)).response.status
+  const inbox = (user: TestUser, query: paths['/transfers']['get']['parameters']['query']) =>
+    api(user).GET('/transfers', { params: { query } })
+  const consentOf = async (user: TestUser, caseId: string, scopes: ConsentScope[] = ['share_with_organizations']) => {
+    const { data, error, response } = await api(user).POST('/cases/{id}/consents', {
+      params: { path: { id: caseId } },
+      body: { givenBy: 'child_and_guardian', scopes },
+    })
+    t.equal(response.status, 201, JSON.stringify(error))
+    if (!data) throw new Error('POST /cases/{id}/consents answered no consent')
+    return data
   }
   const withdraw = async (user: TestUser, caseId: string, consent: { id: string; version: number }) => {
-    const response = await send(
-      user,
-      'PATCH',
-      `/cases/${caseId}/consents/${consent.id}`,
-      { withdrawnAt: new Date().toISOString() },
-      { 'if-match': `"${consent.version}"` },
-    )
-    t.equal(response.statusCode, 200, response.body)
+    const { error, response } = await api(user).PATCH('/cases/{id}/consents/{consentId}', {
+      params: { path: { id: caseId, consentId: consent.id }, header: { 'if-match': `"${consent.version}"` } },
+      body: { withdrawnAt: new Date().toISOString() },
+    })
+    t.equal(response.status, 200, JSON.stringify(error))
   }
   const participants = async (user: TestUser, caseId: string) => {
-    const response = await send(user, 'GET', `/cases/${caseId}/participants?limit=100`)
-    t.equal(response.statusCode, 200, response.body)
-    return response.json().items as Json[]
+    const { data, error, response } = await api(user).GET('/cases/{id}/participants', {
+      params: { path: { id: caseId }, query: { limit: 100 } },
+    })
+    t.equal(response.status, 200, JSON.stringify(error))
+    return data?.items ?? []
   }
-  const live = (items: Json[], organizationId: string) =>
+  const live = (items: Participant[], organizationId: string) =>
     items.filter((item) => item.organizationId === organizationId && item.endedAt === null)
-  const expectRefusal = (response: { statusCode: number; body: string; json: () => Json }, status: number, reason?: string) => {
-    t.equal(response.statusCode, status, response.body)
-    t.equal(response.json().type?.startsWith('urn:atd:problem:'), true)
-    if (reason) t.equal(response.json().reason, reason)
+  const expectRefusal = (result: { error?: Problem; response: Response }, status: number, reason?: string) => {
+    t.equal(result.response.status, status, JSON.stringify(result.error))
+    t.equal(result.error?.type?.startsWith('urn:atd:problem:'), true)
+    if (reason) t.equal(result.error?.reason, reason)
+  }
+  const idOf = (result: { data?: { id: string } }) => {
+    if (!result.data) throw new Error('no record in the answer')
+    return result.data.id
   }
 
   const handed = await openCase(migration)
-  let handover: Json = {}
+  let handover: NonNullable<Awaited<ReturnType<typeof transfer>>['data']> | undefined
+  let handoverId = ''
 
   await t.test('before the hand-over the Procuraduría cannot reach the case', async (t) => {
     t.equal(await readStatus(officer, handed), 404)
@@ -97,7 +119,7 @@ t.test('transfers between agencies', async (t) => {
     })
     expectRefusal(citation, 403)
     t.same(
-      citation.json().deniedFields,
+      citation.error?.deniedFields,
       ['legal.notes'],
       'a citation is free text of section legal, which the migration officer may not write',
     )
@@ -108,8 +130,9 @@ t.test('transfers between agencies', async (t) => {
     'the hand-over: 201 with its Location; the Procuraduría reads the case at once; procuraduriaNotifiedAt is set',
     async (t) => {
       const response = await transfer(migration, handed, { toOrganizationId: procuraduria })
-      t.equal(response.statusCode, 201, response.body)
-      handover = response.json()
+      t.equal(response.response.status, 201, JSON.stringify(response.error))
+      handover = response.data
+      handoverId = idOf(response)
       t.match(handover, {
         caseId: handed,
         kind: 'handover',
@@ -121,18 +144,19 @@ t.test('transfers between agencies', async (t) => {
         requestedBy: migration.id,
         decidedAt: null,
       })
-      t.equal(response.headers.location, `/cases/${handed}/transfers/${handover.id}`)
-      const located = await send(migration, 'GET', response.headers.location as string)
-      t.equal(located.statusCode, 200, located.body)
-      t.equal(located.json().id, handover.id)
+      t.equal(response.response.headers.get('location'), `/cases/${handed}/transfers/${handoverId}`)
+      // The Location is that path (asserted above): read it through its documented template.
+      const located = await api(migration).GET('/cases/{id}/transfers/{tid}', { params: { path: { id: handed, tid: handoverId } } })
+      t.equal(located.response.status, 200, JSON.stringify(located.error))
+      t.equal(located.data?.id, handoverId)
 
-      const read = await send(officer, 'GET', `/cases/${handed}`)
-      t.equal(read.statusCode, 200, read.body)
-      t.equal(read.json().identity.givenName, 'Daniela')
-      t.equal(read.json().leadOrganizationId, inm, 'the migration authority leads until acceptance')
-      const custody = (await send(migration, 'GET', `/cases/${handed}`)).json().custody
+      const read = await readCase(officer, handed)
+      t.equal(read.response.status, 200, JSON.stringify(read.error))
+      t.equal(read.data?.identity?.givenName, 'Daniela')
+      t.equal(read.data?.leadOrganizationId, inm, 'the migration authority leads until acceptance')
+      const custody = (await readCase(migration, handed)).data?.custody
       t.ok(custody?.procuraduriaNotifiedAt, 'custody.procuraduriaNotifiedAt is set')
-      t.ok(Math.abs(Date.parse(custody.procuraduriaNotifiedAt) - Date.now()) < 120_000)
+      t.ok(Math.abs(Date.parse(custody?.procuraduriaNotifiedAt ?? '') - Date.now()) < 120_000)
 
       const receiver = live(await participants(officer, handed), procuraduria)
       t.match(receiver, [{ basis: 'legal_basis', legalBasis: { code: 'migration_law_handover' }, grantedBy: migration.id }])
@@ -155,7 +179,9 @@ t.test('transfers between agencies', async (t) => {
         'history says when the Procuraduría was notified',
       )
       t.ok(
-        history.some((entry) => entry.field === 'case.leadOrganizationId' && (entry.new_value as Json).transferId === handover.id),
+        history.some(
+          (entry) => entry.field === 'case.leadOrganizationId' && (entry.new_value as { transferId?: string }).transferId === handoverId,
+        ),
         'history names the transfer',
       )
     },
@@ -165,8 +191,8 @@ t.test('transfers between agencies', async (t) => {
     // Notified as the case is opened (a notification cannot precede the case).
     const notifiedAt = new Date().toISOString()
     const caseId = await openCase(migration, { custody: { procuraduriaNotifiedAt: notifiedAt } })
-    t.equal((await transfer(migration, caseId, { toOrganizationId: procuraduria })).statusCode, 201)
-    t.equal((await send(migration, 'GET', `/cases/${caseId}`)).json().custody.procuraduriaNotifiedAt, notifiedAt)
+    t.equal((await transfer(migration, caseId, { toOrganizationId: procuraduria })).response.status, 201)
+    t.equal((await readCase(migration, caseId)).data?.custody?.procuraduriaNotifiedAt, notifiedAt)
   })
 
   await t.test('one pending transfer per case: a second request is 409', async () => {
@@ -178,57 +204,60 @@ t.test('transfers between agencies', async (t) => {
   })
 
   await t.test('the inbox: incoming for the receiver, outgoing for the sender, filtered by status', async (t) => {
-    const inbox = await send(officer, 'GET', '/transfers?direction=incoming&status=pending')
-    t.equal(inbox.statusCode, 200, inbox.body)
-    t.ok((inbox.json().items as Json[]).some((item) => item.id === handover.id))
-    t.notOk((await send(officer, 'GET', '/transfers?direction=outgoing')).json().items.some((item: Json) => item.id === handover.id))
-    t.ok(
-      (await send(migration, 'GET', '/transfers?direction=outgoing&status=pending'))
-        .json()
-        .items.some((item: Json) => item.id === handover.id),
-    )
-    t.notOk(
-      (await send(officer, 'GET', '/transfers?direction=incoming&status=accepted'))
-        .json()
-        .items.some((item: Json) => item.id === handover.id),
-    )
-    t.same((await send(outsider, 'GET', '/transfers?direction=incoming')).json().items, [])
-    t.equal((await send(officer, 'GET', '/transfers?direction=sideways')).statusCode, 400)
-    t.equal((await send(officer, 'GET', '/transfers?cursor=bad')).statusCode, 400)
-    t.equal((await send(admin, 'GET', '/transfers')).statusCode, 403)
-    const listed = await send(officer, 'GET', `/cases/${handed}/transfers`)
-    t.equal(listed.statusCode, 200)
+    const pending = await inbox(officer, { direction: 'incoming', status: 'pending' })
+    t.equal(pending.response.status, 200, JSON.stringify(pending.error))
+    t.ok(pending.data?.items.some((item) => item.id === handoverId))
+    t.notOk((await inbox(officer, { direction: 'outgoing' })).data?.items.some((item) => item.id === handoverId))
+    t.ok((await inbox(migration, { direction: 'outgoing', status: 'pending' })).data?.items.some((item) => item.id === handoverId))
+    t.notOk((await inbox(officer, { direction: 'incoming', status: 'accepted' })).data?.items.some((item) => item.id === handoverId))
+    t.same((await inbox(outsider, { direction: 'incoming' })).data?.items, [])
+    // A direction the document does not allow: only a raw call can send it.
+    t.equal((await app.inject({ method: 'GET', url: '/transfers?direction=sideways', headers: officer.headers })).statusCode, 400)
+    t.equal((await inbox(officer, { cursor: 'bad' })).response.status, 400)
+    t.equal((await inbox(admin, {})).response.status, 403)
+    const listed = await api(officer).GET('/cases/{id}/transfers', { params: { path: { id: handed } } })
+    t.equal(listed.response.status, 200)
     t.same(
-      (listed.json().items as Json[]).map((item) => item.id),
-      [handover.id],
+      listed.data?.items.map((item) => item.id),
+      [handoverId],
     )
-    t.equal((await send(outsider, 'GET', `/cases/${handed}/transfers`)).statusCode, 404)
-    t.equal((await send(outsider, 'GET', `/cases/${handed}/transfers/${handover.id}`)).statusCode, 404)
+    t.equal((await api(outsider).GET('/cases/{id}/transfers', { params: { path: { id: handed } } })).response.status, 404)
+    t.equal(
+      (await api(outsider).GET('/cases/{id}/transfers/{tid}', { params: { path: { id: handed, tid: handoverId } } })).response.status,
+      404,
+    )
   })
 
   await t.test('only the receiver decides: the sender 403, anyone else 404; a decline needs a reason (422)', async (t) => {
-    expectRefusal(await accept(migration, handover.id), 403, 'not_receiver')
-    expectRefusal(await accept(outsider, handover.id), 404)
-    expectRefusal(await accept(auditor, handover.id), 404)
-    expectRefusal(await decline(officer, handover.id, {}), 422, 'reason_required')
-    expectRefusal(await decline(officer, handover.id, { reason: '   ' }), 422, 'reason_required')
-    t.equal((await decline(officer, handover.id, { reason: 'x', extra: 1 })).statusCode, 400)
+    expectRefusal(await accept(migration, handoverId), 403, 'not_receiver')
+    expectRefusal(await accept(outsider, handoverId), 404)
+    expectRefusal(await accept(auditor, handoverId), 404)
+    expectRefusal(await decline(officer, handoverId, {}), 422, 'reason_required')
+    expectRefusal(await decline(officer, handoverId, { reason: '   ' }), 422, 'reason_required')
+    // A field the document does not allow: only a raw call can send it.
+    const extra = await app.inject({
+      method: 'POST',
+      url: `/transfers/${handoverId}/decline`,
+      headers: officer.headers,
+      payload: { reason: 'x', extra: 1 },
+    })
+    t.equal(extra.statusCode, 400)
   })
 
   await t.test('of two concurrent accepts exactly one wins; the other is 409', async (t) => {
-    const [first, second] = await Promise.all([accept(officer, handover.id), accept(officer, handover.id)])
-    t.same([first!.statusCode, second!.statusCode].sort(), [200, 409])
-    const loser = first!.statusCode === 409 ? first! : second!
-    t.equal(loser.json().reason, 'transfer_already_decided')
-    const winner = first!.statusCode === 200 ? first! : second!
-    t.match(winner.json(), { id: handover.id, status: 'accepted', decidedBy: officer.id })
-    expectRefusal(await accept(officer, handover.id), 409, 'transfer_already_decided')
-    expectRefusal(await decline(officer, handover.id, { reason: 'too late' }), 409, 'transfer_already_decided')
+    const [first, second] = await Promise.all([accept(officer, handoverId), accept(officer, handoverId)])
+    t.same([first.response.status, second.response.status].sort(), [200, 409])
+    const loser = first.response.status === 409 ? first : second
+    t.equal(loser.error?.reason, 'transfer_already_decided')
+    const winner = first.response.status === 200 ? first : second
+    t.match(winner.data, { id: handoverId, status: 'accepted', decidedBy: officer.id })
+    expectRefusal(await accept(officer, handoverId), 409, 'transfer_already_decided')
+    expectRefusal(await decline(officer, handoverId, { reason: 'too late' }), 409, 'transfer_already_decided')
   })
 
   await t.test('on acceptance the Procuraduría leads; the migration authority stays a participant on the law', async (t) => {
-    const read = await send(officer, 'GET', `/cases/${handed}`)
-    t.equal(read.json().leadOrganizationId, procuraduria)
+    const read = await readCase(officer, handed)
+    t.equal(read.data?.leadOrganizationId, procuraduria)
     const items = await participants(officer, handed)
     t.match(live(items, procuraduria), [{ basis: 'lead' }])
     t.match(live(items, inm), [{ basis: 'legal_basis', legalBasis: { code: 'migration_law_handover' } }])
@@ -238,7 +267,7 @@ t.test('transfers between agencies', async (t) => {
     )
     t.equal(await readStatus(migration, handed), 200, 'the migration officer still reads its minimal view')
     t.equal(
-      (await database.db.selectFrom('transfers').select('status').where('id', '=', handover.id).executeTakeFirstOrThrow()).status,
+      (await database.db.selectFrom('transfers').select('status').where('id', '=', handoverId).executeTakeFirstOrThrow()).status,
       'accepted',
     )
     const events = await database.db
@@ -263,7 +292,7 @@ t.test('transfers between agencies', async (t) => {
     expectRefusal(await transfer(outsider, handed, { toOrganizationId: ngoOrganization }), 404)
   })
 
-  let consent: { id: string; version: number }
+  let consent: { id: string; version: number } = { id: '', version: 0 }
   await t.test('a transfer of responsibility needs a live consent covering sharing or a legal basis; wrong kinds are 422', async (t) => {
     consent = await consentOf(officer, handed)
     const tracing = await consentOf(officer, handed, ['tracing'])
@@ -292,56 +321,58 @@ t.test('transfers between agencies', async (t) => {
 
   await t.test('declined: the receiver read from the request on, and its participation ends with the decline', async (t) => {
     const requested = await transfer(officer, handed, { toOrganizationId: ngoOrganization, consentId: consent.id })
-    t.equal(requested.statusCode, 201, requested.body)
-    t.equal(requested.json().kind, 'responsibility')
+    t.equal(requested.response.status, 201, JSON.stringify(requested.error))
+    t.equal(requested.data?.kind, 'responsibility')
     t.equal(await readStatus(ngo, handed), 200, 'the receiver reads from the request on')
-    const declined = await decline(ngo, requested.json().id, { reason: 'No capacity in our shelter this month' })
-    t.equal(declined.statusCode, 200, declined.body)
-    t.match(declined.json(), { status: 'declined', decidedBy: ngo.id, declineReason: 'No capacity in our shelter this month' })
+    const declined = await decline(ngo, idOf(requested), { reason: 'No capacity in our shelter this month' })
+    t.equal(declined.response.status, 200, JSON.stringify(declined.error))
+    t.match(declined.data, { status: 'declined', decidedBy: ngo.id, declineReason: 'No capacity in our shelter this month' })
     t.equal(await readStatus(ngo, handed), 404, 'access ends with the decline')
     const items = await participants(officer, handed)
     t.same(live(items, ngoOrganization), [])
     t.ok(items.some((item) => item.organizationId === ngoOrganization && item.endedAt !== null && item.endReason === 'transfer_declined'))
-    t.equal((await send(officer, 'GET', `/cases/${handed}`)).json().leadOrganizationId, procuraduria, 'the lead is unchanged')
-    const migrationView = await send(migration, 'GET', `/cases/${handed}/transfers/${requested.json().id}`)
-    t.equal(migrationView.statusCode, 200)
-    t.notOk('declineReason' in migrationView.json(), 'a decline reason is free text the migration officer may not read')
+    t.equal((await readCase(officer, handed)).data?.leadOrganizationId, procuraduria, 'the lead is unchanged')
+    const migrationView = await api(migration).GET('/cases/{id}/transfers/{tid}', {
+      params: { path: { id: handed, tid: idOf(requested) } },
+    })
+    t.equal(migrationView.response.status, 200)
+    t.notOk('declineReason' in (migrationView.data ?? {}), 'a decline reason is free text the migration officer may not read')
   })
 
   await t.test('declined by an organisation that took part before: it keeps its participation', async (t) => {
-    const shared = await send(officer, 'POST', `/cases/${handed}/participants`, {
-      organizationId: attorney.organizationId,
-      consentId: consent.id,
+    const shared = await api(officer).POST('/cases/{id}/participants', {
+      params: { path: { id: handed } },
+      body: { organizationId: attorney.organizationId, consentId: consent.id },
     })
-    t.equal(shared.statusCode, 201, shared.body)
+    t.equal(shared.response.status, 201, JSON.stringify(shared.error))
     const requested = await transfer(officer, handed, {
       toOrganizationId: attorney.organizationId,
       legalBasis: { code: 'protection_measure', citation: 'LGDNNA art. 122' },
     })
-    t.equal(requested.statusCode, 201, requested.body)
-    t.equal((await decline(attorney, requested.json().id, { reason: 'We represent the child, we do not lead' })).statusCode, 200)
+    t.equal(requested.response.status, 201, JSON.stringify(requested.error))
+    t.equal((await decline(attorney, idOf(requested), { reason: 'We represent the child, we do not lead' })).response.status, 200)
     t.equal(await readStatus(attorney, handed), 200)
     t.match(live(await participants(officer, handed), attorney.organizationId), [{ basis: 'consent', consentId: consent.id }])
   })
 
   await t.test('a concurrent accept and decline: exactly one wins', async (t) => {
     const requested = await transfer(officer, handed, { toOrganizationId: ngoOrganization, consentId: consent.id })
-    t.equal(requested.statusCode, 201, requested.body)
-    const tid = requested.json().id as string
+    t.equal(requested.response.status, 201, JSON.stringify(requested.error))
+    const tid = idOf(requested)
     const responses = await Promise.all([accept(ngo, tid), decline(ngo, tid, { reason: 'changed our mind' })])
-    t.same(responses.map((response) => response.statusCode).sort(), [200, 409])
+    t.same(responses.map(({ response }) => response.status).sort(), [200, 409])
     const status = (await database.db.selectFrom('transfers').select('status').where('id', '=', tid).executeTakeFirstOrThrow()).status
-    const winner = responses.find((response) => response.statusCode === 200)!
-    t.equal(winner.json().status, status)
+    const winner = responses.find(({ response }) => response.status === 200)
+    t.equal(winner?.data?.status, status)
     if (status === 'declined') {
       // Let the NGO lead for the rest of the story.
       const again = await transfer(officer, handed, { toOrganizationId: ngoOrganization, consentId: consent.id })
-      t.equal((await accept(ngo, again.json().id)).statusCode, 200)
+      t.equal((await accept(ngo, idOf(again))).response.status, 200)
     }
   })
 
   await t.test('accepted: the receiver leads, the former lead stays on the transfer’s basis; a non-lead may not transfer', async (t) => {
-    t.equal((await send(ngo, 'GET', `/cases/${handed}`)).json().leadOrganizationId, ngoOrganization)
+    t.equal((await readCase(ngo, handed)).data?.leadOrganizationId, ngoOrganization)
     const items = await participants(ngo, handed)
     t.match(live(items, ngoOrganization), [{ basis: 'lead' }])
     t.match(live(items, procuraduria), [{ basis: 'consent', consentId: consent.id }])
@@ -349,8 +380,8 @@ t.test('transfers between agencies', async (t) => {
   })
 
   await t.test('ending a participation: by the lead or a protection officer, with a reason; never the lead', async (t) => {
-    const end = (user: TestUser, organizationId: string, payload: Json) =>
-      send(user, 'POST', `/cases/${handed}/participants/${organizationId}/end`, payload)
+    const end = (user: TestUser, organizationId: string, body: { reason?: string }) =>
+      api(user).POST('/cases/{id}/participants/{organizationId}/end', { params: { path: { id: handed, organizationId } }, body })
     expectRefusal(await end(ngo, ngoOrganization, { reason: 'leaving' }), 409, 'lead_cannot_be_ended')
     expectRefusal(await end(ngo, attorney.organizationId, {}), 422, 'reason_required')
     expectRefusal(await end(migration, attorney.organizationId, { reason: 'x' }), 403, 'role')
@@ -358,14 +389,14 @@ t.test('transfers between agencies', async (t) => {
     expectRefusal(await end(outsider, attorney.organizationId, { reason: 'x' }), 404)
     expectRefusal(await end(ngo, outsider.organizationId, { reason: 'x' }), 404)
     const ended = await end(ngo, attorney.organizationId, { reason: 'Representation moved to another clinic' })
-    t.equal(ended.statusCode, 200, ended.body)
-    t.match(ended.json(), { organizationId: attorney.organizationId, endedBy: ngo.id, endReason: 'Representation moved to another clinic' })
-    t.ok(ended.json().endedAt)
+    t.equal(ended.response.status, 200, JSON.stringify(ended.error))
+    t.match(ended.data, { organizationId: attorney.organizationId, endedBy: ngo.id, endReason: 'Representation moved to another clinic' })
+    t.ok(ended.data?.endedAt)
     t.equal(await readStatus(attorney, handed), 404, 'access ends on the next request')
     expectRefusal(await end(ngo, attorney.organizationId, { reason: 'again' }), 404)
     // A protection officer (not the lead) ends on the Procuraduría's legal authority.
     const byOfficer = await end(officer, inm, { reason: 'The migration authority no longer holds the child' })
-    t.equal(byOfficer.statusCode, 200, byOfficer.body)
+    t.equal(byOfficer.response.status, 200, JSON.stringify(byOfficer.error))
     t.equal(await readStatus(migration, handed), 404)
     const items = await participants(ngo, handed)
     t.ok(
@@ -383,19 +414,17 @@ t.test('transfers between agencies', async (t) => {
 
   await t.test('withdrawing a consent ends the participations resting on it alone and declines pending transfers on it', async (t) => {
     const requested = await transfer(ngo, handed, { toOrganizationId: shelter.organizationId, consentId: consent.id })
-    t.equal(requested.statusCode, 201, requested.body)
+    t.equal(requested.response.status, 201, JSON.stringify(requested.error))
     t.equal(await readStatus(shelter, handed), 200)
     t.equal(await readStatus(officer, handed), 200)
-    const current = (await send(ngo, 'GET', `/cases/${handed}/consents/${consent.id}`)).json()
+    const current = (await api(ngo).GET('/cases/{id}/consents/{consentId}', { params: { path: { id: handed, consentId: consent.id } } }))
+      .data
+    if (!current) throw new Error('the consent cannot be read')
     await withdraw(ngo, handed, current)
     t.equal(await readStatus(shelter, handed), 404, 'the receiver of the pending transfer loses the case')
     t.equal(await readStatus(officer, handed), 404, 'the former lead, on that consent alone, loses the case')
-    const transferRow = await database.db
-      .selectFrom('transfers')
-      .selectAll()
-      .where('id', '=', requested.json().id)
-      .executeTakeFirstOrThrow()
+    const transferRow = await database.db.selectFrom('transfers').selectAll().where('id', '=', idOf(requested)).executeTakeFirstOrThrow()
     t.match(transferRow, { status: 'declined', decline_reason: 'consent_withdrawn' })
-    expectRefusal(await accept(shelter, requested.json().id), 409, 'transfer_already_decided')
+    expectRefusal(await accept(shelter, idOf(requested)), 409, 'transfer_already_decided')
   })
 })
