@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely'
 import type { Principal } from '../auth/principal.js'
-import { ALL_SECTIONS, type CaseAccessFacts } from './case-access.js'
+import { ALL_SECTIONS, ALWAYS_COVERED, type CaseAccessFacts, sectionOf } from './case-access.js'
 import type { Scope } from './policy.js'
 
 /**
@@ -75,4 +75,25 @@ export function sectionOpenSql(principal: Principal, scope: Scope, section: stri
     SELECT 1 FROM consents, jsonb_array_elements(consents.withheld) AS entry
     WHERE consents.case_id = cases.id AND consents.withdrawn_at IS NULL AND entry ->> 'section' = ${section}
       AND (entry ->> 'fromOrganizationId' = ${organizationId} OR entry ->> 'fromOrganizationId' IS NULL))))`
+}
+
+/**
+ * The fields of `candidates` (sorted, unique) that no wall keeps from the organisation on the case
+ * whose facts a statement already selected (accessFactSelections) as columns of `facts`, in the same
+ * order: what a read of it discloses, as its audit event names them. The walls are CaseAccess.wallOf
+ * in SQL: no participation means no wall here, as in the rule (only a scope that reaches every case
+ * lets such a case through), the case's own fields come with any participation, and consents never
+ * withhold from the lead. The candidates travel as two arrays, so the statement's text is the same
+ * for every reader.
+ */
+export function unwalledFieldsSql(facts: string, organizationId: string, candidates: readonly string[]): RawBuilder<string[]> {
+  const column = (name: string) => sql.ref(`${facts}.${name}`)
+  const participation = column('participation_sections')
+  return sql<string[]>`ARRAY(
+    SELECT candidate.field FROM unnest(${[...candidates]}::text[], ${candidates.map(sectionOf)}::text[])
+      WITH ORDINALITY AS candidate (field, section, position)
+    WHERE ${participation} IS NULL
+      OR ((candidate.section = ${ALWAYS_COVERED} OR ${participation} && ARRAY[${ALL_SECTIONS}, candidate.section])
+        AND (${column('access_lead_organization_id')} = ${organizationId}::uuid OR NOT candidate.section = ANY (${column('withheld_sections')})))
+    ORDER BY candidate.position)`
 }

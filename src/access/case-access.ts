@@ -38,7 +38,7 @@ export interface CaseAccessFacts extends CaseScopeAttributes {
 export const ALL_SECTIONS = '*'
 
 /** The case's own top-level fields come with any participation: without them a case has no name. */
-const ALWAYS_COVERED = 'case'
+export const ALWAYS_COVERED = 'case'
 
 export type WallReason = 'role' | 'participation' | 'withheld_by_consent'
 

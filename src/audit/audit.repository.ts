@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { Role } from '../auth/principal.js'
 import type { AuditOutcome } from './audit.schemas.js'
@@ -45,4 +45,25 @@ export async function insertAuditEvent(db: Kysely<Database>, event: AuditEventIn
       event_count: event.count ?? 1,
     })
     .execute()
+}
+
+/** An allowed event less what the statement that writes it knows itself: the cases and the fields disclosed. */
+export type AuditEventBase = Omit<AuditEventInput, 'caseIds' | 'fields' | 'outcome' | 'reason' | 'changedFields' | 'count'>
+
+/**
+ * The INSERT of an allowed event whose cases and fields come from the statement it is part of: a CTE
+ * beside the data it records (see findCaseInScopeAudited), so the data leaves only with its event.
+ * `fields` must be sorted and unique already, as insertAuditEvent keeps them.
+ */
+export function insertAuditEventFrom(
+  event: AuditEventBase,
+  from: { source: RawBuilder<unknown>; caseIds: RawBuilder<string[]>; fields: RawBuilder<string[]>; where: RawBuilder<boolean> },
+): RawBuilder<unknown> {
+  return sql`INSERT INTO audit_events (request_id, actor_id, actor_role, actor_organization_id, action, case_ids, fields, outcome,
+      policy_version, target_organization_id, target_user_id)
+    SELECT ${event.requestId}::text, ${event.actorId}::uuid, ${event.actorRole}::text, ${event.actorOrganizationId}::uuid, ${event.action}::text,
+      ${from.caseIds}, ${from.fields}, 'allowed', ${event.policyVersion}::text, ${event.targetOrganizationId ?? null}::uuid,
+      ${event.targetUserId ?? null}::uuid
+    FROM ${from.source} WHERE ${from.where}
+    RETURNING fields`
 }

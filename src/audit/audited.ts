@@ -5,7 +5,7 @@ import { contractOf } from '../access/route-contract.js'
 import { caseExists } from '../cases/case.repository.js'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
-import { insertAuditEvent } from './audit.repository.js'
+import { type AuditEventBase, insertAuditEvent } from './audit.repository.js'
 
 export interface AuditRecord {
   readonly caseIds: readonly string[]
@@ -26,7 +26,16 @@ export interface AuditTarget {
 }
 
 /** Records what the work disclosed or changed, in the work's own transaction. */
-export type RecordAudit = (record: AuditRecord) => Promise<void>
+export interface RecordAudit {
+  (record: AuditRecord): Promise<void>
+  /**
+   * For a statement that writes the event itself, beside the data it returns (the audited read,
+   * cases/case.repository.ts): hands it the event, and takes the event as written when `recorded`
+   * says so of the statement's answer. A statement that fails answers 503 and no data, as a failed
+   * insert does.
+   */
+  inStatement<R>(statement: (event: AuditEventBase) => Promise<R>, recorded: (result: R) => boolean): Promise<R>
+}
 
 /** Refusals recorded as denied attempts: the walls (403, 404) and the business refusals on case data. */
 export const RECORDED_REFUSALS: ReadonlySet<number> = new Set([403, 404, 409, 412, 422, 428])
@@ -48,17 +57,31 @@ export async function audited<T>(
   const base = eventBase(app, request, contract.audit)
   const run = <R>(fn: (db: Kysely<Database>) => Promise<R>): Promise<R> =>
     contract.changes ? app.db.transaction().execute(fn) : fn(app.db)
-  try {
-    return await run((trx) =>
-      work(trx, async (record) => {
+  const recorderIn = (trx: Kysely<Database>): RecordAudit =>
+    Object.assign(
+      async (record: AuditRecord) => {
         try {
           await insertAuditEvent(trx, { ...base, ...record, outcome: 'allowed' })
           request.auditRecorded = true
         } catch (error) {
           throw new AuditUnavailableError().withCause(error)
         }
-      }),
+      },
+      {
+        inStatement: async <R>(statement: (event: AuditEventBase) => Promise<R>, recorded: (result: R) => boolean) => {
+          let result: R
+          try {
+            result = await statement(base)
+          } catch (error) {
+            throw new AuditUnavailableError().withCause(error)
+          }
+          if (recorded(result)) request.auditRecorded = true
+          return result
+        },
+      },
     )
+  try {
+    return await run((trx) => work(trx, recorderIn(trx)))
   } catch (error) {
     if (error instanceof AppError && RECORDED_REFUSALS.has(error.status) && !request.auditRecorded) {
       await recordRefusal(app.db, { ...base, error, ...options })

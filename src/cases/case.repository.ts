@@ -1,7 +1,8 @@
 import { v7 as uuidv7 } from 'uuid'
 import { type Expression, type ExpressionBuilder, type InsertObject, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { CaseTable, Database } from '../db/schema.js'
-import { accessFactSelections } from '../access/case-access-sql.js'
+import { accessFactSelections, unwalledFieldsSql } from '../access/case-access-sql.js'
+import { type AuditEventBase, insertAuditEventFrom } from '../audit/audit.repository.js'
 import { assigneeOf } from './assignment.repository.js'
 import type { CaseViewSection, Stage } from './case-sections.js'
 
@@ -110,6 +111,39 @@ export async function findCaseInScope(
     .where((eb) => scope(eb))
   if (options.forUpdate) query = query.forUpdate()
   return (await query.executeTakeFirst()) as SelectedCaseRow | undefined
+}
+
+/**
+ * The audited read in one statement: the case as findCaseInScope selects it, and the allowed event
+ * naming it and the fields the reader sees on it (`disclosable`: the fields the role may read, sorted
+ * and unique, which the walls narrow in SQL). The row comes back only joined to its event, so no
+ * event means no data, in one round trip. A case the reader does not reach, or whose own fields a
+ * wall keeps from it, returns nothing and records nothing: the caller answers 404 and records that.
+ */
+export async function findCaseInScopeAudited(
+  db: Kysely<Database>,
+  id: string,
+  scope: ScopeFilter,
+  reader: CaseSelection,
+  disclosable: readonly string[],
+  event: AuditEventBase,
+): Promise<(SelectedCaseRow & { audited_fields: string[] }) | undefined> {
+  const found = db
+    .selectFrom('cases')
+    .select((eb) => sectionSelections(eb, reader))
+    .where('cases.id', '=', id)
+    .where((eb) => scope(eb))
+  const audit = insertAuditEventFrom(event, {
+    source: sql`disclosed`,
+    caseIds: sql<string[]>`ARRAY[disclosed.id]`,
+    fields: sql<string[]>`disclosed.fields`,
+    where: sql<boolean>`${'case.id'}::text = ANY (disclosed.fields)`,
+  })
+  const { rows } = await sql<SelectedCaseRow & { audited_fields: string[] }>`WITH found AS (${found}),
+    disclosed AS (SELECT found.id, ${unwalledFieldsSql('found', reader.organizationId, disclosable)} AS fields FROM found),
+    audit AS (${audit})
+    SELECT found.*, audit.fields AS audited_fields FROM found CROSS JOIN audit`.execute(db)
+  return rows[0]
 }
 
 export async function caseExists(db: Kysely<Database>, id: string): Promise<boolean> {

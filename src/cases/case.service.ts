@@ -22,6 +22,7 @@ import {
   type CaseSelection,
   type SelectedCaseRow,
   findCaseInScope,
+  findCaseInScopeAudited,
   insertCase,
   insertHistory,
   insertLeadParticipation,
@@ -101,6 +102,10 @@ export function viewOf({ row, access }: OpenCase): { view: CaseView; fields: str
   return { view, fields, version: version.version }
 }
 
+/**
+ * GET /cases/{id}: the case, read with its audit event in one statement (findCaseInScopeAudited), so
+ * the data cannot leave without the event; then the guidance, if any, from the case as read.
+ */
 export async function readCase(
   db: Kysely<Database>,
   actor: CaseActor,
@@ -108,11 +113,30 @@ export async function readCase(
   recordAudit: RecordAudit,
   guidance?: (db: Kysely<Database>, open: OpenCase) => Promise<Record<string, unknown>>,
 ): Promise<CaseResult> {
-  const open = await openCase(db, actor, id)
+  const found = await recordAudit.inStatement(
+    (event) => findCaseInScopeAudited(db, id, caseScopeFilter(actor.ability, 'read'), selectionOf(actor), disclosableFields(actor), event),
+    (row) => row !== undefined,
+  )
+  if (!found) throw notFound('case')
+  const { audited_fields: audited, ...row } = found
+  const open = { row, access: accessOf(actor, row) }
   const { view, fields, version } = viewOf(open)
+  // The walls are worked out twice, in SQL for the event and by CaseAccess for the view: a view that
+  // shows other fields than its event names is never sent.
+  if (!sameFieldSet(audited, fields)) throw new Error(`the audited read of ${id} named other fields than its view shows`)
   if (guidance) Object.assign(view, await guidance(db, open))
-  await recordAudit({ caseIds: [id], fields })
   return { view, version }
+}
+
+/** The case-file fields the role may read on some case, sorted and unique, as an event keeps them. */
+function disclosableFields(actor: CaseActor): string[] {
+  return [...new Set(readableFields(actor.ability).filter((field) => CASE_FILE_SECTIONS.has(sectionOf(field))))].sort()
+}
+
+const sameFieldSet = (a: readonly string[], b: readonly string[]) => {
+  const left = new Set(a)
+  const right = new Set(b)
+  return left.size === right.size && [...left].every((field) => right.has(field))
 }
 
 export interface CaseListQuery {

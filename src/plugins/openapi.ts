@@ -2,8 +2,9 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod'
 import type { RouteContract } from '../access/route-contract.js'
+import { serializerCompiler } from '../http/serializer.js'
 import { registerComponentSchemas } from '../openapi/components.js'
 import { describeRoute, finishDocument, operationIdOf } from '../openapi/document.js'
 import { SERVICE_NAME, SERVICE_VERSION } from '../service-info.js'
@@ -18,7 +19,10 @@ export class MissingRouteSummaryError extends Error {
 const documented = (route: Pick<RouteOptions, 'url' | 'schema'>) =>
   !route.url.startsWith('/docs') && !(route.schema as { hide?: boolean } | undefined)?.hide
 
-/** The same zod schemas validate requests and describe them in openapi.yaml and /docs. */
+/**
+ * The same zod schemas validate requests, describe them in openapi.yaml and /docs, and shape the
+ * answers: compiled serializers write only what a response schema declares (src/http/serializer.ts).
+ */
 async function openapiPlugin(app: FastifyInstance): Promise<void> {
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)

@@ -23,6 +23,8 @@ let appCount = 0
 export interface BuildOptions {
   readonly verificationKey?: VerificationKey
   readonly environment?: Record<string, string>
+  /** The app's own handle on the database, wrapped (a plugin that counts its statements, say); the test's stays plain. */
+  readonly wrapDatabase?: (db: Kysely<Database>) => Kysely<Database>
 }
 
 export interface TestApp {
@@ -61,7 +63,7 @@ export async function build(t: Test, options: BuildOptions = {}): Promise<TestAp
   const fastify = Fastify({ ...fastifyOptions(), loggerInstance: logger as FastifyBaseLogger })
   await fastify.register(app, {
     config,
-    database,
+    database: options.wrapDatabase ? { ...database, db: options.wrapDatabase(database.db) } : database,
     verificationKey: options.verificationKey ?? { kind: 'pem', pem: testKeys.publicKeyPem },
     policy: loadPolicy(),
   })
