@@ -4,6 +4,7 @@
 // Prints: fault | requests | acknowledged | lost | half-done | 5xx other than 503 | recovery s.
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
+import { Redis } from 'ioredis'
 import { freePort } from '../bench/processes.js'
 import { authEnvironment, benchToken, makeBenchKeys } from '../bench/tokens.js'
 import { checkWrites, waitSealed } from './check.js'
@@ -187,6 +188,90 @@ async function main(): Promise<void> {
       await finish('two instances, one database', await load, undefined, notes, failed)
       await second.kill('SIGTERM')
       services.pop()
+    }
+
+    // 3b. The rate limit across two instances: one budget for both with REDIS_URL, one each without.
+    {
+      const budget = 20
+      // A Redis database number of the drill's own, so that its counters meet nobody else's.
+      const redisUrl = process.env.DRILL_REDIS_URL ?? 'redis://127.0.0.1:6379/13'
+      const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+      // Only the service's own keys in that database (an earlier drill's counters).
+      const clearCounters = async () => {
+        const keys = await redis.keys('atd:*')
+        if (keys.length > 0) await redis.del(...keys)
+      }
+      const notes: string[] = []
+      let failed = false
+      const probe = async (pair: Service[], count: number) => {
+        const answers: { instance: number; status: number }[] = []
+        for (let index = 0; index < count; index++) {
+          const instance = index % pair.length
+          answers.push({ instance, status: (await call(pair[instance]!.url, ngo, 'GET', '/me')).status })
+        }
+        return answers
+      }
+      const allowed = (answers: { instance: number; status: number }[], instance?: number) =>
+        answers.filter((answer) => answer.status === 200 && (instance === undefined || answer.instance === instance)).length
+      const limited = (answers: { instance: number; status: number }[], instance: number) =>
+        answers.some((answer) => answer.status === 429 && answer.instance === instance)
+      const pairOf = async (names: [string, string], extra: Record<string, string>) => {
+        const pair: Service[] = []
+        for (const name of names) {
+          const service = new Service(
+            name,
+            await freePort(),
+            { ...environment('drill'), RATE_LIMIT_PER_MINUTE: String(budget), ...extra },
+            LOG_DIRECTORY,
+          )
+          services.push(service)
+          await service.start()
+          pair.push(service)
+        }
+        return pair
+      }
+      const stop = async (pair: Service[]) => {
+        for (const service of pair) {
+          await service.kill('SIGTERM')
+          services.splice(services.indexOf(service), 1)
+        }
+      }
+      const answers: { instance: number; status: number }[] = []
+      try {
+        await redis.connect()
+        await clearCounters()
+        const shared = await pairOf(['service-redis-a', 'service-redis-b'], { REDIS_URL: redisUrl })
+        const sharedAnswers = await probe(shared, budget + 10)
+        answers.push(...sharedAnswers)
+        await stop(shared)
+        notes.push(
+          `REDIS_URL on both, ${budget} a minute: ${allowed(sharedAnswers)} of ${sharedAnswers.length} allowed across both ` +
+            `(${allowed(sharedAnswers, 0)} on A, ${allowed(sharedAnswers, 1)} on B), then 429 on both`,
+        )
+        if (allowed(sharedAnswers) !== budget || !limited(sharedAnswers, 0) || !limited(sharedAnswers, 1)) failed = true
+        await clearCounters()
+      } catch (error) {
+        notes.push(`Redis at ${redisUrl} not usable: ${(error as Error).message}`)
+        failed = true
+      } finally {
+        redis.disconnect()
+      }
+      const separate = await pairOf(['service-memory-a', 'service-memory-b'], {})
+      const separateAnswers = await probe(separate, 2 * budget + 10)
+      answers.push(...separateAnswers)
+      await stop(separate)
+      notes.push(
+        `without REDIS_URL: ${allowed(separateAnswers, 0)} allowed on A and ${allowed(separateAnswers, 1)} on B ` +
+          `(${budget} each) of ${separateAnswers.length}`,
+      )
+      if (allowed(separateAnswers, 0) !== budget || allowed(separateAnswers, 1) !== budget) failed = true
+      const probes: LoadResult = {
+        attempts: [],
+        requests: answers.length,
+        acknowledged: allowed(answers),
+        other5xx: answers.filter((answer) => answer.status >= 500 && answer.status !== 503).length,
+      }
+      await finish('rate limit, two instances', probes, undefined, notes, failed)
     }
 
     // 4. The database turned read-only, then writable again.

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { countryCode } from './countries.js'
 import { dateOfBirth, pastDate, pastDateTime } from './date-rules.js'
 import { isoDate } from '../http/dates.js'
+import { nameText, text } from '../http/text.js'
 
 /**
  * Every field of the case file, by section. The section is the sensitivity class: the policies in
@@ -10,7 +11,6 @@ import { isoDate } from '../http/dates.js'
  * read-only for everyone.
  */
 
-const text = (max: number) => z.string().trim().min(1).max(max)
 const shortList = (item: z.ZodType, max = 20) => z.array(item).max(max)
 
 export const STAGES = [
@@ -61,7 +61,7 @@ export const TRACING_STATUSES = ['not_started', 'in_progress', 'located', 'not_l
 
 const familyMemberSchema = z.strictObject({
   relationship: text(60).describe('how the person is related to the child (mother, uncle…)'),
-  name: text(200).nullish().describe('the person’s name'),
+  name: nameText(200).nullish().describe('the person’s name'),
   phone: text(40).nullish().describe('a phone number'),
   location: text(200).nullish().describe('where the person lives'),
   country: countryCode.nullish().describe('the country where the person lives (ISO 3166-1 alpha-2)'),
@@ -76,14 +76,14 @@ const identityDocumentSchema = z.strictObject({
 
 const guardianSchema = z.strictObject({
   type: z.enum(['parent', 'relative', 'procuraduria', 'appointed_guardian']).describe('who the guardian is'),
-  name: text(200).nullish().describe('the guardian’s name'),
+  name: nameText(200).nullish().describe('the guardian’s name'),
   organizationId: z.uuid().nullish().describe('the guardian’s organisation (the Procuraduría)'),
   representationType: z.enum(REPRESENTATION_TYPES).describe('originaria, coadyuvante or suplencia (LGDNNA art. 106)'),
   appointedAt: pastDate.describe('when the guardian was appointed (YYYY-MM-DD)'),
 })
 
 const representationSchema = z.strictObject({
-  attorneyName: text(200).describe('the child’s attorney'),
+  attorneyName: nameText(200).describe('the child’s attorney'),
   organizationId: z.uuid().describe('the attorney’s organisation'),
   since: pastDate.describe('since when the attorney represents the child (YYYY-MM-DD)'),
 })
@@ -114,9 +114,9 @@ export const WRITABLE_SECTION_FIELDS = {
       .describe('unaccompanied: no adult caring for the child; separated: with an adult who is not the parent or usual carer; accompanied'),
   },
   identity: {
-    givenName: text(200).describe('the child’s given names'),
-    familyName: text(200).describe('the child’s family names'),
-    otherNames: shortList(text(200), 10).describe('other names the child is known by'),
+    givenName: nameText(200).describe('the child’s given names'),
+    familyName: nameText(200).describe('the child’s family names'),
+    otherNames: shortList(nameText(200), 10).describe('other names the child is known by'),
     dateOfBirth: dateOfBirth.describe('the date of birth (YYYY-MM-DD), stated or estimated'),
     dateOfBirthEstimated: z.boolean().describe('true: the date of birth is an estimate (age assessment)'),
     languages: shortList(text(60), 10).describe('the languages the child speaks, the one best understood first'),

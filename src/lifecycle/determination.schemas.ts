@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { isoDate, isoDateOrDateTime } from '../http/dates.js'
+import { nameText, text } from '../http/text.js'
 import { ASSESSMENT_FACTORS, ASSESSMENT_FACTOR_DESCRIPTIONS } from './assessment.schemas.js'
 import { pastDate } from '../cases/date-rules.js'
 
@@ -25,11 +26,10 @@ export type DeterminationTrigger = (typeof DETERMINATION_TRIGGERS)[number]
 export const DETERMINATION_STATUSES = ['draft', 'decided', 'superseded'] as const
 export type DeterminationStatus = (typeof DETERMINATION_STATUSES)[number]
 
-const text = (max: number) => z.string().trim().min(1).max(max)
 const dateOrDateTime = isoDateOrDateTime
 
 const panelMemberSchema = z.strictObject({
-  name: text(200).describe('the member’s name'),
+  name: nameText(200).describe('the member’s name'),
   role: text(120).describe('the member’s role on the panel (e.g. psychologist, attorney)'),
   organizationId: z.uuid().nullish().describe('the member’s organisation, when it has one here'),
   undertakingSignedAt: pastDate

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { isoDateTime } from '../http/dates.js'
+import { text } from '../http/text.js'
 
 export const PLACEMENT_TYPES = [
   'migration_station',
@@ -13,8 +14,6 @@ export const PLACEMENT_TYPES = [
   'family_reunified',
 ] as const
 export type PlacementType = (typeof PLACEMENT_TYPES)[number]
-
-const text = (max: number) => z.string().trim().min(1).max(max)
 
 export const newPlacementSchema = z.strictObject({
   type: z.enum(PLACEMENT_TYPES).describe('where the child lives: a migration station, a shelter, a family…'),

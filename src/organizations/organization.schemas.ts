@@ -1,10 +1,11 @@
 import { z } from 'zod'
 import { ORGANIZATION_KINDS } from '../auth/principal.js'
+import { nameText } from '../http/text.js'
 
 export const organizationKindSchema = z.enum(ORGANIZATION_KINDS)
 
 export const newOrganizationSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200).describe('the organisation’s name, unique'),
+  name: nameText(200).describe('the organisation’s name, unique'),
   kind: organizationKindSchema.describe('what the organisation is; it decides which roles its users may have'),
 })
 

@@ -1,11 +1,12 @@
 import { z } from 'zod'
 import { ROLES } from '../auth/principal.js'
+import { nameText } from '../http/text.js'
 
 export const roleSchema = z.enum(ROLES)
 
 export const newUserSchema = z.strictObject({
   subject: z.string().trim().min(1).max(200).describe('the `sub` claim of the user’s tokens, unique'),
-  displayName: z.string().trim().min(1).max(200).describe('the name shown for the user'),
+  displayName: nameText(200).describe('the name shown for the user'),
   role: roleSchema.describe('the user’s role; it must fit the organisation’s kind'),
   organizationId: z.uuid().describe('the organisation the user works for'),
 })
@@ -13,7 +14,7 @@ export const newUserSchema = z.strictObject({
 export const userPatchSchema = z
   .strictObject({
     active: z.boolean().optional().describe('false: the user is refused (401) from the next request on'),
-    displayName: z.string().trim().min(1).max(200).optional().describe('the name shown for the user'),
+    displayName: nameText(200).optional().describe('the name shown for the user'),
     role: roleSchema.optional().describe('the new role; it must fit the organisation’s kind'),
   })
   .refine((patch) => Object.keys(patch).length > 0, { message: 'Give at least one of active, displayName, role' })

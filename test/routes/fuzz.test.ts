@@ -1,11 +1,16 @@
 // A generated fuzz test: it walks every operation of the served OpenAPI document and sends values
 // derived from each operation's own schemas, mixed with hostile ones (NUL, lone surrogates, 10k-char
 // strings, year 0 and 99999, huge and negative numbers, forged cursors, wrong types, repeated query
-// keys), with real tokens of several roles. Whatever is sent, the answer is never a 5xx, and every
-// 4xx is a problem document. RUNS_PER_OPERATION × operations requests per database (880 with the 44 operations of today).
+// keys), with real tokens of several roles. Whatever is sent, the answer is never a 5xx, every 4xx is
+// a problem document, and a refusal changes nothing: a fingerprint of every business table (one
+// statement, test/helpers/business-state.ts) is the same after each 4xx of a write as before it
+// (a 2xx, a valid request the fuzzer happened to make, may change state), and the same after all
+// the requests of a read. RUNS_PER_OPERATION × operations requests per database: 1,460 with the 73
+// operations of today.
 import fc from 'fast-check'
 import t from 'tap'
 import { build, createCast, createUser, type TestUser, grantParticipation } from '../helpers/build.js'
+import { businessFingerprint, changedTables, unsortedTables } from '../helpers/business-state.js'
 
 const RUNS_PER_OPERATION = 20
 
@@ -140,7 +145,7 @@ function encodePart(value: unknown): string {
   return encoded
 }
 
-t.test('fuzzing every operation of the OpenAPI document: no 5xx, every 4xx a problem document', async (t) => {
+t.test('fuzzing every operation of the OpenAPI document: no 5xx, every 4xx a problem document that changed nothing', async (t) => {
   const { app, database } = await build(t)
   const cast = await createCast(database)
   const protection = await createUser(database, 'protection_officer')
@@ -150,12 +155,15 @@ t.test('fuzzing every operation of the OpenAPI document: no 5xx, every 4xx a pro
   for (const user of [cast.attorney, cast.migration, protection]) {
     await grantParticipation(database.db, user.organizationId, caseId, cast.ngo.id)
   }
+  const beforeNote = await businessFingerprint(database.db)
   const note = await app.inject({
     method: 'POST',
     url: `/cases/${caseId}/notes`,
     headers: cast.ngo.headers,
     payload: { body: 'First visit' },
   })
+  // The fingerprint sees a change: the note just written.
+  t.same(changedTables(beforeNote, await businessFingerprint(database.db)), ['case_history', 'case_notes'], 'a new note is seen')
   const ids = fc.constantFrom(caseId, note.json().id as string, cast.ngo.id, cast.ngo.organizationId, cast.attorney.organizationId)
   const users: TestUser[] = [cast.ngo, cast.attorney, cast.migration, cast.auditor, cast.admin, protection]
 
@@ -180,11 +188,23 @@ t.test('fuzzing every operation of the OpenAPI document: no 5xx, every 4xx a pro
   }
   t.ok(operations.length >= 40, `${operations.length} operations in the document`)
 
+  t.same(await unsortedTables(database.db), [], 'every table is either business state or meant to change on a refusal')
+  let fingerprintMs = 0
+  const fingerprint = async () => {
+    const started = performance.now()
+    const taken = await businessFingerprint(database.db)
+    fingerprintMs += performance.now() - started
+    return taken
+  }
+  let state = await fingerprint()
   let requests = 0
   const statuses = new Map<number, number>()
   for (const operation of operations) {
     const pathParameters = operation.parameters.filter((parameter) => parameter.in === 'path')
     const queryParameters = operation.parameters.filter((parameter) => parameter.in === 'query')
+    // A read changes no business state whatever its answer, so one fingerprint after all its runs
+    // checks it; a write is checked after each request (its 2xx may change state, its 4xx not).
+    const isRead = operation.method === 'GET'
     const request = fc.record({
       user: fc.constantFrom(...users),
       path: fc.tuple(...pathParameters.map(() => fc.oneof({ weight: 3, arbitrary: ids }, { weight: 1, arbitrary: hostile }))),
@@ -214,6 +234,9 @@ t.test('fuzzing every operation of the OpenAPI document: no 5xx, every 4xx a pro
             ...(input.body === undefined ? {} : { payload: JSON.stringify(input.body) }),
           })
           requests++
+          // Taken before any check throws, so the next run compares with the state as it now is.
+          const before = state
+          if (!isRead) state = await fingerprint()
           statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1)
           const where = `${operation.method} ${url.slice(0, 300)} as ${input.user.role}`
           if (response.statusCode >= 500) throw new Error(`${where}: ${response.statusCode} ${response.body.slice(0, 300)}`)
@@ -221,16 +244,28 @@ t.test('fuzzing every operation of the OpenAPI document: no 5xx, every 4xx a pro
             throw new Error(`${where}: ${response.statusCode} in ${String(response.headers['content-type'])}`)
           }
           if (/FST_ERR/.test(response.body)) throw new Error(`${where}: a framework code in the body`)
+          const changed = changedTables(before, state)
+          if (response.statusCode >= 400 && changed.length > 0)
+            throw new Error(`${where}: ${response.statusCode}, yet ${changed.join(', ')} changed`)
         }),
         { numRuns: RUNS_PER_OPERATION },
       )
+      if (isRead) {
+        const before = state
+        state = await fingerprint()
+        const changed = changedTables(before, state)
+        if (changed.length > 0) throw new Error(`a read changed ${changed.join(', ')}`)
+      }
       t.pass(`${operation.method} ${operation.path}`)
     } catch (error) {
       t.fail(`${operation.method} ${operation.path}: ${(error as Error).message.slice(0, 2_000)}`)
+      // The next operation is judged against the state as it now is, not blamed for this one's change.
+      state = await fingerprint()
     }
   }
   t.ok(requests >= operations.length * RUNS_PER_OPERATION, `${requests} requests sent`)
   t.comment(`statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`)
+  t.comment(`fingerprints: ${Math.round(fingerprintMs)} ms in all`)
   // The fuzzing may well have deactivated the cast's users or organisations (a valid PATCH as the
   // admin): a user made afterwards proves the service still answers.
   const afterwards = await createUser(database, 'ngo_caseworker')
