@@ -94,6 +94,12 @@ const PROBLEM_EXTENSIONS: Json = {
     description: 'forbidden-fields, forbidden: the fields (section.field) this user may not write or filter on',
   },
   readOnlyFields: { type: 'array', items: { type: 'string' }, description: 'read-only-field: derived fields that nobody writes' },
+  invalidFields: {
+    type: 'array',
+    items: { type: 'string' },
+    description:
+      'unprocessable-entity, forbidden: the fields (section.field) that break a rule against the rest of the record, or that a role may not change retroactively',
+  },
   unmetConditions: {
     type: 'array',
     description: 'guard-failed: every condition the move lacks (codes: GET /vocabulary, list guardConditions)',
@@ -120,7 +126,8 @@ const PROBLEM_EXTENSIONS: Json = {
   },
   code: {
     type: 'string',
-    description: 'conflict, unprocessable-entity: a stable code of the refusal (e.g. same_stage, placement_ended, determination_decided)',
+    description:
+      'conflict, unprocessable-entity, forbidden: a stable code of the refusal (e.g. same_stage, placement_ended, determination_decided, retroactive_placement_change)',
   },
 }
 

@@ -1248,6 +1248,8 @@ export interface components {
             deniedFields?: string[];
             /** @description read-only-field: derived fields that nobody writes */
             readOnlyFields?: string[];
+            /** @description unprocessable-entity, forbidden: the fields (section.field) that break a rule against the rest of the record, or that a role may not change retroactively */
+            invalidFields?: string[];
             /** @description guard-failed: every condition the move lacks (codes: GET /vocabulary, list guardConditions) */
             unmetConditions?: (string | {
                 /** @description the condition’s code */
@@ -1261,7 +1263,7 @@ export interface components {
             })[];
             /** @description forbidden, conflict, unprocessable-entity: a stable code saying which wall or rule refused (e.g. consent_required, withholding_from_lead, role) */
             reason?: string;
-            /** @description conflict, unprocessable-entity: a stable code of the refusal (e.g. same_stage, placement_ended, determination_decided) */
+            /** @description conflict, unprocessable-entity, forbidden: a stable code of the refusal (e.g. same_stage, placement_ended, determination_decided, retroactive_placement_change) */
             code?: string;
         } & {
             [key: string]: unknown;

@@ -3,24 +3,23 @@
 // once answered; past that time it is an alert for oversight. The receiver of a pending referral
 // learns from its task no more than the referral's stub. Runs on PGlite and on PostgreSQL.
 import { sql } from 'kysely'
-import t from 'tap'
+import t, { type Test } from 'tap'
+import type { components, operations } from '../helpers/api-types.js'
 import { build, createOrganization, createUser, type TestUser } from '../helpers/build.js'
 
-interface Task {
-  rule: string
-  caseId: string
-  caseNumber: string
-  dueAt: string
-  overdue: boolean
-  title: string
-  resolveWith: { method: string; path: string }
+type Alert = components['schemas']['Alert']
+type TaskQuery = NonNullable<operations['listTasks']['parameters']['query']>
+
+/** The body of an answer that has the expected status (the test fails, and stops here, otherwise). */
+function answered<D>(t: Test, result: { data?: D; error?: unknown; response: Response }, status: number): D {
+  t.equal(result.response.status, status, JSON.stringify(result.error))
+  if (result.data === undefined) throw new Error(`${result.response.status}: ${JSON.stringify(result.error)}`)
+  return result.data
 }
-interface Alert {
-  caseId: string
-  caseNumber: string
-  rule: string
-  severity: string
-  since: string
+/** A value the schema leaves optional (the policy decides what a reader sees) that this reader must get. */
+function present<V>(value: V | null | undefined, what: string): V {
+  if (value === undefined || value === null) throw new Error(`${what} is missing`)
+  return value
 }
 
 /** Today's date in Mexico City, plus some days. */
@@ -34,7 +33,7 @@ const mexicoDate = (days: number) => {
 const startInMexico = (date: string) => `${date}T06:00:00.000Z`
 
 t.test('referral and transfer responses: tasks of the receiver, alerts for oversight', async (t) => {
-  const { app, database } = await build(t)
+  const { database, api } = await build(t)
   const leadOrganization = await createOrganization(database, 'civil_society', 'Casa de acogida (respuestas)')
   const lead = await createUser(database, 'ngo_caseworker', leadOrganization)
   const legalAid = await createOrganization(database, 'legal_aid', 'Clínica jurídica (respuestas)')
@@ -47,38 +46,33 @@ t.test('referral and transfer responses: tasks of the receiver, alerts for overs
   const outsider = await createUser(database, 'ngo_caseworker')
   const auditor = await createUser(database, 'oversight_auditor')
 
-  const send = (user: TestUser, method: 'GET' | 'POST', url: string, payload?: object, headers: Record<string, string> = {}) =>
-    app.inject({ method, url, headers: { ...user.headers, ...headers }, ...(payload ? { payload } : {}) })
   const openCase = async (user: TestUser) => {
-    const created = await send(user, 'POST', '/cases', {
-      riskLevel: 'high',
-      demographics: { sex: 'female', nationality: 'HN', separationStatus: 'unaccompanied' },
-      identity: { givenName: 'Daniela' },
+    const created = await api(user).POST('/cases', {
+      body: {
+        riskLevel: 'high',
+        demographics: { sex: 'female', nationality: 'HN', separationStatus: 'unaccompanied' },
+        identity: { givenName: 'Daniela' },
+      },
     })
-    t.equal(created.statusCode, 201, created.body)
-    return { id: created.json().id as string, caseNumber: created.json().caseNumber as string }
+    const { id, caseNumber } = answered(t, created, 201)
+    return { id: present(id, 'the case id'), caseNumber: present(caseNumber, 'the case number') }
   }
   const consentOf = async (caseId: string) => {
-    const consent = await send(lead, 'POST', `/cases/${caseId}/consents`, {
-      givenBy: 'child_and_guardian',
-      scopes: ['share_with_organizations', 'services'],
+    const consent = await api(lead).POST('/cases/{id}/consents', {
+      params: { path: { id: caseId } },
+      body: { givenBy: 'child_and_guardian', scopes: ['share_with_organizations', 'services'] },
     })
-    t.equal(consent.statusCode, 201, consent.body)
-    return consent.json().id as string
+    return answered(t, consent, 201).id
   }
-  const tasksOf = async (user: TestUser, query: string, headers: Record<string, string> = {}) => {
-    const response = await send(user, 'GET', `/tasks${query}`, undefined, headers)
-    t.equal(response.statusCode, 200, response.body)
-    return response.json().items as Task[]
-  }
+  const tasksOf = async (user: TestUser, query: TaskQuery, headers: Record<string, string> = {}) =>
+    answered(t, await api(user, headers).GET('/tasks', { params: { query } }), 200).items
   const alertsOf = async (user: TestUser, caseId: string) => {
     const items: Alert[] = []
-    let cursor: string | null = null
+    let cursor: string | undefined
     do {
-      const response = await send(user, 'GET', `/alerts?limit=100${cursor ? `&cursor=${cursor}` : ''}`)
-      t.equal(response.statusCode, 200, response.body)
-      items.push(...response.json().items)
-      cursor = response.json().nextCursor
+      const page = answered(t, await api(user).GET('/alerts', { params: { query: { limit: 100, cursor } } }), 200)
+      items.push(...page.items)
+      cursor = page.nextCursor ?? undefined
     } while (cursor)
     return items.filter((alert) => alert.caseId === caseId)
   }
@@ -99,17 +93,13 @@ t.test('referral and transfer responses: tasks of the receiver, alerts for overs
     const theCase = await openCase(lead)
     const consentId = await consentOf(theCase.id)
     const respondBy = mexicoDate(3)
-    const referral = await send(lead, 'POST', `/cases/${theCase.id}/referrals`, {
-      toOrganizationId: legalAid,
-      service: 'legal_representation',
-      sections: ['demographics', 'legal'],
-      consentId,
-      respondBy,
+    const referral = await api(lead).POST('/cases/{id}/referrals', {
+      params: { path: { id: theCase.id } },
+      body: { toOrganizationId: legalAid, service: 'legal_representation', sections: ['demographics', 'legal'], consentId, respondBy },
     })
-    t.equal(referral.statusCode, 201, referral.body)
-    const referralId = referral.json().id as string
+    const referralId = answered(t, referral, 201).id
 
-    const tasks = await tasksOf(attorney, `?caseId=${theCase.id}`)
+    const tasks = await tasksOf(attorney, { caseId: theCase.id })
     t.equal(tasks.length, 1, 'the receiver has only the referral to answer on a case it does not take part in')
     const task = tasks[0]!
     t.same(Object.keys(task).sort(), ['caseId', 'caseNumber', 'dueAt', 'overdue', 'resolveWith', 'rule', 'title'])
@@ -123,16 +113,16 @@ t.test('referral and transfer responses: tasks of the receiver, alerts for overs
       resolveWith: { method: 'POST', path: `/referrals/${referralId}/accept` },
     })
     t.match(task.title, /^Responder la canalización/)
-    const english = await tasksOf(attorney, `?caseId=${theCase.id}`, { 'accept-language': 'en' })
+    const english = await tasksOf(attorney, { caseId: theCase.id }, { 'accept-language': 'en' })
     t.match(english[0]!.title, /^Answer the referral/)
 
     await t.test('the task tells no more than the stub the receiver reads', async (t) => {
-      const stub = await send(attorney, 'GET', `/referrals/${referralId}`)
-      t.equal(stub.statusCode, 200, stub.body)
-      t.equal(stub.json().caseNumber, task.caseNumber)
-      t.equal(stub.json().caseId, task.caseId)
-      t.equal(stub.json().respondBy, respondBy)
-      t.equal((await send(attorney, 'GET', `/cases/${theCase.id}`)).statusCode, 404, 'the case itself stays closed to it')
+      const stub = answered(t, await api(attorney).GET('/referrals/{rid}', { params: { path: { rid: referralId } } }), 200)
+      t.equal(stub.caseNumber, task.caseNumber)
+      t.equal(stub.caseId, task.caseId)
+      t.equal(stub.respondBy, respondBy)
+      const theCaseItself = await api(attorney).GET('/cases/{id}', { params: { path: { id: theCase.id } } })
+      t.equal(theCaseItself.response.status, 404, 'the case itself stays closed to it')
       const audit = await sql<{
         fields: string[]
         case_ids: string[]
@@ -144,16 +134,20 @@ t.test('referral and transfer responses: tasks of the receiver, alerts for overs
     })
 
     await t.test('not the sender’s task, nor anyone else’s', async (t) => {
-      t.same(await tasksOf(lead, `?caseId=${theCase.id}&rule=respond_to_referral`), [])
-      t.same(await tasksOf(outsider, `?caseId=${theCase.id}`), [])
-      t.same(await tasksOf(psychologist, '?rule=respond_to_referral'), [])
+      t.same(await tasksOf(lead, { caseId: theCase.id, rule: 'respond_to_referral' }), [])
+      t.same(await tasksOf(outsider, { caseId: theCase.id }), [])
+      t.same(await tasksOf(psychologist, { rule: 'respond_to_referral' }), [])
     })
 
     await t.test('filters apply: overdue, dueBefore, assignedTo', async (t) => {
-      t.same(await tasksOf(attorney, `?caseId=${theCase.id}&overdue=true`), [])
-      t.same(await tasksOf(attorney, `?caseId=${theCase.id}&dueBefore=${mexicoDate(4)}`), [])
-      t.equal((await tasksOf(attorney, `?caseId=${theCase.id}&dueBefore=${mexicoDate(5)}`)).length, 1)
-      t.same(await tasksOf(attorney, '?assignedTo=me&rule=respond_to_referral'), [], 'no one in its organisation has the case assigned')
+      t.same(await tasksOf(attorney, { caseId: theCase.id, overdue: 'true' }), [])
+      t.same(await tasksOf(attorney, { caseId: theCase.id, dueBefore: mexicoDate(4) }), [])
+      t.equal((await tasksOf(attorney, { caseId: theCase.id, dueBefore: mexicoDate(5) })).length, 1)
+      t.same(
+        await tasksOf(attorney, { assignedTo: 'me', rule: 'respond_to_referral' }),
+        [],
+        'no one in its organisation has the case assigned',
+      )
     })
 
     await t.test('past its date: overdue for the receiver, an alert for oversight and for the case’s participants', async (t) => {
@@ -163,7 +157,7 @@ t.test('referral and transfer responses: tasks of the receiver, alerts for overs
         'not yet overdue: no alert',
       )
       await setRespondBy(referralId, mexicoDate(-2))
-      const overdue = await tasksOf(attorney, `?caseId=${theCase.id}&overdue=true`)
+      const overdue = await tasksOf(attorney, { caseId: theCase.id, overdue: 'true' })
       t.match(overdue, [{ rule: 'respond_to_referral', dueAt: startInMexico(mexicoDate(-1)), overdue: true }])
       const alerts = (await alertsOf(auditor, theCase.id)).filter((alert) => alert.rule === 'referral_response_overdue')
       t.same(alerts, [
@@ -184,9 +178,12 @@ t.test('referral and transfer responses: tasks of the receiver, alerts for overs
     })
 
     await t.test('gone once declined', async (t) => {
-      const declined = await send(attorney, 'POST', `/referrals/${referralId}/decline`, { reason: 'Sin cupo este mes' })
-      t.equal(declined.statusCode, 200, declined.body)
-      t.same(await tasksOf(attorney, `?caseId=${theCase.id}`), [])
+      const declined = await api(attorney).POST('/referrals/{rid}/decline', {
+        params: { path: { rid: referralId } },
+        body: { reason: 'Sin cupo este mes' },
+      })
+      answered(t, declined, 200)
+      t.same(await tasksOf(attorney, { caseId: theCase.id }), [])
       t.same(
         (await alertsOf(auditor, theCase.id)).filter((alert) => alert.rule === 'referral_response_overdue'),
         [],
@@ -194,30 +191,30 @@ t.test('referral and transfer responses: tasks of the receiver, alerts for overs
     })
 
     await t.test('gone once accepted', async (t) => {
-      const second = await send(lead, 'POST', `/cases/${theCase.id}/referrals`, {
-        toOrganizationId: psychosocial,
-        service: 'psychosocial',
-        sections: ['demographics'],
-        consentId,
-        respondBy: mexicoDate(0),
+      const second = await api(lead).POST('/cases/{id}/referrals', {
+        params: { path: { id: theCase.id } },
+        body: { toOrganizationId: psychosocial, service: 'psychosocial', sections: ['demographics'], consentId, respondBy: mexicoDate(0) },
       })
-      t.equal(second.statusCode, 201, second.body)
-      const pending = await tasksOf(psychologist, `?caseId=${theCase.id}`)
+      const secondId = answered(t, second, 201).id
+      const pending = await tasksOf(psychologist, { caseId: theCase.id })
       t.match(pending, [{ rule: 'respond_to_referral', dueAt: startInMexico(mexicoDate(1)), overdue: false }], 'today is not yet past')
-      const accepted = await send(psychologist, 'POST', pending[0]!.resolveWith.path)
-      t.equal(accepted.statusCode, 200, accepted.body)
-      t.same(await tasksOf(psychologist, `?caseId=${theCase.id}&rule=respond_to_referral`), [])
+      // The route the task names, called through its documented template.
+      t.same(pending[0]?.resolveWith, { method: 'POST', path: `/referrals/${secondId}/accept` })
+      answered(t, await api(psychologist).POST('/referrals/{rid}/accept', { params: { path: { rid: secondId } } }), 200)
+      t.same(await tasksOf(psychologist, { caseId: theCase.id, rule: 'respond_to_referral' }), [])
     })
   })
 
   await t.test('a pending transfer of responsibility is the receiver’s task: 5 working days', async (t) => {
     const theCase = await openCase(lead)
     const consentId = await consentOf(theCase.id)
-    const requested = await send(lead, 'POST', `/cases/${theCase.id}/transfers`, { toOrganizationId: procuraduria, consentId })
-    t.equal(requested.statusCode, 201, requested.body)
-    const transferId = requested.json().id as string
+    const requested = await api(lead).POST('/cases/{id}/transfers', {
+      params: { path: { id: theCase.id } },
+      body: { toOrganizationId: procuraduria, consentId },
+    })
+    const transferId = answered(t, requested, 201).id
 
-    const task = (await tasksOf(officer, `?caseId=${theCase.id}&rule=respond_to_transfer`))[0]
+    const task = (await tasksOf(officer, { caseId: theCase.id, rule: 'respond_to_transfer' }))[0]
     t.match(task, {
       rule: 'respond_to_transfer',
       caseNumber: theCase.caseNumber,
@@ -225,9 +222,9 @@ t.test('referral and transfer responses: tasks of the receiver, alerts for overs
       resolveWith: { method: 'POST', path: `/transfers/${transferId}/accept` },
     })
     t.ok(Date.parse(task!.dueAt) > Date.now() + 5 * 86_400_000, 'at least five days ahead (weekends included)')
-    t.same(await tasksOf(lead, `?caseId=${theCase.id}&rule=respond_to_transfer`), [], 'not the sender’s task')
-    t.same(await tasksOf(outsider, `?caseId=${theCase.id}`), [])
-    t.same(await tasksOf(attorney, '?rule=respond_to_transfer'), [])
+    t.same(await tasksOf(lead, { caseId: theCase.id, rule: 'respond_to_transfer' }), [], 'not the sender’s task')
+    t.same(await tasksOf(outsider, { caseId: theCase.id }), [])
+    t.same(await tasksOf(attorney, { rule: 'respond_to_transfer' }), [])
     t.same(
       (await alertsOf(auditor, theCase.id)).filter((alert) => alert.rule === 'transfer_response_overdue'),
       [],
@@ -236,7 +233,7 @@ t.test('referral and transfer responses: tasks of the receiver, alerts for overs
     // Requested Thu 10 Sep 2026 at 11:00 in Mexico City: Fri 11, Mon 14, Tue 15, (Wed 16 is a rest day),
     // Thu 17, Fri 18: due at the end of Friday 18 September.
     await setRequestedAt(transferId, '2026-09-10T17:00:00Z')
-    const overdue = (await tasksOf(officer, `?caseId=${theCase.id}&rule=respond_to_transfer`))[0]
+    const overdue = (await tasksOf(officer, { caseId: theCase.id, rule: 'respond_to_transfer' }))[0]
     t.equal(overdue?.dueAt, '2026-09-19T06:00:00.000Z')
     t.equal(overdue?.overdue, true)
     const alerts = (await alertsOf(auditor, theCase.id)).filter((alert) => alert.rule === 'transfer_response_overdue')
@@ -255,9 +252,12 @@ t.test('referral and transfer responses: tasks of the receiver, alerts for overs
     )
     t.same(await alertsOf(outsider, theCase.id), [])
 
-    const declined = await send(officer, 'POST', `/transfers/${transferId}/decline`, { reason: 'No es de nuestra competencia' })
-    t.equal(declined.statusCode, 200, declined.body)
-    t.same(await tasksOf(officer, `?caseId=${theCase.id}&rule=respond_to_transfer`), [])
+    const declined = await api(officer).POST('/transfers/{tid}/decline', {
+      params: { path: { tid: transferId } },
+      body: { reason: 'No es de nuestra competencia' },
+    })
+    answered(t, declined, 200)
+    t.same(await tasksOf(officer, { caseId: theCase.id, rule: 'respond_to_transfer' }), [])
     t.same(
       (await alertsOf(auditor, theCase.id)).filter((alert) => alert.rule === 'transfer_response_overdue'),
       [],
@@ -266,27 +266,27 @@ t.test('referral and transfer responses: tasks of the receiver, alerts for overs
 
   await t.test('a hand-over is answered within 24 hours; accepting it ends the task', async (t) => {
     const theCase = await openCase(migration)
-    const handed = await send(migration, 'POST', `/cases/${theCase.id}/transfers`, {
-      toOrganizationId: procuraduria,
-      legalBasis: { code: 'migration_law_handover' },
+    const handed = await api(migration).POST('/cases/{id}/transfers', {
+      params: { path: { id: theCase.id } },
+      body: { toOrganizationId: procuraduria, legalBasis: { code: 'migration_law_handover' } },
     })
-    t.equal(handed.statusCode, 201, handed.body)
-    const transferId = handed.json().id as string
-    const task = (await tasksOf(officer, `?caseId=${theCase.id}&rule=respond_to_transfer`))[0]
-    t.equal(task?.dueAt, new Date(Date.parse(handed.json().requestedAt) + 24 * 3_600_000).toISOString())
+    const { id: transferId, requestedAt } = answered(t, handed, 201)
+    const task = (await tasksOf(officer, { caseId: theCase.id, rule: 'respond_to_transfer' }))[0]
+    t.equal(task?.dueAt, new Date(Date.parse(requestedAt) + 24 * 3_600_000).toISOString())
     t.equal(task?.overdue, false)
-    t.same(await tasksOf(migration, `?caseId=${theCase.id}&rule=respond_to_transfer`), [])
+    t.same(await tasksOf(migration, { caseId: theCase.id, rule: 'respond_to_transfer' }), [])
 
     await setRequestedAt(transferId, new Date(Date.now() - 30 * 3_600_000).toISOString())
-    t.equal((await tasksOf(officer, `?caseId=${theCase.id}&rule=respond_to_transfer`))[0]?.overdue, true)
+    t.equal((await tasksOf(officer, { caseId: theCase.id, rule: 'respond_to_transfer' }))[0]?.overdue, true)
     t.match(
       (await alertsOf(auditor, theCase.id)).filter((alert) => alert.rule === 'transfer_response_overdue'),
       [{ severity: 'high' }],
     )
 
-    const accepted = await send(officer, 'POST', task!.resolveWith.path)
-    t.equal(accepted.statusCode, 200, accepted.body)
-    t.same(await tasksOf(officer, `?caseId=${theCase.id}&rule=respond_to_transfer`), [])
+    // The route the task names, called through its documented template.
+    t.same(task?.resolveWith, { method: 'POST', path: `/transfers/${transferId}/accept` })
+    answered(t, await api(officer).POST('/transfers/{tid}/accept', { params: { path: { tid: transferId } } }), 200)
+    t.same(await tasksOf(officer, { caseId: theCase.id, rule: 'respond_to_transfer' }), [])
     t.same(
       (await alertsOf(auditor, theCase.id)).filter((alert) => alert.rule === 'transfer_response_overdue'),
       [],
@@ -294,15 +294,15 @@ t.test('referral and transfer responses: tasks of the receiver, alerts for overs
   })
 
   await t.test('GET /vocabulary names the task rules and the new alerts in both languages', async (t) => {
-    const es = (await send(lead, 'GET', '/vocabulary?lang=es-MX')).json().lists
-    const en = (await send(lead, 'GET', '/vocabulary?lang=en')).json().lists
+    const es = answered(t, await api(lead).GET('/vocabulary', { params: { query: { lang: 'es-MX' } } }), 200).lists
+    const en = answered(t, await api(lead).GET('/vocabulary', { params: { query: { lang: 'en' } } }), 200).lists
     for (const lists of [es, en]) {
-      const taskRules = (lists.taskRules as { code: string }[]).map((item) => item.code)
+      const taskRules = (lists.taskRules ?? []).map((item) => item.code)
       t.ok(taskRules.includes('respond_to_referral') && taskRules.includes('respond_to_transfer'))
-      const alertRules = (lists.alertRules as { code: string }[]).map((item) => item.code)
+      const alertRules = (lists.alertRules ?? []).map((item) => item.code)
       t.ok(alertRules.includes('referral_response_overdue') && alertRules.includes('transfer_response_overdue'))
     }
-    t.match(es.taskRules.find((item: { code: string }) => item.code === 'respond_to_referral').label, /canalización/)
-    t.match(en.alertRules.find((item: { code: string }) => item.code === 'transfer_response_overdue').label, /transfer/)
+    t.match(es.taskRules?.find((item) => item.code === 'respond_to_referral')?.label, /canalización/)
+    t.match(en.alertRules?.find((item) => item.code === 'transfer_response_overdue')?.label, /transfer/)
   })
 })
