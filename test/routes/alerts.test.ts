@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import t from 'tap'
+import { CATALOGUES } from '../../src/i18n/catalogue.js'
 import { build, createUser, type TestUser, grantParticipation } from '../helpers/build.js'
 
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString()
@@ -18,6 +19,8 @@ interface Alert {
   rule: string
   severity: string
   since: string
+  title: string
+  task: string | null
 }
 
 t.test('alerts: each rule fires from the data, in scope, only to those who may read its fields', async (t) => {
@@ -72,10 +75,10 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
     method: 'PATCH',
     url: `/cases/${asylum}`,
     headers: { ...protection.headers, 'if-match': asylumEtag },
-    payload: { legalStatus: { asylumClaimStatus: 'intended' } },
+    // 45 calendar days since entry: past the 25th of the 30 working days, whatever the holidays.
+    payload: { legalStatus: { asylumClaimStatus: 'intended', entryDate: dateIn(-45) } },
   })
   t.equal(intended.statusCode, 200, intended.body)
-  await backdate(asylum, 26)
   const review = await openCase(ngo, { custody: notified })
   const draft = await app.inject({
     method: 'POST',
@@ -161,6 +164,33 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
     t.equal(seen.length, 6)
     t.same(pairs(seen), pairs(await alertsOf(ngo)))
     t.equal((await app.inject({ method: 'GET', url: '/alerts?cursor=bogus', headers: ngo.headers })).statusCode, 400)
+  })
+
+  await t.test('each alert says what went wrong, in the language asked, and watches over the task the team sees', async (t) => {
+    const english = await alertsOf(ngo)
+    const spanish = (await app.inject({ method: 'GET', url: '/alerts', headers: { ...ngo.headers, 'accept-language': 'es-MX' } })).json()
+      .items as Alert[]
+    t.equal(english.length, spanish.length)
+    for (const [index, alert] of english.entries()) {
+      t.equal(alert.title, CATALOGUES.en.sentences.alerts[alert.rule], `${alert.rule} in English`)
+      t.equal(spanish[index]!.title, CATALOGUES['es-MX'].sentences.alerts[alert.rule], `${alert.rule} in Spanish`)
+      if (alert.task === null) continue
+      // The same rule, seen from the case team (the member who may resolve it: a BID is the
+      // Procuraduría's): its task on that case, overdue (turning_18 alerts from the day its task
+      // appears, before it is due).
+      const tasks: { dueAt: string; overdue: boolean }[] = []
+      for (const member of [ngo, protection]) {
+        const url = `/tasks?caseId=${alert.caseId}&rule=${alert.task}`
+        tasks.push(...(await app.inject({ method: 'GET', url, headers: member.headers })).json().items)
+      }
+      t.ok(tasks.length >= 1, `${alert.rule} watches over the task ${alert.task}`)
+      if (alert.rule === 'turning_18') t.equal(new Date(tasks[0]!.dueAt).getTime() - new Date(alert.since).getTime(), 90 * 86_400_000)
+      else
+        t.ok(
+          tasks[0]!.overdue && new Date(tasks[0]!.dueAt).getTime() === new Date(alert.since).getTime(),
+          `${alert.task} is overdue since the alert`,
+        )
+    }
   })
 
   await t.test('alerts clear when the data changes', async (t) => {

@@ -224,9 +224,10 @@ t.test('tasks: each rule fires from the case data and clears when satisfied, onl
     t.same(await tasksOf(ngo, `?caseId=${id}`), [], 'a case outside the caller’s scope has no tasks for it')
   })
 
-  await t.test('titles in es-MX by default, in English when asked', async (t) => {
+  await t.test('titles in the deployment’s language by default (English here), in es-MX or English when asked', async (t) => {
     const id = await openCase()
-    const spanish = (await tasksOf(ngo, `?caseId=${id}&rule=notify_procuraduria`))[0]!
+    t.match((await tasksOf(ngo, `?caseId=${id}&rule=notify_procuraduria`))[0]!.title, /^Notify the Procuraduría/)
+    const spanish = (await tasksOf(ngo, `?caseId=${id}&rule=notify_procuraduria`, { 'accept-language': 'es-MX' }))[0]!
     t.match(spanish.title, /Notificar a la Procuraduría/)
     const response = await send(ngo, 'GET', `/tasks?caseId=${id}&rule=notify_procuraduria`, undefined, {
       'accept-language': 'en-US,en;q=0.9,es;q=0.5',
