@@ -10,13 +10,18 @@ import { VOCABULARY_LISTS } from './vocabulary-lists.js'
  * - `details`: each detail the code raises, keyed by its English source text; a `{name}` in a key
  *   stands for the part a template literal fills in (`No such {what}`), and the same `{name}`
  *   in the value receives it. An exact key wins over a pattern (`No such case` over `No such {what}`);
- * - `lists`: the label of every code of every list in src/i18n/vocabulary-lists.ts.
+ * - `lists`: the label of every code of every list in src/i18n/vocabulary-lists.ts;
+ * - `sentences`: what a task asks of its reader (`tasks`, by task rule) and what an alert tells
+ *   oversight (`alerts`, by alert rule), a whole sentence each.
  */
 export interface Catalogue {
   readonly problemTypes: Readonly<Record<string, string>>
   readonly details: Readonly<Record<string, string>>
   readonly lists: Readonly<Record<string, Readonly<Record<string, string>>>>
+  readonly sentences: Readonly<Record<SentenceKind, Readonly<Record<string, string>>>>
 }
+
+export type SentenceKind = 'tasks' | 'alerts'
 
 export const CATALOGUES: Readonly<Record<Language, Catalogue>> = { en, 'es-MX': esMX }
 
@@ -74,6 +79,11 @@ export function translateDetail(detail: string, language: Language): { text: str
 
 export function problemTitle(code: ProblemCode, language: Language): string {
   return CATALOGUES[language].problemTypes[code] ?? PROBLEM_TYPES[code].title
+}
+
+/** The sentence of a task or alert rule; the English one when the language's catalogue lacks it (a test checks none does). */
+export function ruleSentence(kind: SentenceKind, rule: string, language: Language): string {
+  return CATALOGUES[language].sentences[kind][rule] ?? CATALOGUES.en.sentences[kind][rule] ?? rule
 }
 
 export function listLabel(list: string, code: string, language: Language, fallback: unknown = code): string {

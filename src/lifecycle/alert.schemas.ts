@@ -1,6 +1,8 @@
+import { CATALOGUES } from '../i18n/catalogue.js'
 import { z } from 'zod'
 import { cursorSchema } from '../http/cursor.js'
-import { ALERT_RULE_NAMES, ALERT_SEVERITIES } from './alert-rules.js'
+import { TASK_RULE_NAMES } from '../tasks/task-rules.js'
+import { ALERT_RULE_NAMES, ALERT_RULES, ALERT_SEVERITIES } from './alert-rules.js'
 
 export const alertQuerySchema = z.strictObject({
   severity: z.enum(ALERT_SEVERITIES).optional().describe('only alerts this urgent'),
@@ -14,6 +16,15 @@ export const alertSchema = z.object({
   rule: z.enum(ALERT_RULE_NAMES as [string, ...string[]]).describe('the rule that raised it (GET /vocabulary)'),
   severity: z.enum(ALERT_SEVERITIES).describe('how urgent it is'),
   since: z.string().describe('when the alert became due'),
+  title: z
+    .string()
+    .describe('what the alert tells oversight, in a sentence, in es-MX or English by `Accept-Language`')
+    .meta({ example: CATALOGUES.en.sentences.alerts.in_migration_station }),
+  task: z
+    .enum(TASK_RULE_NAMES)
+    .nullable()
+    .describe('the task rule the alert watches over (the case team sees it in `GET /tasks`); null for an alert with no task')
+    .meta({ example: ALERT_RULES.in_migration_station.task }),
 })
 
 export const alertListSchema = z.object({

@@ -10,6 +10,8 @@ import { sectionOpenSql } from '../access/case-access-sql.js'
 import { ALERT_RULES, ALERT_RULE_NAMES, type AlertRuleName, type AlertSeverity } from './alert-rules.js'
 import { listAlerts } from './alert.repository.js'
 import { iso } from '../http/iso-time.js'
+import { ruleSentence } from '../i18n/catalogue.js'
+import type { Language } from '../i18n/language.js'
 
 /** Every alert names its case by number. */
 const ALWAYS_DISCLOSED = ['case.id', 'case.caseNumber']
@@ -33,6 +35,7 @@ export async function listCaseAlerts(
   db: Kysely<Database>,
   actor: CaseActor,
   query: { severity?: AlertSeverity | undefined; limit: number; cursor?: string | undefined },
+  language: Language,
   recordAudit: RecordAudit,
 ) {
   const rules = rulesVisibleTo(actor).filter((name) => query.severity === undefined || ALERT_RULES[name].severity === query.severity)
@@ -57,6 +60,8 @@ export async function listCaseAlerts(
       rule: row.rule,
       severity: row.severity as AlertSeverity,
       since: iso(row.since) as string,
+      title: ruleSentence('alerts', row.rule, language),
+      task: ALERT_RULES[row.rule].task,
     })),
     nextCursor: rows.length > query.limit && last ? encodeCursor('alerts', last.case_id, last.rule) : null,
   }

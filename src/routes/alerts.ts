@@ -15,10 +15,20 @@ export async function alertRoutes(app: FastifyInstance): Promise<void> {
         tags: ['lifecycle'],
         summary:
           'Alerts on the cases in the caller’s scope, computed from the data; a rule is listed only to those who may read the fields it is built from',
+        description:
+          'For oversight: each alert names the case by number, says in a sentence (es-MX or English, by `Accept-Language`) what went wrong, ' +
+          'and names the task rule it watches over: every alert but `detention_corrected` is a task of the case team (`GET /tasks`) whose time limit passed, ' +
+          'from the same condition and due time (`turning_18` from the day the task appears, 90 days ahead).',
         querystring: alertQuerySchema,
         response: { 200: alertListSchema, ...problemResponses },
       },
     },
-    async (request) => audited(app, request, (trx, recordAudit) => listCaseAlerts(trx, actorOf(request), request.query, recordAudit)),
+    async (request, reply) => {
+      const language = request.language
+      const result = await audited(app, request, (trx, recordAudit) =>
+        listCaseAlerts(trx, actorOf(request), request.query, language, recordAudit),
+      )
+      return reply.header('content-language', language).header('vary', 'Accept-Language').send(result)
+    },
   )
 }

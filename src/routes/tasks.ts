@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { audited } from '../audit/audited.js'
 import { problemResponses } from '../http/problem-schema.js'
-import { taskLanguage } from '../tasks/task-language.js'
 import { taskListSchema, taskQuerySchema } from '../tasks/task.schemas.js'
 import { listCaseTasks } from '../tasks/task.service.js'
 import { actorOf } from './cases.js'
@@ -17,7 +16,7 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
         summary: 'The caller’s work: what is due on the cases in its scope, computed from the case data',
         description:
           'For the roles that work on cases (oversight reads `/alerts`: 403). Each task has a rule code, the case, when it is due, whether it is overdue, ' +
-          'a sentence in es-MX or English (by `Accept-Language`, es-MX by default) and the route that resolves it. Rules: ' +
+          'a sentence in es-MX or English (by `Accept-Language`, else the deployment’s `DEFAULT_LANGUAGE`) and the route that resolves it. Rules: ' +
           '`notify_procuraduria` (24 hours), `leave_migration_station` (at once), `appoint_guardian` (7 days in custody), ' +
           '`file_asylum_claim` (25 of the 30 working days from `legalStatus.entryDate`, on the working-day calendar), `case_plan` (14 days), ' +
           '`case_review` (every 90 days), `residential_review` (every 30 days), `bid_review` (the date the decision set), `turning_18` (90 days ahead), ' +
@@ -29,7 +28,7 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const language = taskLanguage(request.headers['accept-language'])
+      const language = request.language
       const result = await audited(app, request, (trx, recordAudit) =>
         listCaseTasks(trx, actorOf(request), request.query, language, recordAudit),
       )

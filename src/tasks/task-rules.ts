@@ -5,7 +5,8 @@ import { type RawBuilder, sql } from 'kysely'
  * SQL condition on an open case and the time it is due, or a pending referral or transfer the
  * reader's organisation must answer, so tasks are computed from the data whenever they are asked
  * for: nothing is stored, nothing is scheduled, a task disappears as soon as the data that satisfies
- * it is written.
+ * it is written. What each task asks, in a sentence, is in the message catalogues
+ * (src/i18n/<language>.json, `sentences.tasks`).
  */
 
 /** Dates of the Mexican calendar are days in Mexico City: a date is due at its start there. */
@@ -25,8 +26,6 @@ const lastFollowUp = sql`(SELECT max(n.created_at) FROM case_notes n
 /** Residential care: reviewed every 30 days (a last resort, for the shortest time). */
 export const RESIDENTIAL_PLACEMENTS = ['dif_shelter', 'dif_first_reception', 'ngo_shelter'] as const
 
-export type Language = 'es-MX' | 'en'
-
 /** What the caller does to satisfy a task: the route, and the right that route asks for. */
 export type Resolution =
   | {
@@ -45,7 +44,6 @@ interface TaskRuleBase {
   readonly fields: readonly string[]
   /** `{caseId}` in the path stands for the case, `{recordId}` for the referral or transfer answered. */
   readonly resolveWith: Resolution
-  readonly title: Readonly<Record<Language, string>>
 }
 
 /** A rule on the case data: a condition on an open case the reader takes part in. */
@@ -93,22 +91,12 @@ export const TASK_RULES = {
     condition: sql<boolean>`(cases.custody ->> 'procuraduriaNotifiedAt') IS NULL`,
     dueAt: sql<Date>`cases.opened_at + interval '24 hours'`,
     resolveWith: { method: 'PATCH', path: '/cases/{caseId}', writes: { action: 'update', field: 'custody.procuraduriaNotifiedAt' } },
-    title: {
-      'es-MX':
-        'Notificar a la Procuraduría de Protección y registrar la hora de la notificación (plazo: 24 horas desde la identificación).',
-      en: 'Notify the Procuraduría de Protección and record when it was notified (due 24 hours after identification).',
-    },
   },
   leave_migration_station: {
     fields: ['custody.inDetention', 'custody.placementSince'],
     condition: sql<boolean>`cases.in_detention`,
     dueAt: sql<Date>`cases.placement_since`,
     resolveWith: { method: 'POST', path: '/cases/{caseId}/placements', writes: { action: 'create', field: 'custody.placementType' } },
-    title: {
-      'es-MX':
-        'Sacar de inmediato a la niña, niño o adolescente de la estación migratoria y registrar su nuevo alojamiento: su detención está prohibida.',
-      en: 'Move the child out of the migration station at once and record the new placement: detaining children is prohibited.',
-    },
   },
   appoint_guardian: {
     fields: ['legalStatus.guardianAppointed', 'legalStatus.legallyRepresented', 'custody.placementSince', 'case.stage'],
@@ -117,10 +105,6 @@ export const TASK_RULES = {
       AND ${custodySince} IS NOT NULL`,
     dueAt: sql<Date>`${custodySince} + interval '7 days'`,
     resolveWith: { method: 'PATCH', path: '/cases/{caseId}', writes: { action: 'update', field: 'legal.guardian' } },
-    title: {
-      'es-MX': 'Designar tutor o representante y registrarlo (plazo: 7 días desde que la niña, niño o adolescente quedó bajo resguardo).',
-      en: 'Appoint a guardian or representative and record it (due 7 days after the child came into custody).',
-    },
   },
   file_asylum_claim: {
     fields: ['legalStatus.asylumClaimStatus', 'legalStatus.entryDate'],
@@ -128,11 +112,6 @@ export const TASK_RULES = {
     condition: sql<boolean>`(cases.legal_status ->> 'asylumClaimStatus') = 'intended' AND (cases.legal_status ->> 'entryDate') IS NOT NULL`,
     dueAt: startOfDay(sql`add_working_days((cases.legal_status ->> 'entryDate')::date, 25)`),
     resolveWith: { method: 'PATCH', path: '/cases/{caseId}', writes: { action: 'update', field: 'legalStatus.asylumClaimStatus' } },
-    title: {
-      'es-MX':
-        'Presentar la solicitud de reconocimiento de la condición de refugiado ante la COMAR (plazo legal: 30 días hábiles desde el ingreso al país).',
-      en: 'File the refugee status application with COMAR (legal limit: 30 working days from entry into Mexico).',
-    },
   },
   case_plan: {
     fields: ['case.openedAt', 'bidDeliberation.assessments'],
@@ -144,31 +123,18 @@ export const TASK_RULES = {
       path: '/cases/{caseId}/assessments',
       writes: { action: 'create', field: 'bidDeliberation.assessments' },
     },
-    title: {
-      'es-MX':
-        'Completar la evaluación del interés superior en que se basa el plan de restitución de derechos (plazo: 14 días desde la apertura).',
-      en: 'Complete the best-interests assessment the case plan rests on (due 14 days after opening).',
-    },
   },
   case_review: {
     fields: ['case.openedAt', 'notes.notes'],
     condition: sql<boolean>`true`,
     dueAt: sql<Date>`GREATEST(cases.opened_at, ${lastFollowUp}) + interval '90 days'`,
     resolveWith: { method: 'POST', path: '/cases/{caseId}/notes', writes: { action: 'create', field: 'notes.notes' } },
-    title: {
-      'es-MX': 'Revisar el caso y registrar la revisión como nota de seguimiento (al menos cada 90 días).',
-      en: 'Review the case and record the review as a follow-up note (at least every 90 days).',
-    },
   },
   residential_review: {
     fields: ['custody.placementType', 'custody.placementSince', 'notes.notes'],
     condition: sql<boolean>`cases.placement_type IN (${sql.join(RESIDENTIAL_PLACEMENTS.map((type) => sql.lit(type)))})`,
     dueAt: sql<Date>`GREATEST(cases.placement_since, ${lastFollowUp}) + interval '30 days'`,
     resolveWith: { method: 'POST', path: '/cases/{caseId}/notes', writes: { action: 'create', field: 'notes.notes' } },
-    title: {
-      'es-MX': 'Revisar el acogimiento residencial y registrar la revisión como nota de seguimiento (cada 30 días).',
-      en: 'Review the residential placement and record the review as a follow-up note (every 30 days).',
-    },
   },
   bid_review: {
     fields: ['bestInterests.reviewDueAt'],
@@ -179,10 +145,6 @@ export const TASK_RULES = {
       path: '/cases/{caseId}/determinations',
       writes: { action: 'create', field: 'bestInterests.determinationId' },
     },
-    title: {
-      'es-MX': 'Revisar la determinación del interés superior en la fecha fijada en la decisión.',
-      en: 'Review the best-interests determination on the date its decision set.',
-    },
   },
   // Names the birthday to within a day, so it needs the date of birth, not only the age bracket.
   turning_18: {
@@ -190,10 +152,6 @@ export const TASK_RULES = {
     condition: sql<boolean>`cases.date_of_birth IS NOT NULL AND (cases.date_of_birth + interval '18 years')::date <= ${today} + 90`,
     dueAt: startOfDay(sql`cases.date_of_birth + interval '18 years'`),
     resolveWith: { method: 'POST', path: '/cases/{caseId}/transitions', caseAction: 'transition' },
-    title: {
-      'es-MX': 'Planear la transición a la vida adulta: cumple 18 años en menos de 90 días (cerrar el caso o acordar lo que sigue).',
-      en: 'Plan the transition to adulthood: the child turns 18 within 90 days (close the case or agree what follows).',
-    },
   },
   // The receiver of a pending referral does not take part in the case: it sees only the stub (case
   // number, childRef, service, sections, who asks, respond-by date). The task says no more: the
@@ -202,22 +160,12 @@ export const TASK_RULES = {
     answers: 'referral',
     fields: ['case.leadOrganizationId'],
     resolveWith: { method: 'POST', path: '/referrals/{recordId}/accept', caseAction: 'refer' },
-    title: {
-      'es-MX':
-        'Responder la canalización recibida: aceptarla o declinarla con un motivo (plazo: la fecha de respuesta que fijó quien la envió).',
-      en: 'Answer the referral your organisation received: accept it, or decline it with a reason (due by the respond-by date the sender set).',
-    },
   },
   // The receiver of a pending transfer reads the case from the request on (as a participant).
   respond_to_transfer: {
     answers: 'transfer',
     fields: ['case.leadOrganizationId'],
     resolveWith: { method: 'POST', path: '/transfers/{recordId}/accept', caseAction: 'transfer' },
-    title: {
-      'es-MX':
-        'Responder la transferencia del caso: aceptarla o declinarla con un motivo (plazo: 24 horas para una puesta a disposición, 5 días hábiles para una transferencia de responsabilidad).',
-      en: 'Answer the transfer of the case: accept it, or decline it with a reason (due 24 hours after a hand-over, 5 working days after a transfer of responsibility).',
-    },
   },
 } as const satisfies Record<string, TaskRule>
 

@@ -1,3 +1,4 @@
+import { CATALOGUES } from '../i18n/catalogue.js'
 import { z } from 'zod'
 import { isoDate, isoDateTime } from '../http/dates.js'
 import { TASK_RULE_NAMES } from './task-rules.js'
@@ -30,7 +31,10 @@ export const taskSchema = z
     caseNumber: z.string().describe('the case’s human-readable number'),
     dueAt: z.string().describe('when the task is due (UTC)'),
     overdue: z.boolean().describe('true: its due time has passed'),
-    title: z.string().describe('what to do, in es-MX or English by Accept-Language (es-MX by default)'),
+    title: z
+      .string()
+      .describe('what to do, in a sentence, in es-MX or English by `Accept-Language` (else the deployment’s `DEFAULT_LANGUAGE`)')
+      .meta({ example: CATALOGUES.en.sentences.tasks.notify_procuraduria }),
     resolveWith: z
       .object({ method: z.enum(['POST', 'PATCH', 'PUT']).describe('its method'), path: z.string().describe('its path') })
       .describe('the route that resolves the task'),

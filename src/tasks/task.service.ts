@@ -6,7 +6,9 @@ import type { RecordAudit } from '../audit/audited.js'
 import type { CaseActor } from '../cases/case.service.js'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
-import { TASK_RULES, TASK_RULE_NAMES, type Language, type TaskRuleName } from './task-rules.js'
+import { ruleSentence } from '../i18n/catalogue.js'
+import type { Language } from '../i18n/language.js'
+import { TASK_RULES, TASK_RULE_NAMES, type TaskRuleName } from './task-rules.js'
 import type { TaskQueryInput } from './task.schemas.js'
 import { type TaskCursor, listTasks } from './task.repository.js'
 
@@ -114,7 +116,7 @@ export async function listCaseTasks(
         caseNumber: row.case_number,
         dueAt: new Date(row.due_at).toISOString(),
         overdue: row.overdue,
-        title: rule.title[language],
+        title: ruleSentence('tasks', row.rule, language),
         resolveWith: {
           method: rule.resolveWith.method,
           path: rule.resolveWith.path.replace('{caseId}', row.case_id).replace('{recordId}', row.record_id ?? ''),

@@ -913,7 +913,7 @@ export interface paths {
         };
         /**
          * Alerts on the cases in the caller’s scope, computed from the data; a rule is listed only to those who may read the fields it is built from
-         * @description Alerts on the cases in the caller’s scope, computed from the data; a rule is listed only to those who may read the fields it is built from. Needs a bearer token; the answer carries only what the caller’s role and organisation may read (policies/MATRIX.md). Every answer, allowed or denied, is recorded in the audit trail as `alert.list`.
+         * @description For oversight: each alert names the case by number, says in a sentence (es-MX or English, by `Accept-Language`) what went wrong, and names the task rule it watches over: every alert but `detention_corrected` is a task of the case team (`GET /tasks`) whose time limit passed, from the same condition and due time (`turning_18` from the day the task appears, 90 days ahead).
          */
         get: operations["listAlerts"];
         put?: never;
@@ -1089,7 +1089,7 @@ export interface paths {
         };
         /**
          * The caller’s work: what is due on the cases in its scope, computed from the case data
-         * @description For the roles that work on cases (oversight reads `/alerts`: 403). Each task has a rule code, the case, when it is due, whether it is overdue, a sentence in es-MX or English (by `Accept-Language`, es-MX by default) and the route that resolves it. Rules: `notify_procuraduria` (24 hours), `leave_migration_station` (at once), `appoint_guardian` (7 days in custody), `file_asylum_claim` (25 of the 30 working days from `legalStatus.entryDate`, on the working-day calendar), `case_plan` (14 days), `case_review` (every 90 days), `residential_review` (every 30 days), `bid_review` (the date the decision set), `turning_18` (90 days ahead), `respond_to_referral` (a pending referral to the caller’s organisation, by the end of its respond-by date; it tells no more than the referral’s stub), `respond_to_transfer` (a pending transfer to the caller’s organisation: 24 hours after a hand-over, the end of the fifth working day after a transfer of responsibility). A task is listed only where the caller may read every field it is built from and use the route that resolves it. Ordered by due time.
+         * @description For the roles that work on cases (oversight reads `/alerts`: 403). Each task has a rule code, the case, when it is due, whether it is overdue, a sentence in es-MX or English (by `Accept-Language`, else the deployment’s `DEFAULT_LANGUAGE`) and the route that resolves it. Rules: `notify_procuraduria` (24 hours), `leave_migration_station` (at once), `appoint_guardian` (7 days in custody), `file_asylum_claim` (25 of the 30 working days from `legalStatus.entryDate`, on the working-day calendar), `case_plan` (14 days), `case_review` (every 90 days), `residential_review` (every 30 days), `bid_review` (the date the decision set), `turning_18` (90 days ahead), `respond_to_referral` (a pending referral to the caller’s organisation, by the end of its respond-by date; it tells no more than the referral’s stub), `respond_to_transfer` (a pending transfer to the caller’s organisation: 24 hours after a hand-over, the end of the fifth working day after a transfer of responsibility). A task is listed only where the caller may read every field it is built from and use the route that resolves it. Ordered by due time.
          */
         get: operations["listTasks"];
         put?: never;
@@ -2633,6 +2633,16 @@ export interface components {
             severity: "critical" | "high" | "medium" | "low";
             /** @description when the alert became due */
             since: string;
+            /**
+             * @description what the alert tells oversight, in a sentence, in es-MX or English by `Accept-Language`
+             * @example The child is held in a migration station: detaining children is prohibited, and the case team must move the child out at once.
+             */
+            title: string;
+            /**
+             * @description the task rule the alert watches over (the case team sees it in `GET /tasks`); null for an alert with no task
+             * @example leave_migration_station
+             */
+            task: ("notify_procuraduria" | "leave_migration_station" | "appoint_guardian" | "file_asylum_claim" | "case_plan" | "case_review" | "residential_review" | "bid_review" | "turning_18" | "respond_to_referral" | "respond_to_transfer") | null;
         };
         AlertList: {
             /** @description alerts, the most severe and oldest first */
@@ -8766,7 +8776,9 @@ export interface operations {
                      *           "caseNumber": "ATD-2026-000001",
                      *           "rule": "in_migration_station",
                      *           "severity": "critical",
-                     *           "since": "2026-01-13"
+                     *           "since": "2026-01-13",
+                     *           "title": "The child is held in a migration station: detaining children is prohibited, and the case team must move the child out at once.",
+                     *           "task": "leave_migration_station"
                      *         }
                      *       ],
                      *       "nextCursor": null
@@ -9457,7 +9469,7 @@ export interface operations {
                      *           "caseNumber": "ATD-2026-000001",
                      *           "dueAt": "2026-01-05T16:00:00.000Z",
                      *           "overdue": false,
-                     *           "title": "demo-ngo-caseworker",
+                     *           "title": "Notify the Procuraduría de Protección and record when it was notified (due 24 hours after identification).",
                      *           "resolveWith": {
                      *             "method": "POST",
                      *             "path": "/cases/019b8a1c-3738-76ae-8373-37386ae06ae0"
@@ -9489,7 +9501,10 @@ export interface operations {
                             dueAt: string;
                             /** @description true: its due time has passed */
                             overdue: boolean;
-                            /** @description what to do, in es-MX or English by Accept-Language (es-MX by default) */
+                            /**
+                             * @description what to do, in a sentence, in es-MX or English by `Accept-Language` (else the deployment’s `DEFAULT_LANGUAGE`)
+                             * @example Notify the Procuraduría de Protección and record when it was notified (due 24 hours after identification).
+                             */
                             title: string;
                             /** @description the route that resolves the task */
                             resolveWith: {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import t, { type Test } from 'tap'
 import type { components, operations } from '../helpers/api-types.js'
+import { CATALOGUES } from '../../src/i18n/catalogue.js'
 import { build, createUser, type TestUser, grantParticipation } from '../helpers/build.js'
 
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString()
@@ -79,10 +80,10 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
   const asylumRead = await api(protection).GET('/cases/{id}', { params: { path: { id: asylum } } })
   const intended = await api(protection).PATCH('/cases/{id}', {
     params: { path: { id: asylum }, header: { 'if-match': asylumRead.response.headers.get('etag') ?? '' } },
-    body: { legalStatus: { asylumClaimStatus: 'intended' } },
+    // 45 calendar days since entry: past the 25th of the 30 working days, whatever the holidays.
+    body: { legalStatus: { asylumClaimStatus: 'intended', entryDate: dateIn(-45) } },
   })
   answered(t, intended, 200)
-  await backdate(asylum, 26)
   const review = await openCase(ngo, { custody: notified })
   const draft = await api(protection).POST('/cases/{id}/determinations', {
     params: { path: { id: review } },
@@ -156,6 +157,32 @@ t.test('alerts: each rule fires from the data, in scope, only to those who may r
     t.equal(seen.length, 6)
     t.same(pairs(seen), pairs(await alertsOf(ngo)))
     t.equal((await api(ngo).GET('/alerts', { params: { query: { cursor: 'bogus' } } })).response.status, 400)
+  })
+
+  await t.test('each alert says what went wrong, in the language asked, and watches over the task the team sees', async (t) => {
+    const english = await alertsOf(ngo)
+    const spanish = answered(t, await api(ngo, { 'accept-language': 'es-MX' }).GET('/alerts'), 200).items
+    t.equal(english.length, spanish.length)
+    for (const [index, alert] of english.entries()) {
+      t.equal(alert.title, CATALOGUES.en.sentences.alerts[alert.rule], `${alert.rule} in English`)
+      t.equal(spanish[index]!.title, CATALOGUES['es-MX'].sentences.alerts[alert.rule], `${alert.rule} in Spanish`)
+      if (alert.task === null) continue
+      // The same rule, seen from the case team (the member who may resolve it: a BID is the
+      // Procuraduría's): its task on that case, overdue (turning_18 alerts from the day its task
+      // appears, before it is due).
+      const tasks: { dueAt: string; overdue: boolean }[] = []
+      for (const member of [ngo, protection]) {
+        const query = { caseId: alert.caseId, rule: alert.task }
+        tasks.push(...answered(t, await api(member).GET('/tasks', { params: { query } }), 200).items)
+      }
+      t.ok(tasks.length >= 1, `${alert.rule} watches over the task ${alert.task}`)
+      if (alert.rule === 'turning_18') t.equal(new Date(tasks[0]!.dueAt).getTime() - new Date(alert.since).getTime(), 90 * 86_400_000)
+      else
+        t.ok(
+          tasks[0]!.overdue && new Date(tasks[0]!.dueAt).getTime() === new Date(alert.since).getTime(),
+          `${alert.task} is overdue since the alert`,
+        )
+    }
   })
 
   await t.test('alerts clear when the data changes', async (t) => {

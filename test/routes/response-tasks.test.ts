@@ -112,9 +112,9 @@ t.test('referral and transfer responses: tasks of the receiver, alerts for overs
       title: task.title,
       resolveWith: { method: 'POST', path: `/referrals/${referralId}/accept` },
     })
-    t.match(task.title, /^Responder la canalización/)
-    const english = await tasksOf(attorney, { caseId: theCase.id }, { 'accept-language': 'en' })
-    t.match(english[0]!.title, /^Answer the referral/)
+    t.match(task.title, /^Answer the referral/)
+    const spanish = await tasksOf(attorney, { caseId: theCase.id }, { 'accept-language': 'es-MX' })
+    t.match(spanish[0]!.title, /^Responder la canalización/)
 
     await t.test('the task tells no more than the stub the receiver reads', async (t) => {
       const stub = answered(t, await api(attorney).GET('/referrals/{rid}', { params: { path: { rid: referralId } } }), 200)
@@ -167,6 +167,8 @@ t.test('referral and transfer responses: tasks of the receiver, alerts for overs
           rule: 'referral_response_overdue',
           severity: 'medium',
           since: startInMexico(mexicoDate(-1)),
+          title: 'A referral was not answered by the respond-by date its sender set.',
+          task: 'respond_to_referral',
         },
       ])
       t.ok(
@@ -244,6 +246,8 @@ t.test('referral and transfer responses: tasks of the receiver, alerts for overs
         rule: 'transfer_response_overdue',
         severity: 'high',
         since: '2026-09-19T06:00:00.000Z',
+        title: 'A transfer of the case was not answered in time: no one has taken over responsibility for the child.',
+        task: 'respond_to_transfer',
       },
     ])
     t.ok(

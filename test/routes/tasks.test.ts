@@ -225,10 +225,11 @@ t.test('tasks: each rule fires from the case data and clears when satisfied, onl
     t.same(await tasksOf(ngo, { caseId: id }), [], 'a case outside the caller’s scope has no tasks for it')
   })
 
-  await t.test('titles in es-MX by default, in English when asked', async (t) => {
+  await t.test('titles in the deployment’s language by default (English here), in es-MX or English when asked', async (t) => {
     const id = await openCase()
     const query = { caseId: id, rule: 'notify_procuraduria' } as const
-    const spanish = (await tasksOf(ngo, query))[0]!
+    t.match((await tasksOf(ngo, query))[0]!.title, /^Notify the Procuraduría/)
+    const spanish = (await tasksOf(ngo, query, { 'accept-language': 'es-MX' }))[0]!
     t.match(spanish.title, /Notificar a la Procuraduría/)
     const english = await api(ngo, { 'accept-language': 'en-US,en;q=0.9,es;q=0.5' }).GET('/tasks', { params: { query } })
     t.equal(english.response.headers.get('content-language'), 'en')
