@@ -102,22 +102,33 @@ const PROBLEM_EXTENSIONS: Json = {
   },
   unmetConditions: {
     type: 'array',
-    description: 'guard-failed: every condition the move lacks (codes: GET /vocabulary, list guardConditions)',
+    items: { type: 'string', description: 'a guard condition code' },
+    description: 'guard-failed: the code of every condition the move lacks (GET /vocabulary, list guardConditions)',
+  },
+  conditions: {
+    type: 'array',
+    description: 'guard-failed: each unmet condition, spelled out: what satisfies it and who may provide it',
     items: {
-      oneOf: [
-        { type: 'string', description: 'a guard condition code' },
-        {
-          type: 'object',
-          properties: {
-            code: { type: 'string', description: 'the condition’s code' },
-            message: { type: 'string', description: 'the condition in words, in the answer’s language' },
-            satisfiedBy: { description: 'the field or route that satisfies it' },
-            roles: { type: 'array', items: { type: 'string' }, description: 'the roles that may satisfy it' },
-          },
-          required: ['code'],
-        },
-      ],
+      type: 'object',
+      properties: {
+        code: { type: 'string', description: 'the condition’s code (as in unmetConditions)' },
+        message: { type: 'string', description: 'the condition in words' },
+        satisfiedBy: { type: 'string', description: 'the field (section.field) or record that satisfies it' },
+        roles: { type: 'array', items: { type: 'string' }, description: 'the roles that may provide it' },
+      },
+      required: ['code', 'message', 'satisfiedBy', 'roles'],
     },
+  },
+  nextStage: { type: 'string', description: 'conflict (code stage_skipped): the one stage the case may move to next' },
+  allowedKinds: {
+    type: 'array',
+    items: { type: 'string' },
+    description: 'unprocessable-entity (reason role_does_not_fit_organization): the organisation kinds the role may belong to',
+  },
+  deniedParameters: {
+    type: 'array',
+    items: { type: 'string' },
+    description: 'forbidden: the query parameters (filters, sort) that name a field this user may not read',
   },
   reason: {
     type: 'string',

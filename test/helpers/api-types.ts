@@ -1250,17 +1250,25 @@ export interface components {
             readOnlyFields?: string[];
             /** @description unprocessable-entity, forbidden: the fields (section.field) that break a rule against the rest of the record, or that a role may not change retroactively */
             invalidFields?: string[];
-            /** @description guard-failed: every condition the move lacks (codes: GET /vocabulary, list guardConditions) */
-            unmetConditions?: (string | {
-                /** @description the condition’s code */
+            /** @description guard-failed: the code of every condition the move lacks (GET /vocabulary, list guardConditions) */
+            unmetConditions?: string[];
+            /** @description guard-failed: each unmet condition, spelled out: what satisfies it and who may provide it */
+            conditions?: {
+                /** @description the condition’s code (as in unmetConditions) */
                 code: string;
-                /** @description the condition in words, in the answer’s language */
-                message?: string;
-                /** @description the field or route that satisfies it */
-                satisfiedBy?: unknown;
-                /** @description the roles that may satisfy it */
-                roles?: string[];
-            })[];
+                /** @description the condition in words */
+                message: string;
+                /** @description the field (section.field) or record that satisfies it */
+                satisfiedBy: string;
+                /** @description the roles that may provide it */
+                roles: string[];
+            }[];
+            /** @description conflict (code stage_skipped): the one stage the case may move to next */
+            nextStage?: string;
+            /** @description unprocessable-entity (reason role_does_not_fit_organization): the organisation kinds the role may belong to */
+            allowedKinds?: string[];
+            /** @description forbidden: the query parameters (filters, sort) that name a field this user may not read */
+            deniedParameters?: string[];
             /** @description forbidden, conflict, unprocessable-entity: a stable code saying which wall or rule refused (e.g. consent_required, withholding_from_lead, role) */
             reason?: string;
             /** @description conflict, unprocessable-entity, forbidden: a stable code of the refusal (e.g. same_stage, placement_ended, determination_decided, retroactive_placement_change) */
