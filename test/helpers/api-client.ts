@@ -3,6 +3,7 @@
 // tests written against this client stop compiling (tsc) or fail.
 import type { FastifyInstance } from 'fastify'
 import createClient from 'openapi-fetch'
+import type { Test } from 'tap'
 import type { paths } from './api-types.js'
 
 export type ApiClient = ReturnType<typeof createClient<paths>>
@@ -28,4 +29,17 @@ export function apiClient(app: FastifyInstance, headers: Record<string, string> 
       return new Response(response.statusCode === 204 ? null : response.body, { status: response.statusCode, headers: responseHeaders })
     },
   })
+}
+
+/** The body of an answer that has the expected status (the test fails, and stops here, otherwise). */
+export function answered<D>(t: Test, result: { data?: D; error?: unknown; response: Response }, status: number, what = ''): D {
+  t.equal(result.response.status, status, `${what}${JSON.stringify(result.error)}`)
+  if (result.data === undefined) throw new Error(`${result.response.status}: ${JSON.stringify(result.error)}`)
+  return result.data
+}
+
+/** A value the schema leaves optional (the policy decides what a reader sees) that this reader must get. */
+export function present<V>(value: V | null | undefined, what: string): V {
+  if (value === undefined || value === null) throw new Error(`${what} is missing`)
+  return value
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { ensureBootstrapAdmin } from '../../src/users/user.service.js'
 import type { operations } from '../helpers/api-types.js'
+import { answered, present } from '../helpers/api-client.js'
 import { build, createCast, createOrganization, createUser, type TestUser } from '../helpers/build.js'
 import type { TestDatabase } from '../helpers/database.js'
 
@@ -18,19 +19,6 @@ interface EventRow {
   target_organization_id: string | null
   event_count: number
   row: string
-}
-
-/** The body of an answer that has the expected status (the test fails, and stops here, otherwise). */
-function answered<D>(t: Test, result: { data?: D; error?: unknown; response: Response }, status: number): D {
-  t.equal(result.response.status, status, JSON.stringify(result.error))
-  if (result.data === undefined) throw new Error(`${result.response.status}: ${JSON.stringify(result.error)}`)
-  return result.data
-}
-
-/** A value the schema leaves optional (the policy decides what a reader sees) that this reader must get. */
-function present<V>(value: V | null | undefined, what: string): V {
-  if (value === undefined || value === null) throw new Error(`${what} is missing`)
-  return value
 }
 
 type UserPatch = operations['updateUser']['requestBody']['content']['application/json']

@@ -1,7 +1,8 @@
 import { sql } from 'kysely'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import type { components, operations } from '../helpers/api-types.js'
 import { CATALOGUES } from '../../src/i18n/catalogue.js'
+import { answered, present } from '../helpers/api-client.js'
 import { build, createUser, type TestUser, grantParticipation } from '../helpers/build.js'
 
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString()
@@ -19,18 +20,6 @@ type Alert = components['schemas']['Alert']
 type AlertQuery = NonNullable<operations['listAlerts']['parameters']['query']>
 type NewCase = components['schemas']['NewCase']
 type PlacementType = components['schemas']['NewPlacement']['type']
-
-/** The body of an answer that has the expected status (the test fails, and stops here, otherwise). */
-function answered<D>(t: Test, result: { data?: D; error?: unknown; response: Response }, status: number): D {
-  t.equal(result.response.status, status, JSON.stringify(result.error))
-  if (result.data === undefined) throw new Error(`${result.response.status}: ${JSON.stringify(result.error)}`)
-  return result.data
-}
-/** A value the schema leaves optional (the policy decides what a reader sees) that this reader must get. */
-function present<V>(value: V | null | undefined, what: string): V {
-  if (value === undefined || value === null) throw new Error(`${what} is missing`)
-  return value
-}
 
 t.test('alerts: each rule fires from the data, in scope, only to those who may read its fields', async (t) => {
   const { app, database, api } = await build(t)

@@ -1,23 +1,12 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import type { Role } from '../../src/auth/principal.js'
 import type { components, operations } from '../helpers/api-types.js'
+import { answered, present } from '../helpers/api-client.js'
 import { build, createOrganization, createUser, type TestUser } from '../helpers/build.js'
 import { mayReadField } from '../helpers/access-matrix.js'
 
 type CaseQuery = NonNullable<operations['listCases']['parameters']['query']>
 type NewCase = components['schemas']['NewCase']
-
-/** The body of an answer that has the expected status (the test fails, and stops here, otherwise). */
-function answered<D>(t: Test, result: { data?: D; error?: unknown; response: Response }, status: number, what = ''): D {
-  t.equal(result.response.status, status, `${what}${JSON.stringify(result.error)}`)
-  if (result.data === undefined) throw new Error(`${result.response.status}: ${JSON.stringify(result.error)}`)
-  return result.data
-}
-/** A value the schema leaves optional (the policy decides what a reader sees) that this reader must get. */
-function present<V>(value: V | null | undefined, what: string): V {
-  if (value === undefined || value === null) throw new Error(`${what} is missing`)
-  return value
-}
 
 const ROLES: Role[] = ['migration_officer', 'protection_officer', 'ngo_caseworker', 'attorney', 'oversight_auditor', 'system_admin']
 

@@ -3,24 +3,13 @@
 // once answered; past that time it is an alert for oversight. The receiver of a pending referral
 // learns from its task no more than the referral's stub. Runs on PGlite and on PostgreSQL.
 import { sql } from 'kysely'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import type { components, operations } from '../helpers/api-types.js'
+import { answered, present } from '../helpers/api-client.js'
 import { build, createOrganization, createUser, type TestUser } from '../helpers/build.js'
 
 type Alert = components['schemas']['Alert']
 type TaskQuery = NonNullable<operations['listTasks']['parameters']['query']>
-
-/** The body of an answer that has the expected status (the test fails, and stops here, otherwise). */
-function answered<D>(t: Test, result: { data?: D; error?: unknown; response: Response }, status: number): D {
-  t.equal(result.response.status, status, JSON.stringify(result.error))
-  if (result.data === undefined) throw new Error(`${result.response.status}: ${JSON.stringify(result.error)}`)
-  return result.data
-}
-/** A value the schema leaves optional (the policy decides what a reader sees) that this reader must get. */
-function present<V>(value: V | null | undefined, what: string): V {
-  if (value === undefined || value === null) throw new Error(`${what} is missing`)
-  return value
-}
 
 /** Today's date in Mexico City, plus some days. */
 const mexicoDate = (days: number) => {

@@ -1,7 +1,8 @@
 import { sql } from 'kysely'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { v7 as uuidv7 } from 'uuid'
 import type { operations } from '../helpers/api-types.js'
+import { answered } from '../helpers/api-client.js'
 import { build, createOrganization, createUser, type TestUser } from '../helpers/build.js'
 import type { TestDatabase } from '../helpers/database.js'
 import { parsePeriod } from '../../src/statistics/period.js'
@@ -9,13 +10,6 @@ import type { CaseStatus, Stage } from '../../src/cases/case-sections.js'
 import type { PlacementType } from '../../src/lifecycle/placement.schemas.js'
 
 type StatisticsQuery = NonNullable<operations['listStatistics']['parameters']['query']>
-
-/** The body of an answer that has the expected status (the test fails, and stops here, otherwise). */
-function answered<D>(t: Test, result: { data?: D; error?: unknown; response: Response }, status: number): D {
-  t.equal(result.response.status, status, JSON.stringify(result.error))
-  if (result.data === undefined) throw new Error(`${result.response.status}: ${JSON.stringify(result.error)}`)
-  return result.data
-}
 
 interface SeedCase {
   readonly organizationIds: readonly string[]
