@@ -144,7 +144,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(determinationRoutes)
   await fastify.register(alertRoutes)
   await fastify.register(auditRoutes)
-  await fastify.register(statisticsRoutes)
+  await fastify.register(statisticsRoutes, { maxAgeSeconds: options.config.statisticsMaxAgeSeconds })
   await fastify.register(calendarRoutes)
   await fastify.register(taskRoutes)
   await fastify.register(assignmentRoutes)

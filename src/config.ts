@@ -27,6 +27,7 @@ const environmentSchema = z.object({
   AUTH_FAILURE_LIMIT: z.coerce.number().int().positive().default(30),
   AUTH_FAILURE_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
   DEFAULT_LANGUAGE: z.enum(LANGUAGES).default('es-MX'),
+  STATISTICS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
 })
 
 export interface Config {
@@ -55,6 +56,8 @@ export interface Config {
   readonly authFailureWindowMs: number
   /** The language of problems and labels when the request names none it can have (es-MX or en). */
   readonly defaultLanguage: Language
+  /** How old published statistics may be before they are counted again (0: counted on every request). */
+  readonly statisticsMaxAgeSeconds: number
 }
 
 /** Parses the environment once; the frozen result is passed down, nothing else reads process.env. */
@@ -90,5 +93,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     authFailureLimit: env.AUTH_FAILURE_LIMIT,
     authFailureWindowMs: env.AUTH_FAILURE_WINDOW_MS,
     defaultLanguage: env.DEFAULT_LANGUAGE,
+    statisticsMaxAgeSeconds: env.STATISTICS_MAX_AGE_SECONDS,
   })
 }

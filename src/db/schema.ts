@@ -74,6 +74,7 @@ export interface Database {
   placement_corrections: PlacementCorrectionTable
   transfers: TransferTable
   non_working_days: NonWorkingDayTable
+  statistics_snapshots: StatisticsSnapshotTable
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>
@@ -207,6 +208,13 @@ export interface AuditPendingTable {
 }
 
 /** The facts statistics count, one narrow row per case, kept by a trigger on cases. */
+/** Published statistics per period and scope (migrations/2026-12-03-10-statistics-snapshots.ts). */
+export interface StatisticsSnapshotTable {
+  key: string
+  computed_at: ColumnType<Date, Date | string, Date | string>
+  figures: Json
+}
+
 export interface CaseStatisticsTable {
   id: string
   stage: Stage

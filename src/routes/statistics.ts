@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { audited } from '../audit/audited.js'
 import { AppError } from '../http/problem.js'
 import { problemResponses } from '../http/problem-schema.js'
+import { publishedStatistics } from '../statistics/statistics-snapshots.js'
 import { statisticsQuerySchema, statisticsSchema } from '../statistics/statistics.schemas.js'
 import { MEDIAN_MIN_CASES, ROUNDING_BASE, SMALL_CELL, statisticsFor } from '../statistics/statistics.service.js'
 
@@ -37,9 +38,11 @@ const DESCRIPTION = [
   `Totals are rounded the same way, on their own (a total is not the sum of its rounded cells). Total detention days are rounded to a multiple of ${ROUNDING_BASE}`,
   `and withheld (null, \`withheld: fewer_than_5_children\`) when 1 to ${SMALL_CELL - 1} children were ever detained.`,
   `A median is given only over at least ${MEDIAN_MIN_CASES} cases; otherwise it is null with \`withheld: fewer_than_10_cases\`.`,
+  '',
+  '**Freshness.** The figures of a period are counted once and kept: they may be up to `STATISTICS_MAX_AGE_SECONDS` old (60 s by default).',
 ].join('\n')
 
-export async function statisticsRoutes(app: FastifyInstance): Promise<void> {
+export async function statisticsRoutes(app: FastifyInstance, options: { maxAgeSeconds: number }): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>()
   routes.get(
     '/statistics',
@@ -58,7 +61,12 @@ export async function statisticsRoutes(app: FastifyInstance): Promise<void> {
     async (request) =>
       audited(app, request, async (trx, recordAudit) => {
         app.requireAbility(request, 'read', 'Statistics')
-        const statistics = await statisticsFor(trx, request.ability, request.query)
+        const { role, organizationId } = request.principal
+        // Everything the figures depend on: who counts (the scope is the role's in its organisation) and what is asked.
+        const key = JSON.stringify([role, organizationId, request.query.period ?? null, request.query.organizationId ?? null])
+        const statistics = await publishedStatistics(trx, key, options.maxAgeSeconds, () =>
+          statisticsFor(trx, request.ability, request.query),
+        )
         await recordAudit({ caseIds: [], fields: [] })
         return statistics
       }),

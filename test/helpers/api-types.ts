@@ -1022,6 +1022,8 @@ export interface paths {
          *     Totals are rounded the same way, on their own (a total is not the sum of its rounded cells). Total detention days are rounded to a multiple of 5
          *     and withheld (null, `withheld: fewer_than_5_children`) when 1 to 4 children were ever detained.
          *     A median is given only over at least 10 cases; otherwise it is null with `withheld: fewer_than_10_cases`.
+         *
+         *     **Freshness.** The figures of a period are counted once and kept: they may be up to `STATISTICS_MAX_AGE_SECONDS` old (60 s by default).
          */
         get: operations["listStatistics"];
         put?: never;

@@ -55,6 +55,8 @@ export async function build(t: Test, options: BuildOptions = {}): Promise<TestAp
     AUDIT_SEAL_INTERVAL_MS: '100',
     // Tests read English unless they ask (Accept-Language, or DEFAULT_LANGUAGE here); the product default is es-MX.
     DEFAULT_LANGUAGE: 'en',
+    // Statistics counted on every request, so a test sees the case it just wrote (statistics-snapshots.test.ts keeps them).
+    STATISTICS_MAX_AGE_SECONDS: '0',
     ...options.environment,
   })
   mkdirSync(LOG_DIRECTORY, { recursive: true })

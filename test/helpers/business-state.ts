@@ -39,6 +39,8 @@ export const NOT_BUSINESS_TABLES = [
   'kysely_migration',
   'kysely_migration_lock',
   'migration_checksums',
+  // Published statistics, counted again at most once a minute: derived, never business state.
+  'statistics_snapshots',
 ] as const
 
 // One statement: an md5 per table over its rows in a fixed order. Ordering by the row's own text

@@ -35,7 +35,8 @@ t.test('one door: a withheld section stays behind its wall at every door', async
     .updateTable('cases')
     .set({
       opened_at: daysFromNow(-40),
-      legal_status: JSON.stringify({ asylumClaimStatus: 'intended' }),
+      // Entered 45 days ago: past the 25th of the 30 working days the claim is due in.
+      legal_status: JSON.stringify({ asylumClaimStatus: 'intended', entryDate: daysFromNow(-45).slice(0, 10) }),
       custody: JSON.stringify({ procuraduriaNotifiedAt: daysFromNow(-39) }),
     })
     .where('id', '=', caseId)
