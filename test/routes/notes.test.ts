@@ -1,138 +1,146 @@
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
+import type { components, operations } from '../helpers/api-types.js'
 import { build, createCast, type TestUser } from '../helpers/build.js'
 
 const marker = (label: string) => `NOTE${randomBytes(6).toString('hex')}${label}`
 
 t.test('case notes', async (t) => {
-  const { app, database } = await build(t)
+  const { app, api, database } = await build(t)
   const { ngo, attorney, migration, auditor, outsider } = await createCast(database)
   const legalAid = attorney.organizationId
   const migrationAuthority = migration.organizationId
 
-  const created = await app.inject({ method: 'POST', url: '/cases', headers: ngo.headers, payload: { riskLevel: 'medium' } })
-  const caseId = created.json().id as string
-  const consent = await app.inject({
-    method: 'POST',
-    url: `/cases/${caseId}/consents`,
-    headers: ngo.headers,
-    payload: { givenBy: 'child_assent', scopes: ['share_with_organizations'] },
+  const created = await api(ngo).POST('/cases', { body: { riskLevel: 'medium' } })
+  const caseId = created.data?.id ?? ''
+  const consent = await api(ngo).POST('/cases/{id}/consents', {
+    params: { path: { id: caseId } },
+    body: { givenBy: 'child_assent', scopes: ['share_with_organizations'] },
   })
   for (const organizationId of [legalAid, migrationAuthority]) {
-    const shared = await app.inject({
-      method: 'POST',
-      url: `/cases/${caseId}/participants`,
-      headers: ngo.headers,
-      payload: { organizationId, consentId: consent.json().id },
+    const shared = await api(ngo).POST('/cases/{id}/participants', {
+      params: { path: { id: caseId } },
+      body: { organizationId, consentId: consent.data?.id ?? '' },
     })
-    t.equal(shared.statusCode, 201, shared.body)
+    t.equal(shared.response.status, 201, JSON.stringify(shared.error))
   }
   const url = `/cases/${caseId}/notes`
-  const post = (user: TestUser, payload: Record<string, unknown>) => app.inject({ method: 'POST', url, headers: user.headers, payload })
-  const get = (user: TestUser, path = url) => app.inject({ method: 'GET', url: path, headers: user.headers })
-  const patch = (user: TestUser, noteId: string, ifMatch: string | undefined, payload: Record<string, unknown>) =>
-    app.inject({
-      method: 'PATCH',
-      url: `${url}/${noteId}`,
-      headers: { ...user.headers, ...(ifMatch ? { 'if-match': ifMatch } : {}) },
-      payload,
+  type NewNote = components['schemas']['NewNote']
+  type NoteChange = operations['updateCaseNote']['requestBody']['content']['application/json']
+  const post = (user: TestUser, body: NewNote) => api(user).POST('/cases/{id}/notes', { params: { path: { id: caseId } }, body })
+  const list = (user: TestUser, query: { limit?: number; cursor?: string } = {}) =>
+    api(user).GET('/cases/{id}/notes', { params: { path: { id: caseId }, query } })
+  const getOne = (user: TestUser, noteId: string) =>
+    api(user).GET('/cases/{id}/notes/{noteId}', { params: { path: { id: caseId, noteId } } })
+  const patch = (user: TestUser, noteId: string, ifMatch: string, body: NoteChange) =>
+    api(user).PATCH('/cases/{id}/notes/{noteId}', {
+      params: { path: { id: caseId, noteId }, header: { 'if-match': ifMatch } },
+      body,
     })
+  // Raw calls for what the document forbids (unknown fields, values outside its enums, no If-Match, no DELETE route).
+  const rawPost = (user: TestUser, payload: Record<string, unknown>) => app.inject({ method: 'POST', url, headers: user.headers, payload })
+  const rawPatch = (user: TestUser, noteId: string, headers: Record<string, string>, payload: Record<string, unknown>) =>
+    app.inject({ method: 'PATCH', url: `${url}/${noteId}`, headers: { ...user.headers, ...headers }, payload })
+  const history = (user: TestUser) => api(user).GET('/cases/{id}/history', { params: { path: { id: caseId }, query: { limit: 100 } } })
 
   const firstBody = marker('visit')
   const first = await post(ngo, { body: firstBody, category: 'home_visit' })
-  t.equal(first.statusCode, 201, first.body)
-  const note = first.json()
+  t.equal(first.response.status, 201, JSON.stringify(first.error))
+  const note = first.data!
 
   await t.test('a note answers as written, with its ETag; the default category is general', async (t) => {
-    t.equal(first.headers.etag, '"1"')
+    t.equal(first.response.headers.get('etag'), '"1"')
     t.match(note, { caseId, authorId: ngo.id, body: firstBody, category: 'home_visit', version: 1 })
     const plain = await post(attorney, { body: marker('attorney') })
-    t.equal(plain.statusCode, 201, plain.body)
-    t.equal(plain.json().category, 'general')
-    const one = await get(ngo, `${url}/${note.id}`)
-    t.equal(one.headers.etag, '"1"')
-    t.same(one.json(), note)
+    t.equal(plain.response.status, 201, JSON.stringify(plain.error))
+    t.equal(plain.data?.category, 'general')
+    const one = await getOne(ngo, note.id)
+    t.equal(one.response.headers.get('etag'), '"1"')
+    t.same(one.data, note)
   })
 
   await t.test('the matrix decides: migration officers and auditors neither read nor write notes; outsiders get 404', async (t) => {
     for (const user of [migration, auditor]) {
-      const read = await get(user)
-      t.equal(read.statusCode, 403, user.role)
-      t.notOk(read.body.includes(firstBody))
-      t.equal((await get(user, `${url}/${note.id}`)).statusCode, 403)
+      const read = await list(user)
+      t.equal(read.response.status, 403, user.role)
+      t.notOk(JSON.stringify(read.data ?? read.error).includes(firstBody))
+      t.equal((await getOne(user, note.id)).response.status, 403)
     }
     const write = await post(migration, { body: marker('refused') })
-    t.equal(write.statusCode, 403)
-    t.same(write.json().deniedFields, ['notes.notes'])
-    t.equal((await patch(migration, note.id, '"1"', { body: 'changed by a migration officer' })).statusCode, 403)
-    t.equal((await get(outsider)).statusCode, 404)
-    t.equal((await post(outsider, { body: 'outsider' })).statusCode, 404)
-    t.equal((await patch(outsider, note.id, '"1"', { body: 'outsider' })).statusCode, 404)
-    t.equal((await get(ngo, `${url}/0190a0b0-0000-7000-8000-000000000000`)).statusCode, 404)
+    t.equal(write.response.status, 403)
+    t.same(write.error?.deniedFields, ['notes.notes'])
+    t.equal((await patch(migration, note.id, '"1"', { body: 'changed by a migration officer' })).response.status, 403)
+    t.equal((await list(outsider)).response.status, 404)
+    t.equal((await post(outsider, { body: 'outsider' })).response.status, 404)
+    t.equal((await patch(outsider, note.id, '"1"', { body: 'outsider' })).response.status, 404)
+    t.equal((await getOne(ngo, '0190a0b0-0000-7000-8000-000000000000')).response.status, 404)
   })
 
   await t.test('bad input is refused', async (t) => {
-    t.equal((await post(ngo, { body: 'x'.repeat(8001) })).statusCode, 400)
-    t.equal((await post(ngo, { body: '   ' })).statusCode, 400)
-    t.equal((await post(ngo, { body: 'ok', category: 'gossip' })).statusCode, 400)
-    t.equal((await post(ngo, { body: 'ok', authorId: ngo.id })).statusCode, 400)
-    t.equal((await patch(ngo, note.id, '"1"', {})).statusCode, 400)
-    t.equal((await post(ngo, { body: 'x'.repeat(8000) })).statusCode, 201, 'exactly 8000 characters fit')
+    t.equal((await post(ngo, { body: 'x'.repeat(8001) })).response.status, 400)
+    t.equal((await post(ngo, { body: '   ' })).response.status, 400)
+    // A category outside the enum and a field the document does not have cannot be typed: sent raw.
+    t.equal((await rawPost(ngo, { body: 'ok', category: 'gossip' })).statusCode, 400)
+    t.equal((await rawPost(ngo, { body: 'ok', authorId: ngo.id })).statusCode, 400)
+    t.equal((await patch(ngo, note.id, '"1"', {})).response.status, 400)
+    t.equal((await post(ngo, { body: 'x'.repeat(8000) })).response.status, 201, 'exactly 8000 characters fit')
   })
 
   await t.test('editing needs If-Match and refuses a stale one', async (t) => {
     const changed = marker('changed')
-    t.equal((await patch(ngo, note.id, undefined, { body: changed })).statusCode, 428)
-    t.equal((await patch(ngo, note.id, '"9"', { body: changed })).statusCode, 412)
+    // The document requires If-Match, so its absence is sent raw.
+    t.equal((await rawPatch(ngo, note.id, {}, { body: changed })).statusCode, 428)
+    t.equal((await patch(ngo, note.id, '"9"', { body: changed })).response.status, 412)
     const notAuthor = await patch(attorney, note.id, '"1"', { body: changed, category: 'follow_up' })
-    t.equal(notAuthor.statusCode, 403, 'only the organisation that wrote a note corrects it')
-    t.equal(notAuthor.json().reason, 'not_author_organization')
+    t.equal(notAuthor.response.status, 403, 'only the organisation that wrote a note corrects it')
+    t.equal(notAuthor.error?.reason, 'not_author_organization')
     const done = await patch(ngo, note.id, '"1"', { body: changed, category: 'follow_up' })
-    t.equal(done.statusCode, 200, done.body)
-    t.equal(done.headers.etag, '"2"')
-    t.match(done.json(), { body: changed, category: 'follow_up', version: 2, authorId: ngo.id })
-    t.equal((await patch(ngo, note.id, '"1"', { body: 'late' })).statusCode, 412)
-    const read = await get(ngo, `${url}/${note.id}`)
-    t.equal(read.json().body, changed)
+    t.equal(done.response.status, 200, JSON.stringify(done.error))
+    t.equal(done.response.headers.get('etag'), '"2"')
+    t.match(done.data, { body: changed, category: 'follow_up', version: 2, authorId: ngo.id })
+    t.equal((await patch(ngo, note.id, '"1"', { body: 'late' })).response.status, 412)
+    const read = await getOne(ngo, note.id)
+    t.equal(read.data?.body, changed)
 
-    const history = await get(ngo, `/cases/${caseId}/history?limit=100`)
-    const edits = (history.json().items as { field: string; oldValue: { body?: string } | null; newValue: { body: string } }[]).filter(
-      (entry) => entry.field === 'notes.notes' && entry.oldValue?.body === firstBody,
-    )
+    const items = (await history(ngo)).data?.items ?? []
+    const edits = items.filter((entry) => entry.field === 'notes.notes' && (entry.oldValue as { body?: string } | null)?.body === firstBody)
     t.equal(edits.length, 1)
-    t.equal(edits[0]!.newValue.body, changed)
-    const migrationHistory = await get(migration, `/cases/${caseId}/history?limit=100`)
-    t.equal(migrationHistory.statusCode, 200)
-    t.notOk(migrationHistory.body.includes('notes.notes'))
-    t.notOk(migrationHistory.body.includes(changed))
-    t.notOk(migrationHistory.body.includes(firstBody))
+    t.equal((edits[0]!.newValue as { body: string }).body, changed)
+    const migrationHistory = await history(migration)
+    t.equal(migrationHistory.response.status, 200)
+    const migrationBody = JSON.stringify(migrationHistory.data)
+    t.notOk(migrationBody.includes('notes.notes'))
+    t.notOk(migrationBody.includes(changed))
+    t.notOk(migrationBody.includes(firstBody))
   })
 
   await t.test('a note is never deleted: its author organisation marks it as entered in error, and it stays', async (t) => {
-    const wrong = (await post(ngo, { body: marker('wrongcase') })).json()
+    const wrong = (await post(ngo, { body: marker('wrongcase') })).data!
     t.equal(wrong.enteredInError, false)
     t.equal(wrong.authorOrganizationId, ngo.organizationId)
+    // The document has no DELETE for notes: sent raw to show there is none.
     t.equal((await app.inject({ method: 'DELETE', url: `${url}/${wrong.id}`, headers: ngo.headers })).statusCode >= 400, true, 'no delete')
     const byOther = await patch(attorney, wrong.id, '"1"', { enteredInError: true })
-    t.equal(byOther.statusCode, 403)
+    t.equal(byOther.response.status, 403)
     const marked = await patch(ngo, wrong.id, '"1"', { enteredInError: true })
-    t.equal(marked.statusCode, 200, marked.body)
-    t.equal(marked.json().enteredInError, true)
-    t.equal(marked.json().body, wrong.body, 'the text stays')
-    t.equal((await patch(ngo, wrong.id, '"2"', { enteredInError: false })).statusCode, 400, 'it cannot be unmarked')
-    t.equal((await get(ngo, `${url}/${wrong.id}`)).statusCode, 200)
+    t.equal(marked.response.status, 200, JSON.stringify(marked.error))
+    t.equal(marked.data?.enteredInError, true)
+    t.equal(marked.data?.body, wrong.body, 'the text stays')
+    // The document only admits `true`: unmarking is sent raw.
+    t.equal((await rawPatch(ngo, wrong.id, { 'if-match': '"2"' }, { enteredInError: false })).statusCode, 400, 'it cannot be unmarked')
+    t.equal((await getOne(ngo, wrong.id)).response.status, 200)
   })
 
   await t.test('of concurrent edits with the same If-Match exactly one wins', async (t) => {
-    const fresh = (await post(ngo, { body: marker('race') })).json()
+    const fresh = (await post(ngo, { body: marker('race') })).data!
     const responses = await Promise.all([1, 2, 3].map((n) => patch(ngo, fresh.id, '"1"', { body: `edit ${n}` })))
-    t.same(responses.map((response) => response.statusCode).sort(), [200, 412, 412])
-    const winner = responses.find((response) => response.statusCode === 200)!.json().body
-    t.equal((await get(ngo, `${url}/${fresh.id}`)).json().body, winner)
+    t.same(responses.map((answer) => answer.response.status).sort(), [200, 412, 412])
+    const winner = responses.find((answer) => answer.response.status === 200)!.data?.body
+    t.equal((await getOne(ngo, fresh.id)).data?.body, winner)
   })
 
   await t.test('the list is newest first and pages by cursor', async (t) => {
-    const all = (await get(ngo, `${url}?limit=100`)).json().items as { id: string; createdAt: string }[]
+    const all = (await list(ngo, { limit: 100 })).data?.items ?? []
     t.ok(all.length >= 3)
     t.same(
       all.map((item) => item.id),
@@ -141,14 +149,14 @@ t.test('case notes', async (t) => {
         .sort()
         .reverse(),
     )
-    const firstPage = (await get(ngo, `${url}?limit=2`)).json()
+    const firstPage = (await list(ngo, { limit: 2 })).data!
     t.equal(firstPage.items.length, 2)
-    const secondPage = (await get(ngo, `${url}?limit=2&cursor=${firstPage.nextCursor}`)).json()
+    const secondPage = (await list(ngo, { limit: 2, cursor: firstPage.nextCursor ?? '' })).data!
     t.same(
-      [...firstPage.items, ...secondPage.items].map((item: { id: string }) => item.id),
+      [...firstPage.items, ...secondPage.items].map((item) => item.id),
       all.slice(0, firstPage.items.length + secondPage.items.length).map((item) => item.id),
     )
-    t.equal((await get(ngo, `${url}?limit=1000`)).statusCode, 400)
+    t.equal((await list(ngo, { limit: 1000 })).response.status, 400)
   })
 
   await t.test('every note change is audited with the field name, never the text', async (t) => {
@@ -163,19 +171,17 @@ t.test('case notes', async (t) => {
   })
 
   await t.test('notes withheld from an organisation by the child’s consent are refused to it', async (t) => {
-    const withholding = await app.inject({
-      method: 'POST',
-      url: `/cases/${caseId}/consents`,
-      headers: ngo.headers,
-      payload: { givenBy: 'child_assent', scopes: ['services'], withheld: [{ section: 'notes', fromOrganizationId: legalAid }] },
+    const withholding = await api(ngo).POST('/cases/{id}/consents', {
+      params: { path: { id: caseId } },
+      body: { givenBy: 'child_assent', scopes: ['services'], withheld: [{ section: 'notes', fromOrganizationId: legalAid }] },
     })
-    t.equal(withholding.statusCode, 201, withholding.body)
-    const refused = await get(attorney)
-    t.equal(refused.statusCode, 403)
-    t.equal(refused.json().reason, 'withheld_by_consent')
-    t.notOk(refused.body.includes(firstBody))
-    t.equal((await get(attorney, `${url}/${note.id}`)).statusCode, 403)
-    t.equal((await patch(attorney, note.id, '"2"', { body: 'changed' })).statusCode, 403)
-    t.equal((await get(ngo)).statusCode, 200, 'the lead still reads them')
+    t.equal(withholding.response.status, 201, JSON.stringify(withholding.error))
+    const refused = await list(attorney)
+    t.equal(refused.response.status, 403)
+    t.equal(refused.error?.reason, 'withheld_by_consent')
+    t.notOk(JSON.stringify(refused.data ?? refused.error).includes(firstBody))
+    t.equal((await getOne(attorney, note.id)).response.status, 403)
+    t.equal((await patch(attorney, note.id, '"2"', { body: 'changed' })).response.status, 403)
+    t.equal((await list(ngo)).response.status, 200, 'the lead still reads them')
   })
 })
