@@ -315,7 +315,8 @@ function finishOperation(path: string, method: string, operation: Json, pathHasI
     const headers: Json = (response.headers ??= {})
     if (status === '201' && itemRead.exists) {
       headers.location = { $ref: '#/components/headers/Location' }
-      if (itemRead.versioned) headers.etag = { $ref: '#/components/headers/ETag' }
+      // A create that is an update of its parent (If-Match: a transition of a case) answers the parent's new ETag.
+      if (itemRead.versioned || hasIfMatch) headers.etag = { $ref: '#/components/headers/ETag' }
     } else if (status === '200' && (hasIfMatch || (method === 'get' && pathHasIfMatch))) {
       headers.etag = { $ref: '#/components/headers/ETag' }
     }

@@ -7974,6 +7974,7 @@ export interface operations {
             201: {
                 headers: {
                     location: components["headers"]["Location"];
+                    etag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
