@@ -16,6 +16,8 @@ import * as calendarTasks from './2026-12-02-30-calendar-tasks.js'
 import * as adminAudit from './2026-12-02-40-admin-audit.js'
 import * as caseStatistics from './2026-12-02-60-case-statistics.js'
 import * as statisticsSnapshots from './2026-12-03-10-statistics-snapshots.js'
+import * as clientRequestId from './2026-12-04-10-client-request-id.js'
+import * as normalizeNames from './2026-12-04-20-normalize-names.js'
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +38,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-40-admin-audit': adminAudit,
   '2026-12-02-60-case-statistics': caseStatistics,
   '2026-12-03-10-statistics-snapshots': statisticsSnapshots,
+  '2026-12-04-10-client-request-id': clientRequestId,
+  '2026-12-04-20-normalize-names': normalizeNames,
 }

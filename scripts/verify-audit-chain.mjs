@@ -44,9 +44,13 @@ const form2Values = (link) => {
 }
 const jsonArray = (values) => `[${values.map((value) => JSON.stringify(value ?? null)).join(', ')}]`
 
+const form3Values = (link) => [...form2Values(link), link.changed_fields, link.target_user_id, link.event_count]
+
 const forms = {
+  // Form 4 (from the client-request-id migration on): form 3's values, then client_request_id.
+  4: (link) => `${link.prev_hash}${jsonArray([...form3Values(link), link.client_request_id])}`,
   // Form 3 (from the admin-audit migration on): form 2's values, then changed_fields, target_user_id, event_count.
-  3: (link) => `${link.prev_hash}${jsonArray([...form2Values(link), link.changed_fields, link.target_user_id, link.event_count])}`,
+  3: (link) => `${link.prev_hash}${jsonArray(form3Values(link))}`,
   // Form 2: prev_hash, then the JSON array of these values joined by ", " (lists as compact JSON).
   2: (link) => `${link.prev_hash}${jsonArray(form2Values(link))}`,
   // Form 1 (links sealed before December 2026): canonical JSON of {event: non-NULL columns, prevHash, seq}.

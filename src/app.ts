@@ -5,6 +5,7 @@ import type { VerificationKey } from './auth/verification-key.js'
 import type { Config } from './config.js'
 import type { DatabaseHandle } from './db/connect.js'
 import type { Policy } from './access/policy.js'
+import { clientRequestIdOf } from './http/client-request-id.js'
 import { abilities } from './plugins/abilities.js'
 import { auditSealer } from './plugins/audit-sealer.js'
 import { authentication } from './plugins/authentication.js'
@@ -55,14 +56,6 @@ export interface AppOptions {
   readonly policy: Policy
 }
 
-const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/
-
-/** The caller's X-Request-Id when it is a plain token of at most 64 characters. */
-export function clientRequestIdOf(request: RawRequestDefaultExpression): string | undefined {
-  const given = request.headers['x-request-id']
-  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : undefined
-}
-
 /** Options of the Fastify instance itself; the server and the tests build it the same way. */
 export function fastifyOptions(): FastifyServerOptions {
   return {
@@ -70,8 +63,8 @@ export function fastifyOptions(): FastifyServerOptions {
     requestIdHeader: false,
     // Every request gets an id of the server's own: a caller's X-Request-Id could repeat another's.
     genReqId: () => randomUUID(),
-    // The caller's X-Request-Id, when it is a plain token, is kept beside it in the logs, so logs
-    // still join across systems; anything else is dropped unread.
+    // The caller's X-Request-Id, when it is a plain token, is kept beside it in the logs (and in the
+    // audit trail), so records still join across systems; anything else is dropped unread.
     childLoggerFactory: (logger, bindings, options, rawRequest) => {
       const given = clientRequestIdOf(rawRequest as RawRequestDefaultExpression)
       return logger.child(given ? { ...bindings, clientRequestId: given } : bindings, options)

@@ -17,6 +17,7 @@ export interface AuditEventRow {
   id: number | string
   occurred_at: Date | string
   request_id: string
+  client_request_id?: string | null
   actor_id: string | null
   actor_role: Role | null
   actor_organization_id: string | null

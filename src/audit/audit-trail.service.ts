@@ -17,6 +17,7 @@ function toView(row: AuditEventRow): AuditEventView {
     seq: row.seq === null ? null : Number(row.seq),
     occurredAt: iso(row.occurred_at),
     requestId: row.request_id,
+    clientRequestId: row.client_request_id ?? null,
     actorId: row.actor_id,
     actorRole: row.actor_role,
     actorOrganizationId: row.actor_organization_id,

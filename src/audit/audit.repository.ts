@@ -4,7 +4,10 @@ import type { Role } from '../auth/principal.js'
 import type { AuditOutcome } from './audit.schemas.js'
 
 export interface AuditEventInput {
+  /** The server's own id of the request. */
   readonly requestId: string
+  /** The caller's X-Request-Id, when it was a plain token (http/client-request-id.ts). */
+  readonly clientRequestId?: string | undefined
   readonly actorId: string | null
   readonly actorRole: Role | null
   readonly actorOrganizationId: string | null
@@ -30,6 +33,7 @@ export async function insertAuditEvent(db: Kysely<Database>, event: AuditEventIn
     .insertInto('audit_events')
     .values({
       request_id: event.requestId,
+      client_request_id: event.clientRequestId ?? null,
       actor_id: event.actorId,
       actor_role: event.actorRole,
       actor_organization_id: event.actorOrganizationId,
@@ -59,9 +63,9 @@ export function insertAuditEventFrom(
   event: AuditEventBase,
   from: { source: RawBuilder<unknown>; caseIds: RawBuilder<string[]>; fields: RawBuilder<string[]>; where: RawBuilder<boolean> },
 ): RawBuilder<unknown> {
-  return sql`INSERT INTO audit_events (request_id, actor_id, actor_role, actor_organization_id, action, case_ids, fields, outcome,
-      policy_version, target_organization_id, target_user_id)
-    SELECT ${event.requestId}::text, ${event.actorId}::uuid, ${event.actorRole}::text, ${event.actorOrganizationId}::uuid, ${event.action}::text,
+  return sql`INSERT INTO audit_events (request_id, client_request_id, actor_id, actor_role, actor_organization_id, action, case_ids, fields,
+      outcome, policy_version, target_organization_id, target_user_id)
+    SELECT ${event.requestId}::text, ${event.clientRequestId ?? null}::text, ${event.actorId}::uuid, ${event.actorRole}::text, ${event.actorOrganizationId}::uuid, ${event.action}::text,
       ${from.caseIds}, ${from.fields}, 'allowed', ${event.policyVersion}::text, ${event.targetOrganizationId ?? null}::uuid,
       ${event.targetUserId ?? null}::uuid
     FROM ${from.source} WHERE ${from.where}

@@ -31,7 +31,11 @@ export const auditEventSchema = z.object({
   id: z.number().int().describe('the event’s id'),
   seq: z.number().int().nullable().describe('Position in the hash chain; null until sealed (within seconds)'),
   occurredAt: z.string().describe('when it happened (UTC)'),
-  requestId: z.string().describe('the request it records'),
+  requestId: z.string().describe('the request it records: the server’s own id, as in its X-Request-Id response header'),
+  clientRequestId: z
+    .string()
+    .nullable()
+    .describe('the caller’s own X-Request-Id for that request, kept when it was 1 to 64 letters, digits or . _ : -; null otherwise'),
   actorId: z.string().nullable().describe('the user who acted; null for an unknown token'),
   actorRole: z.string().nullable().describe('that user’s role then'),
   actorOrganizationId: z.string().nullable().describe('that user’s organisation then'),

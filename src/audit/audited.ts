@@ -5,6 +5,7 @@ import { contractOf } from '../access/route-contract.js'
 import { caseExists } from '../cases/case.repository.js'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
+import { clientRequestIdOf } from '../http/client-request-id.js'
 import { type AuditEventBase, insertAuditEvent } from './audit.repository.js'
 
 export interface AuditRecord {
@@ -94,6 +95,7 @@ export async function audited<T>(
 function eventBase(app: FastifyInstance, request: FastifyRequest, action: string) {
   return {
     requestId: request.id,
+    clientRequestId: clientRequestIdOf(request.raw),
     actorId: request.principal.userId,
     actorRole: request.principal.role,
     actorOrganizationId: request.principal.organizationId,

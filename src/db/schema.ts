@@ -191,6 +191,8 @@ export interface AuditEventTable {
   target_user_id: ColumnType<string | null, string | null | undefined, never>
   /** how many attempts the event stands for (aggregated refused tokens); 1 otherwise */
   event_count: ColumnType<number, number | undefined, never>
+  /** the caller's own X-Request-Id, when it was a plain token; `request_id` is the server's */
+  client_request_id: ColumnType<string | null, string | null | undefined, never>
 }
 
 /** One link of the hash chain over audit_events (append-only, like the events). */

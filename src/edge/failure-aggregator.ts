@@ -11,10 +11,12 @@ export interface AggregatedFailures {
   readonly reasons: readonly string[]
   /** The last aggregated request, so logs can be joined. */
   readonly lastRequestId: string
+  /** That request's own X-Request-Id, when it was a plain token. */
+  readonly lastClientRequestId: string | undefined
 }
 
 export interface FailureSink {
-  one(event: { requestId: string; reason: string }): Promise<void>
+  one(event: { requestId: string; clientRequestId: string | undefined; reason: string }): Promise<void>
   many(event: AggregatedFailures): Promise<void>
 }
 
@@ -23,6 +25,7 @@ interface Window {
   pending: number
   reasons: Set<string>
   lastRequestId: string
+  lastClientRequestId: string | undefined
   timer: NodeJS.Timeout
 }
 
@@ -38,7 +41,7 @@ export class FailureAggregator {
   ) {}
 
   /** Records or counts one refused request from this address. */
-  async note(address: string, requestId: string, reason: string): Promise<void> {
+  async note(address: string, requestId: string, reason: string, clientRequestId?: string): Promise<void> {
     // Beyond the bound, addresses share one window: the trail stays bounded even then.
     const key = this.windows.size >= MAX_ADDRESSES && !this.windows.has(address) ? '*' : address
     let window = this.windows.get(key)
@@ -48,6 +51,7 @@ export class FailureAggregator {
         pending: 0,
         reasons: new Set(),
         lastRequestId: requestId,
+        lastClientRequestId: clientRequestId,
         timer: setTimeout(() => this.close(key), this.options.windowMs),
       }
       window.timer.unref()
@@ -55,12 +59,13 @@ export class FailureAggregator {
     }
     if (window.recorded < this.options.individually) {
       window.recorded++
-      await this.sink.one({ requestId, reason })
+      await this.sink.one({ requestId, clientRequestId, reason })
       return
     }
     window.pending++
     window.reasons.add(reason)
     window.lastRequestId = requestId
+    window.lastClientRequestId = clientRequestId
   }
 
   private close(key: string): void {
@@ -70,7 +75,12 @@ export class FailureAggregator {
     clearTimeout(window.timer)
     if (window.pending === 0) return
     const flush = this.sink
-      .many({ count: window.pending, reasons: [...window.reasons].sort(), lastRequestId: window.lastRequestId })
+      .many({
+        count: window.pending,
+        reasons: [...window.reasons].sort(),
+        lastRequestId: window.lastRequestId,
+        lastClientRequestId: window.lastClientRequestId,
+      })
       .catch((error: unknown) => this.options.onError(error))
       .finally(() => this.flushing.delete(flush))
     this.flushing.add(flush)

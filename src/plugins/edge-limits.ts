@@ -4,6 +4,7 @@ import { Redis } from 'ioredis'
 import { recordAuthenticationFailure } from '../audit/authentication-failure.js'
 import { FailureAggregator } from '../edge/failure-aggregator.js'
 import { FailOpenStore, type FailureStore, MemoryFailureStore, RedisFailureStore } from '../edge/failure-store.js'
+import { clientRequestIdOf } from '../http/client-request-id.js'
 import { AppError } from '../http/problem.js'
 
 declare module 'fastify' {
@@ -62,6 +63,7 @@ async function edgeLimitsPlugin(app: FastifyInstance, options: EdgeLimitOptions)
       many: (event) =>
         recordAuthenticationFailure(app.db, {
           requestId: event.lastRequestId,
+          clientRequestId: event.lastClientRequestId,
           reason: `repeated:${event.reasons.join(',')}`,
           policyVersion: app.policyVersion,
           count: event.count,
@@ -96,7 +98,7 @@ async function edgeLimitsPlugin(app: FastifyInstance, options: EdgeLimitOptions)
     if (!reason) return
     try {
       if (reason !== 'rate-limited') await store.hit(request.ip)
-      await aggregator.note(request.ip, request.id, reason)
+      await aggregator.note(request.ip, request.id, reason, clientRequestIdOf(request.raw))
     } catch (error) {
       // The caller gets the 401 either way; the lost count is worth an alarm, not a different answer.
       request.log.error({ err: error }, 'recording a refused token in the audit trail failed')

@@ -83,6 +83,7 @@ async function insertEvents(database: TestDatabase, count: number): Promise<void
         reason: n % 7 === 0 ? 'forbidden-fields' : null,
         policy_version: 'abc123',
         target_organization_id: n % 6 === 0 ? uuidv7() : null,
+        client_request_id: n % 2 === 0 ? `caller-${n}.a:b_c` : null,
       })
       .execute()
   }
@@ -181,7 +182,7 @@ async function hashAt(db: Kysely<Database>, seq: number): Promise<string> {
   return rows[0]!.hash
 }
 
-t.test('the published definition: form 3 is SHA-256 of prev_hash and the JSON array of the link’s values', async (t) => {
+t.test('the published definition: form 4 is SHA-256 of prev_hash and the JSON array of the link’s values', async (t) => {
   const database = await createTestDatabase(t)
   const id = uuidv7()
   await database.db
@@ -199,6 +200,7 @@ t.test('the published definition: form 3 is SHA-256 of prev_hash and the JSON ar
       reason: null,
       policy_version: 'v1',
       target_organization_id: null,
+      client_request_id: 'caller-7.x:y_z',
     })
     .execute()
   await sealAll(database.db)
@@ -208,16 +210,17 @@ t.test('the published definition: form 3 is SHA-256 of prev_hash and the JSON ar
     form: number
   }>`SELECT event_id, hash, form FROM audit_chain WHERE seq = 1`.execute(database.db)
   const eventId = Number(rows[0]!.event_id)
-  const text = `${GENESIS_HASH}[1, ${eventId}, "2026-11-25T10:00:00.500000Z", "req \\"1\\" ñ", "${id}", "oversight_auditor", null, "audit.verify", [], ["a.b","c \\"d\\""], "allowed", null, "v1", null, [], null, 1]`
-  // Form 3 (migration 2026-12-02-40): form 2's array with changed_fields, target_user_id, event_count.
-  t.equal(rows[0]!.form, 3)
+  const text = `${GENESIS_HASH}[1, ${eventId}, "2026-11-25T10:00:00.500000Z", "req \\"1\\" ñ", "${id}", "oversight_auditor", null, "audit.verify", [], ["a.b","c \\"d\\""], "allowed", null, "v1", null, [], null, 1, "caller-7.x:y_z"]`
+  // Form 4 (migration 2026-12-04-10): form 3's array (form 2's with changed_fields, target_user_id,
+  // event_count) with client_request_id appended.
+  t.equal(rows[0]!.form, 4)
   t.equal(rows[0]!.hash, createHash('sha256').update(text, 'utf8').digest('hex'), 'the hash of exactly the text README describes')
 })
 
 /**
  * The sealer of 2026-11-25, kept here as it was: it hashed the canonical JSON of { seq, prevHash,
  * event } with the event as to_jsonb printed it in a UTC session, and named no form. The columns added
- * later (2026-12-02-40) did not exist then.
+ * later (2026-12-02-40, 2026-12-04-10) did not exist then.
  */
 async function sealLikeTheFirstSealer(db: Kysely<Database>): Promise<number> {
   return db.transaction().execute(async (trx) => {
@@ -225,7 +228,7 @@ async function sealLikeTheFirstSealer(db: Kysely<Database>): Promise<number> {
     const { rows: events } = await sql<{
       id: number | string
       event: Record<string, unknown>
-    }>`SELECT e.id, jsonb_strip_nulls(to_jsonb(e)) - 'changed_fields' - 'target_user_id' - 'event_count' AS event
+    }>`SELECT e.id, jsonb_strip_nulls(to_jsonb(e)) - 'changed_fields' - 'target_user_id' - 'event_count' - 'client_request_id' AS event
       FROM audit_pending p JOIN audit_events e ON e.id = p.event_id ORDER BY e.id`.execute(trx)
     const head = await findChainHead(trx)
     let seq = head?.seq ?? 0
@@ -255,7 +258,7 @@ t.test('links sealed by the first sealer still verify, under every session, foll
     rows.map((row) => [row.form, Number(row.links)]),
     [
       [1, 10],
-      [3, 5],
+      [4, 5],
     ],
     'ten old links, five new',
   )
@@ -276,6 +279,85 @@ t.test('links sealed by the first sealer still verify, under every session, foll
   }
 })
 
+/**
+ * Seals the pending events as a sealer of an earlier form did: each link hashed by that form's own
+ * definition in the database (audit_link_hash_2, _3), as audit_seal did while that form was current.
+ */
+async function sealAsForm(db: Kysely<Database>, form: 2 | 3): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const { rows: pending } = await sql<{ event_id: number | string }>`SELECT event_id FROM audit_pending ORDER BY event_id`.execute(trx)
+    const head = await findChainHead(trx)
+    let seq = head?.seq ?? 0
+    let prevHash = head?.hash ?? GENESIS_HASH
+    for (const { event_id } of pending) {
+      seq += 1
+      const { rows } = await sql<{ hash: string }>`SELECT audit_link_hash(${form}::smallint, ${prevHash}::text, ${seq}::bigint, e) AS hash
+        FROM audit_events e WHERE e.id = ${Number(event_id)}`.execute(trx)
+      const hash = rows[0]!.hash
+      await sql`INSERT INTO audit_chain (seq, event_id, prev_hash, hash, form) VALUES (${seq}, ${Number(event_id)}, ${prevHash}, ${hash}, ${form})`.execute(
+        trx,
+      )
+      await sql`DELETE FROM audit_pending WHERE event_id = ${Number(event_id)}`.execute(trx)
+      prevHash = hash
+    }
+    return pending.length
+  })
+}
+
+t.test('a chain of links of forms 1, 2 and 3 followed by form 4 verifies; a changed client request id is found', async (t) => {
+  const database = await createTestDatabase(t)
+  await insertEvents(database, 4)
+  t.equal(await sealLikeTheFirstSealer(database.db), 4)
+  await insertEvents(database, 4)
+  t.equal(await sealAsForm(database.db, 2), 4)
+  await insertEvents(database, 4)
+  t.equal(await sealAsForm(database.db, 3), 4)
+  await insertEvents(database, 4)
+  t.equal(await sealAll(database.db), 4)
+  const { rows } = await sql<{
+    form: number
+    links: number | string
+  }>`SELECT form, count(*) AS links FROM audit_chain GROUP BY form ORDER BY form`.execute(database.db)
+  t.same(
+    rows.map((row) => [row.form, Number(row.links)]),
+    [
+      [1, 4],
+      [2, 4],
+      [3, 4],
+      [4, 4],
+    ],
+    'four links of each form, in order',
+  )
+  for (const session of SESSIONS) {
+    const db = await inSession(t, database, session)
+    t.match(await verifyChain(db), { intact: true, verifiedThrough: 16 }, `intact in ${session.name}`)
+    t.same(await referenceVerify(await exportChain(db)), await verifyChain(db), `the reference verifier agrees in ${session.name}`)
+  }
+  // Links 14 and 16 are of form 4, which covers the client request id: one changed, one added or removed.
+  await asSuperuserWithoutTriggers(
+    database,
+    sql`UPDATE audit_events SET client_request_id = coalesce(client_request_id || '-x', 'someone-else') WHERE id = ${await eventIdAt(database, 14)}`,
+  )
+  await asSuperuserWithoutTriggers(
+    database,
+    sql`UPDATE audit_events SET client_request_id = CASE WHEN client_request_id IS NULL THEN 'added' END WHERE id = ${await eventIdAt(database, 16)}`,
+  )
+  for (const session of SESSIONS) {
+    const db = await inSession(t, database, session)
+    t.same(await verifyChain(db), { intact: false, brokenAt: 14, reason: 'hash-mismatch' }, `found in ${session.name}`)
+    t.same(
+      await referenceVerify(await exportChain(db)),
+      { intact: false, brokenAt: 14, reason: 'hash-mismatch' },
+      'and by the reference verifier',
+    )
+    t.same(
+      await verifyChain(db, { from: { seq: 15, hash: await hashAt(db, 15) } }),
+      { intact: false, brokenAt: 16, reason: 'hash-mismatch' },
+      `a client request id added or removed is found too, in ${session.name}`,
+    )
+  }
+})
+
 t.test('every kind of break is found at its sequence, by the service and by the reference verifier alike', async (t) => {
   const database = await createTestDatabase(t)
   await insertEvents(database, 30)
@@ -290,7 +372,7 @@ t.test('every kind of break is found at its sequence, by the service and by the 
   await asSuperuserWithoutTriggers(database, sql`UPDATE audit_chain SET hash = NULL WHERE seq = 30`)
   await expectBreak({ intact: false, brokenAt: 30, reason: 'hash-mismatch' }, 'a hash set to NULL, its constraint dropped')
   await asSuperuserWithoutTriggers(database, sql.raw(`ALTER TABLE audit_chain DROP CONSTRAINT ${await formCheckName(database)}`))
-  await asSuperuserWithoutTriggers(database, sql`UPDATE audit_chain SET form = 4 WHERE seq = 29`)
+  await asSuperuserWithoutTriggers(database, sql`UPDATE audit_chain SET form = 5 WHERE seq = 29`)
   await expectBreak({ intact: false, brokenAt: 29, reason: 'hash-mismatch' }, 'a link of a form that does not exist')
   await asSuperuserWithoutTriggers(database, sql`UPDATE audit_chain SET prev_hash = ${'f'.repeat(64)} WHERE seq = 28`)
   await expectBreak({ intact: false, brokenAt: 28, reason: 'previous-hash-mismatch' }, 'a link that does not follow the one before')

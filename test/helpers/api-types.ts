@@ -2585,8 +2585,10 @@ export interface components {
              * @description when it happened (UTC)
              */
             occurredAt: string;
-            /** @description the request it records */
+            /** @description the request it records: the server’s own id, as in its X-Request-Id response header */
             requestId: string;
+            /** @description the caller’s own X-Request-Id for that request, kept when it was 1 to 64 letters, digits or . _ : -; null otherwise */
+            clientRequestId: string | null;
             /** @description the user who acted; null for an unknown token */
             actorId: string | null;
             /** @description that user’s role then */
@@ -8849,6 +8851,7 @@ export interface operations {
                      *           "seq": 1,
                      *           "occurredAt": "2026-01-05T16:00:00.000Z",
                      *           "requestId": "019b8a1c-3675-7ee9-8367-3675ee9fee9f",
+                     *           "clientRequestId": "019b8a1c-f436-71b9-8f43-f4361b9e1b9e",
                      *           "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
                      *           "actorRole": "ngo_caseworker",
                      *           "actorOrganizationId": "019b8a1c-e7a5-707c-8e7a-e7a507c807c8",
@@ -8922,6 +8925,7 @@ export interface operations {
                      *           "seq": 1,
                      *           "occurredAt": "2026-01-05T16:00:00.000Z",
                      *           "requestId": "019b8a1c-3675-7ee9-8367-3675ee9fee9f",
+                     *           "clientRequestId": "019b8a1c-f436-71b9-8f43-f4361b9e1b9e",
                      *           "actorId": "019b8a1c-3c94-7fe1-83c9-3c94fe17fe17",
                      *           "actorRole": "ngo_caseworker",
                      *           "actorOrganizationId": "019b8a1c-e7a5-707c-8e7a-e7a507c807c8",
