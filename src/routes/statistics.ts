@@ -39,7 +39,7 @@ const DESCRIPTION = [
   `and withheld (null, \`withheld: fewer_than_5_children\`) when 1 to ${SMALL_CELL - 1} children were ever detained.`,
   `A median is given only over at least ${MEDIAN_MIN_CASES} cases; otherwise it is null with \`withheld: fewer_than_10_cases\`.`,
   '',
-  '**Freshness.** The figures of a period are counted once and kept: they may be up to `STATISTICS_MAX_AGE_SECONDS` old (60 s by default).',
+  '**Freshness.** The figures of a period are counted once and kept: they may be up to `STATISTICS_MAX_AGE_SECONDS` old (60 s by default), plus the seconds a count takes: while one request counts a period again, the others answer the figures kept before.',
 ].join('\n')
 
 export async function statisticsRoutes(app: FastifyInstance, options: { maxAgeSeconds: number }): Promise<void> {

@@ -5,31 +5,39 @@ import type { Statistics } from './statistics.schemas.js'
 /**
  * Published statistics, counted at most once every `maxAgeSeconds` per key (period, scope, filter)
  * and kept in statistics_snapshots: counting a million cases takes seconds, reading the kept figures
- * a millisecond. Requests for the same key at once wait for the one that counts (an advisory lock
- * held to the end of its transaction) and read what it kept. `maxAgeSeconds` 0 counts every time
- * and keeps nothing. What is kept already passed the disclosure control: no case, no child.
+ * a millisecond. One request at a time counts a key (an advisory lock held to the end of its
+ * transaction). While it counts, the others answer the figures kept before, if there are any, rather
+ * than queue behind a count of seconds; only the very first count of a key is waited for.
+ * `maxAgeSeconds` 0 counts every time and keeps nothing. What is kept already passed the disclosure
+ * control: no case, no child.
+ *
+ * Must run inside a transaction (the lock is released when it ends).
  */
 export async function publishedStatistics(
-  db: Kysely<Database>,
+  trx: Kysely<Database>,
   key: string,
   maxAgeSeconds: number,
   count: () => Promise<Statistics>,
 ): Promise<Statistics> {
   if (maxAgeSeconds === 0) return count()
   const kept = () =>
-    db
+    trx
       .selectFrom('statistics_snapshots')
-      .select('figures')
+      .select(['figures', sql<boolean>`computed_at > clock_timestamp() - make_interval(secs => ${maxAgeSeconds})`.as('fresh')])
       .where('key', '=', key)
-      .where('computed_at', '>', sql<Date>`clock_timestamp() - make_interval(secs => ${maxAgeSeconds})`)
       .executeTakeFirst()
-  const fresh = await kept()
-  if (fresh) return fresh.figures as unknown as Statistics
-  await sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`.execute(db)
+  const before = await kept()
+  if (before?.fresh) return before.figures as unknown as Statistics
+  const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${key})) AS locked`.execute(trx)
+  if (!rows[0]?.locked) {
+    // Another request is counting this key: the figures kept before answer meanwhile.
+    if (before) return before.figures as unknown as Statistics
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`.execute(trx)
+  }
   const countedMeanwhile = await kept()
-  if (countedMeanwhile) return countedMeanwhile.figures as unknown as Statistics
+  if (countedMeanwhile?.fresh) return countedMeanwhile.figures as unknown as Statistics
   const figures = await count()
-  await db
+  await trx
     .insertInto('statistics_snapshots')
     .values({ key, computed_at: sql<Date>`clock_timestamp()`, figures: JSON.stringify(figures) })
     .onConflict((conflict) =>

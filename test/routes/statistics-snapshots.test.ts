@@ -2,6 +2,7 @@
 // a case written in the meantime shows only once they are counted again, and requests for the same
 // figures at once all answer what one count kept. Runs on PGlite and on PostgreSQL.
 import { sql } from 'kysely'
+import pg from 'pg'
 import t from 'tap'
 import { answered } from '../helpers/api-client.js'
 import { build, createUser } from '../helpers/build.js'
@@ -47,4 +48,49 @@ t.test('with STATISTICS_MAX_AGE_SECONDS=0 every request counts and nothing is ke
   t.equal(answered(t, await api(auditor).GET('/statistics'), 200).openCases.total, '<5')
   const rows = await sql<{ count: string }>`SELECT count(*) AS count FROM statistics_snapshots`.execute(database.db)
   t.equal(Number(rows.rows[0]!.count), 0)
+})
+
+// PGlite has one connection: no second session can hold the count there.
+const onPostgres = { skip: process.env.DATABASE_URL ? false : 'PostgreSQL only: needs a second session' }
+
+t.test('while one request counts a period again, the others answer the figures kept before', onPostgres, async (t) => {
+  const { database, api } = await build(t, { environment: { STATISTICS_MAX_AGE_SECONDS: '60' } })
+  if (!database.url) throw new Error('a PostgreSQL database has a URL')
+  const auditor = await createUser(database, 'oversight_auditor')
+  const caseworker = await createUser(database, 'ngo_caseworker')
+  const period = String(new Date().getUTCFullYear())
+  const figures = () => api(auditor).GET('/statistics', { params: { query: { period } } })
+  const before = answered(t, await figures(), 200)
+  answered(t, await api(caseworker).POST('/cases', { body: { riskLevel: 'low' } }), 201)
+  await sql`UPDATE statistics_snapshots SET computed_at = computed_at - interval '61 seconds'`.execute(database.db)
+  const { rows } = await sql<{ key: string }>`SELECT key FROM statistics_snapshots`.execute(database.db)
+  const key = rows[0]!.key
+
+  // A second session holds the count of this key, as a request counting it would.
+  const counting = new pg.Client({ connectionString: database.url })
+  await counting.connect()
+  t.teardown(() => counting.end())
+  await counting.query('BEGIN')
+  await counting.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key])
+  const quick = figures()
+  const first = await Promise.race([quick, new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), 2000))])
+  await counting.query('COMMIT')
+  t.not(first, 'waiting', 'the request does not queue behind the count')
+  t.same(answered(t, await quick, 200), before, 'the stale figures answer meanwhile')
+
+  t.equal(answered(t, await figures(), 200).openCases.total, '<5', 'with nobody counting, a stale period is counted again')
+
+  // Nothing kept yet: the first request waits for the count in progress instead of counting twice.
+  await sql`DELETE FROM statistics_snapshots`.execute(database.db)
+  await counting.query('BEGIN')
+  await counting.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key])
+  let settled = false
+  const waiting = figures().then((answer) => {
+    settled = true
+    return answer
+  })
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.notOk(settled, 'with nothing kept, the request waits for the count in progress')
+  await counting.query('COMMIT')
+  t.equal(answered(t, await waiting, 200).openCases.total, '<5', 'and then counts')
 })
