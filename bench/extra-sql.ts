@@ -18,7 +18,10 @@ async function inBatches(client: pg.Client, cases: number, statement: string): P
   for (let from = 1; from <= cases; from += BATCH) await client.query(statement, [from, Math.min(cases, from + BATCH - 1)])
 }
 
-/** The current placement (as the case's custody columns say) and, for a fifth, an earlier one that ended. */
+/**
+ * The current placement (as the case's custody columns say) and, for a fifth, an earlier one that ended.
+ * A case opened in the last hour has no earlier placement: it would end before it started.
+ */
 const PLACEMENTS = `INSERT INTO placements (id, case_id, type, facility_name, facility_address, responsible_organization_id, legal_basis, started_at, ended_at, end_reason_code, end_notes, created_by, created_by_organization_id, created_at)
 SELECT pg_temp.u('bench-placement-' || p.i || '-' || x.n), c.id, x.type,
   CASE x.type WHEN 'ngo_shelter' THEN 'Albergue Belén' WHEN 'dif_shelter' THEN 'Centro de Asistencia Social DIF' WHEN 'migration_station' THEN 'Estación Migratoria Siglo XXI' ELSE 'Hogar ' || ${hash('p.i', 70)} % 500 END,
@@ -30,7 +33,7 @@ JOIN cases c ON c.id = p.id
 CROSS JOIN LATERAL (VALUES
   (1, c.placement_type, c.placement_since, NULL::timestamptz, NULL::text),
   (0, CASE WHEN ${chance(20, 'p.i', 72)} THEN 'inm_temporary_custody' END, p.opened_at + interval '1 hour', c.placement_since, 'channelled to care')) AS x(n, type, started_at, ended_at, end_reason)
-WHERE p.i BETWEEN $1 AND $2 AND x.type IS NOT NULL AND x.started_at IS NOT NULL`
+WHERE p.i BETWEEN $1 AND $2 AND x.type IS NOT NULL AND x.started_at IS NOT NULL AND (x.ended_at IS NULL OR x.ended_at > x.started_at)`
 
 /** One forward move per stage reached. */
 const TRANSITIONS = `INSERT INTO stage_transitions (id, case_id, from_stage, to_stage, reason, closure_reason, actor_id, actor_role, at)

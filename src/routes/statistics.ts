@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { audited } from '../audit/audited.js'
 import { AppError } from '../http/problem.js'
 import { problemResponses } from '../http/problem-schema.js'
-import { publishedStatistics } from '../statistics/statistics-snapshots.js'
+import { StatisticsKeeper } from '../statistics/statistics-snapshots.js'
 import { statisticsQuerySchema, statisticsSchema } from '../statistics/statistics.schemas.js'
 import { MEDIAN_MIN_CASES, ROUNDING_BASE, SMALL_CELL, statisticsFor } from '../statistics/statistics.service.js'
 
@@ -39,10 +39,12 @@ const DESCRIPTION = [
   `and withheld (null, \`withheld: fewer_than_5_children\`) when 1 to ${SMALL_CELL - 1} children were ever detained.`,
   `A median is given only over at least ${MEDIAN_MIN_CASES} cases; otherwise it is null with \`withheld: fewer_than_10_cases\`.`,
   '',
-  '**Freshness.** The figures of a period are counted once and kept: they may be up to `STATISTICS_MAX_AGE_SECONDS` old (60 s by default).',
+  '**Freshness.** The figures of a period are counted once and kept: they may be up to `STATISTICS_MAX_AGE_SECONDS` old (60 s by default), plus the seconds a count takes: older figures still answer while the period is counted again in the background.',
 ].join('\n')
 
 export async function statisticsRoutes(app: FastifyInstance, options: { maxAgeSeconds: number }): Promise<void> {
+  const keeper = new StatisticsKeeper(app.db, options.maxAgeSeconds, app.log)
+  app.addHook('onClose', () => keeper.idle())
   const routes = app.withTypeProvider<ZodTypeProvider>()
   routes.get(
     '/statistics',
@@ -59,14 +61,12 @@ export async function statisticsRoutes(app: FastifyInstance, options: { maxAgeSe
       },
     },
     async (request) =>
-      audited(app, request, async (trx, recordAudit) => {
+      audited(app, request, async (_db, recordAudit) => {
         app.requireAbility(request, 'read', 'Statistics')
         const { role, organizationId } = request.principal
         // Everything the figures depend on: who counts (the scope is the role's in its organisation) and what is asked.
         const key = JSON.stringify([role, organizationId, request.query.period ?? null, request.query.organizationId ?? null])
-        const statistics = await publishedStatistics(trx, key, options.maxAgeSeconds, () =>
-          statisticsFor(trx, request.ability, request.query),
-        )
+        const statistics = await keeper.published(key, (db) => statisticsFor(db, request.ability, request.query))
         await recordAudit({ caseIds: [], fields: [] })
         return statistics
       }),

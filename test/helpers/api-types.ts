@@ -1023,7 +1023,7 @@ export interface paths {
          *     and withheld (null, `withheld: fewer_than_5_children`) when 1 to 4 children were ever detained.
          *     A median is given only over at least 10 cases; otherwise it is null with `withheld: fewer_than_10_cases`.
          *
-         *     **Freshness.** The figures of a period are counted once and kept: they may be up to `STATISTICS_MAX_AGE_SECONDS` old (60 s by default).
+         *     **Freshness.** The figures of a period are counted once and kept: they may be up to `STATISTICS_MAX_AGE_SECONDS` old (60 s by default), plus the seconds a count takes: older figures still answer while the period is counted again in the background.
          */
         get: operations["listStatistics"];
         put?: never;
