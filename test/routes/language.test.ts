@@ -1,11 +1,12 @@
 import t from 'tap'
 import { PROBLEM_TYPES, type ProblemCode, problemDocument } from '../../src/http/problem.js'
 import { CATALOGUES, findDetail, translateDetail } from '../../src/i18n/catalogue.js'
-import { LANGUAGES, negotiateLanguage } from '../../src/i18n/language.js'
+import { type Language, LANGUAGES, negotiateLanguage } from '../../src/i18n/language.js'
 import { localizeProblem } from '../../src/i18n/localize-problem.js'
 import { VOCABULARY_LISTS } from '../../src/i18n/vocabulary-lists.js'
 import { ALERT_RULES } from '../../src/lifecycle/alert-rules.js'
 import { GUARD_CODES } from '../../src/lifecycle/stage-guards.js'
+import { statisticsMethod } from '../../src/statistics/statistics.service.js'
 import { TASK_RULES } from '../../src/tasks/task-rules.js'
 import { build, createUser } from '../helpers/build.js'
 import { detailShape, findProblemDetails } from '../helpers/problem-details.js'
@@ -51,7 +52,7 @@ t.test('the message catalogues', async (t) => {
   })
 
   await t.test('every guard condition, task rule and alert rule has its sentence in both catalogues, and no other', async (t) => {
-    const kinds = { guards: [...GUARD_CODES], tasks: Object.keys(TASK_RULES), alerts: Object.keys(ALERT_RULES) }
+    const kinds = { guards: [...GUARD_CODES], tasks: Object.keys(TASK_RULES), alerts: Object.keys(ALERT_RULES), statistics: ['method'] }
     for (const language of LANGUAGES) {
       for (const [kind, codes] of Object.entries(kinds)) {
         const sentences: Record<string, string> = CATALOGUES[language].sentences[kind as keyof typeof kinds] ?? {}
@@ -63,6 +64,8 @@ t.test('the message catalogues', async (t) => {
     for (const code of GUARD_CODES) {
       t.not(CATALOGUES['es-MX'].sentences.guards[code], CATALOGUES.en.sentences.guards[code], `${code} is translated`)
     }
+    const method = (language: Language) => CATALOGUES[language].sentences.statistics.method ?? ''
+    t.same(placeholders(method('es-MX')), placeholders(method('en')), 'the method keeps its numbers')
   })
 
   await t.test('details translate, exact entries before patterns, filled-in parts carried over', async (t) => {
@@ -207,6 +210,23 @@ t.test('problems over HTTP follow Accept-Language', async (t) => {
     t.equal(CATALOGUES['es-MX'].sentences.guards.no_current_placement, 'Registrar el alojamiento actual de la niña, niño o adolescente.')
     t.equal(CATALOGUES.en.sentences.guards.no_current_placement, 'Record where the child is placed now.')
   })
+})
+
+t.test('the statistics say how they are published in the language asked for', async (t) => {
+  const { api, database } = await build(t)
+  const auditor = await createUser(database, 'oversight_auditor')
+  const english = await api(auditor, { 'accept-language': 'en' }).GET('/statistics')
+  t.equal(english.response.status, 200, JSON.stringify(english.error))
+  t.match(english.data?.method, /rounded to the nearest multiple of 5 .* at least 10 cases/)
+  t.equal(english.data?.method, statisticsMethod('en'))
+  // Asked again in Spanish: the figures come from the cache, the method in Spanish all the same.
+  const spanish = await api(auditor, { 'accept-language': 'es-MX' }).GET('/statistics')
+  t.equal(spanish.response.headers.get('content-language'), 'es-MX')
+  t.match(spanish.response.headers.get('vary'), /Accept-Language/)
+  t.match(spanish.data?.method, /se redondea al múltiplo de 5 .* al menos 10 expedientes/)
+  t.equal(spanish.data?.method, statisticsMethod('es-MX'))
+  t.same({ ...spanish.data, method: '' }, { ...english.data, method: '' }, 'the figures do not change with the language')
+  t.notMatch(spanish.data?.method, /\{/, 'every placeholder filled in')
 })
 
 t.test('the deployment default is es-MX unless configured', async (t) => {
