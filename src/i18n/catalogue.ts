@@ -11,8 +11,10 @@ import { VOCABULARY_LISTS } from './vocabulary-lists.js'
  *   stands for the part a template literal fills in (`No such {what}`), and the same `{name}`
  *   in the value receives it. An exact key wins over a pattern (`No such case` over `No such {what}`);
  * - `lists`: the label of every code of every list in src/i18n/vocabulary-lists.ts;
- * - `sentences`: what a task asks of its reader (`tasks`, by task rule) and what an alert tells
- *   oversight (`alerts`, by alert rule), a whole sentence each.
+ * - `sentences`: what a task asks of its reader (`tasks`, by task rule), what an alert tells
+ *   oversight (`alerts`, by alert rule) and what an unmet stage guard asks for (`guards`, by guard
+ *   condition code, in a 409 and in a case's `nextStages`), a whole sentence each; and how the
+ *   statistics are published (`statistics.method`), its numbers as `{name}` placeholders.
  */
 export interface Catalogue {
   readonly problemTypes: Readonly<Record<string, string>>
@@ -21,7 +23,7 @@ export interface Catalogue {
   readonly sentences: Readonly<Record<SentenceKind, Readonly<Record<string, string>>>>
 }
 
-export type SentenceKind = 'tasks' | 'alerts'
+export type SentenceKind = 'tasks' | 'alerts' | 'guards' | 'statistics'
 
 export const CATALOGUES: Readonly<Record<Language, Catalogue>> = { en, 'es-MX': esMX }
 
@@ -81,9 +83,9 @@ export function problemTitle(code: ProblemCode, language: Language): string {
   return CATALOGUES[language].problemTypes[code] ?? PROBLEM_TYPES[code].title
 }
 
-/** The sentence of a task or alert rule; the English one when the language's catalogue lacks it (a test checks none does). */
-export function ruleSentence(kind: SentenceKind, rule: string, language: Language): string {
-  return CATALOGUES[language].sentences[kind][rule] ?? CATALOGUES.en.sentences[kind][rule] ?? rule
+/** The sentence of a task or alert rule or of a guard condition; the English one when the language's catalogue lacks it (a test checks none does). */
+export function ruleSentence(kind: SentenceKind, rule: string, language: Language, values: Record<string, string> = {}): string {
+  return fill(CATALOGUES[language].sentences[kind][rule] ?? CATALOGUES.en.sentences[kind][rule] ?? rule, values)
 }
 
 export function listLabel(list: string, code: string, language: Language, fallback: unknown = code): string {

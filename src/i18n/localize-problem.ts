@@ -1,10 +1,11 @@
 import type { ProblemCode, ProblemDocument } from '../http/problem.js'
-import { listLabel, problemTitle, translateDetail } from './catalogue.js'
+import { CATALOGUES, problemTitle, ruleSentence, translateDetail } from './catalogue.js'
 import type { Language } from './language.js'
 
 /**
  * A problem document in the requested language: its title (by code), its detail (by the catalogue's
- * `details`) and the `message` of each unmet guard condition (by `lists.guardConditions`). Codes,
+ * `details`) and the `message` of each spelled-out guard condition (`conditions`, by the catalogue's
+ * `sentences.guards`; `unmetConditions` holds bare codes and stays as it is). Codes,
  * `type` URNs and extension field names never change: clients branch on them, people read the rest.
  * `onMissing` hears of a detail that either catalogue lacks (the English text is answered then).
  */
@@ -20,10 +21,14 @@ export function localizeProblem(
     if (missing) onMissing(body.detail.replace(/[^A-Za-z .;:'`-]/g, '').slice(0, 120))
     out.detail = text
   }
-  if (Array.isArray(body.unmetConditions)) {
-    out.unmetConditions = body.unmetConditions.map((condition: unknown) =>
-      condition && typeof condition === 'object' && 'code' in condition && typeof condition.code === 'string' && 'message' in condition
-        ? { ...condition, message: listLabel('guardConditions', condition.code, language, condition.message) }
+  if (Array.isArray(body.conditions)) {
+    out.conditions = body.conditions.map((condition: unknown) =>
+      condition &&
+      typeof condition === 'object' &&
+      'code' in condition &&
+      typeof condition.code === 'string' &&
+      Object.hasOwn(CATALOGUES.en.sentences.guards, condition.code)
+        ? { ...condition, message: ruleSentence('guards', condition.code, language) }
         : condition,
     )
   }

@@ -99,11 +99,12 @@ export async function moveCase(
   }
   if (step > 0) {
     const unmet = unmetConditions(to, await readGuardFacts(db, caseId), input.closureReason)
-    // Codes only: the facts behind them may be fields this caller cannot read.
+    // Codes only: the facts behind them may be fields this caller cannot read. The conditions are
+    // spelled out in English here, like every detail; the error handler says them in the request's language.
     if (unmet.length > 0)
       throw new AppError('guard-failed', `The case does not meet ${unmet.length} condition(s) for ${to}`, {
         unmetConditions: unmet,
-        conditions: guardConditions(policy, unmet),
+        conditions: guardConditions(policy, unmet, 'en'),
       })
   }
 

@@ -1,7 +1,8 @@
 import { DEMO_CHILDREN, DEMO_DAY, demoDateOfBirth } from '../db/demo-cases.js'
 import { DEMO_ORGANIZATIONS, DEMO_USERS } from '../db/demo-data.js'
-import { STATISTICS_METHOD } from '../statistics/statistics.service.js'
+import { statisticsMethod } from '../statistics/statistics.service.js'
 import { PROBLEM_TYPE_PREFIX, PROBLEM_TYPES, type ProblemCode } from '../http/problem.js'
+import { CATALOGUES } from '../i18n/catalogue.js'
 
 /**
  * The examples of openapi.yaml, in one place: every request body and every 2xx JSON answer gets one,
@@ -124,12 +125,12 @@ const BY_PLACE: Record<string, readonly unknown[]> = {
   'panel.name': ['Lic. Andrés Coutiño'],
   'nextStages.unmet': [[]],
   'unmet.code': ['procuraduria_not_notified'],
-  'unmet.message': ['Record when the Procuraduría de Protección was notified.'],
+  'unmet.message': [CATALOGUES.en.sentences.guards.procuraduria_not_notified],
   'unmet.satisfiedBy': ['custody.procuraduriaNotifiedAt'],
   'period.code': [DEMO_MONTH],
   'period.from': [`${DEMO_MONTH}-01T00:00:00.000Z`],
   'period.to': [new Date(Date.UTC(2026, 1, 1)).toISOString()],
-  '.method': [STATISTICS_METHOD],
+  '.method': [statisticsMethod('en')],
   '.closureReason': [undefined],
   'panel.role': ['chair'],
   'family.name': [undefined],

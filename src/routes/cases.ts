@@ -81,10 +81,15 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
       const actor = actorOf(request)
       // The single read guides: the next stage the reader may move the case to, and what it still lacks.
       const guidance = async (db: Kysely<Database>, open: OpenCase) => ({
-        nextStages: await nextStagesOf(db, app.policy, open, actor.principal.role),
+        nextStages: await nextStagesOf(db, app.policy, open, actor.principal.role, request.language),
       })
       const result = await audited(app, request, (trx, recordAudit) => readCase(trx, actor, id, recordAudit, guidance), { caseId: id })
-      return reply.header('etag', etagOf(result.version)).send(result.view)
+      // nextStages speaks the request's language.
+      return reply
+        .header('etag', etagOf(result.version))
+        .header('content-language', request.language)
+        .header('vary', 'Accept-Language')
+        .send(result.view)
     },
   )
 

@@ -5,7 +5,7 @@ import { AppError } from '../http/problem.js'
 import { problemResponses } from '../http/problem-schema.js'
 import { StatisticsKeeper } from '../statistics/statistics-snapshots.js'
 import { statisticsQuerySchema, statisticsSchema } from '../statistics/statistics.schemas.js'
-import { MEDIAN_MIN_CASES, ROUNDING_BASE, SMALL_CELL, statisticsFor } from '../statistics/statistics.service.js'
+import { MEDIAN_MIN_CASES, ROUNDING_BASE, SMALL_CELL, statisticsFor, statisticsMethod } from '../statistics/statistics.service.js'
 
 /** Arbitrary windows could be differenced to isolate one child: they are refused by name. */
 const WINDOW_PARAMETERS = ['from', 'to', 'openedFrom', 'openedTo', 'since', 'until']
@@ -60,7 +60,7 @@ export async function statisticsRoutes(app: FastifyInstance, options: { maxAgeSe
         response: { 200: statisticsSchema, ...problemResponses },
       },
     },
-    async (request) =>
+    async (request, reply) =>
       audited(app, request, async (_db, recordAudit) => {
         app.requireAbility(request, 'read', 'Statistics')
         const { role, organizationId } = request.principal
@@ -68,7 +68,9 @@ export async function statisticsRoutes(app: FastifyInstance, options: { maxAgeSe
         const key = JSON.stringify([role, organizationId, request.query.period ?? null, request.query.organizationId ?? null])
         const statistics = await keeper.published(key, (db) => statisticsFor(db, request.ability, request.query))
         await recordAudit({ caseIds: [], fields: [] })
-        return statistics
+        // The figures are kept whatever the language; the method is said in the one asked for.
+        reply.header('content-language', request.language).header('vary', 'Accept-Language')
+        return { ...statistics, method: statisticsMethod(request.language) }
       }),
   )
 }

@@ -3,6 +3,8 @@ import { caseScopeFilter } from '../access/case-scope.js'
 import { AGE_BRACKETS, SEPARATION_STATUSES, STAGES } from '../cases/case-sections.js'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
+import { ruleSentence } from '../i18n/catalogue.js'
+import type { Language } from '../i18n/language.js'
 import type { AppAbility } from '../access/abilities.js'
 import { parsePeriod } from './period.js'
 import type { Statistics, StatisticsQuery } from './statistics.schemas.js'
@@ -15,11 +17,18 @@ export const ROUNDING_BASE = 5
 /** A median is published only over at least this many cases. */
 export const MEDIAN_MIN_CASES = 10
 
-export const STATISTICS_METHOD =
-  'Figures cover the cases opened in one fixed calendar period (UTC), never an arbitrary window. ' +
-  `A count of 1 to ${SMALL_CELL - 1} reads "<${SMALL_CELL}"; 0 reads 0; every other count, and every total, is rounded to the nearest multiple of ${ROUNDING_BASE} ` +
-  `(totals are rounded on their own, not summed from rounded cells). A median is given only over at least ${MEDIAN_MIN_CASES} cases; ` +
-  `total detention days are rounded to a multiple of ${ROUNDING_BASE} and withheld when 1 to ${SMALL_CELL - 1} children were ever detained.`
+/**
+ * How the figures are published, in the language asked for (the message catalogues, `sentences.statistics`).
+ * Figures are cached and kept whatever the language, so the route says this when it answers.
+ */
+export function statisticsMethod(language: Language): string {
+  return ruleSentence('statistics', 'method', language, {
+    smallCell: String(SMALL_CELL),
+    smallCellMax: String(SMALL_CELL - 1),
+    roundingBase: String(ROUNDING_BASE),
+    medianMinCases: String(MEDIAN_MIN_CASES),
+  })
+}
 
 /** 0 stays 0 (an empty cell singles no one out), 1 to 4 become "<5", the rest round to the nearest multiple of 5. */
 export function publish(count: number): number | '<5' {
@@ -45,7 +54,7 @@ const KNOWN_VALUES: Partial<Record<Breakdown, readonly string[]>> = {
 /**
  * Statistics over the cases in the caller's scope (every case for an auditor, the cases their
  * organisation participates in for a protection officer) opened in one calendar period, computed
- * in SQL and published with the disclosure control of STATISTICS_METHOD.
+ * in SQL and published with the disclosure control that statisticsMethod states.
  */
 export async function statisticsFor(db: Kysely<Database>, ability: AppAbility, query: StatisticsQuery): Promise<Statistics> {
   const period = query.period === undefined ? undefined : parsePeriod(query.period)
@@ -66,7 +75,7 @@ export async function statisticsFor(db: Kysely<Database>, ability: AppAbility, q
   const fewDetained = timings.detained_children > 0 && timings.detained_children < SMALL_CELL
   return {
     period: period ? { code: period.code, from: period.from.toISOString(), to: period.to.toISOString() } : null,
-    method: STATISTICS_METHOD,
+    method: statisticsMethod('en'),
     openCases: {
       byStage: counts('stage'),
       byPlacementType: counts('placementType'),

@@ -1,9 +1,13 @@
 import t from 'tap'
 import { PROBLEM_TYPES, type ProblemCode, problemDocument } from '../../src/http/problem.js'
 import { CATALOGUES, findDetail, translateDetail } from '../../src/i18n/catalogue.js'
-import { LANGUAGES, negotiateLanguage } from '../../src/i18n/language.js'
+import { type Language, LANGUAGES, negotiateLanguage } from '../../src/i18n/language.js'
 import { localizeProblem } from '../../src/i18n/localize-problem.js'
 import { VOCABULARY_LISTS } from '../../src/i18n/vocabulary-lists.js'
+import { ALERT_RULES } from '../../src/lifecycle/alert-rules.js'
+import { GUARD_CODES } from '../../src/lifecycle/stage-guards.js'
+import { statisticsMethod } from '../../src/statistics/statistics.service.js'
+import { TASK_RULES } from '../../src/tasks/task-rules.js'
 import { build, createUser } from '../helpers/build.js'
 import { detailShape, findProblemDetails } from '../helpers/problem-details.js'
 
@@ -47,6 +51,23 @@ t.test('the message catalogues', async (t) => {
     }
   })
 
+  await t.test('every guard condition, task rule and alert rule has its sentence in both catalogues, and no other', async (t) => {
+    const kinds = { guards: [...GUARD_CODES], tasks: Object.keys(TASK_RULES), alerts: Object.keys(ALERT_RULES), statistics: ['method'] }
+    for (const language of LANGUAGES) {
+      for (const [kind, codes] of Object.entries(kinds)) {
+        const sentences: Record<string, string> = CATALOGUES[language].sentences[kind as keyof typeof kinds] ?? {}
+        const unsaid = codes.filter((code) => typeof sentences[code] !== 'string' || sentences[code].trim().length === 0)
+        t.same(unsaid, [], `${language}: sentences.${kind} says each`)
+        t.same(Object.keys(sentences).sort(), [...codes].sort(), `${language}: sentences.${kind} has no stray entry`)
+      }
+    }
+    for (const code of GUARD_CODES) {
+      t.not(CATALOGUES['es-MX'].sentences.guards[code], CATALOGUES.en.sentences.guards[code], `${code} is translated`)
+    }
+    const method = (language: Language) => CATALOGUES[language].sentences.statistics.method ?? ''
+    t.same(placeholders(method('es-MX')), placeholders(method('en')), 'the method keeps its numbers')
+  })
+
   await t.test('details translate, exact entries before patterns, filled-in parts carried over', async (t) => {
     t.same(translateDetail('No such case', 'es-MX'), { text: 'No existe el expediente', missing: false })
     t.same(translateDetail('No such referral', 'es-MX'), { text: 'No existe el recurso (referral)', missing: false })
@@ -74,12 +95,20 @@ t.test('the message catalogues', async (t) => {
       t.equal(es.type, `urn:atd:problem:${code}`, 'the type never changes')
       t.equal(es.detail, 'El cursor no es válido')
     }
+    const condition = {
+      code: 'no_current_placement',
+      message: 'Record where the child is placed now.',
+      satisfiedBy: 'custody.placementType',
+      roles: [],
+    }
     const guard = problemDocument('guard-failed', 'The case does not meet 1 condition(s) for custody', {
-      unmetConditions: [{ code: 'no_current_placement', message: 'The child has no current placement' }],
+      unmetConditions: ['no_current_placement'],
+      conditions: [condition],
     })
-    t.same(localizeProblem(guard, 'guard-failed', 'es-MX', () => {}).unmetConditions, [
-      { code: 'no_current_placement', message: 'La niña, niño o adolescente no tiene colocación vigente' },
-    ])
+    const spanish = localizeProblem(guard, 'guard-failed', 'es-MX', () => t.fail('missing'))
+    t.same(spanish.unmetConditions, ['no_current_placement'], 'the codes never change')
+    t.same(spanish.conditions, [{ ...condition, message: 'Registrar el alojamiento actual de la niña, niño o adolescente.' }])
+    t.same(localizeProblem(guard, 'guard-failed', 'en', () => t.fail('missing')).conditions, [condition])
   })
 })
 
@@ -97,34 +126,37 @@ t.test('choosing the language', async (t) => {
 })
 
 t.test('problems over HTTP follow Accept-Language', async (t) => {
-  const { app, database } = await build(t)
+  const { app, api, database } = await build(t)
   const worker = await createUser(database, 'ngo_caseworker')
 
   await t.test('a 401 in Spanish and in English', async (t) => {
-    const es = await app.inject({ method: 'GET', url: '/me', headers: { 'accept-language': 'es-MX,es;q=0.9' } })
-    t.equal(es.statusCode, 401)
-    t.match(es.headers['content-type'], /^application\/problem\+json/)
-    t.equal(es.headers['content-language'], 'es-MX')
-    t.match(es.headers.vary, /Accept-Language/)
-    t.same(es.json(), {
+    const es = await api(undefined, { 'accept-language': 'es-MX,es;q=0.9' }).GET('/me')
+    t.equal(es.response.status, 401)
+    t.match(es.response.headers.get('content-type'), /^application\/problem\+json/)
+    t.equal(es.response.headers.get('content-language'), 'es-MX')
+    t.match(es.response.headers.get('vary'), /Accept-Language/)
+    t.same(es.error, {
       type: 'urn:atd:problem:unauthorized',
       title: 'Se requiere autenticación',
       status: 401,
       detail: 'Se requiere un token bearer válido',
       instance: '/me',
     })
-    const en = await app.inject({ method: 'GET', url: '/me', headers: { 'accept-language': 'en-GB' } })
-    t.equal(en.json().title, 'Authentication required')
-    t.equal(en.json().detail, 'A valid bearer token is required')
-    t.equal(en.headers['content-language'], 'en')
+    const en = await api(undefined, { 'accept-language': 'en-GB' }).GET('/me')
+    t.equal(en.error?.title, 'Authentication required')
+    t.equal(en.error?.detail, 'A valid bearer token is required')
+    t.equal(en.response.headers.get('content-language'), 'en')
   })
 
   await t.test('a 404 for a case, a validation error and an unknown route in Spanish', async (t) => {
-    const headers = { ...worker.headers, 'accept-language': 'es' }
-    const missing = await app.inject({ method: 'GET', url: '/cases/0190a0b0-0000-7000-8000-000000000000', headers })
-    t.equal(missing.statusCode, 404)
-    t.equal(missing.json().title, 'No encontrado')
-    t.equal(missing.json().detail, 'No existe el expediente')
+    const spanish = { 'accept-language': 'es' }
+    const missing = await api(worker, spanish).GET('/cases/{id}', { params: { path: { id: '0190a0b0-0000-7000-8000-000000000000' } } })
+    t.equal(missing.response.status, 404)
+    t.equal(missing.error?.title, 'No encontrado')
+    t.equal(missing.error?.detail, 'No existe el expediente')
+    // What the document forbids (a risk level it does not list, a path it does not have, a body that
+    // is not JSON) cannot go through the typed client: these go raw.
+    const headers = { ...worker.headers, ...spanish }
     const invalid = await app.inject({ method: 'POST', url: '/cases', headers, payload: { riskLevel: 'enormous' } })
     t.equal(invalid.statusCode, 400)
     t.equal(invalid.json().title, 'La solicitud no es válida')
@@ -139,66 +171,124 @@ t.test('problems over HTTP follow Accept-Language', async (t) => {
     })
     t.same([json.statusCode, json.json().detail], [400, 'El cuerpo no es JSON válido'])
   })
+
+  await t.test('a guard 409 and the case read’s nextStages say each unmet condition in the language asked for', async (t) => {
+    const created = await api(worker).POST('/cases', { body: { riskLevel: 'high' } })
+    t.equal(created.response.status, 201, JSON.stringify(created.error))
+    const id = created.data?.id ?? ''
+    const etag = created.response.headers.get('etag') ?? ''
+    const unmet = ['no_current_placement', 'procuraduria_not_notified'] as const
+    for (const [language, header] of [
+      ['es-MX', 'es-MX'],
+      ['en', 'en'],
+    ] as const) {
+      const sentences = unmet.map((code) => CATALOGUES[language].sentences.guards[code])
+      const read = await api(worker, { 'accept-language': header }).GET('/cases/{id}', { params: { path: { id } } })
+      t.equal(read.response.status, 200, JSON.stringify(read.error))
+      t.equal(read.response.headers.get('content-language'), language)
+      t.match(read.response.headers.get('vary'), /Accept-Language/)
+      const [next] = read.data?.nextStages ?? []
+      t.same(
+        next?.unmet.map((condition) => condition.message),
+        sentences,
+        `nextStages in ${language}`,
+      )
+      const refused = await api(worker, { 'accept-language': header }).POST('/cases/{id}/transitions', {
+        params: { path: { id }, header: { 'if-match': etag } },
+        body: { to: 'custody' },
+      })
+      t.equal(refused.response.status, 409)
+      t.equal(refused.error?.type, 'urn:atd:problem:guard-failed')
+      t.same(refused.error?.unmetConditions, unmet, 'the codes are the same in every language')
+      t.same(
+        refused.error?.conditions?.map((condition) => condition.message),
+        sentences,
+        `the 409 in ${language}`,
+      )
+      t.same(refused.error?.conditions, next?.unmet, 'the 409 and the read say the same')
+    }
+    t.equal(CATALOGUES['es-MX'].sentences.guards.no_current_placement, 'Registrar el alojamiento actual de la niña, niño o adolescente.')
+    t.equal(CATALOGUES.en.sentences.guards.no_current_placement, 'Record where the child is placed now.')
+  })
+})
+
+t.test('the statistics say how they are published in the language asked for', async (t) => {
+  const { api, database } = await build(t)
+  const auditor = await createUser(database, 'oversight_auditor')
+  const english = await api(auditor, { 'accept-language': 'en' }).GET('/statistics')
+  t.equal(english.response.status, 200, JSON.stringify(english.error))
+  t.match(english.data?.method, /rounded to the nearest multiple of 5 .* at least 10 cases/)
+  t.equal(english.data?.method, statisticsMethod('en'))
+  // Asked again in Spanish: the figures come from the cache, the method in Spanish all the same.
+  const spanish = await api(auditor, { 'accept-language': 'es-MX' }).GET('/statistics')
+  t.equal(spanish.response.headers.get('content-language'), 'es-MX')
+  t.match(spanish.response.headers.get('vary'), /Accept-Language/)
+  t.match(spanish.data?.method, /se redondea al múltiplo de 5 .* al menos 10 expedientes/)
+  t.equal(spanish.data?.method, statisticsMethod('es-MX'))
+  t.same({ ...spanish.data, method: '' }, { ...english.data, method: '' }, 'the figures do not change with the language')
+  t.notMatch(spanish.data?.method, /\{/, 'every placeholder filled in')
 })
 
 t.test('the deployment default is es-MX unless configured', async (t) => {
-  const { app } = await build(t, { environment: { DEFAULT_LANGUAGE: 'es-MX' } })
-  const plain = await app.inject({ method: 'GET', url: '/me' })
-  t.equal(plain.json().title, 'Se requiere autenticación')
-  const english = await app.inject({ method: 'GET', url: '/me', headers: { 'accept-language': 'en' } })
-  t.equal(english.json().title, 'Authentication required')
-  const vocabulary = await app.inject({ method: 'GET', url: '/vocabulary' })
-  t.equal(vocabulary.json().lang, 'es-MX')
+  const { api } = await build(t, { environment: { DEFAULT_LANGUAGE: 'es-MX' } })
+  const plain = await api().GET('/me')
+  t.equal(plain.error?.title, 'Se requiere autenticación')
+  const english = await api(undefined, { 'accept-language': 'en' }).GET('/me')
+  t.equal(english.error?.title, 'Authentication required')
+  const vocabulary = await api().GET('/vocabulary')
+  t.equal(vocabulary.data?.lang, 'es-MX')
 })
 
 t.test('GET /vocabulary', async (t) => {
-  const { app } = await build(t)
+  const { api } = await build(t)
 
   await t.test('every list, labelled in the language asked for, without a token', async (t) => {
-    const en = await app.inject({ method: 'GET', url: '/vocabulary?lang=en' })
-    t.equal(en.statusCode, 200, en.body)
-    t.equal(en.json().lang, 'en')
-    t.equal(en.headers['content-language'], 'en')
-    const es = await app.inject({ method: 'GET', url: '/vocabulary', headers: { 'accept-language': 'es-MX' } })
-    t.equal(es.json().lang, 'es-MX')
+    const english = await api().GET('/vocabulary', { params: { query: { lang: 'en' } } })
+    t.equal(english.response.status, 200, JSON.stringify(english.error))
+    t.equal(english.response.headers.get('content-language'), 'en')
+    const spanish = await api(undefined, { 'accept-language': 'es-MX' }).GET('/vocabulary')
+    const en = english.data!
+    const es = spanish.data!
+    t.equal(en.lang, 'en')
+    t.equal(es.lang, 'es-MX')
     const names = [...Object.keys(VOCABULARY_LISTS), 'problemTypes'].sort()
-    t.same(Object.keys(en.json().lists).sort(), names)
-    t.same(Object.keys(es.json().lists).sort(), names)
+    t.same(Object.keys(en.lists).sort(), names)
+    t.same(Object.keys(es.lists).sort(), names)
     for (const [name, codes] of Object.entries(VOCABULARY_LISTS)) {
       t.same(
-        es.json().lists[name].map((entry: { code: string }) => entry.code),
+        es.lists[name]?.map((entry) => entry.code),
         codes,
         `${name}: every code, in order`,
       )
     }
-    const label = (body: { lists: Record<string, { code: string; label: string }[]> }, list: string, code: string) =>
-      body.lists[list]!.find((entry) => entry.code === code)?.label
-    t.equal(label(es.json(), 'stages', 'best_interest_determination'), 'Determinación del interés superior')
-    t.equal(label(en.json(), 'stages', 'best_interest_determination'), 'Best-interests determination')
-    t.equal(label(es.json(), 'legalBasisCodes', 'migration_law_handover'), 'Puesta a disposición conforme a la Ley de Migración (art. 112)')
-    t.equal(label(es.json(), 'placementTypes', 'dif_shelter'), 'Albergue del DIF')
-    t.equal(label(es.json(), 'problemTypes', 'not-found'), 'No encontrado')
-    t.equal(label(en.json(), 'problemTypes', 'not-found'), 'Not found')
+    const label = (body: typeof en, list: string, code: string) => body.lists[list]?.find((entry) => entry.code === code)?.label
+    t.equal(label(es, 'stages', 'best_interest_determination'), 'Determinación del interés superior')
+    t.equal(label(en, 'stages', 'best_interest_determination'), 'Best-interests determination')
+    t.equal(label(es, 'legalBasisCodes', 'migration_law_handover'), 'Puesta a disposición conforme a la Ley de Migración (art. 112)')
+    t.equal(label(es, 'placementTypes', 'dif_shelter'), 'Albergue del DIF')
+    t.equal(label(es, 'problemTypes', 'not-found'), 'No encontrado')
+    t.equal(label(en, 'problemTypes', 'not-found'), 'Not found')
   })
 
   await t.test('?lang= wins over Accept-Language; an unknown one falls back', async (t) => {
-    const chosen = await app.inject({ method: 'GET', url: '/vocabulary?lang=es-MX', headers: { 'accept-language': 'en' } })
-    t.equal(chosen.json().lang, 'es-MX')
-    const unknown = await app.inject({ method: 'GET', url: '/vocabulary?lang=fr', headers: { 'accept-language': 'es' } })
-    t.equal(unknown.json().lang, 'es-MX')
+    const chosen = await api(undefined, { 'accept-language': 'en' }).GET('/vocabulary', { params: { query: { lang: 'es-MX' } } })
+    t.equal(chosen.data?.lang, 'es-MX')
+    const unknown = await api(undefined, { 'accept-language': 'es' }).GET('/vocabulary', { params: { query: { lang: 'fr' } } })
+    t.equal(unknown.data?.lang, 'es-MX')
   })
 })
 
 t.test('GET / says what this is and where the reference is', async (t) => {
-  const { app } = await build(t)
-  const root = await app.inject({ method: 'GET', url: '/' })
-  t.equal(root.statusCode, 200, root.body)
-  t.match(root.json(), {
+  const { app, api } = await build(t)
+  const root = await api().GET('/')
+  t.equal(root.response.status, 200, JSON.stringify(root.error))
+  t.match(root.data, {
     name: String,
     version: String,
     links: { docs: '/docs', openapi: '/openapi.json', health: '/health', vocabulary: '/vocabulary' },
   })
-  for (const link of Object.values(root.json().links as Record<string, string>)) {
+  // Links are followed as the answer gives them, whatever the document says of their paths: raw.
+  for (const link of Object.values((root.data?.links ?? {}) as Record<string, string>)) {
     const followed = await app.inject({ method: 'GET', url: link })
     t.ok(followed.statusCode < 400, `${link} answers ${followed.statusCode}`)
   }
@@ -220,10 +310,9 @@ t.test('the start-up message names the docs address and what to try, with the re
 })
 
 t.test('through the client generated from openapi.yaml (test/helpers/api-client.ts)', async (t) => {
-  const { apiClient } = await import('../helpers/api-client.js')
-  const { app, database } = await build(t)
+  const { api, database } = await build(t)
   const worker = await createUser(database, 'ngo_caseworker')
-  const client = apiClient(app, { ...worker.headers, 'accept-language': 'es-MX' })
+  const client = api(worker, { 'accept-language': 'es-MX' })
   const { data, response } = await client.GET('/vocabulary', { params: { query: { lang: 'en' } } })
   t.equal(response.status, 200)
   t.equal(data?.lang, 'en')
