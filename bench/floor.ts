@@ -6,6 +6,7 @@ import { loadPolicy, policyVersion } from '../src/access/policy.js'
 import { readableFieldsOf } from './audit-sql.js'
 import { INSERT_AUDIT_EVENT, INSERT_HISTORY, UPDATE_CONTACT, listCasesSql, readCaseSql } from './floor-sql.js'
 import { READ_SCRIPT, type ReplayScripts, isAuditInsert, readReplayScripts, replay } from './replay.js'
+import { SEARCH_WORK_MEM } from '../src/db/connect.js'
 
 /**
  * The floor: a bare Fastify server that sends PostgreSQL the same statements the service sends for
@@ -42,7 +43,12 @@ const actorOf = (request: FastifyRequest): Actor => ({
 
 export async function buildFloor(options: FloorOptions): Promise<FastifyInstance> {
   // The service's pool has 10 connections; the floor gets the same.
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 })
+  // The same session settings as the service's (src/db/connect.ts), so that both run the same plans.
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolSize ?? 10,
+    options: `-c work_mem=${SEARCH_WORK_MEM}`,
+  })
   pool.on('error', () => {})
   const policy = loadPolicy()
   const version = policyVersion(policy)
