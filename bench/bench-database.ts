@@ -52,3 +52,21 @@ export async function tableExists(client: pg.Client, table: string): Promise<boo
   const result = await client.query('SELECT to_regclass($1) AS name', [`public.${table}`])
   return result.rows[0]?.name !== null
 }
+
+/**
+ * Waits until no other statement runs in the database: the statements of a run whose clients gave up
+ * (autocannon's timeout) go on in the server and would be measured against the next run. What still
+ * runs after `seconds` is cancelled. Returns how many statements were cancelled.
+ */
+export async function quiesce(url: string, seconds = 30): Promise<number> {
+  const running = `SELECT pid FROM pg_stat_activity
+    WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'`
+  return withClient(url, async (client) => {
+    const deadline = Date.now() + seconds * 1000
+    while (Date.now() < deadline) {
+      if (!(await client.query(running)).rowCount) return 0
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    return (await client.query(`SELECT pg_cancel_backend(pid) FROM (${running}) AS still`)).rowCount ?? 0
+  })
+}

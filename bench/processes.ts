@@ -7,6 +7,8 @@ export interface Server {
   readonly name: string
   readonly url: string
   readonly pid: number | undefined
+  /** The database it serves (DATABASE_URL of its environment). */
+  readonly databaseUrl: string | undefined
   stop(): Promise<void>
 }
 
@@ -67,6 +69,7 @@ export async function startServer(options: {
     name: options.name,
     url,
     pid: child.pid,
+    databaseUrl: options.env.DATABASE_URL,
     async stop() {
       if (child.exitCode !== null) return
       child.kill('SIGTERM')

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'no
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { benchDatabaseUrl, ensureBenchDatabase, tableExists, withClient } from './bench-database.js'
+import { benchDatabaseUrl, ensureBenchDatabase, quiesce, tableExists, withClient } from './bench-database.js'
 import { type CapturedScenarios, captureScenarioSql } from './capture-sql.js'
 import { floorStatements } from './floor-sql.js'
 import { generate } from './generate.js'
@@ -76,6 +76,10 @@ function log(line: string): void {
 }
 
 async function warmThenMeasure(target: Targets, request: () => LoadRequest): Promise<LoadSummary> {
+  if (target.server.databaseUrl) {
+    const cancelled = await quiesce(target.server.databaseUrl)
+    if (cancelled > 0) log(`    cancelled ${cancelled} statements still running from the run before`)
+  }
   await runLoad({
     url: target.server.url,
     connections,
