@@ -1,5 +1,6 @@
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely'
 import t from 'tap'
+import { answered, present } from '../helpers/api-client.js'
 import { build, createUser } from '../helpers/build.js'
 
 /** Counts the statements the app sends: each one executed comes back through transformResult. */
@@ -17,34 +18,26 @@ class StatementCounter implements KyselyPlugin {
 t.test('reading a case is one statement: the case and its audit event, in one round trip', async (t) => {
   const counter = new StatementCounter()
   // No sealing while we count: the sealer shares the app's handle.
-  const { app, database } = await build(t, {
+  const { api, database } = await build(t, {
     wrapDatabase: (db) => db.withPlugin(counter),
     environment: { AUDIT_SEAL_INTERVAL_MS: '3600000' },
   })
   const ngo = await createUser(database, 'ngo_caseworker')
-  const created = await app.inject({
-    method: 'POST',
-    url: '/cases',
-    headers: ngo.headers,
-    payload: { riskLevel: 'low', identity: { givenName: 'Renata' } },
-  })
-  t.equal(created.statusCode, 201)
-  const id = created.json().id as string
+  const created = answered(t, await api(ngo).POST('/cases', { body: { riskLevel: 'low', identity: { givenName: 'Renata' } } }), 201)
+  const id = present(created.id, 'id')
 
   // Oversight may move no case on, so its read asks for no guidance: one statement, nothing else.
   const auditor = await createUser(database, 'oversight_auditor')
-  await app.inject({ method: 'GET', url: '/me', headers: auditor.headers })
+  answered(t, await api(auditor).GET('/me'), 200)
   counter.count = 0
-  const pseudonymised = await app.inject({ method: 'GET', url: `/cases/${id}`, headers: auditor.headers })
-  t.equal(pseudonymised.statusCode, 200)
-  t.equal(pseudonymised.json().id, id)
+  const pseudonymised = answered(t, await api(auditor).GET('/cases/{id}', { params: { path: { id } } }), 200)
+  t.equal(pseudonymised.id, id)
   t.equal(counter.count, 1, 'one statement reads the case and writes its event')
 
   // The lead's caseworker may move the case on: one more statement, for the guard conditions it still lacks.
   counter.count = 0
-  const read = await app.inject({ method: 'GET', url: `/cases/${id}`, headers: ngo.headers })
-  t.equal(read.statusCode, 200)
-  t.equal(read.json().identity.givenName, 'Renata')
+  const read = answered(t, await api(ngo).GET('/cases/{id}', { params: { path: { id } } }), 200)
+  t.equal(read.identity?.givenName, 'Renata')
   t.equal(counter.count, 2, 'the audited read, then the guidance')
 
   const events = await database.db
