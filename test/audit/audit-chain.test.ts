@@ -244,29 +244,39 @@ async function sealLikeTheFirstSealer(db: Kysely<Database>): Promise<number> {
   })
 }
 
+/** How many links of each form the chain holds, as [form, links] in the order of the forms. */
+async function linksByForm(db: Kysely<Database>): Promise<number[][]> {
+  const { rows } = await sql<{
+    form: number
+    links: number | string
+  }>`SELECT form, count(*) AS links FROM audit_chain GROUP BY form ORDER BY form`.execute(db)
+  return rows.map((row) => [row.form, Number(row.links)])
+}
+
+/** The chain is intact through `through` in every session, and the reference verifier agrees. */
+async function verifiesInEverySession(t: Test, database: TestDatabase, through: number): Promise<void> {
+  for (const session of SESSIONS) {
+    const db = await inSession(t, database, session)
+    t.match(await verifyChain(db), { intact: true, verifiedThrough: through }, `intact in ${session.name}`)
+    t.same(await referenceVerify(await exportChain(db)), await verifyChain(db), `the reference verifier agrees in ${session.name}`)
+  }
+}
+
 t.test('links sealed by the first sealer still verify, under every session, followed by new ones', async (t) => {
   const database = await createTestDatabase(t)
   await insertEvents(database, 10)
   t.equal(await sealLikeTheFirstSealer(database.db), 10)
   await insertEvents(database, 5)
   t.equal(await sealAll(database.db), 5)
-  const { rows } = await sql<{
-    form: number
-    links: number | string
-  }>`SELECT form, count(*) AS links FROM audit_chain GROUP BY form ORDER BY form`.execute(database.db)
   t.same(
-    rows.map((row) => [row.form, Number(row.links)]),
+    await linksByForm(database.db),
     [
       [1, 10],
       [4, 5],
     ],
     'ten old links, five new',
   )
-  for (const session of SESSIONS) {
-    const db = await inSession(t, database, session)
-    t.match(await verifyChain(db), { intact: true, verifiedThrough: 15 }, `intact in ${session.name}`)
-    t.same(await referenceVerify(await exportChain(db)), await verifyChain(db), `the reference verifier agrees in ${session.name}`)
-  }
+  await verifiesInEverySession(t, database, 15)
   await asSuperuserWithoutTriggers(database, sql`UPDATE audit_events SET reason = 'edited' WHERE id = ${await eventIdAt(database, 3)}`)
   for (const session of SESSIONS) {
     const db = await inSession(t, database, session)
@@ -314,12 +324,8 @@ t.test('a chain of links of forms 1, 2 and 3 followed by form 4 verifies; a chan
   t.equal(await sealAsForm(database.db, 3), 4)
   await insertEvents(database, 4)
   t.equal(await sealAll(database.db), 4)
-  const { rows } = await sql<{
-    form: number
-    links: number | string
-  }>`SELECT form, count(*) AS links FROM audit_chain GROUP BY form ORDER BY form`.execute(database.db)
   t.same(
-    rows.map((row) => [row.form, Number(row.links)]),
+    await linksByForm(database.db),
     [
       [1, 4],
       [2, 4],
@@ -328,11 +334,7 @@ t.test('a chain of links of forms 1, 2 and 3 followed by form 4 verifies; a chan
     ],
     'four links of each form, in order',
   )
-  for (const session of SESSIONS) {
-    const db = await inSession(t, database, session)
-    t.match(await verifyChain(db), { intact: true, verifiedThrough: 16 }, `intact in ${session.name}`)
-    t.same(await referenceVerify(await exportChain(db)), await verifyChain(db), `the reference verifier agrees in ${session.name}`)
-  }
+  await verifiesInEverySession(t, database, 16)
   // Links 14 and 16 are of form 4, which covers the client request id: one changed, one added or removed.
   await asSuperuserWithoutTriggers(
     database,

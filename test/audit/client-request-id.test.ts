@@ -83,20 +83,7 @@ t.test('a caller’s plain-token X-Request-Id is kept in the audit trail beside 
   await t.test('the database refuses a client request id of any other form', async (t) => {
     for (const invalid of ['x'.repeat(65), 'has spaces', '']) {
       await t.rejects(
-        database.db
-          .insertInto('audit_events')
-          .values({
-            request_id: uuidv7(),
-            client_request_id: invalid,
-            action: 'case.read',
-            outcome: 'allowed',
-            policy_version: 'v',
-            actor_id: null,
-            actor_role: null,
-            actor_organization_id: null,
-            reason: null,
-          })
-          .execute(),
+        database.db.insertInto('audit_events').values(anonymousRead(invalid)).execute(),
         /audit_events_client_request_id_check/,
       )
     }
@@ -140,21 +127,23 @@ t.test('the migration cannot be undone once links of form 4 exist; before that i
     WHERE table_name = 'audit_events' AND column_name = 'client_request_id'`.execute(database.db)
   t.equal(rows[0]!.n, 0, 'undone: no column')
   await clientRequestIdMigration.up(database.db)
-  await database.db
-    .insertInto('audit_events')
-    .values({
-      request_id: uuidv7(),
-      client_request_id: 'c-1',
-      action: 'case.read',
-      outcome: 'allowed',
-      policy_version: 'v',
-      actor_id: null,
-      actor_role: null,
-      actor_organization_id: null,
-      reason: null,
-    })
-    .execute()
+  await database.db.insertInto('audit_events').values(anonymousRead('c-1')).execute()
   t.equal(await sealAll(database.db), 1)
   await t.rejects(clientRequestIdMigration.down(database.db), /links of form 4/)
   t.match(await verifyChain(database.db), { intact: true, verifiedThrough: 1 }, 'and the chain still verifies')
 })
+
+/** An allowed read by nobody in particular, carrying the given client request id. */
+function anonymousRead(clientRequestId: string) {
+  return {
+    request_id: uuidv7(),
+    client_request_id: clientRequestId,
+    action: 'case.read',
+    outcome: 'allowed',
+    policy_version: 'v',
+    actor_id: null,
+    actor_role: null,
+    actor_organization_id: null,
+    reason: null,
+  } as const
+}
