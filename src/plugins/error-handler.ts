@@ -6,6 +6,7 @@ import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable.js
 import { localizeProblem } from '../i18n/localize-problem.js'
 import { languageOf } from './language.js'
 import { detailText } from '../i18n/messages.js'
+import { validationMessage } from '../i18n/validation-messages.js'
 
 // Framework errors in the contract's shape, each with a detail of its own (never the framework's
 // message, which may quote the request).
@@ -73,10 +74,11 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       // Paths and messages only: a message never repeats the value that was sent.
+      const language = languageOf(request)
       const errors = error.validation.map((issue) => ({
         in: error.validationContext ?? 'body',
         path: issue.instancePath || '/',
-        message: issue.message,
+        message: validationMessage({ code: issue.keyword, message: issue.message ?? '', params: issue.params }, language),
       }))
       return sendProblem(reply, 'validation-error', detailText('Some fields are missing or malformed'), { errors })
     }

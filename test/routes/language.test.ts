@@ -161,6 +161,26 @@ t.test('problems over HTTP follow Accept-Language', async (t) => {
     t.equal(invalid.statusCode, 400)
     t.equal(invalid.json().title, 'La solicitud no es válida')
     t.equal(invalid.json().detail, 'Faltan algunos campos o tienen un formato incorrecto')
+    t.match(invalid.json().errors, [{ path: '/riskLevel', message: /^Opción inválida: se esperaba una de / }], 'each field’s message too')
+    t.notMatch(JSON.stringify(invalid.json().errors), /enormous/, 'never the value sent')
+    const english = await app.inject({
+      method: 'POST',
+      url: '/cases',
+      headers: { ...worker.headers, 'accept-language': 'en' },
+      payload: { riskLevel: 'enormous' },
+    })
+    t.match(english.json().errors, [{ path: '/riskLevel', message: /^Invalid option: expected one of / }], 'and in English when asked')
+    const ours = await app.inject({
+      method: 'POST',
+      url: '/cases',
+      headers,
+      payload: { riskLevel: 'low', demographics: { nationality: 'XX' } },
+    })
+    t.match(
+      ours.json().errors,
+      [{ path: '/demographics/nationality', message: 'no es un código de país ISO 3166-1 alfa-2' }],
+      'a message of our schemas from the catalogue',
+    )
     const route = await app.inject({ method: 'GET', url: '/no-such-route', headers })
     t.same([route.json().title, route.json().detail], ['No encontrado', 'No existe esta ruta'])
     const json = await app.inject({
