@@ -4,8 +4,8 @@ import type { Language } from './language.js'
 
 /**
  * A problem document in the requested language: its title (by code), its detail (by the catalogue's
- * `details`) and the `message` of each spelled-out guard condition (`conditions`, by the catalogue's
- * `sentences.guards`; `unmetConditions` holds bare codes and stays as it is). Codes,
+ * `details`), the `message` of each refused field (`errors`, by `details` too) and that of each
+ * spelled-out guard condition (`conditions`, by the catalogue's `sentences.guards`; `unmetConditions` holds bare codes and stays as it is). Codes,
  * `type` URNs and extension field names never change: clients branch on them, people read the rest.
  * `onMissing` hears of a detail that either catalogue lacks (the English text is answered then).
  */
@@ -20,6 +20,15 @@ export function localizeProblem(
     const { text, missing } = translateDetail(body.detail, language)
     if (missing) onMissing(body.detail.replace(/[^A-Za-z .;:'`-]/g, '').slice(0, 120))
     out.detail = text
+  }
+  // What each refused field says (validation problems, refused text): by the catalogue's `details`,
+  // like a detail; a message the catalogues lack stays as it is (zod's own are translated before).
+  if (Array.isArray(body.errors)) {
+    out.errors = body.errors.map((error: unknown) =>
+      error && typeof error === 'object' && 'message' in error && typeof error.message === 'string'
+        ? { ...error, message: translateDetail(error.message, language).text }
+        : error,
+    )
   }
   if (Array.isArray(body.conditions)) {
     out.conditions = body.conditions.map((condition: unknown) =>

@@ -181,6 +181,16 @@ t.test('problems over HTTP follow Accept-Language', async (t) => {
       [{ path: '/demographics/nationality', message: 'no es un código de país ISO 3166-1 alfa-2' }],
       'a message of our schemas from the catalogue',
     )
+    const refusedText = await app.inject({
+      method: 'POST',
+      url: '/cases',
+      headers,
+      payload: { riskLevel: 'low', identity: { givenName: 'Ana\u0000' } },
+    })
+    t.match(refusedText.json().errors, [{ path: '/identity/givenName', message: 'no se admiten caracteres NUL' }], 'refused text too')
+    const auditor = await createUser(database, 'oversight_auditor')
+    const period = await app.inject({ method: 'GET', url: '/statistics?period=2026-13', headers: { ...auditor.headers, ...spanish } })
+    t.match(period.json().errors, [{ path: '/period', message: 'period: el mes debe ser de 01 a 12' }], 'and a period that does not exist')
     const route = await app.inject({ method: 'GET', url: '/no-such-route', headers })
     t.same([route.json().title, route.json().detail], ['No encontrado', 'No existe esta ruta'])
     const json = await app.inject({
