@@ -18,6 +18,7 @@ import * as caseStatistics from './2026-12-02-60-case-statistics.js'
 import * as statisticsSnapshots from './2026-12-03-10-statistics-snapshots.js'
 import * as clientRequestId from './2026-12-04-10-client-request-id.js'
 import * as normalizeNames from './2026-12-04-20-normalize-names.js'
+import * as nameWords from './2026-12-05-10-name-words.js'
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03-10-statistics-snapshots': statisticsSnapshots,
   '2026-12-04-10-client-request-id': clientRequestId,
   '2026-12-04-20-normalize-names': normalizeNames,
+  '2026-12-05-10-name-words': nameWords,
 }

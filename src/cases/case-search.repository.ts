@@ -46,22 +46,32 @@ export function nameScore(column: RawBuilder<unknown>, folded: RawBuilder<unknow
 const MAX_WORDS = 6
 
 /**
- * The candidate condition, in any order of the words: each word of the query (folded by the
- * database) is like a word of the names by trigrams (`<<%`, strict word similarity ≥ 0.5) or sounds like one
- * (Double Metaphone); up to three words all must match, from four words on all but one. Every part is a constant
- * against an indexed column (GIN trigram index on name_folded, GIN index on name_phonetic), so the
- * database intersects index bitmaps and never reads the names of cases that cannot match.
+ * The words of the children's names that are like one word of a query: alike by trigrams (`<<%`,
+ * strict word similarity ≥ 0.5) or sounding alike (Double Metaphone), looked up in the dictionary of
+ * name words (migration 2026-12-05-10-name-words), which holds each distinct word once.
+ */
+function wordsLike(word: string): RawBuilder<string[]> {
+  const folded = sql`search_fold(${word}::text)`
+  return sql<string[]>`ARRAY(SELECT name_words.word FROM name_words
+    WHERE ${folded} <<% name_words.word OR name_words.phonetic = nullif(public.dmetaphone(${folded}), ''))`
+}
+
+/** A query's words as the folding would separate them: letters (with their accents) and digits. */
+const QUERY_WORD_SEPARATORS = /[^\p{L}\p{M}\p{N}]+/u
+
+/**
+ * The candidate condition, in any order of the words: each word of the query is like a word of the
+ * names (wordsLike); up to three words all must match, from four words on all but one. Each part is
+ * an exact GIN lookup (`&&` on the words of name_folded) of the few dictionary words that are alike,
+ * so the database reads only the posting lists of those words, however many cases there are.
  */
 export function nameMatches(query: string): RawBuilder<boolean> {
   const words = query
-    .split(/\s+/)
+    .split(QUERY_WORD_SEPARATORS)
     .filter((word) => word.length >= 2)
     .slice(0, MAX_WORDS)
   if (words.length === 0) return sql<boolean>`(cases.name_folded % search_fold(${query}::text))`
-  const like = words.map(
-    (word) =>
-      sql`(search_fold(${word}::text) <<% cases.name_folded OR cases.name_phonetic @> ARRAY[public.dmetaphone(search_fold(${word}::text))])`,
-  )
+  const like = words.map((word) => sql`(string_to_array(cases.name_folded, ' ') && ${wordsLike(word)})`)
   const all = (parts: RawBuilder<unknown>[]) => sql`(${sql.join(parts, sql` AND `)})`
   if (like.length <= 3) return sql<boolean>`${all(like)}`
   const allButOne = like.map((_, skipped) => all(like.filter((__, index) => index !== skipped)))

@@ -56,6 +56,25 @@ t.test('search on GET /cases', async (t) => {
     t.same(await ids(ngo, { q: 'Xochitl Quetzalli' }), [], 'no match at all')
   })
 
+  await t.test('a changed name is found by its new words, and a hyphenated query by each of its words', async (t) => {
+    // Words first seen in a PATCH reach the dictionary of name words (migration 2026-12-05-10-name-words).
+    const other = await createUser(database, 'ngo_caseworker', await createOrganization(database, 'civil_society'))
+    const renamed = await create(other, person('Yeimi', 'Quiñónez', 'HN', '2013-04-04', 'low'))
+    t.same(await ids(other, { q: 'Yeimy Quinones' }), [renamed.id], 'misspelt, before the change')
+    const read = await api(other).GET('/cases/{id}', { params: { path: { id: renamed.id } } })
+    answered(
+      t,
+      await api(other).PATCH('/cases/{id}', {
+        params: { path: { id: renamed.id }, header: { 'if-match': read.response.headers.get('etag') ?? '' } },
+        body: { identity: { givenName: 'Xiadani', familyName: 'Tzul-Ixcamparij' } },
+      }),
+      200,
+    )
+    t.same(await ids(other, { q: 'Xiadany Tzul Ixcampari' }), [renamed.id], 'misspelt new words')
+    t.same(await ids(other, { q: 'tzul-ixcamparij xiadani' }), [renamed.id], 'a hyphenated query, reordered')
+    t.same(await ids(other, { q: 'Yeimi Quiñónez' }), [], 'the former name no longer matches')
+  })
+
   await t.test('results are ranked by similarity, and stay inside the caller’s scope', async (t) => {
     const hernandez = await ids(ngo, { q: 'Hernandez' })
     t.same(hernandez, [d.id, a.id], 'the shorter, closer name first; the other organisation’s child absent')
