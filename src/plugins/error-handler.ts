@@ -4,7 +4,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { AppError, type ProblemCode, problemDocument } from '../http/problem.js'
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable.js'
 import { localizeProblem } from '../i18n/localize-problem.js'
-import { languageOf } from './language.js'
+import { answerLanguage, languageOf } from './language.js'
 import { detailText } from '../i18n/messages.js'
 import { validationMessage } from '../i18n/validation-messages.js'
 
@@ -31,16 +31,11 @@ function sendProblem(reply: FastifyReply, code: ProblemCode, detail?: string, ex
   const instance = reply.request.routeOptions.url && PLAIN_PATH.test(path) ? { instance: path } : {}
   const body = problemDocument(code, detail, { ...instance, ...extensions })
   // The one place every problem is translated (src/i18n): title, detail and condition messages.
-  const language = languageOf(reply.request)
+  const language = answerLanguage(reply)
   const localized = localizeProblem(body, code, language, (key) =>
     reply.request.log.warn({ problemCode: code, catalogueKey: key }, 'problem detail missing from a catalogue'),
   )
-  return reply
-    .code(body.status)
-    .type('application/problem+json')
-    .header('content-language', language)
-    .header('vary', 'Accept-Language')
-    .send(localized)
+  return reply.code(body.status).type('application/problem+json').send(localized)
 }
 
 /**

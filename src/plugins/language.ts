@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { type Language, negotiateLanguage } from '../i18n/language.js'
 
@@ -27,6 +27,16 @@ export function languageOf(request: FastifyRequest): Language {
   if (request.language) return request.language
   const header = request.headers?.['accept-language']
   return negotiateLanguage(typeof header === 'string' ? header : undefined, configuredDefault, explicitLanguage(request))
+}
+
+/**
+ * The language an answer that speaks is in: says it (Content-Language) and that the answer follows
+ * Accept-Language (Vary, so a cache keeps one copy per language), and returns it for the words.
+ */
+export function answerLanguage(reply: FastifyReply): Language {
+  const language = languageOf(reply.request)
+  reply.header('content-language', language).header('vary', 'Accept-Language')
+  return language
 }
 
 /** Decorates every request with its language, computed when first asked for. */

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { answerLanguage } from '../plugins/language.js'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
@@ -85,11 +86,8 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
       })
       const result = await audited(app, request, (trx, recordAudit) => readCase(trx, actor, id, recordAudit, guidance), { caseId: id })
       // nextStages speaks the request's language.
-      return reply
-        .header('etag', etagOf(result.version))
-        .header('content-language', request.language)
-        .header('vary', 'Accept-Language')
-        .send(result.view)
+      answerLanguage(reply)
+      return reply.header('etag', etagOf(result.version)).send(result.view)
     },
   )
 

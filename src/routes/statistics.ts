@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { answerLanguage } from '../plugins/language.js'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { audited } from '../audit/audited.js'
 import { AppError } from '../http/problem.js'
@@ -69,8 +70,7 @@ export async function statisticsRoutes(app: FastifyInstance, options: { maxAgeSe
         const statistics = await keeper.published(key, (db) => statisticsFor(db, request.ability, request.query))
         await recordAudit({ caseIds: [], fields: [] })
         // The figures are kept whatever the language; the method is said in the one asked for.
-        reply.header('content-language', request.language).header('vary', 'Accept-Language')
-        return { ...statistics, method: statisticsMethod(request.language) }
+        return { ...statistics, method: statisticsMethod(answerLanguage(reply)) }
       }),
   )
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { answerLanguage } from '../plugins/language.js'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { audited } from '../audit/audited.js'
 import { problemResponses } from '../http/problem-schema.js'
@@ -28,11 +29,11 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const language = request.language
+      const language = answerLanguage(reply)
       const result = await audited(app, request, (trx, recordAudit) =>
         listCaseTasks(trx, actorOf(request), request.query, language, recordAudit),
       )
-      return reply.header('content-language', language).header('vary', 'Accept-Language').send(result)
+      return result
     },
   )
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { answerLanguage } from '../plugins/language.js'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { vocabulary } from '../i18n/catalogue.js'
@@ -54,9 +55,9 @@ export async function vocabularyRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: vocabularySchema },
       },
     },
-    async (request, reply) => {
-      const lang = request.language
-      reply.header('content-language', lang).header('vary', 'Accept-Language').header('cache-control', 'public, max-age=3600')
+    async (_request, reply) => {
+      const lang = answerLanguage(reply)
+      reply.header('cache-control', 'public, max-age=3600')
       return { lang, lists: vocabulary(lang) }
     },
   )
