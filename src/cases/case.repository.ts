@@ -3,6 +3,7 @@ import { type Expression, type ExpressionBuilder, type InsertObject, type Kysely
 import type { CaseTable, Database } from '../db/schema.js'
 import { accessFactSelections, unwalledFieldsSql } from '../access/case-access-sql.js'
 import { type AuditEventBase, insertAuditEventFrom } from '../audit/audit.repository.js'
+import { GUARD_FACT_COLUMNS } from '../lifecycle/guard.repository.js'
 import { assigneeOf } from './assignment.repository.js'
 import type { CaseViewSection, Stage } from './case-sections.js'
 
@@ -127,10 +128,12 @@ export async function findCaseInScopeAudited(
   reader: CaseSelection,
   disclosable: readonly string[],
   event: AuditEventBase,
+  options: { guardFacts?: boolean } = {},
 ): Promise<(SelectedCaseRow & { audited_fields: string[] }) | undefined> {
+  // The guard facts ride along for a reader who may move cases on (its guidance needs them).
   const found = db
     .selectFrom('cases')
-    .select((eb) => sectionSelections(eb, reader))
+    .select((eb) => [...sectionSelections(eb, reader), ...(options.guardFacts ? GUARD_FACT_COLUMNS : [])])
     .where('cases.id', '=', id)
     .where((eb) => scope(eb))
   const audit = insertAuditEventFrom(event, {

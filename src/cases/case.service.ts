@@ -36,6 +36,7 @@ import { type PossibleDuplicate, findPossibleDuplicates } from './case-duplicate
 import { type CaseView, toCaseView } from './case-view.js'
 import { childRefFor } from './child-ref.js'
 import { checkCaseDates } from './date-rules.js'
+import { type GuardFacts, guardFactsOf } from '../lifecycle/guard.repository.js'
 
 /** Who is acting, with what rights, in which request. */
 export interface CaseActor extends CaseReader {
@@ -104,28 +105,41 @@ export function viewOf({ row, access }: OpenCase): { view: CaseView; fields: str
 
 /**
  * GET /cases/{id}: the case, read with its audit event in one statement (findCaseInScopeAudited), so
- * the data cannot leave without the event; then the guidance, if any, from the case as read.
+ * the data cannot leave without the event; then the guidance, if any, from the case as read and the
+ * guard facts the same statement carried for a reader who may move cases on (one round trip in all).
  */
 export async function readCase(
   db: Kysely<Database>,
   actor: CaseActor,
   id: string,
   recordAudit: RecordAudit,
-  guidance?: (db: Kysely<Database>, open: OpenCase) => Promise<Record<string, unknown>>,
+  guidance?: (open: OpenCase, facts: GuardFacts | undefined) => Record<string, unknown>,
 ): Promise<CaseResult> {
+  const guardFacts = guidance !== undefined && actor.ability.can('transition', 'Case')
   const found = await recordAudit.inStatement(
-    (event) => findCaseInScopeAudited(db, id, caseScopeFilter(actor.ability, 'read'), selectionOf(actor), disclosableFields(actor), event),
+    (event) =>
+      findCaseInScopeAudited(db, id, caseScopeFilter(actor.ability, 'read'), selectionOf(actor), disclosableFields(actor), event, {
+        guardFacts,
+      }),
     (row) => row !== undefined,
   )
   if (!found) throw notFound('case')
-  const { audited_fields: audited, ...row } = found
+  const { audited_fields: audited, ...selected } = found
+  const facts = guardFacts ? guardFactsOf(selected) : undefined
+  const row = withoutGuardFacts(selected)
   const open = { row, access: accessOf(actor, row) }
   const { view, fields, version } = viewOf(open)
   // The walls are worked out twice, in SQL for the event and by CaseAccess for the view: a view that
   // shows other fields than its event names is never sent.
   if (!sameFieldSet(audited, fields)) throw new Error(`the audited read of ${id} named other fields than its view shows`)
-  if (guidance) Object.assign(view, await guidance(db, open))
+  if (guidance) Object.assign(view, guidance(open, facts))
   return { view, version }
+}
+
+/** The case row without the guard facts it carried: they guide, and are never part of the case. */
+function withoutGuardFacts(row: SelectedCaseRow): SelectedCaseRow {
+  for (const key of Object.keys(row)) if (key.startsWith('guard_')) delete row[key]
+  return row
 }
 
 /** The case-file fields the role may read on some case, sorted and unique, as an event keeps them. */

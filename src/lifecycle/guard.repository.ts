@@ -15,33 +15,40 @@ export interface GuardFacts {
   readonly asylumClaimStatus: string | null
 }
 
-export async function readGuardFacts(db: Kysely<Database>, caseId: string): Promise<GuardFacts> {
-  const row = await db
-    .selectFrom('cases')
-    .select([
-      sql<boolean>`cases.placement_type IS NOT NULL`.as('has_current_placement'),
-      sql<boolean>`(cases.custody ->> 'procuraduriaNotifiedAt') IS NOT NULL`.as('procuraduria_notified'),
-      sql<boolean>`(cases.legal -> 'guardian' ->> 'appointedAt') IS NOT NULL OR (cases.legal -> 'representation' ->> 'since') IS NOT NULL`.as(
-        'guardian_appointed',
-      ),
-      sql<boolean>`(cases.legal -> 'representation' ->> 'attorneyName') IS NOT NULL AND (cases.legal -> 'representation' ->> 'organizationId') IS NOT NULL`.as(
-        'legally_represented',
-      ),
-      sql<number>`(SELECT count(*) FROM assessments a WHERE a.case_id = cases.id AND a.status = 'completed')::integer`.as(
-        'completed_assessments',
-      ),
-      sql<string | null>`cases.best_interests ->> 'outcome'`.as('latest_decided_outcome'),
-      sql<string | null>`cases.legal_status ->> 'asylumClaimStatus'`.as('asylum_claim_status'),
-    ])
-    .where('cases.id', '=', caseId)
-    .executeTakeFirstOrThrow()
+/**
+ * The guard facts as columns of a statement on `cases`, so that a statement that reads the case
+ * anyway (the audited read, GET /cases/{id}) carries them too instead of a second round trip.
+ */
+export const GUARD_FACT_COLUMNS = [
+  sql<boolean>`cases.placement_type IS NOT NULL`.as('guard_has_current_placement'),
+  sql<boolean>`(cases.custody ->> 'procuraduriaNotifiedAt') IS NOT NULL`.as('guard_procuraduria_notified'),
+  sql<boolean>`(cases.legal -> 'guardian' ->> 'appointedAt') IS NOT NULL OR (cases.legal -> 'representation' ->> 'since') IS NOT NULL`.as(
+    'guard_guardian_appointed',
+  ),
+  sql<boolean>`(cases.legal -> 'representation' ->> 'attorneyName') IS NOT NULL AND (cases.legal -> 'representation' ->> 'organizationId') IS NOT NULL`.as(
+    'guard_legally_represented',
+  ),
+  sql<number>`(SELECT count(*) FROM assessments a WHERE a.case_id = cases.id AND a.status = 'completed')::integer`.as(
+    'guard_completed_assessments',
+  ),
+  sql<string | null>`cases.best_interests ->> 'outcome'`.as('guard_latest_decided_outcome'),
+  sql<string | null>`cases.legal_status ->> 'asylumClaimStatus'`.as('guard_asylum_claim_status'),
+] as const
+
+/** The guard facts from a row that carries GUARD_FACT_COLUMNS. */
+export function guardFactsOf(row: Readonly<Record<string, unknown>>): GuardFacts {
   return {
-    hasCurrentPlacement: row.has_current_placement,
-    procuraduriaNotified: row.procuraduria_notified,
-    guardianOrRepresentativeAppointed: row.guardian_appointed,
-    legallyRepresented: row.legally_represented,
-    completedAssessments: Number(row.completed_assessments),
-    latestDecidedOutcome: row.latest_decided_outcome,
-    asylumClaimStatus: row.asylum_claim_status,
+    hasCurrentPlacement: row.guard_has_current_placement === true,
+    procuraduriaNotified: row.guard_procuraduria_notified === true,
+    guardianOrRepresentativeAppointed: row.guard_guardian_appointed === true,
+    legallyRepresented: row.guard_legally_represented === true,
+    completedAssessments: Number(row.guard_completed_assessments),
+    latestDecidedOutcome: (row.guard_latest_decided_outcome as string | null | undefined) ?? null,
+    asylumClaimStatus: (row.guard_asylum_claim_status as string | null | undefined) ?? null,
   }
+}
+
+export async function readGuardFacts(db: Kysely<Database>, caseId: string): Promise<GuardFacts> {
+  const row = await db.selectFrom('cases').select(GUARD_FACT_COLUMNS).where('cases.id', '=', caseId).executeTakeFirstOrThrow()
+  return guardFactsOf(row)
 }

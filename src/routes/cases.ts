@@ -1,15 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { answerLanguage } from '../plugins/language.js'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import { audited } from '../audit/audited.js'
-import type { Database } from '../db/schema.js'
 import { casePatchSchema, derivedFieldsIn, newCaseSchema } from '../cases/case-sections.js'
 import { caseIdParamsSchema, caseListQuerySchema, caseListSchema, caseViewSchema, createdCaseSchema } from '../cases/case.schemas.js'
 import { type CaseActor, type OpenCase, createCase, listCases, patchCase, readCase } from '../cases/case.service.js'
 import { etagOf, versionFromIfMatch } from '../cases/case-view.js'
 import { nextStagesOf } from '../lifecycle/next-stages.js'
+import type { GuardFacts } from '../lifecycle/guard.repository.js'
 import { createOnce, idempotencyKeyHeaders } from '../cases/idempotency.js'
 import { loadChildRefKey } from '../cases/child-ref.js'
 import { CursorCodec } from '../cases/case-search.js'
@@ -81,8 +80,8 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
       const { id } = request.params
       const actor = actorOf(request)
       // The single read guides: the next stage the reader may move the case to, and what it still lacks.
-      const guidance = async (db: Kysely<Database>, open: OpenCase) => ({
-        nextStages: await nextStagesOf(db, app.policy, open, actor.principal.role, request.language),
+      const guidance = (open: OpenCase, facts: GuardFacts | undefined) => ({
+        nextStages: nextStagesOf(app.policy, open, actor.principal.role, request.language, facts),
       })
       const result = await audited(app, request, (trx, recordAudit) => readCase(trx, actor, id, recordAudit, guidance), { caseId: id })
       // nextStages speaks the request's language.

@@ -34,11 +34,14 @@ t.test('reading a case is one statement: the case and its audit event, in one ro
   t.equal(pseudonymised.id, id)
   t.equal(counter.count, 1, 'one statement reads the case and writes its event')
 
-  // The lead's caseworker may move the case on: one more statement, for the guard conditions it still lacks.
+  // The lead's caseworker may move the case on: the same statement carries the guard facts its guidance needs.
   counter.count = 0
   const read = answered(t, await api(ngo).GET('/cases/{id}', { params: { path: { id } } }), 200)
   t.equal(read.identity?.givenName, 'Renata')
-  t.equal(counter.count, 2, 'the audited read, then the guidance')
+  t.equal(read.nextStages?.[0]?.to, 'custody', 'guided to the next stage')
+  t.ok((read.nextStages?.[0]?.unmet.length ?? 0) > 0, 'with the conditions it still lacks')
+  t.notOk(Object.keys(read).some((key) => key.startsWith('guard')), 'the guard facts are not part of the case')
+  t.equal(counter.count, 1, 'the audited read and the guidance in one statement')
 
   const events = await database.db
     .selectFrom('audit_events')
