@@ -2,44 +2,35 @@ import { randomUUID } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import pg from 'pg'
-import { loadPolicy, policyVersion } from '../src/access/policy.js'
-import { readableFieldsOf } from './audit-sql.js'
-import { INSERT_AUDIT_EVENT, INSERT_HISTORY, UPDATE_CONTACT, listCasesSql, readCaseSql } from './floor-sql.js'
-import { READ_SCRIPT, type ReplayScripts, isAuditInsert, readReplayScripts, replay } from './replay.js'
 import { SEARCH_WORK_MEM } from '../src/db/connect.js'
+import type { CapturedStatement } from './capture-sql.js'
+import { PATCH_SCRIPT, READ_SCRIPT, type ReplayScripts, isAuditInsert, readReplayScripts, replay, withCaseId } from './replay.js'
 
 /**
- * The floor: a bare Fastify server that sends PostgreSQL the same statements the service sends for
- * each scenario (bench/floor-sql.ts), with no authentication, no policy, no validation and no
- * response schema. The caller says who it is in headers. What no implementation can do without:
- * the select, the audit insert, and for a write its transaction.
- *
- * Reads send the select and the audit insert as two statements without BEGIN/COMMIT: the audit row
- * is written before the response leaves, which is all a read needs. A write keeps its transaction,
- * since the change and its audit record must commit together.
+ * The floor: a bare Fastify server that sends PostgreSQL the statements the service itself sent for
+ * each scenario (captured by bench/capture-sql.ts, replayed by bench/replay.ts), with no
+ * authentication, no policy, no validation and no response schema, so it can never drift from the
+ * service's SQL. What no implementation can do without is left: the select, the audit insert, and
+ * for a write its transaction. The caller says who it is in headers.
  *
  * `x-bench-floor: naive` on a read asks for the naive floor instead: the textbook audited read,
- * BEGIN; SELECT; INSERT audit; COMMIT on one connection.
- *
- * Search and tasks replay the service's own captured statements for the same path (bench/replay.ts).
+ * BEGIN; SELECT; INSERT audit; COMMIT on one connection, with the service's own select and insert.
+ * `x-bench-audit: off` reads with the service's select alone, to show what the audit record costs.
  */
 export interface FloorOptions {
   readonly databaseUrl: string
   readonly poolSize?: number
-  readonly replayScripts?: ReplayScripts
+  readonly replayScripts: ReplayScripts
 }
 
 interface Actor {
   readonly userId: string
-  readonly organizationId: string
-  readonly role: string
 }
 
-const actorOf = (request: FastifyRequest): Actor => ({
-  userId: String(request.headers['x-bench-user']),
-  organizationId: String(request.headers['x-bench-org']),
-  role: String(request.headers['x-bench-role']),
-})
+const actorOf = (request: FastifyRequest): Actor => ({ userId: String(request.headers['x-bench-user']) })
+
+const BEGIN: CapturedStatement = { sql: 'BEGIN', parameters: [] }
+const COMMIT: CapturedStatement = { sql: 'COMMIT', parameters: [] }
 
 export async function buildFloor(options: FloorOptions): Promise<FastifyInstance> {
   // The service's pool has 10 connections; the floor gets the same.
@@ -50,131 +41,61 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
     options: `-c work_mem=${SEARCH_WORK_MEM}`,
   })
   pool.on('error', () => {})
-  const policy = loadPolicy()
-  const version = policyVersion(policy)
-  const sortedFields = (role: string) => [...new Set(readableFieldsOf(policy, role))].sort()
-  const fields = { ngo_caseworker: sortedFields('ngo_caseworker'), protection_officer: sortedFields('protection_officer') }
-  const readSql = readCaseSql(false)
-  const lockSql = readCaseSql(true)
-  const listSql = listCasesSql()
-
-  const audit = (db: pg.Pool | pg.PoolClient, actor: Actor, action: string, caseIds: string[], disclosed: string[]) =>
-    db.query(INSERT_AUDIT_EVENT, [
-      randomUUID(),
-      actor.userId,
-      actor.role,
-      actor.organizationId,
-      action,
-      caseIds,
-      disclosed,
-      'allowed',
-      null,
-      version,
-      null,
-    ])
+  const scripts = options.replayScripts
+  const readScript = scripts[READ_SCRIPT]
+  const naive = naiveReadScript(scripts)
+  const patch = patchStatements(scripts)
+  if (!readScript || !naive || !patch) throw new Error('the floor needs the captured read and PATCH (bench/run.ts writes them)')
 
   const app = Fastify({ logger: false })
   app.addHook('onClose', () => pool.end())
   app.get('/health', async () => ({ status: 'ok' }))
 
-  const scripts = options.replayScripts ?? {}
-  /**
-   * The naive floor: the service's own read statements (its selects, then the audit insert as a
-   * statement of its own) inside BEGIN … COMMIT on one connection. Where the service's audit insert
-   * is not a statement of its own, the textbook select and insert of floor-sql.ts stand in.
-   */
-  const naiveRead = async (actor: Actor, id: string) => {
-    const readScript = scripts[READ_SCRIPT]
-    if (readScript?.some((statement) => isAuditInsert(statement.sql)))
-      return replay(pool, [{ sql: 'BEGIN', parameters: [] }, ...readScript, { sql: 'COMMIT', parameters: [] }], id) as Promise<
-        { id: string; version: number }[]
-      >
-    const client = await pool.connect()
-    try {
-      await client.query('BEGIN')
-      const { rows } = await client.query(readSql, [actor.organizationId, actor.organizationId, id, actor.organizationId])
-      if (rows[0]) await audit(client, actor, 'case.read', [rows[0].id], fields.ngo_caseworker)
-      await client.query('COMMIT')
-      return rows
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
-      throw error
-    } finally {
-      client.release()
-    }
-  }
-
-  const replayed = async (url: string) => {
-    const script = scripts[url]
-    return script ? { items: await replay(pool, script) } : undefined
-  }
-
-  app.get<{ Params: { id: string } }>('/cases/:id', async (request, reply) => {
-    const actor = actorOf(request)
-    if (request.headers['x-bench-floor'] === 'naive') {
-      const [row] = await naiveRead(actor, request.params.id)
-      if (!row) return reply.code(404).send({ status: 404 })
-      return reply.header('etag', `"${row.version}"`).send(row)
-    }
-    // `x-bench-audit: off` measures what the audit record costs: the same read without its insert.
-    const auditOff = request.headers['x-bench-audit'] === 'off'
-    const readScript = scripts[READ_SCRIPT]
-    if (readScript) {
-      const script = auditOff ? readScript.filter((statement) => !isAuditInsert(statement.sql)) : readScript
-      const [row] = (await replay(pool, script, request.params.id)) as { version?: number }[]
-      if (!row) return reply.code(404).send({ status: 404 })
-      return reply.header('etag', `"${row.version}"`).send(row)
-    }
-    const { rows } = await pool.query(readSql, [actor.organizationId, actor.organizationId, request.params.id, actor.organizationId])
-    const row = rows[0]
+  const answerRow = async (script: readonly CapturedStatement[], id: string, reply: import('fastify').FastifyReply) => {
+    const [row] = (await replay(pool, script, id)) as Record<string, unknown>[]
     if (!row) return reply.code(404).send({ status: 404 })
-    if (!auditOff) await audit(pool, actor, 'case.read', [row.id], fields.ngo_caseworker)
-    return reply.header('etag', `"${row.version}"`).send(row)
+    return reply.header('etag', floorEtag(row)).send(row)
+  }
+  app.get<{ Params: { id: string } }>('/cases/:id', async (request, reply) => {
+    if (request.headers['x-bench-floor'] === 'naive') {
+      const audit = { sql: naive.audit.sql, parameters: naive.audit.parameters.map((value, index) => (index === 0 ? randomUUID() : value)) }
+      return answerRow([BEGIN, naive.select, audit, COMMIT], request.params.id, reply)
+    }
+    if (request.headers['x-bench-audit'] === 'off') return answerRow([naive.select], request.params.id, reply)
+    return answerRow(readScript, request.params.id, reply)
   })
 
-  app.get('/tasks', async (request, reply) => (await replayed(request.url)) ?? reply.code(404).send({ status: 404 }))
+  // The list, the search and the tasks: the service's statements for the same request path.
+  const replayed = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const script = scripts[request.url]
+    return script ? { items: await replay(pool, script) } : reply.code(404).send({ status: 404 })
+  }
+  app.get('/tasks', replayed)
+  app.get('/cases', replayed)
 
-  app.get<{ Querystring: { stage: string; limit?: string } }>('/cases', async (request) => {
-    const search = await replayed(request.url)
-    if (search) return search
-    const actor = actorOf(request)
-    const limit = Number(request.query.limit ?? 25)
-    const { rows } = await pool.query(listSql, [
-      actor.organizationId,
-      actor.organizationId,
-      actor.organizationId,
-      request.query.stage,
-      limit + 1,
-    ])
-    const page = rows.slice(0, limit)
-    await audit(
-      pool,
-      actor,
-      'case.list',
-      page.map((row) => row.id),
-      fields.protection_officer,
-    )
-    return { items: page, nextCursor: rows.length > limit ? Buffer.from(page.at(-1).id).toString('base64url') : null }
-  })
-
+  /**
+   * PATCH: the service's own statements filled in per request: the locking select, the update with
+   * the merged section, a history row per changed field, the audit insert, in one transaction. The
+   * version check is the floor's own (its ETag, floorEtag).
+   */
   app.patch<{ Params: { id: string }; Body: { contact: Record<string, unknown> } }>('/cases/:id', async (request, reply) => {
     const actor = actorOf(request)
     const id = request.params.id
-    const expected = Number(/"(\d+)"/.exec(String(request.headers['if-match']))?.[1])
+    const filled = (parameters: readonly unknown[]) => parameters.map((value) => withCaseId(value, id))
     const client = await pool.connect()
     try {
       await client.query('begin')
-      const organization = actor.organizationId
-      const target = (await client.query(lockSql, [organization, organization, id, organization])).rows[0]
-      if (!target || target.version !== expected) {
+      const target = (await client.query(patch.lock.sql, filled(patch.lock.parameters))).rows[0]
+      if (!target || floorEtag(target) !== request.headers['if-match']) {
         await client.query('rollback')
         return reply.code(target ? 412 : 404).send({ status: target ? 412 : 404 })
       }
       const changes = request.body.contact
-      const merged = { ...target.contact, ...changes }
-      const row = (await client.query(UPDATE_CONTACT, [JSON.stringify(merged), id, target.version, organization, organization])).rows[0]
+      const updateParameters = filled(patch.update.parameters)
+      updateParameters[0] = JSON.stringify({ ...target.contact, ...changes })
+      const row = (await client.query(patch.update.sql, updateParameters)).rows[0]
       for (const [field, value] of Object.entries(changes)) {
-        await client.query(INSERT_HISTORY, [
+        await client.query(patch.history.sql, [
           id,
           `contact.${field}`,
           JSON.stringify(target.contact[field] ?? null),
@@ -183,9 +104,11 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
           request.id,
         ])
       }
-      await audit(client, actor, 'case.update', [id], fields.ngo_caseworker)
+      const auditParameters = filled(patch.audit.parameters)
+      auditParameters[0] = randomUUID()
+      await client.query(patch.audit.sql, auditParameters)
       await client.query('commit')
-      return reply.header('etag', `"${row.version}"`).send(row)
+      return reply.header('etag', floorEtag(row)).send(row)
     } catch (error) {
       await client.query('rollback').catch(() => undefined)
       throw error
@@ -196,11 +119,72 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
   return app
 }
 
+/** The floor's ETag: the sum of the case's section versions, which every write raises. */
+function floorEtag(row: Readonly<Record<string, unknown>>): string {
+  const versions = Object.values((row.section_versions ?? {}) as Record<string, number>)
+  return `"${versions.reduce((sum, version) => sum + version, 0)}"`
+}
+
+/** The captured PATCH's statements by what they do; its first parameter of the update is the section. */
+function patchStatements(scripts: ReplayScripts) {
+  const script = scripts[PATCH_SCRIPT]
+  if (!script) return undefined
+  const find = (test: (sql: string) => boolean, what: string): CapturedStatement => {
+    const statement = script.find((candidate) => test(candidate.sql.trim().toLowerCase()))
+    if (!statement) throw new Error(`the captured PATCH has no ${what}`)
+    return statement
+  }
+  const patch = {
+    lock: find((sql) => sql.startsWith('select') && sql.endsWith('for update'), 'locking select'),
+    update: find((sql) => sql.startsWith('update "cases"'), 'update'),
+    history: find((sql) => sql.startsWith('insert into "case_history"'), 'history insert'),
+    audit: find(isAuditInsert, 'audit insert'),
+  }
+  if (typeof patch.update.parameters[0] !== 'string' || !String(patch.update.parameters[0]).startsWith('{'))
+    throw new Error('the captured PATCH update no longer takes the section as its first parameter')
+  return patch
+}
+
+/**
+ * The naive read's statements: the `found` select of the service's one-statement read (its first
+ * CTE, whose parameters come first), and the service's audit insert renamed to a read of that case.
+ */
+function naiveReadScript(scripts: ReplayScripts) {
+  const read = scripts[READ_SCRIPT]?.[0]
+  const patch = patchStatements(scripts)
+  if (!read || !patch || !read.sql.startsWith('WITH found AS (')) return undefined
+  let depth = 0
+  let end = -1
+  const start = 'WITH found AS '.length
+  for (let index = start; index < read.sql.length; index++) {
+    if (read.sql[index] === '(') depth++
+    if (read.sql[index] === ')' && --depth === 0) {
+      end = index
+      break
+    }
+  }
+  const select = read.sql.slice(start + 1, end)
+  const used = Math.max(...[...select.matchAll(/\$(\d+)/g)].map((match) => Number(match[1])))
+  const fields = read.parameters.find((value) => Array.isArray(value) && value.length > 1 && String(value[0]).includes('.'))
+  // The insert's columns, in the order of its parameters.
+  const columns = (/\(([^)]*)\) values/.exec(patch.audit.sql)?.[1] ?? '').split(',').map((column) => column.trim().replaceAll('"', ''))
+  const readValues: Record<string, unknown> = { action: 'case.read', fields, changed_fields: [] }
+  const audit = {
+    sql: patch.audit.sql,
+    parameters: patch.audit.parameters.map((value, index) => {
+      const column = columns[index] ?? ''
+      return column in readValues ? readValues[column] : value
+    }),
+  }
+  return { select: { sql: select, parameters: read.parameters.slice(0, used) }, audit }
+}
+
 async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL
   if (!databaseUrl) throw new Error('DATABASE_URL is required')
   const replayFile = process.env.FLOOR_REPLAY_FILE
-  const app = await buildFloor({ databaseUrl, ...(replayFile ? { replayScripts: readReplayScripts(replayFile) } : {}) })
+  if (!replayFile) throw new Error('FLOOR_REPLAY_FILE is required (bench/run.ts writes it)')
+  const app = await buildFloor({ databaseUrl, replayScripts: readReplayScripts(replayFile) })
   const close = () => void app.close().then(() => process.exit(0))
   process.on('SIGTERM', close)
   process.on('SIGINT', close)

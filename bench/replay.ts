@@ -13,6 +13,9 @@ export type ReplayScripts = Record<string, readonly CapturedStatement[]>
 /** The key of the read's script: one case's statements, replayed for any case id. */
 export const READ_SCRIPT = '/cases/:id'
 
+/** The key of the PATCH's script: its statements as templates, filled in per request by the floor. */
+export const PATCH_SCRIPT = 'PATCH /cases/:id'
+
 /** Capture names of the replayed scenarios: `<scenario> <request path>`. */
 export const replayCaptureName = (scenario: string, path: string) => `${scenario} ${path}`
 
@@ -33,10 +36,10 @@ export function replayScripts(captured: CapturedScenarios, scenarios: readonly s
   return scripts
 }
 
-/** The read's script, with the case id it was captured for (replaced by the requested one). */
-export function readScript(captured: CapturedScenarios, caseId: string): readonly CapturedStatement[] {
-  const capture = captured.read
-  if (capture?.status !== 200) throw new Error(`read: the service answered ${capture?.status} while its SQL was captured`)
+/** A scenario's script on one case, with the case id it was captured for (replaced by the requested one). */
+export function caseScript(captured: CapturedScenarios, scenario: 'read' | 'patch', caseId: string): readonly CapturedStatement[] {
+  const capture = captured[scenario]
+  if (capture?.status !== 200) throw new Error(`${scenario}: the service answered ${capture?.status} while its SQL was captured`)
   return capture.statements
     .filter((statement) => !isUserLookup(statement.sql))
     .map((statement) => ({
@@ -50,7 +53,7 @@ export function readScript(captured: CapturedScenarios, caseId: string): readonl
 /** Stands for the requested case id in a replayed parameter list. */
 const CASE_ID = '$bench-case-id$'
 
-const withCaseId = (value: unknown, caseId: string): unknown =>
+export const withCaseId = (value: unknown, caseId: string): unknown =>
   value === CASE_ID ? caseId : Array.isArray(value) ? value.map((item) => withCaseId(item, caseId)) : value
 
 export const writeReplayScripts = (file: string, scripts: ReplayScripts) => writeFileSync(file, JSON.stringify(scripts))

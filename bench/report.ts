@@ -39,7 +39,6 @@ export interface PrintableReport {
     p99Ratios: Record<string, number>
   }
   serviceVmHwmMb?: number | undefined
-  warnings: string[]
 }
 
 /** Targets of issues 12, 13 and 15, each a ratio measured in the same run (or a bound). */
@@ -153,6 +152,5 @@ export function printTable(report: PrintableReport): void {
         `  ${result.scenario.padEnd(8)}${pad(result.cases.toLocaleString('en'), 11)} cases ${pad(result.requestsPerSecond, 6)} req/s  p99 ${pad(result.p99Ms, 6)} ms  errors ${result.errors}`,
       )
   }
-  for (const warning of report.warnings) out.push(`WARNING ${warning}`)
   process.stdout.write(`${out.join('\n')}\n`)
 }
