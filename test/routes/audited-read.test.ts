@@ -40,7 +40,10 @@ t.test('reading a case is one statement: the case and its audit event, in one ro
   t.equal(read.identity?.givenName, 'Renata')
   t.equal(read.nextStages?.[0]?.to, 'custody', 'guided to the next stage')
   t.ok((read.nextStages?.[0]?.unmet.length ?? 0) > 0, 'with the conditions it still lacks')
-  t.notOk(Object.keys(read).some((key) => key.startsWith('guard')), 'the guard facts are not part of the case')
+  t.notOk(
+    Object.keys(read).some((key) => key.startsWith('guard')),
+    'the guard facts are not part of the case',
+  )
   t.equal(counter.count, 1, 'the audited read and the guidance in one statement')
 
   const events = await database.db
