@@ -277,6 +277,9 @@ function newestMainThreadProfile(since: number): string | undefined {
   return files.sort((a, b) => statSync(b).size - statSync(a).size)[0]
 }
 
+/** The container's heap limit (Dockerfile: NODE_OPTIONS). */
+const DEPLOYED_HEAP_LIMIT = '--max-old-space-size=128'
+
 function startService(databaseUrl: string, keys: BenchKeys, profile = false): Promise<Server> {
   return startServer({
     name: 'service',
@@ -290,8 +293,9 @@ function startService(databaseUrl: string, keys: BenchKeys, profile = false): Pr
       DEMO_DATA: 'false',
       DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'atd-bench-')),
     },
+    // The heap settings of the container (Dockerfile, NODE_OPTIONS); BENCH_SERVICE_NODE_ARGS measures others.
     nodeArguments: [
-      ...(process.env.BENCH_SERVICE_NODE_ARGS?.split(' ') ?? []),
+      ...(process.env.BENCH_SERVICE_NODE_ARGS?.split(' ') ?? [DEPLOYED_HEAP_LIMIT]),
       ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS_DIRECTORY}`] : []),
     ],
     readyPath: '/health',
