@@ -37,10 +37,20 @@ const UTC_TEXT = (expression: RawBuilder<unknown>) => sql`to_char(${expression} 
 /** The folded query, computed by the database once per statement. */
 const foldedQuery = (q: string) => sql`search_fold(${q}::text)`
 
+/**
+ * The share of the query's words that sound like a word of the names: each query word's Double
+ * Metaphone code (worked out once per statement) looked up in the case's stored codes
+ * (`name_phonetic`), so no name is encoded again per row.
+ */
+function phoneticOverlap(folded: RawBuilder<unknown>): RawBuilder<number> {
+  return sql<number>`(SELECT coalesce(count(*) FILTER (WHERE code = ANY (cases.name_phonetic))::real / nullif(count(*), 0), 0)
+    FROM unnest(ARRAY(SELECT public.dmetaphone(word) FROM unnest(string_to_array(${folded}, ' ')) AS word WHERE word <> '')) AS code)`
+}
+
 /** Name similarity in [0, 1], rounded so that it round-trips through a cursor exactly. */
-export function nameScore(column: RawBuilder<unknown>, folded: RawBuilder<unknown>): RawBuilder<string> {
-  return sql<string>`round((0.8 * greatest(similarity(${column}, ${folded}), word_similarity(${folded}, ${column}))
-    + 0.2 * search_phonetic_overlap(${column}, ${folded}))::numeric, 4)`
+function nameScore(folded: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`round((0.8 * greatest(similarity(cases.name_folded, ${folded}), word_similarity(${folded}, cases.name_folded))
+    + 0.2 * ${phoneticOverlap(folded)})::numeric, 4)`
 }
 
 const MAX_WORDS = 6
@@ -91,7 +101,7 @@ function sortKey(options: CaseSearchOptions): { expression: RawBuilder<unknown>;
     case 'riskLevel':
       return { expression: RISK_RANK, cast: sql`integer` }
     case 'similarity':
-      return { expression: nameScore(sql`cases.name_folded`, foldedQuery(parameters.q ?? '')), cast: sql`numeric` }
+      return { expression: nameScore(foldedQuery(parameters.q ?? '')), cast: sql`numeric` }
     case 'updatedAt': {
       // The reader's own change time (reader-version.ts): the latest among the sections it may read
       // on this case, so the order never moves with a change behind a wall.
