@@ -31,7 +31,7 @@ RUN mkdir -p /data && chown node:node /data
 ENV HOST=0.0.0.0 \
     PORT=3000 \
     DATA_DIR=/data \
-    NODE_OPTIONS=--max-old-space-size=128
+    NODE_OPTIONS=--max-old-space-size=192
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

@@ -278,7 +278,7 @@ function newestMainThreadProfile(since: number): string | undefined {
 }
 
 /** The container's heap limit (Dockerfile: NODE_OPTIONS). */
-const DEPLOYED_HEAP_LIMIT = '--max-old-space-size=128'
+const DEPLOYED_HEAP_LIMIT = '--max-old-space-size=192'
 
 function startService(databaseUrl: string, keys: BenchKeys, profile = false): Promise<Server> {
   return startServer({
