@@ -11,6 +11,8 @@ export const BUSINESS_TABLES = [
   'cases',
   'case_number_counters',
   'case_statistics',
+  // The words of children's names (search's dictionary): a refused request adds none.
+  'name_words',
   'case_participants',
   'case_history',
   'case_notes',
