@@ -36,7 +36,7 @@ import { type PossibleDuplicate, findPossibleDuplicates } from './case-duplicate
 import { type CaseView, toCaseView } from './case-view.js'
 import { childRefFor } from './child-ref.js'
 import { checkCaseDates } from './date-rules.js'
-import { type GuardFacts, guardFactsOf } from '../lifecycle/guard.repository.js'
+import { type GuardFacts, takeGuardFacts } from '../lifecycle/guard.repository.js'
 
 /** Who is acting, with what rights, in which request. */
 export interface CaseActor extends CaseReader {
@@ -124,9 +124,8 @@ export async function readCase(
     (row) => row !== undefined,
   )
   if (!found) throw notFound('case')
-  const { audited_fields: audited, ...selected } = found
-  const facts = guardFacts ? guardFactsOf(selected) : undefined
-  const row = withoutGuardFacts(selected)
+  const { audited_fields: audited, ...row } = found
+  const facts = guardFacts ? takeGuardFacts(row) : undefined
   const open = { row, access: accessOf(actor, row) }
   const { view, fields, version } = viewOf(open)
   // The walls are worked out twice, in SQL for the event and by CaseAccess for the view: a view that
@@ -134,12 +133,6 @@ export async function readCase(
   if (!sameFieldSet(audited, fields)) throw new Error(`the audited read of ${id} named other fields than its view shows`)
   if (guidance) Object.assign(view, guidance(open, facts))
   return { view, version }
-}
-
-/** The case row without the guard facts it carried: they guide, and are never part of the case. */
-function withoutGuardFacts(row: SelectedCaseRow): SelectedCaseRow {
-  for (const key of Object.keys(row)) if (key.startsWith('guard_')) delete row[key]
-  return row
 }
 
 /** The case-file fields the role may read on some case, sorted and unique, as an event keeps them. */

@@ -35,8 +35,21 @@ export const GUARD_FACT_COLUMNS = [
   sql<string | null>`cases.legal_status ->> 'asylumClaimStatus'`.as('guard_asylum_claim_status'),
 ] as const
 
+/** What a row that carries the facts holds beside the case: the aliases of GUARD_FACT_COLUMNS. */
+const GUARD_FACT_ALIASES = GUARD_FACT_COLUMNS.map((column) => String(column.alias))
+
+/**
+ * Takes the guard facts out of a case row that carried GUARD_FACT_COLUMNS: they guide, and are
+ * never part of the case, so the row is left without them.
+ */
+export function takeGuardFacts(row: Record<string, unknown>): GuardFacts {
+  const facts = guardFactsOf(row)
+  for (const alias of GUARD_FACT_ALIASES) delete row[alias]
+  return facts
+}
+
 /** The guard facts from a row that carries GUARD_FACT_COLUMNS. */
-export function guardFactsOf(row: Readonly<Record<string, unknown>>): GuardFacts {
+function guardFactsOf(row: Readonly<Record<string, unknown>>): GuardFacts {
   return {
     hasCurrentPlacement: row.guard_has_current_placement === true,
     procuraduriaNotified: row.guard_procuraduria_notified === true,
