@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import pg from 'pg'
 import { SEARCH_WORK_MEM } from '../src/db/connect.js'
 import type { CapturedStatement } from './capture-sql.js'
@@ -43,15 +43,15 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
   pool.on('error', () => {})
   const scripts = options.replayScripts
   const readScript = scripts[READ_SCRIPT]
-  const naive = naiveReadScript(scripts)
   const patch = patchStatements(scripts)
+  const naive = patch && naiveReadScript(scripts, patch)
   if (!readScript || !naive || !patch) throw new Error('the floor needs the captured read and PATCH (bench/run.ts writes them)')
 
   const app = Fastify({ logger: false })
   app.addHook('onClose', () => pool.end())
   app.get('/health', async () => ({ status: 'ok' }))
 
-  const answerRow = async (script: readonly CapturedStatement[], id: string, reply: import('fastify').FastifyReply) => {
+  const answerRow = async (script: readonly CapturedStatement[], id: string, reply: FastifyReply) => {
     const [row] = (await replay(pool, script, id)) as Record<string, unknown>[]
     if (!row) return reply.code(404).send({ status: 404 })
     return reply.header('etag', floorEtag(row)).send(row)
@@ -66,7 +66,7 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
   })
 
   // The list, the search and the tasks: the service's statements for the same request path.
-  const replayed = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const replayed = async (request: FastifyRequest, reply: FastifyReply) => {
     const script = scripts[request.url]
     return script ? { items: await replay(pool, script) } : reply.code(404).send({ status: 404 })
   }
@@ -149,10 +149,9 @@ function patchStatements(scripts: ReplayScripts) {
  * The naive read's statements: the `found` select of the service's one-statement read (its first
  * CTE, whose parameters come first), and the service's audit insert renamed to a read of that case.
  */
-function naiveReadScript(scripts: ReplayScripts) {
+function naiveReadScript(scripts: ReplayScripts, patch: NonNullable<ReturnType<typeof patchStatements>>) {
   const read = scripts[READ_SCRIPT]?.[0]
-  const patch = patchStatements(scripts)
-  if (!read || !patch || !read.sql.startsWith('WITH found AS (')) return undefined
+  if (!read?.sql.startsWith('WITH found AS (')) return undefined
   let depth = 0
   let end = -1
   const start = 'WITH found AS '.length
