@@ -94,22 +94,47 @@ export function defineAbilitiesFor(principal: Principal, policy: Policy): AppAbi
  * The `section.field` names the caller may read: of this case when given, otherwise of some case
  * in scope (to decide which columns a list may select at all).
  */
-export function readableFields(ability: AppAbility, caseRecord?: CaseScopeAttributes): string[] {
-  if (!caseRecord) {
-    let fields = readableByAbility.get(ability)
-    if (!fields) readableByAbility.set(ability, (fields = permittedReadFields(ability, undefined)))
-    return fields
-  }
-  return permittedReadFields(ability, caseRecord)
+export function readableFields(ability: AppAbility, caseRecord?: CaseScopeAttributes): readonly string[] {
+  const memo = readMemoOf(ability)
+  if (!caseRecord) return (memo.general ??= permittedReadFields(ability, 'Case'))
+  // What the rules allow of a case depends only on which of their conditions it meets: the fields
+  // are worked out once per such pattern (in practice two: in scope or not), not once per case.
+  const target = caseSubject(caseRecord)
+  const pattern = memo.conditions.map((rule) => (rule.matchesConditions(target) ? '1' : '0')).join('')
+  let fields = memo.byPattern.get(pattern)
+  if (!fields) memo.byPattern.set(pattern, (fields = permittedReadFields(ability, target)))
+  return fields
 }
 
-// An ability never changes once built: what it may read of cases in general is worked out once.
-const readableByAbility = new WeakMap<AppAbility, string[]>()
+type CaseRule = AppAbility['rules'][number] & { matchesConditions(subject: unknown): boolean }
 
-function permittedReadFields(ability: AppAbility, caseRecord: CaseScopeAttributes | undefined): string[] {
-  return permittedFieldsOf(ability, 'read', caseSubject(caseRecord), {
+/** An ability never changes once built, so what it may read is kept beside it. */
+interface ReadMemo {
+  general?: readonly string[]
+  /** One read rule per distinct condition: rules with the same condition match the same cases. */
+  readonly conditions: readonly CaseRule[]
+  readonly byPattern: Map<string, readonly string[]>
+}
+
+const readMemos = new WeakMap<AppAbility, ReadMemo>()
+
+function readMemoOf(ability: AppAbility): ReadMemo {
+  let memo = readMemos.get(ability)
+  if (!memo) {
+    const byCondition = new Map<string, CaseRule>()
+    for (const rule of ability.possibleRulesFor('read', 'Case') as readonly CaseRule[]) {
+      if (rule.conditions) byCondition.set(JSON.stringify(rule.conditions), rule)
+    }
+    readMemos.set(ability, (memo = { conditions: [...byCondition.values()], byPattern: new Map() }))
+  }
+  return memo
+}
+
+function permittedReadFields(ability: AppAbility, target: 'Case' | CaseSubject): readonly string[] {
+  const everyNamedField = caseFieldsNamedIn(ability)
+  return permittedFieldsOf(ability, 'read', target, {
     // A rule without fields covers every case field any rule names; for a `cannot`, that removes them all.
-    fieldsFrom: (rule) => rule.fields ?? caseFieldsNamedIn(ability),
+    fieldsFrom: (rule) => (rule.fields ? [rule.fields].flat() : everyNamedField),
   })
 }
 

@@ -48,12 +48,12 @@ export const sectionOf = (field: string): string => field.slice(0, field.indexOf
 export class CaseAccess {
   readonly #reader: CaseReader
   readonly #facts: CaseAccessFacts
-  readonly #readable: readonly string[]
+  readonly #readable: ReadableShape
 
   constructor(reader: CaseReader, facts: CaseAccessFacts) {
     this.#reader = reader
     this.#facts = facts
-    this.#readable = readableFields(reader.ability, facts).filter((field) => this.wallOf(sectionOf(field)) === undefined)
+    this.#readable = readableShapeOf(readableFields(reader.ability, facts), this.#wallKey(), (section) => this.wallOf(section))
   }
 
   get caseId(): string {
@@ -66,20 +66,20 @@ export class CaseAccess {
 
   /** Every `section.field` the reader may read on this case. */
   readableFields(): readonly string[] {
-    return this.#readable
+    return this.#readable.fields
   }
 
   /** The sections with at least one readable field. */
   readableSections(): ReadonlySet<string> {
-    return new Set(this.#readable.map(sectionOf))
+    return this.#readable.sections
   }
 
   canRead(field: string): boolean {
-    return this.#readable.includes(field)
+    return this.#readable.fieldSet.has(field)
   }
 
   canReadSection(section: string): boolean {
-    return this.#readable.some((field) => sectionOf(field) === section)
+    return this.#readable.sections.has(section)
   }
 
   /**
@@ -126,6 +126,12 @@ export class CaseAccess {
     return undefined
   }
 
+  /** What wallOf looks at, as a key: the participation, and the consents unless the reader leads. */
+  #wallKey(): string {
+    const covered = this.#facts.participation_sections
+    return `${covered === null ? '-' : covered.join(',')}|${this.isLead ? '' : this.#facts.withheld_sections.join(',')}`
+  }
+
   #subject() {
     return subject('Case', { participantOrganizationIds: this.#facts.participantOrganizationIds, stage: this.#facts.stage })
   }
@@ -133,4 +139,37 @@ export class CaseAccess {
 
 export function forbiddenFields(fields: readonly string[]): AppError {
   return new AppError('forbidden-fields', `You may not write: ${fields.join(', ')}`, { deniedFields: [...fields] })
+}
+
+/** The fields the rule leaves readable on a case, with their lookups. */
+interface ReadableShape {
+  readonly fields: readonly string[]
+  readonly fieldSet: ReadonlySet<string>
+  readonly sections: ReadonlySet<string>
+}
+
+/**
+ * The role's fields on a case narrowed by its walls, worked out once per pattern of walls: a page of
+ * cases mostly shares one (the same participation, no consent withholding), so the walls are not
+ * checked field by field for every case listed. Keyed by the role's field list, which abilities.ts
+ * keeps per ability and pattern of conditions, so a shape never outlives the ability it was made for.
+ */
+const shapesByFields = new WeakMap<readonly string[], Map<string, ReadableShape>>()
+const MAX_SHAPES_PER_FIELD_LIST = 256
+
+function readableShapeOf(
+  roleFields: readonly string[],
+  wallKey: string,
+  wallOf: (section: string) => WallReason | undefined,
+): ReadableShape {
+  let shapes = shapesByFields.get(roleFields)
+  if (!shapes) shapesByFields.set(roleFields, (shapes = new Map()))
+  let shape = shapes.get(wallKey)
+  if (!shape) {
+    const fields = roleFields.filter((field) => wallOf(sectionOf(field)) === undefined)
+    shape = { fields, fieldSet: new Set(fields), sections: new Set(fields.map(sectionOf)) }
+    if (shapes.size >= MAX_SHAPES_PER_FIELD_LIST) shapes.clear()
+    shapes.set(wallKey, shape)
+  }
+  return shape
 }

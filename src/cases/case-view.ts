@@ -36,26 +36,49 @@ const DERIVED_FIELD_SOURCES: Record<string, (row: SelectedCaseRow) => unknown> =
   'legalStatus.legallyRepresented': (row) => row.legally_represented ?? false,
 }
 
+/** Where one readable field goes in the view and where its value comes from. */
+interface FieldPlan {
+  /** The view's section object, or undefined for a top-level case field. */
+  readonly section: string | undefined
+  readonly field: string
+  readonly value: (row: SelectedCaseRow, version: ReaderVersion) => unknown
+}
+
+/**
+ * The plan of a view for one list of readable fields, made once per list: a list of cases shares a
+ * few field lists (case-access.ts keeps them), so names are not split and looked up again per case.
+ */
+const plans = new WeakMap<readonly string[], readonly FieldPlan[]>()
+
+function planOf(readableFields: readonly string[]): readonly FieldPlan[] {
+  let plan = plans.get(readableFields)
+  if (plan) return plan
+  plan = readableFields.flatMap((qualified): FieldPlan[] => {
+    const dot = qualified.indexOf('.')
+    const section = qualified.slice(0, dot)
+    const field = qualified.slice(dot + 1)
+    if (section === 'case') {
+      const source = CASE_FIELD_SOURCES[field]
+      return source ? [{ section: undefined, field, value: source }] : []
+    }
+    const column = (SECTION_COLUMNS as Record<string, string>)[section]
+    if (!column) return [] // sub-resource sections (notes, consent, bidDeliberation) live elsewhere
+    const derived = DERIVED_FIELD_SOURCES[qualified]
+    return [{ section, field, value: derived ?? ((row) => inSection(column)(row, field)) }]
+  })
+  plans.set(readableFields, plan)
+  return plan
+}
+
 /**
  * The case as this caller may read it: top-level case fields, then one object per readable section.
  * A field the caller may not read is absent; a readable field that is not set is null.
  */
 export function toCaseView(row: SelectedCaseRow, readableFields: readonly string[], version: ReaderVersion): CaseView {
   const view: CaseView = {}
-  for (const qualified of readableFields) {
-    const dot = qualified.indexOf('.')
-    const section = qualified.slice(0, dot)
-    const field = qualified.slice(dot + 1)
-    if (section === 'case') {
-      const source = CASE_FIELD_SOURCES[field]
-      if (source) view[field] = source(row, version)
-      continue
-    }
-    const column = (SECTION_COLUMNS as Record<string, string>)[section]
-    if (!column) continue // sub-resource sections (notes, consent, bidDeliberation) live elsewhere
-    const target = (view[section] ??= {}) as Record<string, unknown>
-    const derived = DERIVED_FIELD_SOURCES[qualified]
-    target[field] = derived ? derived(row) : inSection(column)(row, field)
+  for (const { section, field, value } of planOf(readableFields)) {
+    if (section === undefined) view[field] = value(row, version)
+    else ((view[section] ??= {}) as Record<string, unknown>)[field] = value(row, version)
   }
   return view
 }

@@ -91,11 +91,19 @@ export async function openCase(
   return { row, access }
 }
 
+/** The readable fields of the case file itself, once per field list (a page of cases shares a few). */
+const caseFileFields = new WeakMap<readonly string[], readonly string[]>()
+function caseFileFieldsOf(readable: readonly string[]): readonly string[] {
+  let fields = caseFileFields.get(readable)
+  if (!fields) caseFileFields.set(readable, (fields = readable.filter((field) => CASE_FILE_SECTIONS.has(sectionOf(field)))))
+  return fields
+}
+
 /** The case document as the access rule lets this reader see it, and the fields it discloses. */
-export function viewOf({ row, access }: OpenCase): { view: CaseView; fields: string[]; version: number } {
+export function viewOf({ row, access }: OpenCase): { view: CaseView; fields: readonly string[]; version: number } {
   // Only the case file's own sections: records under the case (notes, consents, deliberation) are
   // not in this response, so they are neither shown nor recorded as disclosed.
-  const fields = access.readableFields().filter((field) => CASE_FILE_SECTIONS.has(sectionOf(field)))
+  const fields = caseFileFieldsOf(access.readableFields())
   const version = readerVersion(access, row)
   const view = toCaseView(row, fields, version)
   // The reader's own organisation's assignee: who works on the case, as participation is (case.leadOrganizationId).

@@ -50,7 +50,7 @@ const sectionsOf = (fields: readonly string[]) => [...new Set(fields.map((field)
 
 function effectivePermissions(ability: AppAbility, policy: Policy) {
   const allFields = Object.entries(policy.sections).flatMap(([section, fields]) => fields.map((field) => `${section}.${field}`))
-  const read = readableFields(ability)
+  const read = [...readableFields(ability)]
   const create = allFields.filter((field) => ability.can('create', 'Case', field))
   const update = allFields.filter((field) => ability.can('update', 'Case', field))
   // A section's c/u letters also cover the records that carry it (placements, determinations), so the
