@@ -2,6 +2,7 @@ import { STAGES } from '../src/cases/case-sections.js'
 import { DETERMINATION_OUTCOMES as OUTCOMES } from '../src/lifecycle/determination.schemas.js'
 import { PLACEMENT_TYPES } from '../src/lifecycle/placement.schemas.js'
 import { LARGE_PROTECTION_ORG, kindRange } from './population.js'
+import { FAMILY, FEMALE, MALE } from './names.js'
 import { chance, hash, isoDate, isoDateTime, past, pick, pickJson } from './sql-values.js'
 
 /**
@@ -64,26 +65,6 @@ SELECT i,
   pg_temp.u('bench-user|' || lead_role || '|' || lead_org || '|' || (${hash('i', 10)} % 4))
 FROM shaped`
 
-const FEMALE = ['María', 'Ana', 'Fernanda', 'Dulce', 'Yesenia', 'Karla', 'Sofía', 'Glenda', 'Rosa', 'Heidy', 'Marleny', 'Ixchel']
-const MALE = ['José', 'Juan', 'Carlos', 'Kevin', 'Brayan', 'Luis', 'Wilmer', 'Edwin', 'Jonathan', 'Elmer', 'Byron', 'Anderson']
-const FAMILY = [
-  'López',
-  'García',
-  'Hernández',
-  'Pérez',
-  'Martínez',
-  'Ramírez',
-  'Cruz',
-  'Reyes',
-  'Xol',
-  'Tzul',
-  'Caal',
-  'Choc',
-  'Mejía',
-  'Castillo',
-  'Rodríguez',
-  'Ajú',
-]
 const NATIONALITIES = ['GT', 'GT', 'GT', 'GT', 'HN', 'HN', 'HN', 'SV', 'SV', 'NI', 'VE', 'HT', 'EC', 'CU', 'CO']
 const CITIES = [
   'Tapachula, Chiapas',
@@ -131,7 +112,8 @@ SELECT p.id,
   jsonb_build_object('sex', d.sex, 'nationality', d.nationality,
     'separationStatus', ${pick(['unaccompanied', 'unaccompanied', 'unaccompanied', 'separated', 'accompanied'], 'p.i', 18)}),
   jsonb_strip_nulls(jsonb_build_object(
-    'givenName', CASE WHEN d.sex = 'female' THEN ${pick(FEMALE, 'p.i', 19)} ELSE ${pick(MALE, 'p.i', 19)} END,
+    'givenName', CASE WHEN d.sex = 'female' THEN ${pick(FEMALE, 'p.i', 19)} ELSE ${pick(MALE, 'p.i', 19)} END
+      || CASE WHEN ${chance(50, 'p.i', 60)} THEN ' ' || CASE WHEN d.sex = 'female' THEN ${pick(FEMALE, 'p.i', 61)} ELSE ${pick(MALE, 'p.i', 61)} END ELSE '' END,
     'familyName', ${pick(FAMILY, 'p.i', 20)} || ' ' || ${pick(FAMILY, 'p.i', 21)},
     'otherNames', CASE WHEN ${chance(10, 'p.i', 22)} THEN jsonb_build_array(${pick(FEMALE.concat(MALE), 'p.i', 23)}) END,
     'dateOfBirth', ${isoDate('d.dob')},

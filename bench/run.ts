@@ -364,9 +364,9 @@ async function main(): Promise<void> {
   execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' })
   mkdirSync(RESULTS_DIRECTORY, { recursive: true })
   if (args['scale-only']) {
-    const [small] = scaleDatabases()
-    const machine = await machineFacts(small!.url)
+    // The facts after the check: its databases may not exist before it generates them.
     const scaleCheckResult = await scaleCheck(makeBenchKeys())
+    const machine = await machineFacts(scaleDatabases()[0]!.url)
     writeReport({
       ranAt: new Date().toISOString(),
       machine: { ...machine, loadAverageAtEnd: os.loadavg().map((load) => Number(load.toFixed(2))) },
