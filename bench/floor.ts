@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import pg from 'pg'
-import { SEARCH_WORK_MEM } from '../src/db/connect.js'
+import { SESSION_OPTIONS } from '../src/db/connect.js'
 import type { CapturedStatement } from './capture-sql.js'
 import { PATCH_SCRIPT, READ_SCRIPT, type ReplayScripts, isAuditInsert, readReplayScripts, replay, withCaseId } from './replay.js'
 
@@ -38,7 +38,7 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max: options.poolSize ?? 10,
-    options: `-c work_mem=${SEARCH_WORK_MEM}`,
+    options: SESSION_OPTIONS,
   })
   pool.on('error', () => {})
   const scripts = options.replayScripts

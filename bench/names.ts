@@ -8,7 +8,7 @@
  * given names and 16 family names, every full name at 1,000,000 cases was shared by hundreds of
  * children, so the name search bench measured the generator's small vocabulary. The weights are
  * rounded by hand to that shape, not taken from a census; the most common full name in the bench
- * queries (María Hernández López) still matches about a hundred children at 1,000,000.
+ * queries (María Hernández López) still matches 190 children at 1,000,000.
  */
 
 type Weighted = readonly (readonly [name: string, weight: number])[]

@@ -70,10 +70,31 @@ function wordsLike(word: string): RawBuilder<string[]> {
 const QUERY_WORD_SEPARATORS = /[^\p{L}\p{M}\p{N}]+/u
 
 /**
- * The candidate condition, in any order of the words: each word of the query is like a word of the
- * names (wordsLike); up to three words all must match, from four words on all but one. Each part is
- * an exact GIN lookup (`&&` on the words of name_folded) of the few dictionary words that are alike,
- * so the database reads only the posting lists of those words, however many cases there are.
+ * The pairs of name words (migration 2026-12-06-10-name-word-pairs) that two query words can stand
+ * for: a word like the first and another word like the second, in alphabetical order as the index
+ * keeps them.
+ */
+function pairsLike(first: string, second: string): RawBuilder<string[]> {
+  return sql<string[]>`ARRAY(SELECT least(a, b) || ' ' || greatest(a, b)
+    FROM unnest(${wordsLike(first)}) AS a, unnest(${wordsLike(second)}) AS b WHERE a <> b)`
+}
+
+/**
+ * That every word of a query is like a different word of the names, in any order. One word is an
+ * exact GIN lookup of the few dictionary words alike (`&&` on the words of name_folded); two words
+ * or more, of the pairs of alike words, next to each other in the query (`&&` on name_word_pairs):
+ * a pair of common words is far rarer than either word, so the database reads short posting lists
+ * however many children share a common given or family name.
+ */
+function allWordsMatch(words: readonly string[]): RawBuilder<boolean> {
+  if (words.length === 1) return sql<boolean>`(string_to_array(cases.name_folded, ' ') && ${wordsLike(words[0]!)})`
+  const pairs = words.slice(1).map((word, index) => sql`(name_word_pairs(cases.name_folded) && ${pairsLike(words[index]!, word)})`)
+  return sql<boolean>`(${sql.join(pairs, sql` AND `)})`
+}
+
+/**
+ * The candidate condition: up to three words of the query all must match (allWordsMatch), from four
+ * words on all but one.
  */
 export function nameMatches(query: string): RawBuilder<boolean> {
   const words = query
@@ -81,10 +102,8 @@ export function nameMatches(query: string): RawBuilder<boolean> {
     .filter((word) => word.length >= 2)
     .slice(0, MAX_WORDS)
   if (words.length === 0) return sql<boolean>`(cases.name_folded % search_fold(${query}::text))`
-  const like = words.map((word) => sql`(string_to_array(cases.name_folded, ' ') && ${wordsLike(word)})`)
-  const all = (parts: RawBuilder<unknown>[]) => sql`(${sql.join(parts, sql` AND `)})`
-  if (like.length <= 3) return sql<boolean>`${all(like)}`
-  const allButOne = like.map((_, skipped) => all(like.filter((__, index) => index !== skipped)))
+  if (words.length <= 3) return allWordsMatch(words)
+  const allButOne = words.map((_, skipped) => allWordsMatch(words.filter((__, index) => index !== skipped)))
   return sql<boolean>`(${sql.join(allButOne, sql` OR `)})`
 }
 

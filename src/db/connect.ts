@@ -56,8 +56,18 @@ export interface ConnectOptions {
   readonly poolSize?: number
 }
 
-/** Working memory per sort or bitmap of the service's PostgreSQL sessions. */
-export const SEARCH_WORK_MEM = '32MB'
+/**
+ * The settings of the service's PostgreSQL sessions (the bench's floor uses the same, so that both
+ * send the same SQL to the same planner). `options` in the URL, if any, replaces them.
+ *
+ * - work_mem: a name search of one common word intersects index bitmaps of 100,000+ rows at a
+ *   million cases; in PostgreSQL's default 4 MB they go lossy and rechecking whole pages triples
+ *   its time (README, "Search at scale").
+ * - jit off: the service sends short statements; where the planner overestimates the rows of an
+ *   index condition (a name search at a million cases), JIT compilation took 35 ms of a statement
+ *   that runs in 1.5 ms.
+ */
+export const SESSION_OPTIONS = '-c work_mem=32MB -c jit=off'
 
 export function connectDatabase(options: ConnectOptions): DatabaseHandle {
   if (options.databaseUrl) {
@@ -66,10 +76,7 @@ export function connectDatabase(options: ConnectOptions): DatabaseHandle {
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
-      // A name search intersects index bitmaps of 100,000+ rows at a million cases; in PostgreSQL's
-      // default 4 MB they go lossy and rechecking whole pages triples its time (README, "Search at
-      // scale"). `options` in the URL, if any, replaces this.
-      options: `-c work_mem=${SEARCH_WORK_MEM}`,
+      options: SESSION_OPTIONS,
     })
     // An idle client that loses its server (PostgreSQL restart) emits 'error' on the pool;
     // unhandled, that would crash the process. The pool drops the client and makes a new one.

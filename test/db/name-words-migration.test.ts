@@ -36,3 +36,15 @@ t.test('the dictionary of name words holds the words of names stored before it, 
   const phonetic = await sql<{ phonetic: string }>`SELECT phonetic FROM name_words WHERE word = 'xol'`.execute(db)
   t.same(phonetic.rows, [{ phonetic: 'SL' }], 'each word with how it sounds (Double Metaphone)')
 })
+
+t.test('the pairs of words of a name: two distinct words, in alphabetical order, whatever order they are written in', async (t) => {
+  const { db } = await createEmptyDatabase(t)
+  await migrateToLatest(db)
+  const pairsOf = async (folded: string) =>
+    (await sql<{ pairs: string[] }>`SELECT name_word_pairs(${folded}::text) AS pairs`.execute(db)).rows[0]?.pairs.sort()
+  t.same(await pairsOf('maria hernandez lopez'), ['hernandez lopez', 'hernandez maria', 'lopez maria'])
+  t.same(await pairsOf('lopez maria hernandez'), ['hernandez lopez', 'hernandez maria', 'lopez maria'], 'the order written does not matter')
+  t.same(await pairsOf('maria maria'), [], 'a word repeated is no pair')
+  t.same(await pairsOf('xol'), [], 'one word has no pair')
+  t.same(await pairsOf(''), [])
+})
