@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
+import { StatementTemplates } from '../db/statement-template.js'
 import type { Role } from '../auth/principal.js'
 import type { AuditOutcome } from './audit.schemas.js'
 
@@ -29,27 +30,53 @@ export interface AuditEventInput {
 }
 
 export async function insertAuditEvent(db: Kysely<Database>, event: AuditEventInput): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      request_id: event.requestId,
-      client_request_id: event.clientRequestId ?? null,
-      actor_id: event.actorId,
-      actor_role: event.actorRole,
-      actor_organization_id: event.actorOrganizationId,
-      action: event.action,
-      case_ids: [...event.caseIds],
-      fields: [...new Set(event.fields)].sort(),
-      outcome: event.outcome,
-      reason: event.reason ?? null,
-      policy_version: event.policyVersion,
-      target_organization_id: event.targetOrganizationId ?? null,
-      changed_fields: [...new Set(event.changedFields ?? [])].sort(),
-      target_user_id: event.targetUserId ?? null,
-      event_count: event.count ?? 1,
-    })
-    .execute()
+  const values: Record<AuditEventColumn, unknown> = {
+    request_id: event.requestId,
+    client_request_id: event.clientRequestId ?? null,
+    actor_id: event.actorId,
+    actor_role: event.actorRole,
+    actor_organization_id: event.actorOrganizationId,
+    action: event.action,
+    case_ids: [...event.caseIds],
+    fields: [...new Set(event.fields)].sort(),
+    outcome: event.outcome,
+    reason: event.reason ?? null,
+    policy_version: event.policyVersion,
+    target_organization_id: event.targetOrganizationId ?? null,
+    changed_fields: [...new Set(event.changedFields ?? [])].sort(),
+    target_user_id: event.targetUserId ?? null,
+    event_count: event.count ?? 1,
+  }
+  // Every request writes one: the statement is built once (db/statement-template.ts); it has one
+  // shape, so the templates are their own owner.
+  const statement = AUDIT_INSERTS.fill(AUDIT_INSERTS, '', values, (slot) =>
+    db
+      .insertInto('audit_events')
+      .values(Object.fromEntries(AUDIT_EVENT_COLUMNS.map((column) => [column, slot(column)])) as never)
+      .compile(),
+  )
+  await db.executeQuery(statement)
 }
+
+const AUDIT_EVENT_COLUMNS = [
+  'request_id',
+  'client_request_id',
+  'actor_id',
+  'actor_role',
+  'actor_organization_id',
+  'action',
+  'case_ids',
+  'fields',
+  'outcome',
+  'reason',
+  'policy_version',
+  'target_organization_id',
+  'changed_fields',
+  'target_user_id',
+  'event_count',
+] as const
+type AuditEventColumn = (typeof AUDIT_EVENT_COLUMNS)[number]
+const AUDIT_INSERTS = new StatementTemplates<object, AuditEventColumn>()
 
 /** An allowed event less what the statement that writes it knows itself: the cases and the fields disclosed. */
 export type AuditEventBase = Omit<AuditEventInput, 'caseIds' | 'fields' | 'outcome' | 'reason' | 'changedFields' | 'count'>

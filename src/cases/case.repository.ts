@@ -1,3 +1,4 @@
+import { StatementTemplates } from '../db/statement-template.js'
 import { v7 as uuidv7 } from 'uuid'
 import { type Expression, type ExpressionBuilder, type InsertObject, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { CaseTable, Database } from '../db/schema.js'
@@ -105,14 +106,28 @@ export async function findCaseInScope(
   reader: CaseSelection,
   options: { forUpdate?: boolean } = {},
 ): Promise<SelectedCaseRow | undefined> {
-  let query = db
-    .selectFrom('cases')
-    .select((eb) => sectionSelections(eb, reader))
-    .where('cases.id', '=', id)
-    .where((eb) => scope(eb))
-  if (options.forUpdate) query = query.forUpdate()
-  return (await query.executeTakeFirst()) as SelectedCaseRow | undefined
+  const statement = CASE_READS.fill(scope, `${selectionShape(reader)}|${options.forUpdate === true}`, { id }, (slot) => {
+    const query = db
+      .selectFrom('cases')
+      .select((eb) => sectionSelections(eb, reader))
+      .where('cases.id', '=', slot('id'))
+      .where((eb) => scope(eb))
+    return (options.forUpdate ? query.forUpdate() : query).compile()
+  })
+  return (await db.executeQuery<SelectedCaseRow>(statement)).rows[0]
 }
+
+/**
+ * The hot statements on one case are built once per shape and filled in per request
+ * (db/statement-template.ts). The scope filter is kept per ability (access/case-scope.ts), so it
+ * owns the reads; what else fixes a statement is in its shape.
+ */
+const CASE_READS = new StatementTemplates<ScopeFilter, 'id'>()
+const CASE_UPDATES = new StatementTemplates<object, string>({ maxPerOwner: 256 })
+const HISTORY_INSERTS = new StatementTemplates<object, string>()
+
+/** What a selection contributes to a statement's text. */
+const selectionShape = (reader: CaseSelection) => `${[...reader.sections].sort().join(',')}|${reader.organizationId}`
 
 /**
  * The audited read in one statement: the case as findCaseInScope selects it, and the allowed event
@@ -130,24 +145,58 @@ export async function findCaseInScopeAudited(
   event: AuditEventBase,
   options: { guardFacts?: boolean } = {},
 ): Promise<(SelectedCaseRow & { audited_fields: string[] }) | undefined> {
-  // The guard facts ride along for a reader who may move cases on (its guidance needs them).
-  const found = db
-    .selectFrom('cases')
-    .select((eb) => [...sectionSelections(eb, reader), ...(options.guardFacts ? GUARD_FACT_COLUMNS : [])])
-    .where('cases.id', '=', id)
-    .where((eb) => scope(eb))
-  const audit = insertAuditEventFrom(event, {
-    source: sql`disclosed`,
-    caseIds: sql<string[]>`ARRAY[disclosed.id]`,
-    fields: sql<string[]>`disclosed.fields`,
-    where: sql<boolean>`${'case.id'}::text = ANY (disclosed.fields)`,
+  // The scope filter is kept per ability (access/case-scope.ts); with the sections, the organisation
+  // and the fields it fixes the statement, so that is built once and filled in per request.
+  const shape = `${selectionShape(reader)}|${disclosable.join(',')}|${options.guardFacts === true}`
+  const values: Record<AuditedReadSlot, unknown> = {
+    id,
+    requestId: event.requestId,
+    clientRequestId: event.clientRequestId ?? null,
+    actorId: event.actorId,
+    actorRole: event.actorRole,
+    actorOrganizationId: event.actorOrganizationId,
+    action: event.action,
+    policyVersion: event.policyVersion,
+    targetOrganizationId: event.targetOrganizationId ?? null,
+    targetUserId: event.targetUserId ?? null,
+  }
+  const statement = AUDITED_READS.fill(scope, shape, values, (slot) => {
+    // The guard facts ride along for a reader who may move cases on (its guidance needs them).
+    const found = db
+      .selectFrom('cases')
+      .select((eb) => [...sectionSelections(eb, reader), ...(options.guardFacts ? GUARD_FACT_COLUMNS : [])])
+      .where('cases.id', '=', slot('id'))
+      .where((eb) => scope(eb))
+    const audit = insertAuditEventFrom(
+      {
+        requestId: slot('requestId'),
+        clientRequestId: slot('clientRequestId'),
+        actorId: slot('actorId'),
+        actorRole: slot('actorRole'),
+        actorOrganizationId: slot('actorOrganizationId'),
+        action: slot('action'),
+        policyVersion: slot('policyVersion'),
+        targetOrganizationId: slot('targetOrganizationId'),
+        targetUserId: slot('targetUserId'),
+      },
+      {
+        source: sql`disclosed`,
+        caseIds: sql<string[]>`ARRAY[disclosed.id]`,
+        fields: sql<string[]>`disclosed.fields`,
+        where: sql<boolean>`${'case.id'}::text = ANY (disclosed.fields)`,
+      },
+    )
+    return sql`WITH found AS (${found}),
+      disclosed AS (SELECT found.id, ${unwalledFieldsSql('found', reader.organizationId, disclosable)} AS fields FROM found),
+      audit AS (${audit})
+      SELECT found.*, audit.fields AS audited_fields FROM found CROSS JOIN audit`.compile(db)
   })
-  const { rows } = await sql<SelectedCaseRow & { audited_fields: string[] }>`WITH found AS (${found}),
-    disclosed AS (SELECT found.id, ${unwalledFieldsSql('found', reader.organizationId, disclosable)} AS fields FROM found),
-    audit AS (${audit})
-    SELECT found.*, audit.fields AS audited_fields FROM found CROSS JOIN audit`.execute(db)
+  const { rows } = await db.executeQuery<SelectedCaseRow & { audited_fields: string[] }>(statement)
   return rows[0]
 }
+
+type AuditedReadSlot = 'id' | keyof AuditEventBase
+const AUDITED_READS = new StatementTemplates<ScopeFilter, AuditedReadSlot>()
 
 export async function caseExists(db: Kysely<Database>, id: string): Promise<boolean> {
   return (await db.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
@@ -194,13 +243,24 @@ export async function updateCaseReturning(
   touchedSections: readonly string[],
   reader: CaseSelection,
 ): Promise<SelectedCaseRow> {
-  const row = await db
-    .updateTable('cases')
-    .set({ ...changes, ...sectionBump(touchedSections) })
-    .where('id', '=', id)
-    .returning((eb) => sectionSelections(eb as CaseExpressionBuilder, reader))
-    .executeTakeFirstOrThrow()
-  return row as SelectedCaseRow
+  // A column left undefined is not set (as Kysely would skip it).
+  const columns = Object.keys(changes)
+    .filter((column) => (changes as Record<string, unknown>)[column] !== undefined)
+    .sort()
+  const values: Record<string, unknown> = { id }
+  for (const column of columns) values[`set:${column}`] = (changes as Record<string, unknown>)[column]
+  const shape = `${columns.join(',')}|${touchedSections.join(',')}|${selectionShape(reader)}`
+  const statement = CASE_UPDATES.fill(CASE_UPDATES, shape, values, (slot) =>
+    db
+      .updateTable('cases')
+      .set({ ...Object.fromEntries(columns.map((column) => [column, slot(`set:${column}`)])), ...sectionBump(touchedSections) })
+      .where('id', '=', slot('id'))
+      .returning((eb) => sectionSelections(eb as CaseExpressionBuilder, reader))
+      .compile(),
+  )
+  const [row] = (await db.executeQuery<SelectedCaseRow>(statement)).rows
+  if (!row) throw new Error(`the case ${id} was not there to update`)
+  return row
 }
 
 /**
@@ -228,14 +288,22 @@ export async function insertHistory(
   entries: { case_id: string; field: string; old_value: unknown; new_value: unknown; actor_id: string; request_id: string }[],
 ): Promise<void> {
   if (entries.length === 0) return
-  await db
-    .insertInto('case_history')
-    .values(
-      entries.map((entry) => ({
-        ...entry,
-        old_value: entry.old_value === undefined ? null : JSON.stringify(entry.old_value),
-        new_value: entry.new_value === undefined ? null : JSON.stringify(entry.new_value),
-      })),
-    )
-    .execute()
+  const values: Record<string, unknown> = {}
+  entries.forEach((entry, index) => {
+    for (const column of HISTORY_COLUMNS) {
+      const value = entry[column]
+      // The values before and after are stored as JSON; a field that was not there is null.
+      values[`${index}:${column}`] =
+        column === 'old_value' || column === 'new_value' ? (value === undefined ? null : JSON.stringify(value)) : value
+    }
+  })
+  const statement = HISTORY_INSERTS.fill(HISTORY_INSERTS, String(entries.length), values, (slot) =>
+    db
+      .insertInto('case_history')
+      .values(entries.map((_, index) => Object.fromEntries(HISTORY_COLUMNS.map((column) => [column, slot(`${index}:${column}`)]))) as never)
+      .compile(),
+  )
+  await db.executeQuery(statement)
 }
+
+const HISTORY_COLUMNS = ['case_id', 'field', 'old_value', 'new_value', 'actor_id', 'request_id'] as const
