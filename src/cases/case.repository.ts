@@ -123,7 +123,7 @@ export async function findCaseInScope(
  * owns the reads; what else fixes a statement is in its shape.
  */
 const CASE_READS = new StatementTemplates<ScopeFilter, 'id'>()
-const CASE_UPDATES = new StatementTemplates<object, string>({ maxPerOwner: 256 })
+const CASE_UPDATES = new StatementTemplates<object, string>()
 const HISTORY_INSERTS = new StatementTemplates<object, string>()
 
 /** What a selection contributes to a statement's text. */

@@ -16,12 +16,17 @@ import { CompiledQuery } from 'kysely'
  * never send one request's value with another's.
  */
 export class StatementTemplates<Owner extends object, Slot extends string> {
-  readonly #byOwner = new WeakMap<Owner, Map<string, Template<Slot>>>()
+  #byOwner = new WeakMap<Owner, Map<string, Template<Slot>>>()
+  #kept = 0
   readonly #marker = `\u0000slot:${randomBytes(6).toString('hex')}:`
-  readonly #maxPerOwner: number
+  readonly #maxTemplates: number
 
-  constructor(options: { maxPerOwner?: number } = {}) {
-    this.#maxPerOwner = options.maxPerOwner ?? 64
+  /**
+   * `maxTemplates` bounds the memory: owners are kept per user (abilities), each template holds its
+   * SQL (a few kilobytes), so past the bound every template is dropped and built again on use.
+   */
+  constructor(options: { maxTemplates?: number } = {}) {
+    this.#maxTemplates = options.maxTemplates ?? 1_000
   }
 
   /**
@@ -39,8 +44,13 @@ export class StatementTemplates<Owner extends object, Slot extends string> {
     let template = templates.get(shape)
     if (!template) {
       template = this.#compile(Object.keys(values) as Slot[], build)
-      if (templates.size >= this.#maxPerOwner) templates.clear()
+      if (this.#kept >= this.#maxTemplates) {
+        this.#byOwner = new WeakMap()
+        this.#kept = 0
+        this.#byOwner.set(owner, (templates = new Map()))
+      }
       templates.set(shape, template)
+      this.#kept += 1
     }
     const parameters = [...template.parameters]
     for (const [index, name] of template.slots) parameters[index] = values[name]

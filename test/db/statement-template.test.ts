@@ -47,3 +47,24 @@ t.test('a slot that does not reach the statement as a parameter of its own is re
   )
   t.throws(() => templates.fill({}, 'lost', { id: 'x' }, () => sql`SELECT 1`.compile(db)), /never reached the statement: id/)
 })
+
+t.test('past its bound every template is dropped and built again on use', async (t) => {
+  const templates = new StatementTemplates<object, 'id'>({ maxTemplates: 2 })
+  const owner = {}
+  let builds = 0
+  const read = (shape: string) =>
+    templates.fill(owner, shape, { id: 'x' }, (slot) => {
+      builds += 1
+      return sql`SELECT ${sql.raw(shape)}, ${slot('id')}`.compile(db)
+    })
+  read('1')
+  read('2')
+  read('1')
+  t.equal(builds, 2, 'two kept')
+  read('3')
+  t.equal(builds, 3)
+  read('3')
+  t.equal(builds, 3, 'the newest is kept after the drop')
+  read('1')
+  t.equal(builds, 4, 'an older one is built again')
+})
