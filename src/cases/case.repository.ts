@@ -126,14 +126,28 @@ const CASE_READS = new StatementTemplates<ScopeFilter, 'id'>()
 const CASE_UPDATES = new StatementTemplates<object, string>()
 const HISTORY_INSERTS = new StatementTemplates<object, string>()
 
-/** What a selection contributes to a statement's text. */
-const selectionShape = (reader: CaseSelection) => `${[...reader.sections].sort().join(',')}|${reader.organizationId}`
+/** What a selection contributes to a statement's text (kept per selection, which the service keeps per ability). */
+function selectionShape(reader: CaseSelection): string {
+  let shape = selectionShapes.get(reader)
+  if (shape === undefined) selectionShapes.set(reader, (shape = `${[...reader.sections].sort().join(',')}|${reader.organizationId}`))
+  return shape
+}
+const selectionShapes = new WeakMap<CaseSelection, string>()
+
+/** A field list as part of a shape, once per list. */
+function fieldsShape(fields: readonly string[]): string {
+  let shape = fieldsShapes.get(fields)
+  if (shape === undefined) fieldsShapes.set(fields, (shape = fields.join(',')))
+  return shape
+}
+const fieldsShapes = new WeakMap<readonly string[], string>()
 
 /**
  * The audited read in one statement: the case as findCaseInScope selects it, and the allowed event
  * naming it and the fields the reader sees on it (`disclosable`: the fields the role may read, sorted
  * and unique, which the walls narrow in SQL). The row comes back only joined to its event, so no
- * event means no data, in one round trip. A case the reader does not reach, or whose own fields a
+ * event means no data, in one round trip. The event's fields come back as one comma-separated text
+ * (`audited_fields`), cheaper to take apart than an array, for the service to compare with its view. A case the reader does not reach, or whose own fields a
  * wall keeps from it, returns nothing and records nothing: the caller answers 404 and records that.
  */
 export async function findCaseInScopeAudited(
@@ -144,10 +158,10 @@ export async function findCaseInScopeAudited(
   disclosable: readonly string[],
   event: AuditEventBase,
   options: { guardFacts?: boolean } = {},
-): Promise<(SelectedCaseRow & { audited_fields: string[] }) | undefined> {
+): Promise<(SelectedCaseRow & { audited_fields: string }) | undefined> {
   // The scope filter is kept per ability (access/case-scope.ts); with the sections, the organisation
   // and the fields it fixes the statement, so that is built once and filled in per request.
-  const shape = `${selectionShape(reader)}|${disclosable.join(',')}|${options.guardFacts === true}`
+  const shape = `${selectionShape(reader)}|${fieldsShape(disclosable)}|${options.guardFacts === true}`
   const values: Record<AuditedReadSlot, unknown> = {
     id,
     requestId: event.requestId,
@@ -189,9 +203,9 @@ export async function findCaseInScopeAudited(
     return sql`WITH found AS (${found}),
       disclosed AS (SELECT found.id, ${unwalledFieldsSql('found', reader.organizationId, disclosable)} AS fields FROM found),
       audit AS (${audit})
-      SELECT found.*, audit.fields AS audited_fields FROM found CROSS JOIN audit`.compile(db)
+      SELECT found.*, array_to_string(audit.fields, ',') AS audited_fields FROM found CROSS JOIN audit`.compile(db)
   })
-  const { rows } = await db.executeQuery<SelectedCaseRow & { audited_fields: string[] }>(statement)
+  const { rows } = await db.executeQuery<SelectedCaseRow & { audited_fields: string }>(statement)
   return rows[0]
 }
 

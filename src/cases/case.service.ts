@@ -68,8 +68,18 @@ function sectionsToSelect(fields: readonly string[]): Set<CaseViewSection | 'cas
  * response: the view carries what the access rule lets through, per case.
  */
 function selectionOf(actor: CaseActor, alsoSelect: readonly string[] = []): CaseSelection {
-  return { sections: sectionsToSelect([...readableFields(actor.ability), ...alsoSelect]), organizationId: actor.principal.organizationId }
+  if (alsoSelect.length > 0) return selectionOfFields(actor, [...readableFields(actor.ability), ...alsoSelect])
+  // The ability is kept per user, role and organisation (plugins/abilities.ts): so is what it selects.
+  let selection = selectionByAbility.get(actor.ability)
+  if (!selection) selectionByAbility.set(actor.ability, (selection = selectionOfFields(actor, readableFields(actor.ability))))
+  return selection
 }
+
+const selectionOfFields = (actor: CaseActor, fields: readonly string[]): CaseSelection => ({
+  sections: sectionsToSelect(fields),
+  organizationId: actor.principal.organizationId,
+})
+const selectionByAbility = new WeakMap<CaseActor['ability'], CaseSelection>()
 
 export const accessOf = (actor: CaseReader, row: Parameters<typeof accessFactsOf>[0]): CaseAccess =>
   new CaseAccess(actor, accessFactsOf(row))
@@ -138,21 +148,32 @@ export async function readCase(
   const { view, fields, version } = viewOf(open)
   // The walls are worked out twice, in SQL for the event and by CaseAccess for the view: a view that
   // shows other fields than its event names is never sent.
-  if (!sameFieldSet(audited, fields)) throw new Error(`the audited read of ${id} named other fields than its view shows`)
+  if (audited !== fieldSetKey(fields)) throw new Error(`the audited read of ${id} named other fields than its view shows`)
   if (guidance) Object.assign(view, guidance(open, facts))
   return { view, version }
 }
 
 /** The case-file fields the role may read on some case, sorted and unique, as an event keeps them. */
-function disclosableFields(actor: CaseActor): string[] {
-  return [...new Set(readableFields(actor.ability).filter((field) => CASE_FILE_SECTIONS.has(sectionOf(field))))].sort()
+function disclosableFields(actor: CaseActor): readonly string[] {
+  let fields = disclosableByAbility.get(actor.ability)
+  if (!fields) {
+    fields = [...new Set(readableFields(actor.ability).filter((field) => CASE_FILE_SECTIONS.has(sectionOf(field))))].sort()
+    disclosableByAbility.set(actor.ability, fields)
+  }
+  return fields
 }
+const disclosableByAbility = new WeakMap<CaseActor['ability'], readonly string[]>()
 
-const sameFieldSet = (a: readonly string[], b: readonly string[]) => {
-  const left = new Set(a)
-  const right = new Set(b)
-  return left.size === right.size && [...left].every((field) => right.has(field))
+/**
+ * A set of field names as the audited read's statement returns it (sorted, comma-separated): once
+ * per field list, which views share (viewOf).
+ */
+function fieldSetKey(fields: readonly string[]): string {
+  let key = fieldSetKeys.get(fields)
+  if (key === undefined) fieldSetKeys.set(fields, (key = [...new Set(fields)].sort().join(',')))
+  return key
 }
+const fieldSetKeys = new WeakMap<readonly string[], string>()
 
 export interface CaseListQuery {
   readonly limit: number
