@@ -134,7 +134,11 @@ export function printTable(report: PrintableReport): void {
   if (report.verify) {
     const verify = report.verify as { ms?: number[]; status?: number; result?: { verifiedThrough?: number; intact?: boolean } }
     const best = verify.ms && verify.ms.length > 0 ? Math.min(...verify.ms) : undefined
-    ratioLine('chain verification ms (best of 3)', best, `< ${VERIFY_LIMIT_MS}`, best !== undefined && best < VERIFY_LIMIT_MS)
+    // The target is for 1,000,000 events (issue 15) and verification is linear (bench/verify-scale.ts
+    // shows it); the bench database grows with every run, so its time is put per million events.
+    const events = verify.result?.verifiedThrough
+    const perMillion = best !== undefined && events ? Math.round((best * 1_000_000) / events) : undefined
+    ratioLine('chain verification ms per 1M events', perMillion, `< ${VERIFY_LIMIT_MS}`, perMillion !== undefined && perMillion < VERIFY_LIMIT_MS)
     out.push(
       `  HTTP ${verify.status}, ${verify.ms?.join(' / ')} ms, intact ${verify.result?.intact}, ${verify.result?.verifiedThrough?.toLocaleString('en')} events`,
     )
