@@ -138,7 +138,12 @@ export function printTable(report: PrintableReport): void {
     // shows it); the bench database grows with every run, so its time is put per million events.
     const events = verify.result?.verifiedThrough
     const perMillion = best !== undefined && events ? Math.round((best * 1_000_000) / events) : undefined
-    ratioLine('chain verification ms per 1M events', perMillion, `< ${VERIFY_LIMIT_MS}`, perMillion !== undefined && perMillion < VERIFY_LIMIT_MS)
+    ratioLine(
+      'chain verification ms per 1M events',
+      perMillion,
+      `< ${VERIFY_LIMIT_MS}`,
+      perMillion !== undefined && perMillion < VERIFY_LIMIT_MS,
+    )
     out.push(
       `  HTTP ${verify.status}, ${verify.ms?.join(' / ')} ms, intact ${verify.result?.intact}, ${verify.result?.verifiedThrough?.toLocaleString('en')} events`,
     )
