@@ -1,3 +1,4 @@
+import { memoBy } from '../shared/memo.js'
 import type { ReaderVersion } from '../access/reader-version.js'
 import { SECTION_COLUMNS } from './case-sections.js'
 import type { SelectedCaseRow } from './case.repository.js'
@@ -48,12 +49,8 @@ interface FieldPlan {
  * The plan of a view for one list of readable fields, made once per list: a list of cases shares a
  * few field lists (case-access.ts keeps them), so names are not split and looked up again per case.
  */
-const plans = new WeakMap<readonly string[], readonly FieldPlan[]>()
-
-function planOf(readableFields: readonly string[]): readonly FieldPlan[] {
-  let plan = plans.get(readableFields)
-  if (plan) return plan
-  plan = readableFields.flatMap((qualified): FieldPlan[] => {
+const planOf = memoBy((readableFields: readonly string[]): readonly FieldPlan[] =>
+  readableFields.flatMap((qualified): FieldPlan[] => {
     const dot = qualified.indexOf('.')
     const section = qualified.slice(0, dot)
     const field = qualified.slice(dot + 1)
@@ -63,12 +60,10 @@ function planOf(readableFields: readonly string[]): readonly FieldPlan[] {
     }
     const column = (SECTION_COLUMNS as Record<string, string>)[section]
     if (!column) return [] // sub-resource sections (notes, consent, bidDeliberation) live elsewhere
-    const derived = DERIVED_FIELD_SOURCES[qualified]
-    return [{ section, field, value: derived ?? ((row) => inSection(column)(row, field)) }]
-  })
-  plans.set(readableFields, plan)
-  return plan
-}
+    const stored = inSection(column)
+    return [{ section, field, value: DERIVED_FIELD_SOURCES[qualified] ?? ((row) => stored(row, field)) }]
+  }),
+)
 
 /**
  * The case as this caller may read it: top-level case fields, then one object per readable section.

@@ -1,3 +1,4 @@
+import { memoBy } from '../shared/memo.js'
 import { StatementTemplates } from '../db/statement-template.js'
 import { v7 as uuidv7 } from 'uuid'
 import { type Expression, type ExpressionBuilder, type InsertObject, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
@@ -127,20 +128,10 @@ const CASE_UPDATES = new StatementTemplates<object, string>()
 const HISTORY_INSERTS = new StatementTemplates<object, string>()
 
 /** What a selection contributes to a statement's text (kept per selection, which the service keeps per ability). */
-function selectionShape(reader: CaseSelection): string {
-  let shape = selectionShapes.get(reader)
-  if (shape === undefined) selectionShapes.set(reader, (shape = `${[...reader.sections].sort().join(',')}|${reader.organizationId}`))
-  return shape
-}
-const selectionShapes = new WeakMap<CaseSelection, string>()
+const selectionShape = memoBy((reader: CaseSelection) => `${[...reader.sections].sort().join(',')}|${reader.organizationId}`)
 
 /** A field list as part of a shape, once per list. */
-function fieldsShape(fields: readonly string[]): string {
-  let shape = fieldsShapes.get(fields)
-  if (shape === undefined) fieldsShapes.set(fields, (shape = fields.join(',')))
-  return shape
-}
-const fieldsShapes = new WeakMap<readonly string[], string>()
+const fieldsShape = memoBy((fields: readonly string[]) => fields.join(','))
 
 /**
  * The audited read in one statement: the case as findCaseInScope selects it, and the allowed event

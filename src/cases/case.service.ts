@@ -1,3 +1,4 @@
+import { memoBy } from '../shared/memo.js'
 import { type Kysely, type Updateable, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import type { CaseTable, Database } from '../db/schema.js'
@@ -70,16 +71,17 @@ function sectionsToSelect(fields: readonly string[]): Set<CaseViewSection | 'cas
 function selectionOf(actor: CaseActor, alsoSelect: readonly string[] = []): CaseSelection {
   if (alsoSelect.length > 0) return selectionOfFields(actor, [...readableFields(actor.ability), ...alsoSelect])
   // The ability is kept per user, role and organisation (plugins/abilities.ts): so is what it selects.
-  let selection = selectionByAbility.get(actor.ability)
-  if (!selection) selectionByAbility.set(actor.ability, (selection = selectionOfFields(actor, readableFields(actor.ability))))
-  return selection
+  return selectionByAbility(actor.ability)(actor)
 }
 
 const selectionOfFields = (actor: CaseActor, fields: readonly string[]): CaseSelection => ({
   sections: sectionsToSelect(fields),
   organizationId: actor.principal.organizationId,
 })
-const selectionByAbility = new WeakMap<CaseActor['ability'], CaseSelection>()
+const selectionByAbility = memoBy((ability: CaseActor['ability']) => {
+  let selection: CaseSelection | undefined
+  return (actor: CaseActor) => (selection ??= selectionOfFields(actor, readableFields(ability)))
+})
 
 export const accessOf = (actor: CaseReader, row: Parameters<typeof accessFactsOf>[0]): CaseAccess =>
   new CaseAccess(actor, accessFactsOf(row))
@@ -102,12 +104,9 @@ export async function openCase(
 }
 
 /** The readable fields of the case file itself, once per field list (a page of cases shares a few). */
-const caseFileFields = new WeakMap<readonly string[], readonly string[]>()
-function caseFileFieldsOf(readable: readonly string[]): readonly string[] {
-  let fields = caseFileFields.get(readable)
-  if (!fields) caseFileFields.set(readable, (fields = readable.filter((field) => CASE_FILE_SECTIONS.has(sectionOf(field)))))
-  return fields
-}
+const caseFileFieldsOf = memoBy((readable: readonly string[]): readonly string[] =>
+  readable.filter((field) => CASE_FILE_SECTIONS.has(sectionOf(field))),
+)
 
 /** The case document as the access rule lets this reader see it, and the fields it discloses. */
 export function viewOf({ row, access }: OpenCase): { view: CaseView; fields: readonly string[]; version: number } {
@@ -154,26 +153,16 @@ export async function readCase(
 }
 
 /** The case-file fields the role may read on some case, sorted and unique, as an event keeps them. */
-function disclosableFields(actor: CaseActor): readonly string[] {
-  let fields = disclosableByAbility.get(actor.ability)
-  if (!fields) {
-    fields = [...new Set(readableFields(actor.ability).filter((field) => CASE_FILE_SECTIONS.has(sectionOf(field))))].sort()
-    disclosableByAbility.set(actor.ability, fields)
-  }
-  return fields
-}
-const disclosableByAbility = new WeakMap<CaseActor['ability'], readonly string[]>()
+const disclosableFields = (actor: CaseActor): readonly string[] => disclosableByAbility(actor.ability)
+const disclosableByAbility = memoBy((ability: CaseActor['ability']): readonly string[] =>
+  [...new Set(caseFileFieldsOf(readableFields(ability)))].sort(),
+)
 
 /**
  * A set of field names as the audited read's statement returns it (sorted, comma-separated): once
  * per field list, which views share (viewOf).
  */
-function fieldSetKey(fields: readonly string[]): string {
-  let key = fieldSetKeys.get(fields)
-  if (key === undefined) fieldSetKeys.set(fields, (key = [...new Set(fields)].sort().join(',')))
-  return key
-}
-const fieldSetKeys = new WeakMap<readonly string[], string>()
+const fieldSetKey = memoBy((fields: readonly string[]): string => [...new Set(fields)].sort().join(','))
 
 export interface CaseListQuery {
   readonly limit: number
