@@ -20,6 +20,7 @@ import * as clientRequestId from './2026-12-04-10-client-request-id.js'
 import * as normalizeNames from './2026-12-04-20-normalize-names.js'
 import * as nameWords from './2026-12-05-10-name-words.js'
 import * as nameWordPairs from './2026-12-06-10-name-word-pairs.js'
+import * as participationCoveringIndexes from './2026-12-07-10-participation-covering-indexes.js'
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-04-20-normalize-names': normalizeNames,
   '2026-12-05-10-name-words': nameWords,
   '2026-12-06-10-name-word-pairs': nameWordPairs,
+  '2026-12-07-10-participation-covering-indexes': participationCoveringIndexes,
 }
