@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
+import { StatementTemplates } from '../db/statement-template.js'
 import { CASE_DOCUMENT_SECTIONS } from '../access/reader-version.js'
 import {
   type CaseSelection,
@@ -8,6 +9,7 @@ import {
   type SelectedCaseRow,
   derived,
   sectionSelections,
+  selectionShape,
 } from './case.repository.js'
 import type { CaseCursor, CaseSearchParameters, CaseSort } from './case-search.js'
 
@@ -35,7 +37,7 @@ const RISK_RANK = sql`CASE cases.risk_level WHEN 'low' THEN 1 WHEN 'medium' THEN
 const UTC_TEXT = (expression: RawBuilder<unknown>) => sql`to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
 
 /** The folded query, computed by the database once per statement. */
-const foldedQuery = (q: string) => sql`search_fold(${q}::text)`
+const foldedQuery = (q: unknown) => sql`search_fold(${q}::text)`
 
 /**
  * The share of the query's words that sound like a word of the names: each query word's Double
@@ -60,7 +62,7 @@ const MAX_WORDS = 6
  * strict word similarity ≥ 0.5) or sounding alike (Double Metaphone), looked up in the dictionary of
  * name words (migration 2026-12-05-10-name-words), which holds each distinct word once.
  */
-function wordsLike(word: string): RawBuilder<string[]> {
+function wordsLike(word: unknown): RawBuilder<string[]> {
   const folded = sql`search_fold(${word}::text)`
   return sql<string[]>`ARRAY(SELECT name_words.word FROM name_words
     WHERE ${folded} <<% name_words.word OR name_words.phonetic = nullif(public.dmetaphone(${folded}), ''))`
@@ -74,7 +76,7 @@ const QUERY_WORD_SEPARATORS = /[^\p{L}\p{M}\p{N}]+/u
  * for: a word like the first and another word like the second, in alphabetical order as the index
  * keeps them.
  */
-function pairsLike(first: string, second: string): RawBuilder<string[]> {
+function pairsLike(first: unknown, second: unknown): RawBuilder<string[]> {
   return sql<string[]>`ARRAY(SELECT least(a, b) || ' ' || greatest(a, b)
     FROM unnest(${wordsLike(first)}) AS a, unnest(${wordsLike(second)}) AS b WHERE a <> b)`
 }
@@ -86,21 +88,31 @@ function pairsLike(first: string, second: string): RawBuilder<string[]> {
  * a pair of common words is far rarer than either word, so the database reads short posting lists
  * however many children share a common given or family name.
  */
-function allWordsMatch(words: readonly string[]): RawBuilder<boolean> {
-  if (words.length === 1) return sql<boolean>`(string_to_array(cases.name_folded, ' ') && ${wordsLike(words[0]!)})`
-  const pairs = words.slice(1).map((word, index) => sql`(name_word_pairs(cases.name_folded) && ${pairsLike(words[index]!, word)})`)
+function allWordsMatch(words: readonly unknown[]): RawBuilder<boolean> {
+  if (words.length === 1) return sql<boolean>`(string_to_array(cases.name_folded, ' ') && ${wordsLike(words[0])})`
+  const pairs = words.slice(1).map((word, index) => sql`(name_word_pairs(cases.name_folded) && ${pairsLike(words[index], word)})`)
   return sql<boolean>`(${sql.join(pairs, sql` AND `)})`
+}
+
+/** The words of a query that the name match looks up: those of two letters or more, at most six. */
+export function queryWords(query: string): string[] {
+  return query
+    .split(QUERY_WORD_SEPARATORS)
+    .filter((word) => word.length >= 2)
+    .slice(0, MAX_WORDS)
+}
+
+/** The candidate condition for a query (its words: queryWords). */
+export function nameMatches(query: string): RawBuilder<boolean> {
+  return nameMatchesOf(queryWords(query), query)
 }
 
 /**
  * The candidate condition: up to three words of the query all must match (allWordsMatch), from four
- * words on all but one.
+ * words on all but one; a query without such words, by trigram similarity of the whole name. The
+ * words and the query are values (or template slots) of the statement.
  */
-export function nameMatches(query: string): RawBuilder<boolean> {
-  const words = query
-    .split(QUERY_WORD_SEPARATORS)
-    .filter((word) => word.length >= 2)
-    .slice(0, MAX_WORDS)
+function nameMatchesOf(words: readonly unknown[], query: unknown): RawBuilder<boolean> {
   if (words.length === 0) return sql<boolean>`(cases.name_folded % search_fold(${query}::text))`
   if (words.length <= 3) return allWordsMatch(words)
   const allButOne = words.map((_, skipped) => allWordsMatch(words.filter((__, index) => index !== skipped)))
@@ -108,8 +120,8 @@ export function nameMatches(query: string): RawBuilder<boolean> {
 }
 
 /** The sort key as an SQL expression, and the type its text form is cast back to for the keyset. */
-function sortKey(options: CaseSearchOptions): { expression: RawBuilder<unknown>; cast: RawBuilder<unknown> } {
-  const { sort, parameters, sectionOpen } = options
+function sortKey(options: CaseSearchOptions, q: unknown): { expression: RawBuilder<unknown>; cast: RawBuilder<unknown> } {
+  const { sort, sectionOpen } = options
   switch (sort.key) {
     case 'id':
       return { expression: sql`cases.id`, cast: sql`uuid` }
@@ -120,7 +132,7 @@ function sortKey(options: CaseSearchOptions): { expression: RawBuilder<unknown>;
     case 'riskLevel':
       return { expression: RISK_RANK, cast: sql`integer` }
     case 'similarity':
-      return { expression: nameScore(foldedQuery(parameters.q ?? '')), cast: sql`numeric` }
+      return { expression: nameScore(foldedQuery(q)), cast: sql`numeric` }
     case 'updatedAt': {
       // The reader's own change time (reader-version.ts): the latest among the sections it may read
       // on this case, so the order never moves with a change behind a wall.
@@ -142,38 +154,119 @@ function keyText(key: SortKey, expression: RawBuilder<unknown>): RawBuilder<stri
 }
 type SortKey = CaseSort['key']
 
+/**
+ * The values of a search, by name, in the order the statement takes them: a filter's value when it
+ * is given, the query and its words, the cursor's key, the page size. Which names are present (and
+ * the reader, the sort) fix the statement's text, so it is built once per shape
+ * (db/statement-template.ts) and filled in with these values.
+ */
+function searchValues(options: CaseSearchOptions): Record<string, unknown> {
+  const p = options.parameters
+  const values: Record<string, unknown> = {}
+  for (const name of EQUAL_FILTERS) if (p[name]) values[name] = p[name]
+  if (p.openedFrom) values.openedFrom = p.openedFrom
+  if (p.openedTo) values.openedTo = p.openedTo
+  if (p.assignedTo) values.assignedTo = p.assignedTo === 'me' ? options.userId : p.assignedTo
+  if (p.inDetention !== undefined) values.inDetention = p.inDetention
+  for (const name of SECTION_FILTERS) if (p[name]) values[name] = p[name]
+  if (p.q) {
+    const words = queryWords(p.q)
+    words.forEach((word, index) => {
+      values[`word:${index}`] = word
+    })
+    // The query itself is sent only where the statement uses it: matched whole, or ranked by.
+    if (words.length === 0 || options.sort.key === 'similarity') values.q = p.q
+  }
+  if (options.after) {
+    values.afterKey = options.after.key
+    values.afterId = options.after.id
+  }
+  values.limit = options.limit
+  return values
+}
+
+/** Filters that compare a column of the case itself with the value given. */
+const EQUAL_FILTERS = ['stage', 'status', 'riskLevel', 'caseNumber', 'childRef', 'leadOrganizationId'] as const
+/** Filters on a section that participation or a consent may close to the reader. */
+const SECTION_FILTERS = ['placementType', 'nationality', 'ageBracket'] as const
+
+const EQUAL_FILTER_SQL: Record<(typeof EQUAL_FILTERS)[number], (value: unknown) => RawBuilder<unknown>> = {
+  stage: (value) => sql`cases.stage = ${value}`,
+  status: (value) => sql`cases.status = ${value}`,
+  riskLevel: (value) => sql`cases.risk_level = ${value}`,
+  caseNumber: (value) => sql`cases.case_number = ${value}`,
+  childRef: (value) => sql`cases.child_ref = ${value}`,
+  leadOrganizationId: (value) => sql`cases.lead_organization_id = ${value}::uuid`,
+}
+
+const SECTION_FILTER_SQL: Record<(typeof SECTION_FILTERS)[number], { section: string; sql: (value: unknown) => RawBuilder<unknown> }> = {
+  placementType: { section: 'custody', sql: (value) => sql`cases.placement_type = ${value}` },
+  nationality: { section: 'demographics', sql: (value) => sql`cases.demographics ->> 'nationality' = ${value}` },
+  ageBracket: { section: 'demographics', sql: (value) => sql`${derived.ageBracket} = ${value}` },
+}
+
+/**
+ * Search statements, built once per shape and reader. The scope filter is kept per ability
+ * (access/case-scope.ts), so it owns them; the reader's organisation and user, its readable
+ * sections, the sort and the names of the values given make the shape.
+ */
+const SEARCHES = new StatementTemplates<ScopeFilter, string>()
+
 export async function searchCasesInScope(
   db: Kysely<Database>,
   scope: ScopeFilter,
   reader: CaseSelection,
   options: CaseSearchOptions,
 ): Promise<(SelectedCaseRow & { search_key: string })[]> {
-  const { parameters: p, sectionOpen } = options
-  const conditions: RawBuilder<unknown>[] = []
-  if (p.stage) conditions.push(sql`cases.stage = ${p.stage}`)
-  if (p.status) conditions.push(sql`cases.status = ${p.status}`)
-  if (p.riskLevel) conditions.push(sql`cases.risk_level = ${p.riskLevel}`)
-  if (p.caseNumber) conditions.push(sql`cases.case_number = ${p.caseNumber}`)
-  if (p.childRef) conditions.push(sql`cases.child_ref = ${p.childRef}`)
-  if (p.leadOrganizationId) conditions.push(sql`cases.lead_organization_id = ${p.leadOrganizationId}::uuid`)
-  if (p.openedFrom) conditions.push(sql`cases.opened_at >= (${p.openedFrom}::date)::timestamp AT TIME ZONE 'UTC'`)
-  if (p.openedTo) conditions.push(sql`cases.opened_at < (${p.openedTo}::date + 1)::timestamp AT TIME ZONE 'UTC'`)
-  if (p.assignedTo) {
-    const userId = p.assignedTo === 'me' ? options.userId : p.assignedTo
-    conditions.push(sql`EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = cases.id
-      AND a.organization_id = ${options.organizationId}::uuid AND a.user_id = ${userId}::uuid)`)
-  }
-  if (p.inDetention !== undefined) conditions.push(sql`cases.in_detention = ${p.inDetention}`, sectionOpen('custody'))
-  if (p.placementType) conditions.push(sql`cases.placement_type = ${p.placementType}`, sectionOpen('custody'))
-  if (p.nationality) conditions.push(sql`cases.demographics ->> 'nationality' = ${p.nationality}`, sectionOpen('demographics'))
-  if (p.ageBracket) conditions.push(sql`${derived.ageBracket} = ${p.ageBracket}`, sectionOpen('demographics'))
-  if (p.q) conditions.push(nameMatches(p.q), sectionOpen('identity'))
+  const values = searchValues(options)
+  const shape = [
+    selectionShape(reader),
+    options.organizationId,
+    options.userId,
+    [...options.readableSections].sort().join(','),
+    options.sort.key,
+    options.sort.descending,
+    Object.keys(values).join(','),
+  ].join('|')
+  const statement = SEARCHES.fill(scope, shape, values, (slot) => buildSearch(db, scope, reader, options, values, slot).compile())
+  return (await db.executeQuery<SelectedCaseRow & { search_key: string }>(statement)).rows
+}
 
-  const { expression, cast } = sortKey(options)
+/** The search as Kysely builds it, with `slot(name)` in place of each of the values given. */
+function buildSearch(
+  db: Kysely<Database>,
+  scope: ScopeFilter,
+  reader: CaseSelection,
+  options: CaseSearchOptions,
+  values: Readonly<Record<string, unknown>>,
+  slot: (name: string) => never,
+) {
+  const { sectionOpen } = options
+  const given = (name: string) => name in values
+  const conditions: RawBuilder<unknown>[] = []
+  for (const name of EQUAL_FILTERS) if (given(name)) conditions.push(EQUAL_FILTER_SQL[name](slot(name)))
+  if (given('openedFrom')) conditions.push(sql`cases.opened_at >= (${slot('openedFrom')}::date)::timestamp AT TIME ZONE 'UTC'`)
+  if (given('openedTo')) conditions.push(sql`cases.opened_at < (${slot('openedTo')}::date + 1)::timestamp AT TIME ZONE 'UTC'`)
+  if (given('assignedTo')) {
+    conditions.push(sql`EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = cases.id
+      AND a.organization_id = ${options.organizationId}::uuid AND a.user_id = ${slot('assignedTo')}::uuid)`)
+  }
+  if (given('inDetention')) conditions.push(sql`cases.in_detention = ${slot('inDetention')}`, sectionOpen('custody'))
+  for (const name of SECTION_FILTERS) {
+    if (given(name)) conditions.push(SECTION_FILTER_SQL[name].sql(slot(name)), sectionOpen(SECTION_FILTER_SQL[name].section))
+  }
+  if (options.parameters.q) {
+    const words = Object.keys(values)
+      .filter((name) => name.startsWith('word:'))
+      .map((name) => slot(name))
+    conditions.push(nameMatchesOf(words, given('q') ? slot('q') : undefined), sectionOpen('identity'))
+  }
+
+  const { expression, cast } = sortKey(options, given('q') ? slot('q') : '')
   const direction = options.sort.descending ? sql`DESC` : sql`ASC`
   if (options.after) {
     const comparison = options.sort.descending ? sql`<` : sql`>`
-    conditions.push(sql`(${expression}, cases.id) ${comparison} (${options.after.key}::${cast}, ${options.after.id}::uuid)`)
+    conditions.push(sql`(${expression}, cases.id) ${comparison} (${slot('afterKey')}::${cast}, ${slot('afterId')}::uuid)`)
   }
 
   let query = db
@@ -182,7 +275,7 @@ export async function searchCasesInScope(
     .where((eb) => scope(eb))
     .orderBy(sql`${expression} ${direction}`)
     .orderBy(sql`cases.id ${direction}`)
-    .limit(options.limit)
+    .limit(slot('limit'))
   for (const condition of conditions) query = query.where(condition as RawBuilder<boolean>)
-  return (await query.execute()) as (SelectedCaseRow & { search_key: string })[]
+  return query
 }

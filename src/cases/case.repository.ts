@@ -128,7 +128,7 @@ const CASE_UPDATES = new StatementTemplates<object, string>()
 const HISTORY_INSERTS = new StatementTemplates<object, string>()
 
 /** What a selection contributes to a statement's text (kept per selection, which the service keeps per ability). */
-const selectionShape = memoBy((reader: CaseSelection) => `${[...reader.sections].sort().join(',')}|${reader.organizationId}`)
+export const selectionShape = memoBy((reader: CaseSelection) => `${[...reader.sections].sort().join(',')}|${reader.organizationId}`)
 
 /** A field list as part of a shape, once per list. */
 const fieldsShape = memoBy((fields: readonly string[]) => fields.join(','))

@@ -56,6 +56,14 @@ t.test('search on GET /cases', async (t) => {
     t.same(await ids(ngo, { q: 'Xochitl Quetzalli' }), [], 'no match at all')
   })
 
+  await t.test('searches of one shape, built once (statement templates), answer each with its own values', async (t) => {
+    t.same(await ids(ngo, { nationality: 'HN', riskLevel: 'low' }), [b.id])
+    t.same(await ids(ngo, { nationality: 'SV', riskLevel: 'critical' }), [c.id], 'other values, the same statement')
+    t.same(await ids(ngo, { nationality: 'GT', riskLevel: 'low' }), [], 'values that match nothing')
+    t.same((await ids(ngo, { q: 'Ramirez Ana', sort: 'caseNumber' })).length, 1)
+    t.same(await ids(ngo, { q: 'Hernandez Juan', sort: 'caseNumber' }), [d.id], 'other words, the same statement')
+  })
+
   await t.test('a changed name is found by its new words, and a hyphenated query by each of its words', async (t) => {
     // Words first seen in a PATCH reach the dictionary of name words (migration 2026-12-05-10-name-words).
     const other = await createUser(database, 'ngo_caseworker', await createOrganization(database, 'civil_society'))
