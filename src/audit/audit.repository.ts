@@ -30,7 +30,32 @@ export interface AuditEventInput {
 }
 
 export async function insertAuditEvent(db: Kysely<Database>, event: AuditEventInput): Promise<void> {
-  const values: Record<AuditEventColumn, unknown> = {
+  await insertAuditEvents(db, [event])
+}
+
+/**
+ * Several events in one statement (AuditEventBatcher), in the order given: the chain numbers them
+ * in that order. Every request writes at least one event, so the statement is built once per number
+ * of events (db/statement-template.ts); the templates are their own owner.
+ */
+export async function insertAuditEvents(db: Kysely<Database>, events: readonly AuditEventInput[]): Promise<void> {
+  const values: Record<string, unknown> = {}
+  events.forEach((event, index) => {
+    for (const [column, value] of Object.entries(auditEventValues(event))) values[`${index}:${column}`] = value
+  })
+  const statement = AUDIT_INSERTS.fill(AUDIT_INSERTS, String(events.length), values, (slot) =>
+    db
+      .insertInto('audit_events')
+      .values(
+        events.map((_, index) => Object.fromEntries(AUDIT_EVENT_COLUMNS.map((column) => [column, slot(`${index}:${column}`)]))) as never,
+      )
+      .compile(),
+  )
+  await db.executeQuery(statement)
+}
+
+function auditEventValues(event: AuditEventInput): Record<AuditEventColumn, unknown> {
+  return {
     request_id: event.requestId,
     client_request_id: event.clientRequestId ?? null,
     actor_id: event.actorId,
@@ -47,15 +72,6 @@ export async function insertAuditEvent(db: Kysely<Database>, event: AuditEventIn
     target_user_id: event.targetUserId ?? null,
     event_count: event.count ?? 1,
   }
-  // Every request writes one: the statement is built once (db/statement-template.ts); it has one
-  // shape, so the templates are their own owner.
-  const statement = AUDIT_INSERTS.fill(AUDIT_INSERTS, '', values, (slot) =>
-    db
-      .insertInto('audit_events')
-      .values(Object.fromEntries(AUDIT_EVENT_COLUMNS.map((column) => [column, slot(column)])) as never)
-      .compile(),
-  )
-  await db.executeQuery(statement)
 }
 
 const AUDIT_EVENT_COLUMNS = [
@@ -76,7 +92,7 @@ const AUDIT_EVENT_COLUMNS = [
   'event_count',
 ] as const
 type AuditEventColumn = (typeof AUDIT_EVENT_COLUMNS)[number]
-const AUDIT_INSERTS = new StatementTemplates<object, AuditEventColumn>()
+const AUDIT_INSERTS = new StatementTemplates<object, string>()
 
 /** An allowed event less what the statement that writes it knows itself: the cases and the fields disclosed. */
 export type AuditEventBase = Omit<AuditEventInput, 'caseIds' | 'fields' | 'outcome' | 'reason' | 'changedFields' | 'count'>

@@ -6,7 +6,8 @@ import { caseExists } from '../cases/case.repository.js'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../http/problem.js'
 import { clientRequestIdOf } from '../http/client-request-id.js'
-import { type AuditEventBase, insertAuditEvent } from './audit.repository.js'
+import { type AuditEventBase, type AuditEventInput, insertAuditEvent } from './audit.repository.js'
+import { auditBatcherOf } from './audit-batcher.js'
 
 export interface AuditRecord {
   readonly caseIds: readonly string[]
@@ -58,11 +59,16 @@ export async function audited<T>(
   const base = eventBase(app, request, contract.audit)
   const run = <R>(fn: (db: Kysely<Database>) => Promise<R>): Promise<R> =>
     contract.changes ? app.db.transaction().execute(fn) : fn(app.db)
+  // A change writes its event in its own transaction; a read's event is its only write, and is
+  // written together with other reads' (audit-batcher.ts).
+  const write = contract.changes
+    ? (trx: Kysely<Database>, event: AuditEventInput) => insertAuditEvent(trx, event)
+    : (_db: Kysely<Database>, event: AuditEventInput) => auditBatcherOf(app.db).write(event)
   const recorderIn = (trx: Kysely<Database>): RecordAudit =>
     Object.assign(
       async (record: AuditRecord) => {
         try {
-          await insertAuditEvent(trx, { ...base, ...record, outcome: 'allowed' })
+          await write(trx, { ...base, ...record, outcome: 'allowed' })
           request.auditRecorded = true
         } catch (error) {
           throw new AuditUnavailableError().withCause(error)
