@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { StatementTemplates } from '../db/statement-template.js'
+import { insertRowsStatement } from '../db/statement-template.js'
 import type { Role } from '../auth/principal.js'
 import type { AuditOutcome } from './audit.schemas.js'
 
@@ -36,22 +36,10 @@ export async function insertAuditEvent(db: Kysely<Database>, event: AuditEventIn
 /**
  * Several events in one statement (AuditEventBatcher), in the order given: the chain numbers them
  * in that order. Every request writes at least one event, so the statement is built once per number
- * of events (db/statement-template.ts); the templates are their own owner.
+ * of events (db/statement-template.ts).
  */
 export async function insertAuditEvents(db: Kysely<Database>, events: readonly AuditEventInput[]): Promise<void> {
-  const values: Record<string, unknown> = {}
-  events.forEach((event, index) => {
-    for (const [column, value] of Object.entries(auditEventValues(event))) values[`${index}:${column}`] = value
-  })
-  const statement = AUDIT_INSERTS.fill(AUDIT_INSERTS, String(events.length), values, (slot) =>
-    db
-      .insertInto('audit_events')
-      .values(
-        events.map((_, index) => Object.fromEntries(AUDIT_EVENT_COLUMNS.map((column) => [column, slot(`${index}:${column}`)]))) as never,
-      )
-      .compile(),
-  )
-  await db.executeQuery(statement)
+  await db.executeQuery(insertRowsStatement(db, 'audit_events', AUDIT_EVENT_COLUMNS, events.map(auditEventValues)))
 }
 
 function auditEventValues(event: AuditEventInput): Record<AuditEventColumn, unknown> {
@@ -92,7 +80,6 @@ const AUDIT_EVENT_COLUMNS = [
   'event_count',
 ] as const
 type AuditEventColumn = (typeof AUDIT_EVENT_COLUMNS)[number]
-const AUDIT_INSERTS = new StatementTemplates<object, string>()
 
 /** An allowed event less what the statement that writes it knows itself: the cases and the fields disclosed. */
 export type AuditEventBase = Omit<AuditEventInput, 'caseIds' | 'fields' | 'outcome' | 'reason' | 'changedFields' | 'count'>

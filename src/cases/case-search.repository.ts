@@ -1,6 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { StatementTemplates } from '../db/statement-template.js'
+import { memoBy } from '../shared/memo.js'
 import { CASE_DOCUMENT_SECTIONS } from '../access/reader-version.js'
 import {
   type CaseSelection,
@@ -212,6 +213,9 @@ const SECTION_FILTER_SQL: Record<(typeof SECTION_FILTERS)[number], { section: st
  */
 const SEARCHES = new StatementTemplates<ScopeFilter, string>()
 
+/** A set of section names as part of a shape, once per set (the service keeps it per ability). */
+const sectionsKey = memoBy((sections: ReadonlySet<string>) => [...sections].sort().join(','))
+
 export async function searchCasesInScope(
   db: Kysely<Database>,
   scope: ScopeFilter,
@@ -223,7 +227,7 @@ export async function searchCasesInScope(
     selectionShape(reader),
     options.organizationId,
     options.userId,
-    [...options.readableSections].sort().join(','),
+    sectionsKey(options.readableSections),
     options.sort.key,
     options.sort.descending,
     Object.keys(values).join(','),
@@ -256,9 +260,7 @@ function buildSearch(
     if (given(name)) conditions.push(SECTION_FILTER_SQL[name].sql(slot(name)), sectionOpen(SECTION_FILTER_SQL[name].section))
   }
   if (options.parameters.q) {
-    const words = Object.keys(values)
-      .filter((name) => name.startsWith('word:'))
-      .map((name) => slot(name))
+    const words = queryWords(options.parameters.q).map((_, index) => slot(`word:${index}`))
     conditions.push(nameMatchesOf(words, given('q') ? slot('q') : undefined), sectionOpen('identity'))
   }
 

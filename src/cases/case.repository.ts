@@ -1,5 +1,5 @@
 import { memoBy } from '../shared/memo.js'
-import { StatementTemplates } from '../db/statement-template.js'
+import { StatementTemplates, insertRowsStatement } from '../db/statement-template.js'
 import { v7 as uuidv7 } from 'uuid'
 import { type Expression, type ExpressionBuilder, type InsertObject, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { CaseTable, Database } from '../db/schema.js'
@@ -125,7 +125,6 @@ export async function findCaseInScope(
  */
 const CASE_READS = new StatementTemplates<ScopeFilter, 'id'>()
 const CASE_UPDATES = new StatementTemplates<object, string>()
-const HISTORY_INSERTS = new StatementTemplates<object, string>()
 
 /** What a selection contributes to a statement's text (kept per selection, which the service keeps per ability). */
 export const selectionShape = memoBy((reader: CaseSelection) => `${[...reader.sections].sort().join(',')}|${reader.organizationId}`)
@@ -138,8 +137,9 @@ const fieldsShape = memoBy((fields: readonly string[]) => fields.join(','))
  * naming it and the fields the reader sees on it (`disclosable`: the fields the role may read, sorted
  * and unique, which the walls narrow in SQL). The row comes back only joined to its event, so no
  * event means no data, in one round trip. The event's fields come back as one comma-separated text
- * (`audited_fields`), cheaper to take apart than an array, for the service to compare with its view. A case the reader does not reach, or whose own fields a
- * wall keeps from it, returns nothing and records nothing: the caller answers 404 and records that.
+ * (`audited_fields`), cheaper to take apart than an array, for the service to compare with its view.
+ * A case the reader does not reach, or whose own fields a wall keeps from it, returns nothing and
+ * records nothing: the caller answers 404 and records that.
  */
 export async function findCaseInScopeAudited(
   db: Kysely<Database>,
@@ -293,22 +293,13 @@ export async function insertHistory(
   entries: { case_id: string; field: string; old_value: unknown; new_value: unknown; actor_id: string; request_id: string }[],
 ): Promise<void> {
   if (entries.length === 0) return
-  const values: Record<string, unknown> = {}
-  entries.forEach((entry, index) => {
-    for (const column of HISTORY_COLUMNS) {
-      const value = entry[column]
-      // The values before and after are stored as JSON; a field that was not there is null.
-      values[`${index}:${column}`] =
-        column === 'old_value' || column === 'new_value' ? (value === undefined ? null : JSON.stringify(value)) : value
-    }
-  })
-  const statement = HISTORY_INSERTS.fill(HISTORY_INSERTS, String(entries.length), values, (slot) =>
-    db
-      .insertInto('case_history')
-      .values(entries.map((_, index) => Object.fromEntries(HISTORY_COLUMNS.map((column) => [column, slot(`${index}:${column}`)]))) as never)
-      .compile(),
-  )
-  await db.executeQuery(statement)
+  // The values before and after are stored as JSON; a field that was not there is null.
+  const rows = entries.map((entry) => ({
+    ...entry,
+    old_value: entry.old_value === undefined ? null : JSON.stringify(entry.old_value),
+    new_value: entry.new_value === undefined ? null : JSON.stringify(entry.new_value),
+  }))
+  await db.executeQuery(insertRowsStatement(db, 'case_history', HISTORY_COLUMNS, rows))
 }
 
 const HISTORY_COLUMNS = ['case_id', 'field', 'old_value', 'new_value', 'actor_id', 'request_id'] as const

@@ -164,6 +164,9 @@ const disclosableByAbility = memoBy((ability: CaseActor['ability']): readonly st
  */
 const fieldSetKey = memoBy((fields: readonly string[]): string => [...new Set(fields)].sort().join(','))
 
+/** The sections the role may read some field of, once per ability. */
+const readableSectionsOf = memoBy((ability: CaseActor['ability']): ReadonlySet<string> => new Set(readableFields(ability).map(sectionOf)))
+
 export interface CaseListQuery {
   readonly limit: number
   readonly cursor: string | undefined
@@ -192,7 +195,7 @@ export async function listCases(
     sectionOpen: (section) => sectionOpenSql(actor.principal, actor.scope, section),
     organizationId: actor.principal.organizationId,
     userId: actor.principal.userId,
-    readableSections: new Set(readableFields(actor.ability).map(sectionOf)),
+    readableSections: readableSectionsOf(actor.ability),
   })
   const visible = rows.map((row) => ({ row, access: accessOf(actor, row) })).filter(({ access }) => access.canRead('case.id'))
   const page = visible.slice(0, query.limit)

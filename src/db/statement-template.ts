@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { CompiledQuery } from 'kysely'
+import { CompiledQuery, type Kysely } from 'kysely'
+import type { Database } from './schema.js'
 
 /**
  * A hot statement built with Kysely once per shape and filled in with each request's values.
@@ -76,3 +77,28 @@ interface Template<Slot extends string> {
   readonly parameters: readonly unknown[]
   readonly slots: readonly (readonly [number, Slot])[]
 }
+
+/**
+ * An INSERT of `rows` into `table`, one value per column of `columns` in that order, built once per
+ * table and number of rows and filled in with the rows' values (the audit trail, the case history).
+ */
+export function insertRowsStatement(
+  db: Kysely<Database>,
+  table: keyof Database & string,
+  columns: readonly string[],
+  rows: readonly Readonly<Record<string, unknown>>[],
+): CompiledQuery {
+  const values: Record<string, unknown> = {}
+  rows.forEach((row, index) => {
+    for (const column of columns) values[`${index}:${column}`] = row[column]
+  })
+  return ROW_INSERTS.fill(ROW_INSERTS, `${table}|${rows.length}`, values, (slot) =>
+    db
+      .insertInto(table)
+      .values(rows.map((_, index) => Object.fromEntries(columns.map((column) => [column, slot(`${index}:${column}`)]))) as never)
+      .compile(),
+  )
+}
+
+// One shape per table and number of rows, so the templates are their own owner.
+const ROW_INSERTS = new StatementTemplates<object, string>()
