@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.js'
 import { readableFields } from '../access/abilities.js'
 import { accessFactSelections, sectionOpenSql } from '../access/case-access-sql.js'
 import { caseScopeFilter } from '../access/case-scope.js'
-import { nameMatches } from './case-search.repository.js'
+import { nameMatch } from './case-search.repository.js'
 import type { NewCaseInput } from './case-sections.js'
 import type { CaseActor } from './case.service.js'
 import { accessOf } from './case.service.js'
@@ -61,6 +61,7 @@ export async function findPossibleDuplicates(
     + 0.15 * CASE WHEN ${nationalityMatch} THEN 1 ELSE 0 END)::numeric, 2)`
 
   const scope = caseScopeFilter(actor.ability, 'read')
+  const name = nameMatch(db, names.join(' '))
   const candidates = db
     .selectFrom('cases')
     .select(
@@ -76,9 +77,10 @@ export async function findPossibleDuplicates(
     )
     .where((eb) => scope(eb))
     .where('cases.id', '<>', newId)
-    .where(nameMatches(names.join(' ')))
+    .where(name.matches)
     .where(open('identity'))
-  const rows = (await db
+  // The name's tables (its WITH) head the whole statement; the candidates' subquery reads them.
+  const rows = (await name.from
     .selectFrom(candidates.as('candidate'))
     .selectAll()
     .where(sql`candidate.score`, '>=', MINIMUM_SCORE)

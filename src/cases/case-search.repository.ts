@@ -1,4 +1,4 @@
-import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { type Kysely, type QueryCreator, type RawBuilder, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { StatementTemplates } from '../db/statement-template.js'
 import { memoBy } from '../shared/memo.js'
@@ -72,29 +72,6 @@ function wordsLike(word: unknown): RawBuilder<string[]> {
 /** A query's words as the folding would separate them: letters (with their accents) and digits. */
 const QUERY_WORD_SEPARATORS = /[^\p{L}\p{M}\p{N}]+/u
 
-/**
- * The pairs of name words (migration 2026-12-06-10-name-word-pairs) that two query words can stand
- * for: a word like the first and another word like the second, in alphabetical order as the index
- * keeps them.
- */
-function pairsLike(first: unknown, second: unknown): RawBuilder<string[]> {
-  return sql<string[]>`ARRAY(SELECT least(a, b) || ' ' || greatest(a, b)
-    FROM unnest(${wordsLike(first)}) AS a, unnest(${wordsLike(second)}) AS b WHERE a <> b)`
-}
-
-/**
- * That every word of a query is like a different word of the names, in any order. One word is an
- * exact GIN lookup of the few dictionary words alike (`&&` on the words of name_folded); two words
- * or more, of the pairs of alike words, next to each other in the query (`&&` on name_word_pairs):
- * a pair of common words is far rarer than either word, so the database reads short posting lists
- * however many children share a common given or family name.
- */
-function allWordsMatch(words: readonly unknown[]): RawBuilder<boolean> {
-  if (words.length === 1) return sql<boolean>`(string_to_array(cases.name_folded, ' ') && ${wordsLike(words[0])})`
-  const pairs = words.slice(1).map((word, index) => sql`(name_word_pairs(cases.name_folded) && ${pairsLike(words[index], word)})`)
-  return sql<boolean>`(${sql.join(pairs, sql` AND `)})`
-}
-
 /** The words of a query that the name match looks up: those of two letters or more, at most six. */
 export function queryWords(query: string): string[] {
   return query
@@ -103,21 +80,88 @@ export function queryWords(query: string): string[] {
     .slice(0, MAX_WORDS)
 }
 
-/** The candidate condition for a query (its words: queryWords). */
-export function nameMatches(query: string): RawBuilder<boolean> {
-  return nameMatchesOf(queryWords(query), query)
+/**
+ * The sets of query words (by position) of which every word must be like a different word of the
+ * names: all of them up to three words, from four words on all but one (any one may be misspelt
+ * beyond recognition or missing from the file).
+ */
+function matchedWordSets(wordCount: number): number[][] {
+  const all = Array.from({ length: wordCount }, (_, index) => index)
+  if (wordCount <= 3) return [all]
+  return all.map((skipped) => all.filter((index) => index !== skipped))
 }
 
 /**
- * The candidate condition: up to three words of the query all must match (allWordsMatch), from four
- * words on all but one; a query without such words, by trigram similarity of the whole name. The
- * words and the query are values (or template slots) of the statement.
+ * The pairs of query words a set is looked up by: each word with the next one in the set. A pair of
+ * common words is far rarer than either word, so the database reads short posting lists however
+ * many children share a common given or family name.
  */
-function nameMatchesOf(words: readonly unknown[], query: unknown): RawBuilder<boolean> {
-  if (words.length === 0) return sql<boolean>`(cases.name_folded % search_fold(${query}::text))`
-  if (words.length <= 3) return allWordsMatch(words)
-  const allButOne = words.map((_, skipped) => allWordsMatch(words.filter((__, index) => index !== skipped)))
-  return sql<boolean>`(${sql.join(allButOne, sql` OR `)})`
+const pairsOf = (set: readonly number[]): [number, number][] => set.slice(1).map((index, at) => [set[at]!, index])
+
+const wordColumn = (index: number) => sql.ref(`w${index}`)
+const pairColumn = ([first, second]: readonly [number, number]) => sql.ref(`p${first}_${second}`)
+
+/**
+ * The tables a name query reads, each worked out once per statement however many conditions use it
+ * (a subquery in each condition would look the same words up again for every pair it appears in):
+ * `query_words`, the alike words of each query word (w0, w1, …), and `query_pairs`, the pairs of
+ * name words (migration 2026-12-06-10-name-word-pairs) that two query words can stand for, in
+ * alphabetical order as the index keeps them (p0_1, …).
+ */
+function withNameTables(db: Kysely<Database>, words: readonly unknown[]): QueryCreator<Database> {
+  const columns = words.map((word, index) => sql`${wordsLike(word)} AS ${wordColumn(index)}`)
+  const withWords = db.with(
+    (cte) => cte('query_words').materialized(),
+    () => sql`(SELECT ${sql.join(columns)})`,
+  )
+  const pairs = [
+    ...new Map(
+      matchedWordSets(words.length)
+        .flatMap(pairsOf)
+        .map((pair) => [pair.join('_'), pair]),
+    ).values(),
+  ]
+  if (pairs.length === 0) return withWords as unknown as QueryCreator<Database>
+  const pairColumns = pairs.map(
+    (pair) => sql`ARRAY(SELECT least(a, b) || ' ' || greatest(a, b)
+      FROM unnest(query_words.${wordColumn(pair[0])}) AS a, unnest(query_words.${wordColumn(pair[1])}) AS b WHERE a <> b) AS ${pairColumn(pair)}`,
+  )
+  return withWords.with(
+    (cte) => cte('query_pairs').materialized(),
+    () => sql`(SELECT ${sql.join(pairColumns)} FROM query_words)`,
+  ) as unknown as QueryCreator<Database>
+}
+
+/**
+ * That every word of a set is like a different word of the names, in any order: one word, an exact
+ * GIN lookup of its alike words (`&&` on the words of name_folded); two words or more, of the pairs.
+ */
+function allWordsMatch(set: readonly number[]): RawBuilder<boolean> {
+  if (set.length === 1) return sql<boolean>`(string_to_array(cases.name_folded, ' ') && (SELECT ${wordColumn(set[0]!)} FROM query_words))`
+  const pairs = pairsOf(set).map((pair) => sql`(name_word_pairs(cases.name_folded) && (SELECT ${pairColumn(pair)} FROM query_pairs))`)
+  return sql<boolean>`(${sql.join(pairs, sql` AND `)})`
+}
+
+/** A name match: the statement's start (its WITH) and the candidate condition on `cases`. */
+export interface NameMatch {
+  readonly from: QueryCreator<Database>
+  readonly matches: RawBuilder<boolean>
+}
+
+/** The name match for a query (its words: queryWords). */
+export function nameMatch(db: Kysely<Database>, query: string): NameMatch {
+  return nameMatchOf(db, queryWords(query), query)
+}
+
+/**
+ * The name match: one of the sets of query words all match (matchedWordSets); a query without such
+ * words, by trigram similarity of the whole name. The words and the query are values (or template
+ * slots) of the statement.
+ */
+function nameMatchOf(db: Kysely<Database>, words: readonly unknown[], query: unknown): NameMatch {
+  if (words.length === 0) return { from: db, matches: sql<boolean>`(cases.name_folded % search_fold(${query}::text))` }
+  const sets = matchedWordSets(words.length).map(allWordsMatch)
+  return { from: withNameTables(db, words), matches: sql<boolean>`(${sql.join(sets, sql` OR `)})` }
 }
 
 /** The sort key as an SQL expression, and the type its text form is cast back to for the keyset. */
@@ -259,9 +303,12 @@ function buildSearch(
   for (const name of SECTION_FILTERS) {
     if (given(name)) conditions.push(SECTION_FILTER_SQL[name].sql(slot(name)), sectionOpen(SECTION_FILTER_SQL[name].section))
   }
+  let from: QueryCreator<Database> = db
   if (options.parameters.q) {
     const words = queryWords(options.parameters.q).map((_, index) => slot(`word:${index}`))
-    conditions.push(nameMatchesOf(words, given('q') ? slot('q') : undefined), sectionOpen('identity'))
+    const name = nameMatchOf(db, words, given('q') ? slot('q') : undefined)
+    from = name.from
+    conditions.push(name.matches, sectionOpen('identity'))
   }
 
   const { expression, cast } = sortKey(options, given('q') ? slot('q') : '')
@@ -271,7 +318,7 @@ function buildSearch(
     conditions.push(sql`(${expression}, cases.id) ${comparison} (${slot('afterKey')}::${cast}, ${slot('afterId')}::uuid)`)
   }
 
-  let query = db
+  let query = from
     .selectFrom('cases')
     .select((eb) => [...sectionSelections(eb, reader), keyText(options.sort.key, expression).as('search_key')])
     .where((eb) => scope(eb))
