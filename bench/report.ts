@@ -35,7 +35,7 @@ export interface PrintableReport {
   verify?: unknown
   auditCost?: { withTrail: { requestsPerSecond: number }; withoutTrail: { requestsPerSecond?: number }; throughputRatio?: number }
   scaleCheck?: {
-    results: { cases: number; scenario: string; p99Ms: number; requestsPerSecond: number; errors: number }[]
+    results: { cases: number; scenario: string; p99Ms: number; p99RoundsMs?: number[]; requestsPerSecond: number; errors: number }[]
     p99Ratios: Record<string, number>
   }
   serviceVmHwmMb?: number | undefined
@@ -155,10 +155,10 @@ export function printTable(report: PrintableReport): void {
     )
   }
   if (report.scaleCheck) {
-    out.push('', 'scale check (protection_officer, service only):')
+    out.push('', 'scale check (protection_officer, service only; median of the rounds, the rounds alternating between sizes):')
     for (const result of report.scaleCheck.results)
       out.push(
-        `  ${result.scenario.padEnd(8)}${pad(result.cases.toLocaleString('en'), 11)} cases ${pad(result.requestsPerSecond, 6)} req/s  p99 ${pad(result.p99Ms, 6)} ms  errors ${result.errors}`,
+        `  ${result.scenario.padEnd(8)}${pad(result.cases.toLocaleString('en'), 11)} cases ${pad(result.requestsPerSecond, 6)} req/s  p99 ${pad(result.p99Ms, 6)} ms  errors ${result.errors}${result.p99RoundsMs ? `  (rounds: ${result.p99RoundsMs.join(' / ')} ms)` : ''}`,
       )
   }
   process.stdout.write(`${out.join('\n')}\n`)
