@@ -276,7 +276,16 @@ export async function searchCasesInScope(
     options.sort.descending,
     Object.keys(values).join(','),
   ].join('|')
-  const statement = SEARCHES.fill(scope, shape, values, (slot) => buildSearch(db, scope, reader, options, values, slot).compile())
+  // A name search is planned for its own words (its query folds to constants at planning): kept
+  // prepared, with a plan for any words, it answered 75 req/s at 1,000,000 cases against 238.
+  const planForTheValues = options.parameters.q !== undefined
+  const statement = SEARCHES.fill(
+    scope,
+    shape,
+    values,
+    (slot) => buildSearch(db, scope, reader, options, values, slot).compile(),
+    !planForTheValues,
+  )
   return (await db.executeQuery<SelectedCaseRow & { search_key: string }>(statement)).rows
 }
 

@@ -5,6 +5,7 @@ import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.js'
 import { newPGlite } from './pglite.js'
+import { sendHotStatementsPrepared } from './prepared-statements.js'
 
 // Dates and numbers come back as the wire text; the services decide how to present them.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
@@ -84,7 +85,10 @@ export function connectDatabase(options: ConnectOptions): DatabaseHandle {
     // A client checked out of the pool (say, between two statements of a transaction) emits its own
     // 'error' when the server kills the connection, with no pool listener attached: that too would
     // crash the process. The query fails, and the pool discards the broken client on release.
-    pool.on('connect', (client) => client.on('error', () => {}))
+    pool.on('connect', (client) => {
+      client.on('error', () => {})
+      sendHotStatementsPrepared(client)
+    })
     return {
       db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
       kind: 'postgres',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { CompiledQuery, type Kysely } from 'kysely'
+import { prepareText } from './prepared-statements.js'
 import type { Database } from './schema.js'
 
 /**
@@ -39,12 +40,14 @@ export class StatementTemplates<Owner extends object, Slot extends string> {
     shape: string,
     values: Readonly<Record<Slot, unknown>>,
     build: (slot: (name: Slot) => never) => CompiledQuery,
+    /** Whether the database keeps it planned (prepared-statements.ts): not where its best plan depends on the values. */
+    prepare = true,
   ): CompiledQuery {
     let templates = this.#byOwner.get(owner)
     if (!templates) this.#byOwner.set(owner, (templates = new Map()))
     let template = templates.get(shape)
     if (!template) {
-      template = this.#compile(Object.keys(values) as Slot[], build)
+      template = this.#compile(Object.keys(values) as Slot[], build, prepare)
       if (this.#kept >= this.#maxTemplates) {
         this.#byOwner = new WeakMap()
         this.#kept = 0
@@ -58,7 +61,7 @@ export class StatementTemplates<Owner extends object, Slot extends string> {
     return CompiledQuery.raw(template.sql, parameters)
   }
 
-  #compile(names: readonly Slot[], build: (slot: (name: Slot) => never) => CompiledQuery): Template<Slot> {
+  #compile(names: readonly Slot[], build: (slot: (name: Slot) => never) => CompiledQuery, prepare: boolean): Template<Slot> {
     const compiled = build((name) => `${this.#marker}${name}` as never)
     if (compiled.sql.includes(this.#marker)) throw new Error('a template slot landed in the SQL text instead of a parameter')
     const slots: [number, Slot][] = []
@@ -68,6 +71,8 @@ export class StatementTemplates<Owner extends object, Slot extends string> {
     })
     const missing = names.filter((name) => !slots.some(([, slot]) => slot === name))
     if (missing.length > 0) throw new Error(`template slots never reached the statement: ${missing.join(', ')}`)
+    // Its text serves every request of the shape: the database keeps it parsed and planned.
+    if (prepare) prepareText(compiled.sql)
     return { sql: compiled.sql, parameters: compiled.parameters, slots }
   }
 }
