@@ -16,6 +16,8 @@ import { PATCH_SCRIPT, READ_SCRIPT, type ReplayScripts, isAuditInsert, readRepla
  * `x-bench-floor: naive` on a read asks for the naive floor instead: the textbook audited read,
  * BEGIN; SELECT; INSERT audit; COMMIT on one connection, with the service's own select and insert.
  * `x-bench-audit: off` reads with the service's select alone, to show what the audit record costs.
+ * `x-bench-floor: prepared` sends the read's statement prepared once per connection, as the service
+ * does, so that the read's overhead can be measured against a floor with the same technique.
  */
 export interface FloorOptions {
   readonly databaseUrl: string
@@ -51,8 +53,8 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
   app.addHook('onClose', () => pool.end())
   app.get('/health', async () => ({ status: 'ok' }))
 
-  const answerRow = async (script: readonly CapturedStatement[], id: string, reply: FastifyReply) => {
-    const [row] = (await replay(pool, script, id)) as Record<string, unknown>[]
+  const answerRow = async (script: readonly CapturedStatement[], id: string, reply: FastifyReply, prepared = false) => {
+    const [row] = (await replay(pool, script, id, { prepared })) as Record<string, unknown>[]
     if (!row) return reply.code(404).send({ status: 404 })
     return reply.header('etag', floorEtag(row)).send(row)
   }
@@ -62,6 +64,7 @@ export async function buildFloor(options: FloorOptions): Promise<FastifyInstance
       return answerRow([BEGIN, naive.select, audit, COMMIT], request.params.id, reply)
     }
     if (request.headers['x-bench-audit'] === 'off') return answerRow([naive.select], request.params.id, reply)
+    if (request.headers['x-bench-floor'] === 'prepared') return answerRow(readScript, request.params.id, reply, true)
     return answerRow(readScript, request.params.id, reply)
   })
 

@@ -59,12 +59,27 @@ export const withCaseId = (value: unknown, caseId: string): unknown =>
 export const writeReplayScripts = (file: string, scripts: ReplayScripts) => writeFileSync(file, JSON.stringify(scripts))
 export const readReplayScripts = (file: string): ReplayScripts => JSON.parse(readFileSync(file, 'utf8')) as ReplayScripts
 
+const preparedNames = new Map<string, string>()
+
+/** A statement's name when the floor prepares it (once per connection, as the service does). */
+function preparedName(sql: string): string {
+  let name = preparedNames.get(sql)
+  if (!name) preparedNames.set(sql, (name = `floor_${preparedNames.size + 1}`))
+  return name
+}
+
 /**
  * Sends the script and answers the rows of its first row-returning query. A script with BEGIN runs
  * on one connection, as the service's transaction does; otherwise each statement takes the pool's
- * next free connection.
+ * next free connection. `prepared` sends each statement by name, prepared once per connection, as
+ * the service sends its hot statements (src/db/prepared-statements.ts).
  */
-export async function replay(pool: pg.Pool, script: readonly CapturedStatement[], caseId?: string): Promise<unknown[]> {
+export async function replay(
+  pool: pg.Pool,
+  script: readonly CapturedStatement[],
+  caseId?: string,
+  options: { prepared?: boolean } = {},
+): Promise<unknown[]> {
   const transactional = script.some((statement) => statement.sql.trim().toLowerCase() === 'begin')
   const client = transactional ? await pool.connect() : undefined
   const db: pg.Pool | pg.PoolClient = client ?? pool
@@ -72,7 +87,9 @@ export async function replay(pool: pg.Pool, script: readonly CapturedStatement[]
     let rows: unknown[] | undefined
     for (const statement of script) {
       const parameters = caseId === undefined ? [...statement.parameters] : statement.parameters.map((value) => withCaseId(value, caseId))
-      const result = await db.query(statement.sql, parameters)
+      const result = options.prepared
+        ? await db.query({ name: preparedName(statement.sql), text: statement.sql, values: parameters })
+        : await db.query(statement.sql, parameters)
       if (rows === undefined && result.command === 'SELECT') rows = result.rows
     }
     return rows ?? []

@@ -62,6 +62,8 @@ export interface ScenarioResult {
   readonly floor: (LoadSummary & { preconditionFailed?: number; lostUpdates?: number }) | undefined
   /** The read only: BEGIN; SELECT; INSERT audit; COMMIT, the textbook audited read. */
   readonly naiveFloor?: LoadSummary | undefined
+  /** The read's floor with its statement prepared once per connection, as the service sends it. */
+  readonly preparedFloor?: LoadSummary | undefined
   readonly roundTrips: { service: number; floor: number | undefined; naive?: number }
 }
 
@@ -452,11 +454,15 @@ async function main(): Promise<void> {
       log('    naive floor (BEGIN; SELECT; INSERT audit; COMMIT)…')
       const naive = { server: floorServer, headers: { ...caseworker.floor.headers, 'x-bench-floor': 'naive' } }
       const naiveFloor = await warmThenMeasure(naive, () => readRequest(readIds))
+      log('    prepared floor (the same statement, prepared once per connection)…')
+      const prepared = { server: floorServer, headers: { ...caseworker.floor.headers, 'x-bench-floor': 'prepared' } }
+      const preparedFloor = await warmThenMeasure(prepared, () => readRequest(readIds))
       const floorTrips = readScriptStatements.length
       scenarios.push({
         name: 'read',
         ...result,
         naiveFloor,
+        preparedFloor,
         roundTrips: { service: roundTrips.read?.service ?? 0, floor: floorTrips, naive: floorTrips + 2 },
       })
       log('the cost of the audit record: the same read with and without its insert…')
@@ -550,6 +556,9 @@ async function main(): Promise<void> {
             p99: ratio(scenario.service.p99Ms, scenario.floor.p99Ms),
             ...(scenario.naiveFloor
               ? { naiveThroughput: ratio(scenario.service.requestsPerSecond, scenario.naiveFloor.requestsPerSecond) }
+              : {}),
+            ...(scenario.preparedFloor
+              ? { preparedThroughput: ratio(scenario.service.requestsPerSecond, scenario.preparedFloor.requestsPerSecond) }
               : {}),
           }
         : undefined,
