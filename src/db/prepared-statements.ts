@@ -31,9 +31,6 @@ export function prepareText(text: string): void {
   names.set(text, `atd_${names.size + 1}`)
 }
 
-/** The name a text is prepared under, if it is one of the hot statements. */
-export const preparedNameOf = (text: string): string | undefined => names.get(text)
-
 type Query = (...args: unknown[]) => unknown
 
 /**
