@@ -83,6 +83,7 @@ t.test('a name search looks its words up in the indexes of name words and of pai
 
 t.test('a name search looks each of its words up in the dictionary once, however many pairs it is in', async (t) => {
   const { db } = await populatedDatabase(t)
+  // A dictionary of a real register's size (thousands of words), so each lookup is an index scan to count.
   await sql`INSERT INTO name_words (word, phonetic) SELECT 'palabra' || n, 'PLPR' || n FROM generate_series(1, 2000) AS n
     ON CONFLICT DO NOTHING`.execute(db)
   await sql`ANALYZE name_words`.execute(db)
