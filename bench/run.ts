@@ -81,17 +81,10 @@ async function warmThenMeasure(target: Targets, request: () => LoadRequest): Pro
     const cancelled = await quiesce(target.server.databaseUrl)
     if (cancelled > 0) log(`    cancelled ${cancelled} statements still running from the run before`)
   }
-  await runLoad({
-    url: target.server.url,
-    connections,
-    durationSeconds: warmupSeconds,
-    request: request(),
-    headers: target.headers,
-    pid: target.server.pid,
-  })
   return runLoad({
     url: target.server.url,
     connections,
+    warmupSeconds,
     durationSeconds,
     request: request(),
     headers: target.headers,
@@ -123,7 +116,7 @@ async function versionsOf(databaseUrl: string, ids: readonly string[]): Promise<
 
 /** PATCH runs on their own idle-case queue; afterwards every success must show as a version step. */
 async function measurePatch(databaseUrl: string, target: Targets, caseIds: readonly string[]) {
-  const run = async (seconds: number) => {
+  const run = async () => {
     const idle: { id: string; etag: string }[] = []
     for (const id of caseIds) {
       const etag = await fetchEtag(target, id)
@@ -134,7 +127,8 @@ async function measurePatch(databaseUrl: string, target: Targets, caseIds: reado
     const summary = await runLoad({
       url: target.server.url,
       connections,
-      durationSeconds: seconds,
+      warmupSeconds,
+      durationSeconds,
       request,
       headers: target.headers,
       pid: target.server.pid,
@@ -149,8 +143,7 @@ async function measurePatch(databaseUrl: string, target: Targets, caseIds: reado
     }
     return { ...summary, preconditionFailed: tally.preconditionFailed, lostUpdates }
   }
-  await run(warmupSeconds)
-  return run(durationSeconds)
+  return run()
 }
 
 async function timedRequests(target: Targets, urlPath: string, times: number): Promise<{ ms: number[]; status: number; body: unknown }> {
