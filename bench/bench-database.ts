@@ -54,6 +54,24 @@ export async function tableExists(client: pg.Client, table: string): Promise<boo
 }
 
 /**
+ * Waits until the service's sealer has chained every audit event written so far (`audit_pending`
+ * empty), for at most `seconds`; answers how many events were still pending then. The runs before
+ * leave events behind (a read floor alone writes tens of thousands), and the sealer would chain
+ * them during the next measured run: the run after the read scenario, always the service's, would
+ * pay for the floors' backlog.
+ */
+export async function awaitSealed(url: string, seconds = 60): Promise<number> {
+  return withClient(url, async (client) => {
+    const deadline = Date.now() + seconds * 1000
+    for (;;) {
+      const pending = Number((await client.query('SELECT count(*) AS pending FROM audit_pending')).rows[0].pending)
+      if (pending === 0 || Date.now() > deadline) return pending
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+  })
+}
+
+/**
  * Waits until no other statement runs in the database: the statements of a run whose clients gave up
  * (autocannon's timeout) go on in the server and would be measured against the next run. What still
  * runs after `seconds` is cancelled. Returns how many statements were cancelled.

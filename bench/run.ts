@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'no
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { benchDatabaseUrl, ensureBenchDatabase, quiesce, tableExists, withClient } from './bench-database.js'
+import { awaitSealed, benchDatabaseUrl, ensureBenchDatabase, quiesce, tableExists, withClient } from './bench-database.js'
 import { type CapturedScenarios, captureScenarioSql } from './capture-sql.js'
 import { generate } from './generate.js'
 import { type LoadRequest, type LoadSummary, residentMb, runLoad } from './load.js'
@@ -78,6 +78,11 @@ function log(line: string): void {
 
 async function warmThenMeasure(target: Targets, request: () => LoadRequest): Promise<LoadSummary> {
   if (target.server.databaseUrl) {
+    const sealingFrom = Date.now()
+    const pending = await awaitSealed(target.server.databaseUrl)
+    if (pending > 0) log(`    ${pending} audit events still unsealed after 60 s`)
+    else if (Date.now() - sealingFrom > 1000)
+      log(`    waited ${((Date.now() - sealingFrom) / 1000).toFixed(1)} s for the sealer to chain the runs before`)
     const cancelled = await quiesce(target.server.databaseUrl)
     if (cancelled > 0) log(`    cancelled ${cancelled} statements still running from the run before`)
   }
@@ -117,6 +122,7 @@ async function versionsOf(databaseUrl: string, ids: readonly string[]): Promise<
 /** PATCH runs on their own idle-case queue; afterwards every success must show as a version step. */
 async function measurePatch(databaseUrl: string, target: Targets, caseIds: readonly string[]) {
   const run = async () => {
+    await awaitSealed(databaseUrl)
     const idle: { id: string; etag: string }[] = []
     for (const id of caseIds) {
       const etag = await fetchEtag(target, id)
