@@ -52,7 +52,7 @@ const percentile = (sorted: readonly number[], share: number) =>
  * accept queue instead: Node (libuv 1.45 and later) accepts one connection per turn of its event
  * loop, so under load the 64 first requests of a fresh run waited in the kernel's accept queue for
  * up to 2.3 s while the service's own response times never passed 420 ms, and that start was the
- * whole of a run's p99 (README, "How the bench measures").
+ * whole of a run's p99 (README, "Why the connections stay open across the warm-up").
  */
 export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   let peakRss = residentMb(options.pid)
