@@ -8,6 +8,9 @@ interface Summary {
   peakRssMb: number | undefined
   preconditionFailed?: number
   lostUpdates?: number
+  /** Each measured round, where the figures are medians of rounds (bench/run.ts, measureInTurns). */
+  requestsPerSecondRounds?: number[]
+  p99RoundsMs?: number[]
 }
 
 export interface PrintableReport {
@@ -21,7 +24,7 @@ export interface PrintableReport {
     loadAverageAtStart: number[]
     loadAverageAtEnd?: number[]
   }
-  settings: { cases: number; connections: number; durationSeconds: number; warmupSeconds: number }
+  settings: { cases: number; connections: number; durationSeconds: number; warmupSeconds: number; rounds?: number }
   generation?: { cases: number; auditEvents: number; seconds: number; loadAverage: number[] }
   scenarios: {
     name: string
@@ -58,6 +61,12 @@ const VERIFY_LIMIT_MS = 10_000
 const pad = (value: unknown, width: number) => String(value ?? '–').padStart(width)
 const verdict = (ok: boolean) => (ok ? 'met' : 'not met')
 
+/** A summary's rounds, when it is a median of them: `  rounds: 310/295/322 req/s, p99 280/301/276 ms`. */
+const roundsOf = (summary: Summary) =>
+  summary.requestsPerSecondRounds && summary.p99RoundsMs
+    ? `  rounds: ${summary.requestsPerSecondRounds.join('/')} req/s, p99 ${summary.p99RoundsMs.join('/')} ms`
+    : ''
+
 export function printTable(report: PrintableReport): void {
   const out: string[] = []
   const { machine, settings, generation } = report
@@ -69,7 +78,7 @@ export function printTable(report: PrintableReport): void {
       `data: ${generation.cases.toLocaleString('en')} cases, ${generation.auditEvents.toLocaleString('en')} audit events, generated in ${generation.seconds} s (load average then ${generation.loadAverage.join(' ')})`,
     )
   out.push(
-    `${settings.cases.toLocaleString('en')} cases, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured per run\n`,
+    `${settings.cases.toLocaleString('en')} cases, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured per run${settings.rounds ? `; ${settings.rounds} rounds, the targets of a scenario in turns, medians shown` : ''}\n`,
   )
   if (report.scenarios.length > 0) {
     out.push(
@@ -80,7 +89,7 @@ export function printTable(report: PrintableReport): void {
     const line = (target: string, summary: Summary | undefined, trips: number | undefined) =>
       summary &&
       out.push(
-        `${scenario.name.padEnd(11)}${target.padEnd(12)}${pad(summary.requestsPerSecond, 8)}${pad(summary.p50Ms, 8)}${pad(summary.p99Ms, 8)}${pad(summary.errors, 8)}${pad(summary.preconditionFailed, 6)}${pad(summary.lostUpdates, 6)}${pad(summary.peakRssMb, 8)}${pad(trips, 10)}`,
+        `${scenario.name.padEnd(11)}${target.padEnd(12)}${pad(summary.requestsPerSecond, 8)}${pad(summary.p50Ms, 8)}${pad(summary.p99Ms, 8)}${pad(summary.errors, 8)}${pad(summary.preconditionFailed, 6)}${pad(summary.lostUpdates, 6)}${pad(summary.peakRssMb, 8)}${pad(trips, 10)}${roundsOf(summary)}`,
       )
     line('service', scenario.service, scenario.roundTrips.service)
     line('floor', scenario.floor, scenario.roundTrips.floor)

@@ -47,12 +47,15 @@ const { values: args } = parseArgs({
     output: { type: 'string' },
     // Only the scale check (no main run).
     'scale-only': { type: 'boolean', default: false },
+    // Measured runs of each target of a comparison, alternating between the targets (median counts).
+    rounds: { type: 'string', default: '3' },
   },
 })
 
 const durationSeconds = Number(args.duration)
 const warmupSeconds = Number(args.warmup ?? Math.max(2, Math.round(durationSeconds / 3)))
 const connections = Number(args.connections)
+const rounds = Number(args.rounds)
 const only = args.only ? new Set(args.only.split(',')) : undefined
 const wanted = (scenario: string) => !only || only.has(scenario)
 
@@ -97,13 +100,55 @@ async function warmThenMeasure(target: Targets, request: () => LoadRequest): Pro
   })
 }
 
-/** The service, then the floor, each warmed up just before its measured run. */
+const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
+/** Several runs of one target as one: the medians of their rates and latencies, the sums of their counts. */
+export type RoundsSummary = LoadSummary & { readonly requestsPerSecondRounds: number[]; readonly p99RoundsMs: number[] }
+
+function medianOfRounds(runs: readonly LoadSummary[]): RoundsSummary {
+  const statusCounts: Record<string, number> = {}
+  for (const run of runs)
+    for (const [status, count] of Object.entries(run.statusCounts)) statusCounts[status] = (statusCounts[status] ?? 0) + count
+  const rss = runs.map((run) => run.peakRssMb).filter((mb): mb is number => mb !== undefined)
+  return {
+    requests: runs.reduce((sum, run) => sum + run.requests, 0),
+    requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+    p50Ms: median(runs.map((run) => run.p50Ms)),
+    p99Ms: median(runs.map((run) => run.p99Ms)),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    statusCounts,
+    peakRssMb: rss.length > 0 ? Math.max(...rss) : undefined,
+    requestsPerSecondRounds: runs.map((run) => run.requestsPerSecond),
+    p99RoundsMs: runs.map((run) => run.p99Ms),
+  }
+}
+
+/**
+ * Each target measured `rounds` times, the targets taking turns within each round, each figure the
+ * median of its rounds. A run's p99 on this 2-core virtual machine is decided by its few slowest
+ * requests, and one pause of the machine (another tenant, a checkpoint) in one run lands on every
+ * request in flight: the list's p99 against its floor measured 0.91 to 1.9 in single runs of the
+ * same night. Alternating keeps a slow minute from falling on one target only.
+ */
+async function measureInTurns(
+  targets: readonly { label: string; target: Targets }[],
+  request: () => LoadRequest,
+): Promise<RoundsSummary[]> {
+  const runs = targets.map(() => [] as LoadSummary[])
+  for (let round = 1; round <= rounds; round++) {
+    for (const [index, { label, target }] of targets.entries()) {
+      log(`    ${label}, round ${round} of ${rounds}…`)
+      runs[index]!.push(await warmThenMeasure(target, request))
+    }
+  }
+  return runs.map(medianOfRounds)
+}
+
+/** The service against its floor, in turns. */
 async function alternate(service: Targets, floor: Targets | undefined, request: () => LoadRequest) {
-  log(`    service…`)
-  const serviceSummary = await warmThenMeasure(service, request)
-  log(`    floor…`)
-  const floorSummary = floor ? await warmThenMeasure(floor, request) : undefined
-  return { service: serviceSummary, floor: floorSummary }
+  const targets = [{ label: 'service', target: service }, ...(floor ? [{ label: 'floor', target: floor }] : [])]
+  const [serviceSummary, floorSummary] = await measureInTurns(targets, request)
+  return { service: serviceSummary!, floor: floorSummary }
 }
 
 async function fetchEtag(target: Targets, id: string): Promise<string | undefined> {
@@ -319,19 +364,12 @@ function scaleDatabases(): { url: string; cases: number }[] {
 /** The scenarios whose cost must not grow with the number of cases, as the protection officer. */
 const SCALE_SCENARIOS = { list: listRequest, search: searchRequest, tasks: pathsRequest(taskPaths()) }
 
-/** Measured runs of each scenario on each database, alternating between them; the median counts. */
-const SCALE_ROUNDS = 3
-
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-
 /**
  * p99 of list, search and tasks on a small and a large database (issue 12, issue 15): the scope
  * filter, the name match and the caseload must not cost more with more cases.
  *
- * One run's p99 on this 2-core machine swings by a factor of two between runs on the same data
- * (the load generator shares the cores with the service and PostgreSQL, and the machine's speed
- * drifts over minutes), so a service per database runs throughout, the runs alternate between the
- * two, and each size's p99 is the median of its rounds.
+ * A service per database runs throughout, and the two sizes are measured in turns (measureInTurns),
+ * each size's p99 the median of its rounds.
  */
 async function scaleCheck(keys: BenchKeys) {
   const services: { cases: number; service: Server }[] = []
@@ -351,22 +389,22 @@ async function scaleCheck(keys: BenchKeys) {
     const headers = { authorization: `Bearer ${benchToken(keys, ACTORS.protectionOfficer.subject)}` }
     for (const [scenario, request] of Object.entries(SCALE_SCENARIOS)) {
       if (!wanted(scenario)) continue
-      const rounds = services.map(() => [] as LoadSummary[])
-      for (let round = 1; round <= SCALE_ROUNDS; round++) {
-        for (const [index, { cases, service }] of services.entries()) {
-          log(`  ${scenario} at ${cases.toLocaleString('en')} cases, round ${round} of ${SCALE_ROUNDS}…`)
-          rounds[index]!.push(await warmThenMeasure({ server: service, headers }, request))
-        }
-      }
+      const summaries = await measureInTurns(
+        services.map(({ cases, service }) => ({
+          label: `${scenario} at ${cases.toLocaleString('en')} cases`,
+          target: { server: service, headers },
+        })),
+        request,
+      )
       for (const [index, { cases }] of services.entries()) {
-        const summaries = rounds[index]!
+        const summary = summaries[index]!
         results.push({
           cases,
           scenario,
-          p99Ms: median(summaries.map((summary) => summary.p99Ms)),
-          p99RoundsMs: summaries.map((summary) => summary.p99Ms),
-          requestsPerSecond: median(summaries.map((summary) => summary.requestsPerSecond)),
-          errors: summaries.reduce((sum, summary) => sum + summary.errors, 0),
+          p99Ms: summary.p99Ms,
+          p99RoundsMs: summary.p99RoundsMs,
+          requestsPerSecond: summary.requestsPerSecond,
+          errors: summary.errors,
         })
       }
     }
@@ -398,7 +436,7 @@ async function main(): Promise<void> {
     writeReport({
       ranAt: new Date().toISOString(),
       machine: { ...machine, loadAverageAtEnd: os.loadavg().map((load) => Number(load.toFixed(2))) },
-      settings: { cases: 0, connections, durationSeconds, warmupSeconds },
+      settings: { cases: 0, connections, durationSeconds, warmupSeconds, rounds },
       scenarios: [],
       scaleCheck: scaleCheckResult,
     })
@@ -448,18 +486,25 @@ async function main(): Promise<void> {
     const officer = as(ACTORS.protectionOfficer)
     const readIds = await withClient(databaseUrl, (client) => caseIdsOf(client, ACTORS.caseworker.organizationId, 5_000))
     if (wanted('read')) {
-      log('read one case (ngo_caseworker): service, same-SQL floor, naive floor…')
-      const result = await alternate(caseworker.service, caseworker.floor, () => readRequest(readIds))
-      log('    naive floor (BEGIN; SELECT; INSERT audit; COMMIT)…')
+      log('read one case (ngo_caseworker): service, same-SQL floor, naive floor, prepared floor…')
+      // The naive floor: BEGIN; SELECT; INSERT audit; COMMIT. The prepared floor: the same
+      // statement as the floor's, prepared once per connection.
       const naive = { server: floorServer, headers: { ...caseworker.floor.headers, 'x-bench-floor': 'naive' } }
-      const naiveFloor = await warmThenMeasure(naive, () => readRequest(readIds))
-      log('    prepared floor (the same statement, prepared once per connection)…')
       const prepared = { server: floorServer, headers: { ...caseworker.floor.headers, 'x-bench-floor': 'prepared' } }
-      const preparedFloor = await warmThenMeasure(prepared, () => readRequest(readIds))
+      const [service, floor, naiveFloor, preparedFloor] = await measureInTurns(
+        [
+          { label: 'service', target: caseworker.service },
+          { label: 'floor', target: caseworker.floor },
+          { label: 'naive floor', target: naive },
+          { label: 'prepared floor', target: prepared },
+        ],
+        () => readRequest(readIds),
+      )
       const floorTrips = readScriptStatements.length
       scenarios.push({
         name: 'read',
-        ...result,
+        service: service!,
+        floor,
         naiveFloor,
         preparedFloor,
         roundTrips: { service: roundTrips.read?.service ?? 0, floor: floorTrips, naive: floorTrips + 2 },
@@ -545,7 +590,7 @@ async function main(): Promise<void> {
   const report = {
     ranAt: new Date().toISOString(),
     machine: { ...machine, loadAverageAtEnd: os.loadavg().map((load) => Number(load.toFixed(2))) },
-    settings: { cases, auditEvents: generation.auditEvents, connections, durationSeconds, warmupSeconds },
+    settings: { cases, auditEvents: generation.auditEvents, connections, durationSeconds, warmupSeconds, rounds },
     generation,
     scenarios: scenarios.map((scenario) => ({
       ...scenario,
