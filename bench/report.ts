@@ -1,5 +1,7 @@
 /** The stdout table: one line per scenario and target, then every ratio with its target and verdict. */
 
+import type { ScenarioProfile } from './profile-summary.js'
+
 interface Summary {
   requestsPerSecond: number
   p50Ms: number
@@ -43,6 +45,7 @@ export interface PrintableReport {
     p99Ratios: Record<string, number>
   }
   serviceVmHwmMb?: number | undefined
+  cpuProfile?: { file: string; byScenario?: Record<string, ScenarioProfile> }
 }
 
 /** Targets of issues 12, 13 and 15, each a ratio measured in the same run (or a bound). */
@@ -174,6 +177,16 @@ export function printTable(report: PrintableReport): void {
     out.push(
       `cost of the audit record (floor read, same run): ${withTrail.requestsPerSecond} req/s with the trail, ${withoutTrail.requestsPerSecond} without (ratio ${throughputRatio})`,
     )
+  }
+  const profiles = Object.entries(report.cpuProfile?.byScenario ?? {})
+  if (profiles.length > 0) {
+    out.push('', `where the service's main thread spent its measured runs (${report.cpuProfile?.file}; shares of its busy time):`)
+    for (const [scenario, profile] of profiles) {
+      out.push(
+        `  ${scenario}: busy ${profile.busyShare} of the time; socket writes ${profile.socketWrites.toDatabase} to PostgreSQL, ${profile.socketWrites.toClients} to clients`,
+        ...profile.byModule.slice(0, 8).map((line) => `    ${line}`),
+      )
+    }
   }
   if (report.scaleCheck) {
     out.push('', 'scale check (protection_officer, service only; median of the rounds, the rounds alternating between sizes):')

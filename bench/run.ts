@@ -8,7 +8,7 @@ import { type CapturedScenarios, captureScenarioSql } from './capture-sql.js'
 import { generate } from './generate.js'
 import { type LoadRequest, type LoadSummary, residentMb, runLoad } from './load.js'
 import { type Server, startServer } from './processes.js'
-import { summarizeByModule, summarizeProfile } from './profile-summary.js'
+import { scenarioProfile, summarizeByModule, summarizeProfile } from './profile-summary.js'
 import { type PrintableReport, printTable } from './report.js'
 import { ensureAssignments } from './assignments.js'
 import { REPAIR_FUTURE_TIMES } from './case-sql.js'
@@ -118,6 +118,7 @@ function medianOfRounds(runs: readonly LoadSummary[]): RoundsSummary {
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
     statusCounts,
     peakRssMb: rss.length > 0 ? Math.max(...rss) : undefined,
+    measuredWindowsMicros: runs.flatMap((run) => run.measuredWindowsMicros),
     requestsPerSecondRounds: runs.map((run) => run.requestsPerSecond),
     p99RoundsMs: runs.map((run) => run.p99Ms),
   }
@@ -582,6 +583,11 @@ async function main(): Promise<void> {
       file: path.relative(process.cwd(), file),
       byModule: summarizeByModule(file),
       topFunctions: summarizeProfile(file, 25),
+      // The profile spans the service's whole life, floors' runs included; cut to each scenario's
+      // measured runs, it names that scenario's bottleneck.
+      byScenario: Object.fromEntries(
+        scenarios.map((scenario) => [scenario.name, scenarioProfile(file, scenario.service.measuredWindowsMicros)]),
+      ),
     }
   }
   if (args['scale-check']) extra.scaleCheck = await scaleCheck(keys)
