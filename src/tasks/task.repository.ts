@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, type Kysely, type RawBuilder, sql } from 'kysely'
 import type { ScopeFilter, SectionOpen } from '../cases/case.repository.js'
 import type { Database } from '../db/schema.js'
+import { StatementTemplates } from '../db/statement-template.js'
 import {
   CALENDAR_TIME_ZONE,
   REFERRAL_RESPONSE_DUE,
@@ -47,6 +48,30 @@ function sectionsOf(name: TaskRuleName): string[] {
 }
 
 /**
+ * Task lists, built once per shape and reader (db/statement-template.ts): building this union with
+ * Kysely took 16 % of the service's busy time under the tasks load (README, "Where the time goes").
+ * The scope filter is kept per ability (access/case-scope.ts), so it owns them; the rules, the
+ * reader's organisation, the filters given and their forms make the shape. Not kept planned by the
+ * database: a plan for any reader would not know which organisation's participations to look at.
+ */
+const TASK_LISTS = new StatementTemplates<ScopeFilter, string>()
+
+/** The values of a task list, by name: a filter's value when it is given, the cursor, the page size. */
+function taskValues(query: TaskQuery): Record<string, unknown> {
+  const values: Record<string, unknown> = {}
+  if (query.caseId) values.caseId = query.caseId
+  if (query.assignee) values.assignee = query.assignee.userId
+  if (query.dueBefore !== undefined) values.dueBefore = query.dueBefore
+  if (query.after) {
+    values.afterDueAt = query.after.dueAt
+    values.afterCaseId = query.after.caseId
+    values.afterRule = query.after.rule
+  }
+  values.limit = query.limit
+  return values
+}
+
+/**
  * The tasks of the given rules on the open cases in scope, by due time, then case, then rule. The
  * scope (and the assignee and case filters) choose the cases first, once; each rule then looks only
  * at those cases, and only where the reader may read every section it is built from. A pending
@@ -55,12 +80,36 @@ function sectionsOf(name: TaskRuleName): string[] {
  */
 export async function listTasks(db: Kysely<Database>, scope: ScopeFilter, query: TaskQuery, sectionOpen: SectionOpen): Promise<TaskRow[]> {
   if (query.rules.length === 0) return []
+  const values = taskValues(query)
+  const shape = [
+    query.rules.join(','),
+    query.organizationId,
+    query.assignee?.organizationId ?? '',
+    String(query.overdue),
+    // A date alone and an instant are different SQL.
+    query.dueBefore?.includes('T') ?? '',
+    Object.keys(values).join(','),
+  ].join('|')
+  const build = (slot: (name: string) => never) => buildTaskList(db, scope, query, sectionOpen, slot).compile()
+  const statement = TASK_LISTS.fill(scope, shape, values, build, false)
+  return (await db.executeQuery<TaskRow>(statement)).rows
+}
+
+/** The task list as Kysely builds it, with `slot(name)` in place of each value of taskValues. */
+function buildTaskList(
+  db: Kysely<Database>,
+  scope: ScopeFilter,
+  query: TaskQuery,
+  sectionOpen: SectionOpen,
+  slot: (name: string) => never,
+) {
+  const caseId = query.caseId ? slot('caseId') : undefined
   const assignee = query.assignee
   const assignedCases = assignee
     ? db
         .selectFrom('case_assignments')
         .select('case_assignments.case_id')
-        .where('case_assignments.user_id', '=', assignee.userId)
+        .where('case_assignments.user_id', '=', slot('assignee'))
         .where('case_assignments.organization_id', '=', assignee.organizationId)
     : undefined
   const caseSelection = (rule: TaskRuleName, dueAt: RawBuilder<Date>, recordId: RawBuilder<string | null>) =>
@@ -103,7 +152,7 @@ export async function listTasks(db: Kysely<Database>, scope: ScopeFilter, query:
       .select(caseSelection(name, REFERRAL_RESPONSE_DUE, sql<string>`referrals.id`))
       .where('referrals.to_organization_id', '=', query.organizationId)
       .where('referrals.status', '=', 'pending')
-    if (query.caseId) referrals = referrals.where('referrals.case_id', '=', query.caseId)
+    if (caseId) referrals = referrals.where('referrals.case_id', '=', caseId)
     if (assignedCases) referrals = referrals.where('referrals.case_id', 'in', assignedCases)
     return referrals
   })
@@ -113,7 +162,7 @@ export async function listTasks(db: Kysely<Database>, scope: ScopeFilter, query:
     .select('cases.id')
     .where((eb) => scope(eb))
     .where('cases.status', '=', 'open')
-  if (query.caseId) scoped = scoped.where('cases.id', '=', query.caseId)
+  if (caseId) scoped = scoped.where('cases.id', '=', caseId)
   if (assignedCases) scoped = scoped.where('cases.id', 'in', assignedCases)
   let tasks = db
     .with(
@@ -131,20 +180,18 @@ export async function listTasks(db: Kysely<Database>, scope: ScopeFilter, query:
     ])
   if (query.overdue !== undefined)
     tasks = tasks.where(query.overdue ? sql<boolean>`tasks.due_at < now()` : sql<boolean>`tasks.due_at >= now()`)
-  const dueBefore = query.dueBefore
-  if (dueBefore !== undefined) {
+  if (query.dueBefore !== undefined) {
     // A date alone means its start in Mexico City, as the calendar counts days.
-    const instant = dueBefore.includes('T')
+    const dueBefore = slot('dueBefore')
+    const instant = query.dueBefore.includes('T')
       ? sql`${dueBefore}::timestamptz`
       : sql`(${dueBefore}::date::timestamp AT TIME ZONE ${sql.lit(CALENDAR_TIME_ZONE)})`
     tasks = tasks.where(sql<boolean>`tasks.due_at < ${instant}`)
   }
-  const after = query.after
-  if (after) {
+  if (query.after) {
     tasks = tasks.where(
-      sql<boolean>`(tasks.due_at, tasks.case_id, tasks.rule) > (${after.dueAt}::timestamptz, ${after.caseId}::uuid, ${after.rule}::text)`,
+      sql<boolean>`(tasks.due_at, tasks.case_id, tasks.rule) > (${slot('afterDueAt')}::timestamptz, ${slot('afterCaseId')}::uuid, ${slot('afterRule')}::text)`,
     )
   }
-  const rows = await tasks.orderBy('tasks.due_at').orderBy('tasks.case_id').orderBy('tasks.rule').limit(query.limit).execute()
-  return rows as TaskRow[]
+  return tasks.orderBy('tasks.due_at').orderBy('tasks.case_id').orderBy('tasks.rule').limit(slot('limit'))
 }
