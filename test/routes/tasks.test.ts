@@ -241,7 +241,12 @@ t.test('tasks: each rule fires from the case data and clears when satisfied, onl
       assigned.every((task) => task.caseId === mine),
       'only the cases assigned to me',
     )
-    t.ok((await tasksOf(protection, { assignedTo: colleague.id })).every((task) => task.caseId === theirs))
+    // A task list of one shape is built once (statement templates) and filled in with each request's values.
+    const theirTasks = await tasksOf(protection, { assignedTo: colleague.id })
+    t.ok(
+      theirTasks.length > 0 && theirTasks.every((task) => task.caseId === theirs),
+      'a colleague’s cases: the same statement, another assignee',
+    )
     t.same(await tasksOf(ngo, { assignedTo: 'me' }), [], 'an assignment is per organisation')
 
     const overdue = await tasksOf(protection, { assignedTo: 'me', overdue: 'true' })
