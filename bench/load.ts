@@ -37,7 +37,7 @@ export interface LoadSummary {
 }
 
 /** The monotonic clock in microseconds (process.hrtime, the clock of V8's profile timestamps). */
-export const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n)
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n)
 
 /** Resident memory of a process in MB, from /proc (Linux); undefined elsewhere. */
 export function residentMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number | undefined {

@@ -38,8 +38,7 @@ function readProfile(file: string): LoadedProfile {
 }
 
 /** The samples taken inside the windows, or all of them. */
-function samplesIn(profile: LoadedProfile, windows?: readonly ProfileWindow[]) {
-  if (!windows) return profile.samples
+function samplesIn(profile: LoadedProfile, windows: readonly ProfileWindow[]) {
   return profile.samples.filter(({ at }) => windows.some(([from, to]) => at >= from && at < to))
 }
 
@@ -83,8 +82,8 @@ function moduleOf(node: ProfileNode): string {
 }
 
 /** The functions with the most self time in a V8 .cpuprofile, as `percent  function  file:line`. */
-export function summarizeProfile(file: string, top: number, windows?: readonly ProfileWindow[]): string[] {
-  const samples = samplesIn(readProfile(file), windows)
+export function summarizeProfile(file: string, top: number): string[] {
+  const { samples } = readProfile(file)
   return ranked(
     countBy(samples, ({ node }) => functionOf(node)),
     samples.length,
@@ -93,8 +92,8 @@ export function summarizeProfile(file: string, top: number, windows?: readonly P
 }
 
 /** Self time grouped by package (node_modules/<name>) or by the service's own directories. */
-export function summarizeByModule(file: string, windows?: readonly ProfileWindow[]): string[] {
-  const samples = samplesIn(readProfile(file), windows)
+export function summarizeByModule(file: string): string[] {
+  const { samples } = readProfile(file)
   return ranked(
     countBy(samples, ({ node }) => moduleOf(node)),
     samples.length,
