@@ -11,14 +11,15 @@ interface ProfileNode {
 /** A stretch of time on the profile's clock (microseconds, monotonic): a scenario's measured runs. */
 export type ProfileWindow = readonly [number, number]
 
-interface LoadedProfile {
+export interface LoadedProfile {
   readonly byId: Map<number, ProfileNode>
   readonly parentOf: Map<number, number>
   /** Each sample: the node it hit and when. */
   readonly samples: { readonly node: ProfileNode; readonly at: number }[]
 }
 
-function readProfile(file: string): LoadedProfile {
+/** A V8 .cpuprofile, read once: its nodes, their parents, and each sample with its time. */
+export function readProfile(file: string): LoadedProfile {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as {
     nodes: ProfileNode[]
     samples: number[]
@@ -37,7 +38,7 @@ function readProfile(file: string): LoadedProfile {
   return { byId, parentOf, samples }
 }
 
-/** The samples taken inside the windows, or all of them. */
+/** The samples taken inside the windows. */
 function samplesIn(profile: LoadedProfile, windows: readonly ProfileWindow[]) {
   return profile.samples.filter(({ at }) => windows.some(([from, to]) => at >= from && at < to))
 }
@@ -82,8 +83,7 @@ function moduleOf(node: ProfileNode): string {
 }
 
 /** The functions with the most self time in a V8 .cpuprofile, as `percent  function  file:line`. */
-export function summarizeProfile(file: string, top: number): string[] {
-  const { samples } = readProfile(file)
+export function summarizeProfile({ samples }: LoadedProfile, top: number): string[] {
   return ranked(
     countBy(samples, ({ node }) => functionOf(node)),
     samples.length,
@@ -92,8 +92,7 @@ export function summarizeProfile(file: string, top: number): string[] {
 }
 
 /** Self time grouped by package (node_modules/<name>) or by the service's own directories. */
-export function summarizeByModule(file: string): string[] {
-  const { samples } = readProfile(file)
+export function summarizeByModule({ samples }: LoadedProfile): string[] {
   return ranked(
     countBy(samples, ({ node }) => moduleOf(node)),
     samples.length,
@@ -115,8 +114,7 @@ function inDatabaseDriver(profile: LoadedProfile, node: ProfileNode): boolean {
  * largest modules and functions. A thread busy nearly all the time is the scenario's bottleneck;
  * one that idles waits for PostgreSQL.
  */
-export function scenarioProfile(file: string, windows: readonly ProfileWindow[]) {
-  const profile = readProfile(file)
+export function scenarioProfile(profile: LoadedProfile, windows: readonly ProfileWindow[]) {
   const inWindows = samplesIn(profile, windows)
   const busy = inWindows.filter(({ node }) => !isIdle(node))
   const writes = busy.filter(({ node }) => node.callFrame.functionName === 'writev')
@@ -146,5 +144,6 @@ export type ScenarioProfile = ReturnType<typeof scenarioProfile>
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const file = process.argv[2]
   if (!file) throw new Error('usage: tsx bench/profile-summary.ts <file.cpuprofile>')
-  process.stdout.write(`${summarizeByModule(file).join('\n')}\n\n${summarizeProfile(file, 40).join('\n')}\n`)
+  const profile = readProfile(file)
+  process.stdout.write(`${summarizeByModule(profile).join('\n')}\n\n${summarizeProfile(profile, 40).join('\n')}\n`)
 }

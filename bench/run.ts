@@ -8,7 +8,7 @@ import { type CapturedScenarios, captureScenarioSql } from './capture-sql.js'
 import { generate } from './generate.js'
 import { type LoadRequest, type LoadSummary, residentMb, runLoad } from './load.js'
 import { type Server, startServer } from './processes.js'
-import { scenarioProfile, summarizeByModule, summarizeProfile } from './profile-summary.js'
+import { readProfile, scenarioProfile, summarizeByModule, summarizeProfile } from './profile-summary.js'
 import { type PrintableReport, printTable } from './report.js'
 import { ensureAssignments } from './assignments.js'
 import { REPAIR_FUTURE_TIMES } from './case-sql.js'
@@ -579,14 +579,15 @@ async function main(): Promise<void> {
   }
   const file = args['cpu-prof'] ? newestMainThreadProfile(profileSince) : undefined
   if (file) {
+    const profile = readProfile(file)
     extra.cpuProfile = {
       file: path.relative(process.cwd(), file),
-      byModule: summarizeByModule(file),
-      topFunctions: summarizeProfile(file, 25),
+      byModule: summarizeByModule(profile),
+      topFunctions: summarizeProfile(profile, 25),
       // The profile spans the service's whole life, floors' runs included; cut to each scenario's
       // measured runs, it names that scenario's bottleneck.
       byScenario: Object.fromEntries(
-        scenarios.map((scenario) => [scenario.name, scenarioProfile(file, scenario.service.measuredWindowsMicros)]),
+        scenarios.map((scenario) => [scenario.name, scenarioProfile(profile, scenario.service.measuredWindowsMicros)]),
       ),
     }
   }
