@@ -49,10 +49,11 @@ function sectionsOf(name: TaskRuleName): string[] {
 
 /**
  * Task lists, built once per shape and reader (db/statement-template.ts): building this union with
- * Kysely took 16 % of the service's busy time under the tasks load (README, "Where the time goes").
- * The scope filter is kept per ability (access/case-scope.ts), so it owns them; the rules, the
- * reader's organisation, the filters given and their forms make the shape. Not kept planned by the
- * database: a plan for any reader would not know which organisation's participations to look at.
+ * Kysely took 16 % of the service's busy time under the tasks load (README, "Where the time goes,
+ * from a CPU profile cut per scenario"). The scope filter is kept per ability (access/case-scope.ts),
+ * so it owns them; the rules, the reader's organisation, the filters given and their forms make the
+ * shape. Not kept planned by the database: a plan for any reader would not know which
+ * organisation's participations to look at.
  */
 const TASK_LISTS = new StatementTemplates<ScopeFilter, string>()
 
