@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { answerLanguage } from '../plugins/language.js'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -130,11 +130,17 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
         response: { 200: caseListSchema, ...problemResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { limit, cursor, ...parameters } = request.query
-      return audited(app, request, (trx, recordAudit) =>
-        listCases(trx, actorOf(request), { limit, cursor, parameters }, cursors, recordAudit),
+      // Serialised by the route's own compiled serializer (reply.serialize), which writes only the
+      // properties caseListSchema declares, before the audit wait (listCases says why).
+      const body = await audited(app, request, (trx, recordAudit) =>
+        listCases(trx, actorOf(request), { limit, cursor, parameters }, cursors, recordAudit, (page) =>
+          Buffer.from(reply.serialize(page) as string),
+        ),
       )
+      // Already serialised: the reply sends the text as it is (typed as the plain reply it then is).
+      return (reply as FastifyReply).type('application/json; charset=utf-8').send(body)
     },
   )
 }
