@@ -188,13 +188,13 @@ export interface CasePage {
  * spans a turn of a busy event loop, and 25 cases' rows and views kept across it are promoted and
  * collected by the major collector (README, "The list's page rendered before its audit wait").
  */
-export async function listCases<Rendered = CasePage>(
+export async function listCases<Rendered>(
   db: Kysely<Database>,
   actor: CaseActor,
   query: CaseListQuery,
   cursors: CursorCodec,
   recordAudit: RecordAudit,
-  render: (page: CasePage) => Rendered = (page) => page as Rendered,
+  render: (page: CasePage) => Rendered,
 ): Promise<Rendered> {
   const sort = sortOf(query.parameters)
   refuseUnreadableSearch(actor.ability, query.parameters, sort)

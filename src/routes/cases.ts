@@ -139,7 +139,7 @@ export async function caseRoutes(app: FastifyInstance, options: { childRefSecret
           Buffer.from(reply.serialize(page) as string),
         ),
       )
-      // Already serialised: the reply sends the text as it is (typed as the plain reply it then is).
+      // Already serialised: the reply sends the bytes as they are (typed as the plain reply it then is).
       return (reply as FastifyReply).type('application/json; charset=utf-8').send(body)
     },
   )
