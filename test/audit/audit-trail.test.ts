@@ -282,6 +282,10 @@ t.test('if the audit event cannot be written, the caller gets a 503 and no data'
   t.equal(read.statusCode, 503)
   t.notMatch(read.body, /Zoraida/)
   t.notMatch(read.body, /audit store down/)
+  // The list renders its page before it waits for its event (listCases): the page must not leave.
+  const list = await app.inject({ method: 'GET', url: '/cases?q=Zoraida', headers: ngo.headers })
+  t.equal(list.statusCode, 503)
+  t.notMatch(list.body, /Zoraida|items/)
   const patch = await app.inject({
     method: 'PATCH',
     url: `/cases/${created.json().id}`,
@@ -292,6 +296,8 @@ t.test('if the audit event cannot be written, the caller gets a 503 and no data'
   await sql.raw(`DROP TRIGGER refuse_audit ON audit_events`).execute(database.db)
   const after = await app.inject({ method: 'GET', url: `/cases/${created.json().id}`, headers: ngo.headers })
   t.equal(after.json().identity.givenName, 'Zoraida', 'the refused change was rolled back with its missing audit event')
+  const listAfter = await app.inject({ method: 'GET', url: '/cases?q=Zoraida', headers: ngo.headers })
+  t.equal(listAfter.json().items[0]?.identity.givenName, 'Zoraida', 'the same list answers once its event can be written')
 })
 
 /** What only a superuser can do: change audit rows with the triggers switched off (in this test's own database). */
