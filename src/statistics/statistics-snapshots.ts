@@ -126,17 +126,15 @@ export class StatisticsKeeper {
     return figures
   }
 
-  /** The kept figures of a key, their age in seconds and whether they are within the maximum age, by the database's clock. */
+  /** The kept figures of a key, their age in seconds by the database's clock, and whether they are within the maximum age. */
   private async kept(db: Kysely<Database>, key: string): Promise<{ figures: Statistics; fresh: boolean; ageSeconds: number } | undefined> {
     const row = await db
       .selectFrom('statistics_snapshots')
-      .select([
-        'figures',
-        sql<boolean>`computed_at > clock_timestamp() - make_interval(secs => ${this.maxAgeSeconds})`.as('fresh'),
-        sql<number>`extract(epoch FROM clock_timestamp() - computed_at)::float8`.as('age_seconds'),
-      ])
+      .select(['figures', sql<number>`extract(epoch FROM clock_timestamp() - computed_at)::float8`.as('age_seconds')])
       .where('key', '=', key)
       .executeTakeFirst()
-    return row ? { figures: row.figures as unknown as Statistics, fresh: row.fresh, ageSeconds: Number(row.age_seconds) } : undefined
+    if (!row) return undefined
+    const ageSeconds = Number(row.age_seconds)
+    return { figures: row.figures as unknown as Statistics, fresh: ageSeconds < this.maxAgeSeconds, ageSeconds }
   }
 }
