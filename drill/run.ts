@@ -3,11 +3,14 @@
 // there with its audit event, nothing unacknowledged is half there, and the chain verifies.
 // Prints: fault | requests | acknowledged | lost | half-done | 5xx other than 503 | recovery s.
 import { spawnSync } from 'node:child_process'
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Redis } from 'ioredis'
+import { openPGlite } from '../src/db/pglite.js'
 import { freePort } from '../bench/processes.js'
 import { authEnvironment, benchToken, makeBenchKeys } from '../bench/tokens.js'
-import { checkWrites, waitSealed } from './check.js'
+import { checkWrites, type Query, waitSealed } from './check.js'
 import { Cluster } from './cluster.js'
 import { type LoadResult, recoverySeconds, runLoad, startLoad, type Target } from './load.js'
 import { Service } from './service.js'
@@ -43,6 +46,31 @@ async function call(
   return { status: response.status, json: text ? JSON.parse(text) : undefined }
 }
 
+/** The cast on a fresh database: an NGO caseworker who writes, an oversight auditor who verifies. */
+async function createCast(url: string, admin: string): Promise<{ ngoOrg: string }> {
+  const ngoOrg = (await call(url, admin, 'POST', '/organizations', { name: 'Drill NGO', kind: 'civil_society' })).json.id
+  const oversightOrg = (await call(url, admin, 'POST', '/organizations', { name: 'Drill oversight', kind: 'oversight_body' })).json.id
+  await call(url, admin, 'POST', '/users', {
+    subject: 'drill-ngo',
+    displayName: 'Drill caseworker',
+    role: 'ngo_caseworker',
+    organizationId: ngoOrg,
+  })
+  await call(url, admin, 'POST', '/users', {
+    subject: 'drill-auditor',
+    displayName: 'Drill auditor',
+    role: 'oversight_auditor',
+    organizationId: oversightOrg,
+  })
+  return { ngoOrg }
+}
+
+/** Where a row's writes are checked: the database, and whether the chain verifies. */
+interface Checked {
+  readonly query: Query
+  readonly chainVerifies: () => Promise<boolean>
+}
+
 async function main(): Promise<void> {
   const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' })
   if (build.status !== 0) throw new Error('npm run build failed')
@@ -68,24 +96,15 @@ async function main(): Promise<void> {
 
     // The cast: a caseworker who writes, an auditor who verifies, a second caseworker to deactivate.
     const admin = benchToken(keys, 'drill-admin')
-    const ngoOrg = (await call(primary.url, admin, 'POST', '/organizations', { name: 'Drill NGO', kind: 'civil_society' })).json.id
-    const oversightOrg = (await call(primary.url, admin, 'POST', '/organizations', { name: 'Drill oversight', kind: 'oversight_body' }))
-      .json.id
-    await call(primary.url, admin, 'POST', '/users', {
-      subject: 'drill-ngo',
-      displayName: 'Drill caseworker',
-      role: 'ngo_caseworker',
-      organizationId: ngoOrg,
-    })
-    await call(primary.url, admin, 'POST', '/users', {
-      subject: 'drill-auditor',
-      displayName: 'Drill auditor',
-      role: 'oversight_auditor',
-      organizationId: oversightOrg,
-    })
+    const { ngoOrg } = await createCast(primary.url, admin)
     const ngo = benchToken(keys, 'drill-ngo')
     const auditor = benchToken(keys, 'drill-auditor')
     const target = (service: Service): Target => ({ url: () => service.url, token: ngo })
+    /** The auditor's verification of the whole chain, through the service. */
+    const verifies = async (service: Service) => {
+      const verify = await call(service.url, auditor, 'GET', '/audit-events/verify')
+      return verify.status === 200 && verify.json.intact === true
+    }
 
     async function finish(
       fault: string,
@@ -93,14 +112,13 @@ async function main(): Promise<void> {
       recoveryFrom: number | undefined,
       notes: string[],
       extraFailure = false,
-      database = 'drill',
-      verifier = primary,
+      checked: Checked = { query: (text, values) => cluster.query(text, 'drill', values), chainVerifies: () => verifies(primary) },
     ): Promise<void> {
-      const sealed = await waitSealed(cluster, database)
-      const verify = await call(verifier.url, auditor, 'GET', '/audit-events/verify')
-      const { lost, halfDone } = await checkWrites(cluster, database, load)
+      const sealed = await waitSealed(checked.query)
+      const chainVerifies = await checked.chainVerifies()
+      const { lost, halfDone } = await checkWrites(checked.query, load)
       const recovery = recoveryFrom === undefined ? '–' : String(recoverySeconds(load, recoveryFrom) ?? 'never')
-      const chainIntact = sealed && verify.status === 200 && verify.json.intact === true
+      const chainIntact = sealed && chainVerifies
       const slow = recoveryFrom !== undefined && !(Number(recovery) <= 5)
       if (!services.every((service) => service.running)) notes.push('a service process died')
       rows.push({
@@ -328,6 +346,60 @@ async function main(): Promise<void> {
       )
       await restored.kill('SIGTERM')
       services.pop()
+    }
+
+    // 6. The embedded database: its data folder copied while the service is stopped (README,
+    // "Backup and restore"), a service started on the copy. The service is stopped mid-load with
+    // SIGTERM, as an operator stops it: what it acknowledged must be in the copy.
+    {
+      const folder = mkdtempSync(path.join(tmpdir(), 'atd-drill-embedded-'))
+      const original = path.join(folder, 'original')
+      const copy = path.join(folder, 'copy')
+      const embeddedEnvironment = (dataDir: string) => ({ ...environment('drill'), DATABASE_URL: undefined, DATA_DIR: dataDir })
+      const embedded = new Service('service-embedded', await freePort(), embeddedEnvironment(original), LOG_DIRECTORY)
+      services.push(embedded)
+      await embedded.start()
+      await createCast(embedded.url, admin)
+      const load = startLoad([target(embedded)])
+      await sleep(2_000)
+      const checkpoint = (await call(embedded.url, auditor, 'GET', '/audit-events/checkpoint')).json
+      await sleep(2_000)
+      await embedded.kill('SIGTERM')
+      const result = await load.stop()
+      cpSync(original, copy, { recursive: true })
+      const restored = new Service('service-embedded-copy', await freePort(), embeddedEnvironment(copy), LOG_DIRECTORY)
+      services.splice(services.indexOf(embedded), 1, restored)
+      const startedAt = Date.now()
+      await restored.start()
+      const startSeconds = (Date.now() - startedAt) / 1000
+      await sleep(1_000) // the sealer seals what the stopped service left pending
+      const chainVerifies = await verifies(restored)
+      const againstCheckpoint = await call(
+        restored.url,
+        auditor,
+        'GET',
+        `/audit-events/verify?checkpointSeq=${checkpoint.seq}&checkpointHash=${checkpoint.hash}`,
+      )
+      // The copy is read in this process once its service has stopped: one process at a time.
+      await restored.kill('SIGTERM')
+      services.pop()
+      const pglite = await openPGlite(path.join(copy, 'pglite'))
+      try {
+        await finish(
+          'backup (embedded folder) + restore',
+          result,
+          undefined,
+          [
+            `stopped with SIGTERM mid-load, folder copied, start on the copy ${startSeconds.toFixed(1)} s`,
+            `checkpoint #${checkpoint.seq} kept before the stop verifies on the copy: ${againstCheckpoint.json?.intact}`,
+          ],
+          againstCheckpoint.json?.intact !== true,
+          { query: (text, values) => pglite.query(text, values), chainVerifies: async () => chainVerifies },
+        )
+      } finally {
+        await pglite.close()
+        rmSync(folder, { recursive: true, force: true })
+      }
     }
   } finally {
     for (const service of services) await service.kill('SIGTERM')

@@ -10,7 +10,8 @@ export class Service {
   constructor(
     readonly name: string,
     readonly port: number,
-    private readonly env: Record<string, string>,
+    /** Added to this process's environment; a name set to undefined is left out (DATABASE_URL for the embedded database). */
+    private readonly env: Record<string, string | undefined>,
     private readonly logDirectory: string,
   ) {}
 
@@ -21,8 +22,10 @@ export class Service {
   async start(): Promise<void> {
     mkdirSync(this.logDirectory, { recursive: true })
     const log = createWriteStream(path.join(this.logDirectory, `${this.name}.log`), { flags: 'a' })
+    const env: Record<string, string | undefined> = { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' }
+    for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name]
     const child = spawn(process.execPath, ['dist/src/server.js'], {
-      env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     child.stdout?.pipe(log)

@@ -34,7 +34,11 @@ export async function sealAll(db: Kysely<Database>, batchSize = SEAL_BATCH_SIZE)
 }
 
 export interface AuditSealer {
-  /** Stops the timer and waits for a running seal to finish. */
+  /**
+   * Stops the timer, waits for a running seal, then seals what is still pending once more: a
+   * service stopped gracefully leaves a complete chain (an embedded data folder copied after the
+   * stop holds no unsealed event). A failed last seal is reported; the next start seals it.
+   */
   stop(): Promise<void>
 }
 
@@ -47,6 +51,7 @@ export function startAuditSealer(options: {
   intervalMs: number
   batchSize?: number
   onError: (error: unknown) => void
+  onFinalSealError?: (error: unknown) => void
 }): AuditSealer {
   let stopped = false
   let timer: NodeJS.Timeout | undefined
@@ -75,6 +80,7 @@ export function startAuditSealer(options: {
       stopped = true
       if (timer) clearTimeout(timer)
       await running
+      await sealAll(options.db, options.batchSize).catch((error: unknown) => (options.onFinalSealError ?? options.onError)(error))
     },
   }
 }

@@ -493,3 +493,18 @@ t.test('over the API, on a server in Mexico City: verify answers intact, increme
   )
   t.same((await get('/audit-events/verify')).json(), { intact: false, brokenAt: 7, reason: 'hash-mismatch' })
 })
+
+t.test('a graceful stop seals what is still pending: the stopped service leaves a complete chain', async (t) => {
+  // An hour between ticks: only the stop can seal what the read below leaves pending.
+  const { app, database } = await build(t, { environment: { AUDIT_SEAL_INTERVAL_MS: '3600000' } })
+  const auditor = await createUser(database, 'oversight_auditor')
+  t.equal((await app.inject({ method: 'GET', url: '/audit-events/checkpoint', headers: auditor.headers })).statusCode, 200)
+  const pending = async () => {
+    const { rows } = await sql<{ count: number | string }>`SELECT count(*) AS count FROM audit_pending`.execute(database.db)
+    return Number(rows[0]!.count)
+  }
+  t.ok((await pending()) > 0, 'the audited read is pending before the stop')
+  await app.close()
+  t.equal(await pending(), 0, 'nothing pending after it')
+  t.match(await verifyChain(database.db), { intact: true })
+})
