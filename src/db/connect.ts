@@ -4,6 +4,7 @@ import type { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.js'
+import { type Listen, pgliteListen, postgresListen } from './notifications.js'
 import { newPGlite } from './pglite.js'
 import { sendHotStatementsPrepared } from './prepared-statements.js'
 
@@ -17,36 +18,6 @@ export interface DatabaseHandle {
   readonly isNew: boolean
   /** Follows NOTIFY messages on a channel; absent where no listener can be had. */
   readonly listen?: Listen
-}
-
-/**
- * LISTEN on a channel: `onMessage` gets each payload, `onLost` says the listener is gone (messages
- * may have been missed). Resolves once listening, to a function that stops it.
- */
-export type Listen = (channel: string, onMessage: (payload: string) => void, onLost: () => void) => Promise<() => Promise<void>>
-
-export function postgresListen(connectionString: string): Listen {
-  return async (channel, onMessage, onLost) => {
-    const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5_000 })
-    client.on('error', onLost)
-    client.on('end', onLost)
-    client.on('notification', (message) => {
-      if (message.channel === channel) onMessage(message.payload ?? '')
-    })
-    await client.connect()
-    await client.query(`LISTEN ${channel}`)
-    return async () => {
-      client.removeAllListeners('end')
-      client.removeAllListeners('error')
-      client.on('error', () => {})
-      await client.end().catch(() => undefined)
-    }
-  }
-}
-
-function pgliteListen(pglite: PGlite): Listen {
-  // One in-process database: notifications cannot be lost, so onLost is never needed.
-  return async (channel, onMessage) => pglite.listen(channel, onMessage)
 }
 
 export interface ConnectOptions {

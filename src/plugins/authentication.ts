@@ -70,7 +70,7 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
       requiredClaims: ['sub', 'exp', 'iss', 'aud'],
       clockTolerance: CLOCK_TOLERANCE_MS,
       // A verified signature is remembered (never past the token's exp); who the user is comes from
-      // the principal cache, which forgets a user the moment its row changes.
+      // the principal cache, which answers only once it has caught up with every change to the row.
       cache: true,
     },
   })
@@ -118,7 +118,7 @@ async function authenticationPlugin(app: FastifyInstance, options: Authenticatio
     if (typeof payload.iat === 'number' && payload.iat * 1000 > Date.now() + CLOCK_TOLERANCE_MS) {
       throw refuse(request, reply, 'issued-in-the-future', detailText('The bearer token is not valid'))
     }
-    const cached = principals.get(subject)
+    const cached = await principals.get(subject)
     if (cached) {
       request.principal = cached
       return

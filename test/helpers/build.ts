@@ -13,6 +13,7 @@ import { type Config, loadConfig } from '../../src/config.js'
 import { loggerOptions } from '../../src/logger.js'
 import { loadPolicy } from '../../src/access/policy.js'
 import type { Database } from '../../src/db/schema.js'
+import type { Listen } from '../../src/db/notifications.js'
 import { type ApiClient, apiClient } from './api-client.js'
 import { createTestDatabase, type TestDatabase } from './database.js'
 import { bearer, signToken, TEST_AUDIENCE, TEST_ISSUER, testKeys } from './tokens.js'
@@ -25,6 +26,8 @@ export interface BuildOptions {
   readonly environment?: Record<string, string>
   /** The app's own handle on the database, wrapped (a plugin that counts its statements, say); the test's stays plain. */
   readonly wrapDatabase?: (db: Kysely<Database>) => Kysely<Database>
+  /** The app's database notifications, wrapped (a listener that lags, say). */
+  readonly wrapListen?: (listen: Listen) => Listen
 }
 
 export interface TestApp {
@@ -65,7 +68,11 @@ export async function build(t: Test, options: BuildOptions = {}): Promise<TestAp
   const fastify = Fastify({ ...fastifyOptions(), loggerInstance: logger as FastifyBaseLogger })
   await fastify.register(app, {
     config,
-    database: options.wrapDatabase ? { ...database, db: options.wrapDatabase(database.db) } : database,
+    database: {
+      ...database,
+      db: options.wrapDatabase ? options.wrapDatabase(database.db) : database.db,
+      listen: options.wrapListen && database.listen ? options.wrapListen(database.listen) : database.listen,
+    },
     verificationKey: options.verificationKey ?? { kind: 'pem', pem: testKeys.publicKeyPem },
     policy: loadPolicy(),
   })
