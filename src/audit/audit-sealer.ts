@@ -51,7 +51,7 @@ export function startAuditSealer(options: {
   intervalMs: number
   batchSize?: number
   onError: (error: unknown) => void
-  onFinalSealError?: (error: unknown) => void
+  onFinalSealError: (error: unknown) => void
 }): AuditSealer {
   let stopped = false
   let timer: NodeJS.Timeout | undefined
@@ -80,7 +80,7 @@ export function startAuditSealer(options: {
       stopped = true
       if (timer) clearTimeout(timer)
       await running
-      await sealAll(options.db, options.batchSize).catch((error: unknown) => (options.onFinalSealError ?? options.onError)(error))
+      await sealAll(options.db, options.batchSize).catch(options.onFinalSealError)
     },
   }
 }
