@@ -372,7 +372,6 @@ async function main(): Promise<void> {
       const startedAt = Date.now()
       await restored.start()
       const startSeconds = (Date.now() - startedAt) / 1000
-      await sleep(1_000) // the sealer seals what the stopped service left pending
       const chainVerifies = await verifies(restored)
       const againstCheckpoint = await call(
         restored.url,
