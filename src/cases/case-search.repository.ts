@@ -192,10 +192,23 @@ function sortKey(options: CaseSearchOptions, q: unknown): { expression: RawBuild
   }
 }
 
-/** The key's text form, as the cursor carries it. */
-function keyText(key: SortKey, expression: RawBuilder<unknown>): RawBuilder<string> {
-  if (key === 'openedAt') return UTC_TEXT(expression) as RawBuilder<string>
-  return sql<string>`(${expression})::text`
+/**
+ * The key as the statement selects it (`search_key`, the cursor's text form) and what the order
+ * names: the selected column wherever it orders as the key does, so the database works the key out
+ * once per row. The same expression written twice is two expressions to PostgreSQL, each with its
+ * own parameters: ordered by the expression, the name score was computed twice for every candidate.
+ */
+function keyColumn(key: SortKey, expression: RawBuilder<unknown>): { selected: RawBuilder<unknown>; order: RawBuilder<unknown> } {
+  switch (key) {
+    case 'similarity': // numeric, whose text form is made in Node (searchCasesInScope)
+    case 'updatedAt': // text already
+    case 'caseNumber':
+      return { selected: expression, order: sql.ref('search_key') }
+    case 'openedAt':
+      return { selected: UTC_TEXT(expression), order: expression }
+    default:
+      return { selected: sql`(${expression})::text`, order: expression }
+  }
 }
 type SortKey = CaseSort['key']
 
@@ -285,7 +298,11 @@ export async function searchCasesInScope(
   const isNameSearch = Boolean(options.parameters.q)
   const build = (slot: (name: string) => never) => buildSearch(db, scope, reader, options, values, slot).compile()
   const statement = SEARCHES.fill(scope, shape, values, build, !isNameSearch)
-  return (await db.executeQuery<SelectedCaseRow & { search_key: string }>(statement)).rows
+  const { rows } = await db.executeQuery<SelectedCaseRow & { search_key: string }>(statement)
+  // The score is numeric: node-postgres gives its text, PGlite a number, whose shortest form
+  // round-trips the four decimals exactly.
+  if (options.sort.key === 'similarity') for (const row of rows) row.search_key = String(row.search_key)
+  return rows
 }
 
 /** The search as Kysely builds it, with `slot(name)` in place of each of the values given. */
@@ -320,6 +337,7 @@ function buildSearch(
   }
 
   const { expression, cast } = sortKey(options, given('q') ? slot('q') : '')
+  const key = keyColumn(options.sort.key, expression)
   const direction = options.sort.descending ? sql`DESC` : sql`ASC`
   if (options.after) {
     const comparison = options.sort.descending ? sql`<` : sql`>`
@@ -328,9 +346,9 @@ function buildSearch(
 
   let query = from
     .selectFrom('cases')
-    .select((eb) => [...sectionSelections(eb, reader), keyText(options.sort.key, expression).as('search_key')])
+    .select((eb) => [...sectionSelections(eb, reader), key.selected.as('search_key')])
     .where((eb) => scope(eb))
-    .orderBy(sql`${expression} ${direction}`)
+    .orderBy(sql`${key.order} ${direction}`)
     .orderBy(sql`cases.id ${direction}`)
     .limit(slot('limit'))
   for (const condition of conditions) query = query.where(condition as RawBuilder<boolean>)
