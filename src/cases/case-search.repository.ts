@@ -200,7 +200,7 @@ function sortKey(options: CaseSearchOptions, q: unknown): { expression: RawBuild
  */
 function keyColumn(key: SortKey, expression: RawBuilder<unknown>): { selected: RawBuilder<unknown>; order: RawBuilder<unknown> } {
   switch (key) {
-    case 'similarity': // numeric, whose text form is made in Node (searchCasesInScope)
+    case 'similarity': // numeric, which node-postgres and PGlite both give as its text
     case 'updatedAt': // text already
     case 'caseNumber':
       return { selected: expression, order: sql.ref('search_key') }
@@ -298,11 +298,7 @@ export async function searchCasesInScope(
   const isNameSearch = Boolean(options.parameters.q)
   const build = (slot: (name: string) => never) => buildSearch(db, scope, reader, options, values, slot).compile()
   const statement = SEARCHES.fill(scope, shape, values, build, !isNameSearch)
-  const { rows } = await db.executeQuery<SelectedCaseRow & { search_key: string }>(statement)
-  // The score is numeric: node-postgres gives its text, PGlite a number, whose shortest form
-  // round-trips the four decimals exactly.
-  if (options.sort.key === 'similarity') for (const row of rows) row.search_key = String(row.search_key)
-  return rows
+  return (await db.executeQuery<SelectedCaseRow & { search_key: string }>(statement)).rows
 }
 
 /** The search as Kysely builds it, with `slot(name)` in place of each of the values given. */
