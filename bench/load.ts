@@ -37,7 +37,7 @@ export interface LoadSummary {
 }
 
 /** The monotonic clock in microseconds (process.hrtime, the clock of V8's profile timestamps). */
-const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n)
+export const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n)
 
 /** Resident memory of a process in MB, from /proc (Linux); undefined elsewhere. */
 export function residentMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number | undefined {
@@ -51,7 +51,7 @@ export function residentMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = '
 }
 
 /** A percentile of sorted values (nearest rank). */
-const percentile = (sorted: readonly number[], share: number) =>
+export const percentile = (sorted: readonly number[], share: number) =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)]!
 
 /**

@@ -7,6 +7,7 @@ import { awaitSealed, benchDatabaseUrl, ensureBenchDatabase, quiesce, tableExist
 import { type CapturedScenarios, captureScenarioSql } from './capture-sql.js'
 import { generate } from './generate.js'
 import { type LoadRequest, type LoadSummary, residentMb, runLoad } from './load.js'
+import { runOpenLoad } from './open-load.js'
 import { type Server, startServer } from './processes.js'
 import { readProfile, scenarioProfile, summarizeByModule, summarizeProfile } from './profile-summary.js'
 import { type PrintableReport, printTable } from './report.js'
@@ -49,6 +50,9 @@ const { values: args } = parseArgs({
     'scale-only': { type: 'boolean', default: false },
     // Measured runs of each target of a comparison, alternating between the targets (median counts).
     rounds: { type: 'string', default: '3' },
+    // The scale check also at this offered load (requests per second), below what either size can
+    // serve: how a search's own latency grows with the cases, apart from the queueing of saturation.
+    'scale-rate': { type: 'string' },
   },
 })
 
@@ -57,6 +61,8 @@ const warmupSeconds = Number(args.warmup ?? Math.max(2, Math.round(durationSecon
 const connections = Number(args.connections)
 const rounds = Number(args.rounds)
 const only = args.only ? new Set(args.only.split(',')) : undefined
+const scaleRate = args['scale-rate'] === undefined ? undefined : Number(args['scale-rate'])
+if (scaleRate !== undefined && !(scaleRate > 0)) throw new Error(`--scale-rate takes requests per second, not "${args['scale-rate']}"`)
 const wanted = (scenario: string) => !only || only.has(scenario)
 
 export interface ScenarioResult {
@@ -79,7 +85,7 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`)
 }
 
-async function warmThenMeasure(target: Targets, request: () => LoadRequest): Promise<LoadSummary> {
+async function warmThenMeasure(target: Targets, request: () => LoadRequest, requestsPerSecond?: number): Promise<LoadSummary> {
   if (target.server.databaseUrl) {
     const sealingFrom = Date.now()
     const pending = await awaitSealed(target.server.databaseUrl)
@@ -89,15 +95,8 @@ async function warmThenMeasure(target: Targets, request: () => LoadRequest): Pro
     const cancelled = await quiesce(target.server.databaseUrl)
     if (cancelled > 0) log(`    cancelled ${cancelled} statements still running from the run before`)
   }
-  return runLoad({
-    url: target.server.url,
-    connections,
-    warmupSeconds,
-    durationSeconds,
-    request: request(),
-    headers: target.headers,
-    pid: target.server.pid,
-  })
+  const load = { url: target.server.url, connections, warmupSeconds, durationSeconds, request: request(), headers: target.headers }
+  return requestsPerSecond ? runOpenLoad({ ...load, requestsPerSecond }) : runLoad({ ...load, pid: target.server.pid })
 }
 
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
@@ -134,12 +133,13 @@ function medianOfRounds(runs: readonly LoadSummary[]): RoundsSummary {
 async function measureInTurns(
   targets: readonly { label: string; target: Targets }[],
   request: () => LoadRequest,
+  requestsPerSecond?: number,
 ): Promise<RoundsSummary[]> {
   const runs = targets.map(() => [] as LoadSummary[])
   for (let round = 1; round <= rounds; round++) {
     for (const [index, { label, target }] of targets.entries()) {
       log(`    ${label}, round ${round} of ${rounds}…`)
-      runs[index]!.push(await warmThenMeasure(target, request))
+      runs[index]!.push(await warmThenMeasure(target, request, requestsPerSecond))
     }
   }
   return runs.map(medianOfRounds)
@@ -374,43 +374,58 @@ const SCALE_SCENARIOS = { list: listRequest, search: searchRequest, tasks: paths
  */
 async function scaleCheck(keys: BenchKeys) {
   const services: { cases: number; service: Server }[] = []
-  const results: {
-    cases: number
-    scenario: string
-    p99Ms: number
-    p99RoundsMs: number[]
-    requestsPerSecond: number
-    errors: number
-  }[] = []
   try {
     for (const { url: databaseUrl, cases } of scaleDatabases()) {
       const generation = await ensureData(databaseUrl, cases, 10_000)
       services.push({ cases: generation.cases, service: await startService(databaseUrl, keys) })
     }
     const headers = { authorization: `Bearer ${benchToken(keys, ACTORS.protectionOfficer.subject)}` }
-    for (const [scenario, request] of Object.entries(SCALE_SCENARIOS)) {
-      if (!wanted(scenario)) continue
-      const summaries = await measureInTurns(
-        services.map(({ cases, service }) => ({
-          label: `${scenario} at ${cases.toLocaleString('en')} cases`,
-          target: { server: service, headers },
-        })),
-        request,
-      )
-      for (const [index, { cases }] of services.entries()) {
-        const summary = summaries[index]!
-        results.push({
-          cases,
-          scenario,
-          p99Ms: summary.p99Ms,
-          p99RoundsMs: summary.p99RoundsMs,
-          requestsPerSecond: summary.requestsPerSecond,
-          errors: summary.errors,
-        })
-      }
-    }
+    const saturated = await measureSizes(services, headers)
+    if (scaleRate === undefined) return saturated
+    log(`  the same at ${scaleRate} requests per second offered…`)
+    return { ...saturated, fixedRate: { requestsPerSecond: scaleRate, ...(await measureSizes(services, headers, scaleRate)) } }
   } finally {
     for (const { service } of services) await service.stop()
+  }
+}
+
+/** Each scale scenario on each size, in turns; closed loop (saturated) unless a rate is offered. */
+async function measureSizes(
+  services: readonly { cases: number; service: Server }[],
+  headers: Record<string, string>,
+  requestsPerSecond?: number,
+) {
+  const results: {
+    cases: number
+    scenario: string
+    p50Ms: number
+    p99Ms: number
+    p99RoundsMs: number[]
+    requestsPerSecond: number
+    errors: number
+  }[] = []
+  for (const [scenario, request] of Object.entries(SCALE_SCENARIOS)) {
+    if (!wanted(scenario)) continue
+    const summaries = await measureInTurns(
+      services.map(({ cases, service }) => ({
+        label: `${scenario} at ${cases.toLocaleString('en')} cases`,
+        target: { server: service, headers },
+      })),
+      request,
+      requestsPerSecond,
+    )
+    for (const [index, { cases }] of services.entries()) {
+      const summary = summaries[index]!
+      results.push({
+        cases,
+        scenario,
+        p50Ms: summary.p50Ms,
+        p99Ms: summary.p99Ms,
+        p99RoundsMs: summary.p99RoundsMs,
+        requestsPerSecond: summary.requestsPerSecond,
+        errors: summary.errors,
+      })
+    }
   }
   const ratios: Record<string, number> = {}
   for (const scenario of Object.keys(SCALE_SCENARIOS)) {

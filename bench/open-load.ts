@@ -1,0 +1,73 @@
+import http from 'node:http'
+import type autocannon from 'autocannon'
+import { type LoadOptions, type LoadSummary, monotonicMicros, percentile } from './load.js'
+
+/**
+ * Requests sent at a fixed rate, each on time whether or not the ones before were answered (an
+ * open loop), for GET scenarios. autocannon's own rate limit lets each connection send its share of
+ * a second at once when the second starts, so 64 connections offered 150 requests a second in
+ * bursts, and the p99 measured the queue of each burst. Here request i is due at i / rate seconds,
+ * and its latency counts from when it was due, so a client that falls behind does not hide the wait
+ * (coordinated omission).
+ */
+export async function runOpenLoad(options: Omit<LoadOptions, 'pid'> & { readonly requestsPerSecond: number }): Promise<LoadSummary> {
+  if (options.request.method !== 'GET') throw new Error('an open-loop load sends GET requests only')
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections })
+  const interval = 1000 / options.requestsPerSecond
+  const total = Math.round((options.warmupSeconds + options.durationSeconds) * options.requestsPerSecond)
+  const context: Record<string, unknown> = {}
+  const latencies: number[] = []
+  const statusCounts: Record<string, number> = {}
+  let errors = 0
+  const started = performance.now()
+  const measuredFrom = started + options.warmupSeconds * 1000
+  const measuredFromMicros = monotonicMicros() + options.warmupSeconds * 1_000_000
+  const answered: Promise<void>[] = []
+
+  const send = (due: number) =>
+    new Promise<void>((resolve) => {
+      const counted = due >= measuredFrom
+      const { path } = options.request.setupRequest({ method: 'GET', path: '/', headers: {} } as autocannon.Request, context)
+      const request = http.get(`${options.url}${path}`, { agent, headers: options.headers, timeout: 30_000 }, (response) => {
+        response.resume()
+        response.on('end', () => {
+          if (counted) {
+            latencies.push(performance.now() - due)
+            const status = String(response.statusCode)
+            statusCounts[status] = (statusCounts[status] ?? 0) + 1
+          }
+          resolve()
+        })
+      })
+      request.on('timeout', () => request.destroy(new Error('timed out')))
+      request.on('error', () => {
+        if (counted) errors += 1
+        resolve()
+      })
+    })
+
+  try {
+    for (let index = 0; index < total; index++) {
+      const due = started + index * interval
+      const wait = due - performance.now()
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+      answered.push(send(due))
+    }
+    await Promise.all(answered)
+  } finally {
+    agent.destroy()
+  }
+  const measuredToMicros = monotonicMicros()
+  latencies.sort((a, b) => a - b)
+  const serverErrors = Object.entries(statusCounts).reduce((sum, [status, count]) => (Number(status) >= 500 ? sum + count : sum), 0)
+  return {
+    requests: latencies.length,
+    requestsPerSecond: Math.round(latencies.length / options.durationSeconds),
+    p50Ms: Math.round(percentile(latencies, 0.5)),
+    p99Ms: Math.round(percentile(latencies, 0.99)),
+    errors: errors + serverErrors,
+    statusCounts,
+    peakRssMb: undefined,
+    measuredWindowsMicros: [[measuredFromMicros, measuredToMicros]],
+  }
+}
