@@ -51,8 +51,31 @@ export function residentMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = '
 }
 
 /** A percentile of sorted values (nearest rank). */
-export const percentile = (sorted: readonly number[], share: number) =>
+const percentile = (sorted: readonly number[], share: number) =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)]!
+
+/** The measured window's figures: latencies in ms (any order), answers by status, request errors. */
+export function summarize(
+  latencies: number[],
+  statusCounts: Record<string, number>,
+  requestErrors: number,
+  durationSeconds: number,
+  peakRssMb: number | undefined,
+  measuredWindowMicros: readonly [number, number],
+): LoadSummary {
+  latencies.sort((a, b) => a - b)
+  const serverErrors = Object.entries(statusCounts).reduce((sum, [status, count]) => (Number(status) >= 500 ? sum + count : sum), 0)
+  return {
+    requests: latencies.length,
+    requestsPerSecond: Math.round(latencies.length / durationSeconds),
+    p50Ms: Math.round(percentile(latencies, 0.5)),
+    p99Ms: Math.round(percentile(latencies, 0.99)),
+    errors: requestErrors + serverErrors,
+    statusCounts,
+    peakRssMb,
+    measuredWindowsMicros: [measuredWindowMicros],
+  }
+}
 
 /**
  * Load on `connections` connections opened once: the first `warmupSeconds` warm the server up, and
@@ -100,19 +123,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       if (performance.now() >= measuredFrom) requestErrors += 1
     })
     await instance
-    const measuredToMicros = monotonicMicros()
-    latencies.sort((a, b) => a - b)
-    const serverErrors = Object.entries(statusCounts).reduce((sum, [status, count]) => (Number(status) >= 500 ? sum + count : sum), 0)
-    return {
-      requests: latencies.length,
-      requestsPerSecond: Math.round(latencies.length / options.durationSeconds),
-      p50Ms: Math.round(percentile(latencies, 0.5)),
-      p99Ms: Math.round(percentile(latencies, 0.99)),
-      errors: requestErrors + serverErrors,
-      statusCounts,
-      peakRssMb: peakRss,
-      measuredWindowsMicros: [[measuredFromMicros, measuredToMicros]],
-    }
+    return summarize(latencies, statusCounts, requestErrors, options.durationSeconds, peakRss, [measuredFromMicros, monotonicMicros()])
   } finally {
     clearInterval(sampler)
   }

@@ -1,6 +1,6 @@
 import http from 'node:http'
 import type autocannon from 'autocannon'
-import { type LoadOptions, type LoadSummary, monotonicMicros, percentile } from './load.js'
+import { type LoadOptions, type LoadSummary, monotonicMicros, summarize } from './load.js'
 
 /**
  * Requests sent at a fixed rate, each on time whether or not the ones before were answered (an
@@ -57,17 +57,5 @@ export async function runOpenLoad(options: Omit<LoadOptions, 'pid'> & { readonly
   } finally {
     agent.destroy()
   }
-  const measuredToMicros = monotonicMicros()
-  latencies.sort((a, b) => a - b)
-  const serverErrors = Object.entries(statusCounts).reduce((sum, [status, count]) => (Number(status) >= 500 ? sum + count : sum), 0)
-  return {
-    requests: latencies.length,
-    requestsPerSecond: Math.round(latencies.length / options.durationSeconds),
-    p50Ms: Math.round(percentile(latencies, 0.5)),
-    p99Ms: Math.round(percentile(latencies, 0.99)),
-    errors: errors + serverErrors,
-    statusCounts,
-    peakRssMb: undefined,
-    measuredWindowsMicros: [[measuredFromMicros, measuredToMicros]],
-  }
+  return summarize(latencies, statusCounts, errors, options.durationSeconds, undefined, [measuredFromMicros, monotonicMicros()])
 }
