@@ -38,6 +38,11 @@ export async function runOpenLoad(options: Omit<LoadOptions, 'pid'> & { readonly
           }
           resolve()
         })
+        // An answer cut off mid-body ends without 'end': it is an error, and the run goes on.
+        response.on('close', () => {
+          if (!response.complete && counted) errors += 1
+          resolve()
+        })
       })
       request.on('timeout', () => request.destroy(new Error('timed out')))
       request.on('error', () => {
