@@ -46,7 +46,7 @@ export interface PrintableReport {
 }
 
 /** The scale scenarios on each size, and the p99 of the large over the small, by scenario. */
-interface ScaleMeasurement {
+export interface ScaleMeasurement {
   results: {
     cases: number
     scenario: string

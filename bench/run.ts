@@ -10,7 +10,7 @@ import { type LoadRequest, type LoadSummary, residentMb, runLoad } from './load.
 import { runOpenLoad } from './open-load.js'
 import { type Server, startServer } from './processes.js'
 import { readProfile, scenarioProfile, summarizeByModule, summarizeProfile } from './profile-summary.js'
-import { type PrintableReport, printTable } from './report.js'
+import { type PrintableReport, type ScaleMeasurement, printTable } from './report.js'
 import { ensureAssignments } from './assignments.js'
 import { REPAIR_FUTURE_TIMES } from './case-sql.js'
 import { PATCH_SCRIPT, READ_SCRIPT, caseScript, replayScripts, writeReplayScripts } from './replay.js'
@@ -394,16 +394,8 @@ async function measureSizes(
   services: readonly { cases: number; service: Server }[],
   headers: Record<string, string>,
   requestsPerSecond?: number,
-) {
-  const results: {
-    cases: number
-    scenario: string
-    p50Ms: number
-    p99Ms: number
-    p99RoundsMs: number[]
-    requestsPerSecond: number
-    errors: number
-  }[] = []
+): Promise<ScaleMeasurement> {
+  const results: ScaleMeasurement['results'] = []
   for (const [scenario, request] of Object.entries(SCALE_SCENARIOS)) {
     if (!wanted(scenario)) continue
     const summaries = await measureInTurns(
