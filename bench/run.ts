@@ -50,8 +50,8 @@ const { values: args } = parseArgs({
     'scale-only': { type: 'boolean', default: false },
     // Measured runs of each target of a comparison, alternating between the targets (median counts).
     rounds: { type: 'string', default: '3' },
-    // The scale check also at this offered load (requests per second), below what either size can
-    // serve: how a search's own latency grows with the cases, apart from the queueing of saturation.
+    // The scale check also at this offered load (requests per second; choose one below what either
+    // size can serve): how a search's own latency grows with the cases, apart from saturation's queue.
     'scale-rate': { type: 'string' },
   },
 })
