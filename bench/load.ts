@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
+import { type CpuByProcess, meterCpu } from './cpu-time.js'
 
 /** One request as autocannon builds it: path, headers and body may change per request. */
 export interface LoadRequest {
@@ -34,6 +35,8 @@ export interface LoadSummary {
    * CPU profile's samples with (on Linux), so a profile of the whole service can be cut per scenario.
    */
   readonly measuredWindowsMicros: readonly (readonly [number, number])[]
+  /** CPU per answered request in the measured window, by process (cpu-time.ts). */
+  readonly cpuMsPerRequest?: CpuByProcess | undefined
 }
 
 /** The monotonic clock in microseconds (process.hrtime, the clock of V8's profile timestamps). */
@@ -62,6 +65,7 @@ export function summarize(
   durationSeconds: number,
   peakRssMb: number | undefined,
   measuredWindowMicros: readonly [number, number],
+  cpuMsPerRequest?: CpuByProcess,
 ): LoadSummary {
   latencies.sort((a, b) => a - b)
   const serverErrors = Object.entries(statusCounts).reduce((sum, [status, count]) => (Number(status) >= 500 ? sum + count : sum), 0)
@@ -74,6 +78,7 @@ export function summarize(
     statusCounts,
     peakRssMb,
     measuredWindowsMicros: [measuredWindowMicros],
+    cpuMsPerRequest,
   }
 }
 
@@ -94,6 +99,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const started = performance.now()
   const measuredFrom = started + options.warmupSeconds * 1000
   const measuredFromMicros = monotonicMicros() + options.warmupSeconds * 1_000_000
+  const cpu = meterCpu(options.pid, options.warmupSeconds * 1000)
   const latencies: number[] = []
   const statusCounts: Record<string, number> = {}
   let requestErrors = 0
@@ -123,7 +129,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       if (performance.now() >= measuredFrom) requestErrors += 1
     })
     await instance
-    return summarize(latencies, statusCounts, requestErrors, options.durationSeconds, peakRss, [measuredFromMicros, monotonicMicros()])
+    const cpuMsPerRequest = cpu.stop(latencies.length)
+    return summarize(
+      latencies,
+      statusCounts,
+      requestErrors,
+      options.durationSeconds,
+      peakRss,
+      [measuredFromMicros, monotonicMicros()],
+      cpuMsPerRequest,
+    )
   } finally {
     clearInterval(sampler)
   }

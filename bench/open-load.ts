@@ -1,5 +1,6 @@
 import http from 'node:http'
 import type autocannon from 'autocannon'
+import { meterCpu } from './cpu-time.js'
 import { type LoadOptions, type LoadSummary, monotonicMicros, summarize } from './load.js'
 
 /**
@@ -10,7 +11,7 @@ import { type LoadOptions, type LoadSummary, monotonicMicros, summarize } from '
  * and its latency counts from when it was due, so a client that falls behind does not hide the wait
  * (coordinated omission).
  */
-export async function runOpenLoad(options: Omit<LoadOptions, 'pid'> & { readonly requestsPerSecond: number }): Promise<LoadSummary> {
+export async function runOpenLoad(options: LoadOptions & { readonly requestsPerSecond: number }): Promise<LoadSummary> {
   if (options.request.method !== 'GET') throw new Error('an open-loop load sends GET requests only')
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections })
   const interval = 1000 / options.requestsPerSecond
@@ -22,6 +23,7 @@ export async function runOpenLoad(options: Omit<LoadOptions, 'pid'> & { readonly
   const started = performance.now()
   const measuredFrom = started + options.warmupSeconds * 1000
   const measuredFromMicros = monotonicMicros() + options.warmupSeconds * 1_000_000
+  const cpu = meterCpu(options.pid, options.warmupSeconds * 1000)
   const answered: Promise<void>[] = []
 
   const send = (due: number) =>
@@ -62,5 +64,14 @@ export async function runOpenLoad(options: Omit<LoadOptions, 'pid'> & { readonly
   } finally {
     agent.destroy()
   }
-  return summarize(latencies, statusCounts, errors, options.durationSeconds, undefined, [measuredFromMicros, monotonicMicros()])
+  const cpuMsPerRequest = cpu.stop(latencies.length)
+  return summarize(
+    latencies,
+    statusCounts,
+    errors,
+    options.durationSeconds,
+    undefined,
+    [measuredFromMicros, monotonicMicros()],
+    cpuMsPerRequest,
+  )
 }

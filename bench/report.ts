@@ -1,5 +1,6 @@
 /** The stdout table: one line per scenario and target, then every ratio with its target and verdict. */
 
+import type { CpuByProcess } from './cpu-time.js'
 import type { ScenarioProfile } from './profile-summary.js'
 
 interface Summary {
@@ -55,16 +56,21 @@ export interface ScaleMeasurement {
     p99RoundsMs?: number[]
     requestsPerSecond: number
     errors: number
+    cpuMsPerRequest?: CpuByProcess | undefined
   }[]
   p99Ratios: Record<string, number>
 }
 
 function scaleLines(measurement: ScaleMeasurement): string[] {
-  return measurement.results.map(
-    (result) =>
-      `  ${result.scenario.padEnd(8)}${pad(result.cases.toLocaleString('en'), 11)} cases ${pad(result.requestsPerSecond, 6)} req/s ${result.p50Ms === undefined ? '' : ` p50 ${pad(result.p50Ms, 5)} ms `} p99 ${pad(result.p99Ms, 6)} ms  errors ${result.errors}${result.p99RoundsMs ? `  (rounds: ${result.p99RoundsMs.join(' / ')} ms)` : ''}`,
-  )
+  return measurement.results.flatMap((result) => [
+    `  ${result.scenario.padEnd(8)}${pad(result.cases.toLocaleString('en'), 11)} cases ${pad(result.requestsPerSecond, 6)} req/s ${result.p50Ms === undefined ? '' : ` p50 ${pad(result.p50Ms, 5)} ms `} p99 ${pad(result.p99Ms, 6)} ms  errors ${result.errors}${result.p99RoundsMs ? `  (rounds: ${result.p99RoundsMs.join(' / ')} ms)` : ''}`,
+    ...(result.cpuMsPerRequest ? [`${' '.repeat(28)}${cpuLine(result.cpuMsPerRequest)}`] : []),
+  ])
 }
+
+/** `CPU per request: service 2.1 ms, PostgreSQL 8.2 ms, load generator 0.4 ms` (cpu-time.ts). */
+const cpuLine = (cpu: CpuByProcess) =>
+  `CPU per request: service ${pad(cpu.service, 5)} ms, PostgreSQL ${pad(cpu.database, 5)} ms, load generator ${pad(cpu.loadGenerator, 5)} ms`
 
 /** Targets of issues 12, 13 and 15, each a ratio measured in the same run (or a bound). */
 const TARGETS: Record<string, { throughput: number; p99?: number; naiveThroughput?: number }> = {

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { awaitSealed, benchDatabaseUrl, ensureBenchDatabase, quiesce, tableExists, withClient } from './bench-database.js'
 import { type CapturedScenarios, captureScenarioSql } from './capture-sql.js'
+import type { CpuByProcess } from './cpu-time.js'
 import { generate } from './generate.js'
 import { type LoadRequest, type LoadSummary, residentMb, runLoad } from './load.js'
 import { runOpenLoad } from './open-load.js'
@@ -95,8 +96,16 @@ async function warmThenMeasure(target: Targets, request: () => LoadRequest, requ
     const cancelled = await quiesce(target.server.databaseUrl)
     if (cancelled > 0) log(`    cancelled ${cancelled} statements still running from the run before`)
   }
-  const load = { url: target.server.url, connections, warmupSeconds, durationSeconds, request: request(), headers: target.headers }
-  return requestsPerSecond ? runOpenLoad({ ...load, requestsPerSecond }) : runLoad({ ...load, pid: target.server.pid })
+  const load = {
+    url: target.server.url,
+    connections,
+    warmupSeconds,
+    durationSeconds,
+    request: request(),
+    headers: target.headers,
+    pid: target.server.pid,
+  }
+  return requestsPerSecond ? runOpenLoad({ ...load, requestsPerSecond }) : runLoad(load)
 }
 
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
@@ -120,7 +129,18 @@ function medianOfRounds(runs: readonly LoadSummary[]): RoundsSummary {
     measuredWindowsMicros: runs.flatMap((run) => run.measuredWindowsMicros),
     requestsPerSecondRounds: runs.map((run) => run.requestsPerSecond),
     p99RoundsMs: runs.map((run) => run.p99Ms),
+    cpuMsPerRequest: medianCpu(runs),
   }
+}
+
+/** Each process's CPU per request, the median of the rounds that measured it. */
+function medianCpu(runs: readonly LoadSummary[]): CpuByProcess | undefined {
+  const of = (process: keyof CpuByProcess) => {
+    const values = runs.map((run) => run.cpuMsPerRequest?.[process]).filter((ms): ms is number => ms !== undefined)
+    return values.length > 0 ? median(values) : undefined
+  }
+  const cpu = { service: of('service'), database: of('database'), loadGenerator: of('loadGenerator') }
+  return Object.values(cpu).some((ms) => ms !== undefined) ? cpu : undefined
 }
 
 /**
@@ -416,6 +436,7 @@ async function measureSizes(
         p99RoundsMs: summary.p99RoundsMs,
         requestsPerSecond: summary.requestsPerSecond,
         errors: summary.errors,
+        cpuMsPerRequest: summary.cpuMsPerRequest,
       })
     }
   }
