@@ -57,28 +57,41 @@ export function residentMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = '
 const percentile = (sorted: readonly number[], share: number) =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)]!
 
-/** The measured window's figures: latencies in ms (any order), answers by status, request errors. */
-export function summarize(
-  latencies: number[],
-  statusCounts: Record<string, number>,
-  requestErrors: number,
-  durationSeconds: number,
-  peakRssMb: number | undefined,
-  measuredWindowMicros: readonly [number, number],
-  cpuMsPerRequest?: CpuByProcess,
-): LoadSummary {
-  latencies.sort((a, b) => a - b)
-  const serverErrors = Object.entries(statusCounts).reduce((sum, [status, count]) => (Number(status) >= 500 ? sum + count : sum), 0)
+/** What a loop counted in its measured window: latencies in ms (any order), answers by status, errors. */
+export interface Counted {
+  readonly latencies: number[]
+  readonly statusCounts: Record<string, number>
+  readonly requestErrors: number
+  readonly peakRssMb: number | undefined
+}
+
+/**
+ * The measured window of a load run starting now, for both loops: it opens once the warm-up is over
+ * (`from`, on performance.now()'s clock), and `summarize` works out its figures when the run ends,
+ * with the CPU each process spent in it (cpu-time.ts).
+ */
+export function measuredWindow(options: Pick<LoadOptions, 'warmupSeconds' | 'durationSeconds' | 'pid'>) {
+  const from = performance.now() + options.warmupSeconds * 1000
+  const fromMicros = monotonicMicros() + options.warmupSeconds * 1_000_000
+  const cpu = meterCpu(options.pid, options.warmupSeconds * 1000)
   return {
-    requests: latencies.length,
-    requestsPerSecond: Math.round(latencies.length / durationSeconds),
-    p50Ms: Math.round(percentile(latencies, 0.5)),
-    p99Ms: Math.round(percentile(latencies, 0.99)),
-    errors: requestErrors + serverErrors,
-    statusCounts,
-    peakRssMb,
-    measuredWindowsMicros: [measuredWindowMicros],
-    cpuMsPerRequest,
+    from,
+    summarize({ latencies, statusCounts, requestErrors, peakRssMb }: Counted): LoadSummary {
+      const cpuMsPerRequest = cpu.stop(latencies.length)
+      latencies.sort((a, b) => a - b)
+      const serverErrors = Object.entries(statusCounts).reduce((sum, [status, count]) => (Number(status) >= 500 ? sum + count : sum), 0)
+      return {
+        requests: latencies.length,
+        requestsPerSecond: Math.round(latencies.length / options.durationSeconds),
+        p50Ms: Math.round(percentile(latencies, 0.5)),
+        p99Ms: Math.round(percentile(latencies, 0.99)),
+        errors: requestErrors + serverErrors,
+        statusCounts,
+        peakRssMb,
+        measuredWindowsMicros: [[fromMicros, monotonicMicros()]],
+        cpuMsPerRequest,
+      }
+    },
   }
 }
 
@@ -96,10 +109,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     const rss = residentMb(options.pid)
     if (rss !== undefined) peakRss = Math.max(peakRss ?? 0, rss)
   }, 200)
-  const started = performance.now()
-  const measuredFrom = started + options.warmupSeconds * 1000
-  const measuredFromMicros = monotonicMicros() + options.warmupSeconds * 1_000_000
-  const cpu = meterCpu(options.pid, options.warmupSeconds * 1000)
+  const measured = measuredWindow(options)
   const latencies: number[] = []
   const statusCounts: Record<string, number> = {}
   let requestErrors = 0
@@ -120,25 +130,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     }) as unknown as autocannon.Instance & Promise<autocannon.Result>
     instance.on('response', (_client: unknown, status: number, _bytes: number, responseMs: number) => {
       const now = performance.now()
-      if (now - responseMs < measuredFrom) return
+      if (now - responseMs < measured.from) return
       latencies.push(responseMs)
       statusCounts[status] = (statusCounts[status] ?? 0) + 1
     })
     // autocannon counts timeouts among its request errors.
     instance.on('reqError', () => {
-      if (performance.now() >= measuredFrom) requestErrors += 1
+      if (performance.now() >= measured.from) requestErrors += 1
     })
     await instance
-    const cpuMsPerRequest = cpu.stop(latencies.length)
-    return summarize(
-      latencies,
-      statusCounts,
-      requestErrors,
-      options.durationSeconds,
-      peakRss,
-      [measuredFromMicros, monotonicMicros()],
-      cpuMsPerRequest,
-    )
+    return measured.summarize({ latencies, statusCounts, requestErrors, peakRssMb: peakRss })
   } finally {
     clearInterval(sampler)
   }

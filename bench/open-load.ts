@@ -1,7 +1,6 @@
 import http from 'node:http'
 import type autocannon from 'autocannon'
-import { meterCpu } from './cpu-time.js'
-import { type LoadOptions, type LoadSummary, monotonicMicros, summarize } from './load.js'
+import { type LoadOptions, type LoadSummary, measuredWindow } from './load.js'
 
 /**
  * Requests sent at a fixed rate, each on time whether or not the ones before were answered (an
@@ -21,14 +20,12 @@ export async function runOpenLoad(options: LoadOptions & { readonly requestsPerS
   const statusCounts: Record<string, number> = {}
   let errors = 0
   const started = performance.now()
-  const measuredFrom = started + options.warmupSeconds * 1000
-  const measuredFromMicros = monotonicMicros() + options.warmupSeconds * 1_000_000
-  const cpu = meterCpu(options.pid, options.warmupSeconds * 1000)
+  const measured = measuredWindow(options)
   const answered: Promise<void>[] = []
 
   const send = (due: number) =>
     new Promise<void>((resolve) => {
-      const counted = due >= measuredFrom
+      const counted = due >= measured.from
       const { path } = options.request.setupRequest({ method: 'GET', path: '/', headers: {} } as autocannon.Request, context)
       const request = http.get(`${options.url}${path}`, { agent, headers: options.headers, timeout: 30_000 }, (response) => {
         response.resume()
@@ -64,14 +61,5 @@ export async function runOpenLoad(options: LoadOptions & { readonly requestsPerS
   } finally {
     agent.destroy()
   }
-  const cpuMsPerRequest = cpu.stop(latencies.length)
-  return summarize(
-    latencies,
-    statusCounts,
-    errors,
-    options.durationSeconds,
-    undefined,
-    [measuredFromMicros, monotonicMicros()],
-    cpuMsPerRequest,
-  )
+  return measured.summarize({ latencies, statusCounts, requestErrors: errors, peakRssMb: undefined })
 }
