@@ -135,8 +135,8 @@ function medianOfRounds(runs: readonly LoadSummary[]): RoundsSummary {
 
 /** Each process's CPU per request, the median of the rounds that measured it. */
 function medianCpu(runs: readonly LoadSummary[]): CpuByProcess | undefined {
-  const of = (process: keyof CpuByProcess) => {
-    const values = runs.map((run) => run.cpuMsPerRequest?.[process]).filter((ms): ms is number => ms !== undefined)
+  const of = (name: keyof CpuByProcess) => {
+    const values = runs.map((run) => run.cpuMsPerRequest?.[name]).filter((ms): ms is number => ms !== undefined)
     return values.length > 0 ? median(values) : undefined
   }
   const cpu = { service: of('service'), database: of('database'), loadGenerator: of('loadGenerator') }
