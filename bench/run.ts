@@ -267,9 +267,12 @@ async function machineFacts(databaseUrl: string) {
     node: process.version,
     postgres,
     os: `${os.type()} ${os.release()}`,
-    loadAverageAtStart: os.loadavg().map((load) => Number(load.toFixed(2))),
+    loadAverageAtStart: loadAverage(),
   }
 }
+
+/** The machine's load averages over 1, 5 and 15 minutes, to two decimals. */
+const loadAverage = () => os.loadavg().map((load) => Number(load.toFixed(2)))
 
 interface Generation {
   readonly cases: number
@@ -459,12 +462,14 @@ async function main(): Promise<void> {
   execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' })
   mkdirSync(RESULTS_DIRECTORY, { recursive: true })
   if (args['scale-only']) {
-    // The facts after the check: its databases may not exist before it generates them.
+    // The facts after the check: its databases may not exist before it generates them. The load
+    // average is the one exception: read after the check, "at start" would repeat "at end".
+    const loadAverageAtStart = loadAverage()
     const scaleCheckResult = await scaleCheck(makeBenchKeys())
     const machine = await machineFacts(scaleDatabases()[0]!.url)
     writeReport({
       ranAt: new Date().toISOString(),
-      machine: { ...machine, loadAverageAtEnd: os.loadavg().map((load) => Number(load.toFixed(2))) },
+      machine: { ...machine, loadAverageAtStart, loadAverageAtEnd: loadAverage() },
       settings: { cases: 0, connections, durationSeconds, warmupSeconds, rounds },
       scenarios: [],
       scaleCheck: scaleCheckResult,
@@ -624,7 +629,7 @@ async function main(): Promise<void> {
   const ratio = (a: number, b: number) => Number((a / Math.max(1, b)).toFixed(2))
   const report = {
     ranAt: new Date().toISOString(),
-    machine: { ...machine, loadAverageAtEnd: os.loadavg().map((load) => Number(load.toFixed(2))) },
+    machine: { ...machine, loadAverageAtEnd: loadAverage() },
     settings: { cases, auditEvents: generation.auditEvents, connections, durationSeconds, warmupSeconds, rounds },
     generation,
     scenarios: scenarios.map((scenario) => ({
